@@ -1,0 +1,49 @@
+"""Configuration from the environment, read when an app or command starts (never at import)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def database_url() -> str:
+    """`DATABASE_URL`, else an embedded SQLite file under ./instance/."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    instance = Path.cwd() / "instance"
+    instance.mkdir(exist_ok=True)
+    return f"sqlite:///{instance / 'parts.db'}"
+
+
+def defaults() -> dict:
+    broker = os.environ.get("CELERY_BROKER_URL")
+    return {
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(),
+        "CELERY": {
+            "broker_url": broker or "memory://",
+            "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or (broker or "cache+memory://"),
+            "task_always_eager": not broker,
+            "task_eager_propagates": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "timezone": "UTC",
+        },
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+    }
+
+
+def _instance_secret() -> str:
+    """A per-install secret kept in ./instance/secret_key, so sessions survive restarts."""
+    path = Path.cwd() / "instance" / "secret_key"
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        import secrets
+
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""The domain: network, catalog, stock, requisitions, quotas, returns, tickets. Free of Flask."""

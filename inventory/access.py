@@ -1,0 +1,146 @@
+"""Who may do what: API keys of dealers, service points, the call centre and HQ; web users.
+
+A key is shown once and stored as its SHA-256: keys are 256-bit random, so a fast hash is
+as safe as a slow one and keeps every request cheap. Lookup is by a short public prefix,
+then a constant-time comparison of the digests.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .db import Base, UTCDateTime, utcnow
+from .errors import Conflict, InvalidInput, NotFound
+
+ROLES = ("dealer", "service_point", "call_center", "hq")
+WEB_ROLES = ("clerk", "hq")
+KEY_PREFIX = "pk"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: its role and, for dealers and points, its code."""
+
+    role: str
+    code: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.role}:{self.code}" if self.code else self.role
+
+
+class ApiKey(Base):
+    __tablename__ = "api_key"
+    __table_args__ = (CheckConstraint("role in ('dealer', 'service_point', 'call_center', 'hq')", name="role"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    """A web user: a warehouse clerk (bound to one warehouse) or HQ."""
+
+    __tablename__ = "web_user"
+    __table_args__ = (CheckConstraint("role in ('clerk', 'hq')", name="role"),)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(8))
+    warehouse_code: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(session: Session, role: str, code: str | None = None) -> str:
+    """Make a key and return it in full; only its digest is kept."""
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role {role!r}")
+    if (role in ("dealer", "service_point")) != bool(code):
+        raise InvalidInput(f"a {role} key {'needs' if code is None else 'takes no'} code")
+    _check_principal_exists(session, role, code)
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    session.add(ApiKey(prefix=prefix, digest=_digest(secret), role=role, code=code, created_at=utcnow()))
+    return f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+def _check_principal_exists(session: Session, role: str, code: str | None) -> None:
+    from .network import Dealer, ServicePoint
+
+    model = {"dealer": Dealer, "service_point": ServicePoint}.get(role)
+    if model is not None and session.get(model, code) is None:
+        raise NotFound(f"no {role.replace('_', ' ')} {code}")
+
+
+def _split(key: str) -> tuple[str, str] | None:
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    return parts[1], parts[2]
+
+
+def authenticate(session: Session, key: str, *, touch: bool = True) -> Principal | None:
+    """The principal for a presented key, or None (unknown, malformed or revoked)."""
+    split = _split(key or "")
+    if split is None:
+        return None
+    prefix, secret = split
+    row = session.execute(select(ApiKey).where(ApiKey.prefix == prefix)).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(row.digest, _digest(secret)):
+        return None
+    if touch:
+        row.last_used_at = utcnow()
+    return Principal(row.role, row.code)
+
+
+def revoke_key(session: Session, key: str) -> None:
+    split = _split(key)
+    row = split and session.execute(select(ApiKey).where(ApiKey.prefix == split[0])).scalar_one_or_none()
+    if not row or not hmac.compare_digest(row.digest, _digest(split[1])):
+        raise NotFound("no such key")
+    if row.revoked_at is not None:
+        raise Conflict("key already revoked")
+    row.revoked_at = utcnow()
+
+
+def create_user(session: Session, username: str, password: str, role: str,
+                warehouse: str | None = None) -> User:
+    from .network import Warehouse
+
+    if role not in WEB_ROLES:
+        raise InvalidInput(f"unknown web role {role!r}")
+    if not username.strip() or len(username) > 64:
+        raise InvalidInput("username must be 1-64 characters")
+    if len(password) < 8:
+        raise InvalidInput("password must have at least 8 characters")
+    if role == "clerk" and session.get(Warehouse, warehouse or "") is None:
+        raise NotFound(f"no warehouse {warehouse}")
+    if session.get(User, username) is not None:
+        raise Conflict(f"user {username} exists")
+    user = User(username=username, password_hash=generate_password_hash(password), role=role,
+                warehouse_code=warehouse if role == "clerk" else None, created_at=utcnow())
+    session.add(user)
+    return user
+
+
+def check_login(session: Session, username: str, password: str) -> User | None:
+    user = session.get(User, username)
+    if user is None or not check_password_hash(user.password_hash, password):
+        return None
+    return user

@@ -1,0 +1,83 @@
+"""The parts network (配件网络): centres, warehouses, service points, dealers and lanes."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, Money
+
+WAREHOUSE_KINDS = ("hq", "regional")
+DISTANCE_CLASSES = ("urban", "remote")
+LANE_TARGETS = ("service_point", "warehouse")
+
+
+class Center(Base):
+    """A provincial service centre (省级服务中心)."""
+
+    __tablename__ = "center"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    province: Mapped[str] = mapped_column(String(20))
+
+
+class Warehouse(Base):
+    """HQ central parts warehouse (总部配件中心) or a regional one (配件储备仓)."""
+
+    __tablename__ = "warehouse"
+    __table_args__ = (CheckConstraint("kind in ('hq', 'regional')", name="kind"),)
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))
+    center_code: Mapped[str | None] = mapped_column(ForeignKey("center.code"))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
+class ServicePoint(Base):
+    """An authorised repair service point (特约维修网点)."""
+
+    __tablename__ = "service_point"
+    __table_args__ = (CheckConstraint("distance_class in ('urban', 'remote')", name="distance_class"),)
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    center_code: Mapped[str] = mapped_column(ForeignKey("center.code"), index=True)
+    province: Mapped[str] = mapped_column(String(20))
+    distance_class: Mapped[str] = mapped_column(String(10))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
+dealer_ship_to = Table(
+    "dealer_ship_to",
+    Base.metadata,
+    Column("dealer_code", ForeignKey("dealer.code", ondelete="CASCADE"), primary_key=True),
+    Column("service_point_code", ForeignKey("service_point.code"), primary_key=True, index=True),
+)
+
+
+class Dealer(Base):
+    """A dealer (代理商) buying parts against a monthly credit quota (配件额度)."""
+
+    __tablename__ = "dealer"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    monthly_quota: Mapped[Decimal] = mapped_column(Money)
+    ship_to: Mapped[list[ServicePoint]] = relationship(secondary=dealer_ship_to, lazy="selectin")
+
+
+class Lane(Base):
+    """A direct shipping option from a warehouse to a service point or another warehouse."""
+
+    __tablename__ = "lane"
+    __table_args__ = (
+        CheckConstraint("hours >= 0", name="hours"),
+        CheckConstraint("unit_cost >= 0", name="unit_cost"),
+        CheckConstraint("to_kind in ('service_point', 'warehouse')", name="to_kind"),
+    )
+    from_code: Mapped[str] = mapped_column(ForeignKey("warehouse.code"), primary_key=True)
+    to_code: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+    to_kind: Mapped[str] = mapped_column(String(16))
+    hours: Mapped[int] = mapped_column(Integer)
+    unit_cost: Mapped[Decimal] = mapped_column(Money)

@@ -1,0 +1,157 @@
+"""The policy table: every number HQ may change, with the seeds' defaults.
+
+Defaults come from seed 000 (ticket allowances, fines, bonuses, province targets) and seed 001
+(2-day delivery). Where the seed leaves an amount blank the default is ours and says so.
+HQ overrides a value in the `policy_setting` table; code reads `load_policy(session).<key>`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import Base, UTCDateTime, utcnow
+from .errors import InvalidInput
+
+D = Decimal
+
+
+@dataclass(frozen=True)
+class Item:
+    default: Any
+    description: str
+
+
+THREE_DAY_85 = "广东 广西 湖南 湖北 浙江 江苏 四川 重庆 福建 江西 安徽 河南 河北 陕西".split()
+THREE_DAY_70 = "云南 贵州 山东 辽宁 吉林 黑龙江".split()
+
+DEFAULTS: dict[str, Item] = {
+    # 2-day parts delivery (seed 001: 2天内配件发运到位率 100%)
+    "promise_hours": Item(48, "hours from acceptance within which a requisition line must arrive"),
+    "optimizer_value_on_time": Item(D("1000.00"), "RMB per unit of line weight delivered on time"),
+    "optimizer_value_late": Item(D("400.00"), "RMB per unit of line weight delivered late"),
+    "optimizer_nightly_hour_utc": Item(18, "hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing"),
+    # ticket flow allowances (seed 000 四.2)
+    "hq_dispatch_minutes": Item(15, "HQ must dispatch a ticket to the provincial centre within"),
+    "center_dispatch_minutes": Item(15, "the centre must dispatch to a service point within"),
+    "contact_hours": Item(1, "the point must contact the customer within (working hours)"),
+    "visit_hours_urban": Item(24, "visit allowance within 30 km (市内/近郊)"),
+    "visit_hours_remote": Item(72, "visit allowance beyond 30 km (郊县/远郊)"),
+    # fines and bonuses (seed 000 四.2 处罚规定); blanks in the seed marked 'our default'
+    "fine_hq_dispatch": Item(D("30.00"), "HQ order-taker fine per late dispatch (seed)"),
+    "fine_center_dispatch": Item(D("30.00"), "centre order-taker fine per late dispatch (seed)"),
+    "fine_regional_shortage_per_role": Item(D("50.00"), "centre shortage fine to each of 3 roles per ticket (our default; blank in seed)"),
+    "fine_hq_parts_group": Item(D("30.00"), "HQ parts group fine per late or wrong shipment (seed)"),
+    "fine_point_over_72h": Item(D("50.00"), "point fine per unit not repaired within 72 h (our default; blank in seed)"),
+    "fine_point_over_7d": Item(D("200.00"), "point fine per unit not repaired within 7 days (our default; blank in seed)"),
+    "bonus_visit_twin_tub": Item(D("10.00"), "timely-visit bonus per twin-tub unit (seed)"),
+    "bonus_visit_fully_automatic": Item(D("20.00"), "timely-visit bonus per fully automatic unit (seed)"),
+    "bonus_visit_other": Item(D("20.00"), "timely-visit bonus for other families (our default)"),
+    "ticket_three_day_hours": Item(72, "non-excused hours after which a ticket is over 3 days (三天处理完成), "
+                                       "and the point's own hours after which it is fined (超72小时未完成维修)"),
+    "ticket_seven_day_hours": Item(168, "non-excused hours after which a ticket is over 7 days (七天处理完成), "
+                                        "and the point's own hours after which the larger fine replaces the 72 h one"),
+    # monthly centre rules
+    "center_over_3d_rate_limit": Item(D("0.21"), "share of a centre's tickets over 3 days above which its roles lose the bonus"),
+    "center_over_7d_count_limit": Item(5, "tickets over 7 days above which the centre's roles lose the bonus and are fined"),
+    "fine_center_director_monthly": Item(D("200.00"), "monthly fine to the service director (our default; blank in seed)"),
+    "fine_center_staff_monthly": Item(D("100.00"), "monthly fine to parts admin and chase clerk each (our default; blank in seed)"),
+    "three_day_targets": Item({**{p: "0.85" for p in THREE_DAY_85}, **{p: "0.70" for p in THREE_DAY_70}},
+                              "province -> share of tickets to complete within 3 days (seed 000 三)"),
+    "three_day_target_default": Item(D("0.70"), "3-day target for provinces the seed does not list (our default)"),
+    "seven_day_target": Item(D("1.00"), "share of tickets to complete within 7 days, everywhere"),
+    "exchange_wait_days": Item(90, "days waiting for a part the maker did not supply before the customer may exchange (三包)"),
+    # returns (旧件退回)
+    "return_due_days": Item(30, "days after issue by which an old part must be back"),
+    "return_charge_rate": Item(D("1.00"), "share of the part price charged for an overdue or wrong-part return"),
+    # warranty months (seed 000 二.五)
+    "warranty_household_unit_months": Item(12, "household unit warranty"),
+    "warranty_household_key_months": Item(36, "household key components (主要部件)"),
+    "warranty_household_part_months": Item(3, "replacement parts"),
+    "warranty_commercial_unit_months": Item(3, "commercial unit warranty"),
+    "warranty_commercial_key_months": Item(6, "commercial key components"),
+    "warranty_commercial_part_months": Item(1, "commercial replacement parts"),
+    # API
+    "api_rate_limit_per_minute": Item(600, "requests per minute per API key"),
+}
+
+
+class PolicySetting(Base):
+    """An HQ override of one policy default; the audit of who and when sits beside it."""
+
+    __tablename__ = "policy_setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def parse_value(key: str, raw: str) -> Any:
+    """Parse a stored or submitted string into the type of the key's default."""
+    if key not in DEFAULTS:
+        raise InvalidInput(f"unknown policy key {key!r}")
+    default = DEFAULTS[key].default
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in ("1", "true", "yes")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, Decimal):
+            value = Decimal(raw)
+            if not value.is_finite():
+                raise InvalidOperation
+            return value
+        if isinstance(default, dict):
+            value = json.loads(raw)
+            if not isinstance(value, dict):
+                raise ValueError
+            return value
+    except (ValueError, InvalidOperation, json.JSONDecodeError):
+        raise InvalidInput(f"policy {key}: {raw!r} is not a valid {type(default).__name__}") from None
+    return raw
+
+
+def format_value(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
+
+
+class Policy:
+    """Read-only view of defaults merged with overrides: `policy.promise_hours`."""
+
+    def __init__(self, overrides: dict[str, Any] | None = None):
+        self._values = {key: item.default for key, item in DEFAULTS.items()}
+        self._values.update(overrides or {})
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def three_day_target(self, province: str) -> Decimal:
+        raw = self._values["three_day_targets"].get(province)
+        return Decimal(raw) if raw is not None else self.three_day_target_default
+
+
+def load_policy(session: Session) -> Policy:
+    rows = session.execute(select(PolicySetting.key, PolicySetting.value)).all()
+    return Policy({key: parse_value(key, value) for key, value in rows if key in DEFAULTS})
+
+
+def set_policy(session: Session, key: str, raw: str, *, actor: str) -> Any:
+    """Record an override (the caller's transaction commits it)."""
+    value = parse_value(key, raw)
+    row = session.get(PolicySetting, key)
+    if row is None:
+        row = PolicySetting(key=key)
+        session.add(row)
+    row.value, row.updated_by, row.updated_at = format_value(value), actor, utcnow()
+    return value

@@ -1,0 +1,215 @@
+"""The only writer of stock: every change is a ledger row plus the matching balance update.
+
+Concurrency: each change is a single conditional UPDATE (`... WHERE on_hand - reserved >= q`)
+whose row count says whether it applied. PostgreSQL takes the row lock inside that UPDATE
+and re-checks the condition on the latest row version, so of many concurrent requests for
+the last unit exactly one matches; SQLite gets the same effect because every transaction
+begins IMMEDIATE (see `inventory.db`). No read-modify-write happens in Python.
+Functions here never commit: the calling service owns the transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from .models import StockBalance, StockMovement
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What a movement belongs to (a requisition, a transfer, a return, a count)."""
+
+    type: str
+    id: str
+
+
+def _check_qty(qty: int) -> None:
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
+        raise InvalidInput(f"quantity must be a positive integer, got {qty!r}")
+
+
+def _ensure_balance(session: Session, warehouse: str, sku: str) -> None:
+    """Create the (warehouse, sku) row if absent, safely under concurrent receipts."""
+    values = {"warehouse_code": warehouse, "sku": sku, "on_hand": 0, "reserved": 0, "in_transit": 0}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = postgresql.insert(StockBalance).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(StockBalance).values(values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only the two supported databases
+        raise NotImplementedError(dialect)
+    session.execute(stmt)
+
+
+def _record(session: Session, warehouse: str, sku: str, kind: str, *, on_hand: int = 0,
+            reserved: int = 0, in_transit: int = 0, actor: str, reason: str = "",
+            ref: Ref | None = None, at: datetime | None = None) -> None:
+    session.execute(insert(StockMovement).values(
+        at=at or utcnow(), warehouse_code=warehouse, sku=sku, kind=kind,
+        on_hand_delta=on_hand, reserved_delta=reserved, in_transit_delta=in_transit,
+        actor=actor, reason=reason, ref_type=ref.type if ref else None, ref_id=ref.id if ref else None,
+    ))
+
+
+def _apply(session: Session, warehouse: str, sku: str, condition, **deltas) -> bool:
+    """Apply deltas to one balance row if `condition` holds; True when it did."""
+    values = {name: getattr(StockBalance, name) + delta for name, delta in deltas.items() if delta}
+    stmt = (update(StockBalance)
+            .where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
+            .values(**values).execution_options(synchronize_session=False))
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return session.execute(stmt).rowcount == 1
+
+
+def get_balance(session: Session, warehouse: str, sku: str) -> StockBalance | None:
+    return session.execute(
+        select(StockBalance).where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def available(session: Session, warehouse: str, sku: str) -> int:
+    row = get_balance(session, warehouse, sku)
+    return row.available if row else 0
+
+
+def receive(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
+            reason: str = "receipt", ref: Ref | None = None, kind: str = "receipt",
+            at: datetime | None = None) -> None:
+    """Goods in (入库): on hand rises."""
+    _check_qty(qty)
+    _ensure_balance(session, warehouse, sku)
+    _apply(session, warehouse, sku, None, on_hand=qty)
+    _record(session, warehouse, sku, kind, on_hand=qty, actor=actor, reason=reason, ref=ref, at=at)
+
+
+def reserve(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
+            reason: str = "reservation", ref: Ref | None = None) -> None:
+    """Hold units for a requisition; refused whole when fewer are available."""
+    _check_qty(qty)
+    ok = _apply(session, warehouse, sku,
+                StockBalance.on_hand - StockBalance.reserved >= qty, reserved=qty)
+    if not ok:
+        raise InsufficientStock(f"{warehouse} has fewer than {qty} of {sku} available",
+                                warehouse=warehouse, sku=sku, qty=qty)
+    _record(session, warehouse, sku, "reservation", reserved=qty, actor=actor, reason=reason, ref=ref)
+
+
+def release(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
+            reason: str = "release", ref: Ref | None = None) -> None:
+    """Give reserved units back to available (cancel, re-plan)."""
+    _check_qty(qty)
+    if not _apply(session, warehouse, sku, StockBalance.reserved >= qty, reserved=-qty):
+        raise Conflict(f"{warehouse} has fewer than {qty} of {sku} reserved")
+    _record(session, warehouse, sku, "release", reserved=-qty, actor=actor, reason=reason, ref=ref)
+
+
+def issue(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
+          reason: str = "issue", ref: Ref | None = None, at: datetime | None = None) -> None:
+    """Ship reserved units out (出库): they leave on hand and the reservation together."""
+    _check_qty(qty)
+    if not _apply(session, warehouse, sku, StockBalance.reserved >= qty, on_hand=-qty, reserved=-qty):
+        raise Conflict(f"{warehouse} has fewer than {qty} of {sku} reserved to issue")
+    _record(session, warehouse, sku, "issue", on_hand=-qty, reserved=-qty,
+            actor=actor, reason=reason, ref=ref, at=at)
+
+
+def take_available(session: Session, warehouse: str, sku: str, qty: int, *, kind: str,
+                   actor: str, reason: str, ref: Ref | None = None, in_transit_to: str | None = None,
+                   at: datetime | None = None) -> None:
+    """Remove unreserved units (scrap, transfer out); refused when fewer are available."""
+    _check_qty(qty)
+    if not _apply(session, warehouse, sku,
+                  StockBalance.on_hand - StockBalance.reserved >= qty, on_hand=-qty):
+        raise InsufficientStock(f"{warehouse} has fewer than {qty} of {sku} available",
+                                warehouse=warehouse, sku=sku, qty=qty)
+    _record(session, warehouse, sku, kind, on_hand=-qty, actor=actor, reason=reason, ref=ref, at=at)
+    if in_transit_to is not None:
+        _ensure_balance(session, in_transit_to, sku)
+        _apply(session, in_transit_to, sku, None, in_transit=qty)
+        _record(session, in_transit_to, sku, kind, in_transit=qty, actor=actor, reason=reason, ref=ref, at=at)
+
+
+def scrap(session: Session, warehouse: str, sku: str, qty: int, *, actor: str, reason: str,
+          ref: Ref | None = None) -> None:
+    """Write off damaged or obsolete units (报废)."""
+    take_available(session, warehouse, sku, qty, kind="scrap", actor=actor, reason=reason, ref=ref)
+
+
+def land_in_transit(session: Session, warehouse: str, sku: str, *, expected: int, received: int,
+                    actor: str, reason: str, ref: Ref | None = None, at: datetime | None = None) -> None:
+    """Close `expected` units in transit to `warehouse`, of which `received` arrived."""
+    if expected < 1 or received < 0 or received > expected:
+        raise InvalidInput(f"cannot receive {received} of {expected} in transit")
+    if not _apply(session, warehouse, sku, StockBalance.in_transit >= expected,
+                  in_transit=-expected, on_hand=received):
+        raise Conflict(f"{warehouse} has fewer than {expected} of {sku} in transit")
+    _record(session, warehouse, sku, "transfer_in", in_transit=-expected, on_hand=received,
+            actor=actor, reason=reason, ref=ref, at=at)
+
+
+def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *, actor: str,
+                    reason: str) -> int:
+    """Stock count (盘点): set on hand to what was counted; returns the difference written.
+
+    A count below what is reserved is refused: those reservations must be released (and
+    their lines re-planned) first, so no promise silently loses its stock.
+    """
+    if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
+        raise InvalidInput(f"counted quantity must be a whole number >= 0, got {counted!r}")
+    if not reason.strip():
+        raise InvalidInput("a stock adjustment needs a reason")
+    _ensure_balance(session, warehouse, sku)
+    row = session.execute(
+        select(StockBalance).where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    if counted < row.reserved:
+        raise Conflict(f"counted {counted} but {row.reserved} of {sku} are reserved at {warehouse}; "
+                       "release or re-plan them first")
+    delta = counted - row.on_hand
+    if delta:
+        _apply(session, warehouse, sku, StockBalance.on_hand == row.on_hand, on_hand=delta) or _raced()
+        _record(session, warehouse, sku, "adjustment", on_hand=delta, actor=actor, reason=reason)
+    return delta
+
+
+def _raced():
+    raise Conflict("the balance changed while counting; count again")
+
+
+def ledger_differences(session: Session) -> list[dict]:
+    """Every (warehouse, sku) whose balance differs from the sums of its ledger rows."""
+    sums = (select(StockMovement.warehouse_code, StockMovement.sku,
+                   func.sum(StockMovement.on_hand_delta).label("on_hand"),
+                   func.sum(StockMovement.reserved_delta).label("reserved"),
+                   func.sum(StockMovement.in_transit_delta).label("in_transit"))
+            .group_by(StockMovement.warehouse_code, StockMovement.sku)).subquery()
+    ledger = {(r.warehouse_code, r.sku): (int(r.on_hand), int(r.reserved), int(r.in_transit))
+              for r in session.execute(select(sums))}
+    balances = {(b.warehouse_code, b.sku): (b.on_hand, b.reserved, b.in_transit)
+                for b in session.execute(select(StockBalance.warehouse_code, StockBalance.sku,
+                                                StockBalance.on_hand, StockBalance.reserved,
+                                                StockBalance.in_transit))}
+    diffs = []
+    for key in sorted(set(ledger) | set(balances)):
+        want, have = ledger.get(key, (0, 0, 0)), balances.get(key, (0, 0, 0))
+        if want != have:
+            diffs.append({"warehouse": key[0], "sku": key[1],
+                          "balance": dict(zip(("on_hand", "reserved", "in_transit"), have)),
+                          "ledger": dict(zip(("on_hand", "reserved", "in_transit"), want))})
+    return diffs
+
+
+def require_balance(session: Session, warehouse: str, sku: str) -> StockBalance:
+    row = get_balance(session, warehouse, sku)
+    if row is None:
+        raise NotFound(f"{warehouse} holds no {sku}")
+    return row

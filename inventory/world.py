@@ -1,0 +1,287 @@
+"""Master data from one world JSON file (WORLD.md): validate all of it, then upsert in one go.
+
+Loading is idempotent: rows equal to the file are left alone, so loading the same file twice
+writes nothing. Opening stock goes through the ledger (a receipt, or an adjustment when the
+file changes an existing balance), never as a bare write. A bad file is refused whole.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from .catalog import Part
+from .db import utcnow
+from .errors import InvalidInput
+from .network import Center, Dealer, Lane, ServicePoint, Warehouse, dealer_ship_to
+from .warehouses.models import StockBalance, StockMovement
+from .world_schema import SECTIONS
+
+Progress = Callable[[str, int], None]
+LOADER = "system:world-load"
+
+
+@dataclass
+class LoadReport:
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> int:
+        return sum(self.inserted.values()) + sum(self.updated.values())
+
+    def lines(self) -> list[str]:
+        return [f"{name}: {self.inserted.get(name, 0)} new, {self.updated.get(name, 0)} changed"
+                for name in SECTIONS]
+
+
+def read_world_file(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh, parse_float=Decimal)
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    return data
+
+
+def _first_error(messages: Any, path: str = "") -> str:
+    """Flatten marshmallow's nested error dict to 'field: message' for the first problem."""
+    if isinstance(messages, dict):
+        key = next(iter(messages))
+        sub = f"{path}.{key}" if path else str(key)
+        if key == "_schema":
+            sub = path
+        return _first_error(messages[key], sub)
+    if isinstance(messages, list) and messages and not isinstance(messages[0], str):
+        return _first_error(messages[0], path)
+    text = messages[0] if isinstance(messages, list) else str(messages)
+    return f"{path}: {text}" if path else text
+
+
+def _record_name(section: str, index: int, raw: Any) -> str:
+    _, key = SECTIONS[section]
+    if isinstance(raw, dict):
+        if key and isinstance(raw.get(key), str):
+            return f"{section}[{index}] ({key} {raw[key]})"
+        if section == "lanes":
+            return f"{section}[{index}] ({raw.get('from')} -> {raw.get('to')})"
+        if section == "stock":
+            return f"{section}[{index}] ({raw.get('warehouse')}/{raw.get('sku')})"
+    return f"{section}[{index}]"
+
+
+def validate_world(data: Any, session: Session) -> dict[str, list[dict]]:
+    """Parse every section, then check references against the file and the database."""
+    if not isinstance(data, dict):
+        raise InvalidInput("the world file must be a JSON object")
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise InvalidInput(f"unknown section {unknown[0]!r}; expected some of {', '.join(SECTIONS)}")
+    parsed: dict[str, list[dict]] = {}
+    for section, (schema_cls, _) in SECTIONS.items():
+        raw = data.get(section, [])
+        if not isinstance(raw, list):
+            raise InvalidInput(f"{section}: must be a list")
+        try:
+            parsed[section] = schema_cls(many=True).load(raw)
+        except ValidationError as exc:
+            index = next(iter(exc.messages))
+            if not isinstance(index, int):
+                raise InvalidInput(f"{section}: {_first_error(exc.messages)}") from None
+            record = _record_name(section, index, raw[index])
+            raise InvalidInput(f"{record}: {_first_error(exc.messages[index])}") from None
+    _check_references(parsed, session)
+    return parsed
+
+
+def _codes(session: Session, column, rows: list[dict], key: str) -> set[str]:
+    return set(session.scalars(select(column))) | {r[key] for r in rows}
+
+
+def _check_unique(section: str, rows: list[dict], key_of) -> None:
+    seen: dict[Any, int] = {}
+    for index, row in enumerate(rows):
+        key = key_of(row)
+        if key in seen:
+            raise InvalidInput(f"{section}[{index}]: duplicate of {section}[{seen[key]}] ({key if isinstance(key, str) else ' / '.join(key)})")
+        seen[key] = index
+
+
+def _refuse(section: str, index: int, name: str, message: str) -> None:
+    raise InvalidInput(f"{section}[{index}] ({name}): {message}")
+
+
+def _check_references(p: dict[str, list[dict]], session: Session) -> None:
+    for section, (_, key) in SECTIONS.items():
+        if key:
+            _check_unique(section, p[section], lambda r, k=key: r[k])
+    _check_unique("lanes", p["lanes"], lambda r: (r["from_"], r["to"]))
+    _check_unique("stock", p["stock"], lambda r: (r["warehouse"], r["sku"]))
+
+    centers = _codes(session, Center.code, p["centers"], "code")
+    warehouses = _codes(session, Warehouse.code, p["warehouses"], "code")
+    points = _codes(session, ServicePoint.code, p["service_points"], "code")
+    skus = _codes(session, Part.sku, p["parts"], "sku")
+    overlap = warehouses & points
+    if overlap:
+        raise InvalidInput(f"code {sorted(overlap)[0]} is both a warehouse and a service point")
+    for i, w in enumerate(p["warehouses"]):
+        if w["kind"] == "regional" and w["center"] not in centers:
+            _refuse("warehouses", i, w["code"], f"center: unknown centre {w['center']!r}")
+        if w["kind"] == "hq" and w["center"] is not None:
+            _refuse("warehouses", i, w["code"], "center: the HQ warehouse belongs to no centre (null)")
+    for i, s in enumerate(p["service_points"]):
+        if s["center"] not in centers:
+            _refuse("service_points", i, s["code"], f"center: unknown centre {s['center']!r}")
+    for i, d in enumerate(p["dealers"]):
+        for code in d["ship_to"]:
+            if code not in points:
+                _refuse("dealers", i, d["code"], f"ship_to: unknown service point {code!r}")
+        if len(set(d["ship_to"])) != len(d["ship_to"]):
+            _refuse("dealers", i, d["code"], "ship_to: lists a service point twice")
+    for i, part in enumerate(p["parts"]):
+        if part["unit_cost"] > part["unit_price"] * 10:
+            _refuse("parts", i, part["sku"], "unit_cost: more than ten times the unit price; a typo?")
+    for i, lane in enumerate(p["lanes"]):
+        name = f"{lane['from_']} -> {lane['to']}"
+        if lane["from_"] not in warehouses:
+            _refuse("lanes", i, name, f"from: unknown warehouse {lane['from_']!r}")
+        if lane["to"] not in points and lane["to"] not in warehouses:
+            _refuse("lanes", i, name, f"to: unknown service point or warehouse {lane['to']!r}")
+        if lane["to"] == lane["from_"]:
+            _refuse("lanes", i, name, "to: a lane cannot end where it starts")
+    for i, s in enumerate(p["stock"]):
+        name = f"{s['warehouse']}/{s['sku']}"
+        if s["warehouse"] not in warehouses:
+            _refuse("stock", i, name, f"warehouse: unknown warehouse {s['warehouse']!r}")
+        if s["sku"] not in skus:
+            _refuse("stock", i, name, f"sku: unknown sku {s['sku']!r}")
+    hq = [w["code"] for w in p["warehouses"] if w["kind"] == "hq"]
+    existing_hq = set(session.scalars(select(Warehouse.code).where(Warehouse.kind == "hq")))
+    if len(set(hq) | existing_hq) > 1:
+        raise InvalidInput(f"warehouses: more than one HQ warehouse ({', '.join(sorted(set(hq) | existing_hq))})")
+
+
+def _upsert(session: Session, model, rows: list[dict], keys: tuple[str, ...]) -> tuple[int, int]:
+    """Insert new rows, update rows that differ, leave equal ones alone."""
+    if not rows:
+        return 0, 0
+    columns = list(rows[0])
+    existing = {tuple(getattr(r, k) for k in keys): r for r in session.execute(
+        select(*[getattr(model, c) for c in columns])).all()}
+    new, changed = [], []
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        old = existing.get(key)
+        if old is None:
+            new.append(row)
+        elif any(getattr(old, c) != row[c] for c in columns):
+            changed.append(row)
+    for start in range(0, len(new), 5000):
+        session.execute(insert(model), new[start:start + 5000])
+    if changed:
+        session.execute(update(model), changed)
+    return len(new), len(changed)
+
+
+def _opt(row: dict, name: str):
+    return row.get(name)
+
+
+def load_world(session: Session, data: Any, progress: Progress | None = None) -> LoadReport:
+    """Validate and upsert a world dict. The caller's transaction commits (or rolls back) it all."""
+    p = validate_world(data, session)
+    tick = progress or (lambda section, n: None)
+    report = LoadReport()
+
+    def put(name, model, rows, keys):
+        report.inserted[name], report.updated[name] = _upsert(session, model, rows, keys)
+        tick(name, len(rows))
+
+    put("centers", Center, p["centers"], ("code",))
+    put("warehouses", Warehouse, [
+        {"code": w["code"], "name": w["name"], "kind": w["kind"], "center_code": w["center"],
+         "lat": w["lat"], "lon": w["lon"]} for w in p["warehouses"]], ("code",))
+    put("service_points", ServicePoint, [
+        {"code": s["code"], "name": s["name"], "center_code": s["center"], "province": s["province"],
+         "distance_class": s["distance_class"], "lat": _opt(s, "lat"), "lon": _opt(s, "lon")}
+        for s in p["service_points"]], ("code",))
+    put("dealers", Dealer, [{"code": d["code"], "name": d["name"], "monthly_quota": d["monthly_quota"]}
+                            for d in p["dealers"]], ("code",))
+    report.updated["dealers"] += _replace_ship_to(session, p["dealers"])
+    put("parts", Part, [
+        {"sku": x["sku"], "name": x["name"], "unit_price": x["unit_price"], "unit_cost": x["unit_cost"],
+         "weight_kg": x["weight_kg"], "key_component": x["key_component"], "returnable": x["returnable"],
+         "family": x["family"], "annual_demand": _opt(x, "annual_demand"), "season": _opt(x, "season")}
+        for x in p["parts"]], ("sku",))
+    points = set(session.scalars(select(ServicePoint.code)))
+    put("lanes", Lane, [
+        {"from_code": lane["from_"], "to_code": lane["to"], "hours": lane["hours"], "unit_cost": lane["unit_cost"],
+         "to_kind": "service_point" if lane["to"] in points else "warehouse"} for lane in p["lanes"]],
+        ("from_code", "to_code"))
+    report.inserted["stock"], report.updated["stock"] = _set_opening_stock(session, p["stock"])
+    tick("stock", len(p["stock"]))
+    return report
+
+
+def _replace_ship_to(session: Session, dealers: list[dict]) -> int:
+    """Make each listed dealer's ship-to set equal to the file's; returns dealers changed."""
+    current: dict[str, set[str]] = {}
+    for dealer, point in session.execute(select(dealer_ship_to.c.dealer_code, dealer_ship_to.c.service_point_code)):
+        current.setdefault(dealer, set()).add(point)
+    changed = 0
+    for d in dealers:
+        want, have = set(d["ship_to"]), current.get(d["code"], set())
+        if want == have:
+            continue
+        changed += 1 if have else 0
+        if have - want:
+            session.execute(dealer_ship_to.delete().where(
+                dealer_ship_to.c.dealer_code == d["code"],
+                dealer_ship_to.c.service_point_code.in_(have - want)))
+        if want - have:
+            session.execute(dealer_ship_to.insert(), [
+                {"dealer_code": d["code"], "service_point_code": sp} for sp in sorted(want - have)])
+    return changed
+
+
+def _set_opening_stock(session: Session, stock: list[dict]) -> tuple[int, int]:
+    """Bring on-hand to the file's figures through receipt or adjustment ledger rows."""
+    balances = {(b.warehouse_code, b.sku): b for b in session.execute(
+        select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, StockBalance.reserved))}
+    now = utcnow()
+    new_balances, changed_balances, movements = [], [], []
+    for s in stock:
+        key = (s["warehouse"], s["sku"])
+        old = balances.get(key)
+        delta = s["qty"] - (old.on_hand if old else 0)
+        if old is None:
+            new_balances.append({"warehouse_code": key[0], "sku": key[1], "on_hand": s["qty"],
+                                 "reserved": 0, "in_transit": 0})
+        elif delta:
+            if s["qty"] < old.reserved:
+                raise InvalidInput(f"stock ({key[0]}/{key[1]}): qty {s['qty']} is below the {old.reserved} units reserved")
+            changed_balances.append({"warehouse_code": key[0], "sku": key[1], "on_hand": s["qty"]})
+        if delta:
+            movements.append({"at": now, "warehouse_code": key[0], "sku": key[1],
+                              "kind": "receipt" if old is None else "adjustment",
+                              "on_hand_delta": delta, "reserved_delta": 0, "in_transit_delta": 0,
+                              "actor": LOADER, "reason": "opening stock (world file)",
+                              "ref_type": None, "ref_id": None})
+    for start in range(0, len(new_balances), 5000):
+        session.execute(insert(StockBalance), new_balances[start:start + 5000])
+    if changed_balances:
+        session.execute(update(StockBalance), changed_balances)
+    for start in range(0, len(movements), 5000):
+        session.execute(insert(StockMovement), movements[start:start + 5000])
+    return len(new_balances), len(changed_balances)
