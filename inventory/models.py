@@ -5,3 +5,7 @@ from .db import Base  # noqa: F401
 from .network import Center, Dealer, Lane, ServicePoint, Warehouse, dealer_ship_to  # noqa: F401
 from .policy import PolicySetting  # noqa: F401
 from .warehouses.models import StockBalance, StockMovement  # noqa: F401
+from .warehouses.models import Transfer  # noqa: F401
+from .idempotency import IdempotencyRecord  # noqa: F401,E402
+from .quotas.models import QuotaAccount, QuotaMovement  # noqa: F401,E402
+from .requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine  # noqa: F401,E402

@@ -5,6 +5,12 @@ whose row count says whether it applied. PostgreSQL takes the row lock inside th
 and re-checks the condition on the latest row version, so of many concurrent requests for
 the last unit exactly one matches; SQLite gets the same effect because every transaction
 begins IMMEDIATE (see `inventory.db`). No read-modify-write happens in Python.
+We chose the conditional UPDATE over `SELECT ... FOR UPDATE` then UPDATE because it is one
+round trip, works unchanged on both databases, and a refusal is simply "0 rows" - no
+exception, no retry loop; the CHECK constraints on `stock_balance` are the backstop.
+An operation that changes two balance rows (a transfer: out of one warehouse, in transit
+to another) first locks both in (warehouse, sku) order (`lock_balances`), so transfers
+crossing in opposite directions queue instead of deadlocking on PostgreSQL.
 Functions here never commit: the calling service owns the transaction.
 """
 from __future__ import annotations
@@ -68,6 +74,20 @@ def _apply(session: Session, warehouse: str, sku: str, condition, **deltas) -> b
     return session.execute(stmt).rowcount == 1
 
 
+def lock_balances(session: Session, keys) -> None:
+    """Create (if absent) and lock the given (warehouse, sku) balance rows in sorted order.
+
+    Multi-row operations call this first so every transaction takes its row locks in the
+    same order. On SQLite FOR UPDATE is not emitted: the immediate transaction already
+    holds the database's write lock.
+    """
+    for warehouse, sku in sorted(set(keys)):
+        _ensure_balance(session, warehouse, sku)
+        session.execute(select(StockBalance.warehouse_code)
+                        .where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
+                        .with_for_update())
+
+
 def get_balance(session: Session, warehouse: str, sku: str) -> StockBalance | None:
     return session.execute(
         select(StockBalance).where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
@@ -126,6 +146,8 @@ def take_available(session: Session, warehouse: str, sku: str, qty: int, *, kind
                    at: datetime | None = None) -> None:
     """Remove unreserved units (scrap, transfer out); refused when fewer are available."""
     _check_qty(qty)
+    if in_transit_to is not None:
+        lock_balances(session, [(warehouse, sku), (in_transit_to, sku)])
     if not _apply(session, warehouse, sku,
                   StockBalance.on_hand - StockBalance.reserved >= qty, on_hand=-qty):
         raise InsufficientStock(f"{warehouse} has fewer than {qty} of {sku} available",

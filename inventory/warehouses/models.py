@@ -62,3 +62,55 @@ class StockMovement(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     ref_type: Mapped[str | None] = mapped_column(String(32))
     ref_id: Mapped[str | None] = mapped_column(String(64))
+
+
+TRANSFER_STATUSES = (
+    "draft", "shipped", "partially_received", "received",
+    "closed_with_discrepancy", "cancelled", "rejected",
+)
+
+
+class Transfer(Base):
+    """A move of one sku between two warehouses (调拨): draft -> shipped -> received.
+
+    Shipping takes the units out of the source's available stock and puts them in transit
+    to the destination; receipts land them there. A transfer closed short records the
+    missing units as its `discrepancy`. The ledger rows carry `ref ("transfer", id)`.
+    """
+
+    __tablename__ = "transfer"
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty"),
+        CheckConstraint("qty_received >= 0 AND qty_received <= qty", name="qty_received"),
+        CheckConstraint("from_warehouse <> to_warehouse", name="two_warehouses"),
+        CheckConstraint("status in ('draft', 'shipped', 'partially_received', 'received', "
+                        "'closed_with_discrepancy', 'cancelled', 'rejected')", name="status"),
+        Index("ix_transfer_status", "status"),
+        Index("ix_transfer_sku", "sku"),
+        Index("ix_transfer_proposal_run_id", "proposal_run_id"),
+    )
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    from_warehouse: Mapped[str] = mapped_column(ForeignKey("warehouse.code"))
+    to_warehouse: Mapped[str] = mapped_column(ForeignKey("warehouse.code"))
+    sku: Mapped[str] = mapped_column(ForeignKey("part.sku"))
+    qty: Mapped[int] = mapped_column(Integer)
+    qty_received: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(24), default="draft")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    shipped_by: Mapped[str | None] = mapped_column(String(64))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    discrepancy: Mapped[int | None] = mapped_column(Integer)
+    closing_note: Mapped[str | None] = mapped_column(String(200))
+    proposal_run_id: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def outstanding(self) -> int:
+        """Units shipped and still in transit (0 before shipping and once closed)."""
+        if self.status in ("shipped", "partially_received"):
+            return self.qty - self.qty_received
+        return 0

@@ -1,0 +1,166 @@
+"""Reserve, release, consume and credit dealer quota; HQ raises limits and grants extensions.
+
+Every change is one conditional UPDATE of the month's account plus a movement row, inside
+the caller's transaction. Reserving checks `available >= amount` in the UPDATE itself, so
+of concurrent submits only those that fit are accepted.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..db import to_money, utcnow
+from ..errors import Conflict, InvalidInput, NotFound, QuotaExceeded
+from ..network import Dealer
+from .models import QuotaAccount, QuotaMovement
+
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+MAX_AMOUNT = Decimal("100000000.00")
+
+
+def period_of(at: datetime) -> str:
+    """The quota month of an instant, by Beijing calendar (quotas are set per Chinese month)."""
+    return at.astimezone(BUSINESS_TZ).strftime("%Y-%m")
+
+
+def _dealer(session: Session, code: str) -> Dealer:
+    dealer = session.get(Dealer, code)
+    if dealer is None:
+        raise NotFound(f"no dealer {code}")
+    return dealer
+
+
+def ensure_account(session: Session, dealer_code: str, period: str) -> None:
+    """Open the month's account at the dealer's current monthly limit, race-safe."""
+    limit = _dealer(session, dealer_code).monthly_quota
+    values = {"dealer_code": dealer_code, "period": period, "credit_limit": limit, "extension": Decimal(0),
+              "reserved": Decimal(0), "consumed": Decimal(0), "credited": Decimal(0)}
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    session.execute(module.insert(QuotaAccount).values(values).on_conflict_do_nothing())
+
+
+def account(session: Session, dealer_code: str, period: str) -> QuotaAccount:
+    ensure_account(session, dealer_code, period)
+    return session.execute(
+        select(QuotaAccount).where(QuotaAccount.dealer_code == dealer_code, QuotaAccount.period == period)
+        .execution_options(populate_existing=True)).scalar_one()
+
+
+def _move(session, dealer_code, period, kind, amount, actor, reason="", ref_id=None):
+    session.execute(insert(QuotaMovement).values(
+        at=utcnow(), dealer_code=dealer_code, period=period, kind=kind, amount=amount,
+        actor=actor, reason=reason, ref_id=ref_id))
+
+
+def _cents(amount: Decimal):
+    """An amount as a typed integer-cents literal, matching how Money columns are stored."""
+    return literal(int(amount * 100), BigInteger())
+
+
+def _update(session, dealer_code, period, condition=None, **deltas) -> bool:
+    """Add Decimal `deltas` to the account's columns if `condition` holds."""
+    cols = QuotaAccount
+    stmt = (update(QuotaAccount)
+            .where(cols.dealer_code == dealer_code, cols.period == period)
+            .values({getattr(cols, k): getattr(cols, k) + _cents(v) for k, v in deltas.items()})
+            .execution_options(synchronize_session=False))
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return session.execute(stmt).rowcount == 1
+
+
+def _amount(value) -> Decimal:
+    amount = to_money(value)
+    if amount < 0 or amount > MAX_AMOUNT:
+        raise InvalidInput(f"amount must be between 0.00 and {MAX_AMOUNT}")
+    return amount
+
+
+def reserve(session: Session, dealer_code: str, period: str, amount, *, actor: str, ref_id: str) -> None:
+    """Hold `amount` of the month's quota, or refuse the whole request (QuotaExceeded)."""
+    amount = _amount(amount)
+    ensure_account(session, dealer_code, period)
+    c = QuotaAccount
+    fits = c.credit_limit + c.extension + c.credited - c.reserved - c.consumed >= _cents(amount)
+    if not _update(session, dealer_code, period, fits, reserved=amount):
+        acct = account(session, dealer_code, period)
+        raise QuotaExceeded(
+            f"requisition value {amount} exceeds dealer {dealer_code}'s available quota "
+            f"{acct.available} for {period} by {amount - acct.available}",
+            value=str(amount), available=str(acct.available), shortfall=str(amount - acct.available))
+    _move(session, dealer_code, period, "reserve", amount, actor, ref_id=ref_id)
+
+
+def release(session: Session, dealer_code: str, period: str, amount, *, actor: str, ref_id: str,
+            reason: str = "cancelled") -> None:
+    amount = _amount(amount)
+    if amount == 0:
+        return
+    if not _update(session, dealer_code, period, QuotaAccount.reserved >= _cents(amount),
+                   reserved=-amount):
+        raise Conflict(f"dealer {dealer_code} has less than {amount} reserved in {period}")
+    _move(session, dealer_code, period, "release", amount, actor, reason, ref_id)
+
+
+def consume(session: Session, dealer_code: str, period: str, amount, *, actor: str, ref_id: str) -> None:
+    """Shipping turns reserved quota into consumed quota."""
+    amount = _amount(amount)
+    if amount == 0:
+        return
+    if not _update(session, dealer_code, period, QuotaAccount.reserved >= _cents(amount),
+                   reserved=-amount, consumed=amount):
+        raise Conflict(f"dealer {dealer_code} has less than {amount} reserved in {period}")
+    _move(session, dealer_code, period, "consume", amount, actor, ref_id=ref_id)
+
+
+def credit(session: Session, dealer_code: str, period: str, amount, *, actor: str, ref_id: str,
+           reason: str = "defective return confirmed") -> None:
+    """A confirmed defective in-warranty return gives its value back to the month's quota."""
+    amount = _amount(amount)
+    ensure_account(session, dealer_code, period)
+    _update(session, dealer_code, period, credited=amount)
+    _move(session, dealer_code, period, "credit", amount, actor, reason, ref_id)
+
+
+def raise_limit(session: Session, dealer_code: str, new_limit, *, actor: str, reason: str, at: datetime | None = None) -> None:
+    """HQ raises a dealer's monthly limit, from this month on (recorded with who and why)."""
+    new_limit = _amount(new_limit)
+    if not reason.strip():
+        raise InvalidInput("a limit change needs a reason")
+    dealer = _dealer(session, dealer_code)
+    if new_limit <= dealer.monthly_quota:
+        raise InvalidInput(f"new limit {new_limit} is not above the current {dealer.monthly_quota}")
+    period = period_of(at or utcnow())
+    ensure_account(session, dealer_code, period)
+    delta = new_limit - dealer.monthly_quota
+    dealer.monthly_quota = new_limit
+    _update(session, dealer_code, period, credit_limit=delta)
+    _move(session, dealer_code, period, "limit_raise", delta, actor, reason)
+
+
+def grant_extension(session: Session, dealer_code: str, amount, *, actor: str, reason: str,
+                    period: str | None = None) -> None:
+    """A one-off extension for one month only (recorded with who and why)."""
+    amount = _amount(amount)
+    if amount <= 0:
+        raise InvalidInput("an extension must be more than 0.00")
+    if not reason.strip():
+        raise InvalidInput("an extension needs a reason")
+    period = period or period_of(utcnow())
+    ensure_account(session, dealer_code, period)
+    _update(session, dealer_code, period, extension=amount)
+    _move(session, dealer_code, period, "extension", amount, actor, reason)
+
+
+def monthly_report(session: Session, period: str) -> list[QuotaAccount]:
+    """Every dealer's account for the month (dealers without activity show their plain limit)."""
+    for code in session.scalars(select(Dealer.code)):
+        ensure_account(session, code, period)
+    return list(session.scalars(select(QuotaAccount).where(QuotaAccount.period == period)
+                                .order_by(QuotaAccount.dealer_code)))

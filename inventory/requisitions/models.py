@@ -1,0 +1,115 @@
+"""Requisition tables: the requisition, its lines, the allocations that reserve stock, history."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, Money, UTCDateTime
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+STATUSES = ("allocated", "partially_backordered", "backordered", "shipped", "delivered", "cancelled")
+ALLOCATION_STATUSES = ("reserved", "shipped", "delivered", "released")
+STOCK_SEEN = ("regional", "other_warehouse", "hq", "late_only", "nowhere")
+
+
+class Requisition(Base):
+    __tablename__ = "requisition"
+    __table_args__ = (
+        Index("ix_requisition_dealer", "dealer_code", "id"),
+        Index("ix_requisition_point", "service_point_code", "id"),
+        Index("ix_requisition_status", "status"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    requester_role: Mapped[str] = mapped_column(String(16))
+    dealer_code: Mapped[str | None] = mapped_column(ForeignKey("dealer.code"))
+    service_point_code: Mapped[str] = mapped_column(ForeignKey("service_point.code"))
+    ticket: Mapped[str | None] = mapped_column(String(64), index=True)
+    in_warranty: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(24))
+    value: Mapped[Decimal] = mapped_column(Money)
+    quota_period: Mapped[str | None] = mapped_column(String(7))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lines: Mapped[list[RequisitionLine]] = relationship(
+        back_populates="requisition", order_by="RequisitionLine.line_no", lazy="selectin",
+        cascade="all, delete-orphan")
+    events: Mapped[list[RequisitionEvent]] = relationship(
+        order_by="RequisitionEvent.id", lazy="select", cascade="all, delete-orphan")
+
+    @property
+    def code(self) -> str:
+        return format_code(self.id)
+
+
+def format_code(number: int) -> str:
+    return f"R{number:08d}"
+
+
+def parse_code(code: str) -> int | None:
+    if isinstance(code, str) and len(code) > 1 and code[0] == "R" and code[1:].isdigit() and len(code) <= 19:
+        return int(code[1:])
+    return None
+
+
+class RequisitionLine(Base):
+    """One sku of a requisition. `stock_seen` records, at submit, where stock could have met
+    the promise: the evidence that later decides who caused a parts wait (缺件责任)."""
+
+    __tablename__ = "requisition_line"
+    __table_args__ = (
+        CheckConstraint("qty >= 1", name="qty"),
+        CheckConstraint("backordered_qty >= 0 AND backordered_qty <= qty", name="backordered_qty"),
+        Index("ix_requisition_line_sku", "sku"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    requisition_id: Mapped[int] = mapped_column(ForeignKey("requisition.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    sku: Mapped[str] = mapped_column(ForeignKey("part.sku"))
+    qty: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    backordered_qty: Mapped[int] = mapped_column(Integer, default=0)
+    promised_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    stock_seen: Mapped[str] = mapped_column(String(16))
+    requisition: Mapped[Requisition] = relationship(back_populates="lines")
+    allocations: Mapped[list[Allocation]] = relationship(
+        back_populates="line", order_by="Allocation.id", lazy="selectin", cascade="all, delete-orphan")
+
+
+class Allocation(Base):
+    """Units of a line reserved at (then shipped from) one warehouse."""
+
+    __tablename__ = "allocation"
+    __table_args__ = (
+        CheckConstraint("qty >= 1", name="qty"),
+        Index("ix_allocation_wh_status", "warehouse_code", "status"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("requisition_line.id"), index=True)
+    warehouse_code: Mapped[str] = mapped_column(ForeignKey("warehouse.code"))
+    qty: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    promised_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    eta: Mapped[datetime] = mapped_column(UTCDateTime)
+    lane_hours: Mapped[int] = mapped_column(Integer)
+    unit_cost: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    line: Mapped[RequisitionLine] = relationship(back_populates="allocations")
+
+
+class RequisitionEvent(Base):
+    """The requisition's history: submitted, allocated, shipped, received, cancelled, re-planned."""
+
+    __tablename__ = "requisition_event"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    requisition_id: Mapped[int] = mapped_column(ForeignKey("requisition.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")

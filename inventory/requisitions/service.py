@@ -1,0 +1,305 @@
+"""Submit, cancel, ship and receive requisitions. Callers own the transaction.
+
+Submit reserves the dealer's quota first (refusing the whole requisition if it does not fit),
+then reserves stock line by line in the preference order of `allocation`. All of it happens
+in the caller's one transaction, so a refusal anywhere leaves nothing reserved.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..access import Principal
+from ..catalog import Part
+from ..db import utcnow
+from ..errors import Conflict, InsufficientStock, InvalidInput, NotFound
+from ..network import Lane, ServicePoint, Warehouse, dealer_ship_to
+from ..policy import Policy
+from ..quotas import service as quota
+from ..warehouses import ledger
+from ..warehouses.ledger import Ref
+from ..warehouses.models import StockBalance
+from .allocation import Option, preference, stock_seen
+from .models import Allocation, Requisition, RequisitionEvent, RequisitionLine, parse_code
+
+MAX_LINES = 200
+MAX_QTY = 10_000
+REQUESTERS = ("dealer", "service_point")
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku: str
+    qty: int
+
+
+def _ref(req: Requisition) -> Ref:
+    return Ref("requisition", req.code)
+
+
+def _event(session: Session, req: Requisition, kind: str, actor: str, at: datetime, **detail) -> None:
+    session.add(RequisitionEvent(requisition_id=req.id, at=at, kind=kind, actor=actor,
+                                 detail=json.dumps(detail, ensure_ascii=False, default=str)))
+
+
+def _check_time(at: datetime | None, now: datetime) -> datetime:
+    if at is None:
+        return now
+    if at.tzinfo is None:
+        raise InvalidInput("at must carry a UTC offset", field="at")
+    if at > now + timedelta(seconds=5):
+        raise InvalidInput("at may not lie in the future", field="at")
+    return at
+
+
+def _check_ship_to(session: Session, principal: Principal, ship_to: str) -> ServicePoint:
+    """The caller's own point, or one of the dealer's ship-to points; nothing else exists for it."""
+    not_yours = InvalidInput(f"{ship_to} is not one of your ship-to service points", field="ship_to")
+    if principal.role == "service_point":
+        if ship_to != principal.code:
+            raise not_yours
+    elif principal.role == "dealer":
+        owned = session.execute(select(dealer_ship_to.c.service_point_code).where(
+            dealer_ship_to.c.dealer_code == principal.code,
+            dealer_ship_to.c.service_point_code == ship_to)).first()
+        if owned is None:
+            raise not_yours
+    else:
+        raise InvalidInput("only dealers and service points submit requisitions")
+    point = session.get(ServicePoint, ship_to)
+    if point is None:
+        raise not_yours
+    return point
+
+
+def _check_lines(session: Session, lines: list[LineRequest]) -> dict[str, Part]:
+    if not lines:
+        raise InvalidInput("a requisition needs at least one line", field="lines")
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"at most {MAX_LINES} lines per requisition", field="lines")
+    seen = set()
+    for i, line in enumerate(lines):
+        if not isinstance(line.qty, int) or isinstance(line.qty, bool) or not 1 <= line.qty <= MAX_QTY:
+            raise InvalidInput(f"lines[{i}].qty must be a whole number from 1 to {MAX_QTY}", field=f"lines.{i}.qty")
+        if line.sku in seen:
+            raise InvalidInput(f"lines[{i}]: sku {line.sku} is listed twice; put the total on one line",
+                               field=f"lines.{i}.sku")
+        seen.add(line.sku)
+    parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_(seen)))}
+    for i, line in enumerate(lines):
+        if line.sku not in parts:
+            raise InvalidInput(f"lines[{i}]: unknown sku {line.sku}", field=f"lines.{i}.sku")
+    return parts
+
+
+def options_for(session: Session, point: ServicePoint, sku: str) -> list[Option]:
+    """Every warehouse with a lane to the point and stock of the sku, with fresh availability."""
+    rows = session.execute(
+        select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, Warehouse.center_code,
+               StockBalance.on_hand - StockBalance.reserved)
+        .join(Warehouse, Warehouse.code == Lane.from_code)
+        .join(StockBalance, (StockBalance.warehouse_code == Lane.from_code) & (StockBalance.sku == sku))
+        .where(Lane.to_code == point.code)
+        .execution_options(populate_existing=True)).all()
+    return [Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
+                   is_regional_of_point=center == point.center_code)
+            for w, h, cost, kind, center, avail in rows]
+
+
+def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, point: ServicePoint,
+                  policy: Policy, now: datetime) -> None:
+    options = options_for(session, point, line.sku)
+    line.stock_seen = stock_seen(options, line.qty, policy.promise_hours)
+    need = line.qty
+    for option in preference(options, policy.promise_hours):
+        while need and option.available > 0:
+            take = min(need, option.available)
+            try:
+                ledger.reserve(session, option.warehouse, line.sku, take, actor=req.created_by,
+                               reason="requisition", ref=_ref(req))
+            except InsufficientStock:  # someone took some meanwhile: look again
+                option = Option(**{**option.__dict__, "available": ledger.available(session, option.warehouse, line.sku)})
+                continue
+            line.allocations.append(Allocation(
+                warehouse_code=option.warehouse, qty=take, status="reserved", promised_by=line.promised_by,
+                eta=now + timedelta(hours=option.hours), lane_hours=option.hours, unit_cost=option.unit_cost,
+                created_at=now))
+            need -= take
+            break
+        if not need:
+            break
+    line.backordered_qty = need
+
+
+def refresh_status(req: Requisition) -> None:
+    """Derive the requisition's status from its lines and allocations."""
+    if req.cancelled_at is not None:
+        req.status = "cancelled"
+        return
+    live = [a for line in req.lines for a in line.allocations if a.status != "released"]
+    backordered = sum(line.backordered_qty for line in req.lines)
+    if backordered:
+        req.status = "partially_backordered" if live else "backordered"
+    elif live and all(a.status == "delivered" for a in live):
+        req.status = "delivered"
+    elif live and all(a.status in ("shipped", "delivered") for a in live):
+        req.status = "shipped"
+    else:
+        req.status = "allocated"
+
+
+def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[LineRequest],
+           ticket: str | None, policy: Policy, in_warranty: bool = True, now: datetime | None = None) -> Requisition:
+    """Accept a requisition: quota (dealers), then stock within the promise, else late, else backorder."""
+    now = now or utcnow()
+    point = _check_ship_to(session, principal, ship_to)
+    if principal.role == "service_point" and in_warranty and not ticket:
+        raise InvalidInput("a service point's in-warranty requisition needs its repair ticket", field="ticket")
+    parts = _check_lines(session, lines)
+    value = sum((parts[l.sku].unit_price * l.qty for l in lines), start=Decimal("0.00"))
+    req = Requisition(requester_role=principal.role, dealer_code=principal.code if principal.role == "dealer" else None,
+                      service_point_code=point.code, ticket=ticket, in_warranty=in_warranty, status="allocated",
+                      value=value, created_at=now, created_by=principal.name,
+                      quota_period=quota.period_of(now) if principal.role == "dealer" else None)
+    promised_by = now + timedelta(hours=policy.promise_hours)
+    req.lines = [RequisitionLine(line_no=i + 1, sku=l.sku, qty=l.qty, unit_price=parts[l.sku].unit_price,
+                                 promised_by=promised_by, stock_seen="nowhere") for i, l in enumerate(lines)]
+    session.add(req)
+    session.flush()
+    if req.dealer_code:
+        quota.reserve(session, req.dealer_code, req.quota_period, value, actor=principal.name, ref_id=req.code)
+    for line in req.lines:
+        _reserve_line(session, req, line, point, policy, now)
+    refresh_status(req)
+    session.flush()
+    _event(session, req, "submitted", principal.name, now, value=str(value),
+           allocations=[[l.sku, a.warehouse_code, a.qty] for l in req.lines for a in l.allocations],
+           backordered={l.sku: l.backordered_qty for l in req.lines if l.backordered_qty})
+    return req
+
+
+def visible_to(principal: Principal):
+    """The SQL condition for the requisitions a principal may see."""
+    if principal.role == "dealer":
+        return Requisition.dealer_code == principal.code
+    if principal.role == "service_point":
+        return (Requisition.service_point_code == principal.code) & (Requisition.requester_role == "service_point")
+    if principal.role == "hq":
+        return Requisition.id.is_not(None)
+    return Requisition.id.is_(None)
+
+
+def get(session: Session, principal: Principal, code: str, *, for_update: bool = False) -> Requisition:
+    """One requisition if the principal may see it; otherwise NotFound, whether or not it exists."""
+    number = parse_code(code)
+    if number is None:
+        raise NotFound(f"no requisition {code}")
+    stmt = select(Requisition).where(Requisition.id == number, visible_to(principal))
+    if for_update:
+        stmt = stmt.with_for_update()
+    req = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+    if req is None:
+        raise NotFound(f"no requisition {code}")
+    return req
+
+
+def list_for(session: Session, principal: Principal, *, status: str | None, page: int, per_page: int):
+    """The principal's requisitions, newest first, and the total count."""
+    from sqlalchemy import func
+
+    cond = visible_to(principal)
+    if status:
+        cond = cond & (Requisition.status == status)
+    total = session.scalar(select(func.count()).select_from(Requisition).where(cond))
+    rows = session.scalars(select(Requisition).where(cond).order_by(Requisition.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page)).all()
+    return rows, total
+
+
+def _require_owner(principal: Principal, req: Requisition) -> None:
+    if principal.role == "hq":
+        return
+    owner = req.dealer_code if req.requester_role == "dealer" else req.service_point_code
+    if principal.role != req.requester_role or principal.code != owner:
+        raise NotFound(f"no requisition {req.code}")
+
+
+def cancel(session: Session, principal: Principal, code: str, *, now: datetime | None = None) -> Requisition:
+    """Release every reservation and the quota; refused (Conflict) once anything has shipped."""
+    now = now or utcnow()
+    req = get(session, principal, code, for_update=True)
+    _require_owner(principal, req)
+    if req.status == "cancelled":
+        raise Conflict(f"requisition {code} is already cancelled")
+    allocations = [a for line in req.lines for a in line.allocations]
+    if any(a.status in ("shipped", "delivered") for a in allocations):
+        raise Conflict(f"requisition {code} has shipped; return the parts instead of cancelling")
+    for line in req.lines:
+        for a in line.allocations:
+            if a.status == "reserved":
+                ledger.release(session, a.warehouse_code, line.sku, a.qty, actor=principal.name,
+                               reason="requisition cancelled", ref=_ref(req))
+                a.status = "released"
+    if req.dealer_code:
+        quota.release(session, req.dealer_code, req.quota_period, req.value, actor=principal.name, ref_id=req.code)
+    req.cancelled_at = now
+    refresh_status(req)
+    _event(session, req, "cancelled", principal.name, now)
+    return req
+
+
+def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
+         warehouse: str | None = None, now: datetime | None = None) -> Requisition:
+    """Issue every reserved allocation (of one warehouse, when a clerk ships its pick)."""
+    now = now or utcnow()
+    at = _check_time(at, now)
+    req = get(session, Principal("hq"), code, for_update=True)
+    if req.status == "cancelled":
+        raise Conflict(f"requisition {code} is cancelled")
+    shipped, value = [], Decimal("0.00")
+    for line in req.lines:
+        for a in line.allocations:
+            if a.status == "reserved" and (warehouse is None or a.warehouse_code == warehouse):
+                if at < a.created_at:
+                    raise InvalidInput("at is before the units were reserved", field="at")
+                ledger.issue(session, a.warehouse_code, line.sku, a.qty, actor=actor, reason="requisition shipped",
+                             ref=_ref(req), at=at)
+                a.status, a.shipped_at = "shipped", at
+                shipped.append([line.sku, a.warehouse_code, a.qty])
+                value += line.unit_price * a.qty
+    if not shipped:
+        raise Conflict(f"requisition {code} has nothing reserved to ship"
+                       + (f" from {warehouse}" if warehouse else ""))
+    if req.dealer_code:
+        quota.consume(session, req.dealer_code, req.quota_period, value, actor=actor, ref_id=req.code)
+    refresh_status(req)
+    _event(session, req, "shipped", actor, at, allocations=shipped)
+    return req
+
+
+def receive(session: Session, principal: Principal, code: str, *, at: datetime | None = None,
+            now: datetime | None = None) -> Requisition:
+    """The service point confirms arrival: each shipped allocation is on time or late from here."""
+    now = now or utcnow()
+    at = _check_time(at, now)
+    req = get(session, principal, code, for_update=True)
+    _require_owner(principal, req)
+    arrived = []
+    for line in req.lines:
+        for a in line.allocations:
+            if a.status == "shipped":
+                if at < a.shipped_at:
+                    raise InvalidInput("at is before the parts were shipped", field="at")
+                a.status, a.delivered_at, a.on_time = "delivered", at, at <= a.promised_by
+                arrived.append([line.sku, a.warehouse_code, a.qty, a.on_time])
+    if not arrived:
+        raise Conflict(f"requisition {code} has nothing shipped to receive")
+    refresh_status(req)
+    _event(session, req, "received", principal.name, at, allocations=arrived)
+    return req
+
