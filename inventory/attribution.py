@@ -17,7 +17,8 @@ The segment model
    no allowance of its own). Hours are clock hours: the contract has no working calendar.
 3. Every instant from created to the end gets exactly one label, first rule that applies:
    a. excused: inside a rescheduled_by_customer or force_majeure [at, until): nobody's time;
-   b. parts: inside a point segment while a requisition is outstanding [submitted_at,
+   b. parts: inside a point segment (only the point waits for parts, so waits are clipped to
+      its holding of the ticket) while a requisition is outstanding [submitted_at,
       delivered_at or end): before its promised_by it is allowance (nobody charged); after it,
       the wait's cause owns it: regional_shortage -> center:<code>, hq_shortage ->
       hq_parts_planning, hq_late_shipment / hq_wrong_part -> hq_parts_group. Cause `none` past
@@ -25,8 +26,9 @@ The segment model
       point cannot repair without the part; HQ should set a cause and replay). Overlapping waits
       are a union: the instant goes to the first label in WAIT_PRECEDENCE (the most at fault);
    c. otherwise the segment's owner: charged once the segment's own net time passes its
-      allowance, and for the point also once its net time on the ticket passes 72 h (the
-      point's 3-day budget: 超72小时未完成维修). Repair time is charged only by that budget.
+      allowance, and for the point also once its net time on the ticket passes
+      ticket_three_day_hours (72 h, its budget: 超72小时未完成维修). Repair time is charged
+      only by that budget.
 4. Charged time per (party, reason) is a row of `attribution`. Fines (policy, per ticket):
    dispatch rows always (30元/次); regional_shortage per role x 3 roles and HQ parts group per
    late or wrong order only if the ticket is late (seed: "造成超期服务"); hq_shortage 0.00,
@@ -35,13 +37,16 @@ The segment model
 5. Ticket: elapsed = end - created - excused. `late` when elapsed > 72 h (三天处理完成) and
    `late_hours` = elapsed - 72 h: the customer's view. Rows are each party's overrun of its own
    allowances, so they need not sum to late_hours, and an on-time ticket may carry rows
-   (a shortage on an on-time ticket: hours recorded, no fine).
+   (a shortage on an on-time ticket: hours recorded, no fine). `late_excluding_hq` and
+   `over_7_days_excluding_hq` first take HQ's charged hours off: the centre's monthly bonus
+   rules use them (总部原因缺件: 对于网点和服务经理不予处罚).
 6. Timely-visit bonus (上门及时奖励): `visited` recorded and no visit time charged.
 7. Exchange flag (三包, 生产者未供给零配件超出90日): the union of waits with a cause other than
    `none`, calendar time from created to the end, exceeds exchange_wait_days.
 
-Events and waits are stored sorted and de-duplicated and every rule is a function of sets, so the
-same facts give the same result whatever order they arrived in.
+Timestamps are normalised to UTC, events and waits stored sorted and de-duplicated, and every
+rule is a function of sets, so the same facts give the same result whatever order (or offset)
+they arrived in.
 """
 from __future__ import annotations
 
@@ -125,15 +130,16 @@ class PartsWait:
     requisition: str
     submitted_at: datetime
     promised_by: datetime
-    delivered_at: datetime | None
+    delivered_at: datetime | None = None
     cause: str = "none"
 
     def __post_init__(self) -> None:
         if self.cause not in CAUSES:
             raise InvalidInput(f"cause: unknown cause {self.cause!r} (one of {', '.join(CAUSES)})", field="cause")
-        for name in ("submitted_at", "promised_by", "delivered_at"):
-            if name != "delivered_at" or self.delivered_at is not None:
-                object.__setattr__(self, name, _utc(getattr(self, name), name))
+        object.__setattr__(self, "submitted_at", _utc(self.submitted_at, "submitted_at"))
+        object.__setattr__(self, "promised_by", _utc(self.promised_by, "promised_by"))
+        if self.delivered_at is not None:
+            object.__setattr__(self, "delivered_at", _utc(self.delivered_at, "delivered_at"))
         if self.promised_by < self.submitted_at:
             raise InvalidInput("promised_by: before submitted_at", field="promised_by")
         if self.delivered_at is not None and self.delivered_at < self.submitted_at:

@@ -76,8 +76,6 @@ DEFAULTS: dict[str, Item] = {
     "warranty_commercial_unit_months": Item(3, "commercial unit warranty"),
     "warranty_commercial_key_months": Item(6, "commercial key components"),
     "warranty_commercial_part_months": Item(1, "commercial replacement parts"),
-    # API
-    "api_rate_limit_per_minute": Item(600, "requests per minute per API key"),
 }
 
 
