@@ -11,7 +11,8 @@ class _SQLAlchemy(SQLAlchemy):
     def _make_engine(self, bind_key, options, app):
         options = dict(options)
         url = options.pop("url")
-        return make_engine(url.render_as_string(hide_password=False), **options)
+        url = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+        return make_engine(url, **options)
 
 
 db = _SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})

@@ -22,6 +22,7 @@ from .errors import Conflict, InvalidInput, NotFound
 ROLES = ("dealer", "service_point", "call_center", "hq")
 WEB_ROLES = ("clerk", "hq")
 KEY_PREFIX = "pk"
+TOUCH_EVERY_SECONDS = 60  # last-used time is kept to the minute, not written on every request
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,9 @@ def authenticate(session: Session, key: str, *, touch: bool = True) -> Principal
         return None
     if not hmac.compare_digest(row.digest, _digest(secret)):
         return None
-    if touch:
-        row.last_used_at = utcnow()
+    now = utcnow()
+    if touch and (row.last_used_at is None or (now - row.last_used_at).total_seconds() > TOUCH_EVERY_SECONDS):
+        row.last_used_at = now
     return Principal(row.role, row.code)
 
 

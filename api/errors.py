@@ -1,0 +1,90 @@
+"""RFC 9457 problem details for every API error: HTTP errors, domain refusals, crashes."""
+from __future__ import annotations
+
+import logging
+
+import marshmallow as ma
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from inventory.errors import DomainError
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://parts.example.invalid/problems/"
+
+
+class ProblemSchema(ma.Schema):
+    """An error response (RFC 9457)."""
+
+    type = ma.fields.String(metadata={"description": "URI naming the kind of problem"})
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+                            metadata={"description": "field -> messages, for validation errors"})
+
+
+def problem(status: int, title: str, detail: str = "", *, kind: str | None = None,
+            errors: dict | None = None, headers: dict | None = None):
+    body = {"type": TYPE_BASE + (kind or str(status)), "title": title, "status": status,
+            "detail": detail or title}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """webargs/marshmallow nest errors by location and index; clients want 'lines.0.qty'."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key in ("json", "query", "headers", "view_args", "form") and not prefix:
+                flat.update(flatten_errors(value, ""))
+                continue
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                name = prefix or "body"
+            flat.update(flatten_errors(value, name))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat.setdefault(prefix or "body", []).extend(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(flatten_errors(value, f"{prefix}.{index}"))
+    else:
+        flat.setdefault(prefix or "body", []).append(str(messages))
+    return flat
+
+
+def http_problem(error: HTTPException):
+    data = getattr(error, "data", None) or {}
+    errors = flatten_errors(data["messages"]) if "messages" in data else data.get("errors")
+    detail = data.get("message") or error.description or error.name
+    if errors and error.code == 400:
+        detail = "the request body is not valid JSON"
+    elif errors:
+        detail = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
+    headers = dict(data.get("headers") or {})
+    if error.code == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="parts"')
+    if error.code == 429 and getattr(error, "retry_after", None):
+        headers["Retry-After"] = str(error.retry_after)
+    return problem(error.code or 500, error.name, detail, errors=errors, headers=headers)
+
+
+def domain_problem(error: DomainError):
+    field = error.details.get("field")
+    errors = {field: [error.message]} if field else None
+    kind = type(error).__name__
+    return problem(error.status, {404: "Not Found", 409: "Conflict"}.get(error.status, "Unprocessable Content"),
+                   error.message, kind=kind, errors=errors)
+
+
+def unexpected_problem(error: Exception):
+    log.exception("unhandled error", exc_info=error)
+    return problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged")

@@ -1,0 +1,47 @@
+"""REST API v1 (API.md): flask-smorest blueprints, one module per resource."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_smorest import Api
+
+from ..errors import ProblemSchema, http_problem, problem
+
+
+class PartsApi(Api):
+    """flask-smorest with RFC 9457 problem details as the error format."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = "DEFAULT_ERROR"
+
+    def handle_http_exception(self, error):
+        return http_problem(error)
+
+
+def _require_json():
+    """A body that is not JSON is refused up front (415) rather than read as empty."""
+    if request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
+        return problem(415, "Unsupported Media Type", "send the body as application/json")
+    return None
+
+
+def register(app: Flask) -> Api:
+    app.config.setdefault("API_TITLE", "Spare parts service")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("OPENAPI_REDOC_PATH", "docs")
+    app.config.setdefault("OPENAPI_REDOC_URL", "/static/web/vendor/redoc.standalone.js")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "security": [{"bearerAuth": []}],
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "info": {"description": "Dealers, service points, the call centre and HQ integrate here. "
+                                "Errors are application/problem+json (RFC 9457)."},
+    })
+    api = PartsApi(app)
+    from . import parts, quota, requisitions
+
+    app.before_request(_require_json)
+    for module in (parts, requisitions, quota):
+        api.register_blueprint(module.blp)
+    return api

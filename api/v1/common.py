@@ -1,0 +1,69 @@
+"""Shared pieces of the v1 resources: pagination, event times, idempotent creation."""
+from __future__ import annotations
+
+from flask import jsonify, request
+from marshmallow import Schema, fields, validate
+
+from inventory import idempotency
+from inventory.db import transaction
+
+from ..extensions import db
+
+MAX_PER_PAGE = 200
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error (422), never silently dropped."""
+
+    class Meta:
+        ordered = True
+
+
+class PageArgsSchema(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class EventTimeSchema(StrictSchema):
+    at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None,
+                              metadata={"description": "when it happened (ISO 8601 with offset); not in the future"})
+
+
+def paginated(items, total: int):
+    """A page for flask-smorest to dump, with the total in X-Total-Count."""
+    return items, 200, {"X-Total-Count": str(total)}
+
+
+def _respond(body: dict, status: int):
+    """A finished response: flask-smorest passes it through without dumping it again."""
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def create_once(principal: str, payload, create, render):
+    """Run `create()` in one transaction and answer `render(result)` with 201, honouring
+    Idempotency-Key: a repeat with the same body returns the first response unchanged."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        with transaction(db.session):
+            body = render(create())
+        return _respond(body, 201)
+    idempotency.check_key(key)
+    print_ = idempotency.fingerprint(request.method, request.path, payload)
+    replay = idempotency.find(db.session, principal, key, print_)
+    if replay is None:
+        try:
+            with transaction(db.session):
+                body = render(create())
+                idempotency.remember(db.session, principal, key, print_, 201, body)
+            return _respond(body, 201)
+        except Exception as exc:
+            from sqlalchemy.exc import IntegrityError
+
+            if not isinstance(exc, IntegrityError):
+                raise
+            replay = idempotency.find(db.session, principal, key, print_)  # a concurrent twin won
+            if replay is None:
+                raise
+    return _respond(replay.body, replay.status)

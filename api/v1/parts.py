@@ -1,0 +1,120 @@
+"""Parts: search the catalogue, and see where a part can come from within the promise."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+from sqlalchemy import func, or_, select
+
+from inventory.catalog import Part
+from inventory.errors import InvalidInput, NotFound
+from inventory.network import ServicePoint, dealer_ship_to
+from inventory.policy import load_policy
+from inventory.requisitions.service import options_for
+
+from ..auth import current_principal, roles
+from ..extensions import db
+from .common import PageArgsSchema, StrictSchema, paginated
+
+blp = Blueprint("parts", __name__, url_prefix="/api/v1/parts", description="The parts catalogue")
+ANY = ("dealer", "service_point", "call_center", "hq")
+
+
+class PartSchema(StrictSchema):
+    sku = fields.String()
+    name = fields.String()
+    unit_price = fields.Decimal(as_string=True, places=2)
+    family = fields.String()
+    key_component = fields.Boolean()
+    returnable = fields.Boolean()
+    weight_kg = fields.Float()
+
+
+class AvailabilitySchema(StrictSchema):
+    warehouse = fields.String()
+    available = fields.Integer()
+    transit_hours = fields.Integer(allow_none=True)
+
+
+class PartDetailSchema(PartSchema):
+    ship_to = fields.String(allow_none=True)
+    availability = fields.List(fields.Nested(AvailabilitySchema))
+    two_day_available = fields.Integer(allow_none=True,
+                                       metadata={"description": "units that can arrive within the promise"})
+
+
+class PartSearchArgsSchema(PageArgsSchema):
+    q = fields.String(load_default="", validate=validate.Length(max=100))
+
+
+class PartDetailArgsSchema(StrictSchema):
+    ship_to = fields.String(load_default=None, validate=validate.Length(max=40),
+                            metadata={"description": "dealers with several ship-to points choose one"})
+
+
+@blp.route("")
+class Parts(MethodView):
+    @roles(*ANY)
+    @blp.arguments(PartSearchArgsSchema, location="query")
+    @blp.response(200, PartSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
+    def get(self, args):
+        """Search parts by sku or name"""
+        cond = True
+        if args["q"]:
+            like = f"%{args['q']}%"
+            cond = or_(Part.sku.ilike(like), Part.name.ilike(like))
+        total = db.session.scalar(select(func.count()).select_from(Part).where(cond))
+        rows = db.session.scalars(select(Part).where(cond).order_by(Part.sku)
+                                  .offset((args["page"] - 1) * args["per_page"]).limit(args["per_page"])).all()
+        return paginated(rows, total)
+
+
+def _ship_to_for(principal, requested: str | None) -> ServicePoint | None:
+    """The point availability is measured toward: the caller's own, or one it names and owns."""
+    session = db.session
+    if principal.role == "service_point":
+        return session.get(ServicePoint, principal.code)
+    if principal.role == "dealer":
+        owned = list(session.scalars(select(dealer_ship_to.c.service_point_code)
+                                     .where(dealer_ship_to.c.dealer_code == principal.code)
+                                     .order_by(dealer_ship_to.c.service_point_code)))
+        code = requested or (owned[0] if owned else None)
+        if code not in owned:
+            raise InvalidInput(f"{code} is not one of your ship-to service points", field="ship_to")
+        return session.get(ServicePoint, code)
+    if requested:
+        point = session.get(ServicePoint, requested)
+        if point is None:
+            raise InvalidInput(f"no service point {requested}", field="ship_to")
+        return point
+    return None
+
+
+@blp.route("/<string:sku>")
+class PartBySku(MethodView):
+    @roles(*ANY)
+    @blp.arguments(PartDetailArgsSchema, location="query")
+    @blp.response(200, PartDetailSchema)
+    def get(self, args, sku):
+        """One part, with availability toward the caller's ship-to point"""
+        part = db.session.get(Part, sku)
+        if part is None:
+            raise NotFound(f"no part {sku}")
+        point = _ship_to_for(current_principal(), args["ship_to"])
+        promise = load_policy(db.session).promise_hours
+        body = PartSchema().dump(part)
+        if point is None:
+            from inventory.warehouses.enquiry import stock_for_sku
+
+            rows = stock_for_sku(db.session, sku).rows
+            body.update(ship_to=None, two_day_available=None, availability=[
+                {"warehouse": r.warehouse, "available": r.available, "transit_hours": None}
+                for r in rows if r.available > 0])
+            return body
+        options = sorted(options_for(db.session, point, sku), key=lambda o: (o.hours, o.warehouse))
+        body.update(ship_to=point.code,
+                    availability=[{"warehouse": o.warehouse, "available": o.available, "transit_hours": o.hours}
+                                  for o in options if o.available > 0],
+                    two_day_available=sum(o.available for o in options if o.hours <= promise and o.available > 0))
+        return body
+

@@ -1,0 +1,54 @@
+"""A dealer's monthly credit quota (配件额度)."""
+from __future__ import annotations
+
+import re
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from inventory.db import utcnow
+from inventory.quotas import service as quota
+
+from ..auth import current_principal, roles
+from ..extensions import db
+from .common import StrictSchema
+
+blp = Blueprint("quota", __name__, url_prefix="/api/v1/quota", description="Dealer credit quota")
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class QuotaSchema(StrictSchema):
+    dealer = fields.String()
+    period = fields.String(metadata={"description": "YYYY-MM, Beijing calendar"})
+    limit = fields.Decimal(as_string=True, places=2)
+    extension = fields.Decimal(as_string=True, places=2)
+    reserved = fields.Decimal(as_string=True, places=2)
+    consumed = fields.Decimal(as_string=True, places=2)
+    credited = fields.Decimal(as_string=True, places=2)
+    available = fields.Decimal(as_string=True, places=2)
+
+
+class QuotaArgsSchema(StrictSchema):
+    period = fields.String(load_default=None, validate=validate.Regexp(PERIOD, error="must be YYYY-MM"))
+
+
+def quota_body(acct) -> dict:
+    return {"dealer": acct.dealer_code, "period": acct.period, "limit": acct.credit_limit,
+            "extension": acct.extension, "reserved": acct.reserved, "consumed": acct.consumed,
+            "credited": acct.credited, "available": acct.available}
+
+
+@blp.route("")
+class Quota(MethodView):
+    @roles("dealer")
+    @blp.arguments(QuotaArgsSchema, location="query")
+    @blp.response(200, QuotaSchema)
+    def get(self, args):
+        """The calling dealer's quota for a month (default: this month)"""
+        dealer = current_principal().code
+        period = args["period"] or quota.period_of(utcnow())
+        acct = quota.account(db.session, dealer, period)
+        body = quota_body(acct)
+        db.session.rollback()  # reading opens the month's account lazily; nothing to keep from a GET
+        return body

@@ -1,0 +1,151 @@
+"""Requisitions (配件申请): submit, list, get, cancel, ship, receive."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from inventory.db import transaction
+from inventory.policy import load_policy
+from inventory.requisitions import service as reqs
+from inventory.requisitions.models import STATUSES
+from inventory.requisitions.service import MAX_LINES, MAX_QTY, LineRequest
+
+from ..auth import current_principal, roles
+from ..extensions import db
+from .common import EventTimeSchema, PageArgsSchema, StrictSchema, create_once, paginated
+
+blp = Blueprint("requisitions", __name__, url_prefix="/api/v1/requisitions",
+                description="Parts requisitions with the 2-day delivery promise")
+CODE = validate.Length(min=1, max=40)
+
+
+class LineInSchema(StrictSchema):
+    sku = fields.String(required=True, validate=CODE)
+    qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QTY))
+
+
+class RequisitionInSchema(StrictSchema):
+    ship_to = fields.String(required=True, validate=CODE)
+    ticket = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    in_warranty = fields.Boolean(load_default=True, metadata={"description": "a service point's in-warranty repair needs its ticket"})
+    lines = fields.List(fields.Nested(LineInSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES))
+
+
+class AllocationSchema(StrictSchema):
+    warehouse = fields.String(attribute="warehouse_code")
+    qty = fields.Integer()
+    status = fields.String()
+    promised_by = fields.AwareDateTime()
+    eta = fields.AwareDateTime(metadata={"description": "expected arrival from the lane's transit time"})
+    shipped_at = fields.AwareDateTime(allow_none=True)
+    delivered_at = fields.AwareDateTime(allow_none=True)
+    on_time = fields.Boolean(allow_none=True)
+
+
+class LineSchema(StrictSchema):
+    sku = fields.String()
+    qty = fields.Integer()
+    unit_price = fields.Decimal(as_string=True, places=2)
+    backordered_qty = fields.Integer()
+    promised_by = fields.AwareDateTime()
+    allocations = fields.Method("live_allocations")
+
+    def live_allocations(self, line):
+        return AllocationSchema(many=True).dump([a for a in line.allocations if a.status != "released"])
+
+
+class EventSchema(StrictSchema):
+    at = fields.AwareDateTime()
+    kind = fields.String()
+    actor = fields.String()
+
+
+class RequisitionSchema(StrictSchema):
+    id = fields.String(attribute="code")
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    ship_to = fields.String(attribute="service_point_code")
+    ticket = fields.String(allow_none=True)
+    dealer = fields.String(attribute="dealer_code", allow_none=True)
+    value = fields.Decimal(as_string=True, places=2)
+    created_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(LineSchema))
+
+
+class RequisitionDetailSchema(RequisitionSchema):
+    history = fields.List(fields.Nested(EventSchema), attribute="events")
+
+
+class RequisitionQueryArgsSchema(PageArgsSchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+
+
+@blp.route("")
+class Requisitions(MethodView):
+    @roles("dealer", "service_point")
+    @blp.arguments(RequisitionInSchema)
+    @blp.response(201, RequisitionSchema)
+    @blp.alt_response(422, schema=None, description="a rule is broken: unknown sku, over quota, not your ship-to")
+    def post(self, body):
+        """Submit a requisition: reserve within the 2-day promise (dealers: against quota)"""
+        principal = current_principal()
+
+        def create():
+            return reqs.submit(db.session, principal, ship_to=body["ship_to"], ticket=body["ticket"],
+                               in_warranty=body["in_warranty"], policy=load_policy(db.session),
+                               lines=[LineRequest(line["sku"], line["qty"]) for line in body["lines"]])
+
+        return create_once(principal.name, body, create, RequisitionSchema().dump)
+
+    @roles("dealer", "service_point", "hq")
+    @blp.arguments(RequisitionQueryArgsSchema, location="query")
+    @blp.response(200, RequisitionSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
+    def get(self, args):
+        """Your requisitions, newest first (HQ: all)"""
+        rows, total = reqs.list_for(db.session, current_principal(), status=args["status"],
+                                    page=args["page"], per_page=args["per_page"])
+        return paginated(rows, total)
+
+
+@blp.route("/<string:code>")
+class RequisitionById(MethodView):
+    @roles("dealer", "service_point", "hq")
+    @blp.response(200, RequisitionDetailSchema)
+    def get(self, code):
+        """One requisition with its history"""
+        return reqs.get(db.session, current_principal(), code)
+
+
+@blp.route("/<string:code>/cancel")
+class RequisitionCancel(MethodView):
+    @roles("dealer", "service_point", "hq")
+    @blp.response(200, RequisitionSchema)
+    def post(self, code):
+        """Cancel: release reservations and quota (409 once shipped)"""
+        with transaction(db.session):
+            req = reqs.cancel(db.session, current_principal(), code)
+        return req
+
+
+@blp.route("/<string:code>/ship")
+class RequisitionShip(MethodView):
+    @roles("hq")
+    @blp.arguments(EventTimeSchema, required=False)
+    @blp.response(200, RequisitionSchema)
+    def post(self, body, code):
+        """Ship every reserved allocation (warehouse systems)"""
+        with transaction(db.session):
+            req = reqs.ship(db.session, current_principal().name, code, at=(body or {}).get("at"))
+        return req
+
+
+@blp.route("/<string:code>/receive")
+class RequisitionReceive(MethodView):
+    @roles("dealer", "service_point")
+    @blp.arguments(EventTimeSchema, required=False)
+    @blp.response(200, RequisitionSchema)
+    def post(self, body, code):
+        """Confirm arrival; each allocation is on time or late from here"""
+        with transaction(db.session):
+            req = reqs.receive(db.session, current_principal(), code, at=(body or {}).get("at"))
+        return req

@@ -1,0 +1,53 @@
+"""API fixtures: an app on the test database with the tiny world and a key per principal."""
+from __future__ import annotations
+
+import pytest
+
+from api.app import create_app
+from inventory.access import create_key
+from inventory.db import make_session_factory, transaction
+from inventory.world import load_world
+
+from ..factories import tiny_world
+
+PRINCIPALS = {
+    "dealer": ("dealer", "D001"),
+    "other_dealer": ("dealer", "D002"),
+    "point": ("service_point", "SP0001"),
+    "other_point": ("service_point", "SP0003"),
+    "call_center": ("call_center", None),
+    "hq": ("hq", None),
+}
+
+
+def make_app(url: str, **config):
+    return create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test",
+                       "RATELIMIT_DEFAULT": "100000 per minute", **config})
+
+
+def seed(engine) -> dict[str, dict]:
+    """Load the tiny world and return an Authorization header per principal."""
+    with make_session_factory(engine)() as session, transaction(session):
+        load_world(session, tiny_world())
+        keys = {name: create_key(session, role, code) for name, (role, code) in PRINCIPALS.items()}
+    return {name: {"Authorization": f"Bearer {key}"} for name, key in keys.items()}
+
+
+@pytest.fixture
+def auth(engine):
+    return seed(engine)
+
+
+@pytest.fixture
+def app(database, engine, auth):
+    app = make_app(database.url)
+    yield app
+    with app.app_context():
+        from api.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
