@@ -18,10 +18,10 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def revision(url: str, message: str) -> None:
+def revision(url: str, message: str, *, rev_id: str | None = None, head: str = "head") -> None:
     """Autogenerate a migration from the models (a developer's tool: `parts db-revision`)."""
-    command.revision(alembic_config(url), message=message, autogenerate=True)
+    command.revision(alembic_config(url), message=message, autogenerate=True, rev_id=rev_id, head=head)
