@@ -1,10 +1,15 @@
 """REST API v1 (API.md): flask-smorest blueprints, one module per resource."""
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask, request
 from flask_smorest import Api
 
 from ..errors import ProblemSchema, http_problem, problem
+
+
+RESOURCES = ("parts", "requisitions", "quota", "returns", "tickets", "reports", "optimizer", "transfers", "admin")
 
 
 class PartsApi(Api):
@@ -39,9 +44,13 @@ def register(app: Flask) -> Api:
                                 "Errors are application/problem+json (RFC 9457)."},
     })
     api = PartsApi(app)
-    from . import parts, quota, requisitions
-
     app.before_request(_require_json)
-    for module in (parts, requisitions, quota):
+    for name in RESOURCES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            continue  # a resource not built yet
         api.register_blueprint(module.blp)
     return api

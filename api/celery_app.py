@@ -1,0 +1,66 @@
+"""Celery, the Flask way: tasks run inside the app context; one named beat schedule in config.
+
+Embedded mode (no CELERY_BROKER_URL) runs tasks eagerly in-process. Production points
+CELERY_BROKER_URL at Redis and runs `celery -A api.celery_app worker` and `... beat`.
+"""
+from __future__ import annotations
+
+from celery import Celery, Task
+from celery.schedules import crontab
+from flask import Flask
+
+
+def beat_schedule(app: Flask) -> dict:
+    """The nightly jobs; hours are policy defaults, overridable by config."""
+    from inventory.policy import DEFAULTS
+
+    hour = app.config.get("OPTIMIZER_NIGHTLY_HOUR_UTC", DEFAULTS["optimizer_nightly_hour_utc"].default)
+    return {
+        "nightly-optimizer": {"task": "optimizer.nightly_run", "schedule": crontab(hour=hour, minute=0)},
+        "returns-overdue-sweep": {"task": "returns.sweep_overdue", "schedule": crontab(hour=(hour + 1) % 24, minute=0)},
+    }
+
+
+TASK_MODULES = ("api.tasks.optimizer", "api.tasks.returns")
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    config = dict(app.config["CELERY"])
+    config.setdefault("beat_schedule", beat_schedule(app))
+    celery.config_from_object(config)
+    celery.set_default()
+    app.extensions["celery"] = celery
+    _import_tasks()
+    return celery
+
+
+def _import_tasks() -> None:
+    """Task modules register themselves with the default app on import."""
+    import importlib
+
+    for module in TASK_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def make_celery() -> Celery:
+    """For the `celery -A api.celery_app` command line: build the app from the environment."""
+    from .app import create_app
+
+    return create_app().extensions["celery"]
+
+
+def __getattr__(name: str):
+    """`celery -A api.celery_app worker` looks up `celery` here; build it on first use."""
+    if name in ("celery", "app"):
+        return make_celery()
+    raise AttributeError(name)

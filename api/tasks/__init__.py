@@ -1,0 +1,1 @@
+"""Celery tasks: thin wrappers that open a session, call the domain, and report progress."""
