@@ -72,6 +72,8 @@ def http_problem(error: HTTPException):
     headers = dict(data.get("headers") or {})
     if error.code == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="parts"')
+    if getattr(error, "valid_methods", None):
+        headers["Allow"] = ", ".join(error.valid_methods)
     if error.code == 429 and getattr(error, "retry_after", None):
         headers["Retry-After"] = str(error.retry_after)
     return problem(error.code or 500, error.name, detail, errors=errors, headers=headers)

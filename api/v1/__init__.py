@@ -4,9 +4,13 @@ from __future__ import annotations
 import importlib
 
 from flask import Flask, request
-from flask_smorest import Api
+import http
 
-from ..errors import ProblemSchema, http_problem, problem
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from ..errors import PROBLEM, ProblemSchema, http_problem, problem
+from .common import Money
 
 
 RESOURCES = ("parts", "requisitions", "quota", "returns", "tickets", "reports", "optimizer", "transfers", "admin")
@@ -20,6 +24,18 @@ class PartsApi(Api):
 
     def handle_http_exception(self, error):
         return http_problem(error)
+
+    def _register_responses(self):
+        """Document every error response as application/problem+json, as it is served."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM if status >= 400 else self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error (RFC 9457 problem details)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def _require_json():
@@ -44,6 +60,7 @@ def register(app: Flask) -> Api:
                                 "Errors are application/problem+json (RFC 9457)."},
     })
     api = PartsApi(app)
+    api.register_field(Money, "string", "decimal")
     app.before_request(_require_json)
     for name in RESOURCES:
         try:

@@ -12,6 +12,13 @@ from ..extensions import db
 MAX_PER_PAGE = 200
 
 
+class Money(fields.Decimal):
+    """RMB as a decimal string with two places ("125.00"), as API.md fixes."""
+
+    def __init__(self, **kwargs):
+        super().__init__(places=2, as_string=True, **kwargs)
+
+
 class StrictSchema(Schema):
     """Unknown fields are an error (422), never silently dropped."""
 

@@ -14,7 +14,7 @@ from inventory.requisitions.service import options_for
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import PageArgsSchema, StrictSchema, paginated
+from .common import Money, PageArgsSchema, StrictSchema, paginated
 
 blp = Blueprint("parts", __name__, url_prefix="/api/v1/parts", description="The parts catalogue")
 ANY = ("dealer", "service_point", "call_center", "hq")
@@ -23,7 +23,7 @@ ANY = ("dealer", "service_point", "call_center", "hq")
 class PartSchema(StrictSchema):
     sku = fields.String()
     name = fields.String()
-    unit_price = fields.Decimal(as_string=True, places=2)
+    unit_price = Money()
     family = fields.String()
     key_component = fields.Boolean()
     returnable = fields.Boolean()

@@ -12,7 +12,7 @@ from inventory.quotas import service as quota
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import StrictSchema
+from .common import Money, StrictSchema
 
 blp = Blueprint("quota", __name__, url_prefix="/api/v1/quota", description="Dealer credit quota")
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -21,12 +21,12 @@ PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 class QuotaSchema(StrictSchema):
     dealer = fields.String()
     period = fields.String(metadata={"description": "YYYY-MM, Beijing calendar"})
-    limit = fields.Decimal(as_string=True, places=2)
-    extension = fields.Decimal(as_string=True, places=2)
-    reserved = fields.Decimal(as_string=True, places=2)
-    consumed = fields.Decimal(as_string=True, places=2)
-    credited = fields.Decimal(as_string=True, places=2)
-    available = fields.Decimal(as_string=True, places=2)
+    limit = Money()
+    extension = Money()
+    reserved = Money()
+    consumed = Money()
+    credited = Money()
+    available = Money()
 
 
 class QuotaArgsSchema(StrictSchema):

@@ -13,7 +13,7 @@ from inventory.requisitions.service import MAX_LINES, MAX_QTY, LineRequest
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import EventTimeSchema, PageArgsSchema, StrictSchema, create_once, paginated
+from .common import Money, EventTimeSchema, PageArgsSchema, StrictSchema, create_once, paginated
 
 blp = Blueprint("requisitions", __name__, url_prefix="/api/v1/requisitions",
                 description="Parts requisitions with the 2-day delivery promise")
@@ -46,7 +46,7 @@ class AllocationSchema(StrictSchema):
 class LineSchema(StrictSchema):
     sku = fields.String()
     qty = fields.Integer()
-    unit_price = fields.Decimal(as_string=True, places=2)
+    unit_price = Money()
     backordered_qty = fields.Integer()
     promised_by = fields.AwareDateTime()
     allocations = fields.Method("live_allocations")
@@ -67,7 +67,7 @@ class RequisitionSchema(StrictSchema):
     ship_to = fields.String(attribute="service_point_code")
     ticket = fields.String(allow_none=True)
     dealer = fields.String(attribute="dealer_code", allow_none=True)
-    value = fields.Decimal(as_string=True, places=2)
+    value = Money()
     created_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(LineSchema))
 
@@ -85,7 +85,6 @@ class Requisitions(MethodView):
     @roles("dealer", "service_point")
     @blp.arguments(RequisitionInSchema)
     @blp.response(201, RequisitionSchema)
-    @blp.alt_response(422, schema=None, description="a rule is broken: unknown sku, over quota, not your ship-to")
     def post(self, body):
         """Submit a requisition: reserve within the 2-day promise (dealers: against quota)"""
         principal = current_principal()

@@ -1,0 +1,40 @@
+"""Throwaway databases for benchmarks: a temp SQLite file, or a fresh PostgreSQL database."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import uuid
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from inventory import migrate
+from inventory.db import normalise_url
+
+PG_SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextlib.contextmanager
+def sqlite_db():
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        migrate.upgrade(url)
+        yield url
+
+
+@contextlib.contextmanager
+def postgres_db():
+    server = make_url(normalise_url(PG_SERVER))
+    name = f"parts_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
