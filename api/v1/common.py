@@ -1,8 +1,10 @@
 """Shared pieces of the v1 resources: pagination, event times, idempotent creation."""
 from __future__ import annotations
 
+import flask_smorest
 from flask import jsonify, request
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
+from webargs.flaskparser import FlaskParser
 
 from inventory import idempotency
 from inventory.db import transaction
@@ -10,6 +12,18 @@ from inventory.db import transaction
 from ..extensions import db
 
 MAX_PER_PAGE = 200
+
+
+class StrictParser(FlaskParser):
+    """Unknown query-string keys are refused (422) like unknown body fields, not dropped."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE, "querystring": RAISE}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A flask-smorest blueprint with the strict argument parser."""
+
+    ARGUMENTS_PARSER = StrictParser()
 
 
 class Money(fields.Decimal):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import func, or_, select
 
@@ -14,7 +13,7 @@ from inventory.requisitions.service import options_for
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import Money, PageArgsSchema, StrictSchema, paginated
+from .common import Blueprint, Money, PageArgsSchema, StrictSchema, paginated
 
 blp = Blueprint("parts", __name__, url_prefix="/api/v1/parts", description="The parts catalogue")
 ANY = ("dealer", "service_point", "call_center", "hq")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from inventory.db import utcnow
@@ -12,7 +11,7 @@ from inventory.quotas import service as quota
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import Money, StrictSchema
+from .common import Blueprint, Money, StrictSchema
 
 blp = Blueprint("quota", __name__, url_prefix="/api/v1/quota", description="Dealer credit quota")
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from inventory.db import transaction
@@ -13,7 +12,7 @@ from inventory.requisitions.service import MAX_LINES, MAX_QTY, LineRequest
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import Money, EventTimeSchema, PageArgsSchema, StrictSchema, create_once, paginated
+from .common import Blueprint, Money, EventTimeSchema, PageArgsSchema, StrictSchema, create_once, paginated
 
 blp = Blueprint("requisitions", __name__, url_prefix="/api/v1/requisitions",
                 description="Parts requisitions with the 2-day delivery promise")

@@ -209,3 +209,8 @@ def test_requests_beyond_the_rate_limit_get_429(database, engine, auth):
 def test_openapi_document_is_served(client):
     doc = client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.") and "/api/v1/requisitions/{code}/cancel" in doc["paths"]
+
+
+def test_unknown_query_parameters_are_422(client, auth):
+    r = client.get("/api/v1/requisitions?colour=red", headers=auth["point"])
+    assert r.status_code == 422 and "colour" in r.json["errors"]
