@@ -277,6 +277,8 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
                        + (f" from {warehouse}" if warehouse else ""))
     if req.dealer_code:
         quota.consume(session, req.dealer_code, req.quota_period, value, actor=actor, ref_id=req.code)
+    from ..returns.service import expect_returns_for_shipment  # returns build on requisitions: import here
+    expect_returns_for_shipment(session, req, at, actor=actor)
     refresh_status(req)
     _event(session, req, "shipped", actor, at, allocations=shipped)
     return req
