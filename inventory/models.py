@@ -9,3 +9,4 @@ from .warehouses.models import Transfer  # noqa: F401
 from .idempotency import IdempotencyRecord  # noqa: F401,E402
 from .quotas.models import QuotaAccount, QuotaMovement  # noqa: F401,E402
 from .requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine  # noqa: F401,E402
+from .returns.models import Return, ReturnCharge  # noqa: F401,E402
