@@ -150,7 +150,7 @@ def _close_draft(session, transfer_id, status, actor, note, doing) -> Transfer:
     return transfer
 
 
-def transfers(session: Session, *, status: str | None = None, warehouse: str | None = None,
+def list_transfers(session: Session, *, status: str | None = None, warehouse: str | None = None,
               sku: str | None = None, proposal_run_id: str | None = None) -> list[Transfer]:
     """Transfers, newest first; `warehouse` matches either end."""
     stmt = select(Transfer).order_by(Transfer.created_at.desc(), Transfer.id)
