@@ -136,6 +136,26 @@ def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, poi
     line.backordered_qty = need
 
 
+def _planned_keys(session: Session, req: Requisition, point: ServicePoint, policy: Policy) -> set[tuple[str, str]]:
+    """The balance rows the requisition expects to reserve, to lock them in one global order
+    first: two requisitions wanting the same rows in different orders would deadlock."""
+    keys = set()
+    for line in req.lines:
+        need = line.qty
+        for option in preference(options_for(session, point, line.sku), policy.promise_hours):
+            if need <= 0:
+                break
+            if option.available > 0:
+                keys.add((option.warehouse, line.sku))
+                need -= option.available
+    return keys
+
+
+def _lock_reserved(session: Session, req: Requisition, warehouse: str | None = None) -> None:
+    ledger.lock_balances(session, {(a.warehouse_code, line.sku) for line in req.lines for a in line.allocations
+                                   if a.status == "reserved" and warehouse in (None, a.warehouse_code)})
+
+
 def refresh_status(req: Requisition) -> None:
     """Derive the requisition's status from its lines and allocations."""
     if req.cancelled_at is not None:
@@ -173,6 +193,7 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     session.flush()
     if req.dealer_code:
         quota.reserve(session, req.dealer_code, req.quota_period, value, actor=principal.name, ref_id=req.code)
+    ledger.lock_balances(session, _planned_keys(session, req, point, policy))
     for line in req.lines:
         _reserve_line(session, req, line, point, policy, now)
     refresh_status(req)
@@ -239,6 +260,7 @@ def cancel(session: Session, principal: Principal, code: str, *, now: datetime |
     allocations = [a for line in req.lines for a in line.allocations]
     if any(a.status in ("shipped", "delivered") for a in allocations):
         raise Conflict(f"requisition {code} has shipped; return the parts instead of cancelling")
+    _lock_reserved(session, req)
     for line in req.lines:
         for a in line.allocations:
             if a.status == "reserved":
@@ -261,6 +283,7 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
     req = get(session, Principal("hq"), code, for_update=True)
     if req.status == "cancelled":
         raise Conflict(f"requisition {code} is cancelled")
+    _lock_reserved(session, req, warehouse)
     shipped, value = [], Decimal("0.00")
     for line in req.lines:
         for a in line.allocations:

@@ -1,0 +1,53 @@
+"""Requisitions that reserve the same rows in opposite orders do not deadlock (PostgreSQL)."""
+from __future__ import annotations
+
+import threading
+
+from inventory.access import Principal
+from inventory.db import make_session_factory, transaction
+from inventory.policy import Policy
+from inventory.requisitions import service as reqs
+from inventory.requisitions.service import LineRequest
+from inventory.warehouses.ledger import ledger_differences
+from inventory.world import load_world
+
+from ..factories import tiny_world
+
+ROUNDS = 15
+
+
+def test_crossing_multi_line_requisitions_all_succeed_without_deadlock(pg_engine):
+    world = tiny_world()
+    for row in world["stock"]:
+        row["qty"] = 1000
+    world["stock"].append({"warehouse": "GD1", "sku": "WM-MOTOR-01", "qty": 1000})
+    sessions = make_session_factory(pg_engine)
+    with sessions() as s, transaction(s):
+        load_world(s, world)
+    errors: list[Exception] = []
+    barrier = threading.Barrier(8)
+
+    def worker(index: int):
+        lines = [LineRequest("WM-PUMP-01", 15), LineRequest("WM-MOTOR-01", 1)]
+        if index % 2:
+            lines.reverse()  # the same rows, locked in the opposite order of lines
+        barrier.wait()
+        with sessions() as session:
+            for _ in range(ROUNDS):
+                try:
+                    with transaction(session):
+                        req = reqs.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001",
+                                          ticket="T", lines=lines, policy=Policy())
+                    with transaction(session):
+                        reqs.ship(session, "hq", req.code)
+                except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                    errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with sessions() as session:
+        assert ledger_differences(session) == []
