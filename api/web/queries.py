@@ -269,3 +269,33 @@ def int_or_none(value) -> int | None:
     except (TypeError, ValueError):
         return None
 
+
+
+# -- returns at a warehouse ----------------------------------------------------------------------
+
+def returns_at(session: Session, wh: str, statuses: tuple[str, ...], limit: int = 200) -> list:
+    """Returns addressed to the warehouse in the given states, oldest first."""
+    from inventory.returns.models import Return
+
+    return list(session.scalars(select(Return).where(Return.warehouse_code == wh, Return.status.in_(statuses))
+                                .order_by(Return.id).limit(limit)).unique())
+
+
+# -- transfers -----------------------------------------------------------------------------------
+
+def transfer_list(session: Session, *, statuses: tuple[str, ...] | None = None, from_warehouse: str | None = None,
+                  to_warehouse: str | None = None, warehouse: str | None = None, run: str | None = None,
+                  limit: int = 200) -> list[Transfer]:
+    """Transfers, newest first, filtered; `warehouse` matches either end."""
+    stmt = select(Transfer).order_by(Transfer.created_at.desc(), Transfer.id).limit(limit)
+    if statuses:
+        stmt = stmt.where(Transfer.status.in_(statuses))
+    if from_warehouse:
+        stmt = stmt.where(Transfer.from_warehouse == from_warehouse)
+    if to_warehouse:
+        stmt = stmt.where(Transfer.to_warehouse == to_warehouse)
+    if warehouse:
+        stmt = stmt.where((Transfer.from_warehouse == warehouse) | (Transfer.to_warehouse == warehouse))
+    if run:
+        stmt = stmt.where(Transfer.proposal_run_id == run)
+    return list(session.scalars(stmt))

@@ -1,28 +1,196 @@
-"""Web pages."""
-from flask import Blueprint, render_template
-from sqlalchemy import func, select
+"""The web blueprint: sign-in, the start page, language, health, and the shared hooks.
 
-from inventory.catalog import Part
-from inventory.network import Center, Dealer, ServicePoint, Warehouse
-from inventory.warehouses.models import StockBalance
+Clerk pages live in `clerk.py`, HQ pages in `hq.py` and `imports.py`; they add their routes
+to this blueprint. Views parse, authorise, call the domain inside `transaction()`, render.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   url_for)
+from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from inventory.access import check_login
+from inventory.db import transaction, utcnow
+from inventory.errors import DomainError
 
 from ..extensions import db
+from . import labels
+from .auth import (PUBLIC, actor_name, load_user, login_redirect, login_required, public, sign_in,
+                   sign_out, start_page)
+from .forms import ActionForm, LoginForm
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
 
 
+# -- hooks -------------------------------------------------------------------------------------
+
+@bp.before_request
+def guard():
+    """Refuse views that declare no access, send visitors without a session to /login, then
+    check the CSRF token of every state-changing request."""
+    if request.endpoint == "web.static":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    access = getattr(view, "web_access", None)
+    if access is None:
+        abort(403)
+    if access is not PUBLIC and load_user() is None:
+        return login_redirect()
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        current_app.extensions["csrf"].protect()
+    return None
+
+
+@bp.after_request
+def no_store(response):
+    """Signed-in pages hold stock and money figures: keep them out of shared caches."""
+    if request.endpoint != "web.static" and g.get("web_user") is not None:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.app_context_processor
+def page_globals():
+    user = g.get("web_user")
+    return {"current_user": user, "lang_url": lang_url, "page_url": page_url, "actor_name": actor_name,
+            "logout_form": ActionForm(prefix="logout") if user else None,
+            "get_locale_name": lambda: get_locale().language, "status_label": labels.status_label,
+            "movement_label": labels.movement_label, "return_kind_label": labels.return_kind_label, "now": utcnow}
+
+
+def page_url(page: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def lang_url(lang: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = lang
+    if request.endpoint and request.method == "GET":
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for("web.index", lang=lang)
+
+
+@bp.app_template_filter("money")
+def money(value) -> str:
+    if value is None:
+        return ""
+    return format_decimal(Decimal(value), format="#,##0.00")
+
+
+@bp.app_template_filter("money0")
+def money0(value) -> str:
+    return "" if value is None else format_decimal(Decimal(value), format="#,##0")
+
+
+@bp.app_template_filter("num")
+def num(value) -> str:
+    return "" if value is None else format_decimal(value, format="#,##0")
+
+
+@bp.app_template_filter("when")
+def when(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return "" if value is None else format_datetime(value, fmt)
+
+
+@bp.app_template_filter("pct")
+def pct(value) -> str:
+    return "" if value is None else f"{float(value) * 100:.1f}%"
+
+
+# -- errors as pages ---------------------------------------------------------------------------
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error: CSRFError):
+    db.session.rollback()
+    return render_template("error.html", code=400, title=_("The form has expired"),
+                           detail=_("The form was sent without a valid security token. Go back, reload the page and try again.")), 400
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    if error.code == 401:
+        return login_redirect()
+    titles = {403: _("Not allowed"), 404: _("Not found"), 405: _("Not allowed this way"),
+              413: _("The file is too large")}
+    details = {403: _("Your account may not open this page."),
+               404: _("There is no such page or record."),
+               413: _("Upload at most %(mb)s MB.", mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024))}
+    return render_template("error.html", code=error.code, title=titles.get(error.code, error.name),
+                           detail=details.get(error.code, error.description)), error.code
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError):
+    db.session.rollback()
+    return render_template("error.html", code=error.status, title=_("Refused"), detail=error.message), error.status
+
+
+@bp.errorhandler(Exception)
+def unexpected(error: Exception):
+    db.session.rollback()
+    current_app.logger.exception("web page failed")
+    return render_template("error.html", code=500, title=_("Something went wrong"),
+                           detail=_("The error has been logged. Nothing was saved.")), 500
+
+
+# -- sign-in -----------------------------------------------------------------------------------
+
+def _safe_next(target: str | None) -> str | None:
+    """A local path to go back to after sign-in; anything pointing off-site is ignored."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm()
+    user = load_user()
+    if request.method == "GET" and user is not None:
+        return redirect(start_page(user))
+    if form.validate_on_submit():
+        with transaction(db.session):
+            user = check_login(db.session, form.username.data.strip(), form.password.data)
+        if user is not None:
+            sign_in(user)
+            g.web_user = user
+            return redirect(_safe_next(request.args.get("next")) or start_page(user))
+        form.password.errors.append(_("Wrong username or password."))
+    return render_template("login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required()
+def logout():
+    sign_out()
+    g.web_user = None
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/")
+@login_required()
+def index():
+    return redirect(start_page(g.web_user))
+
+
 @bp.get("/healthz")
+@public
 def healthz():
     db.session.execute(select(1))
     return {"status": "ok"}
 
 
-@bp.get("/")
-def index():
-    session = db.session
-    counts = {label: session.scalar(select(func.count()).select_from(model)) for label, model in (
-        ("warehouses", Warehouse), ("centers", Center), ("service_points", ServicePoint),
-        ("dealers", Dealer), ("parts", Part))}
-    units = session.scalar(select(func.coalesce(func.sum(StockBalance.on_hand), 0)))
-    return render_template("index.html", counts=counts, units=units)
+from . import clerk, hq, imports, returns  # noqa: E402,F401  (they add their routes to bp)

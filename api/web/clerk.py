@@ -1,0 +1,310 @@
+"""Warehouse clerk pages (仓管员): the warehouse's day, pick and ship, receive, count, history,
+transfers; and stock lookup, which every signed-in user may use."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from inventory.catalog import Part
+from inventory.db import transaction
+from inventory.errors import Conflict, DomainError, InsufficientStock, NotFound
+from inventory.network import Warehouse
+from inventory.requisitions import service as requisitions
+from inventory.warehouses import enquiry, ledger, transfers
+from inventory.warehouses.models import MOVEMENT_KINDS, Transfer
+
+from ..extensions import db
+from . import queries
+from .auth import actor_name, login_required, warehouse_page
+from .forms import ActionForm, CountForm, ReceiveForm, TransferCloseForm, TransferReceiveForm
+from .views import bp
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+IN_TRANSIT = ("shipped", "partially_received")
+DONE = ("received", "closed_with_discrepancy", "cancelled", "rejected")
+PAGE = 50
+
+
+def page_number() -> int:
+    number = queries.int_or_none(request.args.get("page")) or 1
+    return max(1, min(number, 100_000))
+
+
+def _part_exists(sku: str) -> bool:
+    return db.session.get(Part, sku) is not None
+
+
+# -- home ----------------------------------------------------------------------------------------
+
+@bp.get("/w/<wh>/")
+@warehouse_page
+def warehouse_home(warehouse: Warehouse):
+    summary = queries.warehouse_summary(db.session, warehouse.code)
+    picks, _total = queries.pick_list(db.session, warehouse.code, limit=5)
+    recent = enquiry.movement_history(db.session, warehouse=warehouse.code, limit=8)
+    return render_template("clerk/home.html", warehouse=warehouse, summary=summary, picks=picks,
+                           recent=recent.rows)
+
+
+# -- pick and ship -------------------------------------------------------------------------------
+
+def _render_picks(warehouse: Warehouse, errors: dict[str, str] | None = None, status: int = 200):
+    page = page_number()
+    picks, total = queries.pick_list(db.session, warehouse.code, limit=PAGE, offset=(page - 1) * PAGE)
+    forms = {p.code: ActionForm(prefix=p.code) for p in picks}
+    return render_template("clerk/picks.html", warehouse=warehouse, picks=picks, total=total, page=page,
+                           per_page=PAGE, forms=forms, errors=errors or {}), status
+
+
+@bp.get("/w/<wh>/picks")
+@warehouse_page
+def pick_list(warehouse: Warehouse):
+    return _render_picks(warehouse)
+
+
+@bp.post("/w/<wh>/picks/<code>/ship")
+@warehouse_page
+def ship_pick(warehouse: Warehouse, code: str):
+    try:
+        with transaction(db.session):
+            requisitions.ship(db.session, actor_name(g.web_user), code, warehouse=warehouse.code)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        return _render_picks(warehouse, {code: error.message}, 409)
+    flash(_("Requisition %(code)s shipped.", code=code), "success")
+    return redirect(url_for("web.pick_list", wh=warehouse.code))
+
+
+# -- receive and count ---------------------------------------------------------------------------
+
+@bp.route("/w/<wh>/receive", methods=["GET", "POST"])
+@warehouse_page
+def receive(warehouse: Warehouse):
+    form = ReceiveForm()
+    if request.method == "GET" and request.args.get("sku"):
+        form.sku.data = request.args["sku"]
+    if form.validate_on_submit():
+        if not _part_exists(form.sku.data):
+            form.sku.errors.append(_("No part with this SKU."))
+        else:
+            ref = ledger.Ref("delivery_note", form.reference.data.strip()) if form.reference.data else None
+            reason = form.reason.data.strip() if form.reason.data else ""
+            try:
+                with transaction(db.session):
+                    ledger.receive(db.session, warehouse.code, form.sku.data, form.qty.data,
+                                   actor=actor_name(g.web_user), ref=ref,
+                                   reason=f"receipt: {reason}" if reason else "receipt")
+            except DomainError as error:
+                form.qty.errors.append(error.message)
+            else:
+                flash(_("Received %(qty)s × %(sku)s.", qty=form.qty.data, sku=form.sku.data), "success")
+                return redirect(url_for("web.receive", wh=warehouse.code))
+    status = 422 if form.errors else 200
+    return render_template("clerk/receive.html", warehouse=warehouse, form=form), status
+
+
+@bp.route("/w/<wh>/count", methods=["GET", "POST"])
+@warehouse_page
+def count(warehouse: Warehouse):
+    form = CountForm()
+    if request.method == "GET" and request.args.get("sku"):
+        form.sku.data = request.args["sku"]
+    if form.validate_on_submit():
+        if not _part_exists(form.sku.data):
+            form.sku.errors.append(_("No part with this SKU."))
+        else:
+            try:
+                with transaction(db.session):
+                    delta = ledger.adjust_to_count(db.session, warehouse.code, form.sku.data, form.counted.data,
+                                                   actor=actor_name(g.web_user), reason=form.reason.data.strip())
+            except Conflict as error:
+                form.counted.errors.append(error.message)
+            except DomainError as error:
+                form.reason.errors.append(error.message)
+            else:
+                if delta:
+                    flash(_("%(sku)s counted %(n)s: on hand changed by %(delta)+d.", sku=form.sku.data,
+                            n=form.counted.data, delta=delta), "success")
+                else:
+                    flash(_("%(sku)s counted %(n)s: matches the books, nothing changed.", sku=form.sku.data,
+                            n=form.counted.data), "info")
+                return redirect(url_for("web.count", wh=warehouse.code))
+    balance = None
+    if form.sku.data:
+        balance = ledger.get_balance(db.session, warehouse.code, form.sku.data)
+    status = 422 if form.errors else 200
+    return render_template("clerk/count.html", warehouse=warehouse, form=form, balance=balance), status
+
+
+@bp.get("/w/<wh>/balance.json")
+@warehouse_page
+def balance(warehouse: Warehouse):
+    """What the books say for one sku here (the count and receive forms show it as you type)."""
+    sku = (request.args.get("sku") or "").strip()
+    part = db.session.get(Part, sku) if sku else None
+    if part is None:
+        return jsonify({"sku": sku, "known": False})
+    row = ledger.get_balance(db.session, warehouse.code, sku)
+    return jsonify({"sku": sku, "known": True, "name": part.name,
+                    "on_hand": row.on_hand if row else 0, "reserved": row.reserved if row else 0,
+                    "available": row.available if row else 0, "in_transit": row.in_transit if row else 0})
+
+
+# -- movement history ----------------------------------------------------------------------------
+
+def _day(value: str | None, field: str, errors: dict) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[field] = _("Use a date like 2025-01-31.")
+        return None
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, BEIJING).astimezone(timezone.utc)
+
+
+@bp.get("/w/<wh>/movements")
+@warehouse_page
+def movements(warehouse: Warehouse):
+    args, errors = request.args, {}
+    kind = args.get("kind") or None
+    if kind and kind not in MOVEMENT_KINDS:
+        errors["kind"] = _("Unknown movement kind.")
+        kind = None
+    since, until = _day(args.get("since"), "since", errors), _day(args.get("until"), "until", errors)
+    if since and until and until < since:
+        errors["until"] = _("The end date is before the start date.")
+    page = page_number()
+    result = enquiry.movement_history(
+        db.session, warehouse=warehouse.code, sku=(args.get("sku") or "").strip() or None, kind=kind,
+        actor=(args.get("actor") or "").strip() or None, ref_id=(args.get("ref") or "").strip() or None,
+        since=_start_of(since) if since else None,
+        until=_start_of(until + timedelta(days=1)) if until else None,
+        limit=PAGE, offset=(page - 1) * PAGE)
+    return render_template("clerk/movements.html", warehouse=warehouse, result=result, page=page,
+                           per_page=PAGE, kinds=MOVEMENT_KINDS, errors=errors), 400 if errors else 200
+
+
+# -- transfers -----------------------------------------------------------------------------------
+
+def _transfer_here(warehouse: Warehouse, transfer_id: str, end: str) -> Transfer:
+    transfer = db.session.get(Transfer, transfer_id)
+    if transfer is None or getattr(transfer, end) != warehouse.code:
+        abort(404)
+    return transfer
+
+
+def _render_transfers(warehouse: Warehouse, posted: dict | None = None, errors: dict | None = None,
+                      status: int = 200):
+    session, code = db.session, warehouse.code
+    outgoing = queries.transfer_list(session, statuses=("draft",), from_warehouse=code)
+    incoming = queries.transfer_list(session, statuses=IN_TRANSIT, to_warehouse=code)
+    done = queries.transfer_list(session, statuses=DONE, warehouse=code, limit=30)
+    posted = posted or {}
+    forms = {}
+    for t in outgoing:
+        forms[t.id] = {"ship": posted.get((t.id, "ship")) or ActionForm(prefix=f"ship-{t.id}")}
+    for t in incoming:
+        receive_form = posted.get((t.id, "receive")) or TransferReceiveForm(prefix=f"recv-{t.id}", formdata=None)
+        if receive_form.qty.data is None:
+            receive_form.qty.data = t.outstanding
+        forms[t.id] = {"receive": receive_form,
+                       "close": posted.get((t.id, "close")) or TransferCloseForm(prefix=f"close-{t.id}", formdata=None)}
+    return render_template("clerk/transfers.html", warehouse=warehouse, outgoing=outgoing, incoming=incoming,
+                           done=done, forms=forms, errors=errors or {}), status
+
+
+@bp.get("/w/<wh>/transfers")
+@warehouse_page
+def warehouse_transfers(warehouse: Warehouse):
+    return _render_transfers(warehouse)
+
+
+@bp.post("/w/<wh>/transfers/<transfer_id>/ship")
+@warehouse_page
+def ship_transfer(warehouse: Warehouse, transfer_id: str):
+    transfer = _transfer_here(warehouse, transfer_id, "from_warehouse")
+    if transfer.status == "draft" and transfer.proposal_run_id:
+        return _render_transfers(warehouse, errors={transfer_id: _("An optimizer proposal ships once HQ approves it.")},
+                                 status=409)
+    try:
+        with transaction(db.session):
+            transfers.approve_and_ship(db.session, transfer_id, actor=actor_name(g.web_user))
+    except (InsufficientStock, Conflict) as error:
+        return _render_transfers(warehouse, errors={transfer_id: error.message}, status=409)
+    flash(_("Transfer %(id)s shipped.", id=transfer_id), "success")
+    return redirect(url_for("web.warehouse_transfers", wh=warehouse.code))
+
+
+@bp.post("/w/<wh>/transfers/<transfer_id>/receive")
+@warehouse_page
+def receive_transfer(warehouse: Warehouse, transfer_id: str):
+    _transfer_here(warehouse, transfer_id, "to_warehouse")
+    form = TransferReceiveForm(prefix=f"recv-{transfer_id}")
+    if form.validate():
+        try:
+            with transaction(db.session):
+                transfers.receive(db.session, transfer_id, form.qty.data, actor=actor_name(g.web_user),
+                                  note=form.note.data or "")
+        except DomainError as error:
+            form.qty.errors.append(error.message)
+        else:
+            flash(_("Received %(qty)s on transfer %(id)s.", qty=form.qty.data, id=transfer_id), "success")
+            return redirect(url_for("web.warehouse_transfers", wh=warehouse.code))
+    return _render_transfers(warehouse, posted={(transfer_id, "receive"): form}, status=422)
+
+
+@bp.post("/w/<wh>/transfers/<transfer_id>/close")
+@warehouse_page
+def close_transfer(warehouse: Warehouse, transfer_id: str):
+    _transfer_here(warehouse, transfer_id, "to_warehouse")
+    form = TransferCloseForm(prefix=f"close-{transfer_id}")
+    if form.validate():
+        try:
+            with transaction(db.session):
+                transfers.close_with_discrepancy(db.session, transfer_id, actor=actor_name(g.web_user),
+                                                 note=form.note.data)
+        except DomainError as error:
+            form.note.errors.append(error.message)
+        else:
+            flash(_("Transfer %(id)s closed short.", id=transfer_id), "success")
+            return redirect(url_for("web.warehouse_transfers", wh=warehouse.code))
+    return _render_transfers(warehouse, posted={(transfer_id, "close"): form}, status=422)
+
+
+# -- stock lookup (everyone) ---------------------------------------------------------------------
+
+@bp.get("/stock")
+@login_required()
+def stock():
+    args = request.args
+    user = g.web_user
+    text = (args.get("q") or "").strip()
+    if "warehouse" in args:
+        wh = args.get("warehouse") or None
+    else:
+        wh = user.warehouse_code if user.role == "clerk" else None
+    only_available = args.get("available") == "1"
+    page = page_number()
+    result = enquiry.search_stock(db.session, text or None, warehouse=wh, only_available=only_available,
+                                  limit=PAGE, offset=(page - 1) * PAGE)
+    return render_template("stock.html", result=result, q=text, wh=wh, only_available=only_available,
+                           page=page, per_page=PAGE, warehouses=queries.warehouses(db.session))
+
+
+@bp.get("/stock/<sku>")
+@login_required()
+def stock_sku(sku: str):
+    try:
+        found = enquiry.stock_for_sku(db.session, sku)
+    except NotFound:
+        abort(404)
+    part = db.session.get(Part, sku)
+    return render_template("stock_sku.html", stock=found, part=part)

@@ -1,0 +1,309 @@
+"""HQ parts team pages (总部配件组): dashboard, transfers to approve, optimizer runs, quotas,
+policy. Imports of spreadsheets are in `imports.py`."""
+from __future__ import annotations
+
+import importlib
+import re
+from decimal import Decimal
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from inventory.db import transaction, utcnow
+from inventory.errors import DomainError, NotFound
+from inventory.network import Dealer
+from inventory.policy import DEFAULTS, PolicySetting, format_value, load_policy, set_policy
+from inventory.quotas import service as quotas
+from inventory.warehouses import transfers
+from inventory.warehouses.models import Transfer
+
+from ..extensions import db
+from . import charts, queries
+from .auth import actor_name, login_required
+from .forms import ActionForm, choice, ExtensionForm, PolicyForm, RaiseLimitForm, RejectForm, TransferDraftForm
+from .views import bp
+
+HQ = "hq"
+DASHBOARD_DAYS = 30
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def cache() -> charts.TTLCache:
+    return current_app.extensions.setdefault("web_cache", charts.TTLCache())
+
+
+# -- dashboard -----------------------------------------------------------------------------------
+
+def _dashboard_figures() -> dict:
+    session = db.session
+    since = queries.window_start(DASHBOARD_DAYS)
+    by_day = queries.on_time_by_day(session, since)
+    by_centre = queries.on_time_by_center(session, since)
+    value = queries.stock_value_by_warehouse(session)
+    delivered = sum(n for _, n, _ in by_day)
+    on_time = sum(ok for _, _, ok in by_day)
+    return {
+        "by_day": [(d, ok / n, n) for d, n, ok in by_day if n],
+        "by_centre": [(f"{code} {name}", ok / n if n else 0.0, n) for code, name, n, ok in by_centre],
+        "shortages": queries.shortages_by_warehouse(session, since),
+        "stock_value": value,
+        "stock_value_total": sum((v for _, _, v in value), Decimal("0.00")),
+        "penalties": queries.penalties_by_party(session, since),
+        "delivered": delivered,
+        "on_time_rate": on_time / delivered if delivered else None,
+        "drafts": queries.count_transfers(session, "draft"),
+        "promise_hours": load_policy(session).promise_hours,
+    }
+
+
+@bp.get("/hq/")
+@login_required(HQ)
+def dashboard():
+    seconds = current_app.config["WEB_CHART_CACHE_SECONDS"]
+    f = cache().get("dashboard", seconds, _dashboard_figures)
+    money = lambda v: f"{float(v) / 10000:,.1f}"  # noqa: E731 - 万元 on the bars
+    svg = {
+        "by_day": charts.rate_line(f["by_day"], title=_("On-time rate by day")),
+        "by_centre": charts.hbar([(label, rate) for label, rate, _n in f["by_centre"]], max_value=1.0,
+                                 fmt=lambda r: f"{r * 100:.1f}%", css="bar ok", title=_("On-time rate by centre")),
+        "shortages": charts.hbar([(label, short) for label, short, _b in f["shortages"][:20]],
+                                 fmt=lambda v: f"{int(v)}", css="bar warn", title=_("Shortages by warehouse")),
+        "stock_value": charts.hbar([(f"{code} {name}", float(v)) for code, name, v in f["stock_value"]],
+                                   fmt=money, title=_("Stock value by warehouse")),
+        "penalties": charts.hbar([(party, float(v)) for party, v in f["penalties"] or []],
+                                 fmt=lambda v: f"{v:,.0f}", css="bar bad", title=_("Penalties by party")),
+    }
+    return render_template("hq/dashboard.html", f=f, svg=svg, days=DASHBOARD_DAYS)
+
+
+@bp.get("/hq/warehouses")
+@login_required(HQ)
+def warehouses():
+    return render_template("hq/warehouses.html", warehouses=queries.warehouses(db.session),
+                           values={code: v for code, _n, v in cache().get(
+                               "stock_value", current_app.config["WEB_CHART_CACHE_SECONDS"],
+                               lambda: queries.stock_value_by_warehouse(db.session))})
+
+
+# -- transfers to approve ------------------------------------------------------------------------
+
+def _draft_form(formdata=None) -> TransferDraftForm:
+    form = TransferDraftForm(formdata=formdata) if formdata is not None else TransferDraftForm()
+    choices = [choice(w.code, f"{w.code} {w.name}") for w in queries.warehouses(db.session)]
+    form.from_warehouse.choices = choices
+    form.to_warehouse.choices = choices
+    return form
+
+
+def _render_hq_transfers(draft_form=None, reject_forms=None, errors=None, status=200):
+    run = request.args.get("run") or None
+    drafts = queries.transfer_list(db.session, statuses=("draft",), run=run)
+    moving = queries.transfer_list(db.session, statuses=("shipped", "partially_received"), limit=50)
+    reject_forms = reject_forms or {}
+    forms = {t.id: {"approve": ActionForm(prefix=f"ok-{t.id}"),
+                    "reject": reject_forms.get(t.id) or RejectForm(prefix=f"no-{t.id}", formdata=None)}
+             for t in drafts}
+    return render_template("hq/transfers.html", drafts=drafts, moving=moving, forms=forms, run=run,
+                           draft_form=draft_form or _draft_form(), errors=errors or {}), status
+
+
+@bp.get("/hq/transfers")
+@login_required(HQ)
+def hq_transfers():
+    return _render_hq_transfers()
+
+
+@bp.post("/hq/transfers/new")
+@login_required(HQ)
+def new_transfer():
+    form = _draft_form(request.form)
+    if form.validate():
+        try:
+            with transaction(db.session):
+                t = transfers.create_draft(db.session, form.from_warehouse.data, form.to_warehouse.data,
+                                           form.sku.data, form.qty.data, actor=actor_name(g.web_user),
+                                           reason=form.reason.data or "")
+        except NotFound as error:
+            form.sku.errors.append(_("No part with this SKU.") if "part" in error.message else error.message)
+        except DomainError as error:
+            form.to_warehouse.errors.append(error.message)
+        else:
+            flash(_("Transfer %(id)s drafted.", id=t.id), "success")
+            return redirect(url_for("web.hq_transfers"))
+    return _render_hq_transfers(draft_form=form, status=422)
+
+
+@bp.post("/hq/transfers/<transfer_id>/approve")
+@login_required(HQ)
+def approve_transfer(transfer_id: str):
+    if db.session.get(Transfer, transfer_id) is None:
+        abort(404)
+    try:
+        with transaction(db.session):
+            transfers.approve_and_ship(db.session, transfer_id, actor=actor_name(g.web_user))
+    except DomainError as error:
+        return _render_hq_transfers(errors={transfer_id: error.message}, status=409)
+    flash(_("Transfer %(id)s approved and shipped.", id=transfer_id), "success")
+    return redirect(url_for("web.hq_transfers", run=request.args.get("run")))
+
+
+@bp.post("/hq/transfers/<transfer_id>/reject")
+@login_required(HQ)
+def reject_transfer(transfer_id: str):
+    if db.session.get(Transfer, transfer_id) is None:
+        abort(404)
+    form = RejectForm(prefix=f"no-{transfer_id}")
+    if form.validate():
+        try:
+            with transaction(db.session):
+                transfers.reject(db.session, transfer_id, actor=actor_name(g.web_user), reason=form.reason.data)
+        except DomainError as error:
+            form.reason.errors.append(error.message)
+        else:
+            flash(_("Transfer %(id)s rejected.", id=transfer_id), "info")
+            return redirect(url_for("web.hq_transfers", run=request.args.get("run")))
+    return _render_hq_transfers(reject_forms={transfer_id: form}, status=422)
+
+
+# -- optimizer runs ------------------------------------------------------------------------------
+
+def _runs_module():
+    """The optimizer's run records, once that module exists (it is being built)."""
+    try:
+        return importlib.import_module("optimizer.runs")
+    except ImportError:
+        return None
+
+
+@bp.get("/hq/optimizer")
+@login_required(HQ)
+def optimizer_runs():
+    module = _runs_module()
+    runs = []
+    lister = getattr(module, "list_runs", None) if module else None
+    if lister is not None:
+        try:
+            runs = list(lister(db.session))[:50]
+        except Exception:  # noqa: BLE001 - a half-built module must not take the page down
+            current_app.logger.exception("optimizer.runs.list_runs failed")
+            runs = []
+    return render_template("hq/optimizer.html", runs=runs, proposals=queries.proposal_runs(db.session))
+
+
+# -- quotas --------------------------------------------------------------------------------------
+
+def _period() -> str:
+    period = request.args.get("period") or ""
+    return period if PERIOD.match(period) else quotas.period_of(utcnow())
+
+
+@bp.get("/hq/quotas")
+@login_required(HQ)
+def quota_list():
+    period, text = _period(), (request.args.get("q") or "").strip()
+    rows = queries.quota_overview(db.session, period, text or None)
+    return render_template("hq/quotas.html", rows=rows, period=period, q=text)
+
+
+def _render_dealer(dealer: Dealer, raise_form=None, extension_form=None, status=200):
+    period = quotas.period_of(utcnow())
+    row = next(iter(queries.quota_overview(db.session, period, dealer.code)), None)
+    row = row if row and row.dealer == dealer.code else None
+    return render_template(
+        "hq/quota_dealer.html", dealer=dealer, row=row, period=period,
+        movements=queries.quota_movements(db.session, dealer.code),
+        raise_form=raise_form or RaiseLimitForm(prefix="raise", formdata=None),
+        extension_form=extension_form or ExtensionForm(prefix="ext", formdata=None)), status
+
+
+def _dealer(code: str) -> Dealer:
+    dealer = db.session.get(Dealer, code)
+    if dealer is None:
+        abort(404)
+    return dealer
+
+
+@bp.get("/hq/quotas/<code>")
+@login_required(HQ)
+def quota_dealer(code: str):
+    return _render_dealer(_dealer(code))
+
+
+@bp.post("/hq/quotas/<code>/raise")
+@login_required(HQ)
+def raise_limit(code: str):
+    dealer = _dealer(code)
+    form = RaiseLimitForm(prefix="raise")
+    if form.validate():
+        try:
+            with transaction(db.session):
+                quotas.raise_limit(db.session, code, form.new_limit.data, actor=actor_name(g.web_user),
+                                   reason=form.reason.data)
+        except DomainError as error:
+            form.new_limit.errors.append(error.message)
+        else:
+            flash(_("Monthly limit of %(dealer)s raised to %(amount)s.", dealer=code, amount=form.new_limit.data),
+                  "success")
+            return redirect(url_for("web.quota_dealer", code=code))
+    return _render_dealer(dealer, raise_form=form, status=422)
+
+
+@bp.post("/hq/quotas/<code>/extend")
+@login_required(HQ)
+def grant_extension(code: str):
+    dealer = _dealer(code)
+    form = ExtensionForm(prefix="ext")
+    if form.validate():
+        try:
+            with transaction(db.session):
+                quotas.grant_extension(db.session, code, form.amount.data, actor=actor_name(g.web_user),
+                                       reason=form.reason.data)
+        except DomainError as error:
+            form.amount.errors.append(error.message)
+        else:
+            flash(_("Extension of %(amount)s granted to %(dealer)s for this month.", dealer=code,
+                    amount=form.amount.data), "success")
+            return redirect(url_for("web.quota_dealer", code=code))
+    return _render_dealer(dealer, extension_form=form, status=422)
+
+
+# -- policy --------------------------------------------------------------------------------------
+
+def _render_policy(posted: dict | None = None, status: int = 200):
+    policy = load_policy(db.session).as_dict()
+    overrides = {row.key: row for row in db.session.scalars(select(PolicySetting))}
+    forms = {}
+    for key in DEFAULTS:
+        form = (posted or {}).get(key)
+        if form is None:
+            form = PolicyForm(prefix=key, formdata=None)
+            form.value.data = format_value(policy[key])
+        forms[key] = form
+    return render_template("hq/policy.html", defaults=DEFAULTS, policy=policy, overrides=overrides,
+                           forms=forms, format_value=format_value), status
+
+
+@bp.get("/hq/policy")
+@login_required(HQ)
+def policy_table():
+    return _render_policy()
+
+
+@bp.post("/hq/policy/<key>")
+@login_required(HQ)
+def set_policy_value(key: str):
+    if key not in DEFAULTS:
+        abort(404)
+    form = PolicyForm(prefix=key)
+    if form.validate():
+        try:
+            with transaction(db.session):
+                set_policy(db.session, key, form.value.data.strip(), actor=actor_name(g.web_user))
+        except DomainError as error:
+            form.value.errors.append(error.message)
+        else:
+            cache().clear()
+            flash(_("Policy %(key)s saved.", key=key), "success")
+            return redirect(url_for("web.policy_table") + f"#{key}")
+    return _render_policy({key: form}, status=422)

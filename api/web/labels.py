@@ -1,0 +1,36 @@
+"""Words for codes the domain stores (statuses, movement kinds), in the page's language."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+STATUS = {
+    # transfers
+    "draft": _l("draft"), "shipped": _l("shipped"), "partially_received": _l("partially received"),
+    "received": _l("received"), "closed_with_discrepancy": _l("closed short"), "cancelled": _l("cancelled"),
+    "rejected": _l("rejected"),
+    # requisitions
+    "allocated": _l("allocated"), "partially_backordered": _l("partially backordered"),
+    "backordered": _l("backordered"), "delivered": _l("delivered"),
+    # returns
+    "expected": _l("expected"), "inspected": _l("inspected"), "closed": _l("closed"), "overdue": _l("overdue"),
+}
+
+MOVEMENT = {
+    "receipt": _l("receipt"), "transfer_out": _l("transfer out"), "transfer_in": _l("transfer in"),
+    "reservation": _l("reservation"), "release": _l("release"), "issue": _l("issue"),
+    "return_in": _l("return in"), "adjustment": _l("adjustment"), "scrap": _l("scrap"),
+}
+
+RETURN_KIND = {"old_part": _l("old part"), "unused": _l("unused part")}
+
+
+def status_label(code: str) -> str:
+    return str(STATUS.get(code, code))
+
+
+def movement_label(code: str) -> str:
+    return str(MOVEMENT.get(code, code))
+
+
+def return_kind_label(code: str) -> str:
+    return str(RETURN_KIND.get(code, code))

@@ -1,0 +1,355 @@
+"""Spreadsheet import (CSV or XLSX) of parts, service points and stock counts.
+
+`read_table` turns an upload into rows of text keyed by column; `check` validates every row
+(all problems, each named by row and column, not just the first) and says what would change;
+`apply` writes a checked import in the caller's transaction, through the world loader
+(master data) or the ledger's stock count (counts). Nothing is written while any row is bad.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inventory.catalog import Part
+from inventory.network import Center, ServicePoint, Warehouse
+from inventory.warehouses import ledger
+from inventory.warehouses.models import StockBalance
+from inventory.world import load_world
+from inventory.world_schema import PartSchema, ServicePointSchema
+
+KINDS = ("parts", "service_points", "stock_counts")
+
+COLUMNS = {
+    "parts": (("sku", True), ("name", True), ("unit_price", True), ("unit_cost", True), ("family", True),
+              ("weight_kg", False), ("key_component", False), ("returnable", False),
+              ("annual_demand", False), ("season", False)),
+    "service_points": (("code", True), ("name", True), ("center", True), ("province", True),
+                       ("distance_class", True), ("lat", False), ("lon", False)),
+    "stock_counts": (("warehouse", True), ("sku", True), ("counted", True), ("reason", True)),
+}
+
+# Chinese headers as people write them in their own sheets.
+ALIASES = {
+    "配件编码": "sku", "物料编码": "sku", "编码": "code", "网点编码": "code", "名称": "name", "配件名称": "name",
+    "网点名称": "name", "单价": "unit_price", "销售价": "unit_price", "成本": "unit_cost", "成本价": "unit_cost",
+    "重量": "weight_kg", "重量kg": "weight_kg", "主要部件": "key_component", "需返还": "returnable",
+    "旧件返还": "returnable", "产品系列": "family", "系列": "family", "服务中心": "center", "中心": "center",
+    "省份": "province", "距离类型": "distance_class", "纬度": "lat", "经度": "lon", "仓库": "warehouse",
+    "仓库编码": "warehouse", "盘点数量": "counted", "实盘数": "counted", "原因": "reason", "备注": "reason",
+    "年需求": "annual_demand", "季节": "season",
+}
+TRUE = {"1", "true", "yes", "y", "是", "t"}
+FALSE = {"0", "false", "no", "n", "否", "f", ""}
+
+
+class TableError(ValueError):
+    """The upload cannot be read as a table at all (the message says why)."""
+
+
+@dataclass
+class Problem:
+    row: int  # the spreadsheet's own row number (the header is row 1)
+    column: str
+    message: str
+
+
+@dataclass
+class Checked:
+    kind: str
+    rows: list[dict]
+    problems: list[Problem] = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    preview: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.rows)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f") if value == value else ""
+    return str(value).strip()
+
+
+def _header(name: str) -> str:
+    key = _text(name).lower().replace(" ", "_")
+    return ALIASES.get(_text(name), key)
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise TableError("the file is neither UTF-8 nor GBK text")
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = _decode(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx_rows(data: bytes, max_rows: int) -> list[list]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise TableError(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append(list(row))
+            if len(rows) > max_rows + 1:
+                break
+        return rows
+    finally:
+        book.close()
+
+
+def read_table(filename: str, data: bytes, max_rows: int) -> list[dict]:
+    """Rows as {column: text, "_row": spreadsheet row number}; blank rows are skipped."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        raw = _xlsx_rows(data, max_rows)
+    elif name.endswith(".csv"):
+        raw = _csv_rows(data)
+    else:
+        raise TableError("only .csv and .xlsx files can be imported")
+    if not raw:
+        raise TableError("the file is empty")
+    headers = [_header(h) for h in raw[0]]
+    if not any(headers):
+        raise TableError("the first row must name the columns")
+    rows = []
+    for number, values in enumerate(raw[1:], start=2):
+        cells = [_text(v) for v in values]
+        if not any(cells):
+            continue
+        row = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if h}
+        row["_row"] = number
+        rows.append(row)
+        if len(rows) > max_rows:
+            raise TableError(f"at most {max_rows} rows can be imported at once")
+    if not rows:
+        raise TableError("the file has a header row but no data")
+    return rows
+
+
+# -- checking ----------------------------------------------------------------------------------
+
+def _missing_columns(kind: str, rows: list[dict]) -> list[Problem]:
+    present = set(rows[0]) if rows else set()
+    return [Problem(1, name, "required column is missing") for name, required in COLUMNS[kind]
+            if required and name not in present]
+
+
+def _bool(value: str, row: int, column: str, problems: list[Problem]):
+    v = value.strip().lower()
+    if v in TRUE:
+        return True
+    if v in FALSE:
+        return False
+    problems.append(Problem(row, column, "must be yes or no (1/0, true/false, 是/否)"))
+    return None
+
+
+def _flatten(messages, prefix="") -> list[tuple[str, str]]:
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            out.extend(_flatten(value, key if key != "_schema" else prefix))
+        return out
+    if isinstance(messages, list):
+        return [(prefix, str(m)) for m in messages if isinstance(m, str)] or \
+               [p for m in messages for p in _flatten(m, prefix)]
+    return [(prefix, str(messages))]
+
+
+def _schema_row(schema, record: dict, number: int, problems: list[Problem]) -> bool:
+    try:
+        schema.load(record)
+        return True
+    except ValidationError as exc:
+        for column, message in _flatten(exc.messages):
+            problems.append(Problem(number, column or "-", message))
+        return False
+
+
+def _world_record(kind: str, row: dict, problems: list[Problem]) -> dict:
+    """A row as the world file's record: empty optional cells left out, yes/no made booleans."""
+    number = row["_row"]
+    allowed = [name for name, _ in COLUMNS[kind]]
+    record = {k: v for k, v in row.items() if k in allowed and v != ""}
+    if kind == "parts":
+        for flag in ("key_component", "returnable"):
+            if flag in record:
+                record[flag] = _bool(record[flag], number, flag, problems)
+        for name in ("weight_kg", "annual_demand"):
+            if name in record:
+                try:
+                    record[name] = float(record[name])
+                except ValueError:
+                    problems.append(Problem(number, name, "must be a number"))
+    else:
+        for name in ("lat", "lon"):
+            if name in record:
+                try:
+                    record[name] = float(record[name])
+                except ValueError:
+                    problems.append(Problem(number, name, "must be a number"))
+    return record
+
+
+def _duplicates(rows: list[dict], key, column: str, problems: list[Problem]) -> None:
+    seen: dict = {}
+    for row in rows:
+        k = key(row)
+        if k in seen:
+            problems.append(Problem(row["_row"], column, f"duplicate of row {seen[k]}"))
+        else:
+            seen[k] = row["_row"]
+
+
+def _check_master(session: Session, kind: str, rows: list[dict], result: Checked) -> None:
+    schema, key, model = {"parts": (PartSchema(), "sku", Part),
+                          "service_points": (ServicePointSchema(), "code", ServicePoint)}[kind]
+    records = []
+    for row in rows:
+        before = len(result.problems)
+        record = _world_record(kind, row, result.problems)
+        if len(result.problems) == before and _schema_row(schema, record, row["_row"], result.problems):
+            records.append((row["_row"], record))
+    _duplicates(rows, lambda r: r.get(key), key, result.problems)
+    if kind == "service_points":
+        centres = set(session.scalars(select(Center.code)))
+        warehouses = set(session.scalars(select(Warehouse.code)))
+        for number, rec in records:
+            if rec["center"] not in centres:
+                result.problems.append(Problem(number, "center", f"unknown service centre {rec['center']!r}"))
+            if rec["code"] in warehouses:
+                result.problems.append(Problem(number, "code", "is already a warehouse code"))
+    if kind == "parts":
+        for number, rec in records:
+            try:
+                if Decimal(rec["unit_cost"]) > Decimal(rec["unit_price"]) * 10:
+                    result.problems.append(Problem(number, "unit_cost", "more than ten times the unit price; a typo?"))
+            except (InvalidOperation, KeyError):
+                pass
+    existing = {getattr(o, key): o for o in session.scalars(
+        select(model).where(getattr(model, key).in_([rec[key] for _, rec in records])))}
+    for _, rec in records:
+        old = existing.get(rec[key])
+        if old is None:
+            result.new += 1
+        elif str(old.name) != rec["name"] or _differs(kind, old, rec):
+            result.changed += 1
+        else:
+            result.unchanged += 1
+    result.rows = [rec for _, rec in records]
+    result.preview = [dict(rec, _row=n, _status="new" if rec[key] not in existing else "update")
+                      for n, rec in records[:20]]
+
+
+def _differs(kind: str, old, rec: dict) -> bool:
+    if kind == "parts":
+        return (old.unit_price != Decimal(rec["unit_price"]) or old.unit_cost != Decimal(rec["unit_cost"])
+                or old.family != rec["family"])
+    return (old.center_code != rec["center"] or old.province != rec["province"]
+            or old.distance_class != rec["distance_class"])
+
+
+def _check_counts(session: Session, rows: list[dict], result: Checked, warehouse: str | None) -> None:
+    warehouses = set(session.scalars(select(Warehouse.code)))
+    skus = set(session.scalars(select(Part.sku).where(Part.sku.in_({r.get("sku", "") for r in rows}))))
+    good = []
+    for row in rows:
+        number, problems = row["_row"], []
+        wh, sku = row.get("warehouse", ""), row.get("sku", "")
+        if wh not in warehouses:
+            problems.append(Problem(number, "warehouse", f"unknown warehouse {wh!r}"))
+        elif warehouse is not None and wh != warehouse:
+            problems.append(Problem(number, "warehouse", f"you may only count {warehouse}"))
+        if sku not in skus:
+            problems.append(Problem(number, "sku", f"unknown sku {sku!r}"))
+        counted = row.get("counted", "")
+        try:
+            counted_value = int(Decimal(counted))
+            if counted_value != Decimal(counted) or counted_value < 0:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            problems.append(Problem(number, "counted", "must be a whole number >= 0"))
+            counted_value = None
+        if not row.get("reason", "").strip():
+            problems.append(Problem(number, "reason", "a stock adjustment needs a reason"))
+        elif len(row["reason"]) > 200:
+            problems.append(Problem(number, "reason", "at most 200 characters"))
+        result.problems.extend(problems)
+        if not problems:
+            good.append({"warehouse": wh, "sku": sku, "counted": counted_value, "reason": row["reason"].strip(),
+                         "_row": number})
+    _duplicates(rows, lambda r: (r.get("warehouse"), r.get("sku")), "sku", result.problems)
+    balances = {(b.warehouse_code, b.sku): b for b in session.scalars(
+        select(StockBalance).where(StockBalance.sku.in_({g["sku"] for g in good})))}
+    for g in good:
+        b = balances.get((g["warehouse"], g["sku"]))
+        on_hand, reserved = (b.on_hand, b.reserved) if b else (0, 0)
+        if g["counted"] < reserved:
+            result.problems.append(Problem(g["_row"], "counted",
+                                           f"{reserved} units are reserved; release or re-plan them first"))
+        g["on_hand"], g["delta"] = on_hand, g["counted"] - on_hand
+        if g["delta"]:
+            result.changed += 1
+        else:
+            result.unchanged += 1
+    result.rows = [{k: v for k, v in g.items() if k in ("warehouse", "sku", "counted", "reason")} for g in good]
+    result.preview = good[:20]
+
+
+def check(session: Session, kind: str, rows: list[dict], *, warehouse: str | None = None) -> Checked:
+    """Every problem of every row, and what the import would change; writes nothing."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    result = Checked(kind=kind, rows=[])
+    result.problems.extend(_missing_columns(kind, rows))
+    if result.problems:
+        return result
+    if kind == "stock_counts":
+        _check_counts(session, rows, result, warehouse)
+    else:
+        _check_master(session, kind, rows, result)
+    result.problems.sort(key=lambda p: (p.row, p.column))
+    return result
+
+
+def apply(session: Session, checked: Checked, *, actor: str) -> int:
+    """Write a clean import (the caller's transaction commits all of it or none); rows written."""
+    if not checked.ok:
+        raise ValueError("an import with problems is never applied")
+    if checked.kind == "stock_counts":
+        changed = 0
+        for row in checked.rows:
+            changed += bool(ledger.adjust_to_count(session, row["warehouse"], row["sku"], row["counted"],
+                                                   actor=actor, reason=f"count import: {row['reason']}"[:200]))
+        return changed
+    report = load_world(session, {checked.kind: checked.rows})
+    return report.changed

@@ -1,0 +1,156 @@
+"""End-to-end fixtures: the real app served on 127.0.0.1 (werkzeug, in a thread) over a SQLite
+file with the tiny world and two weeks of activity, and Debian's Chromium driven by Playwright.
+
+Skipped, with the reason, when /usr/bin/chromium or the playwright package is missing.
+Screenshots go to docs/screenshots/ (shown in the README).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "correct horse 1"
+
+
+def _skip_reason() -> str | None:
+    if not os.path.exists(CHROMIUM):
+        return f"{CHROMIUM} is missing: install Debian's Chromium with `apt-get install -y chromium`"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or "")
+
+
+def _seed(url: str) -> dict:
+    """The tiny world, web users, two weeks of delivered requisitions, and today's work."""
+    from inventory.access import Principal, create_user
+    from inventory.db import make_engine, make_session_factory, transaction, utcnow
+    from inventory.policy import load_policy
+    from inventory.requisitions import service as reqs
+    from inventory.warehouses import transfers
+    from inventory.world import load_world
+
+    from ..factories import tiny_world
+
+    engine = make_engine(url)
+    point, other_point = Principal("service_point", "SP0001"), Principal("service_point", "SP0003")
+    dealer = Principal("dealer", "D001")
+    now = utcnow()
+    with make_session_factory(engine)() as s:
+        world = tiny_world()
+        for row in world["stock"]:
+            row["qty"] *= 20
+        with transaction(s):
+            load_world(s, world)
+            create_user(s, "gd_clerk", PASSWORD, "clerk", "GD1")
+            create_user(s, "hb_clerk", PASSWORD, "clerk", "HB1")
+            create_user(s, "boss", PASSWORD, "hq")
+        policy = load_policy(s)
+        for day in range(14, 0, -1):
+            wuhan_sku = "WM-MOTOR-01" if day % 3 == 0 else "WM-PUMP-01"  # HB1 holds no motors: a shortage
+            for i, (who, ship_to, sku) in enumerate(((point, "SP0001", "WM-PUMP-01"), (other_point, "SP0003", wuhan_sku),
+                                                     (dealer, "SP0002", "AC-REMOTE-01"))):
+                start = now - timedelta(days=day, hours=3 * i)
+                with transaction(s):
+                    req = reqs.submit(s, who, ship_to=ship_to, lines=[reqs.LineRequest(sku, 1 + i)],
+                                      ticket=f"T{day:02d}{i}" if who.role == "service_point" else None,
+                                      policy=policy, now=start)
+                    reqs.ship(s, "system:e2e", req.code, at=start + timedelta(hours=2), now=now)
+                    late = (day + i) % 5 == 0 and day >= 3
+                    reqs.receive(s, who, req.code, at=start + timedelta(hours=60 if late else 20), now=now)
+        with transaction(s):
+            todays = [reqs.submit(s, point, ship_to="SP0001", ticket=f"T-NOW-{n}", policy=policy,
+                                  lines=[reqs.LineRequest("WM-PUMP-01", n + 1)] +
+                                        ([reqs.LineRequest("AC-REMOTE-01", 2)] if n == 1 else []),
+                                  now=now - timedelta(hours=5 - n)).code for n in range(3)]
+            draft = transfers.create_draft(s, "HQ", "GD1", "WM-MOTOR-01", 2, actor="hq:boss",
+                                           reason="restock for the season")
+            outgoing = transfers.create_draft(s, "GD1", "HB1", "AC-REMOTE-01", 5, actor="hq:boss",
+                                              reason="HB1 has none")
+            transfers.create_draft(s, "HQ", "HB1", "WM-PUMP-01", 10, actor="optimizer", reason="base stock",
+                                   proposal_run_id="run-demo-1")
+            arriving = transfers.create_draft(s, "HQ", "GD1", "WM-PUMP-01", 6, actor="hq:boss", reason="top up")
+            transfers.approve_and_ship(s, arriving.id, actor="hq:boss")
+        ids = {"requisitions": todays, "draft": draft.id, "outgoing": outgoing.id, "arriving": arriving.id}
+    engine.dispose()
+    return ids
+
+
+class LiveServer:
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    from api.app import create_app
+    from inventory import migrate
+
+    path = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    ids = _seed(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "e2e", "WEB_CHART_CACHE_SECONDS": 0,
+                      "RATELIMIT_DEFAULT": "100000 per minute"})
+    server = LiveServer(app)
+    server.ids = ids
+    yield server
+    server.stop()
+    with app.app_context():
+        from api.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN")
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page, live, username: str) -> None:
+    page.goto(f"{live.url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar belongs at the top of a full-page shot
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

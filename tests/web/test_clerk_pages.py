@@ -1,0 +1,214 @@
+"""Clerk pages: each form explains errors next to the field and saves all of it or nothing."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from inventory.db import make_session_factory, transaction, utcnow
+from inventory.warehouses import transfers
+from inventory.warehouses.enquiry import movement_history
+
+from .conftest import balance, movement_count, submit_requisition, text
+
+
+def field_error(page: str, field: str) -> str | None:
+    match = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+    return match.group(1) if match else None
+
+
+def last_movement(engine, **filters):
+    with make_session_factory(engine)() as session:
+        rows = movement_history(session, limit=1, **filters).rows
+        return rows[0] if rows else None
+
+
+# -- receive ---------------------------------------------------------------------------------------
+
+def test_receiving_adds_to_on_hand_with_the_clerk_and_delivery_note_in_the_ledger(clerk, engine):
+    on_hand = balance(engine, "GD1", "WM-MOTOR-01")[0]
+    response = clerk.post("/w/GD1/receive", {"sku": "WM-MOTOR-01", "qty": "7", "reference": "DN-1"})
+    assert response.status_code == 302
+    assert balance(engine, "GD1", "WM-MOTOR-01")[0] == on_hand + 7
+    move = last_movement(engine, warehouse="GD1", kind="receipt")
+    assert (move.actor, move.ref_type, move.ref_id, move.on_hand_delta) == ("clerk:gd_clerk", "delivery_note", "DN-1", 7)
+
+
+def test_a_quantity_below_one_is_explained_next_to_the_field_and_nothing_is_saved(clerk, engine):
+    moves = movement_count(engine)
+    response = clerk.post("/w/GD1/receive", {"sku": "WM-MOTOR-01", "qty": "0"})
+    assert response.status_code == 422
+    assert field_error(text(response), "qty")
+    assert field_error(text(response), "sku") is None
+    assert movement_count(engine) == moves
+
+
+def test_an_unknown_sku_is_explained_next_to_the_sku(clerk, engine):
+    moves = movement_count(engine)
+    response = clerk.post("/w/GD1/receive", {"sku": "NOPE-1", "qty": "3"})
+    assert response.status_code == 422
+    assert field_error(text(response), "sku") == "没有这个配件编码。"
+    assert movement_count(engine) == moves
+
+
+def test_a_quantity_that_is_not_a_number_keeps_what_was_typed(clerk):
+    page = text(clerk.post("/w/GD1/receive", {"sku": "WM-PUMP-01", "qty": "twelve"}))
+    assert field_error(page, "qty")
+    assert 'value="WM-PUMP-01"' in page
+
+
+def test_the_balance_lookup_tells_the_books(clerk):
+    assert clerk.get("/w/GD1/balance.json?sku=WM-PUMP-01").get_json()["on_hand"] == 10
+    assert clerk.get("/w/GD1/balance.json?sku=NOPE").get_json() == {"sku": "NOPE", "known": False}
+
+
+# -- count -----------------------------------------------------------------------------------------
+
+def test_a_count_sets_on_hand_and_records_the_reason(clerk, engine):
+    response = clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "8", "reason": "monthly count"})
+    assert response.status_code == 302
+    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 8
+    move = last_movement(engine, warehouse="GD1", kind="adjustment")
+    assert (move.on_hand_delta, move.reason) == (-2, "monthly count")
+
+
+def test_a_count_without_a_reason_is_refused_next_to_the_reason(clerk, engine):
+    response = clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "8", "reason": " "})
+    assert response.status_code == 422
+    assert field_error(text(response), "reason")
+    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 10
+
+
+def test_a_count_below_what_is_reserved_is_refused_next_to_the_count(clerk, engine):
+    submit_requisition(engine, qty=4)
+    response = clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "3", "reason": "count"})
+    assert response.status_code == 422
+    assert "reserved" in field_error(text(response), "counted")
+    assert balance(engine, "GD1", "WM-PUMP-01") == (10, 4, 0)
+
+
+# -- pick and ship ---------------------------------------------------------------------------------
+
+def test_the_pick_list_puts_the_earliest_promise_first(clerk, engine):
+    later = submit_requisition(engine, qty=1, ticket="T-late")
+    earlier = submit_requisition(engine, qty=1, ticket="T-early", now=utcnow() - timedelta(hours=3))
+    page = text(clerk.get("/w/GD1/picks"))
+    assert page.index(earlier) < page.index(later)
+
+
+def test_shipping_a_pick_issues_its_reserved_units(clerk, engine):
+    code = submit_requisition(engine, qty=3)
+    response = clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
+    assert response.status_code == 302
+    assert balance(engine, "GD1", "WM-PUMP-01") == (7, 0, 0)
+    assert f'id="pick-{code}"' not in text(clerk.get("/w/GD1/picks"))
+
+
+def test_shipping_twice_explains_the_refusal_beside_the_pick(clerk, engine):
+    code = submit_requisition(engine, qty=3)
+    clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
+    response = clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
+    assert response.status_code == 409
+    assert "nothing reserved to ship" in text(response)
+    assert balance(engine, "GD1", "WM-PUMP-01") == (7, 0, 0)
+
+
+def test_an_unknown_requisition_is_not_found(clerk):
+    assert clerk.post("/w/GD1/picks/R99999999/ship", {}, token_from="/w/GD1/picks").status_code == 404
+
+
+# -- transfers -------------------------------------------------------------------------------------
+
+def _draft(engine, source="GD1", dest="HB1", sku="WM-PUMP-01", qty=4, ship=False, run=None):
+    with make_session_factory(engine)() as session, transaction(session):
+        t = transfers.create_draft(session, source, dest, sku, qty, actor="hq:boss", proposal_run_id=run)
+        if ship:
+            transfers.approve_and_ship(session, t.id, actor="hq:boss")
+        return t.id
+
+
+def test_a_clerk_ships_a_transfer_from_their_warehouse(clerk, engine):
+    tid = _draft(engine)
+    assert clerk.post(f"/w/GD1/transfers/{tid}/ship", {}, token_from="/w/GD1/transfers").status_code == 302
+    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 6
+    assert balance(engine, "HB1", "WM-PUMP-01")[2] == 4
+
+
+def test_an_optimizer_proposal_waits_for_hq(clerk, engine):
+    tid = _draft(engine, run="run-1")
+    response = clerk.post(f"/w/GD1/transfers/{tid}/ship", {}, token_from="/w/GD1/transfers")
+    assert response.status_code == 409
+    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 10
+
+
+def test_a_clerk_cannot_ship_a_transfer_of_another_warehouse(clerk, engine):
+    tid = _draft(engine, source="HB1", dest="GD1")
+    assert clerk.post(f"/w/GD1/transfers/{tid}/ship", {}, token_from="/w/GD1/transfers").status_code == 404
+
+
+def test_receiving_more_than_is_outstanding_is_explained_and_changes_nothing(clerk, engine):
+    tid = _draft(engine, source="HQ", dest="GD1", ship=True)
+    response = clerk.post(f"/w/GD1/transfers/{tid}/receive", {f"recv-{tid}-qty": "9"}, token_from="/w/GD1/transfers")
+    assert response.status_code == 422
+    assert field_error(text(response), f"recv-{tid}-qty")
+    assert balance(engine, "GD1", "WM-PUMP-01") == (10, 0, 4)
+
+
+def test_a_partial_receipt_then_closing_short_records_the_discrepancy(clerk, engine):
+    tid = _draft(engine, source="HQ", dest="GD1", ship=True)
+    clerk.post(f"/w/GD1/transfers/{tid}/receive", {f"recv-{tid}-qty": "3"}, token_from="/w/GD1/transfers")
+    assert balance(engine, "GD1", "WM-PUMP-01") == (13, 0, 1)
+    response = clerk.post(f"/w/GD1/transfers/{tid}/close", {f"close-{tid}-note": ""}, token_from="/w/GD1/transfers")
+    assert response.status_code == 422 and field_error(text(response), f"close-{tid}-note")
+    clerk.post(f"/w/GD1/transfers/{tid}/close", {f"close-{tid}-note": "box lost"}, token_from="/w/GD1/transfers")
+    assert balance(engine, "GD1", "WM-PUMP-01") == (13, 0, 0)
+
+
+# -- history and lookup ----------------------------------------------------------------------------
+
+def test_movement_history_filters_by_kind_and_sku(clerk):
+    page = text(clerk.get("/w/GD1/movements?kind=receipt&sku=AC-REMOTE-01"))
+    assert "共 1 条流水" in page
+
+
+def test_a_bad_date_filter_is_explained(clerk):
+    response = clerk.get("/w/GD1/movements?since=yesterday")
+    assert response.status_code == 400
+    assert "2025-01-31" in text(response)
+
+
+def test_stock_lookup_finds_by_name_in_any_warehouse(clerk):
+    page = text(clerk.get("/stock?q=排水泵&warehouse="))
+    assert "共 3 条库存" in page
+
+
+def test_stock_lookup_starts_in_the_clerks_warehouse(clerk):
+    assert "共 2 条库存" in text(clerk.get("/stock"))
+
+
+def test_a_part_page_shows_every_warehouse_holding_it(clerk):
+    page = text(clerk.get("/stock/WM-PUMP-01"))
+    assert all(code in page for code in ("HQ", "GD1", "HB1"))
+    assert clerk.get("/stock/NOPE").status_code == 404
+
+
+# -- returns ---------------------------------------------------------------------------------------
+
+def test_a_clerk_receives_and_inspects_the_old_part_of_a_shipped_requisition(clerk, engine):
+    code = submit_requisition(engine, qty=1)
+    clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
+    page = text(clerk.get("/w/GD1/returns"))
+    ret = re.search(r'id="ret-(RT\d+)"', page).group(1)
+    assert clerk.post(f"/w/GD1/returns/{ret}/receive", {}, token_from="/w/GD1/returns").status_code == 302
+    response = clerk.post(f"/w/GD1/returns/{ret}/inspect", {f"insp-{ret}-outcome": ""}, token_from="/w/GD1/returns")
+    assert response.status_code == 422 and field_error(text(response), f"insp-{ret}-outcome")
+    response = clerk.post(f"/w/GD1/returns/{ret}/inspect", {f"insp-{ret}-outcome": "defective_confirmed"},
+                          token_from="/w/GD1/returns")
+    assert response.status_code == 302
+    assert ret in text(clerk.get("/w/GD1/returns")).split("已检验，待关闭")[1]
+
+
+def test_another_warehouse_cannot_touch_the_return(clerk, other_clerk, engine):
+    code = submit_requisition(engine, qty=1)
+    clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
+    ret = re.search(r'id="ret-(RT\d+)"', text(clerk.get("/w/GD1/returns"))).group(1)
+    assert other_clerk.post(f"/w/HB1/returns/{ret}/receive", {}, token_from="/w/HB1/returns").status_code == 404

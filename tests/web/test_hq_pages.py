@@ -1,0 +1,145 @@
+"""HQ pages: dashboard, transfer approvals, optimizer runs, quotas and the policy table."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from inventory.db import make_session_factory, transaction
+from inventory.network import Dealer
+from inventory.policy import load_policy
+from inventory.warehouses import transfers
+from inventory.warehouses.models import Transfer
+
+from .conftest import balance, text
+
+
+def field_error(page: str, field: str) -> str | None:
+    match = re.search(rf'<p class="error" id="{field}-error">([^<]*)</p>', page)
+    return match.group(1) if match else None
+
+
+def _get(engine, model, key):
+    with make_session_factory(engine)() as session:
+        return session.get(model, key)
+
+
+def test_the_dashboard_draws_stock_value_by_warehouse(hq):
+    page = text(hq.get("/hq/"))
+    assert "<svg" in page and "HQ 总部配件中心" in page
+    assert "暂无工单数据" in page  # penalties wait for ticket data
+
+
+def test_the_dashboard_speaks_english_too(hq):
+    assert "Stock value by warehouse" in text(hq.get("/hq/?lang=en"))
+
+
+def test_the_optimizer_page_says_when_there_are_no_runs(hq):
+    page = text(hq.get("/hq/optimizer"))
+    assert "还没有运行记录" in page and "暂无建议" in page
+
+
+def test_hq_drafts_a_transfer_and_bad_input_is_explained_next_to_the_field(hq, engine):
+    response = hq.post("/hq/transfers/new", {"from_warehouse": "HQ", "to_warehouse": "GD1", "sku": "NOPE", "qty": "2"},
+                       token_from="/hq/transfers")
+    assert response.status_code == 422 and field_error(text(response), "sku") == "没有这个配件编码。"
+    response = hq.post("/hq/transfers/new", {"from_warehouse": "HQ", "to_warehouse": "HQ", "sku": "WM-PUMP-01",
+                                             "qty": "2"}, token_from="/hq/transfers")
+    assert response.status_code == 422 and field_error(text(response), "to_warehouse")
+    response = hq.post("/hq/transfers/new", {"from_warehouse": "HQ", "to_warehouse": "GD1", "sku": "WM-PUMP-01",
+                                             "qty": "2"}, token_from="/hq/transfers")
+    assert response.status_code == 302
+
+
+def _draft(engine, qty=4, run="run-7"):
+    with make_session_factory(engine)() as session, transaction(session):
+        return transfers.create_draft(session, "HQ", "HB1", "WM-PUMP-01", qty, actor="optimizer",
+                                      proposal_run_id=run).id
+
+
+def test_approving_a_proposal_ships_it(hq, engine):
+    tid = _draft(engine)
+    assert "run-7" in text(hq.get("/hq/optimizer"))
+    assert hq.post(f"/hq/transfers/{tid}/approve", {}, token_from="/hq/transfers").status_code == 302
+    assert balance(engine, "HB1", "WM-PUMP-01")[2] == 4
+    assert _get(engine, Transfer, tid).shipped_by == "hq:boss"
+
+
+def test_approving_more_than_the_source_has_is_refused_beside_the_draft(hq, engine):
+    tid = _draft(engine, qty=999)
+    response = hq.post(f"/hq/transfers/{tid}/approve", {}, token_from="/hq/transfers")
+    assert response.status_code == 409 and "fewer than 999" in text(response)
+    assert _get(engine, Transfer, tid).status == "draft"
+
+
+def test_rejecting_needs_a_reason(hq, engine):
+    tid = _draft(engine)
+    response = hq.post(f"/hq/transfers/{tid}/reject", {f"no-{tid}-reason": ""}, token_from="/hq/transfers")
+    assert response.status_code == 422 and field_error(text(response), f"no-{tid}-reason")
+    assert _get(engine, Transfer, tid).status == "draft"
+    hq.post(f"/hq/transfers/{tid}/reject", {f"no-{tid}-reason": "not now"}, token_from="/hq/transfers")
+    assert _get(engine, Transfer, tid).status == "rejected"
+
+
+def test_the_quota_list_shows_every_dealer_without_opening_accounts(hq):
+    page = text(hq.get("/hq/quotas?period=2025-03"))
+    assert "D001" in page and "D002" in page and "50,000.00" in page
+
+
+def test_raising_a_limit_needs_a_reason_and_a_higher_figure(hq, engine):
+    url = "/hq/quotas/D001"
+    response = hq.post(f"{url}/raise", {"raise-new_limit": "60000", "raise-reason": ""}, token_from=url)
+    assert response.status_code == 422 and field_error(text(response), "raise-reason")
+    response = hq.post(f"{url}/raise", {"raise-new_limit": "100", "raise-reason": "less"}, token_from=url)
+    assert response.status_code == 422 and "not above" in field_error(text(response), "raise-new_limit")
+    assert _get(engine, Dealer, "D001").monthly_quota == Decimal("50000.00")
+    response = hq.post(f"{url}/raise", {"raise-new_limit": "60000", "raise-reason": "peak season"}, token_from=url)
+    assert response.status_code == 302
+    assert _get(engine, Dealer, "D001").monthly_quota == Decimal("60000.00")
+    assert "peak season" in text(hq.get(url))
+
+
+def test_an_extension_is_granted_for_this_month(hq):
+    url = "/hq/quotas/D002"
+    response = hq.post(f"{url}/extend", {"ext-amount": "abc", "ext-reason": "x"}, token_from=url)
+    assert response.status_code == 422 and field_error(text(response), "ext-amount")
+    assert hq.post(f"{url}/extend", {"ext-amount": "1500", "ext-reason": "flood repairs"},
+                   token_from=url).status_code == 302
+    assert "1,500.00" in text(hq.get(url))
+
+
+def test_an_unknown_dealer_is_not_found(hq):
+    assert hq.get("/hq/quotas/NOPE").status_code == 404
+
+
+def test_the_policy_table_saves_a_valid_value_and_explains_a_bad_one(hq, engine):
+    response = hq.post("/hq/policy/promise_hours", {"promise_hours-value": "two days"}, token_from="/hq/policy")
+    assert response.status_code == 422 and "not a valid int" in text(response)
+    assert hq.post("/hq/policy/promise_hours", {"promise_hours-value": "36"},
+                   token_from="/hq/policy").status_code == 302
+    with make_session_factory(engine)() as session:
+        assert load_policy(session).promise_hours == 36
+    assert "hq:boss" in text(hq.get("/hq/policy"))
+
+
+def test_an_unknown_policy_key_is_not_found(hq):
+    assert hq.post("/hq/policy/nope", {"nope-value": "1"}, token_from="/hq/policy").status_code == 404
+
+
+def test_the_dashboard_charts_delivered_requisitions_by_day_and_centre(hq, engine):
+    from datetime import timedelta
+
+    from inventory.access import Principal
+    from inventory.db import utcnow
+    from inventory.requisitions import service as reqs
+
+    from .conftest import submit_requisition
+
+    start = utcnow() - timedelta(days=3)
+    code = submit_requisition(engine, qty=1, now=start)
+    with make_session_factory(engine)() as session, transaction(session):
+        reqs.ship(session, "system", code, at=start + timedelta(hours=1))
+        reqs.receive(session, Principal("service_point", "SP0001"), code, at=start + timedelta(hours=20))
+    page = text(hq.get("/hq/"))
+    assert "GD 广东服务中心" in page  # on-time rate by centre
+    assert page.count("<svg") == 3  # by day, by centre, stock value
+    assert "100.0%" in page
