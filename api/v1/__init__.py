@@ -45,14 +45,22 @@ def _require_json():
     return None
 
 
+def _swagger_ui_asset(filename: str):
+    """Swagger UI's files from the swagger-ui-bundle package: the docs work offline."""
+    from flask import send_from_directory
+    from swagger_ui_bundle import swagger_ui_path
+
+    return send_from_directory(str(swagger_ui_path), filename, max_age=86400)
+
+
 def register(app: Flask) -> Api:
     app.config.setdefault("API_TITLE", "Spare parts service")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault("OPENAPI_REDOC_PATH", "docs")
-    app.config.setdefault("OPENAPI_REDOC_URL", "/static/web/vendor/redoc.standalone.js")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", "/api/v1/docs/assets/")
     app.config.setdefault("API_SPEC_OPTIONS", {
         "security": [{"bearerAuth": []}],
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
@@ -62,6 +70,7 @@ def register(app: Flask) -> Api:
     api = PartsApi(app)
     api.register_field(Money, "string", "decimal")
     app.before_request(_require_json)
+    app.add_url_rule("/api/v1/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset)
     for name in RESOURCES:
         try:
             module = importlib.import_module(f"{__name__}.{name}")

@@ -214,3 +214,10 @@ def test_openapi_document_is_served(client):
 def test_unknown_query_parameters_are_422(client, auth):
     r = client.get("/api/v1/requisitions?colour=red", headers=auth["point"])
     assert r.status_code == 422 and "colour" in r.json["errors"]
+
+
+def test_interactive_docs_are_served_without_any_external_asset(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200 and "/api/v1/docs/assets/swagger-ui-bundle.js" in page.text
+    asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.data) > 100_000
