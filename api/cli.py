@@ -190,6 +190,69 @@ def check_ledger():
     sys.exit(1)
 
 
+def _policy_or_defaults():
+    """HQ's policy from the database when one is configured and reachable, else the seed defaults."""
+    from pathlib import Path
+
+    from inventory.policy import Policy, load_policy
+
+    if not os.environ.get("DATABASE_URL") and not (Path.cwd() / "instance" / "parts.db").exists():
+        return Policy()
+    try:
+        with session_scope() as session:
+            return load_policy(session)
+    except (SQLAlchemyError, OSError) as exc:
+        click.echo(f"note: policy defaults used; database unreachable ({type(exc).__name__})", err=True)
+        return Policy()
+
+
+@cli.command()
+@click.option("--input", "path", required=True, type=click.Path(dir_okay=False),
+              help="the ticket JSON of API.md ('The same engine offline')")
+@click.option("--now", "now", default=None, help="attribute an open ticket up to this ISO 8601 time")
+def attribute(path, now):
+    """Print who pays for one ticket's time (the attribution of GET /api/v1/tickets/{t})."""
+    from datetime import datetime
+
+    from inventory.attribution_io import attribution_from_json
+
+    as_of = None
+    if now:
+        try:
+            as_of = datetime.fromisoformat(now)
+        except ValueError:
+            as_of = None
+        if as_of is None or as_of.utcoffset() is None:
+            raise CommandError(f"--now: {now!r} is not an ISO 8601 time with offset")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise CommandError(f"{path}: not valid JSON ({str(exc).splitlines()[0]})") from None
+    try:
+        result = attribution_from_json(data, _policy_or_defaults(), now=as_of)
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+@cli.command("tickets-report")
+@click.option("--month", required=True, help="YYYY-MM, Beijing calendar")
+def tickets_report(month):
+    """Print the month's penalty report (GET /api/v1/reports/penalties) as JSON."""
+    from inventory.policy import load_policy
+    from inventory.tickets import penalties_for_month
+
+    try:
+        with session_scope() as session:
+            report = penalties_for_month(session, month, load_policy(session))
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+
+
 def main() -> None:
     """Console entry point: domain and database errors become one line, never a traceback."""
     try:

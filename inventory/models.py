@@ -10,3 +10,4 @@ from .idempotency import IdempotencyRecord  # noqa: F401,E402
 from .quotas.models import QuotaAccount, QuotaMovement  # noqa: F401,E402
 from .requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine  # noqa: F401,E402
 from .returns.models import Return, ReturnCharge  # noqa: F401,E402
+from .tickets.models import RepairTicket, TicketEvent  # noqa: F401,E402

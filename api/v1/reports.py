@@ -1,0 +1,82 @@
+"""HQ reports: the monthly penalty report (处罚规定) over the repair tickets completed in a month."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from inventory.policy import load_policy
+from inventory.tickets import penalties_for_month
+from inventory.tickets.report import MONTH
+
+from ..auth import roles
+from ..extensions import db
+from .common import Blueprint, StrictSchema
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="HQ reports")
+
+
+class PenaltyArgsSchema(StrictSchema):
+    month = fields.String(required=True, validate=validate.Regexp(f"^{MONTH.pattern}$", error="must be YYYY-MM"),
+                          metadata={"description": "YYYY-MM, Beijing calendar; tickets completed within it"})
+
+
+class PartyTotalSchema(StrictSchema):
+    party = fields.String()
+    tickets = fields.Integer()
+    hours = fields.Float()
+    fines = fields.String(metadata={"description": "RMB"})
+    bonuses = fields.String(metadata={"description": "RMB, timely-visit bonuses (points)"})
+
+
+class CenterMonthSchema(StrictSchema):
+    center = fields.String()
+    province = fields.String()
+    tickets = fields.Integer()
+    within_3_days = fields.Integer()
+    three_day_rate = fields.String()
+    three_day_target = fields.String()
+    meets_three_day_target = fields.Boolean()
+    within_7_days = fields.Integer()
+    seven_day_rate = fields.String()
+    seven_day_target = fields.String()
+    meets_seven_day_target = fields.Boolean()
+    over_3_days = fields.Integer(metadata={"description": "over 3 days net of HQ's own overruns (bonus rule)"})
+    over_3_days_rate = fields.String()
+    over_7_days = fields.Integer()
+    bonus_cancelled = fields.Boolean()
+    cancelled_because = fields.List(fields.String(), metadata={"description": "over_3_days_rate, over_7_days_count"})
+    fines = fields.Dict(keys=fields.String(), values=fields.String(),
+                        metadata={"description": "role -> monthly fine (RMB) when over 7 days count is exceeded"})
+
+
+class UnattributedSchema(StrictSchema):
+    count = fields.Integer()
+    sample = fields.List(fields.String())
+
+
+class PenaltyReportSchema(StrictSchema):
+    month = fields.String()
+    from_ = fields.AwareDateTime(data_key="from")
+    until = fields.AwareDateTime()
+    tickets = fields.Integer()
+    parties = fields.List(fields.Nested(PartyTotalSchema))
+    centers = fields.List(fields.Nested(CenterMonthSchema))
+    exchange_flagged = fields.List(fields.String(), metadata={"description": "completed tickets that waited "
+                                                                             "over the 三包 limit for parts"})
+    exchange_flagged_open = fields.List(fields.String(), metadata={"description": "tickets open at open_as_of "
+                                                                                  "already over the limit"})
+    open_as_of = fields.AwareDateTime()
+    unattributed = fields.Nested(UnattributedSchema)
+
+
+@blp.route("/penalties")
+class Penalties(MethodView):
+    @roles("hq")
+    @blp.arguments(PenaltyArgsSchema, location="query")
+    @blp.response(200, PenaltyReportSchema)
+    def get(self, args):
+        """The month's penalty report: per party and centre, 3-day/7-day rates against targets"""
+        report = penalties_for_month(db.session, args["month"], load_policy(db.session))
+        db.session.rollback()
+        return jsonify(report)

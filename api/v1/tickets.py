@@ -1,0 +1,145 @@
+"""Repair tickets (维修工单): call-centre events in, timeline and attribution out."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask.views import MethodView
+from marshmallow import fields, validate
+
+from inventory import tickets
+from inventory.attribution import CAUSES, EVENT_TYPES
+from inventory.policy import load_policy
+from inventory.tickets.events import MAX_NOTE
+
+from ..auth import current_principal, roles
+from ..extensions import db
+from .common import Blueprint, StrictSchema, create_once
+
+blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets",
+                description="Repair-ticket events, linked parts waits and who pays for the time")
+
+
+class TicketEventInSchema(StrictSchema):
+    type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
+    at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None,
+                              metadata={"description": "when it happened (ISO 8601 with offset); not in the "
+                                                       "future; default: the server's clock"})
+    until = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None,
+                                 metadata={"description": "end of the excused time; required for, and only "
+                                                          "for, rescheduled_by_customer and force_majeure"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE))
+    service_point = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=16),
+                                  metadata={"description": "the point repairing the ticket (usually on created "
+                                                           "or dispatched_point); the latest event naming one wins"})
+    family = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=32),
+                           metadata={"description": "product family of the unit (twin_tub, fully_automatic, ...): "
+                                                    "sets the timely-visit bonus"})
+
+
+class TicketEventSchema(StrictSchema):
+    id = fields.Integer()
+    ticket = fields.String()
+    type = fields.String(validate=validate.OneOf(EVENT_TYPES))
+    at = fields.AwareDateTime()
+    until = fields.AwareDateTime(allow_none=True)
+    note = fields.String(allow_none=True)
+    service_point = fields.String(allow_none=True)
+    family = fields.String(allow_none=True)
+    received_at = fields.AwareDateTime()
+    received_by = fields.String()
+
+
+class ChargeSchema(StrictSchema):
+    party = fields.String(metadata={"description": "hq_dispatch, hq_parts_planning, hq_parts_group, "
+                                                   "center:<code> or service_point:<code>"})
+    reason = fields.String()
+    hours = fields.Float()
+    fine = fields.String(metadata={"description": "RMB, two places"})
+    requisitions = fields.List(fields.String())
+
+
+class LinkedLineSchema(StrictSchema):
+    sku = fields.String()
+    qty = fields.Integer()
+    backordered_qty = fields.Integer()
+    stock_seen = fields.String(metadata={"description": "where stock could meet the promise at submit: regional, "
+                                                        "other_warehouse, hq, late_only, nowhere"})
+    shortage = fields.Boolean(metadata={"description": "the regional warehouse could not cover the line in time"})
+    promised_by = fields.AwareDateTime()
+    delivered_at = fields.AwareDateTime(allow_none=True)
+    cause = fields.String(allow_none=True, validate=validate.OneOf(CAUSES))
+
+
+class LinkedRequisitionSchema(StrictSchema):
+    id = fields.String()
+    status = fields.String()
+    service_point = fields.String()
+    submitted_at = fields.AwareDateTime()
+    lines = fields.List(fields.Nested(LinkedLineSchema))
+
+
+class TicketSchema(StrictSchema):
+    ticket = fields.String()
+    service_point = fields.String(allow_none=True)
+    center = fields.String(allow_none=True)
+    distance_class = fields.String(allow_none=True)
+    family = fields.String()
+    status = fields.String(validate=validate.OneOf(("open", "completed")))
+    completed_at = fields.AwareDateTime(allow_none=True)
+    as_of = fields.AwareDateTime()
+    timeline = fields.List(fields.Nested(TicketEventSchema))
+    requisitions = fields.List(fields.Nested(LinkedRequisitionSchema))
+    late = fields.Boolean(allow_none=True)
+    late_hours = fields.Float(allow_none=True)
+    attribution = fields.List(fields.Nested(ChargeSchema))
+    attribution_unavailable = fields.String(allow_none=True,
+                                            metadata={"description": "why there is no attribution yet"})
+    fine_total = fields.String()
+    visit_bonus = fields.String()
+    elapsed_hours = fields.Float()
+    excused_hours = fields.Float()
+    point_hours = fields.Float()
+    parts_wait_hours = fields.Float()
+    unexplained_parts_hours = fields.Float()
+    within_3_days = fields.Boolean()
+    within_7_days = fields.Boolean()
+    over_7_days = fields.Boolean()
+    late_excluding_hq = fields.Boolean()
+    over_7_days_excluding_hq = fields.Boolean()
+    exchange_flag = fields.Boolean(metadata={"description": "三包: waited more than exchange_wait_days for parts"})
+    segments = fields.List(fields.Dict(), metadata={"description": "the labelled timeline behind the rows"})
+    engine_input = fields.Dict(allow_none=True, metadata={"description": "the offline ticket JSON: "
+                                                                         "`parts attribute --input` replays it"})
+
+
+class TicketArgsSchema(StrictSchema):
+    as_of = fields.AwareDateTime(load_default=None, default_timezone=None,
+                                 metadata={"description": "attribute an open ticket up to this time (default: now)"})
+
+
+@blp.route("/<string:ticket>/events")
+class TicketEvents(MethodView):
+    @roles("call_center", "hq")
+    @blp.arguments(TicketEventInSchema)
+    @blp.response(201, TicketEventSchema)
+    @blp.alt_response(422, schema=None, description="unknown type, at in the future, until missing or not after at")
+    def post(self, body, ticket):
+        """Record a ticket event (any order; an exact repeat is stored once and answered the same)"""
+        principal = current_principal()
+
+        def create():
+            return tickets.record_event(db.session, ticket, body["type"], body["at"], body["until"], body["note"],
+                                        principal, service_point=body["service_point"], family=body["family"])
+
+        return create_once(principal.name, body, create, tickets.event_to_dict)
+
+
+@blp.route("/<string:ticket>")
+class TicketById(MethodView):
+    @roles("call_center", "hq")
+    @blp.arguments(TicketArgsSchema, location="query")
+    @blp.response(200, TicketSchema)
+    def get(self, args, ticket):
+        """Timeline, linked requisitions and who pays for the time (attribution)"""
+        view = tickets.ticket_view(db.session, ticket, load_policy(db.session), now=args["as_of"])
+        db.session.rollback()
+        return jsonify(view)

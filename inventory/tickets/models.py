@@ -1,0 +1,48 @@
+"""Repair-ticket tables: the ticket as the call centre knows it, and the events it posted.
+
+The tickets live in the call centre's system (派工单); we keep their events so parts waits can
+be linked (`requisition.ticket`) and time attributed. Every `ticket` column except `code` is
+derived from the events by `events.refresh_ticket`, as a function of the set of events, so
+the row is the same whatever order they arrived in.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, UTCDateTime
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class RepairTicket(Base):
+    """One repair ticket; `completed_at` (the first `completed` event) selects the report's month."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (Index("ix_ticket_completed_at", "completed_at"),)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_point_code: Mapped[str | None] = mapped_column(ForeignKey("service_point.code"))
+    family: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketEvent(Base):
+    """An event as posted; `dedupe_key` (a digest of the facts) stores an exact repeat once."""
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_ticket", "ticket_code", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_code: Mapped[str] = mapped_column(ForeignKey("ticket.code"))
+    type: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    service_point_code: Mapped[str | None] = mapped_column(String(16))
+    family: Mapped[str | None] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_by: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,109 @@
+"""One ticket for HQ and the call centre: its engine input, and the view behind `GET /tickets/{t}`.
+
+The view's attribution is the engine's (`attribution_io.attribution_to_dict`), and the view
+carries `engine_input`: the offline JSON of API.md, causes and `as_of` included, so
+`parts attribute --input` on it prints exactly the attribution the API showed.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..attribution import EVENT_TYPES, Ticket, attribute
+from ..attribution_io import attribution_to_dict
+from ..db import utcnow
+from ..errors import InvalidInput, NotFound
+from ..policy import Policy
+from .events import check_code, check_time
+from .facts import TicketFacts, load_facts
+from .models import RepairTicket, TicketEvent
+from .waits import delivered_at, line_cause
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def event_to_dict(event: TicketEvent) -> dict[str, Any]:
+    """A stored event as the API shows it (the body of `POST /tickets/{t}/events`)."""
+    return {"id": event.id, "ticket": event.ticket_code, "type": event.type, "at": _iso(event.at),
+            "until": _iso(event.until), "note": event.note, "service_point": event.service_point_code,
+            "family": event.family, "received_at": _iso(event.received_at), "received_by": event.received_by}
+
+
+def ticket_to_json(ticket: Ticket, as_of: datetime | None = None) -> dict[str, Any]:
+    """The offline ticket JSON of API.md ('The same engine offline'), ready for `parts attribute`."""
+    data: dict[str, Any] = {
+        "ticket": ticket.code, "service_point": ticket.service_point, "center": ticket.center,
+        "distance_class": ticket.distance_class, "family": ticket.family,
+        "events": [{"type": e.type, "at": _iso(e.at), **({"until": _iso(e.until)} if e.until else {}),
+                    **({"note": e.note} if e.note else {})} for e in ticket.events],
+        "parts_waits": [{"requisition": w.requisition, "submitted_at": _iso(w.submitted_at),
+                         "promised_by": _iso(w.promised_by),
+                         **({"delivered_at": _iso(w.delivered_at)} if w.delivered_at else {}), "cause": w.cause}
+                        for w in ticket.parts_waits],
+    }
+    if as_of is not None:
+        data["as_of"] = _iso(as_of)
+    return data
+
+
+def ticket_facts(session: Session, code: str) -> TicketFacts:
+    """The facts of one known ticket; NotFound when no event of it has arrived."""
+    try:
+        check_code(code)
+    except InvalidInput:
+        raise NotFound(f"no ticket {code}") from None
+    facts = load_facts(session, RepairTicket.code == code).get(code)
+    if facts is None:
+        raise NotFound(f"no ticket {code}")
+    return facts
+
+
+def build_ticket_input(session: Session, code: str, now: datetime | None = None) -> Ticket:
+    """The engine's input for one ticket as of `now` (InvalidInput while it cannot be attributed)."""
+    return ticket_facts(session, code).engine_ticket(now or utcnow())
+
+
+def _timeline(session: Session, code: str) -> list[dict[str, Any]]:
+    rows = session.scalars(select(TicketEvent).where(TicketEvent.ticket_code == code)).all()
+    rows = sorted(rows, key=lambda e: (e.at, EVENT_TYPES.index(e.type), e.id))
+    return [event_to_dict(e) for e in rows]
+
+
+def _requisitions(facts: TicketFacts, now: datetime) -> list[dict[str, Any]]:
+    """Linked requisitions with each line's evidence (stock_seen at submit) and derived cause."""
+    judged_at = facts.completed_at or now
+    out: dict[str, dict[str, Any]] = {}
+    for line in facts.lines:
+        req = out.setdefault(line.requisition, {
+            "id": line.requisition, "status": line.requisition_status, "service_point": line.service_point,
+            "submitted_at": _iso(line.submitted_at), "lines": []})
+        req["lines"].append({
+            "sku": line.sku, "qty": line.qty, "backordered_qty": line.backordered_qty,
+            "stock_seen": line.stock_seen, "shortage": line.shortage, "promised_by": _iso(line.promised_by),
+            "delivered_at": _iso(delivered_at(line)), "cause": line_cause(line, judged_at) if line.live else None})
+    return list(out.values())
+
+
+def ticket_view(session: Session, code: str, policy: Policy, now: datetime | None = None) -> dict[str, Any]:
+    """Timeline, linked requisitions and the attribution (API.md shape plus HQ's extras) as of `now`."""
+    now = check_time(now, "as_of") or utcnow()
+    facts = ticket_facts(session, code)
+    view: dict[str, Any] = {
+        "ticket": code, "service_point": facts.service_point, "center": facts.center,
+        "distance_class": facts.distance_class, "family": facts.family,
+        "status": "completed" if facts.completed_at else "open", "completed_at": _iso(facts.completed_at),
+        "as_of": _iso(now),
+        "timeline": _timeline(session, code), "requisitions": _requisitions(facts, now),
+    }
+    reason = facts.unattributable()
+    if reason:
+        return {**view, "late": None, "late_hours": None, "attribution": [], "attribution_unavailable": reason,
+                "engine_input": None}
+    ticket = facts.engine_ticket(now)
+    return {**view, **attribution_to_dict(attribute(ticket, policy, now=now)), "attribution_unavailable": None,
+            "engine_input": ticket_to_json(ticket, as_of=now)}

@@ -1,0 +1,394 @@
+"""Repair tickets: event ingestion, parts-wait causes from real requisitions, attribution, the month.
+
+Times are hours after 2026-10-05 09:00 Beijing. SP0001 (广东, urban) is served by GD1 in 12 h,
+HQ in 20 h, HB1 in 60 h; the promise is 48 h, so HQ must ship by hour submit + 28.
+"""
+from __future__ import annotations
+
+import json
+import random
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from inventory.access import Principal
+from inventory.attribution import PartsWait
+from inventory.db import transaction
+from inventory.errors import InvalidInput, NotFound
+from inventory.policy import Policy
+from inventory.requisitions import service as reqs
+from inventory.requisitions.service import LineRequest
+from inventory.tickets import build_ticket_input, penalties_for_month, record_event, ticket_view
+from inventory.tickets.models import RepairTicket, TicketEvent
+from inventory.tickets.waits import AllocationFacts, LineFacts, line_cause, parts_waits
+from inventory.warehouses import ledger
+
+BEIJING = timezone(timedelta(hours=8))
+T0 = datetime(2026, 10, 5, 9, 0, tzinfo=BEIJING)
+CLOCK = T0 + timedelta(days=40)  # the server's clock while events arrive: everything is past
+POINT = Principal("service_point", "SP0001")
+HUBEI_POINT = Principal("service_point", "SP0003")
+CALL_CENTER = Principal("call_center")
+POLICY = Policy()
+
+
+def h(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def post(session, ticket: str, kind: str, at: float, until: float | None = None, **fields):
+    with transaction(session):
+        return record_event(session, ticket, kind, h(at), None if until is None else h(until),
+                            principal=CALL_CENTER, now=CLOCK, **fields)
+
+
+def flow_events(point="SP0001", completed: float | None = 60.0, visited: float = 5.0) -> list[tuple]:
+    """(type, at, until, fields) of an ordinary ticket: dispatched and contacted in minutes."""
+    events = [("created", 0.0, None, {"family": "fully_automatic"}), ("dispatched_center", 0.1, None, {}),
+              ("dispatched_point", 0.2, None, {"service_point": point}), ("contacted", 0.5, None, {}),
+              ("visited", visited, None, {})]
+    if completed is not None:
+        events.append(("completed", completed, None, {}))
+    return events
+
+
+def post_all(session, ticket: str, events) -> None:
+    for kind, at, until, fields in events:
+        post(session, ticket, kind, at, until, **fields)
+
+
+def requisition(session, ticket: str, sku: str = "WM-PUMP-01", qty: int = 1, *, submitted: float = 1.0,
+                shipped: float | None = None, received: float | None = None, principal=POINT) -> str:
+    with transaction(session):
+        code = reqs.submit(session, principal, ship_to=principal.code, lines=[LineRequest(sku, qty)],
+                           ticket=ticket, policy=POLICY, now=h(submitted)).code
+    if shipped is not None:
+        with transaction(session):
+            reqs.ship(session, "hq", code, at=h(shipped), now=h(shipped))
+    if received is not None:
+        with transaction(session):
+            reqs.receive(session, principal, code, at=h(received), now=h(received))
+    return code
+
+
+def regional_warehouse_empty(session, sku="WM-PUMP-01", warehouse="GD1", qty=10) -> None:
+    with transaction(session):
+        ledger.reserve(session, warehouse, sku, qty, actor="test")
+
+
+def view(session, ticket: str, now: float = 24 * 30) -> dict:
+    return ticket_view(session, ticket, POLICY, now=h(now))
+
+
+def causes(session, ticket: str) -> list[str]:
+    return [w.cause for w in build_ticket_input(session, ticket, now=h(24 * 30)).parts_waits]
+
+
+def rows(result: dict) -> list[tuple]:
+    return [(r["party"], r["reason"], r["hours"], r["fine"]) for r in result["attribution"]]
+
+
+# -- ingestion ------------------------------------------------------------------------------------
+
+def test_an_identical_event_posted_twice_is_stored_once(session, world):
+    first = post(session, "T1", "created", 0.0, service_point="SP0001")
+    again = post(session, "T1", "created", 0.0, service_point="SP0001")
+    assert again.id == first.id
+    assert session.scalar(select(func.count()).select_from(TicketEvent)) == 1
+
+
+def test_the_same_instant_in_another_offset_is_the_same_event(session, world):
+    post(session, "T1", "created", 0.0)
+    with transaction(session):
+        record_event(session, "T1", "created", h(0).astimezone(timezone.utc), principal=CALL_CENTER, now=CLOCK)
+    assert session.scalar(select(func.count()).select_from(TicketEvent)) == 1
+
+
+def test_an_event_that_differs_in_any_fact_is_a_new_event(session, world):
+    post(session, "T1", "contacted", 1.0)
+    post(session, "T1", "contacted", 1.0, note="again")
+    post(session, "T1", "contacted", 1.5)
+    assert session.scalar(select(func.count()).select_from(TicketEvent)) == 3
+
+
+def test_an_event_before_created_opens_a_stub_that_is_attributed_once_created_arrives(session, world):
+    post(session, "T1", "dispatched_point", 0.2, service_point="SP0001")
+    stub = view(session, "T1")
+    assert stub["attribution"] == [] and stub["late"] is None
+    assert "created" in stub["attribution_unavailable"]
+    post(session, "T1", "created", 0.0)
+    assert view(session, "T1")["attribution_unavailable"] is None
+
+
+def test_the_ticket_row_is_derived_from_the_events_not_their_order(session, world):
+    post(session, "T1", "dispatched_point", 5.0, service_point="SP0002")
+    post(session, "T1", "dispatched_point", 1.0, service_point="SP0001")
+    post(session, "T1", "completed", 30.0)
+    post(session, "T1", "completed", 20.0)
+    ticket = session.get(RepairTicket, "T1")
+    assert ticket.service_point_code == "SP0002"  # the later reassignment (转派) wins
+    assert ticket.completed_at == h(20)
+    assert ticket.created_at is None
+
+
+@pytest.mark.parametrize("kind, at, until, fields, field", [
+    ("opened", 0.0, None, {}, "type"),
+    ("rescheduled_by_customer", 1.0, None, {}, "until"),
+    ("force_majeure", 1.0, 1.0, {}, "until"),
+    ("force_majeure", 2.0, 1.0, {}, "until"),
+    ("contacted", 1.0, 2.0, {}, "until"),
+    ("created", 24 * 41, None, {}, "at"),
+    ("created", 0.0, None, {"service_point": "SP9999"}, "service_point"),
+    ("created", 0.0, None, {"family": "Fully Automatic!"}, "family"),
+])
+def test_a_bad_event_is_refused_naming_the_field(session, world, kind, at, until, fields, field):
+    with pytest.raises(InvalidInput) as error:
+        post(session, "T1", kind, at, until, **fields)
+    assert error.value.details["field"] == field
+    assert session.scalar(select(func.count()).select_from(TicketEvent)) == 0
+
+
+@pytest.mark.parametrize("code", ["", "has space", "x" * 65, "tab\there"])
+def test_a_malformed_ticket_code_is_refused(session, world, code):
+    with pytest.raises(InvalidInput):
+        post(session, code, "created", 0.0)
+
+
+def test_an_unknown_ticket_is_not_found(session, world):
+    with pytest.raises(NotFound):
+        view(session, "T-NOPE")
+
+
+# -- causes from real requisitions -------------------------------------------------------------------
+
+def test_a_part_delivered_within_the_promise_has_no_cause(session, world):
+    post_all(session, "T1", flow_events())
+    requisition(session, "T1", submitted=1, shipped=2, received=20)
+    assert causes(session, "T1") == ["none"]
+
+
+def test_a_late_part_the_regional_warehouse_lacked_while_hq_had_it_is_a_regional_shortage(session, world):
+    regional_warehouse_empty(session)
+    post_all(session, "T1", flow_events(completed=100))
+    requisition(session, "T1", submitted=1, shipped=2, received=70)  # HQ shipped in time; the carrier was slow
+    assert causes(session, "T1") == ["regional_shortage"]
+    assert view(session, "T1")["requisitions"][0]["lines"][0] | {"promised_by": None} == {
+        "sku": "WM-PUMP-01", "qty": 1, "backordered_qty": 0, "stock_seen": "hq", "shortage": True,
+        "promised_by": None, "delivered_at": h(70).astimezone(timezone.utc).isoformat(), "cause": "regional_shortage"}
+
+
+def test_hq_shipping_after_its_lane_could_keep_the_promise_is_a_late_shipment(session, world):
+    regional_warehouse_empty(session)
+    post_all(session, "T1", flow_events(completed=100))
+    requisition(session, "T1", submitted=1, shipped=40, received=60)  # last ship time was 1 + 48 - 20 = 29
+    assert causes(session, "T1") == ["hq_late_shipment"]
+
+
+def test_hq_still_not_shipping_past_its_last_ship_time_is_a_late_shipment(session, world):
+    regional_warehouse_empty(session)
+    post_all(session, "T1", flow_events(completed=None))
+    requisition(session, "T1", submitted=1)
+    assert [w.cause for w in build_ticket_input(session, "T1", now=h(20)).parts_waits] == ["regional_shortage"]
+    assert [w.cause for w in build_ticket_input(session, "T1", now=h(30)).parts_waits] == ["hq_late_shipment"]
+
+
+def test_a_part_in_stock_only_beyond_the_promise_is_an_hq_shortage(session, world):
+    post_all(session, "T1", flow_events(point="SP0003", completed=100))
+    # AC-REMOTE-01 is only at GD1, 60 h from SP0003: late_only
+    requisition(session, "T1", "AC-REMOTE-01", submitted=1, shipped=2, received=65, principal=HUBEI_POINT)
+    assert causes(session, "T1") == ["hq_shortage"]
+
+
+def test_a_part_short_everywhere_is_an_hq_shortage_and_stays_open_while_backordered(session, world):
+    post_all(session, "T1", flow_events(completed=None))
+    # HQ has 5 of 7 and ships them late too: the line waits for the 2 nobody has
+    requisition(session, "T1", "WM-MOTOR-01", qty=7, submitted=1, shipped=40, received=60)
+    (wait,) = build_ticket_input(session, "T1", now=h(24 * 30)).parts_waits
+    assert (wait.cause, wait.delivered_at) == ("hq_shortage", None)
+
+
+def test_a_late_part_the_regional_warehouse_had_is_unexplained_and_charged_to_nobody(session, world):
+    post_all(session, "T1", flow_events(completed=100))
+    requisition(session, "T1", submitted=1, shipped=45, received=60)
+    assert causes(session, "T1") == ["none"]
+    result = view(session, "T1")
+    assert result["unexplained_parts_hours"] == 11.0  # promised at 49, arrived at 60
+    assert all(r["reason"] != "regional_shortage" for r in result["attribution"])
+
+
+def test_a_cancelled_requisition_is_not_a_wait(session, world):
+    post_all(session, "T1", flow_events())
+    code = requisition(session, "T1", submitted=1)
+    with transaction(session):
+        reqs.cancel(session, POINT, code, now=h(2))
+    assert causes(session, "T1") == []
+    assert view(session, "T1")["requisitions"][0]["status"] == "cancelled"
+
+
+def _line(**overrides) -> LineFacts:
+    allocation = AllocationFacts("HQ", True, 1, "delivered", h(1), 20, h(2), h(30))
+    values = dict(requisition="R1", requisition_status="delivered", service_point="SP0001", submitted_at=h(1),
+                  line_no=1, sku="WM-PUMP-01", qty=1, part_family="fully_automatic", promised_by=h(49),
+                  stock_seen="regional", backordered_qty=0, allocations=(allocation,))
+    return LineFacts(**{**values, **overrides})
+
+
+def test_a_wrong_part_waits_until_the_same_sku_arrives_on_a_later_requisition():
+    wrong = _line(wrong_part=True)
+    replacement = _line(requisition="R2", submitted_at=h(40), promised_by=h(88),
+                        allocations=(AllocationFacts("GD1", False, 1, "delivered", h(40), 12, h(41), h(60)),))
+    assert line_cause(wrong, h(100)) == "hq_wrong_part"
+    assert parts_waits([wrong, replacement], h(100))[0] == PartsWait("R1", h(1), h(49), h(60), "hq_wrong_part")
+    assert parts_waits([wrong], h(100))[0].delivered_at is None
+
+
+# -- attribution ---------------------------------------------------------------------------------
+
+def test_an_on_time_ticket_with_a_late_shortage_records_the_hours_but_no_fine(session, world):
+    regional_warehouse_empty(session)
+    post_all(session, "T1", flow_events(completed=60))
+    requisition(session, "T1", submitted=1, shipped=2, received=55)
+    result = view(session, "T1")
+    assert result["late"] is False
+    assert rows(result) == [("center:GD", "regional_shortage", 6.0, "0.00")]
+
+
+def test_a_late_ticket_fines_the_centre_for_its_regional_shortage(session, world):
+    regional_warehouse_empty(session)
+    post_all(session, "T1", flow_events(completed=100))
+    code = requisition(session, "T1", submitted=1, shipped=2, received=90)
+    result = view(session, "T1")
+    assert result["late"] is True and result["late_hours"] == 28.0
+    assert rows(result)[0] == ("center:GD", "regional_shortage", 41.0, "150.00")
+    assert result["attribution"][0]["requisitions"] == [code]
+
+
+def test_an_hq_late_shipment_fines_the_hq_parts_group_per_order(session, world):
+    regional_warehouse_empty(session)
+    post_all(session, "T1", flow_events(completed=100))
+    requisition(session, "T1", submitted=1, shipped=40, received=90)
+    assert rows(view(session, "T1"))[0] == ("hq_parts_group", "hq_late_shipment", 41.0, "30.00")
+
+
+def test_the_view_shows_the_timeline_in_event_order_and_the_point_from_the_events(session, world):
+    post_all(session, "T1", list(reversed(flow_events())))
+    result = view(session, "T1")
+    assert [e["type"] for e in result["timeline"]] == [
+        "created", "dispatched_center", "dispatched_point", "contacted", "visited", "completed"]
+    assert (result["service_point"], result["center"], result["distance_class"], result["family"]) == (
+        "SP0001", "GD", "urban", "fully_automatic")
+    assert result["status"] == "completed" and result["visit_bonus"] == "20.00"
+
+
+def test_without_a_point_on_the_events_the_requisitioning_point_and_part_family_are_used(session, world):
+    post(session, "T1", "created", 0.0)
+    post(session, "T1", "completed", 10.0)
+    requisition(session, "T1", "WM-MOTOR-01", submitted=1, shipped=2, received=20)
+    ticket = build_ticket_input(session, "T1", now=h(100))
+    assert (ticket.service_point, ticket.center, ticket.family) == ("SP0001", "GD", "twin_tub")
+
+
+def _normalised(result: dict, codes: list[str]) -> dict:
+    """The view without its stored-event ids, the ticket's own codes replaced: comparable across tickets."""
+    text = json.dumps({k: v for k, v in result.items() if k != "timeline"}, ensure_ascii=False)
+    for i, code in enumerate(codes):
+        text = text.replace(f'"{code}"', f'"<{i}>"')
+    return json.loads(text)
+
+
+def test_events_arriving_out_of_order_and_repeated_give_the_in_order_attribution(session, world):
+    regional_warehouse_empty(session)
+    events = flow_events(completed=100) + [("rescheduled_by_customer", 6.0, 10.0, {}),
+                                           ("force_majeure", 30.0, 34.0, {"note": "台风"})]
+    results = []
+    for n, order in enumerate([events, *(random.Random(seed).sample(events * 2, 2 * len(events))
+                                         for seed in range(3))]):
+        ticket = f"T{n}"
+        post_all(session, ticket, order)
+        code = requisition(session, ticket, submitted=1, shipped=2, received=90)
+        results.append(_normalised(view(session, ticket), [ticket, code]))
+    assert results[0]["late"] is True and results[0]["excused_hours"] == 8.0
+    assert all(result == results[0] for result in results[1:])
+    assert session.scalar(select(func.count()).select_from(TicketEvent)) == 4 * len(events)
+
+
+# -- the month -----------------------------------------------------------------------------------
+
+def test_the_month_counts_tickets_completed_within_the_beijing_month(session, world):
+    inside = datetime(2026, 10, 31, 23, 30, tzinfo=BEIJING)
+    outside = datetime(2026, 11, 1, 0, 10, tzinfo=BEIJING)  # still 31 October in UTC
+    for code, done in (("T-IN", inside), ("T-OUT", outside)):
+        post_all(session, code, flow_events(completed=None))
+        with transaction(session):
+            record_event(session, code, "completed", done, principal=CALL_CENTER, now=CLOCK)
+    october = penalties_for_month(session, "2026-10", POLICY, now=CLOCK)
+    november = penalties_for_month(session, "2026-11", POLICY, now=CLOCK)
+    assert (october["tickets"], november["tickets"]) == (1, 1)
+    assert october["from"] == "2026-09-30T16:00:00+00:00" and october["until"] == "2026-10-31T16:00:00+00:00"
+
+
+def test_the_month_sums_fines_per_party_and_applies_the_centre_rules(session, world):
+    regional_warehouse_empty(session)
+    for n in range(4):
+        post_all(session, f"T{n}", flow_events(completed=60))
+    post_all(session, "T-LATE", flow_events(completed=100))
+    requisition(session, "T-LATE", submitted=1, shipped=2, received=90)
+    report = penalties_for_month(session, "2026-10", POLICY, now=CLOCK)
+    (center,) = report["centers"]
+    assert (center["center"], center["province"], center["tickets"], center["within_3_days"]) == ("GD", "广东", 5, 4)
+    assert (center["three_day_rate"], center["three_day_target"], center["meets_three_day_target"]) == (
+        "0.8000", "0.85", False)
+    assert center["bonus_cancelled"] is False  # 1 of 5 over 3 days is 20 %, not more than 21 %
+    parties = {p["party"]: p for p in report["parties"]}
+    assert parties["center:GD"]["fines"] == "150.00"
+    assert parties["service_point:SP0001"]["bonuses"] == "100.00"
+    assert report["unattributed"] == {"count": 0, "sample": []}
+
+
+def test_a_ticket_without_a_created_event_is_listed_as_unattributed(session, world):
+    post(session, "T-STUB", "completed", 10.0, service_point="SP0001")
+    report = penalties_for_month(session, "2026-10", POLICY, now=CLOCK)
+    assert report["tickets"] == 0 and report["unattributed"] == {"count": 1, "sample": ["T-STUB"]}
+
+
+def test_an_open_ticket_waiting_over_90_days_for_a_part_hq_lacks_is_flagged_for_exchange(session, world):
+    post_all(session, "T-WAIT", flow_events(completed=None))
+    requisition(session, "T-WAIT", "WM-MOTOR-01", qty=7, submitted=1)  # HQ has only 5: backordered
+    at_95_days = h(24 * 95)
+    report = penalties_for_month(session, "2027-01", POLICY, now=at_95_days)
+    assert report["exchange_flagged_open"] == ["T-WAIT"]
+    assert penalties_for_month(session, "2026-12", POLICY, now=at_95_days)["exchange_flagged_open"] == []
+
+
+def test_a_bad_month_is_refused(session, world):
+    for month in ("2026-13", "2026-1", "26-10", "", "2026-10-01", "0001-01", "9999-12"):
+        with pytest.raises(InvalidInput):
+            penalties_for_month(session, month, POLICY)
+
+
+# -- concurrency ---------------------------------------------------------------------------------
+
+def test_the_same_event_posted_concurrently_by_retrying_systems_is_stored_once(sessions, world):
+    workers = 6
+    barrier, ids, lock = threading.Barrier(workers), [], threading.Lock()
+
+    def worker():
+        barrier.wait()
+        with sessions() as session, transaction(session):
+            stored = record_event(session, "T-RACE", "created", h(0), principal=CALL_CENTER, now=CLOCK,
+                                  service_point="SP0001")
+            stored_id = stored.id
+        with lock:
+            ids.append(stored_id)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(ids) == workers and len(set(ids)) == 1
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(TicketEvent)) == 1
+        assert session.scalar(select(func.count()).select_from(RepairTicket)) == 1
