@@ -9,6 +9,8 @@ transfer row (serialising two clerks on the same transfer) and never commits.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import secrets
 
 from sqlalchemy import select
@@ -55,7 +57,8 @@ def _in_status(session: Session, transfer_id: str, allowed: tuple[str, ...], doi
 
 
 def create_draft(session: Session, from_warehouse: str, to_warehouse: str, sku: str, qty: int, *,
-                 actor: str, reason: str = "", proposal_run_id: str | None = None) -> Transfer:
+                 actor: str, reason: str = "", proposal_run_id: str | None = None,
+                 now: datetime | None = None) -> Transfer:
     """Propose moving `qty` of `sku`; nothing is reserved until it is approved and shipped."""
     if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
         raise InvalidInput(f"quantity must be a positive integer, got {qty!r}")
@@ -68,20 +71,20 @@ def create_draft(session: Session, from_warehouse: str, to_warehouse: str, sku: 
         raise NotFound(f"no part {sku}")
     transfer = Transfer(id=new_transfer_id(), from_warehouse=from_warehouse, to_warehouse=to_warehouse,
                         sku=sku, qty=qty, qty_received=0, status="draft", reason=reason.strip(),
-                        created_by=actor, created_at=utcnow(), proposal_run_id=proposal_run_id)
+                        created_by=actor, created_at=now or utcnow(), proposal_run_id=proposal_run_id)
     session.add(transfer)
     session.flush()
     return transfer
 
 
-def approve_and_ship(session: Session, transfer_id: str, *, actor: str) -> Transfer:
+def approve_and_ship(session: Session, transfer_id: str, *, actor: str, now: datetime | None = None) -> Transfer:
     """Ship a draft: source on hand falls, destination in transit rises, or nothing happens.
 
     Refused with `InsufficientStock` (the draft stays a draft) when the source has fewer
     units available than the transfer's quantity.
     """
     transfer = _in_status(session, transfer_id, ("draft",), "ship")
-    now = utcnow()
+    now = now or utcnow()
     ledger.take_available(session, transfer.from_warehouse, transfer.sku, transfer.qty,
                           kind="transfer_out", actor=actor, ref=_ref(transfer), at=now,
                           reason=f"transfer {transfer.id} to {transfer.to_warehouse}",
@@ -91,7 +94,8 @@ def approve_and_ship(session: Session, transfer_id: str, *, actor: str) -> Trans
     return transfer
 
 
-def receive(session: Session, transfer_id: str, qty: int, *, actor: str, note: str = "") -> Transfer:
+def receive(session: Session, transfer_id: str, qty: int, *, actor: str, note: str = "",
+            now: datetime | None = None) -> Transfer:
     """Land `qty` units at the destination; several partial receipts may add up to the whole."""
     transfer = _in_status(session, transfer_id, IN_TRANSIT, "receive")
     if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
@@ -99,7 +103,7 @@ def receive(session: Session, transfer_id: str, qty: int, *, actor: str, note: s
     if qty > transfer.outstanding:
         raise Conflict(f"transfer {transfer.id} has only {transfer.outstanding} outstanding, "
                        f"cannot receive {qty}")
-    now = utcnow()
+    now = now or utcnow()
     ledger.land_in_transit(session, transfer.to_warehouse, transfer.sku, expected=qty, received=qty,
                            actor=actor, ref=_ref(transfer), at=now,
                            reason=note.strip() or f"transfer {transfer.id} from {transfer.from_warehouse}")
@@ -136,16 +140,16 @@ def cancel(session: Session, transfer_id: str, *, actor: str, reason: str = "") 
     return _close_draft(session, transfer_id, "cancelled", actor, reason.strip() or None, "cancel")
 
 
-def reject(session: Session, transfer_id: str, *, actor: str, reason: str) -> Transfer:
+def reject(session: Session, transfer_id: str, *, actor: str, reason: str, now: datetime | None = None) -> Transfer:
     """HQ turns a proposed draft down, saying why."""
     return _close_draft(session, transfer_id, "rejected", actor, _require_text(reason, "rejecting a transfer"),
-                        "reject")
+                        "reject", now)
 
 
-def _close_draft(session, transfer_id, status, actor, note, doing) -> Transfer:
+def _close_draft(session, transfer_id, status, actor, note, doing, now=None) -> Transfer:
     transfer = _in_status(session, transfer_id, ("draft",), doing)
     transfer.status, transfer.closing_note = status, note
-    transfer.closed_by, transfer.closed_at = actor, utcnow()
+    transfer.closed_by, transfer.closed_at = actor, now or utcnow()
     session.flush()
     return transfer
 
