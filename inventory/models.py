@@ -11,3 +11,5 @@ from .quotas.models import QuotaAccount, QuotaMovement  # noqa: F401,E402
 from .requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine  # noqa: F401,E402
 from .returns.models import Return, ReturnCharge  # noqa: F401,E402
 from .tickets.models import RepairTicket, TicketEvent  # noqa: F401,E402
+from .planning import OptimizerRun, OptimizerRunInput, OptimizerShardResult  # noqa: F401,E402
+from .audit import AuditEntry  # noqa: F401,E402

@@ -1,0 +1,168 @@
+"""Base-stock targets per (regional warehouse, sku) and the transfers that close the gaps.
+
+Model: each regional warehouse serves the service points of its centre. Its daily demand
+rate for a sku blends the last `history_days` of requisitions from those points with a prior
+from the part's annual demand shared by the points' count (so new or slow skus are not
+forgotten). The target covers demand over the replenishment time from HQ plus one day of
+review, with safety stock z * sqrt(mean) (Poisson demand): S = ceil(m + z * sqrt(m)).
+A gap is S minus the warehouse's position (on hand - reserved + in transit). Gaps are closed
+at least cost by a min-cost flow per sku from HQ (above its own two-day keep) and from
+regional warehouses holding more than their own target (lateral transshipment).
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from inventory.catalog import Part
+from inventory.network import Lane, ServicePoint, Warehouse
+from inventory.policy import Policy
+from inventory.requisitions.models import Requisition, RequisitionLine
+from inventory.warehouses import transfers
+from inventory.warehouses.models import StockBalance, Transfer
+
+HISTORY_DAYS = 28
+PRIOR_DAYS = 14
+SERVICE_Z = 1.65
+HQ_KEEP_DAYS = 2
+ACTOR = "system:optimizer"
+
+
+def home_warehouses(session: Session) -> dict[str, str]:
+    """Each service point's regional warehouse: its centre's, the fastest one if it has two."""
+    by_center = defaultdict(list)
+    for code, center in session.execute(select(Warehouse.code, Warehouse.center_code).where(Warehouse.kind == "regional")):
+        by_center[center].append(code)
+    hours = {(f, t): h for f, t, h in session.execute(
+        select(Lane.from_code, Lane.to_code, Lane.hours).where(Lane.to_kind == "service_point"))}
+    home = {}
+    for point, center in session.execute(select(ServicePoint.code, ServicePoint.center_code)):
+        options = by_center.get(center)
+        if options:
+            home[point] = min(options, key=lambda w: (hours.get((w, point), 10**6), w))
+    return home
+
+
+def daily_rates(session: Session, now: datetime) -> dict[tuple[str, str], float]:
+    """Forecast units per day per (regional warehouse, sku): history blended with the prior."""
+    home = home_warehouses(session)
+    points_per_wh = defaultdict(int)
+    for warehouse in home.values():
+        points_per_wh[warehouse] += 1
+    total_points = max(1, len(home))
+    since = now - timedelta(days=HISTORY_DAYS)
+    history = defaultdict(float)
+    for point, sku, qty in session.execute(
+            select(Requisition.service_point_code, RequisitionLine.sku, func.sum(RequisitionLine.qty))
+            .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+            .where(Requisition.created_at >= since, Requisition.created_at < now)
+            .group_by(Requisition.service_point_code, RequisitionLine.sku)):
+        if point in home:
+            history[(home[point], sku)] += float(qty)
+    rates = {}
+    priors = {sku: (demand or 0.0) / 365.0 for sku, demand in session.execute(select(Part.sku, Part.annual_demand))}
+    for warehouse, count in points_per_wh.items():
+        share = count / total_points
+        for sku, national in priors.items():
+            prior = national * share
+            seen = history.get((warehouse, sku), 0.0)
+            if prior <= 0 and seen <= 0:
+                continue
+            rates[(warehouse, sku)] = (seen + prior * PRIOR_DAYS) / (HISTORY_DAYS + PRIOR_DAYS)
+    for (warehouse, sku), seen in history.items():
+        rates.setdefault((warehouse, sku), seen / (HISTORY_DAYS + PRIOR_DAYS))
+    return rates
+
+
+def base_stock_targets(session: Session, now: datetime, *, cover_factor: float = 1.0) -> dict[tuple[str, str], int]:
+    """S per (regional warehouse, sku); `cover_factor` scales the days of cover (trade-off curves)."""
+    hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
+    lead = {t: h for t, h in session.execute(select(Lane.to_code, Lane.hours).where(Lane.from_code == hq))}
+    targets = {}
+    for (warehouse, sku), rate in daily_rates(session, now).items():
+        days = (lead.get(warehouse, 48) / 24.0 + 1.0) * cover_factor
+        mean = rate * days
+        target = math.ceil(mean + SERVICE_Z * math.sqrt(mean)) if mean >= 0.05 else 0
+        if target > 0:
+            targets[(warehouse, sku)] = target
+    return targets
+
+
+def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id: str | None = None,
+                      cover_factor: float = 1.0) -> list[Transfer]:
+    """Draft the least-cost transfers that lift regional stock to target; supersedes older drafts."""
+    session.execute(update(Transfer).where(Transfer.status == "draft", Transfer.proposal_run_id.is_not(None))
+                    .values(status="rejected", closing_note=f"superseded by {run_id or 'a newer run'}",
+                            closed_by=ACTOR, closed_at=now).execution_options(synchronize_session=False))
+    targets = base_stock_targets(session, now, cover_factor=cover_factor)
+    if not targets:
+        return []
+    hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
+    skus = {sku for _, sku in targets}
+    position = defaultdict(int)
+    available = defaultdict(int)
+    for warehouse, sku, on_hand, reserved, in_transit in session.execute(
+            select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, StockBalance.reserved,
+                   StockBalance.in_transit)):
+        if sku in skus:
+            position[(warehouse, sku)] = on_hand - reserved + in_transit
+            available[(warehouse, sku)] = on_hand - reserved
+    national = defaultdict(float)
+    for (_, sku), target in targets.items():
+        national[sku] += target
+    cost = {(f, t): int(c * 100) for f, t, c in session.execute(
+        select(Lane.from_code, Lane.to_code, Lane.unit_cost).where(Lane.to_kind == "warehouse"))}
+    drafts = []
+    for sku in sorted(skus):
+        gaps = {w: targets[(w, s)] - position[(w, s)] for (w, s) in targets if s == sku and targets[(w, s)] > position[(w, s)]}
+        if not gaps:
+            continue
+        supply = {}
+        hq_spare = available[(hq, sku)] - math.ceil(national[sku] * HQ_KEEP_DAYS / 10)
+        if hq_spare > 0:
+            supply[hq] = hq_spare
+        for (w, s), target in targets.items():
+            if s == sku and w not in gaps and available[(w, s)] - target > 0:
+                supply[w] = min(available[(w, s)] - target, position[(w, s)] - target)
+        supply = {w: q for w, q in supply.items() if q > 0}
+        for source, dest, qty in _least_cost_moves(supply, gaps, cost):
+            drafts.append(transfers.create_draft(session, source, dest, sku, qty, actor=ACTOR, now=now,
+                                                 reason=f"raise {dest} to its base-stock target", proposal_run_id=run_id))
+    return drafts
+
+
+def _least_cost_moves(supply: dict[str, int], demand: dict[str, int], cost: dict) -> list[tuple[str, str, int]]:
+    """Max flow from supply to demand at least lane cost (a transportation problem)."""
+    if not supply:
+        return []
+    sources, sinks = sorted(supply), sorted(demand)
+    tails, heads, caps, costs = [], [], [], []
+    for i, s in enumerate(sources):
+        for j, d in enumerate(sinks):
+            if (s, d) in cost:
+                tails.append(i)
+                heads.append(len(sources) + j)
+                caps.append(min(supply[s], demand[d]))
+                costs.append(cost[(s, d)])
+    if not tails:
+        return []
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(np.array(tails), np.array(heads), np.array(caps), np.array(costs))
+    for i, s in enumerate(sources):
+        flow.set_node_supply(i, supply[s])
+    for j, d in enumerate(sinks):
+        flow.set_node_supply(len(sources) + j, -demand[d])
+    if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
+        return []
+    moves = []
+    for arc in arcs:
+        qty = int(flow.flow(arc))
+        if qty > 0:
+            moves.append((sources[flow.tail(arc)], sinks[flow.head(arc) - len(sources)], qty))
+    return moves
