@@ -253,6 +253,34 @@ def tickets_report(month):
     click.echo(json.dumps(report, ensure_ascii=False, indent=2))
 
 
+@cli.command()
+@click.option("--instance", type=click.Path(dir_okay=False), help="solve this instance file (OPTIMIZER.md) offline")
+@click.option("--out", type=click.Path(dir_okay=False), help="where the plan file goes (with --instance)")
+@click.option("--no-transfers", is_flag=True, help="database run: re-plan lines only, propose no transfers")
+def optimize(instance, out, no_transfers):
+    """Re-plan every open line: offline on a file, or on the database as a recorded run."""
+    if instance or out:
+        if not (instance and out):
+            raise click.UsageError("--instance and --out go together")
+        from optimizer.offline import main as offline_main
+
+        sys.exit(offline_main(instance, out))
+    from tqdm import tqdm
+
+    from inventory.db import make_engine, make_session_factory
+    from optimizer.runs import run_now
+
+    engine = make_engine(config.database_url())
+    with tqdm(total=100, desc="optimizer", unit="%", file=sys.stderr, disable=None) as bar:
+        def progress(stage: str, fraction: float) -> None:
+            bar.set_postfix_str(stage)
+            bar.update(round(fraction * 100) - bar.n)
+
+        summary = run_now(make_session_factory(engine), trigger="cli", propose=not no_transfers, progress=progress)
+    engine.dispose()
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
 def main() -> None:
     """Console entry point: domain and database errors become one line, never a traceback."""
     try:
@@ -277,3 +305,187 @@ def main() -> None:
     except Exception as exc:  # last resort: still one line, with the kind of failure
         click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(3)
+
+
+# -- audit log, backup and restore ----------------------------------------------------------------
+
+def _since(text: str | None):
+    """An ISO 8601 date or time; without an offset it is read as UTC."""
+    from datetime import datetime, timezone
+
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--since: {text!r} is not an ISO 8601 date or time") from None
+    return when if when.utcoffset() is not None else when.replace(tzinfo=timezone.utc)
+
+
+@cli.command()
+@click.option("--since", help="only changes at or after this ISO 8601 date or time (UTC unless it has an offset)")
+@click.option("--action", help="one action (quota.raise_limit) or a family ending in '.' (quota.)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
+def audit(since, action, as_json):
+    """Print the audit log: who changed quotas, policy, transfer approvals and stock counts."""
+    from inventory.audit import ACTIONS, entries
+
+    if action and not action.endswith(".") and action not in ACTIONS:
+        raise CommandError(f"--action: unknown action {action!r}; one of {', '.join(ACTIONS)}")
+    with session_scope() as session:
+        rows = entries(session, since=_since(since), action=action)
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps({"at": row.at.isoformat(), "actor": row.actor, "action": row.action,
+                                   "subject": row.subject, "detail": row.details}, ensure_ascii=False))
+        else:
+            click.echo(f"{row.at.isoformat(timespec='seconds')}  {row.actor}  {row.action}  {row.subject}  {row.detail}")
+    if not rows and not as_json:
+        click.echo("no audited changes", err=True)
+
+
+def _sqlite_file(url: str):
+    """The file of an embedded database URL, or None for PostgreSQL."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from inventory.db import normalise_url
+
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    if not parsed.database or parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        raise CommandError("only a SQLite database in a file can be backed up or restored")
+    return Path(parsed.database)
+
+
+def _pg_recipe(url: str, path: str, restoring: bool) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url).set(drivername="postgresql")
+    shown = parsed.render_as_string(hide_password=True)
+    name = f"{parsed.database}_restored"
+    target = parsed.set(database=name).render_as_string(hide_password=True)
+    where = " ".join(f"{flag} {value}" for flag, value in (("-h", parsed.host), ("-p", parsed.port),
+                                                           ("-U", parsed.username)) if value)
+    dump = f"pg_dump --format=custom --no-owner --file={path} '{shown}'"
+    restore = (f"createdb {where} {name}   # a new, empty database\n"
+               f"  pg_restore --no-owner --exit-on-error --dbname='{target}' {path}")
+    return ("PostgreSQL is backed up and restored with its own tools (see docs/operations.md):\n"
+            + (f"  {restore}" if restoring else f"  {dump}\nand to restore it:\n  {restore}"))
+
+
+def _sqlite_copy(source, target, *, self_contained: bool = True) -> None:
+    """Copy one SQLite file onto another with the online backup API: a consistent snapshot
+    even while the service writes (WAL readers see one transaction's state)."""
+    import sqlite3
+
+    src = sqlite3.connect(source, timeout=30)
+    dst = sqlite3.connect(target, timeout=30)
+    try:
+        src.backup(dst)
+        if self_contained:
+            dst.execute("PRAGMA journal_mode=DELETE")  # one file to keep, no -wal beside it
+        if dst.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise CommandError(f"{target}: the copy failed its integrity check")
+    finally:
+        dst.close()
+        src.close()
+
+
+def _check_backup_file(path) -> None:
+    import sqlite3
+
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise CommandError(f"{path}: not a SQLite database file")
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            migrated = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise CommandError(f"{path}: unreadable SQLite file ({exc})") from None
+    if not ok:
+        raise CommandError(f"{path}: the file fails SQLite's integrity check")
+    if not migrated:
+        raise CommandError(f"{path}: not a parts database (no schema version)")
+
+
+def _ledger_line(url: str) -> str:
+    from inventory.db import make_engine, make_session_factory
+    from inventory.warehouses.ledger import ledger_differences
+
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            diffs = ledger_differences(session)
+    finally:
+        engine.dispose()
+    return "ledger clean" if not diffs else f"LEDGER DIFFERS on {len(diffs)} balances (parts check-ledger)"
+
+
+@cli.command()
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="the backup file to write")
+def backup(out):
+    """Back up the embedded database to a file while it is in use (PostgreSQL: prints the pg_dump recipe)."""
+    import os
+    from pathlib import Path
+
+    url = config.database_url()
+    source = _sqlite_file(url)
+    if source is None:
+        click.echo(_pg_recipe(url, out, restoring=False))
+        sys.exit(1)  # nothing was written: say so to scripts
+    if not source.exists():
+        raise CommandError(f"{source}: no database to back up")
+    target = Path(out)
+    if target.resolve() == source.resolve():
+        raise CommandError("--out is the live database itself")
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        _sqlite_copy(str(source), str(partial))
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    click.echo(f"backed up {source} to {target} ({target.stat().st_size} bytes, integrity ok, "
+               f"{_ledger_line(f'sqlite:///{target}')})")
+
+
+@cli.command()
+@click.option("--from", "path", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="a file written by `parts backup`")
+@click.option("--force", is_flag=True, help="replace a database that already has tables")
+def restore(path, force):
+    """Restore the embedded database from a backup file (PostgreSQL: prints the pg_restore recipe)."""
+    import sqlite3
+    from pathlib import Path
+
+    url = config.database_url()
+    target = _sqlite_file(url)
+    if target is None:
+        click.echo(_pg_recipe(url, path, restoring=True))
+        sys.exit(1)
+    _check_backup_file(path)
+    if target.exists() and target.resolve() == Path(path).resolve():
+        raise CommandError("--from is the live database itself")
+    if target.exists() and not force:
+        conn = sqlite3.connect(target)
+        try:
+            tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        finally:
+            conn.close()
+        if tables:
+            raise CommandError(f"{target} already has {tables} tables; pass --force to replace them")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _sqlite_copy(path, str(target), self_contained=False)
+    click.echo(f"restored {target} from {path} ({_ledger_line(url)}); run `parts init-db` if the "
+               "backup predates the current schema")
+
+
+if __name__ == "__main__":
+    main()

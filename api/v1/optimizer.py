@@ -1,0 +1,100 @@
+"""Optimizer runs (HQ parts team): start one, follow its progress, read its KPIs and proposals."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from kombu.exceptions import OperationalError as BrokerDown
+from marshmallow import fields, validate
+
+from inventory import planning
+from inventory.db import transaction
+from inventory.warehouses.transfers import list_transfers
+from optimizer.runs import run_summary
+
+from ..auth import current_principal, roles
+from ..errors import problem
+from ..extensions import db
+from .common import Blueprint, StrictSchema
+from .transfers import TransferSchema
+
+blp = Blueprint("optimizer", __name__, url_prefix="/api/v1/optimizer", description="The allocation optimizer")
+
+
+class RunArgsSchema(StrictSchema):
+    shards = fields.Integer(load_default=1, validate=validate.Range(min=1, max=16),
+                            metadata={"description": "sku shards solved in parallel by the workers"})
+
+
+class RunStartedSchema(StrictSchema):
+    id = fields.String()
+    status = fields.String()
+
+
+class KpiSchema(StrictSchema):
+    on_time_units = fields.Integer()
+    late_units = fields.Integer()
+    unshipped_units = fields.Integer()
+    value = fields.String()
+    cost = fields.String()
+    objective = fields.String()
+    feasible = fields.Boolean()
+
+
+class RunSchema(StrictSchema):
+    id = fields.String()
+    status = fields.String()
+    trigger = fields.String()
+    stage = fields.String()
+    progress = fields.Float()
+    as_of = fields.String(allow_none=True)
+    inputs_hash = fields.String(allow_none=True)
+    solve_seconds = fields.Float(allow_none=True)
+    before = fields.Nested(KpiSchema, allow_none=True)
+    after = fields.Nested(KpiSchema, allow_none=True)
+    lines_changed = fields.Integer()
+    lines_skipped = fields.Integer()
+    transfers_proposed = fields.Integer()
+    error = fields.String(allow_none=True)
+    proposed_transfers = fields.List(fields.Nested(TransferSchema))
+
+
+@blp.route("/runs")
+class Runs(MethodView):
+    @roles("hq")
+    @blp.arguments(RunArgsSchema, required=False)
+    @blp.response(202, RunStartedSchema)
+    def post(self, body):
+        """Start a run now; follow it at GET /optimizer/runs/{id}"""
+        from ..tasks.optimizer import start_run
+
+        with transaction(db.session):
+            run = planning.create_run(db.session, trigger="api", actor=current_principal().name,
+                                      shards=(body or {}).get("shards", 1))
+        code, run_id = run.code, run.id
+        try:
+            start_run.delay(run_id)
+        except BrokerDown as exc:
+            with transaction(db.session):
+                failed = planning.get_run(db.session, run_id, lock=True)
+                failed.status, failed.stage, failed.error = "failed", "failed", f"queue unavailable: {exc}"
+            return problem(503, "Service Unavailable", "the task queue is unavailable; try again shortly",
+                           headers={"Retry-After": "60"})
+        db.session.rollback()
+        return {"id": code, "status": planning.get_run(db.session, run_id).status}
+
+    @roles("hq")
+    @blp.response(200, RunSchema(many=True))
+    def get(self):
+        """The latest runs"""
+        return [run_summary(r) for r in planning.list_runs(db.session)]
+
+
+@blp.route("/runs/<string:code>")
+class RunById(MethodView):
+    @roles("hq")
+    @blp.response(200, RunSchema)
+    def get(self, code):
+        """A run: status, progress, KPIs before and after, proposed transfers"""
+        run = planning.get_run(db.session, code)
+        body = run_summary(run)
+        body["proposed_transfers"] = list_transfers(db.session, proposal_run_id=run.code)
+        return body
