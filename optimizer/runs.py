@@ -40,6 +40,7 @@ from .instance import Instance, Plan, parse_instance
 OPEN_STATUSES = ("allocated", "partially_backordered", "backordered")
 Progress = Callable[[str, float], None]
 ACTOR = "system:optimizer"
+ID_CHUNK = 10_000
 
 
 def line_weight(age_hours: float, hours_left: float, has_ticket: bool) -> int:
@@ -85,6 +86,7 @@ def snapshot(session: Session, now: datetime, policy: Policy) -> dict:
                            "weight": line_weight(age, hours_left, bool(ticket)), "hours_left": math.floor(hours_left)})
         for warehouse, q in current[line_id].items():
             reserved_by_lines[(warehouse, sku)] += q
+    open_ids = {line["id"] for line in open_lines}
     skus = {line["sku"] for line in open_lines}
     points = {line["service_point"] for line in open_lines}
     stock = []
@@ -103,7 +105,7 @@ def snapshot(session: Session, now: datetime, policy: Policy) -> dict:
     return {"params": {"value_on_time": str(policy.optimizer_value_on_time),
                        "value_late": str(policy.optimizer_value_late)},
             "stock": stock, "lanes": lanes, "lines": open_lines,
-            "current": {str(k): v for k, v in current.items() if v and str(k) in {l["id"] for l in open_lines}}}
+            "current": {str(k): v for k, v in current.items() if v and str(k) in open_ids}}
 
 
 def inputs_hash(document: dict) -> str:
@@ -171,10 +173,13 @@ def apply_plan(session: Session, document: dict, allocations: list[dict], *, now
     result = Applied()
     if not changed_ids:
         return result
-    lines = {str(line.id): line for line in session.scalars(
-        select(RequisitionLine).where(RequisitionLine.id.in_([int(i) for i in changed_ids]))
-        .options(selectinload(RequisitionLine.allocations), selectinload(RequisitionLine.requisition))
-        .execution_options(populate_existing=True))}
+    lines = {}
+    ids = [int(i) for i in changed_ids]
+    for start in range(0, len(ids), ID_CHUNK):  # PostgreSQL takes at most 65,535 parameters
+        lines.update((str(line.id), line) for line in session.scalars(
+            select(RequisitionLine).where(RequisitionLine.id.in_(ids[start:start + ID_CHUNK]))
+            .options(selectinload(RequisitionLine.allocations), selectinload(RequisitionLine.requisition))
+            .execution_options(populate_existing=True)))
     ledger.lock_balances(session, {(w, meta[lid]["sku"]) for lid in changed_ids
                                    for w in set(target.get(lid, {})) | set(current.get(lid, {}))})
     lanes = dict(((f, t), (h, c)) for f, t, h, c in session.execute(
@@ -292,7 +297,8 @@ def finish_run(sessions: sessionmaker, run_id: int, document: dict, allocations:
         before = kpis(instance, current_allocations(document))
         after = kpis(instance, allocations)
         better = Decimal(after["objective"]) > Decimal(before["objective"])
-        applied = apply_plan(session, document, allocations, now=now, run_code=run.code) if better else Applied()
+        with session.no_autoflush:  # the ledger's statements need no pending ORM rows flushed first
+            applied = apply_plan(session, document, allocations, now=now, run_code=run.code) if better else Applied()
         proposed = propose_transfers(session, now=now, policy=load_policy(session), run_id=run.code) if propose else []
         run.kpis_before, run.kpis_after = json.dumps(before), json.dumps(after if better else before)
         run.solve_seconds, run.lines_changed, run.lines_skipped = seconds, applied.changed, applied.skipped

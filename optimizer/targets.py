@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from inventory.catalog import Part
@@ -95,7 +96,7 @@ def base_stock_targets(session: Session, now: datetime, *, cover_factor: float =
 
 
 def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id: str | None = None,
-                      cover_factor: float = 1.0) -> list[Transfer]:
+                      cover_factor: float = 1.0) -> list[Proposal]:
     """Draft the least-cost transfers that lift regional stock to target; supersedes older drafts."""
     session.execute(update(Transfer).where(Transfer.status == "draft", Transfer.proposal_run_id.is_not(None))
                     .values(status="rejected", closing_note=f"superseded by {run_id or 'a newer run'}",
@@ -118,23 +119,42 @@ def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id
         national[sku] += target
     cost = {(f, t): int(c * 100) for f, t, c in session.execute(
         select(Lane.from_code, Lane.to_code, Lane.unit_cost).where(Lane.to_kind == "warehouse"))}
+    by_sku: dict[str, dict[str, int]] = defaultdict(dict)
+    for (w, sku), target in targets.items():
+        by_sku[sku][w] = target
     drafts = []
-    for sku in sorted(skus):
-        gaps = {w: targets[(w, s)] - position[(w, s)] for (w, s) in targets if s == sku and targets[(w, s)] > position[(w, s)]}
+    for sku in sorted(by_sku):
+        sku_targets = by_sku[sku]
+        gaps = {w: t - position[(w, sku)] for w, t in sku_targets.items() if t > position[(w, sku)]}
         if not gaps:
             continue
         supply = {}
         hq_spare = available[(hq, sku)] - math.ceil(national[sku] * HQ_KEEP_DAYS / 10)
         if hq_spare > 0:
             supply[hq] = hq_spare
-        for (w, s), target in targets.items():
-            if s == sku and w not in gaps and available[(w, s)] - target > 0:
-                supply[w] = min(available[(w, s)] - target, position[(w, s)] - target)
+        for w, target in sku_targets.items():
+            if w not in gaps and available[(w, sku)] - target > 0:
+                supply[w] = min(available[(w, sku)] - target, position[(w, sku)] - target)
         supply = {w: q for w, q in supply.items() if q > 0}
         for source, dest, qty in _least_cost_moves(supply, gaps, cost):
-            drafts.append(transfers.create_draft(session, source, dest, sku, qty, actor=ACTOR, now=now,
-                                                 reason=f"raise {dest} to its base-stock target", proposal_run_id=run_id))
+            drafts.append(Proposal(transfers.new_transfer_id(), source, dest, sku, qty))
+    rows = [{"id": d.id, "from_warehouse": d.from_warehouse, "to_warehouse": d.to_warehouse, "sku": d.sku,
+             "qty": d.qty, "qty_received": 0, "status": "draft", "reason": f"raise {d.to_warehouse} to its base-stock target",
+             "created_by": ACTOR, "created_at": now, "proposal_run_id": run_id} for d in drafts]
+    for start in range(0, len(rows), 5000):  # one statement per chunk: a national night proposes thousands
+        session.execute(insert(Transfer), rows[start:start + 5000])
     return drafts
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A drafted transfer (the row is in `transfer` with status draft)."""
+
+    id: str
+    from_warehouse: str
+    to_warehouse: str
+    sku: str
+    qty: int
 
 
 def _least_cost_moves(supply: dict[str, int], demand: dict[str, int], cost: dict) -> list[tuple[str, str, int]]:

@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..db import utcnow
 from ..errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from .models import StockBalance, StockMovement
@@ -81,11 +82,32 @@ def lock_balances(session: Session, keys) -> None:
     same order. On SQLite FOR UPDATE is not emitted: the immediate transaction already
     holds the database's write lock.
     """
-    for warehouse, sku in sorted(set(keys)):
-        _ensure_balance(session, warehouse, sku)
+    ordered = sorted(set(keys))
+    if len(ordered) <= 2:
+        for warehouse, sku in ordered:
+            _ensure_balance(session, warehouse, sku)
+            session.execute(select(StockBalance.warehouse_code)
+                            .where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
+                            .with_for_update())
+        return
+    _ensure_balances(session, ordered)
+    for start in range(0, len(ordered), LOCK_CHUNK):  # chunks in key order keep the global order
+        chunk = ordered[start:start + LOCK_CHUNK]
         session.execute(select(StockBalance.warehouse_code)
-                        .where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
-                        .with_for_update())
+                        .where(tuple_(StockBalance.warehouse_code, StockBalance.sku).in_(chunk))
+                        .order_by(StockBalance.warehouse_code, StockBalance.sku).with_for_update())
+
+
+LOCK_CHUNK = 1000
+
+
+def _ensure_balances(session: Session, keys: list[tuple[str, str]]) -> None:
+    """Create every missing (warehouse, sku) row in one statement per chunk."""
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    rows = [{"warehouse_code": w, "sku": s, "on_hand": 0, "reserved": 0, "in_transit": 0} for w, s in keys]
+    for start in range(0, len(rows), LOCK_CHUNK):
+        session.execute(module.insert(StockBalance).values(rows[start:start + LOCK_CHUNK]).on_conflict_do_nothing())
 
 
 def get_balance(session: Session, warehouse: str, sku: str) -> StockBalance | None:
@@ -200,6 +222,8 @@ def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *,
     if delta:
         _apply(session, warehouse, sku, StockBalance.on_hand == row.on_hand, on_hand=delta) or _raced()
         _record(session, warehouse, sku, "adjustment", on_hand=delta, actor=actor, reason=reason)
+        audit.record(session, actor, "stock.adjust", f"stock:{warehouse}/{sku}", counted=counted,
+                     previous=row.on_hand, delta=delta, reason=reason)
     return delta
 
 

@@ -20,9 +20,18 @@ PRINCIPALS = {
 }
 
 
+EAGER_CELERY = {"broker_url": "memory://", "result_backend": "cache+memory://", "task_always_eager": True,
+                "task_eager_propagates": True}
+
+
 def make_app(url: str, **config):
+    """The app on a test database. Tasks run eagerly in-process unless a test passes its own
+    CELERY config (tests/distributed does, to use real workers on the broker)."""
+    from api.config import defaults
+
+    celery = {**defaults()["CELERY"], **EAGER_CELERY}
     return create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test",
-                       "RATELIMIT_DEFAULT": "100000 per minute", **config})
+                       "RATELIMIT_DEFAULT": "100000 per minute", "CELERY": celery, **config})
 
 
 def seed(engine) -> dict[str, dict]:

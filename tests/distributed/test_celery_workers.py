@@ -69,7 +69,9 @@ def wait_for(sessions, run_id: int, timeout: float = 120) -> planning.OptimizerR
 def test_two_workers_solve_a_sharded_run_and_the_merge_applies_it_once(workers, pg_engine, monkeypatch):
     auth = seed(pg_engine)
     monkeypatch.setenv("CELERY_QUEUE", workers["queue"])
-    app = make_app(workers["url"], CELERY={**make_app(workers["url"]).config["CELERY"], "broker_url": workers["broker"],
+    from api.config import defaults
+
+    app = make_app(workers["url"], CELERY={**defaults()["CELERY"], "broker_url": workers["broker"],
                                            "result_backend": workers["broker"], "task_always_eager": False,
                                            "task_default_queue": workers["queue"]})
     client = app.test_client()
