@@ -12,3 +12,4 @@ from .requisitions.models import Allocation, Requisition, RequisitionEvent, Requ
 from .returns.models import Return, ReturnCharge  # noqa: F401,E402
 from .tickets.models import RepairTicket, TicketEvent  # noqa: F401,E402
 from .planning import OptimizerRun, OptimizerRunInput, OptimizerShardResult  # noqa: F401,E402
+from .audit import AuditEntry  # noqa: F401,E402

@@ -1,0 +1,63 @@
+"""The audit log (审计日志): who changed quotas, policy, transfer approvals and stock counts.
+
+Like the stock ledger it is append-only in the database itself (triggers refuse UPDATE and
+DELETE). A service appends its row with `record` inside its own transaction, so a change
+and its audit row are committed or rolled back together.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text, insert, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import Base, UTCDateTime, utcnow
+
+ACTIONS = {
+    "quota.raise_limit": "HQ raised a dealer's monthly quota limit",
+    "quota.extension": "HQ granted a dealer a one-month quota extension",
+    "policy.set": "HQ changed a policy value",
+    "transfer.approve": "a transfer was approved and shipped",
+    "transfer.reject": "HQ rejected a proposed transfer",
+    "stock.adjust": "a stock count changed on hand (盘点调整)",
+}
+
+
+class AuditEntry(Base):
+    """One audited change: when, who, what kind, on what, and the details as JSON text."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_action_at", "action", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text)
+
+    @property
+    def details(self) -> dict:
+        return json.loads(self.detail)
+
+
+def record(session: Session, actor: str, action: str, subject: str, **detail: Any) -> None:
+    """Append one audit row in the caller's transaction (never commits)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    session.execute(insert(AuditEntry).values(
+        at=utcnow(), actor=actor[:64], action=action, subject=subject[:120],
+        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)))
+
+
+def entries(session: Session, *, since: datetime | None = None, action: str | None = None) -> list[AuditEntry]:
+    """Audit rows, oldest first; `action` matches exactly or as a prefix ending in '.' ('quota.')."""
+    stmt = select(AuditEntry).order_by(AuditEntry.at, AuditEntry.id)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action, autoescape=True) if action.endswith(".")
+                          else AuditEntry.action == action)
+    return list(session.scalars(stmt))
