@@ -14,22 +14,21 @@ import math
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 from time import perf_counter
 
 import numpy as np
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import planning
 from inventory.db import transaction, utcnow
-from inventory.errors import InsufficientStock
 from inventory.network import Lane
 from inventory.policy import Policy, load_policy
-from inventory.requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine
-from inventory.requisitions.service import refresh_status
+from inventory.requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine, format_code
+from inventory.requisitions.service import status_of
 from inventory.warehouses import ledger
 from inventory.warehouses.models import StockBalance
 
@@ -163,91 +162,153 @@ class Applied:
 
 def apply_plan(session: Session, document: dict, allocations: list[dict], *, now: datetime,
                run_code: str, actor: str = ACTOR) -> Applied:
-    """Move reservations to the plan for lines still as snapshotted. Caller owns the transaction."""
+    """Move reservations to the plan for lines still as snapshotted. Caller owns the transaction.
+
+    Works in bulk statements (a national night moves tens of thousands of lines): releases
+    first, so stock freed by one line is there for another, then reservations granted up to
+    what is available, then the lines' backorders, their requisitions' statuses and history.
+    """
     target: dict[str, dict[str, int]] = defaultdict(dict)
     for a in allocations:
         target[a["line"]][a["warehouse"]] = target[a["line"]].get(a["warehouse"], 0) + a["qty"]
     current = document["current"]
     meta = {line["id"]: line for line in document["lines"]}
-    changed_ids = [lid for lid in meta if target.get(lid, {}) != current.get(lid, {})]
+    changed = [lid for lid in meta if target.get(lid, {}) != current.get(lid, {})]
     result = Applied()
-    if not changed_ids:
+    if not changed:
         return result
-    lines = {}
-    ids = [int(i) for i in changed_ids]
-    for start in range(0, len(ids), ID_CHUNK):  # PostgreSQL takes at most 65,535 parameters
-        lines.update((str(line.id), line) for line in session.scalars(
-            select(RequisitionLine).where(RequisitionLine.id.in_(ids[start:start + ID_CHUNK]))
-            .options(selectinload(RequisitionLine.allocations), selectinload(RequisitionLine.requisition))
-            .execution_options(populate_existing=True)))
-    ledger.lock_balances(session, {(w, meta[lid]["sku"]) for lid in changed_ids
-                                   for w in set(target.get(lid, {})) | set(current.get(lid, {}))})
-    lanes = dict(((f, t), (h, c)) for f, t, h, c in session.execute(
-        select(Lane.from_code, Lane.to_code, Lane.hours, Lane.unit_cost)
-        .where(Lane.to_code.in_({meta[lid]["service_point"] for lid in changed_ids}))))
+    state = _line_states(session, [int(lid) for lid in changed])
     moves = []
-    for lid in changed_ids:
-        line = lines.get(lid)
-        if line is None or not _still_as_snapshotted(line, current.get(lid, {}), meta[lid]["qty"]):
+    for lid in changed:
+        st = state.get(int(lid))
+        if st is None or not st.as_snapshotted(current.get(lid, {}), meta[lid]["qty"]):
             result.skipped += 1
             continue
-        moves.append((line, current.get(lid, {}), target.get(lid, {})))
-    ref_of = lambda line: ledger.Ref("requisition", line.requisition.code)  # noqa: E731
-    for line, have, want in moves:  # release first, so swapped stock is free for the other line
-        for allocation in line.allocations:
-            if allocation.status == "reserved" and have.get(allocation.warehouse_code) != want.get(allocation.warehouse_code):
-                ledger.release(session, allocation.warehouse_code, line.sku, allocation.qty, actor=actor,
-                               reason=f"re-planned by {run_code}", ref=ref_of(line))
-                allocation.status = "released"
-    for line, have, want in moves:
-        for warehouse, qty in sorted(want.items()):
-            if have.get(warehouse) == qty:
-                continue
-            qty = _reserve_up_to(session, warehouse, line.sku, qty, actor, run_code, ref_of(line))
-            if qty:
-                hours, cost = lanes[(warehouse, line.requisition.service_point_code)]
-                line.allocations.append(Allocation(
-                    warehouse_code=warehouse, qty=qty, status="reserved", promised_by=line.promised_by,
-                    eta=now + _hours(hours), lane_hours=hours, unit_cost=cost, created_at=now))
-        reserved = sum(a.qty for a in line.allocations if a.status == "reserved")
-        line.backordered_qty = line.qty - reserved - sum(a.qty for a in line.allocations
-                                                         if a.status in ("shipped", "delivered"))
-        refresh_status(line.requisition)
-        session.add(RequisitionEvent(requisition_id=line.requisition_id, at=now, kind="replanned", actor=actor,
-                                     detail=json.dumps({"run": run_code, "sku": line.sku, "from": have, "to": want})))
-        result.changed += 1
-    session.flush()
+        moves.append((st, current.get(lid, {}), target.get(lid, {})))
+    if not moves:
+        return result
+    ledger.lock_balances(session, {(w, st.sku) for st, have, want in moves for w in set(have) | set(want)})
+    released = [(aid, w, st.sku, q, st.ref) for st, have, want in moves
+                for w, allocs in st.reserved.items() if have.get(w) != want.get(w) for aid, q in allocs]
+    ledger.release_many(session, [(w, sku, q, ref) for _, w, sku, q, ref in released], actor=actor,
+                        reason=f"re-planned by {run_code}", at=now)
+    _mark_released(session, [aid for aid, *_ in released])
+    wanted = [(st, w, q) for st, have, want in moves for w, q in sorted(want.items()) if have.get(w) != q and q > 0]
+    granted = _reserve_up_to(session, [(w, st.sku, q, st.ref) for st, w, q in wanted], actor, run_code, now)
+    _insert_allocations(session, [(st, w, g) for (st, w, _), g in zip(wanted, granted) if g], now)
+    reserved_now = defaultdict(int)
+    for st, have, want in moves:
+        reserved_now[st.id] += sum(q for w, q in have.items() if want.get(w) == q)
+    for (st, _, _), g in zip(wanted, granted):
+        reserved_now[st.id] += g
+    _set_backorders(session, {st.id: st.qty - st.gone - reserved_now[st.id] for st, _, _ in moves})
+    _refresh_statuses(session, {st.requisition_id for st, _, _ in moves})
+    _record_events(session, moves, now, actor, run_code)
+    result.changed = len(moves)
     return result
 
 
-def _hours(hours: int):
-    from datetime import timedelta
+@dataclass
+class LineState:
+    """A line as the database has it now, to compare with the snapshot."""
 
-    return timedelta(hours=hours)
+    id: int
+    requisition_id: int
+    sku: str
+    qty: int
+    promised_by: datetime
+    service_point: str
+    cancelled: bool
+    reserved: dict = field(default_factory=lambda: defaultdict(list))  # warehouse -> [(allocation id, qty)]
+    gone: int = 0  # units shipped or delivered
+
+    @property
+    def ref(self) -> ledger.Ref:
+        return ledger.Ref("requisition", format_code(self.requisition_id))
+
+    def as_snapshotted(self, snapshotted: dict[str, int], open_qty: int) -> bool:
+        reserved = {w: sum(q for _, q in allocs) for w, allocs in self.reserved.items()}
+        return reserved == snapshotted and self.qty - self.gone == open_qty and not self.cancelled
 
 
-def _still_as_snapshotted(line: RequisitionLine, snapshotted: dict[str, int], open_qty: int) -> bool:
-    reserved: dict[str, int] = defaultdict(int)
-    gone = 0
-    for a in line.allocations:
-        if a.status == "reserved":
-            reserved[a.warehouse_code] += a.qty
-        elif a.status in ("shipped", "delivered"):
-            gone += a.qty
-    return (dict(reserved) == snapshotted and line.qty - gone == open_qty
-            and line.requisition.cancelled_at is None)
+def _line_states(session: Session, ids: list[int]) -> dict[int, LineState]:
+    states: dict[int, LineState] = {}
+    for start in range(0, len(ids), ID_CHUNK):  # PostgreSQL takes at most 65,535 parameters
+        chunk = ids[start:start + ID_CHUNK]
+        for lid, rid, sku, qty, promised, point, cancelled in session.execute(
+                select(RequisitionLine.id, RequisitionLine.requisition_id, RequisitionLine.sku, RequisitionLine.qty,
+                       RequisitionLine.promised_by, Requisition.service_point_code, Requisition.cancelled_at)
+                .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+                .where(RequisitionLine.id.in_(chunk))):
+            states[lid] = LineState(lid, rid, sku, qty, promised, point, cancelled is not None)
+        for aid, lid, warehouse, qty, status in session.execute(
+                select(Allocation.id, Allocation.line_id, Allocation.warehouse_code, Allocation.qty, Allocation.status)
+                .where(Allocation.line_id.in_(chunk))):
+            if status == "reserved":
+                states[lid].reserved[warehouse].append((aid, qty))
+            elif status in ("shipped", "delivered"):
+                states[lid].gone += qty
+    return states
 
 
-def _reserve_up_to(session, warehouse, sku, qty, actor, run_code, ref) -> int:
+def _mark_released(session: Session, allocation_ids: list[int]) -> None:
+    table = Allocation.__table__
+    for start in range(0, len(allocation_ids), ID_CHUNK):
+        session.execute(table.update().where(table.c.id.in_(allocation_ids[start:start + ID_CHUNK]))
+                        .values(status="released"))
+
+
+def _reserve_up_to(session, requests, actor, run_code, now) -> list[int]:
     """Reserve the planned units, or as many as are still there (someone took some meanwhile)."""
-    try:
-        ledger.reserve(session, warehouse, sku, qty, actor=actor, reason=f"planned by {run_code}", ref=ref)
-        return qty
-    except InsufficientStock:
-        left = ledger.available(session, warehouse, sku)
-        if left > 0:
-            ledger.reserve(session, warehouse, sku, min(left, qty), actor=actor, reason=f"planned by {run_code}", ref=ref)
-        return max(0, min(left, qty))
+    return ledger.reserve_many(session, requests, actor=actor, reason=f"planned by {run_code}", at=now)
+
+
+def _insert_allocations(session: Session, rows: list[tuple[LineState, str, int]], now: datetime) -> None:
+    lanes = dict(((f, t), (h, c)) for f, t, h, c in session.execute(
+        select(Lane.from_code, Lane.to_code, Lane.hours, Lane.unit_cost)
+        .where(Lane.to_code.in_({st.service_point for st, _, _ in rows}))))
+    values = []
+    for st, warehouse, qty in rows:
+        hours, cost = lanes[(warehouse, st.service_point)]
+        values.append({"line_id": st.id, "warehouse_code": warehouse, "qty": qty, "status": "reserved",
+                       "promised_by": st.promised_by, "eta": now + timedelta(hours=hours), "lane_hours": hours,
+                       "unit_cost": cost, "created_at": now, "shipped_at": None, "delivered_at": None, "on_time": None})
+    for start in range(0, len(values), 5000):
+        session.execute(insert(Allocation), values[start:start + 5000])
+
+
+def _set_backorders(session: Session, backorders: dict[int, int]) -> None:
+    table = RequisitionLine.__table__
+    if backorders:
+        session.execute(table.update().where(table.c.id == bindparam("b_id")).values(backordered_qty=bindparam("b_q")),
+                        [{"b_id": lid, "b_q": q} for lid, q in backorders.items()])
+
+
+def _refresh_statuses(session: Session, requisition_ids: set[int]) -> None:
+    """Recompute each touched requisition's status from all its lines and allocations."""
+    ids = sorted(requisition_ids)
+    backordered, statuses = defaultdict(int), defaultdict(list)
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start:start + ID_CHUNK]
+        for rid, b in session.execute(select(RequisitionLine.requisition_id, RequisitionLine.backordered_qty)
+                                      .where(RequisitionLine.requisition_id.in_(chunk))):
+            backordered[rid] += b
+        for rid, status in session.execute(
+                select(RequisitionLine.requisition_id, Allocation.status)
+                .join(Allocation, Allocation.line_id == RequisitionLine.id)
+                .where(RequisitionLine.requisition_id.in_(chunk))):
+            statuses[rid].append(status)
+    table = Requisition.__table__
+    session.execute(table.update().where(table.c.id == bindparam("b_id")).values(status=bindparam("b_status")),
+                    [{"b_id": rid, "b_status": status_of(False, backordered[rid], statuses[rid])} for rid in ids])
+
+
+def _record_events(session: Session, moves, now: datetime, actor: str, run_code: str) -> None:
+    rows = [{"requisition_id": st.requisition_id, "at": now, "kind": "replanned", "actor": actor,
+             "detail": json.dumps({"run": run_code, "sku": st.sku, "from": have, "to": want})}
+            for st, have, want in moves]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(RequisitionEvent), rows[start:start + 5000])
 
 
 def execute_run(sessions: sessionmaker, run_id: int, *, now: datetime | None = None, workers: int | None = None,
@@ -297,8 +358,7 @@ def finish_run(sessions: sessionmaker, run_id: int, document: dict, allocations:
         before = kpis(instance, current_allocations(document))
         after = kpis(instance, allocations)
         better = Decimal(after["objective"]) > Decimal(before["objective"])
-        with session.no_autoflush:  # the ledger's statements need no pending ORM rows flushed first
-            applied = apply_plan(session, document, allocations, now=now, run_code=run.code) if better else Applied()
+        applied = apply_plan(session, document, allocations, now=now, run_code=run.code) if better else Applied()
         proposed = propose_transfers(session, now=now, policy=load_policy(session), run_id=run.code) if propose else []
         run.kpis_before, run.kpis_after = json.dumps(before), json.dumps(after if better else before)
         run.solve_seconds, run.lines_changed, run.lines_skipped = seconds, applied.changed, applied.skipped

@@ -156,21 +156,24 @@ def _lock_reserved(session: Session, req: Requisition, warehouse: str | None = N
                                    if a.status == "reserved" and warehouse in (None, a.warehouse_code)})
 
 
+def status_of(cancelled: bool, backordered: int, allocation_statuses: list[str]) -> str:
+    """A requisition's status from its backordered units and its allocations' statuses."""
+    if cancelled:
+        return "cancelled"
+    live = [s for s in allocation_statuses if s != "released"]
+    if backordered:
+        return "partially_backordered" if live else "backordered"
+    if live and all(s == "delivered" for s in live):
+        return "delivered"
+    if live and all(s in ("shipped", "delivered") for s in live):
+        return "shipped"
+    return "allocated"
+
+
 def refresh_status(req: Requisition) -> None:
     """Derive the requisition's status from its lines and allocations."""
-    if req.cancelled_at is not None:
-        req.status = "cancelled"
-        return
-    live = [a for line in req.lines for a in line.allocations if a.status != "released"]
-    backordered = sum(line.backordered_qty for line in req.lines)
-    if backordered:
-        req.status = "partially_backordered" if live else "backordered"
-    elif live and all(a.status == "delivered" for a in live):
-        req.status = "delivered"
-    elif live and all(a.status in ("shipped", "delivered") for a in live):
-        req.status = "shipped"
-    else:
-        req.status = "allocated"
+    req.status = status_of(req.cancelled_at is not None, sum(line.backordered_qty for line in req.lines),
+                           [a.status for line in req.lines for a in line.allocations])
 
 
 def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[LineRequest],

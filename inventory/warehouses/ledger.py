@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import bindparam, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -259,3 +259,64 @@ def require_balance(session: Session, warehouse: str, sku: str) -> StockBalance:
     if row is None:
         raise NotFound(f"{warehouse} holds no {sku}")
     return row
+
+
+def _bulk_balance_update(session: Session, column: str, deltas: dict[tuple[str, str], int]) -> None:
+    """Add per-(warehouse, sku) deltas to one column: one executemany; CHECKs guard the bounds."""
+    table = StockBalance.__table__
+    stmt = (table.update()
+            .where(table.c.warehouse_code == bindparam("b_w"), table.c.sku == bindparam("b_s"))
+            .values({column: table.c[column] + bindparam("b_q")}))
+    rows = [{"b_w": w, "b_s": s, "b_q": q} for (w, s), q in deltas.items() if q]
+    if rows:
+        session.execute(stmt, rows)
+
+
+def _bulk_record(session: Session, rows: list[dict]) -> None:
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(StockMovement), rows[start:start + 5000])
+
+
+def release_many(session: Session, requests: list[tuple[str, str, int, Ref]], *, actor: str, reason: str,
+                 at: datetime | None = None) -> None:
+    """Release many reservations at once (a nightly re-plan). Lock the rows first
+    (`lock_balances`); the reserved >= 0 CHECK refuses any release of units not reserved."""
+    totals: dict[tuple[str, str], int] = {}
+    for warehouse, sku, qty, _ in requests:
+        _check_qty(qty)
+        totals[(warehouse, sku)] = totals.get((warehouse, sku), 0) - qty
+    _bulk_balance_update(session, "reserved", totals)
+    now = at or utcnow()
+    _bulk_record(session, [{"at": now, "warehouse_code": w, "sku": s, "kind": "release", "on_hand_delta": 0,
+                            "reserved_delta": -q, "in_transit_delta": 0, "actor": actor, "reason": reason,
+                            "ref_type": ref.type, "ref_id": ref.id} for w, s, q, ref in requests])
+
+
+def reserve_many(session: Session, requests: list[tuple[str, str, int, Ref]], *, actor: str, reason: str,
+                 at: datetime | None = None) -> list[int]:
+    """Reserve many requests at once, each granted in order up to what is available; returns
+    the units granted per request. Lock the rows first (`lock_balances`): availability is read
+    once and cannot change underneath; the reserved <= on_hand CHECK is the last guard."""
+    keys = sorted({(w, s) for w, s, _, _ in requests})
+    left: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), LOCK_CHUNK):
+        chunk = keys[start:start + LOCK_CHUNK]
+        for w, s, on_hand, reserved in session.execute(
+                select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, StockBalance.reserved)
+                .where(tuple_(StockBalance.warehouse_code, StockBalance.sku).in_(chunk))):
+            left[(w, s)] = on_hand - reserved
+    granted, totals, rows = [], {}, []
+    now = at or utcnow()
+    for warehouse, sku, qty, ref in requests:
+        _check_qty(qty)
+        take = max(0, min(qty, left.get((warehouse, sku), 0)))
+        granted.append(take)
+        if take:
+            left[(warehouse, sku)] -= take
+            totals[(warehouse, sku)] = totals.get((warehouse, sku), 0) + take
+            rows.append({"at": now, "warehouse_code": warehouse, "sku": sku, "kind": "reservation",
+                         "on_hand_delta": 0, "reserved_delta": take, "in_transit_delta": 0, "actor": actor,
+                         "reason": reason, "ref_type": ref.type, "ref_id": ref.id})
+    _bulk_balance_update(session, "reserved", totals)
+    _bulk_record(session, rows)
+    return granted
