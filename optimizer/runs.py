@@ -392,6 +392,12 @@ def run_summary(run: planning.OptimizerRun) -> dict:
             "transfers_proposed": run.transfers_proposed, "error": run.error}
 
 
+def list_runs(session: Session, limit: int = 50) -> list[dict]:
+    """The latest runs for the HQ page: summary plus when each started."""
+    return [{**run_summary(run), "started_at": run.started_at or run.created_at}
+            for run in planning.list_runs(session, limit=limit)]
+
+
 def open_line_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(RequisitionLine).join(Requisition)
                           .where(Requisition.status.in_(OPEN_STATUSES)))

@@ -7,8 +7,8 @@
 - `report`: `penalties_for_month`, the monthly penalty report as a plain dict.
 """
 from .events import record_event
-from .report import month_bounds, penalties_for_month
+from .report import month_bounds, penalties_by_party, penalties_for_month
 from .service import build_ticket_input, event_to_dict, ticket_to_json, ticket_view
 
-__all__ = ["build_ticket_input", "event_to_dict", "month_bounds", "penalties_for_month", "record_event",
+__all__ = ["build_ticket_input", "event_to_dict", "month_bounds", "penalties_by_party", "penalties_for_month", "record_event",
            "ticket_to_json", "ticket_view"]

@@ -13,6 +13,7 @@ those are the customers entitled to an exchange today.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -81,3 +82,23 @@ def penalties_for_month(session: Session, month: str, policy: Policy, now: datet
         "exchange_flagged_open": _open_exchange_flags(session, policy, as_of), "open_as_of": as_of.isoformat(),
         "unattributed": {"count": len(unattributed), "sample": unattributed[:SAMPLE]},
     }
+
+
+def penalties_by_party(session: Session, since: datetime, policy: Policy | None = None,
+                       now: datetime | None = None) -> list[tuple[str, Decimal]]:
+    """Fines per party over the Beijing months from `since` to now (the HQ dashboard's chart)."""
+    from ..policy import load_policy
+    from ..quotas.service import period_of
+
+    policy = policy or load_policy(session)
+    now = now or utcnow()
+    months, cursor = [], since
+    while cursor <= now + timedelta(days=31):
+        if period_of(min(cursor, now)) not in months:
+            months.append(period_of(min(cursor, now)))
+        cursor += timedelta(days=27)
+    totals: dict[str, Decimal] = {}
+    for month in months:
+        for row in penalties_for_month(session, month, policy)["parties"]:
+            totals[row["party"]] = totals.get(row["party"], Decimal("0.00")) + Decimal(row["fines"])
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))

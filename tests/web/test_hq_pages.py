@@ -26,7 +26,24 @@ def _get(engine, model, key):
 def test_the_dashboard_draws_stock_value_by_warehouse(hq):
     page = text(hq.get("/hq/"))
     assert "<svg" in page and "HQ 总部配件中心" in page
-    assert "暂无工单数据" in page  # penalties wait for ticket data
+    assert "本期没有罚款" in page  # no repair tickets yet, so no fines this period
+
+
+def test_the_dashboard_shows_fines_by_party_from_repair_tickets(hq, engine):
+    from datetime import timedelta
+
+    from inventory.access import Principal
+    from inventory.db import utcnow
+    from inventory.tickets import record_event
+
+    created = utcnow() - timedelta(days=2)
+    with make_session_factory(engine)() as session, transaction(session):
+        for kind, minutes in (("created", 0), ("dispatched_center", 60), ("dispatched_point", 70),
+                              ("contacted", 80), ("visited", 120), ("completed", 180)):
+            record_event(session, "T-LATE-DISPATCH", kind, created + timedelta(minutes=minutes), None, None,
+                         Principal("call_center"), service_point="SP0001", family="twin_tub")
+    page = text(hq.get("/hq/"))
+    assert "hq_dispatch" in page and "30" in page
 
 
 def test_the_dashboard_speaks_english_too(hq):
@@ -143,3 +160,11 @@ def test_the_dashboard_charts_delivered_requisitions_by_day_and_centre(hq, engin
     assert "GD 广东服务中心" in page  # on-time rate by centre
     assert page.count("<svg") == 3  # by day, by centre, stock value
     assert "100.0%" in page
+
+
+def test_the_optimizer_page_lists_runs_with_their_progress(hq, engine):
+    from optimizer.runs import run_now
+
+    summary = run_now(make_session_factory(engine), propose=False)
+    page = text(hq.get("/hq/optimizer"))
+    assert summary["id"] in page and "<progress" in page
