@@ -307,3 +307,16 @@ def set_policy_value(key: str):
             flash(_("Policy %(key)s saved.", key=key), "success")
             return redirect(url_for("web.policy_table") + f"#{key}")
     return _render_policy({key: form}, status=422)
+
+
+# -- penalties report (扣罚报表) ----------------------------------------------------------------------
+
+@bp.get("/hq/penalties")
+@login_required(HQ)
+def penalties():
+    """The monthly penalties report: fines per party, centre 3-/7-day rates, bonus rules, 三包."""
+    from inventory.tickets import penalties_for_month
+
+    period = _period()
+    report = penalties_for_month(db.session, period, load_policy(db.session))
+    return render_template("hq/penalties.html", period=period, report=report)

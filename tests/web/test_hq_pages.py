@@ -168,3 +168,25 @@ def test_the_optimizer_page_lists_runs_with_their_progress(hq, engine):
     summary = run_now(make_session_factory(engine), propose=False)
     page = text(hq.get("/hq/optimizer"))
     assert summary["id"] in page and "<progress" in page
+
+
+def test_the_penalties_report_shows_the_month_s_fines_and_centre_rates(hq, engine):
+    from datetime import timedelta
+
+    from inventory.access import Principal
+    from inventory.db import utcnow
+    from inventory.quotas.service import period_of
+    from inventory.tickets import record_event
+
+    created = utcnow() - timedelta(hours=5)
+    with make_session_factory(engine)() as session, transaction(session):
+        for kind, minutes in (("created", 0), ("dispatched_center", 60), ("dispatched_point", 70),
+                              ("contacted", 80), ("visited", 120), ("completed", 180)):
+            record_event(session, "T-PEN", kind, created + timedelta(minutes=minutes), None, None,
+                         Principal("call_center"), service_point="SP0001", family="twin_tub")
+    page = text(hq.get(f"/hq/penalties?period={period_of(utcnow())}"))
+    assert "hq_dispatch" in page and "30.00" in page and "GD" in page
+
+
+def test_a_clerk_cannot_open_the_penalties_report(clerk):
+    assert clerk.get("/hq/penalties").status_code == 403
