@@ -84,6 +84,9 @@ def _seed(url: str) -> dict:
             arriving = transfers.create_draft(s, "HQ", "GD1", "WM-PUMP-01", 6, actor="hq:boss", reason="top up")
             transfers.approve_and_ship(s, arriving.id, actor="hq:boss")
         ids = {"requisitions": todays, "draft": draft.id, "outgoing": outgoing.id, "arriving": arriving.id}
+    from optimizer.runs import run_now
+
+    ids["run"] = run_now(make_session_factory(engine), propose=False)["id"]  # a real run for the HQ page
     engine.dispose()
     return ids
 

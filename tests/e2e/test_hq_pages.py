@@ -32,6 +32,7 @@ def test_hq_approves_a_transfer_and_rejects_a_proposal_with_a_reason(page, live)
     expect(page.locator(".flash")).to_contain_text("已驳回")
     page.goto(f"{live.url}/hq/optimizer")
     expect(page.locator("main")).to_contain_text("run-demo-1")
+    expect(page.locator("main")).to_contain_text(live.ids["run"])
     shot(page, "hq-optimizer")
 
 
