@@ -1,17 +1,19 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+import json
 import os
+import re
 
 from flask import Flask, request
 from flask_limiter import Limiter
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from inventory.db import normalise_url
 from inventory.errors import DomainError
 
 from . import config
-from .errors import domain_problem, http_problem, unexpected_problem
+from .errors import domain_problem, http_problem, problem, unexpected_problem
 from .auth import rate_limit_key
 from .extensions import db
 
@@ -38,8 +40,50 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+# Pages: only our own script and stylesheet; inline style attributes (the quota meters) only.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+            "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+DATA_CSP = "default-src 'none'; frame-ancestors 'none'"  # JSON is data, never a document
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no text column takes them
+UNSTORABLE_MESSAGE = "text may not contain NUL characters or unpaired surrogates"
+
+
 def _is_api() -> bool:
     return request.path.startswith("/api/")
+
+
+def _unstorable(value) -> bool:
+    if isinstance(value, str):
+        return UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+def _refuse_unstorable_input():
+    """Input the databases cannot store (PostgreSQL refuses NUL in text; neither takes lone
+    surrogates) or JSON nested beyond the parser's depth is refused up front, not met as a 500."""
+    texts = [*(request.view_args or {}).values(), *request.args.keys(), *request.args.values(),
+             *request.headers.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [*request.form.keys(), *request.form.values()]
+    bad = _unstorable(texts)
+    if not bad and request.is_json and request.content_length:
+        try:
+            bad = _unstorable(json.loads(request.get_data(cache=True)))
+        except RecursionError:
+            return _refuse(400, "the request body is nested too deeply")
+        except ValueError:
+            return None  # malformed JSON: the API's own parser answers 400
+    return _refuse(422, UNSTORABLE_MESSAGE) if bad else None
+
+
+def _refuse(status: int, detail: str):
+    if _is_api():
+        return problem(status, "Bad Request" if status == 400 else "Unprocessable Content", detail)
+    raise BadRequest(detail)
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -61,9 +105,15 @@ def _register_error_handlers(app: Flask) -> None:
             return _http(error)
         return unexpected_problem(error)
 
+    app.before_request(_refuse_unstorable_input)
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype in ("application/json", "application/problem+json"):
+            response.headers.setdefault("Content-Security-Policy", DATA_CSP)
+        elif not _is_api():  # the Swagger UI page under /api/ keeps its inline script
+            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
         return response

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import audit
 from .db import Base, UTCDateTime, utcnow
 from .errors import InvalidInput
 
@@ -151,5 +152,7 @@ def set_policy(session: Session, key: str, raw: str, *, actor: str) -> Any:
     if row is None:
         row = PolicySetting(key=key)
         session.add(row)
+    previous = row.value if row.value is not None else format_value(DEFAULTS[key].default)
     row.value, row.updated_by, row.updated_at = format_value(value), actor, utcnow()
+    audit.record(session, actor, "policy.set", f"policy:{key}", previous=previous, value=row.value)
     return value

@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..db import to_money, utcnow
 from ..errors import Conflict, InvalidInput, NotFound, QuotaExceeded
 from ..network import Dealer
@@ -142,6 +143,8 @@ def raise_limit(session: Session, dealer_code: str, new_limit, *, actor: str, re
     dealer.monthly_quota = new_limit
     _update(session, dealer_code, period, credit_limit=delta)
     _move(session, dealer_code, period, "limit_raise", delta, actor, reason)
+    audit.record(session, actor, "quota.raise_limit", f"dealer:{dealer_code}", period=period,
+                 previous=str(new_limit - delta), limit=str(new_limit), reason=reason)
 
 
 def grant_extension(session: Session, dealer_code: str, amount, *, actor: str, reason: str,
@@ -156,6 +159,8 @@ def grant_extension(session: Session, dealer_code: str, amount, *, actor: str, r
     ensure_account(session, dealer_code, period)
     _update(session, dealer_code, period, extension=amount)
     _move(session, dealer_code, period, "extension", amount, actor, reason)
+    audit.record(session, actor, "quota.extension", f"dealer:{dealer_code}", period=period,
+                 amount=str(amount), reason=reason)
 
 
 def monthly_report(session: Session, period: str) -> list[QuotaAccount]:

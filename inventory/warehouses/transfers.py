@@ -16,6 +16,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..catalog import Part
 from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
@@ -90,6 +91,9 @@ def approve_and_ship(session: Session, transfer_id: str, *, actor: str, now: dat
                           reason=f"transfer {transfer.id} to {transfer.to_warehouse}",
                           in_transit_to=transfer.to_warehouse)
     transfer.status, transfer.shipped_by, transfer.shipped_at = "shipped", actor, now
+    audit.record(session, actor, "transfer.approve", f"transfer:{transfer.id}", sku=transfer.sku, qty=transfer.qty,
+                 from_warehouse=transfer.from_warehouse, to_warehouse=transfer.to_warehouse,
+                 proposal_run_id=transfer.proposal_run_id)
     session.flush()
     return transfer
 
@@ -142,8 +146,11 @@ def cancel(session: Session, transfer_id: str, *, actor: str, reason: str = "") 
 
 def reject(session: Session, transfer_id: str, *, actor: str, reason: str, now: datetime | None = None) -> Transfer:
     """HQ turns a proposed draft down, saying why."""
-    return _close_draft(session, transfer_id, "rejected", actor, _require_text(reason, "rejecting a transfer"),
-                        "reject", now)
+    transfer = _close_draft(session, transfer_id, "rejected", actor, _require_text(reason, "rejecting a transfer"),
+                            "reject", now)
+    audit.record(session, actor, "transfer.reject", f"transfer:{transfer.id}", reason=transfer.closing_note,
+                 proposal_run_id=transfer.proposal_run_id)
+    return transfer
 
 
 def _close_draft(session, transfer_id, status, actor, note, doing, now=None) -> Transfer:
