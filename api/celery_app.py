@@ -16,7 +16,10 @@ def beat_schedule(app: Flask) -> dict:
 
     hour = app.config.get("OPTIMIZER_NIGHTLY_HOUR_UTC", DEFAULTS["optimizer_nightly_hour_utc"].default)
     return {
-        "nightly-optimizer": {"task": "optimizer.nightly_run", "schedule": crontab(hour=hour, minute=0)},
+        "nightly-optimizer": {"task": "optimizer.nightly_run", "schedule": crontab(hour=hour, minute=0),
+                              # a broker outage at that minute must not skip the night: keep publishing
+                              "options": {"retry": True, "retry_policy": {"max_retries": 120, "interval_start": 5,
+                                                                          "interval_step": 30, "interval_max": 60}}},
         "returns-overdue-sweep": {"task": "returns.sweep_overdue", "schedule": crontab(hour=(hour + 1) % 24, minute=0)},
     }
 

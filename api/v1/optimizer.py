@@ -71,8 +71,8 @@ class Runs(MethodView):
                                       shards=(body or {}).get("shards", 1))
         code, run_id = run.code, run.id
         try:
-            start_run.delay(run_id)
-        except BrokerDown as exc:
+            start_run.apply_async((run_id,), ignore_result=True)  # nobody waits on it: progress is in the run row
+        except (BrokerDown, OSError, RuntimeError) as exc:  # broker or result store unreachable
             with transaction(db.session):
                 failed = planning.get_run(db.session, run_id, lock=True)
                 failed.status, failed.stage, failed.error = "failed", "failed", f"queue unavailable: {exc}"

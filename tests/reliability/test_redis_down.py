@@ -79,11 +79,6 @@ def test_an_optimizer_run_asked_for_while_the_broker_is_down_is_a_503_and_is_not
     ask_for_a_run(app, auth, engine)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "with the result backend on the same (down) Redis, as in production, start_run.delay() first "
-    "subscribes to its result: redis ConnectionError then RuntimeError after ~19 s of retries, which "
-    "api/v1/optimizer.py does not catch (only kombu's OperationalError): a 500 and a run left 'queued'. "
-    "Fix: start_run.apply_async(ignore_result=True) (nobody reads its result) or catch the backend error too"))
 def test_an_optimizer_run_asked_for_while_all_of_redis_is_down_is_a_503(app_without_redis, auth, engine):
     ask_for_a_run(app_without_redis, auth, engine)
 
@@ -114,12 +109,6 @@ def test_optimizer_tasks_are_acknowledged_only_when_done(app):
         assert task.acks_late and task.reject_on_worker_lost, name
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "beat publishes the nightly task once: if Redis is down at that minute, celery beat logs "
-    "'Message Error' and the run waits for the next night. Fix in api/celery_app.py: give the "
-    "'nightly-optimizer' entry options={'retry': True, 'retry_policy': {'max_retries': 120, "
-    "'interval_start': 5, 'interval_step': 30, 'interval_max': 60}} so beat keeps publishing until "
-    "Redis is back (beat has nothing else to send meanwhile)"))
 def test_beat_keeps_trying_to_send_the_nightly_run_until_the_broker_is_back(app):
     from api.celery_app import beat_schedule
 
