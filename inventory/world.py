@@ -51,6 +51,8 @@ def read_world_file(path: str) -> dict:
         raise InvalidInput(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise InvalidInput(f"{path}: JSON nested too deeply") from None
     return data
 
 

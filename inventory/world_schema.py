@@ -11,7 +11,14 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 MAX_MONEY = Decimal("1000000000")
 MAX_QTY = 10_000_000
-CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$", error="must be 1-40 letters, digits, '-', '_' or '.'")
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,15}$", error="must be 1-16 letters, digits, '-', '_' or '.'")
+SKU = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$", error="must be 1-40 letters, digits, '-', '_' or '.'")
+
+
+def plain_text(value: str) -> None:
+    """Text a database column can hold: no NUL (PostgreSQL refuses it), no lone surrogates."""
+    if "\x00" in value or any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        raise ValidationError("must not contain NUL or unpaired surrogate characters")
 
 
 def money_rule(value: Decimal) -> None:
@@ -37,8 +44,8 @@ def Qty(minimum: int = 0, **kwargs):
     return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=MAX_QTY), **kwargs)
 
 
-def Name(**kwargs):
-    return fields.String(validate=validate.Length(min=1, max=200), **kwargs)
+def Name(max_length: int = 100, **kwargs):
+    return fields.String(validate=[validate.Length(min=1, max=max_length), plain_text], **kwargs)
 
 
 class Strict(Schema):
@@ -49,7 +56,7 @@ class Strict(Schema):
 class CenterSchema(Strict):
     code = fields.String(required=True, validate=CODE)
     name = Name(required=True)
-    province = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    province = fields.String(required=True, validate=[validate.Length(min=1, max=20), plain_text])
 
 
 class WarehouseSchema(Strict):
@@ -65,7 +72,7 @@ class ServicePointSchema(Strict):
     code = fields.String(required=True, validate=CODE)
     name = Name(required=True)
     center = fields.String(required=True)
-    province = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    province = fields.String(required=True, validate=[validate.Length(min=1, max=20), plain_text])
     distance_class = fields.String(required=True, validate=validate.OneOf(("urban", "remote")))
     lat = fields.Float(allow_nan=False, validate=validate.Range(-90, 90))
     lon = fields.Float(allow_nan=False, validate=validate.Range(-180, 180))
@@ -79,14 +86,14 @@ class DealerSchema(Strict):
 
 
 class PartSchema(Strict):
-    sku = fields.String(required=True, validate=CODE)
-    name = Name(required=True)
+    sku = fields.String(required=True, validate=SKU)
+    name = Name(200, required=True)
     unit_price = Money(required=True)
     unit_cost = Money(required=True)
     weight_kg = fields.Float(load_default=0.0, allow_nan=False, validate=validate.Range(0, 10000))
     key_component = fields.Boolean(load_default=False)
     returnable = fields.Boolean(load_default=False)
-    family = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    family = fields.String(required=True, validate=[validate.Length(min=1, max=40), plain_text])
     annual_demand = fields.Float(allow_nan=False, validate=validate.Range(0, 1e9))
     season = fields.String(validate=validate.Length(max=16))
 
