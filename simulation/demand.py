@@ -1,0 +1,124 @@
+"""Daily parts demand of the demo network: how many lines, which sku, which service point, who asks.
+
+A Poisson draw per (point, sku) would be 60 million draws a day nationally. Instead the day's
+line count is drawn from the network's rate (the parts' `annual_demand`, the Pareto profile of
+`inventory.demo`) times seasonality, then each line picks its sku by demand weight and its
+service point by population weight. Every random number of a day comes from a Generator
+seeded with (seed, day), drawn in a fixed order, so every policy meets exactly the same demand
+(common random numbers) and a run is reproducible.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from inventory.demo import PROVINCES
+
+from .calendar import START, day_of_year
+
+DEMAND_STREAM = 11
+SUMMER_AMPLITUDE = 0.6     # air-conditioner parts: +60 % in mid-July, -60 % in mid-January
+SUMMER_PEAK_DAY = 196      # 15 July
+QTY_CHOICES = (1, 2, 3)
+QTY_WEIGHTS = (0.90, 0.08, 0.02)
+MEAN_QTY = float(np.dot(QTY_CHOICES, QTY_WEIGHTS))
+DEALER_SHARE = 0.5         # of the demand of a point that has a dealer, the share the dealer orders
+IN_WARRANTY_SHARE = 0.75   # of a point's own requisitions, those for an in-warranty repair ticket
+WORK_HOURS = (8.0, 20.0)   # Beijing hours in which service points requisition parts
+DEALER_ORDER_HOUR = 17.0   # dealers send one consolidated order per ship-to point a day
+RANDOM_COLUMNS = 12        # uniforms per line for its ticket and return story (see `tickets`)
+
+
+def season_factor(season: str | None, doy: int) -> float:
+    """Demand multiplier on a day of the year; the yearly mean is 1."""
+    if season == "summer":
+        return 1.0 + SUMMER_AMPLITUDE * float(np.cos(2 * np.pi * (doy - SUMMER_PEAK_DAY) / 365.0))
+    return 1.0
+
+
+@dataclass(frozen=True)
+class DayDemand:
+    """The lines of one day, as arrays of equal length (sorted by time of day)."""
+
+    sku: np.ndarray          # index into Demand.skus
+    point: np.ndarray        # index into Demand.points
+    qty: np.ndarray
+    hour: np.ndarray         # Beijing hour of day the requisition is submitted
+    dealer: np.ndarray       # index into Demand.dealers, -1 for the point's own requisition
+    in_warranty: np.ndarray  # bool
+    u: np.ndarray            # (n, RANDOM_COLUMNS) uniforms for the ticket and return story
+
+    def __len__(self) -> int:
+        return len(self.sku)
+
+
+class Demand:
+    """The demand model of one world (already restricted to the simulated skus)."""
+
+    def __init__(self, world: dict, seed: int, start=None):
+        self.seed = seed
+        self.start = start or START
+        parts = world["parts"]
+        self.skus = [p["sku"] for p in parts]
+        self.annual = np.array([float(p.get("annual_demand") or 0.0) for p in parts])
+        self.summer = np.array([p.get("season") == "summer" for p in parts])
+        self.unit_cost = np.array([float(p["unit_cost"]) for p in parts])
+        self.returnable = np.array([bool(p.get("returnable")) for p in parts])
+        self.family = [p.get("family") or "unspecified" for p in parts]
+        points = world["service_points"]
+        self.points = [p["code"] for p in points]
+        self.point_weight = _population_weights(points)
+        self.dealers = [d["code"] for d in world["dealers"]]
+        dealer_of = {sp: i for i, d in enumerate(world["dealers"]) for sp in d["ship_to"]}
+        self.point_dealer = np.array([dealer_of.get(code, -1) for code in self.points])
+
+    def rate(self, day: int) -> np.ndarray:
+        """Expected units per sku on a day."""
+        doy = day_of_year(day, self.start)
+        factor = np.where(self.summer, season_factor("summer", doy), 1.0)
+        return self.annual / 365.0 * factor
+
+    def day(self, day: int) -> DayDemand:
+        rng = np.random.default_rng([self.seed, DEMAND_STREAM, day])
+        rate = self.rate(day)
+        total = float(rate.sum())
+        n = int(rng.poisson(total / MEAN_QTY)) if total > 0 else 0
+        sku = rng.choice(len(self.skus), size=n, p=rate / total) if n else np.zeros(0, np.int64)
+        point = rng.choice(len(self.points), size=n, p=self.point_weight)
+        qty = rng.choice(QTY_CHOICES, size=n, p=QTY_WEIGHTS)
+        hour = rng.uniform(*WORK_HOURS, size=n)
+        via_dealer = (self.point_dealer[point] >= 0) & (rng.random(n) < DEALER_SHARE)
+        in_warranty = rng.random(n) < IN_WARRANTY_SHARE
+        u = rng.random((n, RANDOM_COLUMNS))
+        dealer = np.where(via_dealer, self.point_dealer[point], -1)
+        hour = np.where(via_dealer, DEALER_ORDER_HOUR, hour)
+        order = np.argsort(hour, kind="stable")
+        return DayDemand(sku[order], point[order], qty[order], hour[order], dealer[order],
+                         in_warranty[order] & (dealer[order] < 0), u[order])
+
+
+def _population_weights(points: list[dict]) -> np.ndarray:
+    """Each point's share of demand: its province's population split evenly over the province's points."""
+    population = {p.name: p.population_m for p in PROVINCES}
+    per_province = Counter(p["province"] for p in points)
+    weight = np.array([population.get(p["province"], 1.0) / per_province[p["province"]] for p in points])
+    return weight / weight.sum()
+
+
+def sample_skus(parts: list[dict], share: float, seed: int) -> list[dict]:
+    """A stratified 1-in-k sample of the catalogue: skus sorted by season and demand, every k-th
+    taken from a seeded offset, so head and tail, summer and flat parts are all represented.
+
+    Skus never share stock, lanes carry no capacity and every rule (allocation, re-plan,
+    base-stock targets, replenishment) works sku by sku, so the sampled skus behave exactly as
+    they would among all the others; rates measured on them estimate the whole network's.
+    """
+    if share >= 1.0:
+        return list(parts)
+    k = max(1, round(1.0 / share))
+    order = sorted(range(len(parts)), key=lambda i: (parts[i].get("season") or "", -float(parts[i].get("annual_demand") or 0), parts[i]["sku"]))
+    offset = int(np.random.default_rng([seed, 7]).integers(k))
+    keep = sorted(order[offset::k])
+    return [parts[i] for i in keep]

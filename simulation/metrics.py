@@ -1,0 +1,190 @@
+"""What the simulation measures, read back from the database the services wrote.
+
+Nothing here is counted on the side: on-time lines come from the allocations' delivery times
+and each line's `promised_by`, stock value from the balances, transfer cost from the shipped
+transfers and their lanes, penalties from `inventory.tickets.penalties_for_month`.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from inventory.catalog import Part
+from inventory.network import Lane, ServicePoint, Warehouse
+from inventory.policy import Policy
+from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
+from inventory.returns.models import ReturnCharge
+from inventory.tickets import penalties_for_month
+from inventory.warehouses.models import StockBalance, Transfer
+
+from .calendar import BEIJING, START
+
+OPEN = ("allocated", "partially_backordered", "backordered")
+SHIPPED_TRANSFER = ("shipped", "partially_received", "received", "closed_with_discrepancy")
+PARTY_CLASSES = ("hq_dispatch", "hq_parts_planning", "hq_parts_group", "center", "service_point")
+ZERO = Decimal("0.00")
+
+
+def stock_by_warehouse(session: Session) -> dict[str, tuple[float, float]]:
+    """(on hand, in transit) value at cost per warehouse, in RMB."""
+    rows = session.execute(
+        select(StockBalance.warehouse_code, StockBalance.on_hand, StockBalance.in_transit, Part.unit_cost)
+        .join(Part, Part.sku == StockBalance.sku)
+        .where((StockBalance.on_hand > 0) | (StockBalance.in_transit > 0)))
+    value: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for warehouse, on_hand, in_transit, cost in rows:
+        value[warehouse][0] += on_hand * float(cost)
+        value[warehouse][1] += in_transit * float(cost)
+    return {w: (v[0], v[1]) for w, v in value.items()}
+
+
+def open_backorders(session: Session) -> tuple[int, int]:
+    """Open lines with units not reserved anywhere, and those units."""
+    lines, units = session.execute(
+        select(func.count(), func.coalesce(func.sum(RequisitionLine.backordered_qty), 0))
+        .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+        .where(Requisition.status.in_(OPEN), RequisitionLine.backordered_qty > 0)).one()
+    return int(lines), int(units)
+
+
+@dataclass
+class LineTable:
+    """One row per live requisition line (cancelled ones excluded), as numpy arrays."""
+
+    id: np.ndarray
+    sku: list[str]
+    qty: np.ndarray
+    submitted_day: np.ndarray
+    month: list[str]
+    center: list[str]
+    dealer: np.ndarray          # bool: ordered by a dealer
+    ticket: np.ndarray          # bool: linked to a repair ticket
+    delivered: np.ndarray       # bool: every unit arrived
+    on_time: np.ndarray         # bool: every unit arrived by promised_by
+    hours: np.ndarray           # submit to last arrival, nan while open
+    late_hours: np.ndarray      # arrival after promised_by (0 when on time), nan while open
+    unit_cost: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+def line_table(session: Session, start=START) -> LineTable:
+    centers = dict(session.execute(select(ServicePoint.code, ServicePoint.center_code)).all())
+    cost = {sku: float(c) for sku, c in session.execute(select(Part.sku, Part.unit_cost))}
+    last: dict[int, datetime] = {}
+    pending: set[int] = set()
+    for line_id, status, delivered_at in session.execute(
+            select(Allocation.line_id, Allocation.status, Allocation.delivered_at)
+            .where(Allocation.status != "released")):
+        if status != "delivered":
+            pending.add(line_id)
+        elif line_id not in last or delivered_at > last[line_id]:
+            last[line_id] = delivered_at
+    rows = session.execute(
+        select(RequisitionLine.id, RequisitionLine.sku, RequisitionLine.qty, RequisitionLine.backordered_qty,
+               RequisitionLine.promised_by, Requisition.created_at, Requisition.service_point_code,
+               Requisition.requester_role, Requisition.ticket)
+        .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+        .where(Requisition.status != "cancelled").order_by(RequisitionLine.id)).all()
+    n = len(rows)
+    t = LineTable(np.zeros(n, np.int64), [], np.zeros(n, np.int64), np.zeros(n, np.int64), [], [],
+                  np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
+                  np.full(n, np.nan), np.full(n, np.nan), np.zeros(n))
+    for i, (line_id, sku, qty, back, promised, created, point, role, ticket) in enumerate(rows):
+        local = created.astimezone(BEIJING)
+        t.id[i], t.qty[i], t.unit_cost[i] = line_id, qty, cost[sku]
+        t.sku.append(sku)
+        t.submitted_day[i] = (local.date() - start).days
+        t.month.append(local.strftime("%Y-%m"))
+        t.center.append(centers[point])
+        t.dealer[i], t.ticket[i] = role == "dealer", bool(ticket)
+        done = last.get(line_id)
+        if back == 0 and line_id not in pending and done is not None:
+            t.delivered[i] = True
+            t.on_time[i] = done <= promised
+            t.hours[i] = (done - created).total_seconds() / 3600
+            t.late_hours[i] = max(0.0, (done - promised).total_seconds() / 3600)
+    return t
+
+
+def transfer_cost(session: Session) -> tuple[Decimal, int, int]:
+    """Cost, count and units of every transfer that left its source."""
+    rows = session.execute(
+        select(Transfer.qty, Lane.unit_cost)
+        .join(Lane, (Lane.from_code == Transfer.from_warehouse) & (Lane.to_code == Transfer.to_warehouse))
+        .where(Transfer.status.in_(SHIPPED_TRANSFER))).all()
+    return sum((cost * qty for qty, cost in rows), ZERO), len(rows), sum(qty for qty, _ in rows)
+
+
+def delivery_cost(session: Session) -> Decimal:
+    """Warehouse-to-point freight of every unit shipped."""
+    rows = session.execute(select(Allocation.qty, Allocation.unit_cost)
+                           .where(Allocation.status.in_(("shipped", "delivered")))).all()
+    return sum((cost * qty for qty, cost in rows), ZERO)
+
+
+def return_charges(session: Session) -> dict[str, Decimal]:
+    charges: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for kind, amount in session.execute(select(ReturnCharge.kind, ReturnCharge.amount)):
+        charges[kind] += amount
+    return dict(charges)
+
+
+def party_class(party: str) -> str:
+    return party.split(":", 1)[0]
+
+
+@dataclass
+class Penalties:
+    """Fines and charged hours per party class, per month, from the monthly penalty reports."""
+
+    fines: dict[str, Decimal]
+    hours: dict[str, float]
+    by_month: dict[str, dict[str, Decimal]]
+    tickets: int
+    centers: dict[str, dict]
+    exchange_flagged: int
+
+
+def penalties(session: Session, months: list[str], policy: Policy, now: datetime) -> Penalties:
+    fines = {c: ZERO for c in PARTY_CLASSES}
+    hours = {c: 0.0 for c in PARTY_CLASSES}
+    by_month: dict[str, dict[str, Decimal]] = {}
+    centers: dict[str, dict] = defaultdict(lambda: {"tickets": 0, "within_3_days": 0, "over_3_days": 0,
+                                                    "over_7_days": 0, "bonus_cancelled_months": 0})
+    tickets = flagged = 0
+    for month in months:
+        report = penalties_for_month(session, month, policy, now=now)
+        month_fines = {c: ZERO for c in PARTY_CLASSES}
+        for party in report["parties"]:
+            cls = party_class(party["party"])
+            month_fines[cls] = month_fines.get(cls, ZERO) + Decimal(party["fines"])
+            hours[cls] = hours.get(cls, 0.0) + float(party["hours"])
+        for cls, amount in month_fines.items():
+            fines[cls] = fines.get(cls, ZERO) + amount
+        by_month[month] = month_fines
+        for c in report["centers"]:
+            entry = centers[c["center"]]
+            for key in ("tickets", "within_3_days", "over_3_days", "over_7_days"):
+                entry[key] += c[key]
+            entry["bonus_cancelled_months"] += int(c["bonus_cancelled"])
+        tickets += report["tickets"]
+        flagged += len(report["exchange_flagged"])
+    return Penalties(fines, {k: round(v, 1) for k, v in hours.items()}, by_month, tickets, dict(centers), flagged)
+
+
+def center_names(session: Session) -> dict[str, str]:
+    from inventory.network import Center
+
+    return dict(session.execute(select(Center.code, Center.name)).all())
+
+
+def hq_code(session: Session) -> str:
+    return session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))

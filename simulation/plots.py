@@ -1,0 +1,184 @@
+"""PNG plots of a simulation (matplotlib, headless; Chinese centre names in Noto Sans CJK SC)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+
+FONT = ["Noto Sans CJK SC", "DejaVu Sans"]
+COLOURS = {"none": "#9e9e9e", "greedy": "#e08214", "greedy + transfers": "#b35806", "optimizer": "#1f77b4"}
+HQ_COLOUR, REGIONAL_COLOUR, TRANSIT_COLOUR = "#6a51a3", "#41ab5d", "#fdae6b"
+
+
+def style() -> None:
+    plt.rcParams.update({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False,
+                         "figure.dpi": 110, "savefig.dpi": 110, "axes.grid": True, "grid.alpha": 0.3,
+                         "axes.spines.top": False, "axes.spines.right": False})
+
+
+def _millions(x, _pos=None) -> str:
+    return f"{x / 1e6:,.1f} M"
+
+
+def _save(fig, path: Path) -> str:
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path.name
+
+
+def _rate_axis(ax, rates) -> None:
+    finite = [r for r in rates if r == r]
+    low = min(finite, default=0.9)
+    ax.set_ylim(max(0.0, min(0.9, low - 0.02)), 1.0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+
+
+def on_time_by_month(months: list[str], rates: list[float], lines: list[int], policy: str, path: Path) -> str:
+    style()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    x = np.arange(len(months))
+    ax.bar(x, rates, color=COLOURS.get(policy, "#1f77b4"), width=0.65)
+    for xi, r, n in zip(x, rates, lines):
+        ax.annotate(f"{r:.1%}", (xi, r), ha="center", va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+    ax.axhline(1.0, color="black", lw=0.8)
+    ax.set_xticks(x, [m[5:] + "月" for m in months])
+    _rate_axis(ax, rates)
+    ax.set_ylabel("2-day on-time rate (lines)")
+    ax.set_title(f"2天到位率 by month - policy {policy}")
+    return _save(fig, path)
+
+
+def on_time_by_centre(labels: list[str], rates: list[float], lines: list[int], policy: str, path: Path) -> str:
+    style()
+    order = np.argsort(rates)
+    fig, ax = plt.subplots(figsize=(8, max(3.0, 0.26 * len(labels) + 1)))
+    y = np.arange(len(labels))
+    ax.barh(y, np.array(rates)[order], color=COLOURS.get(policy, "#1f77b4"))
+    ax.set_yticks(y, [f"{labels[i]} ({lines[i]:,})" for i in order], fontsize=8)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    low = min(rates, default=0.9)
+    ax.set_xlim(max(0.0, min(0.9, low - 0.02)), 1.0)
+    ax.set_xlabel("2-day on-time rate (lines)")
+    ax.set_title(f"2天到位率 by service centre (lines) - policy {policy}")
+    return _save(fig, path)
+
+
+def stock_over_time(hq: np.ndarray, regional: np.ndarray, transit: np.ndarray, policy: str, path: Path,
+                    title_suffix: str = "") -> str:
+    style()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    days = np.arange(len(hq))
+    ax.stackplot(days, hq, regional, transit, labels=["HQ 总部配件中心", "regional 配件储备仓", "in transit 在途"],
+                 colors=[HQ_COLOUR, REGIONAL_COLOUR, TRANSIT_COLOUR], alpha=0.85)
+    ax.yaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.set_xlabel("day")
+    ax.set_ylabel("stock at cost (RMB)")
+    ax.set_title(f"Stock value - policy {policy}{title_suffix}")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)
+    return _save(fig, path)
+
+
+def demand_and_backorders(submitted: np.ndarray, backorder_lines: np.ndarray, policy: str, path: Path) -> str:
+    style()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    days = np.arange(len(submitted))
+    ax.plot(days, submitted, color="#555555", lw=0.9, label="lines requisitioned per day")
+    ax.set_xlabel("day")
+    ax.set_ylabel("lines per day")
+    right = ax.twinx()
+    right.plot(np.arange(len(backorder_lines)), backorder_lines, color="#d62728", lw=1.2, label="open backordered lines")
+    right.set_ylabel("open backordered lines", color="#d62728")
+    right.grid(False)
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    ax.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=8)
+    ax.set_title(f"Demand (air-conditioner summer peak) and backorders - policy {policy}")
+    return _save(fig, path)
+
+
+def penalties_by_party(parties: list[str], fines: list[float], hours: list[float], policy: str, path: Path) -> str:
+    style()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    y = np.arange(len(parties))
+    left.barh(y, fines, color="#8c6d31")
+    left.set_yticks(y, parties, fontsize=8)
+    left.set_xlabel("fines (RMB)")
+    right.barh(y, hours, color="#637939")
+    right.set_yticks(y, [""] * len(parties))
+    right.set_xlabel("hours charged beyond allowances")
+    fig.suptitle(f"Penalties by party (seed 000 处罚规定) - policy {policy}")
+    return _save(fig, path)
+
+
+def lateness(hours: np.ndarray, promise: float, policy: str, path: Path) -> str:
+    style()
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    done = hours[~np.isnan(hours)]
+    ax.hist(np.clip(done, 0, 24 * 8), bins=np.arange(0, 24 * 8 + 6, 6), color=COLOURS.get(policy, "#1f77b4"))
+    ax.axvline(promise, color="#d62728", lw=1.2)
+    ax.annotate(f"promise {promise:.0f} h", (promise, ax.get_ylim()[1] * 0.9), color="#d62728", xytext=(4, 0),
+                textcoords="offset points", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_xlabel("hours from requisition to the last unit's arrival (clipped at 8 days)")
+    ax.set_ylabel("lines")
+    ax.set_title(f"Delivery times - policy {policy}")
+    return _save(fig, path)
+
+
+# -- comparisons and the trade-off curve ------------------------------------------------------
+
+def compare_by_month(series: dict[str, tuple[list[str], list[float]]], path: Path) -> str:
+    style()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    rates = []
+    for policy, (months, values) in series.items():
+        ax.plot([m[5:] + "月" for m in months], values, marker="o", lw=1.6, color=COLOURS.get(policy), label=policy)
+        rates += values
+    _rate_axis(ax, rates)
+    ax.set_ylabel("2-day on-time rate (lines)")
+    ax.set_title("2天到位率 by month and policy")
+    ax.legend()
+    return _save(fig, path)
+
+
+def compare_rate_vs_stock(points: dict[str, tuple[float, float]], path: Path) -> str:
+    style()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for policy, (stock, rate) in points.items():
+        ax.scatter([stock], [rate], s=70, color=COLOURS.get(policy), label=policy, zorder=3)
+        ax.annotate(f"{policy}: {rate:.2%}", (stock, rate), xytext=(6, -3), textcoords="offset points", fontsize=8)
+    ax.xaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.set_xlabel("average stock value at cost (RMB)")
+    ax.set_ylabel("2-day on-time rate")
+    ax.set_title("On-time rate against stock, per policy")
+    return _save(fig, path)
+
+
+def tradeoff(covers: list[float], stock: list[float], rates: list[float], marks: dict[float, float | None],
+             path: Path, title: str) -> str:
+    style()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.plot(stock, rates, marker="o", color=COLOURS["optimizer"], lw=1.8)
+    for c, s, r in zip(covers, stock, rates):
+        ax.annotate(f"{c:g}x", (s, r), xytext=(4, -11), textcoords="offset points", fontsize=8)
+    for target, colour in ((0.99, "#2ca02c"), (0.999, "#d62728")):
+        ax.axhline(target, color=colour, lw=0.9, ls="--")
+        value = marks.get(target)
+        text = f"{target:.1%}: " + (f"≈ {value / 1e6:,.2f} M RMB" if value else "not reached in this range")
+        ax.annotate(text, (ax.get_xlim()[0], target), xytext=(4, 3), textcoords="offset points", color=colour, fontsize=8)
+        if value:
+            ax.axvline(value, color=colour, lw=0.7, ls=":")
+    ax.xaxis.set_major_formatter(FuncFormatter(_millions))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    low = min(rates, default=0.9)
+    ax.set_ylim(max(0.0, min(0.95, low - 0.01)), 1.0005)
+    ax.set_xlabel("average stock value at cost (RMB)")
+    ax.set_ylabel("2-day on-time rate (lines)")
+    ax.set_title(title)
+    return _save(fig, path)

@@ -1,0 +1,82 @@
+"""What HQ does every night, per policy: `none`, `greedy` or `optimizer`.
+
+- `none`: nothing; lines keep what submit reserved (backorders wait for good).
+- `greedy`: the hand planner's baseline: every open unshipped line re-planned with
+  `optimizer.greedy` (heaviest first, nearest holder), applied through the optimizer's own
+  apply path (`optimizer.runs.apply_plan`) when it beats what is reserved. No transfer model.
+- `optimizer`: the product: `optimizer.runs.run_now` (min-cost flow, applied and recorded as
+  a run), then the base-stock transfers of `optimizer.targets.propose_transfers`, all approved.
+`SimConfig.transfers` can give any policy the transfers (or take them away), to tell the
+allocation engine's share of a difference from the transfer model's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from inventory.db import transaction
+from inventory.errors import InsufficientStock
+from inventory.policy import Policy
+from inventory.warehouses import transfers
+from inventory.warehouses.models import Transfer
+
+POLICIES = ("none", "greedy", "optimizer")
+ACTOR = "system:simulation"
+
+
+@dataclass
+class Night:
+    """One night's work: lines re-planned and the transfers shipped."""
+
+    lines_changed: int = 0
+    run: str | None = None
+    shipped: list[Transfer] = field(default_factory=list)
+    refused: int = 0
+
+
+def replan(policy_name: str, sessions: sessionmaker, *, now: datetime, policy: Policy, day: int) -> Night:
+    """The night's re-plan of open unshipped lines in its own transactions (none: nothing)."""
+    if policy_name == "none":
+        return Night()
+    if policy_name == "optimizer":
+        from optimizer import runs
+
+        result = runs.run_now(sessions, now=now, trigger="simulation", actor=ACTOR, propose=False)
+        return Night(lines_changed=int(result.get("lines_changed") or 0), run=result.get("id"))
+    return _greedy(sessions, now=now, policy=policy, day=day)
+
+
+def _greedy(sessions: sessionmaker, *, now: datetime, policy: Policy, day: int) -> Night:
+    from optimizer import runs
+    from optimizer.greedy import greedy_plan
+
+    with sessions() as session, transaction(session):
+        document = runs.snapshot(session, now, policy)
+    if not document["lines"]:
+        return Night(run=f"GREEDY{day:04d}")
+    instance = runs.instance_of(document)
+    allocations = greedy_plan(instance).allocations()
+    before = Decimal(runs.kpis(instance, runs.current_allocations(document))["objective"])
+    after = Decimal(runs.kpis(instance, allocations)["objective"])
+    night = Night(run=f"GREEDY{day:04d}")
+    if after > before:
+        with sessions() as session, transaction(session):
+            night.lines_changed = runs.apply_plan(session, document, allocations, now=now, run_code=night.run).changed
+    return night
+
+
+def ship_transfers(session: Session, night: Night, *, now: datetime, policy: Policy, cover: float) -> None:
+    """Propose the base-stock transfers and approve every draft at once (HQ's parts team).
+    Drafts are keyed by the night's run (`GREEDY...` or the optimizer run's code, or none)."""
+    from optimizer.targets import propose_transfers
+
+    drafts = propose_transfers(session, now=now, policy=policy, run_id=night.run, cover_factor=cover)
+    for draft in drafts:
+        try:
+            with session.begin_nested():
+                night.shipped.append(transfers.approve_and_ship(session, draft.id, actor=ACTOR, now=now))
+        except InsufficientStock:
+            night.refused += 1

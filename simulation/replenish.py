@@ -1,0 +1,88 @@
+"""Supplier replenishment into HQ (采购入库): a weekly order-up-to review of the whole network's stock.
+
+Echelon base stock per sku: the network's position (on hand less reserved, plus in transit,
+plus on order, less backordered units) is raised to S = ceil(m + z sqrt(m)), where m is the
+seasonal forecast of demand over the longest lead time plus the review period, times the
+`cover` factor the trade-off curve varies. Each purchase line arrives after 7-14 days and
+goes on hand at HQ through `ledger.receive`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from inventory.requisitions.models import Requisition, RequisitionLine
+from inventory.warehouses import ledger
+from inventory.warehouses.models import StockBalance
+
+from .calendar import at
+from .demand import Demand
+
+LEAD_DAYS = (7, 14)
+REVIEW_DAYS = 7
+REVIEW_WEEKDAY = 0         # Monday
+SERVICE_Z = 1.65
+ARRIVAL_HOUR = 10.0        # Beijing: suppliers deliver in the morning
+PO_STREAM = 23
+OPEN = ("allocated", "partially_backordered", "backordered")
+ACTOR = "system:simulation:purchasing"
+
+
+@dataclass(frozen=True)
+class PurchaseLine:
+    po: str
+    sku: str
+    qty: int
+    arrives: datetime
+
+
+@dataclass
+class Replenishment:
+    demand: Demand
+    seed: int
+    hq: str
+    cover: float = 1.0
+    on_order: dict[str, int] = field(default_factory=dict)
+
+    def targets(self, day: int) -> np.ndarray:
+        horizon = LEAD_DAYS[1] + REVIEW_DAYS
+        m = self.cover * sum(self.demand.rate(d) for d in range(day, day + horizon))
+        return np.ceil(m + SERVICE_Z * np.sqrt(m) - 1e-9).astype(np.int64)
+
+    def positions(self, session: Session) -> dict[str, int]:
+        pos: dict[str, int] = {}
+        for sku, units in session.execute(
+                select(StockBalance.sku, func.sum(StockBalance.on_hand - StockBalance.reserved + StockBalance.in_transit))
+                .group_by(StockBalance.sku)):
+            pos[sku] = int(units or 0)
+        for sku, short in session.execute(
+                select(RequisitionLine.sku, func.sum(RequisitionLine.backordered_qty))
+                .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+                .where(Requisition.status.in_(OPEN), RequisitionLine.backordered_qty > 0)
+                .group_by(RequisitionLine.sku)):
+            pos[sku] = pos.get(sku, 0) - int(short or 0)
+        return pos
+
+    def review(self, session: Session, day: int) -> list[PurchaseLine]:
+        """Order what lifts each sku's position to its target; returns the purchase lines placed."""
+        targets = self.targets(day)
+        pos = self.positions(session)
+        rng = np.random.default_rng([self.seed, PO_STREAM, day])
+        po = f"PO{day:04d}"
+        lines = []
+        for i, sku in enumerate(self.demand.skus):
+            lead = int(rng.integers(LEAD_DAYS[0], LEAD_DAYS[1] + 1))
+            qty = int(targets[i]) - pos.get(sku, 0) - self.on_order.get(sku, 0)
+            if qty > 0:
+                self.on_order[sku] = self.on_order.get(sku, 0) + qty
+                lines.append(PurchaseLine(po, sku, qty, at(day + lead, ARRIVAL_HOUR, self.demand.start)))
+        return lines
+
+    def arrive(self, session: Session, line: PurchaseLine) -> None:
+        ledger.receive(session, self.hq, line.sku, line.qty, actor=ACTOR, reason=f"purchase order {line.po}",
+                       ref=ledger.Ref("purchase_order", line.po), at=line.arrives)
+        self.on_order[line.sku] -= line.qty

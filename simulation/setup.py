@@ -1,0 +1,105 @@
+"""The simulated world: the demo network in a database of its own, loaded through `load_world`."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from inventory import migrate
+from inventory.db import make_engine, make_session_factory, transaction
+from inventory.demo import generate_world
+from inventory.errors import InvalidInput
+from inventory.network import Warehouse
+from inventory.world import load_world
+
+from .demand import sample_skus
+
+
+@dataclass
+class World:
+    """The world as generated and as simulated (the sampled skus and their stock)."""
+
+    full: dict
+    simulated: dict
+    sku_share: float
+
+    def opening_value(self, data: dict) -> float:
+        cost = {p["sku"]: float(p["unit_cost"]) for p in data["parts"]}
+        return sum(s["qty"] * cost[s["sku"]] for s in data["stock"])
+
+    def annual_units(self, data: dict) -> float:
+        return sum(float(p.get("annual_demand") or 0.0) for p in data["parts"])
+
+    def demand_value(self, data: dict) -> float:
+        return sum(float(p.get("annual_demand") or 0.0) * float(p["unit_cost"]) for p in data["parts"])
+
+    @property
+    def value_factor(self) -> float:
+        """Whole network / simulated skus, by annual demand at cost: scales a stock policy's value up."""
+        return self.demand_value(self.full) / max(self.demand_value(self.simulated), 1e-9)
+
+    @property
+    def demand_factor(self) -> float:
+        """Whole network / simulated skus, by annual demand: scales counts and costs up."""
+        return self.annual_units(self.full) / max(self.annual_units(self.simulated), 1e-9)
+
+    @property
+    def stock_factor(self) -> float:
+        """Whole network / simulated skus, by opening stock value: scales stock value up."""
+        return self.opening_value(self.full) / max(self.opening_value(self.simulated), 1e-9)
+
+
+def build_world(scale: str, seed: int, sku_share: float, opening: str = "demo", cover: float = 1.0,
+                start=None) -> World:
+    """The demo network, restricted to a sample of skus when `sku_share` < 1; with opening
+    "targets", each sku starts with its echelon base stock at HQ instead of the demo's stock."""
+    full = generate_world(scale, seed)
+    simulated = full
+    if sku_share < 1.0:
+        parts = sample_skus(full["parts"], sku_share, seed)
+        keep = {p["sku"] for p in parts}
+        simulated = {**full, "parts": parts, "stock": [s for s in full["stock"] if s["sku"] in keep]}
+    if opening == "targets":
+        simulated = {**simulated, "stock": _target_stock(simulated, seed, cover, start)}
+    elif opening != "demo":
+        raise InvalidInput(f"opening: {opening!r} is not one of demo, targets")
+    return World(full, simulated, min(sku_share, 1.0))
+
+
+def _target_stock(world: dict, seed: int, cover: float, start) -> list[dict]:
+    from .demand import Demand
+    from .replenish import Replenishment
+
+    hq = next(w["code"] for w in world["warehouses"] if w["kind"] == "hq")
+    demand = Demand(world, seed, start)
+    targets = Replenishment(demand, seed, hq, cover=cover).targets(0)
+    return [{"warehouse": hq, "sku": sku, "qty": int(q)} for sku, q in zip(demand.skus, targets.tolist()) if q > 0]
+
+
+class Database:
+    """A fresh SQLite file in a temporary directory, or the (empty) database of DATABASE_URL."""
+
+    def __init__(self, url: str | None = None):
+        self._dir = None
+        if url is None:
+            self._dir = tempfile.mkdtemp(prefix="parts-sim-")
+            url = f"sqlite:///{os.path.join(self._dir, 'simulation.db')}"
+        self.url = url
+        migrate.upgrade(url)
+        self.engine: Engine = make_engine(url)
+        self.sessions = make_session_factory(self.engine)
+
+    def load(self, world: dict) -> None:
+        with self.sessions() as session, transaction(session):
+            if session.scalar(select(func.count()).select_from(Warehouse)):
+                raise InvalidInput("the simulation needs an empty database: DATABASE_URL already holds a network")
+            load_world(session, world)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
