@@ -38,15 +38,15 @@ def headline(root: str | Path) -> str:
     lines = [f"Simulated {any_summary['days']} days of the {any_summary.get('scale', '')} network, seed "
              f"{any_summary['seed']}.{scope}", "",
              "| policy | lines | 2-day on-time rate | backordered lines | avg stock value (RMB) | transfer cost (RMB) "
-             "| penalties HQ planning / centres / points (RMB) | run time |",
-             "|---|---:|---:|---:|---:|---:|---|---:|"]
+             "| penalties HQ planning / centres / points (RMB) | simulated lines | run time |",
+             "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
     for p, (s, d) in runs.items():
         e = s.get("estimate_all_skus", s)
         pen = e["penalties"]
         lines.append(f"| {LABELS.get(p, p)} | {e['lines']:,} | **{s['on_time_rate']:.2%}** | {e['backordered_lines']:,} | "
                      f"{float(e['avg_stock_value']):,.0f} | {float(e['transfer_cost']):,.0f} | "
                      f"{float(pen['hq_parts_planning']):,.0f} / {float(pen['center']):,.0f} / "
-                     f"{float(pen['service_point']):,.0f} | {s['seconds'] / 60:.1f} min |")
+                     f"{float(pen['service_point']):,.0f} | {s['lines']:,} | {s['seconds'] / 60:.1f} min |")
     lines += ["", verdict(runs, estimate), "", f"![on-time by month]({month_png})", "",
               f"![on-time vs stock]({stock_png})", ""]
     text = "\n".join(lines)
@@ -72,7 +72,7 @@ def _versus(o: dict, g: dict, name: str, estimate: bool) -> str:
     so, sg = _stock(o, estimate), _stock(g, estimate)
     late_g, late_o = 1 - g["on_time_rate"], 1 - o["on_time_rate"]
     fewer = (late_g - late_o) / late_g if late_g else 0.0
-    stock_word = "lower" if so < sg else "the same" if abs(so - sg) < 0.005 * sg else "higher"
+    stock_word = "the same" if abs(so - sg) < 0.005 * sg else "lower" if so < sg else "higher"
     return (f"Optimizer against {name}: on-time rate {o['on_time_rate']:.3%} against {g['on_time_rate']:.3%} "
             f"({gain * 100:+.3f} percentage points, {fewer:.1%} fewer late lines) at {stock_word} average stock "
             f"({so:,.0f} against {sg:,.0f} RMB, {(so - sg) / sg:+.2%}).")

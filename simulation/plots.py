@@ -132,31 +132,38 @@ def lateness(hours: np.ndarray, promise: float, policy: str, path: Path) -> str:
 
 # -- comparisons and the trade-off curve ------------------------------------------------------
 
+STYLES = {"none": (":", "v"), "greedy": ("--", "s"), "greedy + transfers": ("-.", "D"), "optimizer": ("-", "o")}
+
+
 def compare_by_month(series: dict[str, tuple[list[str], list[float]]], path: Path) -> str:
     style()
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(8, 4.2))
     rates = []
     for policy, (months, values) in series.items():
-        ax.plot([m[5:] + "月" for m in months], values, marker="o", lw=1.6, color=COLOURS.get(policy), label=policy)
+        line, marker = STYLES.get(policy, ("-", "o"))
+        ax.plot([m[5:] + "月" for m in months], values, ls=line, marker=marker, ms=5, lw=1.6,
+                color=COLOURS.get(policy), label=policy)
         rates += values
     _rate_axis(ax, rates)
     ax.set_ylabel("2-day on-time rate (lines)")
     ax.set_title("2天到位率 by month and policy")
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(series), fontsize=8, frameon=False)
     return _save(fig, path)
 
 
 def compare_rate_vs_stock(points: dict[str, tuple[float, float]], path: Path) -> str:
     style()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(7, 4.2))
     for policy, (stock, rate) in points.items():
-        ax.scatter([stock], [rate], s=70, color=COLOURS.get(policy), label=policy, zorder=3)
-        ax.annotate(f"{policy}: {rate:.2%}", (stock, rate), xytext=(6, -3), textcoords="offset points", fontsize=8)
+        _, marker = STYLES.get(policy, ("-", "o"))
+        ax.scatter([stock], [rate], s=70, marker=marker, color=COLOURS.get(policy), zorder=3,
+                   label=f"{policy}: {rate:.2%} at {stock / 1e6:,.2f} M RMB")
     ax.xaxis.set_major_formatter(FuncFormatter(_millions))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("average stock value at cost (RMB)")
     ax.set_ylabel("2-day on-time rate")
     ax.set_title("On-time rate against stock, per policy")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=8, frameon=False)
     return _save(fig, path)
 
 
