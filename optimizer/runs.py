@@ -20,10 +20,10 @@ from decimal import Decimal
 from time import perf_counter
 
 import numpy as np
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory import planning
+from inventory import bulk, planning
 from inventory.db import transaction, utcnow
 from inventory.network import Lane
 from inventory.policy import Policy, load_policy
@@ -39,7 +39,6 @@ from .instance import Instance, Plan, parse_instance
 OPEN_STATUSES = ("allocated", "partially_backordered", "backordered")
 Progress = Callable[[str, float], None]
 ACTOR = "system:optimizer"
-ID_CHUNK = 10_000
 
 
 def line_weight(age_hours: float, hours_left: float, has_ticket: bool) -> int:
@@ -56,13 +55,16 @@ def line_weight(age_hours: float, hours_left: float, has_ticket: bool) -> int:
 
 def snapshot(session: Session, now: datetime, policy: Policy) -> dict:
     """Every open unshipped line, the stock free to re-plan, and the lanes, as an instance
-    document (OPTIMIZER.md) plus `current`: what each line has reserved where right now."""
-    lines = session.execute(
+    document (OPTIMIZER.md) plus `current`: what each line has reserved where right now.
+
+    Bulk reads here and in `apply_plan` go through the session's Core connection: the same
+    transaction without the ORM's per-row overhead (a quarter of the time at 200,000 rows)."""
+    lines = session.connection().execute(
         select(RequisitionLine.id, RequisitionLine.sku, RequisitionLine.qty, RequisitionLine.promised_by,
                Requisition.service_point_code, Requisition.created_at, Requisition.ticket)
         .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
         .where(Requisition.status.in_(OPEN_STATUSES))).all()
-    allocations = session.execute(
+    allocations = session.connection().execute(
         select(Allocation.line_id, Allocation.warehouse_code, Allocation.qty, Allocation.status)
         .join(RequisitionLine, RequisitionLine.id == Allocation.line_id)
         .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
@@ -90,7 +92,7 @@ def snapshot(session: Session, now: datetime, policy: Policy) -> dict:
     points = {line["service_point"] for line in open_lines}
     stock = []
     if skus:
-        for warehouse, sku, on_hand, reserved in session.execute(
+        for warehouse, sku, on_hand, reserved in session.connection().execute(
                 select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, StockBalance.reserved)
                 .where(StockBalance.sku.in_(skus) if len(skus) < 5000 else StockBalance.on_hand > 0)):
             if sku not in skus:
@@ -233,17 +235,17 @@ class LineState:
 
 def _line_states(session: Session, ids: list[int]) -> dict[int, LineState]:
     states: dict[int, LineState] = {}
-    for start in range(0, len(ids), ID_CHUNK):  # PostgreSQL takes at most 65,535 parameters
-        chunk = ids[start:start + ID_CHUNK]
-        for lid, rid, sku, qty, promised, point, cancelled in session.execute(
+    for match in bulk.in_ids(session, RequisitionLine.id, ids):
+        for lid, rid, sku, qty, promised, point, cancelled in session.connection().execute(
                 select(RequisitionLine.id, RequisitionLine.requisition_id, RequisitionLine.sku, RequisitionLine.qty,
                        RequisitionLine.promised_by, Requisition.service_point_code, Requisition.cancelled_at)
                 .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
-                .where(RequisitionLine.id.in_(chunk))):
+                .where(match)):
             states[lid] = LineState(lid, rid, sku, qty, promised, point, cancelled is not None)
-        for aid, lid, warehouse, qty, status in session.execute(
+    for match in bulk.in_ids(session, Allocation.line_id, ids):
+        for aid, lid, warehouse, qty, status in session.connection().execute(
                 select(Allocation.id, Allocation.line_id, Allocation.warehouse_code, Allocation.qty, Allocation.status)
-                .where(Allocation.line_id.in_(chunk))):
+                .where(match)):
             if status == "reserved":
                 states[lid].reserved[warehouse].append((aid, qty))
             elif status in ("shipped", "delivered"):
@@ -253,9 +255,8 @@ def _line_states(session: Session, ids: list[int]) -> dict[int, LineState]:
 
 def _mark_released(session: Session, allocation_ids: list[int]) -> None:
     table = Allocation.__table__
-    for start in range(0, len(allocation_ids), ID_CHUNK):
-        session.execute(table.update().where(table.c.id.in_(allocation_ids[start:start + ID_CHUNK]))
-                        .values(status="released"))
+    for match in bulk.in_ids(session, table.c.id, allocation_ids):
+        session.execute(table.update().where(match).values(status="released"))
 
 
 def _reserve_up_to(session, requests, actor, run_code, now) -> list[int]:
@@ -273,42 +274,35 @@ def _insert_allocations(session: Session, rows: list[tuple[LineState, str, int]]
         values.append({"line_id": st.id, "warehouse_code": warehouse, "qty": qty, "status": "reserved",
                        "promised_by": st.promised_by, "eta": now + timedelta(hours=hours), "lane_hours": hours,
                        "unit_cost": cost, "created_at": now, "shipped_at": None, "delivered_at": None, "on_time": None})
-    for start in range(0, len(values), 5000):
-        session.execute(insert(Allocation), values[start:start + 5000])
+    bulk.insert_rows(session, Allocation.__table__, values)
 
 
 def _set_backorders(session: Session, backorders: dict[int, int]) -> None:
-    table = RequisitionLine.__table__
-    if backorders:
-        session.execute(table.update().where(table.c.id == bindparam("b_id")).values(backordered_qty=bindparam("b_q")),
-                        [{"b_id": lid, "b_q": q} for lid, q in backorders.items()])
+    bulk.update_rows(session, RequisitionLine.__table__, ("id",), "backordered_qty", list(backorders.items()))
 
 
 def _refresh_statuses(session: Session, requisition_ids: set[int]) -> None:
     """Recompute each touched requisition's status from all its lines and allocations."""
     ids = sorted(requisition_ids)
     backordered, statuses = defaultdict(int), defaultdict(list)
-    for start in range(0, len(ids), ID_CHUNK):
-        chunk = ids[start:start + ID_CHUNK]
-        for rid, b in session.execute(select(RequisitionLine.requisition_id, RequisitionLine.backordered_qty)
-                                      .where(RequisitionLine.requisition_id.in_(chunk))):
+    for match in bulk.in_ids(session, RequisitionLine.requisition_id, ids):
+        for rid, b in session.connection().execute(select(RequisitionLine.requisition_id, RequisitionLine.backordered_qty)
+                                      .where(match)):
             backordered[rid] += b
-        for rid, status in session.execute(
+        for rid, status in session.connection().execute(
                 select(RequisitionLine.requisition_id, Allocation.status)
                 .join(Allocation, Allocation.line_id == RequisitionLine.id)
-                .where(RequisitionLine.requisition_id.in_(chunk))):
+                .where(match)):
             statuses[rid].append(status)
-    table = Requisition.__table__
-    session.execute(table.update().where(table.c.id == bindparam("b_id")).values(status=bindparam("b_status")),
-                    [{"b_id": rid, "b_status": status_of(False, backordered[rid], statuses[rid])} for rid in ids])
+    bulk.update_rows(session, Requisition.__table__, ("id",), "status",
+                     [(rid, status_of(False, backordered[rid], statuses[rid])) for rid in ids])
 
 
 def _record_events(session: Session, moves, now: datetime, actor: str, run_code: str) -> None:
     rows = [{"requisition_id": st.requisition_id, "at": now, "kind": "replanned", "actor": actor,
              "detail": json.dumps({"run": run_code, "sku": st.sku, "from": have, "to": want})}
             for st, have, want in moves]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(RequisitionEvent), rows[start:start + 5000])
+    bulk.insert_rows(session, RequisitionEvent.__table__, rows)
 
 
 def execute_run(sessions: sessionmaker, run_id: int, *, now: datetime | None = None, workers: int | None = None,

@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from inventory import bulk
 from inventory.catalog import Part
 from inventory.network import Lane, ServicePoint, Warehouse
 from inventory.policy import Policy
@@ -50,49 +51,52 @@ def home_warehouses(session: Session) -> dict[str, str]:
     return home
 
 
-def daily_rates(session: Session, now: datetime) -> dict[tuple[str, str], float]:
-    """Forecast units per day per (regional warehouse, sku): history blended with the prior."""
+@dataclass
+class Rates:
+    """Forecast units per day: `per_day[i, j]` for regional warehouse `warehouses[i]` and sku `skus[j]`."""
+
+    warehouses: list[str]
+    skus: list[str]
+    per_day: np.ndarray
+
+
+def daily_rates(session: Session, now: datetime) -> Rates:
+    """Forecast units per day per (regional warehouse, sku): history blended with the prior.
+
+    A dense warehouse x sku matrix (35 x 20,000 nationally): every pair has a prior, so numpy
+    does in milliseconds what a Python loop over 700,000 pairs did in seconds."""
     home = home_warehouses(session)
-    points_per_wh = defaultdict(int)
+    warehouses = sorted(set(home.values()))
+    w_index = {w: i for i, w in enumerate(warehouses)}
+    points = np.zeros(len(warehouses))
     for warehouse in home.values():
-        points_per_wh[warehouse] += 1
-    total_points = max(1, len(home))
+        points[w_index[warehouse]] += 1
+    priors = session.execute(select(Part.sku, Part.annual_demand).order_by(Part.sku)).all()
+    skus = [sku for sku, _ in priors]
+    s_index = {sku: j for j, sku in enumerate(skus)}
+    national = np.array([float(demand or 0.0) / 365.0 for _, demand in priors])
+    seen = np.zeros((len(warehouses), len(skus)))
     since = now - timedelta(days=HISTORY_DAYS)
-    history = defaultdict(float)
-    for point, sku, qty in session.execute(
+    for point, sku, qty in session.connection().execute(
             select(Requisition.service_point_code, RequisitionLine.sku, func.sum(RequisitionLine.qty))
             .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
             .where(Requisition.created_at >= since, Requisition.created_at < now)
             .group_by(Requisition.service_point_code, RequisitionLine.sku)):
-        if point in home:
-            history[(home[point], sku)] += float(qty)
-    rates = {}
-    priors = {sku: (demand or 0.0) / 365.0 for sku, demand in session.execute(select(Part.sku, Part.annual_demand))}
-    for warehouse, count in points_per_wh.items():
-        share = count / total_points
-        for sku, national in priors.items():
-            prior = national * share
-            seen = history.get((warehouse, sku), 0.0)
-            if prior <= 0 and seen <= 0:
-                continue
-            rates[(warehouse, sku)] = (seen + prior * PRIOR_DAYS) / (HISTORY_DAYS + PRIOR_DAYS)
-    for (warehouse, sku), seen in history.items():
-        rates.setdefault((warehouse, sku), seen / (HISTORY_DAYS + PRIOR_DAYS))
-    return rates
+        if point in home and sku in s_index:
+            seen[w_index[home[point]], s_index[sku]] += float(qty)
+    prior = np.outer(points / max(1.0, points.sum()), national)
+    return Rates(warehouses, skus, (seen + prior * PRIOR_DAYS) / (HISTORY_DAYS + PRIOR_DAYS))
 
 
 def base_stock_targets(session: Session, now: datetime, *, cover_factor: float = 1.0) -> dict[tuple[str, str], int]:
     """S per (regional warehouse, sku); `cover_factor` scales the days of cover (trade-off curves)."""
     hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
     lead = {t: h for t, h in session.execute(select(Lane.to_code, Lane.hours).where(Lane.from_code == hq))}
-    targets = {}
-    for (warehouse, sku), rate in daily_rates(session, now).items():
-        days = (lead.get(warehouse, 48) / 24.0 + 1.0) * cover_factor
-        mean = rate * days
-        target = math.ceil(mean + SERVICE_Z * math.sqrt(mean)) if mean >= 0.05 else 0
-        if target > 0:
-            targets[(warehouse, sku)] = target
-    return targets
+    rates = daily_rates(session, now)
+    days = np.array([(lead.get(w, 48) / 24.0 + 1.0) * cover_factor for w in rates.warehouses])
+    mean = rates.per_day * days[:, None]
+    target = np.where(mean >= 0.05, np.ceil(mean + SERVICE_Z * np.sqrt(mean)), 0).astype(np.int64)
+    return {(rates.warehouses[i], rates.skus[j]): int(target[i, j]) for i, j in zip(*np.nonzero(target > 0))}
 
 
 def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id: str | None = None,
@@ -108,9 +112,10 @@ def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id
     skus = {sku for _, sku in targets}
     position = defaultdict(int)
     available = defaultdict(int)
-    for warehouse, sku, on_hand, reserved, in_transit in session.execute(
+    for warehouse, sku, on_hand, reserved, in_transit in session.connection().execute(
             select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, StockBalance.reserved,
-                   StockBalance.in_transit)):
+                   StockBalance.in_transit)
+            .where((StockBalance.on_hand > 0) | (StockBalance.in_transit > 0))):  # reserved <= on_hand
         if sku in skus:
             position[(warehouse, sku)] = on_hand - reserved + in_transit
             available[(warehouse, sku)] = on_hand - reserved
@@ -141,8 +146,7 @@ def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id
     rows = [{"id": d.id, "from_warehouse": d.from_warehouse, "to_warehouse": d.to_warehouse, "sku": d.sku,
              "qty": d.qty, "qty_received": 0, "status": "draft", "reason": f"raise {d.to_warehouse} to its base-stock target",
              "created_by": ACTOR, "created_at": now, "proposal_run_id": run_id} for d in drafts]
-    for start in range(0, len(rows), 5000):  # one statement per chunk: a national night proposes thousands
-        session.execute(insert(Transfer), rows[start:start + 5000])
+    bulk.insert_rows(session, Transfer.__table__, rows)  # a national night proposes thousands
     return drafts
 
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, tuple_, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, bulk
 from ..db import utcnow
 from ..errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from .models import StockBalance, StockMovement
@@ -91,23 +91,28 @@ def lock_balances(session: Session, keys) -> None:
                             .with_for_update())
         return
     _ensure_balances(session, ordered)
-    for start in range(0, len(ordered), LOCK_CHUNK):  # chunks in key order keep the global order
-        chunk = ordered[start:start + LOCK_CHUNK]
-        session.execute(select(StockBalance.warehouse_code)
-                        .where(tuple_(StockBalance.warehouse_code, StockBalance.sku).in_(chunk))
-                        .order_by(StockBalance.warehouse_code, StockBalance.sku).with_for_update())
+    columns = (StockBalance.warehouse_code, StockBalance.sku)
+    for keys in bulk.in_keys(session, columns, ordered):  # chunks (SQLite) follow the key order
+        session.execute(select(StockBalance.warehouse_code).where(keys)
+                        .order_by(*columns).with_for_update())
 
 
 LOCK_CHUNK = 1000
 
 
 def _ensure_balances(session: Session, keys: list[tuple[str, str]]) -> None:
-    """Create every missing (warehouse, sku) row in one statement per chunk."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
+    """Create every missing (warehouse, sku) row: one statement on PostgreSQL, one per chunk here."""
+    if bulk.on_postgresql(session):
+        src = bulk.rows_of([StockBalance.warehouse_code, StockBalance.sku], keys, "k")
+        w, s = list(src.c)
+        session.execute(postgresql.insert(StockBalance)
+                        .from_select(["warehouse_code", "sku", "on_hand", "reserved", "in_transit"],
+                                     select(w, s, literal(0), literal(0), literal(0)))
+                        .on_conflict_do_nothing())
+        return
     rows = [{"warehouse_code": w, "sku": s, "on_hand": 0, "reserved": 0, "in_transit": 0} for w, s in keys]
     for start in range(0, len(rows), LOCK_CHUNK):
-        session.execute(module.insert(StockBalance).values(rows[start:start + LOCK_CHUNK]).on_conflict_do_nothing())
+        session.execute(sqlite.insert(StockBalance).values(rows[start:start + LOCK_CHUNK]).on_conflict_do_nothing())
 
 
 def get_balance(session: Session, warehouse: str, sku: str) -> StockBalance | None:
@@ -262,19 +267,13 @@ def require_balance(session: Session, warehouse: str, sku: str) -> StockBalance:
 
 
 def _bulk_balance_update(session: Session, column: str, deltas: dict[tuple[str, str], int]) -> None:
-    """Add per-(warehouse, sku) deltas to one column: one executemany; CHECKs guard the bounds."""
-    table = StockBalance.__table__
-    stmt = (table.update()
-            .where(table.c.warehouse_code == bindparam("b_w"), table.c.sku == bindparam("b_s"))
-            .values({column: table.c[column] + bindparam("b_q")}))
-    rows = [{"b_w": w, "b_s": s, "b_q": q} for (w, s), q in deltas.items() if q]
-    if rows:
-        session.execute(stmt, rows)
+    """Add per-(warehouse, sku) deltas to one column in one set-based statement; CHECKs guard the bounds."""
+    bulk.update_rows(session, StockBalance.__table__, ("warehouse_code", "sku"), column,
+                     [(w, s, q) for (w, s), q in deltas.items() if q], add=True)
 
 
 def _bulk_record(session: Session, rows: list[dict]) -> None:
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(StockMovement), rows[start:start + 5000])
+    bulk.insert_rows(session, StockMovement.__table__, rows)
 
 
 def release_many(session: Session, requests: list[tuple[str, str, int, Ref]], *, actor: str, reason: str,
@@ -299,11 +298,10 @@ def reserve_many(session: Session, requests: list[tuple[str, str, int, Ref]], *,
     once and cannot change underneath; the reserved <= on_hand CHECK is the last guard."""
     keys = sorted({(w, s) for w, s, _, _ in requests})
     left: dict[tuple[str, str], int] = {}
-    for start in range(0, len(keys), LOCK_CHUNK):
-        chunk = keys[start:start + LOCK_CHUNK]
-        for w, s, on_hand, reserved in session.execute(
+    for match in bulk.in_keys(session, (StockBalance.warehouse_code, StockBalance.sku), keys):
+        for w, s, on_hand, reserved in session.connection().execute(
                 select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, StockBalance.reserved)
-                .where(tuple_(StockBalance.warehouse_code, StockBalance.sku).in_(chunk))):
+                .where(match)):
             left[(w, s)] = on_hand - reserved
     granted, totals, rows = [], {}, []
     now = at or utcnow()
