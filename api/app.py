@@ -8,6 +8,7 @@ import re
 from flask import Flask, request
 from flask_limiter import Limiter
 from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from inventory.db import normalise_url
 from inventory.errors import DomainError
@@ -25,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_url(app.config["DATABASE_URL"])
+    if app.config.get("PROXY_FIX"):  # behind nginx: trust one proxy's X-Forwarded-Proto/-For/-Host
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     db.init_app(app)
     Limiter(rate_limit_key, app=app, default_limits=[app.config["RATELIMIT_DEFAULT"]],
             storage_uri=app.config["RATELIMIT_STORAGE_URI"], default_limits_exempt_when=lambda: not _is_api())
@@ -44,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
             "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 DATA_CSP = "default-src 'none'; frame-ancestors 'none'"  # JSON is data, never a document
+HSTS_SECONDS = 365 * 24 * 3600
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no text column takes them
 UNSTORABLE_MESSAGE = "text may not contain NUL characters or unpaired surrogates"
 
@@ -112,6 +116,8 @@ def _register_error_handlers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:  # HSTS means nothing over plain HTTP (RFC 6797 says ignore it there)
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}; includeSubDomains")
         if response.mimetype in ("application/json", "application/problem+json"):
             response.headers.setdefault("Content-Security-Policy", DATA_CSP)
         elif not _is_api():  # the Swagger UI page under /api/ keeps its inline script

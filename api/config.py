@@ -44,6 +44,8 @@ def defaults() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # Behind a TLS-terminating proxy: honour its X-Forwarded-* so HTTPS is seen (HSTS, secure URLs).
+        "PROXY_FIX": os.environ.get("PROXY_FIX", "0") == "1",
     }
 
 

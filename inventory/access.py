@@ -60,6 +60,15 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(8))
     warehouse_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Part of every session cookie's fingerprint: raising it ends all of the user's sessions.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Sign the user out everywhere: signed cookies cannot be recalled, so every session
+    carries the epoch it began in and a raised epoch refuses the old ones (a copied cookie
+    stops working at logout, not when it expires)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def _digest(secret: str) -> str:

@@ -32,8 +32,9 @@ PUBLIC = Access(public=True)
 
 
 def _fingerprint(user: User) -> str:
-    """Changes when the password does, so a new password signs out old sessions."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    """Changes when the password or the session epoch does (a new password, a logout), so
+    either signs out the cookies issued before."""
+    return hashlib.sha256(f"{user.password_hash}:{user.session_epoch or 0}".encode()).hexdigest()[:16]
 
 
 def sign_in(user: User) -> None:

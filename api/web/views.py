@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from inventory.access import check_login
+from inventory.access import check_login, end_sessions
 from inventory.db import transaction, utcnow
 from inventory.errors import DomainError
 
@@ -174,6 +174,8 @@ def login():
 @bp.post("/logout")
 @login_required()
 def logout():
+    with transaction(db.session):
+        end_sessions(db.session, g.web_user)
     sign_out()
     g.web_user = None
     flash(_("You have signed out."), "info")

@@ -152,3 +152,26 @@ def test_every_page_works_under_its_content_security_policy(request, who, pages)
         scan = _PageScan()
         scan.feed(response.get_data(as_text=True))
         assert scan.problems == [], (path, scan.problems)
+
+
+def test_hsts_is_sent_over_https_only(app):
+    browser = app.test_client()
+    secure = browser.get("/login", base_url="https://parts.example")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert "Strict-Transport-Security" not in browser.get("/login").headers
+
+
+@pytest.mark.parametrize("proxy_fix, expected", [("1", True), ("0", False)])
+def test_https_behind_a_proxy_counts_only_when_the_deployment_says_so(database, engine, monkeypatch,
+                                                                     proxy_fix, expected):
+    """X-Forwarded-Proto is a header anyone can send; it is honoured only behind our proxy."""
+    monkeypatch.setenv("PROXY_FIX", proxy_fix)
+    app = make_app(database.url)
+    try:
+        response = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
+        assert ("Strict-Transport-Security" in response.headers) is expected
+    finally:
+        with app.app_context():
+            from api.extensions import db
+
+            db.engine.dispose()

@@ -96,3 +96,22 @@ def test_pages_are_chinese_unless_english_is_asked_for(clerk):
 
 def test_health_needs_no_session(web):
     assert web.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_a_cookie_copied_before_logout_no_longer_signs_in(clerk):
+    copied = clerk.http.get_cookie("session").value
+    assert clerk.get("/w/GD1/").status_code == 200
+    clerk.post("/logout", {}, token_from="/w/GD1/")
+    clerk.http.set_cookie("session", copied)
+    response = clerk.get("/w/GD1/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_logout_ends_the_users_other_sessions_but_not_other_users(app, clerk, other_clerk):
+    from .conftest import signed_in
+
+    second = signed_in(app, "gd_clerk")
+    clerk.post("/logout", {}, token_from="/w/GD1/")
+    assert second.get("/w/GD1/").status_code == 302
+    assert other_clerk.get("/w/HB1/").status_code == 200
+    assert signed_in(app, "gd_clerk").get("/w/GD1/").status_code == 200
