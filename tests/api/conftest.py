@@ -1,6 +1,8 @@
 """API fixtures: an app on the test database with the tiny world and a key per principal."""
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from api.app import create_app
@@ -42,19 +44,29 @@ def seed(engine) -> dict[str, dict]:
     return {name: {"Authorization": f"Bearer {key}"} for name, key in keys.items()}
 
 
+@contextlib.contextmanager
+def running_app(url: str, **config):
+    """`make_app` for the length of a block, its connection pool closed afterwards."""
+    app = make_app(url, **config)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            from api.extensions import db
+
+            db.engine.dispose()
+
+
 @pytest.fixture
 def auth(engine):
+    """The tiny world on the test database and an Authorization header per principal."""
     return seed(engine)
 
 
 @pytest.fixture
 def app(database, engine, auth):
-    app = make_app(database.url)
-    yield app
-    with app.app_context():
-        from api.extensions import db
-
-        db.engine.dispose()
+    with running_app(database.url) as app:
+        yield app
 
 
 @pytest.fixture

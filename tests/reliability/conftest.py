@@ -11,7 +11,7 @@ from inventory.requisitions.models import Allocation, Requisition, RequisitionEv
 from inventory.warehouses.ledger import ledger_differences
 from inventory.warehouses.models import StockBalance, StockMovement, Transfer
 
-from ..api.conftest import make_app, seed
+from ..api.conftest import app, auth, running_app, seed  # noqa: F401  (app and auth are fixtures here too)
 
 COUNTED = (Requisition, RequisitionLine, Allocation, RequisitionEvent, StockMovement, QuotaMovement, Transfer)
 
@@ -40,25 +40,5 @@ def pg_auth(pg_engine):
 
 @pytest.fixture
 def pg_app(pg_database, pg_engine, pg_auth):
-    app = make_app(pg_database.url)
-    yield app
-    with app.app_context():
-        from api.extensions import db
-
-        db.engine.dispose()
-
-
-@pytest.fixture
-def auth(engine):
-    """The tiny world on the test database and an Authorization header per principal."""
-    return seed(engine)
-
-
-@pytest.fixture
-def app(database, engine, auth):
-    app = make_app(database.url)
-    yield app
-    with app.app_context():
-        from api.extensions import db
-
-        db.engine.dispose()
+    with running_app(pg_database.url) as app:
+        yield app

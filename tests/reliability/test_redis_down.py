@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from inventory import planning
 from inventory.db import make_session_factory
 
-from ..api.conftest import make_app
+from ..api.conftest import make_app, running_app
 
 CLOSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
 ORDER = {"ship_to": "SP0001", "lines": [{"sku": "WM-PUMP-01", "qty": 2}]}
@@ -27,13 +27,10 @@ def no_broker_in_the_environment(monkeypatch):
 @pytest.fixture
 def app_without_redis(database, engine, auth):
     config = make_app(database.url).config["CELERY"]
-    app = make_app(database.url, RATELIMIT_STORAGE_URI=CLOSED, RATELIMIT_DEFAULT="100000 per minute",
-                   CELERY={**config, "broker_url": CLOSED, "result_backend": CLOSED, "task_always_eager": False})
-    yield app
-    with app.app_context():
-        from api.extensions import db
-
-        db.engine.dispose()
+    with running_app(database.url, RATELIMIT_STORAGE_URI=CLOSED, RATELIMIT_DEFAULT="100000 per minute",
+                     CELERY={**config, "broker_url": CLOSED, "result_backend": CLOSED,
+                             "task_always_eager": False}) as app:
+        yield app
 
 
 def test_requisitions_are_taken_while_redis_is_down(app_without_redis, auth):
@@ -50,14 +47,10 @@ def test_requisitions_are_taken_while_redis_is_down(app_without_redis, auth):
 
 
 def test_rate_limits_still_apply_per_process_while_the_limit_store_is_down(database, engine, auth):
-    app = make_app(database.url, RATELIMIT_STORAGE_URI=CLOSED, RATELIMIT_DEFAULT="2 per minute")
-    client = app.test_client()
-    statuses = [client.get("/api/v1/parts", headers=auth["point"]).status_code for _ in range(3)]
+    with running_app(database.url, RATELIMIT_STORAGE_URI=CLOSED, RATELIMIT_DEFAULT="2 per minute") as app:
+        client = app.test_client()
+        statuses = [client.get("/api/v1/parts", headers=auth["point"]).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
-    with app.app_context():
-        from api.extensions import db
-
-        db.engine.dispose()
 
 
 def ask_for_a_run(app, auth, engine):

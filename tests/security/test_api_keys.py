@@ -12,7 +12,7 @@ import inventory.access as access
 from inventory.access import ApiKey, authenticate, create_key, revoke_key
 from inventory.db import make_session_factory, transaction, utcnow
 
-from ..api.conftest import make_app
+from ..api.conftest import running_app
 
 
 def stored(engine) -> list[ApiKey]:
@@ -116,12 +116,8 @@ def test_the_last_used_time_is_written_at_most_once_a_minute(client, auth, engin
 
 @pytest.fixture
 def limited(database, engine, auth):
-    app = make_app(database.url, RATELIMIT_DEFAULT="3 per minute")
-    yield app.test_client()
-    with app.app_context():
-        from api.extensions import db
-
-        db.engine.dispose()
+    with running_app(database.url, RATELIMIT_DEFAULT="3 per minute") as app:
+        yield app.test_client()
 
 
 def test_each_key_has_its_own_rate_limit(limited, auth):

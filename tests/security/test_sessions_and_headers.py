@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ..api.conftest import make_app
+from ..api.conftest import running_app
 from ..web.conftest import PASSWORD, WebClient, add_users
 
 CLERK_PAGES = ["/w/GD1/", "/w/GD1/picks", "/w/GD1/receive", "/w/GD1/count", "/w/GD1/movements",
@@ -35,15 +35,9 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(web):
 def test_the_session_cookie_is_secure_when_the_deployment_says_so(database, engine, keys, monkeypatch):
     add_users(engine)
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
-    app = make_app(database.url, WTF_CSRF_ENABLED=True)
-    try:
+    with running_app(database.url, WTF_CSRF_ENABLED=True) as app:
         cookie = session_cookie(WebClient(app).login("boss", PASSWORD))
         assert {"secure", "httponly"} <= flags(cookie) and "SameSite=Lax" in cookie
-    finally:
-        with app.app_context():
-            from api.extensions import db
-
-            db.engine.dispose()
 
 
 def test_embedded_mode_over_plain_http_does_not_mark_the_cookie_secure(web):
@@ -166,12 +160,6 @@ def test_https_behind_a_proxy_counts_only_when_the_deployment_says_so(database, 
                                                                      proxy_fix, expected):
     """X-Forwarded-Proto is a header anyone can send; it is honoured only behind our proxy."""
     monkeypatch.setenv("PROXY_FIX", proxy_fix)
-    app = make_app(database.url)
-    try:
+    with running_app(database.url) as app:
         response = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
         assert ("Strict-Transport-Security" in response.headers) is expected
-    finally:
-        with app.app_context():
-            from api.extensions import db
-
-            db.engine.dispose()

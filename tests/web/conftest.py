@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 from inventory.access import User
 from inventory.db import make_session_factory, transaction, utcnow
 
-from ..api.conftest import make_app, seed
+from ..api.conftest import running_app, seed
 
 PASSWORD = "correct horse 1"
 USERS = {
@@ -41,13 +41,9 @@ def keys(engine):
 @pytest.fixture
 def app(database, engine, keys, tmp_path):
     add_users(engine)
-    app = make_app(database.url, WTF_CSRF_ENABLED=True, WEB_CHART_CACHE_SECONDS=0,
-                   WEB_IMPORT_FOLDER=str(tmp_path / "imports"))
-    yield app
-    with app.app_context():
-        from api.extensions import db
-
-        db.engine.dispose()
+    with running_app(database.url, WTF_CSRF_ENABLED=True, WEB_CHART_CACHE_SECONDS=0,
+                     WEB_IMPORT_FOLDER=str(tmp_path / "imports")) as app:
+        yield app
 
 
 class WebClient:
