@@ -1,4 +1,5 @@
-"""The audit log (审计日志): who changed quotas, policy, transfer approvals and stock counts.
+"""The audit log (审计日志): who changed quotas, policy, transfer approvals and stock (counts,
+wrong-part corrections).
 
 Like the stock ledger it is append-only in the database itself (triggers refuse UPDATE and
 DELETE). A service appends its row with `record` inside its own transaction, so a change
@@ -22,6 +23,7 @@ ACTIONS = {
     "transfer.approve": "a transfer was approved and shipped",
     "transfer.reject": "HQ rejected a proposed transfer",
     "stock.adjust": "a stock count changed on hand (盘点调整)",
+    "stock.mis_shipment": "a reported wrong part corrected the shipping warehouse's stock (错发)",
 }
 
 

@@ -1,4 +1,4 @@
-"""Requisitions (配件申请): submit, list, get, cancel, ship, receive."""
+"""Requisitions (配件申请): submit, list, get, cancel, ship, receive, report a wrong part (错发)."""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -7,8 +7,10 @@ from marshmallow import fields, validate
 from inventory.db import transaction
 from inventory.policy import load_policy
 from inventory.requisitions import service as reqs
+from inventory.requisitions import wrong_part
 from inventory.requisitions.models import STATUSES
 from inventory.requisitions.service import MAX_LINES, MAX_QTY, LineRequest
+from inventory.requisitions.wrong_part import MAX_NOTE, WrongPart
 
 from ..auth import current_principal, roles
 from ..extensions import db
@@ -42,16 +44,32 @@ class AllocationSchema(StrictSchema):
     on_time = fields.Boolean(allow_none=True)
 
 
+class WrongPartSchema(StrictSchema):
+    warehouse = fields.String(attribute="warehouse_code", metadata={"description": "who shipped it"})
+    qty = fields.Integer()
+    received_sku = fields.String(attribute="wrong_part_sku", metadata={"description": "what arrived instead"})
+    shipped_at = fields.AwareDateTime()
+    delivered_at = fields.AwareDateTime(allow_none=True)
+    reported_at = fields.AwareDateTime(attribute="wrong_part_at")
+
+
 class LineSchema(StrictSchema):
+    line = fields.Integer(attribute="line_no", metadata={"description": "the line's number, from 1"})
     sku = fields.String()
     qty = fields.Integer()
     unit_price = Money()
     backordered_qty = fields.Integer()
     promised_by = fields.AwareDateTime()
     allocations = fields.Method("live_allocations")
+    wrong_parts = fields.Method("mis_shipped", metadata={
+        "description": "units that arrived as another part (错发); a replacement is among the allocations "
+                       "or backordered"})
 
     def live_allocations(self, line):
         return AllocationSchema(many=True).dump([a for a in line.allocations if a.status != "released"])
+
+    def mis_shipped(self, line):
+        return WrongPartSchema(many=True).dump([a for a in line.allocations if a.mis_shipped])
 
 
 class EventSchema(StrictSchema):
@@ -73,6 +91,38 @@ class RequisitionSchema(StrictSchema):
 
 class RequisitionDetailSchema(RequisitionSchema):
     history = fields.List(fields.Nested(EventSchema), attribute="events")
+
+
+class WrongPartFieldsSchema(StrictSchema):
+    received_sku = fields.String(required=True, validate=CODE,
+                                 metadata={"description": "the sku of the part that arrived instead"})
+    qty = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1, max=MAX_QTY),
+                         metadata={"description": "how many of the line's units were wrong; default all"})
+    warehouse = fields.String(load_default=None, validate=CODE,
+                              metadata={"description": "the sender, when the line came from several warehouses "
+                                                       "and only some units were wrong"})
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
+
+
+class WrongPartInSchema(WrongPartFieldsSchema):
+    line = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_LINES),
+                          metadata={"description": "the line's number (`line` in the requisition)"})
+
+
+class ReceiveInSchema(EventTimeSchema):
+    wrong_parts = fields.List(fields.Nested(WrongPartInSchema), load_default=list,
+                              validate=validate.Length(max=MAX_LINES),
+                              metadata={"description": "lines whose arriving units are another part (错发): "
+                                                       "recorded and replaced instead of delivered"})
+
+
+class WrongPartReportSchema(EventTimeSchema, WrongPartFieldsSchema):
+    pass
+
+
+def _wrong_part(body: dict, line: int) -> WrongPart:
+    return WrongPart(line=line, received_sku=body["received_sku"], qty=body["qty"], warehouse=body["warehouse"],
+                     note=body["note"])
 
 
 class RequisitionQueryArgsSchema(PageArgsSchema):
@@ -140,10 +190,26 @@ class RequisitionShip(MethodView):
 @blp.route("/<string:code>/receive")
 class RequisitionReceive(MethodView):
     @roles("dealer", "service_point")
-    @blp.arguments(EventTimeSchema, required=False)
+    @blp.arguments(ReceiveInSchema, required=False)
     @blp.response(200, RequisitionSchema)
     def post(self, body, code):
-        """Confirm arrival; each allocation is on time or late from here"""
+        """Confirm arrival; each allocation is on time or late from here, or reported as the wrong part"""
+        body = body or {}
+        reports = [_wrong_part(w, w["line"]) for w in body.get("wrong_parts") or ()]
         with transaction(db.session):
-            req = reqs.receive(db.session, current_principal(), code, at=(body or {}).get("at"))
+            req = reqs.receive(db.session, current_principal(), code, at=body.get("at"), wrong_parts=reports)
+        return req
+
+
+@blp.route("/<string:code>/lines/<int:line>/wrong-part")
+class RequisitionLineWrongPart(MethodView):
+    @roles("dealer", "service_point", "hq")
+    @blp.arguments(WrongPartReportSchema)
+    @blp.response(200, RequisitionSchema)
+    @blp.alt_response(404, schema=None, description="no such requisition of yours, or no such line")
+    @blp.alt_response(409, schema=None, description="nothing of the line has been delivered yet")
+    def post(self, body, code, line):
+        """Report that delivered units of a line are the wrong part (错发): they are replaced; a repeat changes nothing"""
+        with transaction(db.session):
+            req = wrong_part.report(db.session, current_principal(), code, _wrong_part(body, line), at=body["at"])
         return req

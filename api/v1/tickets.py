@@ -64,6 +64,8 @@ class LinkedLineSchema(StrictSchema):
     stock_seen = fields.String(metadata={"description": "where stock could meet the promise at submit: regional, "
                                                         "other_warehouse, hq, late_only, nowhere"})
     shortage = fields.Boolean(metadata={"description": "the regional warehouse could not cover the line in time"})
+    wrong_part = fields.Boolean(metadata={"description": "HQ shipped the wrong part (错发) on this line; "
+                                                          "the wait lasts until the replacement arrives"})
     promised_by = fields.AwareDateTime()
     delivered_at = fields.AwareDateTime(allow_none=True)
     cause = fields.String(allow_none=True, validate=validate.OneOf(CAUSES))

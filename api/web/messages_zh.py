@@ -169,6 +169,7 @@ ZH = {
     "Units": "件数",
     "Open the pick list": "打开拣货单",
     "Nothing to pick right now.": "目前没有待拣货的申请单。",
+    "Replacement: %(sku)s was shipped by mistake": "补发：此前错发了 %(sku)s",
     "Latest movements": "最近流水",
     "When": "时间",
     "Kind": "类型",

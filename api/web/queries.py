@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, case, func, or_, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from inventory.catalog import Part
 from inventory.db import utcnow
@@ -65,6 +65,7 @@ class PickLine:
     name: str
     qty: int
     on_hand: int
+    replaces: str | None = None  # the sku shipped by mistake before (错发): this pick is its replacement
 
 
 @dataclass
@@ -94,9 +95,13 @@ def pick_list(session: Session, wh: str, *, limit: int = 100, offset: int = 0) -
     ids = [row.id for row in session.execute(head.order_by("promise", Requisition.id).limit(limit).offset(offset))]
     if not ids:
         return [], total
+    mis_shipped = aliased(Allocation)
+    replaces = (select(func.max(mis_shipped.wrong_part_sku))
+                .where(mis_shipped.line_id == RequisitionLine.id, mis_shipped.wrong_part_at.is_not(None))
+                .correlate(RequisitionLine).scalar_subquery())
     rows = session.execute(
         select(Requisition.id, Requisition.ticket, ServicePoint.code, ServicePoint.name, Allocation.promised_by,
-               RequisitionLine.sku, Part.name, Allocation.qty, StockBalance.on_hand)
+               RequisitionLine.sku, Part.name, Allocation.qty, StockBalance.on_hand, replaces)
         .join(RequisitionLine, RequisitionLine.requisition_id == Requisition.id)
         .join(Allocation, Allocation.line_id == RequisitionLine.id)
         .join(ServicePoint, ServicePoint.code == Requisition.service_point_code)
@@ -105,12 +110,12 @@ def pick_list(session: Session, wh: str, *, limit: int = 100, offset: int = 0) -
         .where(Requisition.id.in_(ids), Allocation.warehouse_code == wh, Allocation.status == "reserved")
         .order_by(Allocation.promised_by, Requisition.id, RequisitionLine.line_no)).all()
     picks: dict[int, Pick] = {}
-    for rid, ticket, sp, sp_name, promise, sku, name, qty, on_hand in rows:
+    for rid, ticket, sp, sp_name, promise, sku, name, qty, on_hand, replaced in rows:
         pick = picks.get(rid)
         if pick is None:
             pick = picks[rid] = Pick(format_code(rid), promise, sp, sp_name, ticket)
         pick.promised_by = min(pick.promised_by, promise)
-        pick.lines.append(PickLine(sku, name, qty, on_hand or 0))
+        pick.lines.append(PickLine(sku, name, qty, on_hand or 0, replaced))
     return sorted(picks.values(), key=lambda p: (p.promised_by, p.code)), total
 
 

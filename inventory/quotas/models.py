@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, Money, UTCDateTime
 
-QUOTA_MOVEMENT_KINDS = ("reserve", "release", "consume", "credit", "limit_raise", "extension")
+QUOTA_MOVEMENT_KINDS = ("reserve", "release", "consume", "reopen", "credit", "limit_raise", "extension")
 
 
 class QuotaAccount(Base):

@@ -1,4 +1,4 @@
-"""Reserve, release, consume and credit dealer quota; HQ raises limits and grants extensions.
+"""Reserve, release, consume, reopen and credit dealer quota; HQ raises limits and grants extensions.
 
 Every change is one conditional UPDATE of the month's account plus a movement row, inside
 the caller's transaction. Reserving checks `available >= amount` in the UPDATE itself, so
@@ -118,6 +118,19 @@ def consume(session: Session, dealer_code: str, period: str, amount, *, actor: s
                    reserved=-amount, consumed=amount):
         raise Conflict(f"dealer {dealer_code} has less than {amount} reserved in {period}")
     _move(session, dealer_code, period, "consume", amount, actor, ref_id=ref_id)
+
+
+def reopen(session: Session, dealer_code: str, period: str, amount, *, actor: str, ref_id: str,
+           reason: str) -> None:
+    """Shipped units that turn out not to count (the wrong part arrived) go back from consumed
+    to reserved: the replacement consumes them again when it ships, so the dealer pays once."""
+    amount = _amount(amount)
+    if amount == 0:
+        return
+    if not _update(session, dealer_code, period, QuotaAccount.consumed >= _cents(amount),
+                   consumed=-amount, reserved=amount):
+        raise Conflict(f"dealer {dealer_code} has less than {amount} consumed in {period}")
+    _move(session, dealer_code, period, "reopen", amount, actor, reason, ref_id)
 
 
 def credit(session: Session, dealer_code: str, period: str, amount, *, actor: str, ref_id: str,

@@ -11,6 +11,8 @@ from ..db import Base, Money, UTCDateTime
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 STATUSES = ("allocated", "partially_backordered", "backordered", "shipped", "delivered", "cancelled")
+# `released`: the units no longer count toward the line - given back at cancel or re-plan, or
+# shipped as the wrong part (then `wrong_part_at` is set and a replacement serves the line).
 ALLOCATION_STATUSES = ("reserved", "shipped", "delivered", "released")
 STOCK_SEEN = ("regional", "other_warehouse", "hq", "late_only", "nowhere")
 
@@ -80,11 +82,17 @@ class RequisitionLine(Base):
 
 
 class Allocation(Base):
-    """Units of a line reserved at (then shipped from) one warehouse."""
+    """Units of a line reserved at (then shipped from) one warehouse.
+
+    `wrong_part_*` record a mis-shipment (错发): the point reported that these units arrived as
+    another part (`wrong_part_sku`); the allocation is then released and a replacement allocated
+    (`inventory.requisitions.wrong_part`). The evidence that fines the shipper (HQ parts group)."""
 
     __tablename__ = "allocation"
     __table_args__ = (
         CheckConstraint("qty >= 1", name="qty"),
+        CheckConstraint("wrong_part_at IS NULL OR (status = 'released' AND wrong_part_sku IS NOT NULL "
+                        "AND shipped_at IS NOT NULL)", name="wrong_part"),
         Index("ix_allocation_wh_status", "warehouse_code", "status"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -100,11 +108,18 @@ class Allocation(Base):
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     on_time: Mapped[bool | None] = mapped_column(Boolean)
+    wrong_part_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    wrong_part_sku: Mapped[str | None] = mapped_column(ForeignKey("part.sku"))
+    wrong_part_by: Mapped[str | None] = mapped_column(String(64))
     line: Mapped[RequisitionLine] = relationship(back_populates="allocations")
+
+    @property
+    def mis_shipped(self) -> bool:
+        return self.wrong_part_at is not None
 
 
 class RequisitionEvent(Base):
-    """The requisition's history: submitted, allocated, shipped, received, cancelled, re-planned."""
+    """The requisition's history: submitted, shipped, received, wrong_part, cancelled, replanned."""
 
     __tablename__ = "requisition_event"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -1,4 +1,5 @@
-"""Submit, cancel, ship and receive requisitions. Callers own the transaction.
+"""Submit, cancel, ship and receive requisitions (a wrong part on receipt: `wrong_part`).
+Callers own the transaction.
 
 Submit reserves the dealer's quota first (refusing the whole requisition if it does not fit),
 then reserves stock line by line in the preference order of `allocation`. All of it happens
@@ -7,9 +8,11 @@ in the caller's one transaction, so a refusal anywhere leaves nothing reserved.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,13 +22,16 @@ from ..catalog import Part
 from ..db import utcnow
 from ..errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from ..network import Lane, ServicePoint, Warehouse, dealer_ship_to
-from ..policy import Policy
+from ..policy import Policy, load_policy
 from ..quotas import service as quota
 from ..warehouses import ledger
 from ..warehouses.ledger import Ref
 from ..warehouses.models import StockBalance
 from .allocation import Option, preference, stock_seen
 from .models import Allocation, Requisition, RequisitionEvent, RequisitionLine, parse_code
+
+if TYPE_CHECKING:
+    from .wrong_part import WrongPart
 
 MAX_LINES = 200
 MAX_QTY = 10_000
@@ -115,12 +121,19 @@ def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, poi
                   policy: Policy, now: datetime) -> None:
     options = options_for(session, point, line.sku)
     line.stock_seen = stock_seen(options, line.qty, policy.promise_hours)
-    need = line.qty
+    line.backordered_qty = reserve_units(session, req, line, options, line.qty, policy=policy,
+                                         actor=req.created_by, now=now)
+
+
+def reserve_units(session: Session, req: Requisition, line: RequisitionLine, options: list[Option], need: int,
+                  *, policy: Policy, actor: str, now: datetime) -> int:
+    """Reserve `need` units of the line in preference order, as new allocations; returns the
+    units nobody could reserve (the caller backorders them)."""
     for option in preference(options, policy.promise_hours):
         while need and option.available > 0:
             take = min(need, option.available)
             try:
-                ledger.reserve(session, option.warehouse, line.sku, take, actor=req.created_by,
+                ledger.reserve(session, option.warehouse, line.sku, take, actor=actor,
                                reason="requisition", ref=_ref(req))
             except InsufficientStock:  # someone took some meanwhile: look again
                 option = Option(**{**option.__dict__, "available": ledger.available(session, option.warehouse, line.sku)})
@@ -133,20 +146,20 @@ def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, poi
             break
         if not need:
             break
-    line.backordered_qty = need
+    return need
 
 
-def _planned_keys(session: Session, req: Requisition, point: ServicePoint, policy: Policy) -> set[tuple[str, str]]:
-    """The balance rows the requisition expects to reserve, to lock them in one global order
-    first: two requisitions wanting the same rows in different orders would deadlock."""
+def planned_keys(session: Session, point: ServicePoint, needs: list[tuple[str, int]],
+                 policy: Policy) -> set[tuple[str, str]]:
+    """The balance rows reserving (sku, qty) needs is expected to touch, to lock them in one global
+    order first: two requisitions wanting the same rows in different orders would deadlock."""
     keys = set()
-    for line in req.lines:
-        need = line.qty
-        for option in preference(options_for(session, point, line.sku), policy.promise_hours):
+    for sku, need in needs:
+        for option in preference(options_for(session, point, sku), policy.promise_hours):
             if need <= 0:
                 break
             if option.available > 0:
-                keys.add((option.warehouse, line.sku))
+                keys.add((option.warehouse, sku))
                 need -= option.available
     return keys
 
@@ -196,7 +209,7 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     session.flush()
     if req.dealer_code:
         quota.reserve(session, req.dealer_code, req.quota_period, value, actor=principal.name, ref_id=req.code)
-    ledger.lock_balances(session, _planned_keys(session, req, point, policy))
+    ledger.lock_balances(session, planned_keys(session, point, [(l.sku, l.qty) for l in req.lines], policy))
     for line in req.lines:
         _reserve_line(session, req, line, point, policy, now)
     refresh_status(req)
@@ -261,7 +274,7 @@ def cancel(session: Session, principal: Principal, code: str, *, now: datetime |
     if req.status == "cancelled":
         raise Conflict(f"requisition {code} is already cancelled")
     allocations = [a for line in req.lines for a in line.allocations]
-    if any(a.status in ("shipped", "delivered") for a in allocations):
+    if any(a.status in ("shipped", "delivered") or a.mis_shipped for a in allocations):
         raise Conflict(f"requisition {code} has shipped; return the parts instead of cancelling")
     _lock_reserved(session, req)
     for line in req.lines:
@@ -311,13 +324,20 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
 
 
 def receive(session: Session, principal: Principal, code: str, *, at: datetime | None = None,
+            wrong_parts: Sequence[WrongPart] = (), policy: Policy | None = None,
             now: datetime | None = None) -> Requisition:
-    """The service point confirms arrival: each shipped allocation is on time or late from here."""
+    """The service point confirms arrival: each shipped allocation is on time or late from here.
+
+    `wrong_parts` names lines whose arriving units are another part (错发): they are recorded as
+    such and replaced (`wrong_part.record`) in the same transaction, instead of counting as delivered."""
+    from . import wrong_part  # it builds on this module's operations: import here
+
     now = now or utcnow()
     at = _check_time(at, now)
     req = get(session, principal, code, for_update=True)
     _require_owner(principal, req)
-    arrived = []
+    reports = wrong_part.check_reports(session, req, wrong_parts)
+    arrived, arriving = [], {}
     for line in req.lines:
         for a in line.allocations:
             if a.status == "shipped":
@@ -325,9 +345,12 @@ def receive(session: Session, principal: Principal, code: str, *, at: datetime |
                     raise InvalidInput("at is before the parts were shipped", field="at")
                 a.status, a.delivered_at, a.on_time = "delivered", at, at <= a.promised_by
                 arrived.append([line.sku, a.warehouse_code, a.qty, a.on_time])
+                arriving.setdefault(line.line_no, []).append(a)
     if not arrived:
         raise Conflict(f"requisition {code} has nothing shipped to receive")
-    refresh_status(req)
     _event(session, req, "received", principal.name, at, allocations=arrived)
+    for field, report, line in reports:
+        wrong_part.record(session, req, line, report, arriving.get(line.line_no, []),
+                          policy=policy or load_policy(session), actor=principal.name, at=at, field=field)
+    refresh_status(req)
     return req
-

@@ -213,14 +213,29 @@ def _send_unused(session, req, line, slots, qty, actor, now) -> Return:
                     [(f"to {s.warehouse}", s.free + s.expected_qty) for s in slots if s.free + s.expected_qty > 0])
 
 
-def _withdraw_expected(session: Session, slot: _Slot, qty: int, actor: str, now: datetime) -> None:
+def _withdraw_expected(session: Session, slot: _Slot, qty: int, actor: str, now: datetime,
+                       note: str = "expectation withdrawn: the unit came back unused") -> None:
     for row in reversed(slot.owed_rows("expected")):
         if qty <= 0:
             return
         withdrawn = _split(session, row, min(qty, row.qty))
         qty -= withdrawn.qty
         withdrawn.status, withdrawn.closed_at, withdrawn.closed_by = "cancelled", now, actor
-        withdrawn.note = "expectation withdrawn: the unit came back unused"
+        withdrawn.note = note
+
+
+def withdraw_unissued(session: Session, req: Requisition, line: RequisitionLine, *, actor: str,
+                      now: datetime, note: str) -> int:
+    """Withdraw expected old parts beyond the units still issued (some were shipped as the wrong
+    part, so no old part was taken out for them); their replacement expects its own. Returns the
+    units withdrawn."""
+    withdrawn = 0
+    for slot in _slots(session, req, line):
+        excess = min(-slot.free, slot.expected_qty)
+        if excess > 0:
+            _withdraw_expected(session, slot, excess, actor, now, note)
+            withdrawn += excess
+    return withdrawn
 
 
 # ---------------------------------------------------------------- reading

@@ -85,14 +85,15 @@ def _allocations(session: Session, where) -> dict[int, list[AllocationFacts]]:
     by_line: dict[int, list[AllocationFacts]] = defaultdict(list)
     rows = session.connection().execute(
         select(Allocation.line_id, Allocation.warehouse_code, Allocation.qty, Allocation.status,
-               Allocation.created_at, Allocation.lane_hours, Allocation.shipped_at, Allocation.delivered_at)
+               Allocation.created_at, Allocation.lane_hours, Allocation.shipped_at, Allocation.delivered_at,
+               Allocation.wrong_part_at)
         .join(RequisitionLine, RequisitionLine.id == Allocation.line_id)
         .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
         .join(RepairTicket, RepairTicket.code == Requisition.ticket)
         .where(where).order_by(Allocation.id))
-    for line_id, warehouse, qty, status, created, hours, shipped, delivered in rows:
+    for line_id, warehouse, qty, status, created, hours, shipped, delivered, wrong_part_at in rows:
         by_line[line_id].append(AllocationFacts(warehouse, warehouse in hq, qty, status, created, hours,
-                                                shipped, delivered))
+                                                shipped, delivered, wrong_part_at))
     return by_line
 
 
@@ -109,7 +110,6 @@ def _lines(session: Session, where) -> dict[str, list[LineFacts]]:
         .join(Part, Part.sku == RequisitionLine.sku)
         .where(where).order_by(Requisition.created_at, Requisition.id, RequisitionLine.line_no))
     for code, req_id, status, point, created, line_id, line_no, sku, qty, family, promised, seen, back in rows:
-        # wrong_part stays False: nothing records an HQ mis-shipment yet (see `waits`, rule 1).
         lines[code].append(LineFacts(format_code(req_id), status, point, created, line_no, sku, qty, family,
                                      promised, seen, back, tuple(allocations.get(line_id, ()))))
     return lines

@@ -75,7 +75,7 @@ def _timeline(session: Session, code: str) -> list[dict[str, Any]]:
 
 
 def _requisitions(facts: TicketFacts, now: datetime) -> list[dict[str, Any]]:
-    """Linked requisitions with each line's evidence (stock_seen at submit) and derived cause."""
+    """Linked requisitions with each line's evidence (stock_seen at submit, HQ's wrong part) and derived cause."""
     judged_at = facts.completed_at or now
     out: dict[str, dict[str, Any]] = {}
     for line in facts.lines:
@@ -84,7 +84,8 @@ def _requisitions(facts: TicketFacts, now: datetime) -> list[dict[str, Any]]:
             "submitted_at": _iso(line.submitted_at), "lines": []})
         req["lines"].append({
             "sku": line.sku, "qty": line.qty, "backordered_qty": line.backordered_qty,
-            "stock_seen": line.stock_seen, "shortage": line.shortage, "promised_by": _iso(line.promised_by),
+            "stock_seen": line.stock_seen, "shortage": line.shortage, "wrong_part": line.wrong_part,
+            "promised_by": _iso(line.promised_by),
             "delivered_at": _iso(delivered_at(line)), "cause": line_cause(line, judged_at) if line.live else None})
     return list(out.values())
 

@@ -4,17 +4,20 @@ Pure: plain facts in, the engine's `PartsWait` out. A shortage is a requisition 
 `stock_seen` (recorded at submit: where stock could have met the 2-day promise) is not
 `regional`; it is derived here rather than copied into a table of its own, because the
 evidence at submit time is already kept on the line and the later facts (shipped when,
-delivered when, returned as the wrong part) are on its allocations and returns.
+delivered when, reported as the wrong part) are on its allocations.
 
 One wait per live line (cancelled requisitions are not waits): from the requisition's
 submit to the line's delivery (the latest delivery of its allocations; open while any unit
 is backordered or on its way), allowed until the line's `promised_by`. The cause, first
 rule that applies:
-1. `hq_wrong_part`: HQ shipped the wrong part (错发, `LineFacts.wrong_part`); the wait then lasts
-   until the same sku arrives on a later requisition of the ticket (open till then). No table
-   records an HQ mis-shipment yet: the returns module's `wrong_part` inspection outcome is the
-   point sending back the wrong *old* part (charged to the point), so it is not evidence
-   against HQ and is not read here. Until it is recorded, HQ sets the cause and replays;
+1. `hq_wrong_part`: HQ shipped the wrong part (错发): the point reported an allocation from
+   HQ as the wrong part (`inventory.requisitions.wrong_part`, `AllocationFacts.wrong_part_at`).
+   That allocation no longer counts; the wait lasts until the replacement reserved on the
+   same line arrives, or the same sku arrives on a later requisition of the ticket, whichever
+   is first (open till then). A regional warehouse's mis-shipment is recorded the same way
+   but has no cause of its own in the seed's table, so the rules below judge its wait. The
+   returns module's `wrong_part` inspection outcome (the point sent back the wrong *old*
+   part, charged to the point) is not evidence against HQ and is not read here;
 2. `none`: delivered by `promised_by`, so nobody owes anything;
 3. `hq_shortage`: `stock_seen` is `late_only` or `nowhere`: no stock anywhere could keep the
    promise (short everywhere: HQ parts planning), whatever happened to the units there were;
@@ -48,15 +51,23 @@ class AllocationFacts:
     lane_hours: int
     shipped_at: datetime | None
     delivered_at: datetime | None
+    wrong_part_at: datetime | None = None  # reported as the wrong part (then `status` is released)
+
+    @property
+    def hq_wrong_part(self) -> bool:
+        return self.from_hq and self.wrong_part_at is not None
 
     def as_of(self, t: datetime) -> AllocationFacts:
-        """The allocation as it stood at `t`: later shipments and deliveries not yet happened."""
+        """The allocation as it stood at `t`: later shipments, deliveries and reports not yet happened."""
         shipped = self.shipped_at if self.shipped_at is not None and self.shipped_at <= t else None
         delivered = self.delivered_at if shipped is not None and self.delivered_at is not None \
             and self.delivered_at <= t else None
-        status = "delivered" if delivered else "shipped" if shipped else \
-            "reserved" if self.status != "released" else "released"
-        return replace(self, shipped_at=shipped, delivered_at=delivered, status=status)
+        reported = self.wrong_part_at if self.wrong_part_at is not None and self.wrong_part_at <= t else None
+        if self.status == "released" and (self.wrong_part_at is None or reported is not None):
+            status = "released"
+        else:
+            status = "delivered" if delivered else "shipped" if shipped else "reserved"
+        return replace(self, shipped_at=shipped, delivered_at=delivered, status=status, wrong_part_at=reported)
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,11 @@ class LineFacts:
     stock_seen: str
     backordered_qty: int
     allocations: tuple[AllocationFacts, ...] = ()
-    wrong_part: bool = False
+
+    @property
+    def wrong_part(self) -> bool:
+        """HQ shipped the wrong part on this line (rule 1)."""
+        return any(a.hq_wrong_part for a in self.allocations)
 
     @property
     def live(self) -> bool:
@@ -87,7 +102,8 @@ class LineFacts:
         return self.stock_seen != "regional"
 
     def as_of(self, t: datetime) -> LineFacts:
-        return replace(self, allocations=tuple(a.as_of(t) for a in self.allocations))
+        """The line at `t`: allocations made later (a replacement, a re-plan) did not exist yet."""
+        return replace(self, allocations=tuple(a.as_of(t) for a in self.allocations if a.created_at <= t))
 
 
 def delivered_at(line: LineFacts) -> datetime | None:
@@ -122,11 +138,13 @@ def line_cause(line: LineFacts, now: datetime) -> str:
     return "regional_shortage" if line.stock_seen in REGIONAL_SHORT else "none"
 
 
-def _replacement_delivered(line: LineFacts, lines: list[LineFacts]) -> datetime | None:
-    """A wrong part's wait ends when the same sku arrives on a later requisition of the ticket."""
+def _wrong_part_ends(line: LineFacts, lines: list[LineFacts]) -> datetime | None:
+    """A wrong part's wait ends when the right part arrives: the replacement on the line itself,
+    or the same sku on a later requisition of the ticket, whichever comes first."""
     arrivals = [d for other in lines if other.sku == line.sku and other.submitted_at > line.submitted_at
-                and not other.wrong_part and (d := delivered_at(other)) is not None]
-    return min(arrivals, default=None)
+                and (d := delivered_at(other)) is not None]
+    own = delivered_at(line)
+    return min(arrivals + ([own] if own is not None else []), default=None)
 
 
 def parts_waits(lines: list[LineFacts], now: datetime) -> tuple[PartsWait, ...]:
@@ -134,7 +152,7 @@ def parts_waits(lines: list[LineFacts], now: datetime) -> tuple[PartsWait, ...]:
     live = [line for line in lines if line.live]
     waits = []
     for line in live:
-        done = _replacement_delivered(line, live) if line.wrong_part else delivered_at(line)
+        done = _wrong_part_ends(line, live) if line.wrong_part else delivered_at(line)
         waits.append(PartsWait(requisition=line.requisition, submitted_at=line.submitted_at,
                                promised_by=line.promised_by, delivered_at=done, cause=line_cause(line, now)))
     return tuple(waits)

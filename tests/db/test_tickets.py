@@ -20,6 +20,7 @@ from inventory.errors import InvalidInput, NotFound
 from inventory.policy import Policy
 from inventory.requisitions import service as reqs
 from inventory.requisitions.service import LineRequest
+from inventory.requisitions.wrong_part import WrongPart
 from inventory.tickets import build_ticket_input, penalties_for_month, record_event, ticket_view
 from inventory.tickets.models import RepairTicket, TicketEvent
 from inventory.tickets.waits import AllocationFacts, LineFacts, line_cause, parts_waits
@@ -176,7 +177,7 @@ def test_a_late_part_the_regional_warehouse_lacked_while_hq_had_it_is_a_regional
     assert causes(session, "T1") == ["regional_shortage"]
     assert view(session, "T1")["requisitions"][0]["lines"][0] | {"promised_by": None} == {
         "sku": "WM-PUMP-01", "qty": 1, "backordered_qty": 0, "stock_seen": "hq", "shortage": True,
-        "promised_by": None, "delivered_at": h(70).astimezone(timezone.utc).isoformat(), "cause": "regional_shortage"}
+        "wrong_part": False, "promised_by": None, "delivered_at": h(70).astimezone(timezone.utc).isoformat(), "cause": "regional_shortage"}
 
 
 def test_hq_shipping_after_its_lane_could_keep_the_promise_is_a_late_shipment(session, world):
@@ -235,13 +236,37 @@ def _line(**overrides) -> LineFacts:
     return LineFacts(**{**values, **overrides})
 
 
-def test_a_wrong_part_waits_until_the_same_sku_arrives_on_a_later_requisition():
-    wrong = _line(wrong_part=True)
-    replacement = _line(requisition="R2", submitted_at=h(40), promised_by=h(88),
-                        allocations=(AllocationFacts("GD1", False, 1, "delivered", h(40), 12, h(41), h(60)),))
-    assert line_cause(wrong, h(100)) == "hq_wrong_part"
-    assert parts_waits([wrong, replacement], h(100))[0] == PartsWait("R1", h(1), h(49), h(60), "hq_wrong_part")
-    assert parts_waits([wrong], h(100))[0].delivered_at is None
+def _mis_shipped_by_hq(reported: float = 30) -> AllocationFacts:
+    return AllocationFacts("HQ", True, 1, "released", h(1), 20, h(2), h(30), wrong_part_at=h(reported))
+
+
+def test_a_wrong_part_waits_until_the_replacement_on_the_same_line_arrives():
+    replacement = AllocationFacts("GD1", False, 1, "delivered", h(30), 12, h(31), h(44))
+    wrong = _line(allocations=(_mis_shipped_by_hq(), replacement))
+    assert wrong.wrong_part and line_cause(wrong, h(100)) == "hq_wrong_part"
+    assert parts_waits([wrong], h(100))[0] == PartsWait("R1", h(1), h(49), h(44), "hq_wrong_part")
+
+
+def test_a_wrong_part_waits_until_the_same_sku_arrives_on_a_later_requisition_if_that_is_sooner():
+    backordered = _line(allocations=(_mis_shipped_by_hq(),), backordered_qty=1)
+    later = _line(requisition="R2", submitted_at=h(40), promised_by=h(88),
+                  allocations=(AllocationFacts("GD1", False, 1, "delivered", h(40), 12, h(41), h(60)),))
+    assert parts_waits([backordered, later], h(100))[0] == PartsWait("R1", h(1), h(49), h(60), "hq_wrong_part")
+    assert parts_waits([backordered], h(100))[0].delivered_at is None
+
+
+def test_before_the_report_a_mis_shipped_line_looked_delivered():
+    replacement = AllocationFacts("GD1", False, 1, "reserved", h(50), 12, None, None)
+    line = _line(allocations=(_mis_shipped_by_hq(reported=50), replacement))
+    before = line.as_of(h(40))
+    assert not before.wrong_part and before.allocations == (
+        AllocationFacts("HQ", True, 1, "delivered", h(1), 20, h(2), h(30)),)
+    assert line.as_of(h(50)).wrong_part
+
+
+def test_a_regional_warehouse_shipping_the_wrong_part_is_not_an_hq_wrong_part():
+    mis_shipped = AllocationFacts("GD1", False, 1, "released", h(1), 12, h(2), h(14), wrong_part_at=h(14))
+    assert not _line(allocations=(mis_shipped,)).wrong_part
 
 
 # -- attribution ---------------------------------------------------------------------------------
@@ -270,6 +295,25 @@ def test_an_hq_late_shipment_fines_the_hq_parts_group_per_order(session, world):
     post_all(session, "T1", flow_events(completed=100))
     requisition(session, "T1", submitted=1, shipped=40, received=90)
     assert rows(view(session, "T1"))[0] == ("hq_parts_group", "hq_late_shipment", 41.0, "30.00")
+
+
+def test_hq_shipping_the_wrong_part_fines_the_parts_group_until_the_replacement_arrives(session, world):
+    regional_warehouse_empty(session)
+    post_all(session, "T1", flow_events(completed=100))
+    code = requisition(session, "T1", submitted=1, shipped=2)
+    with transaction(session):
+        reqs.receive(session, POINT, code, at=h(22), wrong_parts=[WrongPart(line=1, received_sku="WM-MOTOR-01")],
+                     policy=POLICY, now=h(22))
+    with transaction(session):
+        reqs.ship(session, "hq", code, at=h(23), now=h(23))
+    with transaction(session):
+        reqs.receive(session, POINT, code, at=h(70), now=h(70))
+    assert causes(session, "T1") == ["hq_wrong_part"]
+    result = view(session, "T1")
+    assert rows(result)[0] == ("hq_parts_group", "hq_wrong_part", 21.0, "30.00")  # promised by 49, right part at 70
+    line = result["requisitions"][0]["lines"][0]
+    assert (line["wrong_part"], line["cause"]) == (True, "hq_wrong_part")
+    assert line["delivered_at"] == h(70).astimezone(timezone.utc).isoformat()
 
 
 def test_the_view_shows_the_timeline_in_event_order_and_the_point_from_the_events(session, world):

@@ -1,6 +1,6 @@
-"""The audit log: every change to quotas, policy, transfer approvals and stock counts leaves
-exactly one row saying who, what and on what; a change that is rolled back leaves none; and
-the rows, once written, cannot be changed or deleted."""
+"""The audit log: every change to quotas, policy, transfer approvals, stock counts and stock
+corrected for a reported wrong part leaves exactly one row saying who, what and on what; a
+change that is rolled back leaves none; and the rows, once written, cannot be changed or deleted."""
 from __future__ import annotations
 
 import json
@@ -12,11 +12,14 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from api.cli import cli
+from inventory.access import Principal
 from inventory.audit import AuditEntry, entries
 from inventory.db import make_session_factory, transaction
 from inventory.errors import DomainError
-from inventory.policy import set_policy
+from inventory.policy import Policy, set_policy
 from inventory.quotas import service as quotas
+from inventory.requisitions import service as reqs
+from inventory.requisitions.wrong_part import WrongPart
 from inventory.warehouses import ledger, transfers
 
 
@@ -46,6 +49,14 @@ def reject_transfer(s):
     transfers.reject(s, draft.id, actor="hq:boss", reason="GD1 has enough")
 
 
+def report_wrong_part(s):
+    point = Principal("service_point", "SP0001")
+    code = reqs.submit(s, point, ship_to="SP0001", lines=[reqs.LineRequest("WM-PUMP-01", 1)], ticket="T1",
+                       policy=Policy()).code
+    reqs.ship(s, "hq", code)
+    reqs.receive(s, point, code, wrong_parts=[WrongPart(line=1, received_sku="AC-REMOTE-01")], policy=Policy())
+
+
 CHANGES = {
     "quota.raise_limit": (raise_limit, "hq:boss", "dealer:D001",
                           {"previous": "50000.00", "limit": "60000.00", "reason": "peak season"}),
@@ -56,6 +67,8 @@ CHANGES = {
     "transfer.approve": (approve_transfer, "hq:boss", "transfer:",
                          {"sku": "WM-PUMP-01", "qty": 3, "from_warehouse": "HQ", "to_warehouse": "GD1"}),
     "transfer.reject": (reject_transfer, "hq:boss", "transfer:", {"reason": "GD1 has enough"}),
+    "stock.mis_shipment": (report_wrong_part, "service_point:SP0001", "stock:GD1/WM-PUMP-01",
+                           {"qty": 1, "received_sku": "AC-REMOTE-01", "received_sku_corrected": True}),
 }
 
 
