@@ -38,3 +38,29 @@ def postgres_db():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def copy_of(url: str):
+    """A throwaway copy of a database, to run several variants from the same starting state:
+    `CREATE DATABASE ... TEMPLATE` on PostgreSQL (a file-level copy), a file copy on SQLite.
+    Nothing may be connected to the original while it is copied."""
+    if url.startswith("sqlite"):
+        import shutil
+
+        with tempfile.TemporaryDirectory() as tmp:
+            target = f"{tmp}/copy.db"
+            shutil.copyfile(make_url(url).database, target)
+            yield f"sqlite:///{target}"
+        return
+    source = make_url(normalise_url(url))
+    name = f"parts_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(source.set(database=make_url(normalise_url(PG_SERVER)).database), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"'))
+    try:
+        yield source.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

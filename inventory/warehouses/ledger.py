@@ -110,9 +110,10 @@ def _ensure_balances(session: Session, keys: list[tuple[str, str]]) -> None:
                                      select(w, s, literal(0), literal(0), literal(0)))
                         .on_conflict_do_nothing())
         return
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     rows = [{"warehouse_code": w, "sku": s, "on_hand": 0, "reserved": 0, "in_transit": 0} for w, s in keys]
     for start in range(0, len(rows), LOCK_CHUNK):
-        session.execute(sqlite.insert(StockBalance).values(rows[start:start + LOCK_CHUNK]).on_conflict_do_nothing())
+        session.execute(module.insert(StockBalance).values(rows[start:start + LOCK_CHUNK]).on_conflict_do_nothing())
 
 
 def get_balance(session: Session, warehouse: str, sku: str) -> StockBalance | None:
