@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import ColumnElement, Table, and_, any_, bindparam, func, insert, select, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import TableValuedAlias
+from sqlalchemy.sql.expression import BindParameter, TableValuedAlias
 
 CHUNK = 1000  # rows per portable statement (SQLite allows 32,766 parameters)
 INSERT_CHUNK = 5000
@@ -24,7 +24,8 @@ def on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _array(name: str, values: Sequence, column) -> postgresql.ARRAY:
+def _array(name: str, values: Sequence, column) -> BindParameter:
+    """One bound array of `column`'s type (elements go through its bind processing)."""
     return bindparam(name, list(values), type_=postgresql.ARRAY(column.type))
 
 
