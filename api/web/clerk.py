@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from inventory.catalog import Part
 from inventory.db import transaction
-from inventory.errors import Conflict, DomainError, InsufficientStock, NotFound
+from inventory.errors import Conflict, DomainError, NotFound
 from inventory.network import Warehouse
 from inventory.requisitions import service as requisitions
 from inventory.warehouses import enquiry, ledger, transfers
@@ -18,8 +18,10 @@ from inventory.warehouses.models import MOVEMENT_KINDS, Transfer
 
 from ..extensions import db
 from . import queries
+from .actions import carried_out, refused
 from .auth import actor_name, login_required, warehouse_page
-from .forms import ActionForm, CountForm, ReceiveForm, TransferCloseForm, TransferReceiveForm
+from .forms import ActionForm, CountForm, ReceiveForm, TransferCloseForm, TransferReceiveForm, unshown_errors
+from .refusals import refusal
 from .views import bp
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -31,10 +33,6 @@ PAGE = 50
 def page_number() -> int:
     number = queries.int_or_none(request.args.get("page")) or 1
     return max(1, min(number, 100_000))
-
-
-def _part_exists(sku: str) -> bool:
-    return db.session.get(Part, sku) is not None
 
 
 # -- home ----------------------------------------------------------------------------------------
@@ -68,41 +66,40 @@ def pick_list(warehouse: Warehouse):
 @bp.post("/w/<wh>/picks/<code>/ship")
 @warehouse_page
 def ship_pick(warehouse: Warehouse, code: str):
-    try:
-        with transaction(db.session):
-            requisitions.ship(db.session, actor_name(g.web_user), code, warehouse=warehouse.code)
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        return _render_picks(warehouse, {code: error.message}, 409)
+    why = refused(lambda: requisitions.ship(db.session, actor_name(g.web_user), code, warehouse=warehouse.code))
+    if why:
+        return _render_picks(warehouse, {code: why}, 409)
     flash(_("Requisition %(code)s shipped.", code=code), "success")
     return redirect(url_for("web.pick_list", wh=warehouse.code))
 
 
 # -- receive and count ---------------------------------------------------------------------------
 
+def _posted_for_a_part(form) -> bool:
+    """The receive and count forms name one part: `?sku=` fills it in; True once the form is
+    posted valid for a part that exists (else the form says what is wrong)."""
+    if request.method == "GET" and request.args.get("sku"):
+        form.sku.data = request.args["sku"]
+    if not form.validate_on_submit():
+        return False
+    if db.session.get(Part, form.sku.data) is None:
+        form.sku.errors.append(_("No part with this SKU."))
+        return False
+    return True
+
+
 @bp.route("/w/<wh>/receive", methods=["GET", "POST"])
 @warehouse_page
 def receive(warehouse: Warehouse):
     form = ReceiveForm()
-    if request.method == "GET" and request.args.get("sku"):
-        form.sku.data = request.args["sku"]
-    if form.validate_on_submit():
-        if not _part_exists(form.sku.data):
-            form.sku.errors.append(_("No part with this SKU."))
-        else:
-            ref = ledger.Ref("delivery_note", form.reference.data.strip()) if form.reference.data else None
-            reason = form.reason.data.strip() if form.reason.data else ""
-            try:
-                with transaction(db.session):
-                    ledger.receive(db.session, warehouse.code, form.sku.data, form.qty.data,
-                                   actor=actor_name(g.web_user), ref=ref,
-                                   reason=f"receipt: {reason}" if reason else "receipt")
-            except DomainError as error:
-                form.qty.errors.append(error.message)
-            else:
-                flash(_("Received %(qty)s × %(sku)s.", qty=form.qty.data, sku=form.sku.data), "success")
-                return redirect(url_for("web.receive", wh=warehouse.code))
+    if _posted_for_a_part(form):
+        ref = ledger.Ref("delivery_note", form.reference.data.strip()) if form.reference.data else None
+        remark = form.reason.data.strip() if form.reason.data else ""
+        reason = f"receipt: {remark}" if remark else "receipt"
+        if carried_out(form.qty, lambda: ledger.receive(db.session, warehouse.code, form.sku.data, form.qty.data,
+                                                        actor=actor_name(g.web_user), ref=ref, reason=reason)):
+            flash(_("Received %(qty)s × %(sku)s.", qty=form.qty.data, sku=form.sku.data), "success")
+            return redirect(url_for("web.receive", wh=warehouse.code))
     status = 422 if form.errors else 200
     return render_template("clerk/receive.html", warehouse=warehouse, form=form), status
 
@@ -111,31 +108,24 @@ def receive(warehouse: Warehouse):
 @warehouse_page
 def count(warehouse: Warehouse):
     form = CountForm()
-    if request.method == "GET" and request.args.get("sku"):
-        form.sku.data = request.args["sku"]
-    if form.validate_on_submit():
-        if not _part_exists(form.sku.data):
-            form.sku.errors.append(_("No part with this SKU."))
+    if _posted_for_a_part(form):
+        try:
+            with transaction(db.session):
+                delta = ledger.adjust_to_count(db.session, warehouse.code, form.sku.data, form.counted.data,
+                                               actor=actor_name(g.web_user), reason=form.reason.data.strip())
+        except Conflict as error:
+            form.counted.errors.append(refusal(error))
+        except DomainError as error:
+            form.reason.errors.append(refusal(error))
         else:
-            try:
-                with transaction(db.session):
-                    delta = ledger.adjust_to_count(db.session, warehouse.code, form.sku.data, form.counted.data,
-                                                   actor=actor_name(g.web_user), reason=form.reason.data.strip())
-            except Conflict as error:
-                form.counted.errors.append(error.message)
-            except DomainError as error:
-                form.reason.errors.append(error.message)
+            if delta:
+                flash(_("%(sku)s counted %(n)s: on hand changed by %(delta)+d.", sku=form.sku.data,
+                        n=form.counted.data, delta=delta), "success")
             else:
-                if delta:
-                    flash(_("%(sku)s counted %(n)s: on hand changed by %(delta)+d.", sku=form.sku.data,
-                            n=form.counted.data, delta=delta), "success")
-                else:
-                    flash(_("%(sku)s counted %(n)s: matches the books, nothing changed.", sku=form.sku.data,
-                            n=form.counted.data), "info")
-                return redirect(url_for("web.count", wh=warehouse.code))
-    balance = None
-    if form.sku.data:
-        balance = ledger.get_balance(db.session, warehouse.code, form.sku.data)
+                flash(_("%(sku)s counted %(n)s: matches the books, nothing changed.", sku=form.sku.data,
+                        n=form.counted.data), "info")
+            return redirect(url_for("web.count", wh=warehouse.code))
+    balance = ledger.get_balance(db.session, warehouse.code, form.sku.data) if form.sku.data else None
     status = 422 if form.errors else 200
     return render_template("clerk/count.html", warehouse=warehouse, form=form, balance=balance), status
 
@@ -217,8 +207,9 @@ def _render_transfers(warehouse: Warehouse, posted: dict | None = None, errors: 
             receive_form.qty.data = t.outstanding
         forms[t.id] = {"receive": receive_form,
                        "close": posted.get((t.id, "close")) or TransferCloseForm(prefix=f"close-{t.id}", formdata=None)}
+    errors = {**unshown_errors(posted, forms), **(errors or {})}
     return render_template("clerk/transfers.html", warehouse=warehouse, outgoing=outgoing, incoming=incoming,
-                           done=done, forms=forms, errors=errors or {}), status
+                           done=done, forms=forms, errors=errors), status
 
 
 @bp.get("/w/<wh>/transfers")
@@ -234,11 +225,9 @@ def ship_transfer(warehouse: Warehouse, transfer_id: str):
     if transfer.status == "draft" and transfer.proposal_run_id:
         return _render_transfers(warehouse, errors={transfer_id: _("An optimizer proposal ships once HQ approves it.")},
                                  status=409)
-    try:
-        with transaction(db.session):
-            transfers.approve_and_ship(db.session, transfer_id, actor=actor_name(g.web_user))
-    except (InsufficientStock, Conflict) as error:
-        return _render_transfers(warehouse, errors={transfer_id: error.message}, status=409)
+    why = refused(lambda: transfers.approve_and_ship(db.session, transfer_id, actor=actor_name(g.web_user)))
+    if why:
+        return _render_transfers(warehouse, errors={transfer_id: why}, status=409)
     flash(_("Transfer %(id)s shipped.", id=transfer_id), "success")
     return redirect(url_for("web.warehouse_transfers", wh=warehouse.code))
 
@@ -248,16 +237,10 @@ def ship_transfer(warehouse: Warehouse, transfer_id: str):
 def receive_transfer(warehouse: Warehouse, transfer_id: str):
     _transfer_here(warehouse, transfer_id, "to_warehouse")
     form = TransferReceiveForm(prefix=f"recv-{transfer_id}")
-    if form.validate():
-        try:
-            with transaction(db.session):
-                transfers.receive(db.session, transfer_id, form.qty.data, actor=actor_name(g.web_user),
-                                  note=form.note.data or "")
-        except DomainError as error:
-            form.qty.errors.append(error.message)
-        else:
-            flash(_("Received %(qty)s on transfer %(id)s.", qty=form.qty.data, id=transfer_id), "success")
-            return redirect(url_for("web.warehouse_transfers", wh=warehouse.code))
+    if form.validate() and carried_out(form.qty, lambda: transfers.receive(
+            db.session, transfer_id, form.qty.data, actor=actor_name(g.web_user), note=form.note.data or "")):
+        flash(_("Received %(qty)s on transfer %(id)s.", qty=form.qty.data, id=transfer_id), "success")
+        return redirect(url_for("web.warehouse_transfers", wh=warehouse.code))
     return _render_transfers(warehouse, posted={(transfer_id, "receive"): form}, status=422)
 
 
@@ -266,16 +249,10 @@ def receive_transfer(warehouse: Warehouse, transfer_id: str):
 def close_transfer(warehouse: Warehouse, transfer_id: str):
     _transfer_here(warehouse, transfer_id, "to_warehouse")
     form = TransferCloseForm(prefix=f"close-{transfer_id}")
-    if form.validate():
-        try:
-            with transaction(db.session):
-                transfers.close_with_discrepancy(db.session, transfer_id, actor=actor_name(g.web_user),
-                                                 note=form.note.data)
-        except DomainError as error:
-            form.note.errors.append(error.message)
-        else:
-            flash(_("Transfer %(id)s closed short.", id=transfer_id), "success")
-            return redirect(url_for("web.warehouse_transfers", wh=warehouse.code))
+    if form.validate() and carried_out(form.note, lambda: transfers.close_with_discrepancy(
+            db.session, transfer_id, actor=actor_name(g.web_user), note=form.note.data)):
+        flash(_("Transfer %(id)s closed short.", id=transfer_id), "success")
+        return redirect(url_for("web.warehouse_transfers", wh=warehouse.code))
     return _render_transfers(warehouse, posted={(transfer_id, "close"): form}, status=422)
 
 

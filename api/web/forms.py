@@ -31,6 +31,14 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token travels."""
 
 
+def unshown_errors(posted: dict, forms: dict) -> dict[str, str]:
+    """Errors of forms posted as `{(row, action): form}` that a list page no longer shows as
+    `forms[row][action]` (another click, or another clerk, got there first), by row, on one line:
+    the page says them above its lists instead of losing them."""
+    return {row: " ".join(str(message) for field in form for message in field.errors)
+            for (row, action), form in posted.items() if forms.get(row, {}).get(action) is not form}
+
+
 def _sku():
     return StringField(_l("SKU"), validators=[DataRequired(), Length(max=40)],
                        filters=[lambda v: v.strip() if isinstance(v, str) else v])
@@ -93,7 +101,17 @@ IMPORT_KINDS = {
 }
 
 
+def _spreadsheet():
+    return FileField(_l("File (CSV or XLSX)"), validators=[
+        FileRequired(), FileAllowed(["csv", "xlsx"], _l("Only .csv and .xlsx files can be imported."))])
+
+
 class ImportForm(FlaskForm):
     kind = SelectField(_l("What the file holds"), choices=[choice(k, label) for k, label in IMPORT_KINDS.items()], validators=[DataRequired()])
-    file = FileField(_l("File (CSV or XLSX)"), validators=[
-        FileRequired(), FileAllowed(["csv", "xlsx"], _l("Only .csv and .xlsx files can be imported."))])
+    file = _spreadsheet()
+
+
+class CountImportForm(FlaskForm):
+    """A clerk's import: it can only hold stock counts of their warehouse."""
+
+    file = _spreadsheet()

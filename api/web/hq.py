@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from inventory.db import transaction, utcnow
@@ -20,8 +21,11 @@ from inventory.warehouses.models import Transfer
 
 from ..extensions import db
 from . import charts, queries
+from .actions import carried_out, refused
 from .auth import actor_name, login_required
-from .forms import ActionForm, choice, ExtensionForm, PolicyForm, RaiseLimitForm, RejectForm, TransferDraftForm
+from .forms import (ActionForm, choice, ExtensionForm, PolicyForm, RaiseLimitForm, RejectForm, TransferDraftForm,
+                    unshown_errors)
+from .refusals import refusal
 from .views import bp
 
 HQ = "hq"
@@ -96,16 +100,17 @@ def _draft_form(formdata=None) -> TransferDraftForm:
     return form
 
 
-def _render_hq_transfers(draft_form=None, reject_forms=None, errors=None, status=200):
+def _render_hq_transfers(draft_form=None, posted=None, errors=None, status=200):
     run = request.args.get("run") or None
     drafts = queries.transfer_list(db.session, statuses=("draft",), run=run)
     moving = queries.transfer_list(db.session, statuses=("shipped", "partially_received"), limit=50)
-    reject_forms = reject_forms or {}
+    posted = posted or {}
     forms = {t.id: {"approve": ActionForm(prefix=f"ok-{t.id}"),
-                    "reject": reject_forms.get(t.id) or RejectForm(prefix=f"no-{t.id}", formdata=None)}
+                    "reject": posted.get((t.id, "reject")) or RejectForm(prefix=f"no-{t.id}", formdata=None)}
              for t in drafts}
+    errors = {**unshown_errors(posted, forms), **(errors or {})}
     return render_template("hq/transfers.html", drafts=drafts, moving=moving, forms=forms, run=run,
-                           draft_form=draft_form or _draft_form(), errors=errors or {}), status
+                           draft_form=draft_form or _draft_form(), errors=errors), status
 
 
 @bp.get("/hq/transfers")
@@ -124,10 +129,10 @@ def new_transfer():
                 t = transfers.create_draft(db.session, form.from_warehouse.data, form.to_warehouse.data,
                                            form.sku.data, form.qty.data, actor=actor_name(g.web_user),
                                            reason=form.reason.data or "")
-        except NotFound as error:
-            form.sku.errors.append(_("No part with this SKU.") if "part" in error.message else error.message)
+        except NotFound:  # both warehouses were chosen from the list: what is missing is the part
+            form.sku.errors.append(_("No part with this SKU."))
         except DomainError as error:
-            form.to_warehouse.errors.append(error.message)
+            form.to_warehouse.errors.append(refusal(error))
         else:
             flash(_("Transfer %(id)s drafted.", id=t.id), "success")
             return redirect(url_for("web.hq_transfers"))
@@ -139,11 +144,9 @@ def new_transfer():
 def approve_transfer(transfer_id: str):
     if db.session.get(Transfer, transfer_id) is None:
         abort(404)
-    try:
-        with transaction(db.session):
-            transfers.approve_and_ship(db.session, transfer_id, actor=actor_name(g.web_user))
-    except DomainError as error:
-        return _render_hq_transfers(errors={transfer_id: error.message}, status=409)
+    why = refused(lambda: transfers.approve_and_ship(db.session, transfer_id, actor=actor_name(g.web_user)))
+    if why:
+        return _render_hq_transfers(errors={transfer_id: why}, status=409)
     flash(_("Transfer %(id)s approved and shipped.", id=transfer_id), "success")
     return redirect(url_for("web.hq_transfers", run=request.args.get("run")))
 
@@ -154,16 +157,11 @@ def reject_transfer(transfer_id: str):
     if db.session.get(Transfer, transfer_id) is None:
         abort(404)
     form = RejectForm(prefix=f"no-{transfer_id}")
-    if form.validate():
-        try:
-            with transaction(db.session):
-                transfers.reject(db.session, transfer_id, actor=actor_name(g.web_user), reason=form.reason.data)
-        except DomainError as error:
-            form.reason.errors.append(error.message)
-        else:
-            flash(_("Transfer %(id)s rejected.", id=transfer_id), "info")
-            return redirect(url_for("web.hq_transfers", run=request.args.get("run")))
-    return _render_hq_transfers(reject_forms={transfer_id: form}, status=422)
+    if form.validate() and carried_out(form.reason, lambda: transfers.reject(
+            db.session, transfer_id, actor=actor_name(g.web_user), reason=form.reason.data)):
+        flash(_("Transfer %(id)s rejected.", id=transfer_id), "info")
+        return redirect(url_for("web.hq_transfers", run=request.args.get("run")))
+    return _render_hq_transfers(posted={(transfer_id, "reject"): form}, status=422)
 
 
 # -- optimizer runs ------------------------------------------------------------------------------
@@ -230,42 +228,31 @@ def quota_dealer(code: str):
     return _render_dealer(_dealer(code))
 
 
+def _change_quota(code: str, form, amount, change, done_message, **posted):
+    """HQ's two changes to a dealer's quota, a higher monthly limit and a one-off extension:
+    both take an amount and a reason, and answer alike."""
+    dealer = _dealer(code)
+    if form.validate() and carried_out(amount, lambda: change(db.session, code, amount.data,
+                                                              actor=actor_name(g.web_user), reason=form.reason.data)):
+        flash(str(done_message) % {"dealer": code, "amount": amount.data}, "success")
+        return redirect(url_for("web.quota_dealer", code=code))
+    return _render_dealer(dealer, status=422, **posted)
+
+
 @bp.post("/hq/quotas/<code>/raise")
 @login_required(HQ)
 def raise_limit(code: str):
-    dealer = _dealer(code)
     form = RaiseLimitForm(prefix="raise")
-    if form.validate():
-        try:
-            with transaction(db.session):
-                quotas.raise_limit(db.session, code, form.new_limit.data, actor=actor_name(g.web_user),
-                                   reason=form.reason.data)
-        except DomainError as error:
-            form.new_limit.errors.append(error.message)
-        else:
-            flash(_("Monthly limit of %(dealer)s raised to %(amount)s.", dealer=code, amount=form.new_limit.data),
-                  "success")
-            return redirect(url_for("web.quota_dealer", code=code))
-    return _render_dealer(dealer, raise_form=form, status=422)
+    return _change_quota(code, form, form.new_limit, quotas.raise_limit,
+                         _l("Monthly limit of %(dealer)s raised to %(amount)s."), raise_form=form)
 
 
 @bp.post("/hq/quotas/<code>/extend")
 @login_required(HQ)
 def grant_extension(code: str):
-    dealer = _dealer(code)
     form = ExtensionForm(prefix="ext")
-    if form.validate():
-        try:
-            with transaction(db.session):
-                quotas.grant_extension(db.session, code, form.amount.data, actor=actor_name(g.web_user),
-                                       reason=form.reason.data)
-        except DomainError as error:
-            form.amount.errors.append(error.message)
-        else:
-            flash(_("Extension of %(amount)s granted to %(dealer)s for this month.", dealer=code,
-                    amount=form.amount.data), "success")
-            return redirect(url_for("web.quota_dealer", code=code))
-    return _render_dealer(dealer, extension_form=form, status=422)
+    return _change_quota(code, form, form.amount, quotas.grant_extension,
+                         _l("Extension of %(amount)s granted to %(dealer)s for this month."), extension_form=form)
 
 
 # -- policy --------------------------------------------------------------------------------------
@@ -296,16 +283,11 @@ def set_policy_value(key: str):
     if key not in DEFAULTS:
         abort(404)
     form = PolicyForm(prefix=key)
-    if form.validate():
-        try:
-            with transaction(db.session):
-                set_policy(db.session, key, form.value.data.strip(), actor=actor_name(g.web_user))
-        except DomainError as error:
-            form.value.errors.append(error.message)
-        else:
-            cache().clear()
-            flash(_("Policy %(key)s saved.", key=key), "success")
-            return redirect(url_for("web.policy_table") + f"#{key}")
+    if form.validate() and carried_out(form.value, lambda: set_policy(db.session, key, form.value.data.strip(),
+                                                                      actor=actor_name(g.web_user))):
+        cache().clear()
+        flash(_("Policy %(key)s saved.", key=key), "success")
+        return redirect(url_for("web.policy_table") + f"#{key}")
     return _render_policy({key: form}, status=422)
 
 

@@ -1,8 +1,10 @@
-"""HQ spreadsheet import: upload, preview every problem, then confirm (or nothing is written).
+"""Spreadsheet import: upload, preview every problem, then confirm (or nothing is written).
 
-Between preview and confirm the parsed rows wait in a file under the instance folder, named
-by a random token and bound to the user who uploaded them; confirming checks them again
-against the database as it is then, and writes them in one transaction.
+Two desks take the same steps: HQ's (`/hq/import`: parts, service points, stock counts of any
+warehouse) and a warehouse's (`/w/<wh>/import`: its clerk's stock counts of that warehouse
+only). Between preview and confirm the parsed rows wait in a file under the instance folder,
+named by a random token and bound to the user who uploaded them and to the desk; confirming
+checks them again against the database as it is then, and writes them in one transaction.
 """
 from __future__ import annotations
 
@@ -11,23 +13,58 @@ import os
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from inventory.db import transaction
 from inventory.errors import DomainError
+from inventory.network import Warehouse
 
 from ..extensions import db
 from . import spreadsheet
-from .auth import actor_name, login_required
-from .forms import IMPORT_KINDS, ActionForm, ImportForm
+from .auth import actor_name, login_required, warehouse_page
+from .forms import IMPORT_KINDS, ActionForm, CountImportForm, ImportForm
+from .refusals import refusal
 from .views import bp
 
 PENDING_SECONDS = 3600
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
+
+@dataclass(frozen=True)
+class Desk:
+    """Where an import is made. Its views are the endpoints `<views>_start`, `_upload`, `_confirm`
+    and `_discard`; `kind` fixes what a file holds (else the form asks) and `warehouse` limits
+    every row to that warehouse."""
+
+    views: str
+    template: str
+    form: type[FlaskForm]
+    kind: str | None = None
+    warehouse: Warehouse | None = None
+
+    @property
+    def warehouse_code(self) -> str | None:
+        return self.warehouse.code if self.warehouse is not None else None
+
+    def url(self, view: str, **values) -> str:
+        if self.warehouse is not None:
+            values["wh"] = self.warehouse.code
+        return url_for(f"web.{self.views}_{view}", **values)
+
+
+HQ_DESK = Desk("import", "hq/import.html", ImportForm)
+
+
+def warehouse_desk(warehouse: Warehouse) -> Desk:
+    return Desk("count_import", "clerk/import.html", CountImportForm, kind="stock_counts", warehouse=warehouse)
+
+
+# -- rows waiting between preview and confirm ----------------------------------------------------
 
 def _folder() -> Path:
     folder = Path(current_app.config.get("WEB_IMPORT_FOLDER") or Path(current_app.instance_path) / "web-imports")
@@ -42,19 +79,20 @@ def _sweep(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def _save(kind: str, filename: str, rows: list[dict]) -> str:
+def _save(desk: Desk, kind: str, filename: str, rows: list[dict]) -> str:
     folder = _folder()
     _sweep(folder)
     token = secrets.token_urlsafe(24)
     path = folder / f"{token}.json"
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump({"user": g.web_user.username, "kind": kind, "filename": filename, "rows": rows}, fh,
-                  ensure_ascii=False)
+        json.dump({"user": g.web_user.username, "warehouse": desk.warehouse_code, "kind": kind,
+                   "filename": filename, "rows": rows}, fh, ensure_ascii=False)
     os.chmod(path, 0o600)
     return token
 
 
-def _pending(token: str) -> tuple[Path, dict]:
+def _pending(desk: Desk, token: str) -> tuple[Path, dict]:
+    """The rows waiting under `token` for this user at this desk; anyone else's are not found."""
     if not TOKEN.match(token):
         abort(404)
     path = _folder() / f"{token}.json"
@@ -62,69 +100,61 @@ def _pending(token: str) -> tuple[Path, dict]:
         abort(404)
     with open(path, encoding="utf-8") as fh:
         pending = json.load(fh)
-    if pending.get("user") != g.web_user.username:
+    if pending.get("user") != g.web_user.username or pending.get("warehouse") != desk.warehouse_code:
         abort(404)
     return path, pending
 
 
-def _preview(form, checked, token, filename, status):
-    return render_template("hq/import.html", form=form, checked=checked, token=token, filename=filename,
-                           columns=spreadsheet.COLUMNS, kind_labels=IMPORT_KINDS, action=ActionForm(prefix="confirm")), status
+# -- the steps, the same at every desk -----------------------------------------------------------
+
+def _page(desk: Desk, form, checked=None, token=None, filename=None, status=200):
+    return render_template(desk.template, desk=desk, warehouse=desk.warehouse, form=form, checked=checked,
+                           token=token, filename=filename, columns=spreadsheet.COLUMNS, kind_labels=IMPORT_KINDS,
+                           action=ActionForm(prefix="confirm")), status
 
 
-@bp.get("/hq/import")
-@login_required("hq")
-def import_start():
-    return _preview(ImportForm(), None, None, None, 200)
-
-
-@bp.post("/hq/import")
-@login_required("hq")
-def import_upload():
-    form = ImportForm()
+def _upload(desk: Desk):
+    form = desk.form()
     if not form.validate_on_submit():
-        return _preview(form, None, None, None, 422)
-    upload = form.file.data
+        return _page(desk, form, status=422)
+    upload, kind = form.file.data, desk.kind or form.kind.data
     try:
         rows = spreadsheet.read_table(upload.filename, upload.read(), current_app.config["WEB_IMPORT_MAX_ROWS"])
     except spreadsheet.TableError as error:
         form.file.errors.append(str(error))
-        return _preview(form, None, None, None, 422)
-    checked = spreadsheet.check(db.session, form.kind.data, rows)
+        return _page(desk, form, status=422)
+    checked = spreadsheet.check(db.session, kind, rows, warehouse=desk.warehouse_code)
     db.session.rollback()  # the check only read
-    token = _save(form.kind.data, upload.filename, rows) if checked.ok else None
-    return _preview(form, checked, token, upload.filename, 200 if checked.ok else 422)
+    token = _save(desk, kind, upload.filename, rows) if checked.ok else None
+    return _page(desk, form, checked, token, upload.filename, 200 if checked.ok else 422)
 
 
-@bp.post("/hq/import/<token>/confirm")
-@login_required("hq")
-def import_confirm(token: str):
-    path, pending = _pending(token)
+def _confirm(desk: Desk, token: str):
+    path, pending = _pending(desk, token)
     try:
         with transaction(db.session):
-            checked = spreadsheet.check(db.session, pending["kind"], pending["rows"])
+            checked = spreadsheet.check(db.session, pending["kind"], pending["rows"], warehouse=desk.warehouse_code)
             if not checked.ok:
                 raise _StillBad(checked)
             written = spreadsheet.apply(db.session, checked, actor=actor_name(g.web_user))
     except _StillBad as bad:
         path.unlink(missing_ok=True)
-        return _preview(ImportForm(formdata=None, kind=pending["kind"]), bad.checked, None, pending["filename"], 409)
+        form = desk.form(formdata=None, kind=pending["kind"])
+        return _page(desk, form, bad.checked, None, pending["filename"], 409)
     except DomainError as error:
-        flash(_("Nothing was imported: %(error)s", error=error.message), "error")
-        return redirect(url_for("web.import_start"))
+        flash(_("Nothing was imported: %(error)s", error=refusal(error)), "error")
+        return redirect(desk.url("start"))
     path.unlink(missing_ok=True)
     flash(_("Imported %(file)s: %(rows)s rows, %(written)s changes written.", file=pending["filename"],
             rows=len(checked.rows), written=written), "success")
-    return redirect(url_for("web.import_start"))
+    return redirect(desk.url("start"))
 
 
-@bp.post("/hq/import/<token>/discard")
-@login_required("hq")
-def import_discard(token: str):
-    path, _pending_rows = _pending(token)
+def _discard(desk: Desk, token: str):
+    path, _pending_rows = _pending(desk, token)
     path.unlink(missing_ok=True)
     flash(_("Import discarded; nothing was written."), "info")
-    return redirect(url_for("web.import_start"))
+    return redirect(desk.url("start"))
 
 
 class _StillBad(Exception):
@@ -133,3 +163,55 @@ class _StillBad(Exception):
     def __init__(self, checked):
         super().__init__("import no longer valid")
         self.checked = checked
+
+
+# -- HQ: every kind ------------------------------------------------------------------------------
+
+@bp.get("/hq/import")
+@login_required("hq")
+def import_start():
+    return _page(HQ_DESK, ImportForm())
+
+
+@bp.post("/hq/import")
+@login_required("hq")
+def import_upload():
+    return _upload(HQ_DESK)
+
+
+@bp.post("/hq/import/<token>/confirm")
+@login_required("hq")
+def import_confirm(token: str):
+    return _confirm(HQ_DESK, token)
+
+
+@bp.post("/hq/import/<token>/discard")
+@login_required("hq")
+def import_discard(token: str):
+    return _discard(HQ_DESK, token)
+
+
+# -- a warehouse: its clerk's stock counts (HQ may look) ------------------------------------------
+
+@bp.get("/w/<wh>/import")
+@warehouse_page
+def count_import_start(warehouse: Warehouse):
+    return _page(warehouse_desk(warehouse), CountImportForm())
+
+
+@bp.post("/w/<wh>/import")
+@warehouse_page
+def count_import_upload(warehouse: Warehouse):
+    return _upload(warehouse_desk(warehouse))
+
+
+@bp.post("/w/<wh>/import/<token>/confirm")
+@warehouse_page
+def count_import_confirm(warehouse: Warehouse, token: str):
+    return _confirm(warehouse_desk(warehouse), token)
+
+
+@bp.post("/w/<wh>/import/<token>/discard")
+@warehouse_page
+def count_import_discard(warehouse: Warehouse, token: str):
+    return _discard(warehouse_desk(warehouse), token)

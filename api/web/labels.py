@@ -23,6 +23,12 @@ MOVEMENT = {
 
 RETURN_KIND = {"old_part": _l("old part"), "unused": _l("unused part")}
 
+OUTCOME = {  # what an inspected return turned out to be
+    "defective_confirmed": _l("Defective (confirmed)"),
+    "no_fault_found": _l("No fault found"),
+    "wrong_part": _l("Wrong part"),
+}
+
 
 def status_label(code: str) -> str:
     return str(STATUS.get(code, code))
@@ -34,3 +40,7 @@ def movement_label(code: str) -> str:
 
 def return_kind_label(code: str) -> str:
     return str(RETURN_KIND.get(code, code))
+
+
+def outcome_label(code: str) -> str:
+    return str(OUTCOME.get(code, code))

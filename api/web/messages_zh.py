@@ -201,6 +201,15 @@ ZH = {
     "e.g. monthly count, damaged box found": "例如：月度盘点、发现破损",
     "Save count": "保存盘点",
     "Only the warehouse’s clerks count stock.": "只有本仓仓管员可以盘点。",
+    "Counted many parts? Import them from a spreadsheet.": "盘点的配件很多？可以用表格导入。",
+    # count import (clerk)
+    "Count import": "盘点导入",
+    "Import a stock count": "导入盘点表",
+    "A spreadsheet of what you counted at %(wh)s, one row per part. You see every problem before anything is written; then each count sets the books as if entered by hand.":
+        "%(wh)s 的盘点表格，每个配件一行。写入前会列出所有问题；确认后每一行都像手工录入的盘点一样调整账面。",
+    "CSV (UTF-8 or GBK) or XLSX, first row naming the columns; every row is for %(wh)s. For example:":
+        "CSV（UTF-8 或 GBK 编码）或 XLSX，第一行为列名；每一行都必须是 %(wh)s 的。例如：",
+    "monthly count": "月度盘点",
     # returns
     "To receive": "待收货",
     "Return": "退件单",
@@ -265,6 +274,27 @@ ZH = {
     "Difference": "差异",
     "Import these rows": "导入这些行",
     "Discard": "放弃",
+    # import: what is wrong with a file or a row
+    "the file is neither UTF-8 nor GBK text": "文件既不是 UTF-8 也不是 GBK 编码的文本",
+    "not a readable XLSX workbook (%(error)s)": "不是可读取的 XLSX 工作簿（%(error)s）",
+    "only .csv and .xlsx files can be imported": "只能导入 .csv 和 .xlsx 文件",
+    "the file is empty": "文件是空的",
+    "the first row must name the columns": "第一行必须是列名",
+    "at most %(n)s rows can be imported at once": "一次最多导入 %(n)s 行",
+    "the file has a header row but no data": "文件只有表头，没有数据",
+    "required column is missing": "缺少必填列",
+    "must be yes or no (1/0, true/false, 是/否)": "必须填是或否（1/0、true/false、是/否）",
+    "must be a number": "必须是数字",
+    "duplicate of row %(row)s": "与第 %(row)s 行重复",
+    "unknown service centre '%(code)s'": "未知的服务中心“%(code)s”",
+    "is already a warehouse code": "已是仓库编码",
+    "more than ten times the unit price; a typo?": "超过单价的十倍，是否填错了？",
+    "unknown warehouse '%(code)s'": "未知的仓库“%(code)s”",
+    "you may only count %(warehouse)s": "只能盘点 %(warehouse)s 的库存",
+    "unknown sku '%(sku)s'": "未知的配件编码“%(sku)s”",
+    "must be a whole number >= 0": "必须是大于等于 0 的整数",
+    "at most 200 characters": "最多 200 个字符",
+    "%(n)s units are reserved; release or re-plan them first": "已预留 %(n)s 件；请先释放预留或重新安排",
     # optimizer
     "Optimizer runs": "优化运行",
     "Runs": "运行记录",
@@ -346,4 +376,31 @@ ZH = {
     "Monthly bonus": "月度奖金",
     "kept": "保留",
     "Waiting over 90 days for parts (exchange under 三包)": "等件超过90天（三包换机）",
+    # domain refusals (refusals.py): the domain's English formats, the values filled in
+    "%(warehouse)s has fewer than %(qty)s of %(sku)s available": "%(warehouse)s 的 %(sku)s 可用数量不足 %(qty)s 件",
+    "counted %(counted)s but %(reserved)s of %(sku)s are reserved at %(warehouse)s; release or re-plan them first":
+        "实盘 %(counted)s 件，但 %(warehouse)s 已预留 %(reserved)s 件 %(sku)s；请先释放预留或重新安排",
+    "a stock adjustment needs a reason": "库存调整必须填写原因",
+    "cannot ship transfer %(transfer)s: it is %(status)s": "调拨单 %(transfer)s 无法发运：当前状态为“%(status)s”",
+    "cannot receive transfer %(transfer)s: it is %(status)s": "调拨单 %(transfer)s 无法收货：当前状态为“%(status)s”",
+    "cannot close transfer %(transfer)s: it is %(status)s": "调拨单 %(transfer)s 无法短少关闭：当前状态为“%(status)s”",
+    "cannot reject transfer %(transfer)s: it is %(status)s": "调拨单 %(transfer)s 无法驳回：当前状态为“%(status)s”",
+    "transfer %(transfer)s has only %(outstanding)s outstanding, cannot receive %(qty)s":
+        "调拨单 %(transfer)s 只有 %(outstanding)s 件未收，不能收货 %(qty)s 件",
+    "a transfer cannot go from %(warehouse)s to itself": "调出仓和调入仓不能同为 %(warehouse)s",
+    "requisition %(code)s has nothing reserved to ship from %(warehouse)s":
+        "申请单 %(code)s 在 %(warehouse)s 没有可发运的预留库存",
+    "requisition %(code)s is cancelled": "申请单 %(code)s 已取消",
+    "return %(code)s is %(status)s; it cannot be received again": "退件 %(code)s 当前状态为“%(status)s”，不能再次收货",
+    "return %(code)s was already inspected (%(outcome)s)": "退件 %(code)s 已检验过（%(outcome)s）",
+    "return %(code)s is %(status)s; receive it before inspecting": "退件 %(code)s 当前状态为“%(status)s”，请先收货再检验",
+    "return %(code)s is %(status)s; only an inspected return can be closed":
+        "退件 %(code)s 当前状态为“%(status)s”，只有已检验的退件才能关闭",
+    "amount must be between 0.00 and %(most)s": "金额必须在 0.00 到 %(most)s 之间",
+    "new limit %(new)s is not above the current %(current)s": "新额度 %(new)s 不高于当前额度 %(current)s",
+    "an extension must be more than 0.00": "临时额度必须大于 0.00",
+    "policy %(key)s: %(value)s is not a valid %(type)s": "策略 %(key)s：%(value)s 不是有效的%(type)s",
+    "whole number": "整数",
+    "decimal number": "小数",
+    "JSON object": "JSON 对象",
 }

@@ -8,24 +8,19 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from inventory.db import transaction
-from inventory.errors import DomainError, NotFound
 from inventory.network import Warehouse
 from inventory.returns import service as returns
 from inventory.returns.models import OUTCOMES, parse_code
 
 from ..extensions import db
 from . import queries
+from .actions import carried_out, refused
 from .auth import actor_name, warehouse_page
-from .forms import ActionForm, choice
+from .forms import ActionForm, choice, unshown_errors
+from .labels import OUTCOME as OUTCOME_LABELS
 from .views import bp
 
 TO_RECEIVE = ("expected", "shipped", "overdue")
-OUTCOME_LABELS = {
-    "defective_confirmed": _l("Defective (confirmed)"),
-    "no_fault_found": _l("No fault found"),
-    "wrong_part": _l("Wrong part"),
-}
 
 
 class InspectForm(FlaskForm):
@@ -51,8 +46,9 @@ def _render(warehouse: Warehouse, posted: dict | None = None, errors: dict | Non
         forms[r.code] = {"inspect": posted.get((r.code, "inspect")) or InspectForm(prefix=f"insp-{r.code}", formdata=None)}
     for r in to_close:
         forms[r.code] = {"close": posted.get((r.code, "close")) or CloseForm(prefix=f"cls-{r.code}", formdata=None)}
+    errors = {**unshown_errors(posted, forms), **(errors or {})}
     return render_template("clerk/returns.html", warehouse=warehouse, to_receive=to_receive,
-                           to_inspect=to_inspect, to_close=to_close, forms=forms, errors=errors or {},
+                           to_inspect=to_inspect, to_close=to_close, forms=forms, errors=errors,
                            outcome_labels=OUTCOME_LABELS), status
 
 
@@ -71,13 +67,9 @@ def warehouse_returns(warehouse: Warehouse):
 @warehouse_page
 def receive_return(warehouse: Warehouse, code: str):
     _known(code)
-    try:
-        with transaction(db.session):
-            returns.receive(db.session, actor_name(g.web_user), code, warehouse=warehouse.code)
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        return _render(warehouse, errors={code: error.message}, status=409)
+    why = refused(lambda: returns.receive(db.session, actor_name(g.web_user), code, warehouse=warehouse.code))
+    if why:
+        return _render(warehouse, errors={code: why}, status=409)
     flash(_("Return %(code)s received; inspect it next.", code=code), "success")
     return redirect(url_for("web.warehouse_returns", wh=warehouse.code))
 
@@ -87,19 +79,12 @@ def receive_return(warehouse: Warehouse, code: str):
 def inspect_return(warehouse: Warehouse, code: str):
     _known(code)
     form = InspectForm(prefix=f"insp-{code}")
-    if form.validate():
-        try:
-            with transaction(db.session):
-                returns.inspect(db.session, actor_name(g.web_user), code, form.outcome.data,
-                                note=form.note.data or None, warehouse=warehouse.code)
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            form.outcome.errors.append(error.message)
-        else:
-            flash(_("Return %(code)s inspected: %(outcome)s.", code=code,
-                    outcome=OUTCOME_LABELS[form.outcome.data]), "success")
-            return redirect(url_for("web.warehouse_returns", wh=warehouse.code))
+    if form.validate() and carried_out(form.outcome, lambda: returns.inspect(
+            db.session, actor_name(g.web_user), code, form.outcome.data, note=form.note.data or None,
+            warehouse=warehouse.code)):
+        flash(_("Return %(code)s inspected: %(outcome)s.", code=code, outcome=OUTCOME_LABELS[form.outcome.data]),
+              "success")
+        return redirect(url_for("web.warehouse_returns", wh=warehouse.code))
     return _render(warehouse, posted={(code, "inspect"): form}, status=422)
 
 
@@ -108,16 +93,8 @@ def inspect_return(warehouse: Warehouse, code: str):
 def close_return(warehouse: Warehouse, code: str):
     _known(code)
     form = CloseForm(prefix=f"cls-{code}")
-    if form.validate():
-        try:
-            with transaction(db.session):
-                returns.close(db.session, actor_name(g.web_user), code, note=form.note.data or None,
-                              warehouse=warehouse.code)
-        except NotFound:
-            abort(404)
-        except DomainError as error:
-            form.note.errors.append(error.message)
-        else:
-            flash(_("Return %(code)s closed.", code=code), "success")
-            return redirect(url_for("web.warehouse_returns", wh=warehouse.code))
+    if form.validate() and carried_out(form.note, lambda: returns.close(
+            db.session, actor_name(g.web_user), code, note=form.note.data or None, warehouse=warehouse.code)):
+        flash(_("Return %(code)s closed.", code=code), "success")
+        return redirect(url_for("web.warehouse_returns", wh=warehouse.code))
     return _render(warehouse, posted={(code, "close"): form}, status=422)

@@ -4,6 +4,8 @@
 (all problems, each named by row and column, not just the first) and says what would change;
 `apply` writes a checked import in the caller's transaction, through the world loader
 (master data) or the ledger's stock count (counts). Nothing is written while any row is bad.
+Problems and table errors are marked for translation and read in the page's language when
+shown (the schemas' own messages stay as marshmallow words them).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -56,7 +59,7 @@ class TableError(ValueError):
 class Problem:
     row: int  # the spreadsheet's own row number (the header is row 1)
     column: str
-    message: str
+    message: str  # or a lazy translation, read when the page shows it
 
 
 @dataclass
@@ -95,7 +98,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise TableError("the file is neither UTF-8 nor GBK text")
+    raise TableError(_l("the file is neither UTF-8 nor GBK text"))
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
@@ -113,7 +116,7 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[list]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise TableError(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+        raise TableError(_l("not a readable XLSX workbook (%(error)s)", error=type(exc).__name__)) from None
     try:
         sheet = book.worksheets[0]
         rows = []
@@ -134,12 +137,12 @@ def read_table(filename: str, data: bytes, max_rows: int) -> list[dict]:
     elif name.endswith(".csv"):
         raw = _csv_rows(data)
     else:
-        raise TableError("only .csv and .xlsx files can be imported")
+        raise TableError(_l("only .csv and .xlsx files can be imported"))
     if not raw:
-        raise TableError("the file is empty")
+        raise TableError(_l("the file is empty"))
     headers = [_header(h) for h in raw[0]]
     if not any(headers):
-        raise TableError("the first row must name the columns")
+        raise TableError(_l("the first row must name the columns"))
     rows = []
     for number, values in enumerate(raw[1:], start=2):
         cells = [_text(v) for v in values]
@@ -149,9 +152,9 @@ def read_table(filename: str, data: bytes, max_rows: int) -> list[dict]:
         row["_row"] = number
         rows.append(row)
         if len(rows) > max_rows:
-            raise TableError(f"at most {max_rows} rows can be imported at once")
+            raise TableError(_l("at most %(n)s rows can be imported at once", n=max_rows))
     if not rows:
-        raise TableError("the file has a header row but no data")
+        raise TableError(_l("the file has a header row but no data"))
     return rows
 
 
@@ -159,7 +162,7 @@ def read_table(filename: str, data: bytes, max_rows: int) -> list[dict]:
 
 def _missing_columns(kind: str, rows: list[dict]) -> list[Problem]:
     present = set(rows[0]) if rows else set()
-    return [Problem(1, name, "required column is missing") for name, required in COLUMNS[kind]
+    return [Problem(1, name, _l("required column is missing")) for name, required in COLUMNS[kind]
             if required and name not in present]
 
 
@@ -169,7 +172,7 @@ def _bool(value: str, row: int, column: str, problems: list[Problem]):
         return True
     if v in FALSE:
         return False
-    problems.append(Problem(row, column, "must be yes or no (1/0, true/false, 是/否)"))
+    problems.append(Problem(row, column, _l("must be yes or no (1/0, true/false, 是/否)")))
     return None
 
 
@@ -209,14 +212,14 @@ def _world_record(kind: str, row: dict, problems: list[Problem]) -> dict:
                 try:
                     record[name] = float(record[name])
                 except ValueError:
-                    problems.append(Problem(number, name, "must be a number"))
+                    problems.append(Problem(number, name, _l("must be a number")))
     else:
         for name in ("lat", "lon"):
             if name in record:
                 try:
                     record[name] = float(record[name])
                 except ValueError:
-                    problems.append(Problem(number, name, "must be a number"))
+                    problems.append(Problem(number, name, _l("must be a number")))
     return record
 
 
@@ -225,7 +228,7 @@ def _duplicates(rows: list[dict], key, column: str, problems: list[Problem]) -> 
     for row in rows:
         k = key(row)
         if k in seen:
-            problems.append(Problem(row["_row"], column, f"duplicate of row {seen[k]}"))
+            problems.append(Problem(row["_row"], column, _l("duplicate of row %(row)s", row=seen[k])))
         else:
             seen[k] = row["_row"]
 
@@ -245,14 +248,16 @@ def _check_master(session: Session, kind: str, rows: list[dict], result: Checked
         warehouses = set(session.scalars(select(Warehouse.code)))
         for number, rec in records:
             if rec["center"] not in centres:
-                result.problems.append(Problem(number, "center", f"unknown service centre {rec['center']!r}"))
+                result.problems.append(Problem(number, "center",
+                                               _l("unknown service centre '%(code)s'", code=rec["center"])))
             if rec["code"] in warehouses:
-                result.problems.append(Problem(number, "code", "is already a warehouse code"))
+                result.problems.append(Problem(number, "code", _l("is already a warehouse code")))
     if kind == "parts":
         for number, rec in records:
             try:
                 if Decimal(rec["unit_cost"]) > Decimal(rec["unit_price"]) * 10:
-                    result.problems.append(Problem(number, "unit_cost", "more than ten times the unit price; a typo?"))
+                    result.problems.append(Problem(number, "unit_cost",
+                                                   _l("more than ten times the unit price; a typo?")))
             except (InvalidOperation, KeyError):
                 pass
     existing = {getattr(o, key): o for o in session.scalars(
@@ -286,23 +291,23 @@ def _check_counts(session: Session, rows: list[dict], result: Checked, warehouse
         number, problems = row["_row"], []
         wh, sku = row.get("warehouse", ""), row.get("sku", "")
         if wh not in warehouses:
-            problems.append(Problem(number, "warehouse", f"unknown warehouse {wh!r}"))
+            problems.append(Problem(number, "warehouse", _l("unknown warehouse '%(code)s'", code=wh)))
         elif warehouse is not None and wh != warehouse:
-            problems.append(Problem(number, "warehouse", f"you may only count {warehouse}"))
+            problems.append(Problem(number, "warehouse", _l("you may only count %(warehouse)s", warehouse=warehouse)))
         if sku not in skus:
-            problems.append(Problem(number, "sku", f"unknown sku {sku!r}"))
+            problems.append(Problem(number, "sku", _l("unknown sku '%(sku)s'", sku=sku)))
         counted = row.get("counted", "")
         try:
             counted_value = int(Decimal(counted))
             if counted_value != Decimal(counted) or counted_value < 0:
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
-            problems.append(Problem(number, "counted", "must be a whole number >= 0"))
+            problems.append(Problem(number, "counted", _l("must be a whole number >= 0")))
             counted_value = None
         if not row.get("reason", "").strip():
-            problems.append(Problem(number, "reason", "a stock adjustment needs a reason"))
+            problems.append(Problem(number, "reason", _l("a stock adjustment needs a reason")))
         elif len(row["reason"]) > 200:
-            problems.append(Problem(number, "reason", "at most 200 characters"))
+            problems.append(Problem(number, "reason", _l("at most 200 characters")))
         result.problems.extend(problems)
         if not problems:
             good.append({"warehouse": wh, "sku": sku, "counted": counted_value, "reason": row["reason"].strip(),
@@ -315,7 +320,7 @@ def _check_counts(session: Session, rows: list[dict], result: Checked, warehouse
         on_hand, reserved = (b.on_hand, b.reserved) if b else (0, 0)
         if g["counted"] < reserved:
             result.problems.append(Problem(g["_row"], "counted",
-                                           f"{reserved} units are reserved; release or re-plan them first"))
+                                           _l("%(n)s units are reserved; release or re-plan them first", n=reserved)))
         g["on_hand"], g["delta"] = on_hand, g["counted"] - on_hand
         if g["delta"]:
             result.changed += 1

@@ -1,7 +1,8 @@
 """The web blueprint: sign-in, the start page, language, health, and the shared hooks.
 
-Clerk pages live in `clerk.py`, HQ pages in `hq.py` and `imports.py`; they add their routes
-to this blueprint. Views parse, authorise, call the domain inside `transaction()`, render.
+Clerk pages live in `clerk.py` and `returns.py`, HQ pages in `hq.py`, spreadsheet imports
+(HQ's and a clerk's stock counts) in `imports.py`; they add their routes to this blueprint.
+Views parse, authorise, call the domain inside `transaction()` (`actions.py`), render.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from . import labels
 from .auth import (PUBLIC, actor_name, load_user, login_redirect, login_required, public, sign_in,
                    sign_out, start_page)
 from .forms import ActionForm, LoginForm
+from .refusals import refusal
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/web")
@@ -132,7 +134,7 @@ def http_error(error: HTTPException):
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
     db.session.rollback()
-    return render_template("error.html", code=error.status, title=_("Refused"), detail=error.message), error.status
+    return render_template("error.html", code=error.status, title=_("Refused"), detail=refusal(error)), error.status
 
 
 @bp.errorhandler(Exception)

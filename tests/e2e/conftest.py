@@ -153,6 +153,13 @@ def sign_in(page, live, username: str) -> None:
     page.wait_for_load_state()
 
 
+def check_sheet(page, path: Path, rows: str) -> None:
+    """Write `rows` (CSV) to `path`, choose it on the import page and have it checked."""
+    path.write_text(rows, encoding="utf-8")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("text=检查文件")
+
+
 def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar belongs at the top of a full-page shot

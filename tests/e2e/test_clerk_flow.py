@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import pytestmark, shot, sign_in  # noqa: F401  (pytestmark skips without Chromium)
+from .conftest import check_sheet, pytestmark, shot, sign_in  # noqa: F401  (pytestmark skips without Chromium)
 
 
 def test_a_bad_password_shows_the_form_again_with_an_error(page, live):
@@ -114,3 +114,23 @@ def test_a_form_posted_without_its_csrf_token_is_refused(page, live):
     expect(page.locator("h1")).to_contain_text("表单已失效")
     page.goto(f"{live.url}/w/GD1/movements?ref=&sku=WM-PUMP-01&kind=receipt")
     expect(page.locator("table")).not_to_contain_text("+999")
+
+
+def test_a_clerk_imports_a_stock_count_after_seeing_its_problems(page, live, tmp_path):
+    sign_in(page, live, "gd_clerk")
+    page.click("nav.tabs >> text=盘点导入")
+    expect(page).to_have_url(f"{live.url}/w/GD1/import")
+    check_sheet(page, tmp_path / "count.csv", "仓库,配件编码,实盘数,原因\n"
+                                              "GD1,AC-REMOTE-01,400,月度盘点\n"
+                                              "HB1,WM-PUMP-01,5,月度盘点\n")
+    expect(page.locator("table.problems")).to_contain_text("只能盘点 GD1 的库存")
+    expect(page.locator("text=导入这些行")).to_have_count(0)
+    check_sheet(page, tmp_path / "count-fixed.csv", "仓库,配件编码,实盘数,原因\n"
+                                                    "GD1,AC-REMOTE-01,400,月度盘点\n"
+                                                    "GD1,WM-MOTOR-01,12,月度盘点\n")
+    expect(page.locator("#preview")).to_contain_text("2 行全部正确")
+    shot(page, "clerk-count-import")
+    page.click("text=导入这些行")
+    expect(page.locator(".flash.success")).to_contain_text("count-fixed.csv")
+    page.goto(f"{live.url}/w/GD1/movements?kind=adjustment")
+    expect(page.locator("table")).to_contain_text("count import: 月度盘点")

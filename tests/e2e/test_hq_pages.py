@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from .conftest import pytestmark, shot, sign_in  # noqa: F401
+from .conftest import check_sheet, pytestmark, shot, sign_in  # noqa: F401
 
 
 def test_hq_signs_in_to_the_dashboard_with_its_charts(page, live):
@@ -64,23 +64,17 @@ def test_hq_raises_a_quota_and_edits_the_policy(page, live):
 
 def test_hq_imports_a_spreadsheet_after_seeing_its_errors(page, live, tmp_path):
     sign_in(page, live, "boss")
-    bad = tmp_path / "parts.csv"
-    bad.write_text("sku,name,unit_price,unit_cost,family\n"
-                   "WM-BELT-09,皮带,18.00,9.50,twin_tub\n"
-                   "WM-DOOR-02,门封,abc,30.00,fully_automatic\n"
-                   ",门锁,12.00,6.00,fully_automatic\n", encoding="utf-8")
     page.goto(f"{live.url}/hq/import")
     page.select_option("select[name=kind]", "parts")
-    page.set_input_files("input[name=file]", str(bad))
-    page.click("text=检查文件")
+    check_sheet(page, tmp_path / "parts.csv", "sku,name,unit_price,unit_cost,family\n"
+                                              "WM-BELT-09,皮带,18.00,9.50,twin_tub\n"
+                                              "WM-DOOR-02,门封,abc,30.00,fully_automatic\n"
+                                              ",门锁,12.00,6.00,fully_automatic\n")
     expect(page.locator("table.problems")).to_contain_text("unit_price")
     shot(page, "hq-import-errors")
-    good = tmp_path / "parts-fixed.csv"
-    good.write_text("sku,name,unit_price,unit_cost,family\n"
-                    "WM-BELT-09,皮带,18.00,9.50,twin_tub\n"
-                    "WM-DOOR-02,门封,45.00,30.00,fully_automatic\n", encoding="utf-8")
-    page.set_input_files("input[name=file]", str(good))
-    page.click("text=检查文件")
+    check_sheet(page, tmp_path / "parts-fixed.csv", "sku,name,unit_price,unit_cost,family\n"
+                                                    "WM-BELT-09,皮带,18.00,9.50,twin_tub\n"
+                                                    "WM-DOOR-02,门封,45.00,30.00,fully_automatic\n")
     expect(page.locator("#preview")).to_contain_text("新增 2")
     shot(page, "hq-import-preview")
     page.click("text=导入这些行")

@@ -82,7 +82,7 @@ def test_a_count_below_what_is_reserved_is_refused_next_to_the_count(clerk, engi
     submit_requisition(engine, qty=4)
     response = clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "3", "reason": "count"})
     assert response.status_code == 422
-    assert "reserved" in field_error(text(response), "counted")
+    assert field_error(text(response), "counted") == "实盘 3 件，但 GD1 已预留 4 件 WM-PUMP-01；请先释放预留或重新安排"
     assert balance(engine, "GD1", "WM-PUMP-01") == (10, 4, 0)
 
 
@@ -108,7 +108,7 @@ def test_shipping_twice_explains_the_refusal_beside_the_pick(clerk, engine):
     clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
     response = clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
     assert response.status_code == 409
-    assert "nothing reserved to ship" in text(response)
+    assert f"申请单 {code} 在 GD1 没有可发运的预留库存" in text(response)
     assert balance(engine, "GD1", "WM-PUMP-01") == (7, 0, 0)
 
 

@@ -84,7 +84,7 @@ def test_approving_a_proposal_ships_it(hq, engine):
 def test_approving_more_than_the_source_has_is_refused_beside_the_draft(hq, engine):
     tid = _draft(engine, qty=999)
     response = hq.post(f"/hq/transfers/{tid}/approve", {}, token_from="/hq/transfers")
-    assert response.status_code == 409 and "fewer than 999" in text(response)
+    assert response.status_code == 409 and "HQ 的 WM-PUMP-01 可用数量不足 999 件" in text(response)
     assert _get(engine, Transfer, tid).status == "draft"
 
 
@@ -107,7 +107,7 @@ def test_raising_a_limit_needs_a_reason_and_a_higher_figure(hq, engine):
     response = hq.post(f"{url}/raise", {"raise-new_limit": "60000", "raise-reason": ""}, token_from=url)
     assert response.status_code == 422 and field_error(text(response), "raise-reason")
     response = hq.post(f"{url}/raise", {"raise-new_limit": "100", "raise-reason": "less"}, token_from=url)
-    assert response.status_code == 422 and "not above" in field_error(text(response), "raise-new_limit")
+    assert response.status_code == 422 and "不高于当前额度" in field_error(text(response), "raise-new_limit")
     assert _get(engine, Dealer, "D001").monthly_quota == Decimal("50000.00")
     response = hq.post(f"{url}/raise", {"raise-new_limit": "60000", "raise-reason": "peak season"}, token_from=url)
     assert response.status_code == 302
@@ -130,7 +130,7 @@ def test_an_unknown_dealer_is_not_found(hq):
 
 def test_the_policy_table_saves_a_valid_value_and_explains_a_bad_one(hq, engine):
     response = hq.post("/hq/policy/promise_hours", {"promise_hours-value": "two days"}, token_from="/hq/policy")
-    assert response.status_code == 422 and "not a valid int" in text(response)
+    assert response.status_code == 422 and "不是有效的整数" in text(response)
     assert hq.post("/hq/policy/promise_hours", {"promise_hours-value": "36"},
                    token_from="/hq/policy").status_code == 302
     with make_session_factory(engine)() as session:

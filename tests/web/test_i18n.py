@@ -13,7 +13,7 @@ WEB = Path(__file__).resolve().parents[2] / "api" / "web"
 def marked_strings() -> set[str]:
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
-    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "N_": None}  # N_: refusals.py
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(str(WEB), method_map, options, keywords):
         found.add(message[0] if isinstance(message, tuple) else message)

@@ -81,7 +81,7 @@ def test_service_points_need_a_known_centre(hq, engine):
             "SP0101,某网点,XX,广东,urban\n").encode("gb18030")  # saved by Excel in China
     response = upload(hq, "service_points", "points.csv", data)
     assert response.status_code == 422
-    assert "unknown service centre &#39;XX&#39;" in text(response)
+    assert "未知的服务中心“XX”" in text(response)
     with make_session_factory(engine)() as session:
         assert session.get(ServicePoint, "SP0100") is None
 
@@ -100,18 +100,18 @@ def test_a_count_below_the_reserved_units_is_a_problem_and_nothing_is_written(hq
     submit_requisition(engine, qty=4)
     data = "仓库,配件编码,实盘数,原因\nGD1,WM-PUMP-01,3,count\nGD1,AC-REMOTE-01,25,count\n"
     response = upload(hq, "stock_counts", "count.csv", data.encode())
-    assert response.status_code == 422 and "reserved" in text(response)
+    assert response.status_code == 422 and "已预留 4 件" in text(response)
     assert balance(engine, "GD1", "AC-REMOTE-01")[0] == 20
 
 
 def test_a_missing_column_is_named(hq):
     page = text(upload(hq, "stock_counts", "count.csv", b"warehouse,sku\nGD1,WM-PUMP-01\n"))
-    assert "<code>counted</code>" in page and "required column is missing" in page
+    assert "<code>counted</code>" in page and "缺少必填列" in page
 
 
 @pytest.mark.parametrize("name, data, message", [
     ("parts.txt", b"x", "只能导入"),
-    ("parts.xlsx", b"not a zip", "not a readable XLSX"),
+    ("parts.xlsx", b"not a zip", "不是可读取的 XLSX 工作簿"),
     ("parts.csv", b"", "required"),
 ])
 def test_an_unreadable_file_is_explained_next_to_the_file_field(hq, name, data, message):

@@ -1,0 +1,34 @@
+"""One domain action per request, as every page runs it: in one transaction, a refusal turned
+into words for the page (`refusals.refusal`) and a record that cannot be found into a 404."""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import abort
+from wtforms import Field
+
+from inventory.db import transaction
+from inventory.errors import DomainError, NotFound
+
+from ..extensions import db
+from .refusals import refusal
+
+
+def refused(action: Callable[[], object]) -> str | None:
+    """Run `action` in one transaction: None when it is done, else why the domain refused it."""
+    try:
+        with transaction(db.session):
+            action()
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        return refusal(error)
+    return None
+
+
+def carried_out(field: Field, action: Callable[[], object]) -> bool:
+    """Run `action` as `refused` does; a refusal is shown under `field` (the form shows again)."""
+    why = refused(action)
+    if why is not None:
+        field.errors.append(why)
+    return why is None

@@ -1,0 +1,353 @@
+"""Domain refusals read in the page's language: Chinese by default, the domain's own English on
+request. Every format `api/web/refusals.py` knows is provoked from the domain itself, so a
+reworded domain message fails here instead of silently showing English in the Chinese UI."""
+from __future__ import annotations
+
+import html
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from api.web import refusals
+from inventory.access import Principal
+from inventory.db import make_session_factory, transaction
+from inventory.errors import DomainError
+from inventory.policy import set_policy
+from inventory.quotas import service as quotas
+from inventory.requisitions import service as reqs
+from inventory.returns import service as returns
+from inventory.returns.models import Return
+from inventory.warehouses import ledger, transfers
+
+from .conftest import submit_requisition, text
+
+ACTOR = "hq:boss"
+CLERK = "clerk:gd_clerk"
+POINT = Principal("service_point", "SP0001")
+WEB = Path(__file__).resolve().parents[2] / "api" / "web"
+
+
+# -- the world each refusal needs (committed, as a page would find it) ----------------------------
+
+def _commit(engine, work):
+    with make_session_factory(engine)() as session, transaction(session):
+        return work(session)
+
+
+def transfer(engine, source="HQ", dest="GD1", qty=4, *, ship=False, received=0, closed=False) -> str:
+    def work(s):
+        t = transfers.create_draft(s, source, dest, "WM-PUMP-01", qty, actor=ACTOR)
+        if ship:
+            transfers.approve_and_ship(s, t.id, actor=ACTOR)
+        if received:
+            transfers.receive(s, t.id, received, actor=CLERK)
+        if closed:
+            transfers.close_with_discrepancy(s, t.id, actor=CLERK, note="box lost")
+        return t.id
+    return _commit(engine, work)
+
+
+def shipped_requisition(engine) -> str:
+    code = submit_requisition(engine, qty=1)
+    _commit(engine, lambda s: reqs.ship(s, CLERK, code, warehouse="GD1"))
+    return code
+
+
+def cancelled_requisition(engine) -> str:
+    code = submit_requisition(engine, qty=1)
+    _commit(engine, lambda s: reqs.cancel(s, POINT, code))
+    return code
+
+
+def old_part_return(engine, *, received=False, inspected=False, closed=False) -> str:
+    """The expected old part of a requisition GD1 shipped, taken as far as asked."""
+    requisition = shipped_requisition(engine)
+
+    def work(s):
+        row = s.scalars(select(Return).where(Return.requisition_id == reqs.get(s, POINT, requisition).id)).one()
+        if received:
+            returns.receive(s, CLERK, row.code, warehouse="GD1")
+        if inspected:
+            returns.inspect(s, CLERK, row.code, "defective_confirmed", warehouse="GD1")
+        if closed:
+            returns.close(s, CLERK, row.code, warehouse="GD1")
+        return row.code
+    return _commit(engine, work)
+
+
+def refused_by(engine, action) -> DomainError:
+    """The refusal `action(session)` meets; nothing it did is kept."""
+    with make_session_factory(engine)() as session:
+        with pytest.raises(DomainError) as caught:
+            action(session)
+        session.rollback()
+    return caught.value
+
+
+# -- each format of the table, provoked from the domain -------------------------------------------
+
+def _available(e):
+    tid = transfer(e, "HQ", "HB1", qty=999)
+    return refused_by(e, lambda s: transfers.approve_and_ship(s, tid, actor=ACTOR))
+
+
+def _count_below_reserved(e):
+    submit_requisition(e, qty=4)
+    return refused_by(e, lambda s: ledger.adjust_to_count(s, "GD1", "WM-PUMP-01", 3, actor=CLERK, reason="count"))
+
+
+def _transfer_in(step: str, qty: int = 1, **made):
+    def provoke(e):
+        tid = transfer(e, **made)
+        action = {"ship": lambda s: transfers.approve_and_ship(s, tid, actor=ACTOR),
+                  "receive": lambda s: transfers.receive(s, tid, qty, actor=CLERK),
+                  "close": lambda s: transfers.close_with_discrepancy(s, tid, actor=CLERK, note="x"),
+                  "reject": lambda s: transfers.reject(s, tid, actor=ACTOR, reason="x")}[step]
+        return refused_by(e, action)
+    return provoke
+
+
+def _return_in(step: str, **made):
+    def provoke(e):
+        code = old_part_return(e, **made)
+        action = {"receive": lambda s: returns.receive(s, CLERK, code, warehouse="GD1"),
+                  "inspect": lambda s: returns.inspect(s, CLERK, code, "no_fault_found", warehouse="GD1"),
+                  "close": lambda s: returns.close(s, CLERK, code, warehouse="GD1")}[step]
+        return refused_by(e, action)
+    return provoke
+
+
+def _ship_requisition(made):
+    def provoke(e):
+        code = made(e)
+        return refused_by(e, lambda s: reqs.ship(s, CLERK, code, warehouse="GD1"))
+    return provoke
+
+
+PROVOKE = {
+    "%(warehouse)s has fewer than %(qty)s of %(sku)s available": _available,
+    "counted %(counted)s but %(reserved)s of %(sku)s are reserved at %(warehouse)s; release or re-plan them first":
+        _count_below_reserved,
+    "a stock adjustment needs a reason":
+        lambda e: refused_by(e, lambda s: ledger.adjust_to_count(s, "GD1", "WM-PUMP-01", 3, actor=CLERK, reason=" ")),
+    "cannot ship transfer %(transfer)s: it is %(status)s": _transfer_in("ship", ship=True),
+    "cannot receive transfer %(transfer)s: it is %(status)s": _transfer_in("receive", ship=True, received=4),
+    "cannot close transfer %(transfer)s: it is %(status)s": _transfer_in("close", ship=True, received=4),
+    "cannot reject transfer %(transfer)s: it is %(status)s": _transfer_in("reject", ship=True),
+    "transfer %(transfer)s has only %(outstanding)s outstanding, cannot receive %(qty)s":
+        _transfer_in("receive", qty=9, ship=True),
+    "a transfer cannot go from %(warehouse)s to itself":
+        lambda e: refused_by(e, lambda s: transfers.create_draft(s, "HQ", "HQ", "WM-PUMP-01", 1, actor=ACTOR)),
+    "requisition %(code)s has nothing reserved to ship from %(warehouse)s": _ship_requisition(shipped_requisition),
+    "requisition %(code)s is cancelled": _ship_requisition(cancelled_requisition),
+    "return %(code)s is %(status)s; it cannot be received again": _return_in("receive", received=True),
+    "return %(code)s was already inspected (%(outcome)s)": _return_in("inspect", received=True, inspected=True),
+    "return %(code)s is %(status)s; receive it before inspecting": _return_in("inspect"),
+    "return %(code)s is %(status)s; only an inspected return can be closed": _return_in("close", received=True),
+    "amount must be between 0.00 and %(most)s":
+        lambda e: refused_by(e, lambda s: quotas.raise_limit(s, "D001", Decimal("1e12"), actor=ACTOR, reason="x")),
+    "new limit %(new)s is not above the current %(current)s":
+        lambda e: refused_by(e, lambda s: quotas.raise_limit(s, "D001", Decimal("100"), actor=ACTOR, reason="x")),
+    "an extension must be more than 0.00":
+        lambda e: refused_by(e, lambda s: quotas.grant_extension(s, "D001", Decimal("0"), actor=ACTOR, reason="x")),
+    "policy %(key)s: %(value)s is not a valid %(type)s":
+        lambda e: refused_by(e, lambda s: set_policy(s, "promise_hours", "two days", actor=ACTOR)),
+}
+
+
+def test_every_format_in_the_table_is_provoked_here():
+    assert sorted(PROVOKE) == sorted(refusals.MESSAGES)
+
+
+@pytest.mark.parametrize("msgid", refusals.MESSAGES)
+def test_the_domain_still_words_each_refusal_as_the_table_expects(engine, keys, msgid):
+    error = PROVOKE[msgid](engine)
+    found = refusals.find(error.message)
+    assert found is not None, f"the domain now says {error.message!r}; update refusals.py and messages_zh.py"
+    assert found[0] == msgid  # and no other format of the table claims it
+    assert msgid % found[1] == error.message  # English pages show the domain's words unchanged
+
+
+def test_a_refusal_the_table_does_not_know_is_shown_as_the_domain_said_it(app, engine, keys):
+    error = refused_by(engine, lambda s: transfers.create_draft(s, "HQ", "XX9", "WM-PUMP-01", 1, actor=ACTOR))
+    with app.test_request_context("/?lang=zh"):
+        assert refusals.refusal(error) == error.message == "no warehouse XX9"
+
+
+def test_codes_inside_a_refusal_are_put_in_words_too(app, engine, keys):
+    error = PROVOKE["policy %(key)s: %(value)s is not a valid %(type)s"](engine)
+    with app.test_request_context("/?lang=zh"):
+        assert refusals.refusal(error) == "策略 promise_hours：'two days' 不是有效的整数"
+
+
+def test_views_show_refusals_only_through_the_table():
+    """`error.message` is English; a page that shows it directly bypasses the translation."""
+    showing = [path.name for path in WEB.glob("*.py")
+               if path.name != "refusals.py" and re.search(r"\.message\b", path.read_text())]
+    assert showing == []
+
+
+# -- the same refusals, met on the pages (Chinese by default) -------------------------------------
+
+def page(response) -> str:
+    return html.unescape(text(response))
+
+
+def _approve_more_than_the_source_has(clerk, hq, engine):
+    tid = transfer(engine, "HQ", "HB1", qty=999)
+    return hq.post(f"/hq/transfers/{tid}/approve", {}, token_from="/hq/transfers"), 409, \
+        "HQ 的 WM-PUMP-01 可用数量不足 999 件"
+
+
+def _count_below_what_is_reserved(clerk, hq, engine):
+    submit_requisition(engine, qty=4)
+    return clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "3", "reason": "count"}), 422, \
+        "实盘 3 件，但 GD1 已预留 4 件 WM-PUMP-01；请先释放预留或重新安排"
+
+
+def _ship_a_transfer_twice(clerk, hq, engine):
+    tid = transfer(engine, "GD1", "HB1")
+    clerk.post(f"/w/GD1/transfers/{tid}/ship", {}, token_from="/w/GD1/transfers")
+    return clerk.post(f"/w/GD1/transfers/{tid}/ship", {}, token_from="/w/GD1/transfers"), 409, \
+        f"调拨单 {tid} 无法发运：当前状态为“已发运”"
+
+
+def _receive_a_transfer_already_received(clerk, hq, engine):
+    tid = transfer(engine, ship=True, received=4)
+    return clerk.post(f"/w/GD1/transfers/{tid}/receive", {f"recv-{tid}-qty": "1"}, token_from="/w/GD1/transfers"), \
+        422, f"调拨单 {tid} 无法收货：当前状态为“已收货”"
+
+
+def _close_a_transfer_already_closed(clerk, hq, engine):
+    tid = transfer(engine, ship=True, received=1, closed=True)
+    return clerk.post(f"/w/GD1/transfers/{tid}/close", {f"close-{tid}-note": "lost"}, token_from="/w/GD1/transfers"), \
+        422, f"调拨单 {tid} 无法短少关闭：当前状态为“短少关闭”"
+
+
+def _reject_a_transfer_already_shipped(clerk, hq, engine):
+    tid = transfer(engine, ship=True)
+    return hq.post(f"/hq/transfers/{tid}/reject", {f"no-{tid}-reason": "no"}, token_from="/hq/transfers"), 422, \
+        f"调拨单 {tid} 无法驳回：当前状态为“已发运”"
+
+
+def _receive_more_than_outstanding(clerk, hq, engine):
+    tid = transfer(engine, ship=True)
+    return clerk.post(f"/w/GD1/transfers/{tid}/receive", {f"recv-{tid}-qty": "9"}, token_from="/w/GD1/transfers"), \
+        422, f"调拨单 {tid} 只有 4 件未收，不能收货 9 件"
+
+
+def _draft_a_transfer_to_itself(clerk, hq, engine):
+    return hq.post("/hq/transfers/new", {"from_warehouse": "HB1", "to_warehouse": "HB1", "sku": "WM-PUMP-01",
+                                         "qty": "2"}, token_from="/hq/transfers"), 422, "调出仓和调入仓不能同为 HB1"
+
+
+def _ship_a_pick_twice(clerk, hq, engine):
+    code = shipped_requisition(engine)
+    return clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks"), 409, \
+        f"申请单 {code} 在 GD1 没有可发运的预留库存"
+
+
+def _ship_a_cancelled_pick(clerk, hq, engine):
+    code = cancelled_requisition(engine)
+    return clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks"), 409, f"申请单 {code} 已取消"
+
+
+def _receive_a_return_twice(clerk, hq, engine):
+    code = old_part_return(engine, received=True)
+    return clerk.post(f"/w/GD1/returns/{code}/receive", {}, token_from="/w/GD1/returns"), 409, \
+        f"退件 {code} 当前状态为“已收货”，不能再次收货"
+
+
+def _inspect_a_return_twice(clerk, hq, engine):
+    code = old_part_return(engine, received=True, inspected=True)
+    return clerk.post(f"/w/GD1/returns/{code}/inspect", {f"insp-{code}-outcome": "wrong_part"},
+                      token_from="/w/GD1/returns"), 422, f"退件 {code} 已检验过（确认故障）"
+
+
+def _inspect_a_return_not_received(clerk, hq, engine):
+    code = old_part_return(engine)
+    return clerk.post(f"/w/GD1/returns/{code}/inspect", {f"insp-{code}-outcome": "wrong_part"},
+                      token_from="/w/GD1/returns"), 422, f"退件 {code} 当前状态为“待退回”，请先收货再检验"
+
+
+def _close_a_return_twice(clerk, hq, engine):
+    code = old_part_return(engine, received=True, inspected=True, closed=True)
+    return clerk.post(f"/w/GD1/returns/{code}/close", {f"cls-{code}-note": "scrapped"}, token_from="/w/GD1/returns"), \
+        422, f"退件 {code} 当前状态为“已关闭”，只有已检验的退件才能关闭"
+
+
+def _raise_a_limit_beyond_any_amount(clerk, hq, engine):
+    return hq.post("/hq/quotas/D001/raise", {"raise-new_limit": "1000000000", "raise-reason": "x"},
+                   token_from="/hq/quotas/D001"), 422, "金额必须在 0.00 到 100000000.00 之间"
+
+
+def _raise_a_limit_below_the_current(clerk, hq, engine):
+    return hq.post("/hq/quotas/D001/raise", {"raise-new_limit": "100", "raise-reason": "x"},
+                   token_from="/hq/quotas/D001"), 422, "新额度 100.00 不高于当前额度 50000.00"
+
+
+def _grant_a_zero_extension(clerk, hq, engine):
+    return hq.post("/hq/quotas/D001/extend", {"ext-amount": "0", "ext-reason": "x"},
+                   token_from="/hq/quotas/D001"), 422, "临时额度必须大于 0.00"
+
+
+def _set_a_policy_to_words(clerk, hq, engine):
+    return hq.post("/hq/policy/promise_hours", {"promise_hours-value": "two days"}, token_from="/hq/policy"), 422, \
+        "策略 promise_hours：'two days' 不是有效的整数"
+
+
+ON_PAGES = {
+    "%(warehouse)s has fewer than %(qty)s of %(sku)s available": _approve_more_than_the_source_has,
+    "counted %(counted)s but %(reserved)s of %(sku)s are reserved at %(warehouse)s; release or re-plan them first":
+        _count_below_what_is_reserved,
+    "cannot ship transfer %(transfer)s: it is %(status)s": _ship_a_transfer_twice,
+    "cannot receive transfer %(transfer)s: it is %(status)s": _receive_a_transfer_already_received,
+    "cannot close transfer %(transfer)s: it is %(status)s": _close_a_transfer_already_closed,
+    "cannot reject transfer %(transfer)s: it is %(status)s": _reject_a_transfer_already_shipped,
+    "transfer %(transfer)s has only %(outstanding)s outstanding, cannot receive %(qty)s":
+        _receive_more_than_outstanding,
+    "a transfer cannot go from %(warehouse)s to itself": _draft_a_transfer_to_itself,
+    "requisition %(code)s has nothing reserved to ship from %(warehouse)s": _ship_a_pick_twice,
+    "requisition %(code)s is cancelled": _ship_a_cancelled_pick,
+    "return %(code)s is %(status)s; it cannot be received again": _receive_a_return_twice,
+    "return %(code)s was already inspected (%(outcome)s)": _inspect_a_return_twice,
+    "return %(code)s is %(status)s; receive it before inspecting": _inspect_a_return_not_received,
+    "return %(code)s is %(status)s; only an inspected return can be closed": _close_a_return_twice,
+    "amount must be between 0.00 and %(most)s": _raise_a_limit_beyond_any_amount,
+    "new limit %(new)s is not above the current %(current)s": _raise_a_limit_below_the_current,
+    "an extension must be more than 0.00": _grant_a_zero_extension,
+    "policy %(key)s: %(value)s is not a valid %(type)s": _set_a_policy_to_words,
+}
+
+
+def test_every_refusal_a_web_user_can_meet_is_met_on_a_page_here():
+    # the forms and the import check ask for a reason before the domain could refuse one
+    assert set(refusals.MESSAGES) - set(ON_PAGES) == {"a stock adjustment needs a reason"}
+
+
+@pytest.mark.parametrize("msgid", list(ON_PAGES))
+def test_a_refusal_reads_in_chinese_on_the_page(clerk, hq, engine, msgid):
+    response, status, chinese = ON_PAGES[msgid](clerk, hq, engine)
+    assert response.status_code == status
+    assert chinese in page(response)
+    english = max(re.split(r"%\(\w+\)s", msgid), key=len).strip()
+    assert english not in page(response)
+
+
+def test_english_pages_show_the_domain_message_unchanged(hq, engine):
+    tid = transfer(engine, "HQ", "HB1", qty=999)
+    hq.get("/hq/transfers?lang=en")
+    response = hq.post(f"/hq/transfers/{tid}/approve", {}, token_from="/hq/transfers")
+    assert response.status_code == 409 and "HQ has fewer than 999 of WM-PUMP-01 available" in page(response)
+
+
+def test_a_refusal_caught_by_no_view_still_reads_in_chinese(app, engine, keys):
+    error = PROVOKE["a stock adjustment needs a reason"](engine)
+    with app.test_request_context("/w/GD1/count"):
+        from api.web.views import domain_error
+
+        body, status = domain_error(error)
+    assert status == 422 and "库存调整必须填写原因" in body and "needs a reason" not in body
