@@ -107,18 +107,82 @@ def _population_weights(points: list[dict]) -> np.ndarray:
     return weight / weight.sum()
 
 
-def sample_skus(parts: list[dict], share: float, seed: int) -> list[dict]:
-    """A stratified 1-in-k sample of the catalogue: skus sorted by season and demand, every k-th
-    taken from a seeded offset, so head and tail, summer and flat parts are all represented.
+def strata(parts: list[dict], share: float, seed: int, offset: int | None = None) -> list[tuple[int, list[int]]]:
+    """A stratified 1-in-k sample of the catalogue: (sampled index, indices of its stratum), in
+    stratum order.
 
-    Skus never share stock, lanes carry no capacity and every rule (allocation, re-plan,
-    base-stock targets, replenishment) works sku by sku, so the sampled skus behave exactly as
-    they would among all the others; rates measured on them estimate the whole network's.
+    Skus of a season sorted by demand form strata of k neighbours; one per stratum is taken at a
+    seeded offset (or the one given), so head and tail, summer and flat parts are all
+    represented. Skus never share stock, lanes carry no capacity and every rule (allocation,
+    re-plan, base-stock targets, replenishment) works sku by sku, so a sampled sku behaves
+    exactly as it would among all the others; it stands for its stratum in estimates for the
+    whole catalogue (`estimate`).
     """
     if share >= 1.0:
-        return list(parts)
+        return [(i, [i]) for i in range(len(parts))]
     k = max(1, round(1.0 / share))
-    order = sorted(range(len(parts)), key=lambda i: (parts[i].get("season") or "", -float(parts[i].get("annual_demand") or 0), parts[i]["sku"]))
-    offset = int(np.random.default_rng([seed, 7]).integers(k))
-    keep = sorted(order[offset::k])
-    return [parts[i] for i in keep]
+    order = sorted(range(len(parts)), key=lambda i: (parts[i].get("season") or "",
+                                                     -float(parts[i].get("annual_demand") or 0), parts[i]["sku"]))
+    if offset is None:
+        offset = int(np.random.default_rng([seed, 7]).integers(k))
+    groups = []
+    for season in sorted({parts[i].get("season") or "" for i in order}):  # no stratum mixes seasons
+        members = [i for i in order if (parts[i].get("season") or "") == season]
+        groups += [members[start:start + k] for start in range(0, len(members), k)]
+    return [(g[min(offset, len(g) - 1)], g) for g in groups]
+
+
+def ratio_weights(parts: list[dict], groups: list[tuple[int, list[int]]], size: np.ndarray,
+                  fallback: dict[str, float] | None = None) -> dict[str, float]:
+    """Each sampled sku's weight: its stratum's total of `size` over its own (a ratio estimator).
+    When its own size is zero: its weight in `fallback`, else the stratum's count of skus."""
+    weights = {}
+    for pick, members in groups:
+        own, sku = float(size[pick]), parts[pick]["sku"]
+        if own > 0:
+            weights[sku] = float(size[members].sum()) / own
+        else:
+            weights[sku] = (fallback or {}).get(sku, float(len(members)))
+    return weights
+
+
+def stratum_totals(parts: list[dict], groups: list[tuple[int, list[int]]], size: np.ndarray) -> dict[str, float]:
+    return {parts[pick]["sku"]: float(size[members].sum()) for pick, members in groups}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The sampled skus and how many skus' worth each stands for: `weights` by annual demand
+    (lines, backorders, transfer cost), `stock_weights` by opening stock value at cost (stock;
+    the demand weight when the sku itself opens with none); `stratum` its stratum's rank;
+    `stratum_demand` and `stratum_stock` its stratum's totals of the two (for the error)."""
+
+    skus: list[str]
+    weights: dict[str, float]
+    stock_weights: dict[str, float]
+    stratum: dict[str, int]
+    share: float
+    stratum_demand: dict[str, float]
+    stratum_stock: dict[str, float]
+
+
+def sample(parts: list[dict], stock: list[dict], share: float, seed: int, offset: int | None = None) -> Sample:
+    groups = strata(parts, share, seed, offset)
+    demand = np.array([float(p.get("annual_demand") or 0.0) for p in parts])
+    index = {p["sku"]: i for i, p in enumerate(parts)}
+    value = np.zeros(len(parts))
+    for row in stock:
+        i = index[row["sku"]]
+        value[i] += row["qty"] * float(parts[i]["unit_cost"])
+    weights = ratio_weights(parts, groups, demand)
+    stock_weights = ratio_weights(parts, groups, value, fallback=weights)
+    return Sample([parts[pick]["sku"] for pick, _ in groups], weights, stock_weights,
+                  {parts[pick]["sku"]: rank for rank, (pick, _) in enumerate(groups)}, min(share, 1.0),
+                  stratum_totals(parts, groups, demand), stratum_totals(parts, groups, value))
+
+
+def sample_skus(parts: list[dict], share: float, seed: int) -> tuple[list[dict], dict[str, float]]:
+    """The sampled skus (catalogue order) and their weights by annual demand."""
+    groups = strata(parts, share, seed)
+    demand = np.array([float(p.get("annual_demand") or 0.0) for p in parts])
+    return [parts[i] for i in sorted(pick for pick, _ in groups)], ratio_weights(parts, groups, demand)

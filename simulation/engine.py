@@ -68,7 +68,8 @@ class SimConfig:
     off skips repair tickets and old-part returns (they do not move stock); `opening`
     "targets" replaces the demo's opening stock by each sku's echelon base stock at HQ, so a
     run starts near its own steady state (trade-off curve). `transfers` overrides whether the
-    night's base-stock transfers run (default: only with the optimizer policy)."""
+    night's base-stock transfers run (default: only with the optimizer policy); days before
+    `warmup_days` are left out of the per-sku stock behind the all-skus estimates."""
 
     @property
     def with_transfers(self) -> bool:
@@ -82,6 +83,7 @@ class SimConfig:
     cover: float = 1.0
     tickets: bool = True
     transfers: bool | None = None
+    warmup_days: int = 0
     drain_days: int = 6
     start: date = START
     opening: str = "demo"
@@ -106,6 +108,8 @@ class Log:
     """What happened day by day, and where the wall-clock time went."""
 
     stock: list[dict[str, tuple[float, float]]] = field(default_factory=list)
+    sku_stock: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    sku_stock_days: int = 0
     backorders: list[tuple[int, int]] = field(default_factory=list)
     transfers: list[int] = field(default_factory=list)
     replanned: list[int] = field(default_factory=list)
@@ -365,7 +369,12 @@ class Engine:
     # -- bookkeeping -------------------------------------------------------------------------
 
     def _close(self, when: datetime, day: int) -> None:
-        self.log.stock.append(metrics.stock_by_warehouse(self.s))
+        by_warehouse, by_sku = metrics.stock_snapshot(self.s)
+        self.log.stock.append(by_warehouse)
+        if self.config.warmup_days <= day < self.config.days:
+            self.log.sku_stock_days += 1
+            for sku, value in by_sku.items():
+                self.log.sku_stock[sku] += value
         self.log.backorders.append(metrics.open_backorders(self.s))
         self.commit()
         if self.config.progress and (day % 30 == 29 or day == self.last_day):

@@ -31,17 +31,20 @@ PARTY_CLASSES = ("hq_dispatch", "hq_parts_planning", "hq_parts_group", "center",
 ZERO = Decimal("0.00")
 
 
-def stock_by_warehouse(session: Session) -> dict[str, tuple[float, float]]:
-    """(on hand, in transit) value at cost per warehouse, in RMB."""
+def stock_snapshot(session: Session) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
+    """(on hand, in transit) value at cost per warehouse, and on-hand value per sku, in RMB."""
     rows = session.execute(
-        select(StockBalance.warehouse_code, StockBalance.on_hand, StockBalance.in_transit, Part.unit_cost)
+        select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, StockBalance.in_transit,
+               Part.unit_cost)
         .join(Part, Part.sku == StockBalance.sku)
         .where((StockBalance.on_hand > 0) | (StockBalance.in_transit > 0)))
     value: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for warehouse, on_hand, in_transit, cost in rows:
+    by_sku: dict[str, float] = defaultdict(float)
+    for warehouse, sku, on_hand, in_transit, cost in rows:
         value[warehouse][0] += on_hand * float(cost)
         value[warehouse][1] += in_transit * float(cost)
-    return {w: (v[0], v[1]) for w, v in value.items()}
+        by_sku[sku] += on_hand * float(cost)
+    return {w: (v[0], v[1]) for w, v in value.items()}, dict(by_sku)
 
 
 def open_backorders(session: Session) -> tuple[int, int]:
@@ -114,13 +117,16 @@ def line_table(session: Session, start=START) -> LineTable:
     return t
 
 
-def transfer_cost(session: Session) -> tuple[Decimal, int, int]:
-    """Cost, count and units of every transfer that left its source."""
+def transfer_cost(session: Session) -> tuple[Decimal, int, int, dict[str, Decimal]]:
+    """Cost, count and units of every transfer that left its source, and the cost per sku."""
     rows = session.execute(
-        select(Transfer.qty, Lane.unit_cost)
+        select(Transfer.sku, Transfer.qty, Lane.unit_cost)
         .join(Lane, (Lane.from_code == Transfer.from_warehouse) & (Lane.to_code == Transfer.to_warehouse))
         .where(Transfer.status.in_(SHIPPED_TRANSFER))).all()
-    return sum((cost * qty for qty, cost in rows), ZERO), len(rows), sum(qty for qty, _ in rows)
+    by_sku: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for sku, qty, cost in rows:
+        by_sku[sku] += cost * qty
+    return sum(by_sku.values(), ZERO), len(rows), sum(qty for _, qty, _ in rows), dict(by_sku)
 
 
 def delivery_cost(session: Session) -> Decimal:

@@ -39,7 +39,8 @@ def _rate_axis(ax, rates) -> None:
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
 
 
-def on_time_by_month(months: list[str], rates: list[float], lines: list[int], policy: str, path: Path) -> str:
+def on_time_by_month(months: list[str], rates: list[float], lines: list[int], policy: str, path: Path,
+                     note: str = "") -> str:
     style()
     fig, ax = plt.subplots(figsize=(8, 4))
     x = np.arange(len(months))
@@ -50,11 +51,12 @@ def on_time_by_month(months: list[str], rates: list[float], lines: list[int], po
     ax.set_xticks(x, [m[5:] + "月" for m in months])
     _rate_axis(ax, rates)
     ax.set_ylabel("2-day on-time rate (lines)")
-    ax.set_title(f"2天到位率 by month - policy {policy}")
+    ax.set_title(f"2天到位率 by month{note} - policy {policy}")
     return _save(fig, path)
 
 
-def on_time_by_centre(labels: list[str], rates: list[float], lines: list[int], policy: str, path: Path) -> str:
+def on_time_by_centre(labels: list[str], rates: list[float], lines: list[int], policy: str, path: Path,
+                      note: str = "") -> str:
     style()
     order = np.argsort(rates)
     fig, ax = plt.subplots(figsize=(8, max(3.0, 0.26 * len(labels) + 1)))
@@ -64,8 +66,8 @@ def on_time_by_centre(labels: list[str], rates: list[float], lines: list[int], p
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     low = min(rates, default=0.9)
     ax.set_xlim(max(0.0, min(0.9, low - 0.02)), 1.0)
-    ax.set_xlabel("2-day on-time rate (lines)")
-    ax.set_title(f"2天到位率 by service centre (lines) - policy {policy}")
+    ax.set_xlabel("2-day on-time rate (lines)" + ("; (n) = simulated lines" if note else ""))
+    ax.set_title(f"2天到位率 by service centre{note} - policy {policy}", fontsize=11)
     return _save(fig, path)
 
 
@@ -135,7 +137,7 @@ def lateness(hours: np.ndarray, promise: float, policy: str, path: Path) -> str:
 STYLES = {"none": (":", "v"), "greedy": ("--", "s"), "greedy + transfers": ("-.", "D"), "optimizer": ("-", "o")}
 
 
-def compare_by_month(series: dict[str, tuple[list[str], list[float]]], path: Path) -> str:
+def compare_by_month(series: dict[str, tuple[list[str], list[float]]], path: Path, note: str = "") -> str:
     style()
     fig, ax = plt.subplots(figsize=(8, 4.2))
     rates = []
@@ -146,46 +148,68 @@ def compare_by_month(series: dict[str, tuple[list[str], list[float]]], path: Pat
         rates += values
     _rate_axis(ax, rates)
     ax.set_ylabel("2-day on-time rate (lines)")
-    ax.set_title("2天到位率 by month and policy")
+    ax.set_title(f"2天到位率 by month and policy{note}")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(series), fontsize=8, frameon=False)
     return _save(fig, path)
 
 
-def compare_rate_vs_stock(points: dict[str, tuple[float, float]], path: Path) -> str:
+def compare_rate_vs_stock(points: dict[str, tuple[float, float]], path: Path,
+                          errors: dict[str, float] | None = None) -> str:
+    """One marker per policy; `errors` (one standard error of the rate) draws error bars."""
     style()
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for policy, (stock, rate) in points.items():
         _, marker = STYLES.get(policy, ("-", "o"))
-        ax.scatter([stock], [rate], s=70, marker=marker, color=COLOURS.get(policy), zorder=3,
-                   label=f"{policy}: {rate:.2%} at {stock / 1e6:,.2f} M RMB")
-    ax.xaxis.set_major_formatter(FuncFormatter(_millions))
+        se = (errors or {}).get(policy)
+        ax.errorbar([stock], [rate], yerr=[se] if se else None, fmt=marker, ms=8, capsize=4,
+                    color=COLOURS.get(policy), zorder=3,
+                    label=f"{policy}: {rate:.2%}" + (f" ± {se * 100:.2f} pt" if se else "") + f" at {stock / 1e6:,.2f} M RMB")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos=None: f"{x / 1e6:,.2f} M"))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("average stock value at cost (RMB)")
-    ax.set_ylabel("2-day on-time rate")
+    ax.set_ylabel("2-day on-time rate" + (" (bars: ± 1 standard error)" if errors else ""))
     ax.set_title("On-time rate against stock, per policy")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=8, frameon=False)
     return _save(fig, path)
 
 
+LATE_TICKS = (0.7, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
+
+
 def tradeoff(covers: list[float], stock: list[float], rates: list[float], marks: dict[float, float | None],
-             path: Path, title: str) -> str:
+             path: Path, title: str, errors: list[float] | None = None) -> str:
+    """On-time rate against stock, on a log scale of the late share so 99 % and 99.9 % stand apart;
+    `errors` (one standard error of each rate) draws error bars."""
     style()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    ax.plot(stock, rates, marker="o", color=COLOURS["optimizer"], lw=1.8)
-    for c, s, r in zip(covers, stock, rates):
-        ax.annotate(f"{c:g}x", (s, r), xytext=(4, -11), textcoords="offset points", fontsize=8)
+    fig, ax = plt.subplots(figsize=(8, 4.8))
+    late = np.maximum(1.0 - np.asarray(rates, dtype=float), 1e-4)
+    if errors and any(errors):
+        se = np.asarray(errors, dtype=float)
+        lower = late - np.maximum(late - se, 1e-4)
+        ax.errorbar(stock, late, yerr=[lower, se], fmt="none", ecolor=COLOURS["optimizer"], elinewidth=0.9,
+                    capsize=3, alpha=0.6, zorder=2, label="± 1 standard error (sku sampling)")
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.plot(stock, late, marker="o", color=COLOURS["optimizer"], lw=1.8, zorder=3)
+    for c, s_, l_ in zip(covers, stock, late):
+        ax.annotate(f"{c:g}x", (s_, l_), xytext=(5, 4), textcoords="offset points", fontsize=8)
+    ax.set_yscale("log")
+    low = min(0.0007, float(late.min()) / 1.5)
+    if errors and any(errors):
+        low = min(low, float(np.maximum(late - np.asarray(errors, dtype=float), 1e-4).min()) / 1.2)
+    ax.set_ylim(min(0.9, float(late.max()) * 1.3), low)  # inverted: better service is higher
+    ticks = [t for t in LATE_TICKS if low <= t <= ax.get_ylim()[0]]
+    ax.set_yticks(ticks, [f"{1 - t:.1%}" for t in ticks])
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda *_: ""))
     for target, colour in ((0.99, "#2ca02c"), (0.999, "#d62728")):
-        ax.axhline(target, color=colour, lw=0.9, ls="--")
+        ax.axhline(1 - target, color=colour, lw=0.9, ls="--")
         value = marks.get(target)
-        text = f"{target:.1%}: " + (f"≈ {value / 1e6:,.2f} M RMB" if value else "not reached in this range")
-        ax.annotate(text, (ax.get_xlim()[0], target), xytext=(4, 3), textcoords="offset points", color=colour, fontsize=8)
+        text = f"{target:.1%} on time: " + (f"≈ {value / 1e6:,.2f} M RMB" if value else "not reached in this range")
+        ax.annotate(text, (0.0, 1 - target), xycoords=("axes fraction", "data"), xytext=(4, 3),
+                    textcoords="offset points", ha="left", color=colour, fontsize=8)
         if value:
             ax.axvline(value, color=colour, lw=0.7, ls=":")
     ax.xaxis.set_major_formatter(FuncFormatter(_millions))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
-    low = min(rates, default=0.9)
-    ax.set_ylim(max(0.0, min(0.95, low - 0.01)), 1.0005)
     ax.set_xlabel("average stock value at cost (RMB)")
-    ax.set_ylabel("2-day on-time rate (lines)")
-    ax.set_title(title)
+    ax.set_ylabel("2-day on-time rate (lines, log scale of the late share)")
+    ax.set_title(title, fontsize=11)
     return _save(fig, path)

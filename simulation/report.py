@@ -24,16 +24,22 @@ def _rmb(x) -> str:
 
 
 def month_rows(r: Results) -> list[dict]:
-    return [{"month": m, "lines": n, "on_time_lines": ok, "on_time_rate": ok / n if n else None}
-            for m, (n, ok) in r.by(r.lines.month).items()]
+    """Per month: simulated lines and on-time lines, the simulated rate, and the rate for all skus
+    (`on_time_rate_all_skus`, the same as the simulated one without sampling)."""
+    return [{"month": m, "lines": n, "on_time_lines": ok, "on_time_rate": ok / n if n else None,
+             "on_time_rate_all_skus": _num(w)} for m, (n, ok, w) in r.by(r.lines.month).items()]
+
+
+def _num(x: float) -> float | None:
+    return None if x != x else round(x, 5)
 
 
 def centre_rows(r: Results) -> list[dict]:
     rows = []
-    for c, (n, ok) in r.by(r.lines.center).items():
+    for c, (n, ok, w) in r.by(r.lines.center).items():
         p = r.penalties.centers.get(c, {})
         rows.append({"center": c, "name": r.centre_names.get(c, c), "lines": n, "on_time_lines": ok,
-                     "on_time_rate": ok / n if n else None, "tickets": p.get("tickets", 0),
+                     "on_time_rate": ok / n if n else None, "on_time_rate_all_skus": _num(w), "tickets": p.get("tickets", 0),
                      "within_3_days": p.get("within_3_days", 0), "bonus_cancelled_months": p.get("bonus_cancelled_months", 0)})
     return rows
 
@@ -44,9 +50,9 @@ def details(r: Results) -> dict:
     return {
         "config": config_dict(r.config),
         "scope": {"skus_simulated": len(r.world.simulated["parts"]), "skus_total": len(r.world.full["parts"]),
-                  "sku_share": r.world.sku_share, "demand_factor": round(r.world.demand_factor, 4),
-                  "stock_factor": round(r.world.stock_factor, 4),
-                  "opening_stock_value": round(r.world.opening_value(r.world.simulated), 2)},
+                  "sku_share": r.world.sku_share,
+                  "opening_stock_value": round(r.world.opening_value(r.world.simulated), 2),
+                  "opening_stock_value_all_skus": round(r.world.opening_value(r.world.full), 2)},
         "summary": r.summary(),
         "open_lines_at_end": r.open_lines,
         "refused_lines": r.log.refused_lines,
@@ -67,6 +73,7 @@ def details(r: Results) -> dict:
         "seconds": {"total": round(r.seconds, 1), **{k: round(v, 1) for k, v in r.phase_seconds.items()},
                     "events": {k: round(v, 2) for k, v in sorted(r.log.seconds.items()) if k != "total"},
                     "event_counts": dict(sorted(r.log.calls.items()))},
+        "per_sku": r.per_sku().rows(),
     }
 
 
@@ -79,16 +86,18 @@ def write_report(r: Results, out: Path) -> None:
 
 
 def draw(r: Results, d: dict, out: Path) -> dict[str, str]:
-    policy = r.config.policy
+    policy = "greedy + transfers" if r.config.policy == "greedy" and r.config.transfers else r.config.policy
     months = d["by_month"]
     centres = d["by_centre"]
     hq, regional, transit = r.daily_stock()
     parties = list(PARTY_CLASSES)
+    note = "" if r.world.sku_share >= 1 else " (all skus, estimated)"
     return {
-        "month": plots.on_time_by_month([m["month"] for m in months], [m["on_time_rate"] or 0 for m in months],
-                                        [m["lines"] for m in months], policy, out / "on_time_by_month.png"),
-        "centre": plots.on_time_by_centre([c["name"] for c in centres], [c["on_time_rate"] or 0 for c in centres],
-                                          [c["lines"] for c in centres], policy, out / "on_time_by_centre.png"),
+        "month": plots.on_time_by_month([m["month"] for m in months], [m["on_time_rate_all_skus"] or 0 for m in months],
+                                        [m["lines"] for m in months], policy, out / "on_time_by_month.png", note),
+        "centre": plots.on_time_by_centre([c["name"] for c in centres],
+                                          [c["on_time_rate_all_skus"] or 0 for c in centres],
+                                          [c["lines"] for c in centres], policy, out / "on_time_by_centre.png", note),
         "stock": plots.stock_over_time(hq, regional, transit, policy, out / "stock_value.png",
                                        "" if r.world.sku_share >= 1 else f" (simulated skus, {r.world.sku_share:.0%} sample)"),
         "demand": plots.demand_and_backorders(np.array(d["daily"]["lines_submitted"]),
@@ -108,12 +117,8 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
     variant = "" if c.transfers is None else (" + base-stock transfers" if c.transfers else " without transfers")
     lines = [f"# Simulation: {c.days} days, {c.scale} network, policy `{c.policy}`{variant}, seed {c.seed}", ""]
     if est:
-        lines += [f"Simulated skus: {scope['skus_simulated']:,} of {scope['skus_total']:,} (a stratified 1-in-"
-                  f"{round(1 / r.world.sku_share)} sample by season and demand rank), every warehouse, service point, "
-                  "dealer and lane of the network. Skus share no stock and no lane capacity, and every rule works "
-                  "sku by sku, so rates measured on the sample estimate the network's; counts and money are also "
-                  f"shown scaled to all skus (x{est['demand_factor']:.2f} by annual demand, stock x{est['stock_factor']:.2f} "
-                  "by opening stock value).", ""]
+        lines += [ESTIMATOR.format(n=scope['skus_simulated'], total=scope['skus_total'], k=round(1 / r.world.sku_share)),
+                  ""]
     lines += ["## Headline", "", "| figure | simulated | " + ("all skus (estimate) |" if est else ""),
               "|---|---:|" + ("---:|" if est else "")]
 
@@ -122,10 +127,12 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
 
     row("requisition lines (delivered or open)", f"{s['lines']:,}", f"{est['lines']:,}" if est else None)
     row("delivered within 48 h", f"{s['on_time_lines']:,}", f"{est['on_time_lines']:,}" if est else None)
-    row("**2-day on-time rate**", f"**{_pct(s['on_time_rate'])}**", f"**{_pct(s['on_time_rate'])}**" if est else None)
+    row("**2-day on-time rate**", f"**{_pct(s['on_time_rate'])}**",
+        f"**{_pct(est['on_time_rate'])}** ± {est['on_time_rate_se'] * 100:.2f} pt" if est else None)
     row("lines backordered at submit", f"{s['backordered_lines']:,}", f"{est['backordered_lines']:,}" if est else None)
     row("lines still open at the end", f"{d['open_lines_at_end']:,}", "")
-    row("average stock value at cost (RMB)", _rmb(s["avg_stock_value"]), _rmb(est["avg_stock_value"]) if est else None)
+    row("average stock value at cost (RMB)", _rmb(s["avg_stock_value"]),
+        f"{_rmb(est['avg_stock_value'])} ± {float(est['avg_stock_value_se']):,.0f}" if est else None)
     row("transfer cost (RMB)", f"{_rmb(s['transfer_cost'])} ({d['transfers']['count']:,} transfers, "
         f"{d['transfers']['units']:,} units)", _rmb(est["transfer_cost"]) if est else None)
     row("delivery freight to points (RMB)", _rmb(d["delivery_cost"]), "")
@@ -133,18 +140,23 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
         row(f"penalties: {PARTY_LABELS[key]} (RMB)", _rmb(s["penalties"][key]),
             _rmb(est["penalties"][key]) if est else None)
     row("repair tickets completed", f"{d['penalties']['tickets']:,}", "")
-    row("wall-clock time (s)", f"{s['seconds']:,.1f}", "")
+    row("wall-clock time (s)", f"{s['seconds']:,.1f} (CPU {s.get('cpu_seconds', 0):,.1f} s of this process)", "")
     lines += ["", f"![on-time by month]({images['month']})", "",
-              "## 2-day on-time rate by month", "", "| month | lines | on time | rate |", "|---|---:|---:|---:|"]
+              "## 2-day on-time rate by month", "",
+              "| month | lines | on time | rate | " + ("rate, all skus |" if est else ""),
+              "|---|---:|---:|---:|" + ("---:|" if est else "")]
     for m in d["by_month"]:
-        lines.append(f"| {m['month']} | {m['lines']:,} | {m['on_time_lines']:,} | {_pct(m['on_time_rate'] or 0)} |")
+        lines.append(f"| {m['month']} | {m['lines']:,} | {m['on_time_lines']:,} | {_pct(m['on_time_rate'] or 0)} |"
+                     + (f" {_pct(m['on_time_rate_all_skus'] or 0)} |" if est else ""))
     lines += ["", f"![demand and backorders]({images['demand']})", "",
               "## By service centre", "", f"![on-time by centre]({images['centre']})", "",
-              "| centre | lines | on time | rate | tickets | tickets within 3 days | months bonus lost |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
-    for row_ in sorted(d["by_centre"], key=lambda x: x["on_time_rate"] or 0):
+              "| centre | lines | on time | rate | " + ("rate, all skus | " if est else "")
+              + "tickets | tickets within 3 days | months bonus lost |",
+              "|---|---:|---:|---:|" + ("---:|" if est else "") + "---:|---:|---:|"]
+    for row_ in sorted(d["by_centre"], key=lambda x: x["on_time_rate_all_skus"] or 0):
         lines.append(f"| {row_['center']} {row_['name']} | {row_['lines']:,} | {row_['on_time_lines']:,} | "
-                     f"{_pct(row_['on_time_rate'] or 0)} | {row_['tickets']:,} | {row_['within_3_days']:,} | "
+                     f"{_pct(row_['on_time_rate'] or 0)} | "
+                     + (f"{_pct(row_['on_time_rate_all_skus'] or 0)} | " if est else "") + f"{row_['tickets']:,} | {row_['within_3_days']:,} | "
                      f"{row_['bonus_cancelled_months']} |")
     hq, regional, transit = r.daily_stock()
     lines += ["", "## Stock", "", f"![stock value]({images['stock']})", "",
@@ -163,12 +175,20 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
               + (", ".join(f"{k} {_rmb(v)} RMB" for k, v in charges.items()) or "none")
               + f". Tickets flagged for a 三包 exchange: {d['penalties']['exchange_flagged']}.", "",
               "## Where the time went", "", "| phase | seconds | events |", "|---|---:|---:|"]
-    for key, value in d["seconds"]["events"].items():
+    for key, value in sorted(d["seconds"]["events"].items(), key=lambda kv: -kv[1]):
         lines.append(f"| {key} | {value:,.1f} | {d['seconds']['event_counts'].get(key, 0):,} |")
     lines += [f"| load world | {d['seconds'].get('load', 0):,.1f} | |",
               f"| measure | {d['seconds'].get('measure', 0):,.1f} | |",
               f"| **total** | **{s['seconds']:,.1f}** | |", "", MODEL_NOTES]
     return "\n".join(lines) + "\n"
+
+
+ESTIMATOR = ("Simulated skus: {n:,} of {total:,}, one from each stratum of {k} neighbours when the catalogue is "
+             "sorted by season and demand, over every warehouse, service point, dealer and lane. Each sampled sku "
+             "stands for its stratum: its lines, backorders and transfer cost count as many times as the stratum's "
+             "demand is its own, its stock as many times as the stratum's opening stock value is its own, so the "
+             "'all skus' rates weight every stratum by its demand (± is one standard error of the sampling; "
+             "penalties are scaled by lines).")
 
 
 MODEL_NOTES = """## How the simulation works

@@ -7,13 +7,14 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 
 import numpy as np
 
 from . import metrics
 from .calendar import at, months
 from .engine import Engine, Log, SimConfig
+from .estimate import SkuTable
 from .setup import Database, World, build_world
 
 CENT = Decimal("0.01")
@@ -30,6 +31,7 @@ class Results:
     lines: metrics.LineTable
     avg_stock_value: float
     transfer_cost: Decimal
+    transfer_by_sku: dict[str, Decimal]
     transfer_count: int
     transfer_units: int
     delivery_cost: Decimal
@@ -38,6 +40,7 @@ class Results:
     centre_names: dict[str, str]
     hq: str
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     phase_seconds: dict[str, float] = field(default_factory=dict)
 
     # -- the figures -------------------------------------------------------------------------
@@ -51,8 +54,44 @@ class Results:
         return self.on_time_lines / len(self.lines) if len(self.lines) else 0.0
 
     @property
+    def backordered(self) -> np.ndarray:
+        """Per line: some of it was backordered when it was submitted."""
+        return np.isin(self.lines.id, np.fromiter(self.log.backordered_at_submit, np.int64))
+
+    @property
     def backordered_lines(self) -> int:
-        return int(np.isin(self.lines.id, np.fromiter(self.log.backordered_at_submit, np.int64)).sum())
+        return int(self.backordered.sum())
+
+    def line_weights(self) -> np.ndarray:
+        """How many lines of the whole catalogue each simulated line stands for (1 without sampling)."""
+        w = self.world.weights
+        return np.array([w.get(sku, 1.0) for sku in self.lines.sku])
+
+    def per_sku(self, measured: np.ndarray | None = None) -> SkuTable:
+        """Each simulated sku's weights and figures, in stratum order (`measured`: the lines counted)."""
+        sample = self.world.sample
+        skus = sorted(sample.stratum, key=sample.stratum.get)
+        pos = {sku: i for i, sku in enumerate(skus)}
+        n = len(skus)
+        keep = np.ones(len(self.lines), bool) if measured is None else measured
+        at = np.array([pos[sku] for sku in self.lines.sku], dtype=np.int64)[keep]
+        count = lambda values: np.bincount(at, weights=values[keep].astype(float), minlength=n)  # noqa: E731
+        days = max(self.log.sku_stock_days, 1)
+        return SkuTable(skus, np.array([sample.stratum[s] for s in skus]),
+                        np.array([sample.weights[s] for s in skus]), np.array([sample.stock_weights[s] for s in skus]),
+                        np.array([sample.stratum_demand[s] for s in skus]),
+                        np.array([sample.stratum_stock[s] for s in skus]),
+                        count(np.ones(len(self.lines))), count(self.lines.on_time), count(self.backordered),
+                        np.array([self.log.sku_stock.get(s, 0.0) / days for s in skus]),
+                        np.array([float(self.transfer_by_sku.get(s, 0)) for s in skus]), sample.share)
+
+    def weighted_stock(self) -> float:
+        """Mean on-hand value of all skus (after any warm-up): sampled skus weighted by opening stock."""
+        return self.per_sku().total("stock")
+
+    def weighted_on_time_rate(self) -> float:
+        w = self.line_weights()
+        return float((w * self.lines.on_time).sum() / w.sum()) if len(w) else 0.0
 
     @property
     def open_lines(self) -> int:
@@ -66,25 +105,33 @@ class Results:
         transit = np.array([sum(v[1] for v in d.values()) for d in days])
         return hq, regional, transit
 
-    def by(self, keys: list[str]) -> dict[str, tuple[int, int]]:
-        """(lines, on-time lines) per key (a month, a centre)."""
-        out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for key, ok in zip(keys, self.lines.on_time.tolist()):
-            out[key][0] += 1
-            out[key][1] += ok
-        return {k: (v[0], v[1]) for k, v in sorted(out.items())}
+    def by(self, keys: list[str]) -> dict[str, tuple[int, int, float]]:
+        """(lines, on-time lines, on-time rate for all skus) per key (a month, a centre); the rate
+        weights each line by its sku's weight, so it is the simulated rate without sampling."""
+        out: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+        for key, ok, w in zip(keys, self.lines.on_time.tolist(), self.line_weights().tolist()):
+            row = out[key]
+            row[0] += 1
+            row[1] += ok
+            row[2] += w
+            row[3] += w * ok
+        return {k: (v[0], v[1], v[3] / v[2] if v[2] else float("nan")) for k, v in sorted(out.items())}
 
     def estimate(self) -> dict | None:
-        """The whole catalogue's figures, when a sample of skus was simulated."""
+        """The whole catalogue's figures when a sample of skus was simulated (`estimate`);
+        penalties scale with the lines."""
         if self.world.sku_share >= 1.0:
             return None
-        f, g = self.world.demand_factor, self.world.stock_factor
-        return {"lines": round(len(self.lines) * f), "on_time_lines": round(self.on_time_lines * f),
-                "backordered_lines": round(self.backordered_lines * f),
-                "avg_stock_value": _money(self.avg_stock_value * g),
-                "transfer_cost": _money(float(self.transfer_cost) * f),
-                "penalties": {k: _money(float(self.penalties.fines[k]) * f) for k in _PENALTY_KEYS},
-                "demand_factor": round(f, 4), "stock_factor": round(g, 4)}
+        t = self.per_sku()
+        lines = t.total("lines")
+        per_line = lines / len(self.lines) if len(self.lines) else 0.0
+        return {"lines": round(lines), "on_time_lines": round(t.total("on_time")),
+                "on_time_rate": round(t.rate, 5), "on_time_rate_se": round(t.rate_se, 5),
+                "backordered_lines": round(t.total("backordered")),
+                "avg_stock_value": _money(t.total("stock")), "avg_stock_value_se": _money(t.stock_se()),
+                "transfer_cost": _money(t.total("transfer_cost")),
+                "penalties": {k: _money(float(self.penalties.fines[k]) * per_line) for k in _PENALTY_KEYS},
+                "lines_per_simulated_line": round(per_line, 4)}
 
     def summary(self) -> dict:
         summary = {
@@ -93,7 +140,7 @@ class Results:
             "on_time_rate": round(self.on_time_rate, 5), "backordered_lines": self.backordered_lines,
             "avg_stock_value": _money(self.avg_stock_value), "transfer_cost": str(self.transfer_cost.quantize(CENT)),
             "penalties": {k: str(self.penalties.fines[k].quantize(CENT)) for k in _PENALTY_KEYS},
-            "seconds": round(self.seconds, 1),
+            "seconds": round(self.seconds, 1), "cpu_seconds": round(self.cpu_seconds, 1),
             "scale": self.config.scale, "sku_share": self.world.sku_share,
         }
         estimate = self.estimate()
@@ -111,7 +158,7 @@ def _money(value: float) -> str:
 
 def simulate(config: SimConfig, out: str | Path | None = None) -> Results:
     """Run one simulation; with `out`, write report.md, the plots, summary.json and details.json."""
-    started = perf_counter()
+    started, cpu = perf_counter(), process_time()
     phase = {}
     tick = perf_counter()
     world = build_world(config.scale, config.seed, config.sku_share, config.opening, config.cover, config.start)
@@ -134,12 +181,12 @@ def simulate(config: SimConfig, out: str | Path | None = None) -> Results:
     finally:
         db.close()
     results.phase_seconds = phase
-    results.seconds = perf_counter() - started
+    results.seconds, results.cpu_seconds = perf_counter() - started, process_time() - cpu
     if out is not None:
         from .report import write_report
 
         write_report(results, Path(out))
-        results.seconds = perf_counter() - started
+        results.seconds, results.cpu_seconds = perf_counter() - started, process_time() - cpu
         results.phase_seconds["report"] = results.seconds - sum(phase.values())
         (Path(out) / "summary.json").write_text(json.dumps(results.summary(), ensure_ascii=False, indent=2) + "\n",
                                                  encoding="utf-8")
@@ -149,12 +196,12 @@ def simulate(config: SimConfig, out: str | Path | None = None) -> Results:
 def measure(config: SimConfig, world: World, engine: Engine, log: Log) -> Results:
     s = engine.s
     lines = metrics.line_table(s, config.start)
-    cost, count, units = metrics.transfer_cost(s)
+    cost, count, units, cost_by_sku = metrics.transfer_cost(s)
     end = at(engine.last_day, 24.0, config.start)
     penalties = metrics.penalties(s, months(0, engine.last_day, config.start), engine.policy, end)
     days = log.stock[: config.days]
     avg = float(np.mean([sum(v[0] for v in d.values()) for d in days])) if days else 0.0
-    return Results(config, world, log, lines, avg, cost, count, units, metrics.delivery_cost(s), penalties,
+    return Results(config, world, log, lines, avg, cost, cost_by_sku, count, units, metrics.delivery_cost(s), penalties,
                    metrics.return_charges(s), metrics.center_names(s), engine.hq)
 
 

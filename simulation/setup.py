@@ -16,41 +16,34 @@ from inventory.errors import InvalidInput
 from inventory.network import Warehouse
 from inventory.world import load_world
 
-from .demand import sample_skus
+from .demand import Sample, sample
 
 
 @dataclass
 class World:
-    """The world as generated and as simulated (the sampled skus and their stock)."""
+    """The world as generated and as simulated (the sampled skus and their stock). `sample`
+    says how many skus' worth each simulated sku stands for (`demand.sample`); every weight is
+    1 without sampling."""
 
     full: dict
     simulated: dict
-    sku_share: float
+    sample: Sample
+
+    @property
+    def sku_share(self) -> float:
+        return self.sample.share
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return self.sample.weights
+
+    @property
+    def stock_weights(self) -> dict[str, float]:
+        return self.sample.stock_weights
 
     def opening_value(self, data: dict) -> float:
         cost = {p["sku"]: float(p["unit_cost"]) for p in data["parts"]}
         return sum(s["qty"] * cost[s["sku"]] for s in data["stock"])
-
-    def annual_units(self, data: dict) -> float:
-        return sum(float(p.get("annual_demand") or 0.0) for p in data["parts"])
-
-    def demand_value(self, data: dict) -> float:
-        return sum(float(p.get("annual_demand") or 0.0) * float(p["unit_cost"]) for p in data["parts"])
-
-    @property
-    def value_factor(self) -> float:
-        """Whole network / simulated skus, by annual demand at cost: scales a stock policy's value up."""
-        return self.demand_value(self.full) / max(self.demand_value(self.simulated), 1e-9)
-
-    @property
-    def demand_factor(self) -> float:
-        """Whole network / simulated skus, by annual demand: scales counts and costs up."""
-        return self.annual_units(self.full) / max(self.annual_units(self.simulated), 1e-9)
-
-    @property
-    def stock_factor(self) -> float:
-        """Whole network / simulated skus, by opening stock value: scales stock value up."""
-        return self.opening_value(self.full) / max(self.opening_value(self.simulated), 1e-9)
 
 
 def build_world(scale: str, seed: int, sku_share: float, opening: str = "demo", cover: float = 1.0,
@@ -58,16 +51,16 @@ def build_world(scale: str, seed: int, sku_share: float, opening: str = "demo", 
     """The demo network, restricted to a sample of skus when `sku_share` < 1; with opening
     "targets", each sku starts with its echelon base stock at HQ instead of the demo's stock."""
     full = generate_world(scale, seed)
-    simulated = full
-    if sku_share < 1.0:
-        parts = sample_skus(full["parts"], sku_share, seed)
-        keep = {p["sku"] for p in parts}
-        simulated = {**full, "parts": parts, "stock": [s for s in full["stock"] if s["sku"] in keep]}
     if opening == "targets":
-        simulated = {**simulated, "stock": _target_stock(simulated, seed, cover, start)}
+        full = {**full, "stock": _target_stock(full, seed, cover, start)}
     elif opening != "demo":
         raise InvalidInput(f"opening: {opening!r} is not one of demo, targets")
-    return World(full, simulated, min(sku_share, 1.0))
+    chosen = sample(full["parts"], full["stock"], sku_share, seed)
+    keep = set(chosen.skus)
+    simulated = full if sku_share >= 1.0 else {
+        **full, "parts": [p for p in full["parts"] if p["sku"] in keep],
+        "stock": [s for s in full["stock"] if s["sku"] in keep]}
+    return World(full, simulated, chosen)
 
 
 def _target_stock(world: dict, seed: int, cover: float, start) -> list[dict]:

@@ -29,18 +29,20 @@ PEAK_START = date(2025, 5, 15)  # warm-up in late spring, measured through the a
 def point(config: SimConfig, warmup: int) -> dict:
     from .run import simulate
 
-    r = simulate(config)
+    r = simulate(replace(config, warmup_days=warmup))
     measured = r.lines.submitted_day >= warmup
-    hq, regional, _ = r.daily_stock()
-    scale = r.world.value_factor if r.world.sku_share < 1 else 1.0  # sampled skus: value of all skus
-    hq, regional = hq * scale, regional * scale
-    stock = (hq + regional)[warmup:]
-    lines = int(measured.sum())
-    on_time = int(r.lines.on_time[measured].sum())
-    return {"cover": config.cover, "lines": lines, "on_time_lines": on_time,
-            "on_time_rate": on_time / lines if lines else 0.0, "avg_stock_value": float(stock.mean()),
-            "regional_stock_value": float(regional[warmup:].mean()), "transfer_cost": float(r.transfer_cost) * scale,
-            "seconds": round(r.seconds, 1)}
+    t = r.per_sku(measured)  # sampled skus stand for their strata (all weights 1 without sampling)
+    _, regional, _ = r.daily_stock()
+    w = r.line_weights()[measured]
+    late = ~r.lines.on_time[measured]
+    short = r.backordered[measured]
+    return {"cover": config.cover, "lines": int(measured.sum()), "on_time_lines": int(r.lines.on_time[measured].sum()),
+            "on_time_rate": t.rate, "on_time_rate_se": t.rate_se, "avg_stock_value": t.total("stock"),
+            "late_backordered": float((w * (late & short)).sum() / w.sum()) if len(w) else 0.0,
+            "late_with_stock": float((w * (late & ~short)).sum() / w.sum()) if len(w) else 0.0,
+            "regional_stock_value": float(regional[warmup:].mean()) if r.world.sku_share >= 1 else None,
+            "transfer_cost": t.total("transfer_cost"), "seconds": round(r.seconds, 1),
+            "cpu_seconds": round(r.cpu_seconds, 1)}
 
 
 def crossing(stock: list[float], rates: list[float], target: float) -> float | None:
@@ -57,30 +59,53 @@ def crossing(stock: list[float], rates: list[float], target: float) -> float | N
 
 def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: int = 105, warmup: int = 28,
                  covers=COVERS, workers: int = 2, sku_share: float = 1.0, start: date = PEAK_START,
-                 progress: bool = False) -> dict:
+                 progress: bool = False, done: dict | None = None) -> dict:
+    """Run a point per cover and write the curve; `done`, an earlier tradeoff.json of the same
+    setting, keeps its points (and their time) and only the covers it lacks are run."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = perf_counter()
     base = SimConfig(days=days, seed=seed, scale=scale, policy="optimizer", sku_share=sku_share, tickets=False,
                      opening="targets", start=start)
-    configs = [replace(base, cover=c) for c in covers]
+    summary = {"scale": scale, "seed": seed, "days": days, "warmup_days": warmup, "start": str(start),
+               "sku_share": sku_share, "workers": workers, "points": [], "seconds": 0.0}
+    earlier = 0.0
+    if done:
+        same = all(done.get(k) == v for k, v in summary.items() if k not in ("points", "seconds", "workers"))
+        if not same:
+            raise ValueError("the earlier curve was run with another setting")
+        summary["points"], earlier = list(done["points"]), float(done["seconds"])
+    have = {p["cover"] for p in summary["points"]}
+    configs = [replace(base, cover=c) for c in covers if c not in have]
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(point, c, warmup) for c in configs]
-        results = []
         for config, future in zip(configs, futures):
-            results.append(future.result())
+            r = future.result()
+            summary["points"].append(r)
+            summary["seconds"] = round(earlier + perf_counter() - started, 1)
             if progress:
-                r = results[-1]
-                print(f"  cover {config.cover:g}x: on time {r['on_time_rate']:.3%}, stock {r['avg_stock_value']:,.0f} RMB, "
-                      f"{r['seconds']:.0f} s", flush=True)
-    stock, rates = [r["avg_stock_value"] for r in results], [r["on_time_rate"] for r in results]
+                print(f"  cover {config.cover:g}x: on time {r['on_time_rate']:.3%} ± {r['on_time_rate_se']:.3%}, "
+                      f"stock {r['avg_stock_value']:,.0f} RMB, {r['seconds']:.0f} s (CPU {r['cpu_seconds']:.0f} s); "
+                      f"{summary['seconds'] / 60:.1f} min so far", flush=True)
+            if config is not configs[-1]:  # a partial curve on disk after every point
+                render({**summary, "partial": True}, out)
+    return render(summary, out)
+
+
+def render(summary: dict, out: str | Path) -> dict:
+    """Write tradeoff.png, tradeoff.md and tradeoff.json from the points (also to redraw old runs)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary["points"] = points = sorted(summary["points"], key=lambda p: p["cover"])
+    stock, rates = [p["avg_stock_value"] for p in points], [p["on_time_rate"] for p in points]
     marks = {t: crossing(stock, rates, t) for t in TARGETS}
-    title = (f"On-time rate against stock - {scale} network, {days - warmup} days measured from "
-             f"{date.fromordinal(start.toordinal() + warmup):%d %b}")
-    image = plots.tradeoff(list(covers), stock, rates, marks, out / "tradeoff.png", title)
-    summary = {"scale": scale, "seed": seed, "days": days, "warmup_days": warmup, "start": str(start),
-               "sku_share": sku_share, "points": results,
-               "stock_for": {str(t): marks[t] for t in TARGETS}, "seconds": round(perf_counter() - started, 1)}
+    summary["stock_for"] = {str(t): marks[t] for t in TARGETS}
+    start = date.fromisoformat(summary["start"])
+    title = (f"On-time rate against stock - {summary['scale']} network, optimizer policy, "
+             f"{summary['days'] - summary['warmup_days']} days measured from "
+             f"{date.fromordinal(start.toordinal() + summary['warmup_days']):%d %b}")
+    errors = [p.get("on_time_rate_se") or 0.0 for p in points] if summary["sku_share"] < 1 else None
+    image = plots.tradeoff([p["cover"] for p in points], stock, rates, marks, out / "tradeoff.png", title, errors)
     (out / "tradeoff.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     (out / "tradeoff.md").write_text(_markdown(summary, image), encoding="utf-8")
     return summary
@@ -88,20 +113,75 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
 
 def _markdown(t: dict, image: str) -> str:
     sample = ("" if t["sku_share"] >= 1 else
-              f" Simulated {t['sku_share']:.0%} of the skus (stratified); stock values are scaled to all skus by "
-              "annual demand at cost.")
+              f" Simulated a stratified {t['sku_share']:.0%} of the skus (one per stratum of neighbours by season and "
+              "demand); each stands for its stratum, weighted by the stratum's demand (stock: by its opening stock), "
+              "so rates and stock values are estimates for all skus; ± is one standard error of that sampling. "
+              "Every point uses the same skus and the same demand.")
     lines = [f"# Trade-off: 2-day on-time rate against stock ({t['scale']} network)", "",
              f"Optimizer policy; purchase (echelon) and regional base-stock targets scaled by the cover factor; "
              f"{t['days']} days from {t['start']}, the first {t['warmup_days']} a warm-up; seed {t['seed']}. "
              f"Each run starts with its base stock at HQ.{sample}", "",
-             f"![trade-off]({image})", "", "| cover | avg stock (RMB) | regional stock (RMB) | lines | on time | rate |",
-             "|---:|---:|---:|---:|---:|---:|"]
+             f"![trade-off]({image})", "",
+             "| cover | avg stock (RMB) | regional stock (RMB) | simulated lines | on time | rate | late: backordered "
+             "/ not backordered at submit | run s (CPU s) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for p in t["points"]:
-        lines.append(f"| {p['cover']:g}x | {p['avg_stock_value']:,.0f} | {p['regional_stock_value']:,.0f} | "
-                     f"{p['lines']:,} | {p['on_time_lines']:,} | {p['on_time_rate']:.3%} |")
+        regional = "" if p.get("regional_stock_value") is None else f"{p['regional_stock_value']:,.0f}"
+        se = f" ± {p['on_time_rate_se'] * 100:.2f} pt" if p.get("on_time_rate_se") else ""
+        run = f"{p['seconds']:,.0f}" + (f" ({p['cpu_seconds']:,.0f})" if p.get("cpu_seconds") else "")
+        lines.append(f"| {p['cover']:g}x | {p['avg_stock_value']:,.0f} | {regional} | "
+                     f"{p['lines']:,} | {p['on_time_lines']:,} | {p['on_time_rate']:.3%}{se} | {_split(p)} | "
+                     f"{run} |")
     lines.append("")
     for target, value in t["stock_for"].items():
         share = float(target)
         lines.append(f"- {share:.1%} on time: " + (f"about {value:,.0f} RMB of stock" if value is not None
                                                      else "not reached within the covers tried"))
+    workers = t.get("workers")
+    lines += ["", f"The whole curve took {t['seconds'] / 60:,.1f} minutes"
+              + (f" ({workers} worker process{'es' if workers != 1 else ''})." if workers else ".")]
+    if t.get("partial"):
+        lines += ["", "**Partial: the run was still going when this was written.**"]
+    if t.get("notes"):
+        lines += ["", t["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def _split(p: dict) -> str:
+    if "late_backordered" not in p:
+        return ""
+    return f"{p['late_backordered']:.3%} / {p['late_with_stock']:.3%}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """python -m simulation.tradeoff OUT [--scale national --sku-share 0.02 --covers 1,2,4 --workers 1 ...]"""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="the on-time vs stock trade-off curve (optimizer policy)")
+    parser.add_argument("out")
+    parser.add_argument("--scale", default="small", choices=("small", "national"))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--days", type=int, default=105)
+    parser.add_argument("--warmup", type=int, default=28)
+    parser.add_argument("--covers", default=",".join(f"{c:g}" for c in COVERS))
+    parser.add_argument("--sku-share", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--redraw", action="store_true", help="only redraw OUT/tradeoff.json")
+    parser.add_argument("--resume", action="store_true", help="keep the points of OUT/tradeoff.json, run the rest")
+    args = parser.parse_args(argv)
+    earlier = Path(args.out) / "tradeoff.json"
+    if args.redraw:
+        summary = render(json.loads((Path(args.out) / "tradeoff.json").read_text(encoding="utf-8")), args.out)
+    else:
+        summary = run_tradeoff(args.out, scale=args.scale, seed=args.seed, days=args.days, warmup=args.warmup,
+                               covers=[float(c) for c in args.covers.split(",")], workers=args.workers,
+                               sku_share=args.sku_share, progress=True,
+                               done=json.loads(earlier.read_text(encoding="utf-8")) if args.resume and earlier.exists()
+                               else None)
+    for target, value in summary["stock_for"].items():
+        print(f"{float(target):.1%} on time: " + (f"{value:,.0f} RMB of stock" if value is not None else "not reached"))
+    print(f"trade-off curve: {Path(args.out) / 'tradeoff.png'}; computed in {summary['seconds'] / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from simulation import SimConfig, simulate
-from simulation.demand import Demand, sample_skus, season_factor
+from simulation.demand import Demand, sample, sample_skus, season_factor
+from simulation.estimate import SkuTable
 from simulation.setup import build_world
 
 CONTRACT_KEYS = {"policy", "days", "seed", "lines", "on_time_lines", "on_time_rate", "backordered_lines",
@@ -58,8 +60,47 @@ def test_the_same_seed_gives_the_same_summary(fortnight):
     _, first = fortnight
     again = simulate(SMALL)
     a, b = first.summary(), again.summary()
-    a.pop("seconds"), b.pop("seconds")
+    for timing in ("seconds", "cpu_seconds"):
+        a.pop(timing), b.pop(timing)
     assert a == b
+
+
+@pytest.mark.slow
+def test_a_sampled_run_estimates_the_whole_catalogue(fortnight):
+    _, full = fortnight
+    sampled = simulate(SimConfig(days=12, seed=3, scale="small", policy="optimizer", drain_days=3, sku_share=0.5))
+    estimate = sampled.summary()["estimate_all_skus"]
+    assert len(sampled.lines) < 0.8 * len(full.lines)
+    assert estimate["lines"] == pytest.approx(len(full.lines), rel=0.25)
+    assert float(estimate["avg_stock_value"]) == pytest.approx(full.avg_stock_value, rel=0.2)
+    assert 0 < estimate["on_time_rate"] <= 1
+
+
+@pytest.mark.slow
+def test_every_possible_sku_sample_estimates_the_full_run(fortnight):
+    """Skus share nothing, so a sample's estimate can be read off the full run: over all k
+    possible 1-in-k samples the estimates centre on the full figures, and their spread is what
+    the standard error says."""
+    _, full = fortnight
+    t = full.per_sku()
+    row = {sku: i for i, sku in enumerate(t.sku)}
+    k, figures = 10, []
+    for offset in range(k):
+        chosen = sample(full.world.full["parts"], full.world.full["stock"], 1 / k, seed=3, offset=offset)
+        i = [row[s] for s in chosen.skus]
+        sub = SkuTable(chosen.skus, np.arange(len(i)), np.array([chosen.weights[s] for s in chosen.skus]),
+                       np.array([chosen.stock_weights[s] for s in chosen.skus]),
+                       np.array([chosen.stratum_demand[s] for s in chosen.skus]),
+                       np.array([chosen.stratum_stock[s] for s in chosen.skus]), t.lines[i], t.on_time[i],
+                       t.backordered[i], t.stock[i], t.transfer_cost[i], chosen.share)
+        figures.append((sub.total("lines"), sub.rate, sub.total("stock"), sub.rate_se, sub.stock_se()))
+    lines, rate, stock, rate_se, stock_se = (np.array(f) for f in zip(*figures))
+    print(f"truth: {t.total('lines'):.0f} lines, {t.rate:.4f}, {t.total('stock'):,.0f}; samples:", figures)
+    assert lines.mean() == pytest.approx(t.total("lines"), rel=0.05)
+    assert rate.mean() == pytest.approx(t.rate, abs=0.01)
+    assert stock.mean() == pytest.approx(t.total("stock"), rel=0.05)
+    assert 1 / 3 < rate.std() / rate_se.mean() < 3
+    assert 1 / 3 < stock.std() / stock_se.mean() < 3
 
 
 def test_policies_meet_the_same_demand():
@@ -76,8 +117,10 @@ def test_air_conditioner_parts_peak_in_summer():
 
 def test_a_sku_sample_keeps_head_and_tail():
     parts = build_world("small", 1, 1.0).full["parts"]
-    sample = sample_skus(parts, 0.1, seed=1)
+    sample, weights = sample_skus(parts, 0.1, seed=1)
     assert len(sample) == pytest.approx(30, abs=1)
+    total = sum(float(p["annual_demand"]) for p in parts)
+    assert sum(weights[p["sku"]] * float(p["annual_demand"]) for p in sample) == pytest.approx(total)
     demand = sorted(float(p["annual_demand"]) for p in parts)
     sampled = [float(p["annual_demand"]) for p in sample]
     assert max(sampled) > demand[len(demand) // 2] > min(sampled)
@@ -108,3 +151,29 @@ def test_the_cli_refuses_a_bad_sku_share(tmp_path):
                                       "--out", str(tmp_path)])
     assert result.exit_code != 0
     assert "sku-share" in result.output
+
+
+def test_the_per_sku_table_survives_details_json():
+    t = SkuTable(["a", "b", "c"], np.arange(3), np.array([2.0, 3.0, 5.0]), np.array([2.0, 2.5, 5.0]),
+                 np.array([20.0, 30.0, 50.0]), np.array([200.0, 250.0, 500.0]), np.array([10.0, 10.0, 10.0]),
+                 np.array([9.0, 10.0, 8.0]), np.zeros(3), np.array([100.0, 90.0, 110.0]), np.zeros(3), 0.5)
+    back = SkuTable.from_rows(json.loads(json.dumps(t.rows())))
+    assert back.rate == pytest.approx(t.rate) == pytest.approx((18 + 30 + 40) / 100)
+    assert back.total("stock") == pytest.approx(2 * 100 + 2.5 * 90 + 5 * 110)
+    assert back.rate_se == pytest.approx(t.rate_se) and t.rate_se > 0
+    assert t.difference_se(back) == 0.0  # the same policy twice: no difference, no error
+
+
+def test_the_tradeoff_curve_is_drawn_from_its_points(tmp_path):
+    from simulation.tradeoff import crossing, render
+
+    points = [{"cover": c, "lines": 1000, "on_time_lines": round(1000 * r), "on_time_rate": r, "on_time_rate_se": 0.001,
+               "avg_stock_value": s, "regional_stock_value": None, "seconds": 1.0}
+              for c, s, r in ((1, 1e6, 0.95), (4, 4e6, 0.995), (2, 2e6, 0.985))]
+    summary = render({"scale": "national", "seed": 1, "days": 105, "warmup_days": 28, "start": "2025-05-15",
+                      "sku_share": 0.02, "points": points, "seconds": 3.0}, tmp_path)
+    assert [p["cover"] for p in summary["points"]] == [1, 2, 4]
+    assert summary["stock_for"]["0.99"] == pytest.approx(crossing([1e6, 2e6, 4e6], [0.95, 0.985, 0.995], 0.99))
+    assert 2e6 < summary["stock_for"]["0.99"] < 4e6 and summary["stock_for"]["0.999"] is None
+    text = (tmp_path / "tradeoff.md").read_text(encoding="utf-8")
+    assert "99.9% on time: not reached" in text and (tmp_path / "tradeoff.png").read_bytes()[:4] == b"\x89PNG"
