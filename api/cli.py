@@ -492,7 +492,8 @@ def restore(path, force):
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--scale", type=click.Choice(["small", "national"]), default=None,
               help="[default: national; small with --tradeoff]")
-@click.option("--policy", type=click.Choice(["none", "greedy", "optimizer"]), default="optimizer", show_default=True)
+@click.option("--policy", type=click.Choice(["none", "greedy", "greedy_transfers", "optimizer"]), default="optimizer",
+              show_default=True, help="greedy_transfers: greedy re-planning plus the optimizer's base-stock transfers")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="directory for report.md, plots, summary.json")
 @click.option("--sku-share", type=float, default=None,
               help="simulate this stratified share of the skus (default: all on small, 0.02 on national)")

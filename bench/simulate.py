@@ -4,7 +4,8 @@
     .venv/bin/python bench/simulate.py --scale small --days 60 --policies optimizer
     .venv/bin/python bench/simulate.py --policies greedy_transfers   # greedy re-plan + the same transfers
     .venv/bin/python bench/simulate.py --headline-only      # rebuild the table from earlier runs
-    .venv/bin/python bench/simulate.py --tradeoff           # the on-time vs stock curve (small network)
+    .venv/bin/python bench/simulate.py --tradeoff           # the on-time vs stock curve, national (~25 min)
+    .venv/bin/python bench/simulate.py --tradeoff --scale small   # the same for the small network (~9 min)
 
 Each policy writes docs/sim/<scale>/<policy>/ (report.md, plots, summary.json, details.json);
 the comparison goes to docs/sim/<scale>/headline.md. Prints the wall-clock time of every run:
@@ -22,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from simulation import DEFAULT_SKU_SHARE, SimConfig, simulate  # noqa: E402
 from simulation.compare import headline  # noqa: E402
+from simulation.policies import VARIANTS  # noqa: E402
 
 LIMIT_SECONDS = 30 * 60
 
@@ -39,9 +41,11 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(args.out) / args.scale
     if args.tradeoff:
-        from simulation.tradeoff import run_tradeoff
+        from simulation.tradeoff import PRESETS, run_tradeoff
 
-        result = run_tradeoff(Path(args.out) / "tradeoff", scale="small", seed=args.seed, progress=True)
+        preset = dict(PRESETS[args.scale], **({} if args.sku_share is None else {"sku_share": args.sku_share}))
+        result = run_tradeoff(Path(args.out) / "tradeoff" / args.scale, scale=args.scale, seed=args.seed,
+                              progress=True, **preset)
         print(f"trade-off: {result['stock_for']} in {result['seconds']:.0f} s")
         return
     if not args.headline_only:
@@ -49,7 +53,7 @@ def main() -> None:
         print(f"{'policy':<18}{'days':>6}{'lines':>9}{'on time':>10}{'avg stock RMB':>16}{'seconds':>10}  limit")
         for name in args.policies.split(","):
             start = perf_counter()
-            policy, transfers = ("greedy", True) if name == "greedy_transfers" else (name, None)
+            policy, transfers = VARIANTS[name]
             config = SimConfig(days=args.days, seed=args.seed, scale=args.scale, policy=policy, sku_share=share,
                                transfers=transfers, progress=True)
             s = simulate(config, root / name).summary()

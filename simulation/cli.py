@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .engine import SimConfig
-from .policies import POLICIES
+from .policies import VARIANTS
 from .run import DEFAULT_SKU_SHARE, simulate
 
 TRADEOFF_DAYS = 105
@@ -20,23 +20,25 @@ def simulate_command(*, days: int | None, seed: int, scale: str | None, policy: 
     scale = scale or ("small" if tradeoff else "national")
     if days < 1:
         raise click.BadParameter("must be at least 1", param_hint="--days")
-    if policy not in POLICIES:
-        raise click.BadParameter(f"one of {', '.join(POLICIES)}", param_hint="--policy")
+    if policy not in VARIANTS:
+        raise click.BadParameter(f"one of {', '.join(VARIANTS)}", param_hint="--policy")
     share = DEFAULT_SKU_SHARE[scale] if sku_share is None else sku_share
     if not 0 < share <= 1:
         raise click.BadParameter("must be in (0, 1]", param_hint="--sku-share")
     if tradeoff:
-        from .tradeoff import run_tradeoff
+        from .tradeoff import PRESETS, run_tradeoff
 
-        result = run_tradeoff(out, scale=scale, seed=seed, days=days, sku_share=share, progress=not quiet)
+        preset = dict(PRESETS[scale], **({} if sku_share is None else {"sku_share": share}))
+        result = run_tradeoff(out, scale=scale, seed=seed, days=days, progress=not quiet, **preset)
         click.echo(f"each point: {days} days of the {scale} network, optimizer policy; see tradeoff.md")
         for target, value in result["stock_for"].items():
             reached = f"{value:,.0f} RMB of stock" if value is not None else "not reached"
             click.echo(f"{float(target):.1%} on time: {reached}")
         click.echo(f"trade-off curve written to {Path(out) / 'tradeoff.png'} in {result['seconds']:.1f} s")
         return
-    config = SimConfig(days=days, seed=seed, scale=scale, policy=policy, sku_share=share, cover=cover,
-                       database_url=os.environ.get("DATABASE_URL") or None, progress=not quiet)
+    night, transfers = VARIANTS[policy]
+    config = SimConfig(days=days, seed=seed, scale=scale, policy=night, transfers=transfers, sku_share=share,
+                       cover=cover, database_url=os.environ.get("DATABASE_URL") or None, progress=not quiet)
     results = simulate(config, out)
     s = results.summary()
     click.echo(f"{s['lines']:,} lines, {s['on_time_rate']:.3%} on time within 48 h, {s['backordered_lines']:,} "

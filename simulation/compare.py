@@ -54,11 +54,19 @@ def headline(root: str | Path) -> str:
                      f"{float(e['avg_stock_value']):,.0f} | {float(e['transfer_cost']):,.0f} | "
                      f"{float(pen['hq_parts_planning']):,.0f} / {float(pen['center']):,.0f} / "
                      f"{float(pen['service_point']):,.0f} | {s['lines']:,} | {_minutes(s)} |")
-    lines += ["", verdict(runs, estimate), "", f"![on-time by month]({month_png})", "",
+    codes = sorted({s.get("code", "unknown") for s, _ in runs.values()})
+    lines += ["", verdict(runs, estimate), "", _code_note(codes), "", f"![on-time by month]({month_png})", "",
               f"![on-time vs stock]({stock_png})", ""]
     text = "\n".join(lines)
     (root / "headline.md").write_text(text, encoding="utf-8")
     return text
+
+
+def _code_note(codes: list[str]) -> str:
+    """Which commit the runs come from, and a warning when they do not all come from one clean tree."""
+    if len(codes) == 1 and not codes[0].endswith("-dirty") and codes[0] != "unknown":
+        return f"All runs from commit `{codes[0]}`."
+    return f"**Runs from different or uncommitted code:** {', '.join(f'`{c}`' for c in codes)}."
 
 
 def _minutes(summary: dict) -> str:

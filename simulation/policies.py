@@ -7,7 +7,8 @@
 - `optimizer`: the product: `optimizer.runs.run_now` (min-cost flow, applied and recorded as
   a run), then the base-stock transfers of `optimizer.targets.propose_transfers`, all approved.
 `SimConfig.transfers` can give any policy the transfers (or take them away), to tell the
-allocation engine's share of a difference from the transfer model's.
+allocation engine's share of a difference from the transfer model's; `greedy_transfers` names
+the variant that matters most: greedy re-planning with the optimizer's transfers.
 """
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ from inventory.warehouses import transfers
 from inventory.warehouses.models import Transfer
 
 POLICIES = ("none", "greedy", "optimizer")
+# what a command line may ask for: the night's policy and whether base-stock transfers run (None: its default)
+VARIANTS: dict[str, tuple[str, bool | None]] = {"none": ("none", None), "greedy": ("greedy", None),
+                                               "greedy_transfers": ("greedy", True),
+                                               "optimizer": ("optimizer", None)}
 ACTOR = "system:simulation"
 
 

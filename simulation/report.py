@@ -141,6 +141,7 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
             _rmb(est["penalties"][key]) if est else None)
     row("repair tickets completed", f"{d['penalties']['tickets']:,}", "")
     row("wall-clock time (s)", f"{s['seconds']:,.1f} (CPU {s.get('cpu_seconds', 0):,.1f} s of this process)", "")
+    row("code (commit)", f"`{s.get('code', 'unknown')}`", "")
     lines += ["", f"![on-time by month]({images['month']})", "",
               "## 2-day on-time rate by month", "",
               "| month | lines | on time | rate | " + ("rate, all skus |" if est else ""),

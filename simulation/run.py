@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -42,6 +43,7 @@ class Results:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    code: str = "unknown"
 
     # -- the figures -------------------------------------------------------------------------
 
@@ -141,7 +143,7 @@ class Results:
             "avg_stock_value": _money(self.avg_stock_value), "transfer_cost": str(self.transfer_cost.quantize(CENT)),
             "penalties": {k: str(self.penalties.fines[k].quantize(CENT)) for k in _PENALTY_KEYS},
             "seconds": round(self.seconds, 1), "cpu_seconds": round(self.cpu_seconds, 1),
-            "scale": self.config.scale, "sku_share": self.world.sku_share,
+            "scale": self.config.scale, "sku_share": self.world.sku_share, "code": self.code,
         }
         estimate = self.estimate()
         if estimate:
@@ -156,9 +158,24 @@ def _money(value: float) -> str:
     return str(Decimal(repr(float(value))).quantize(CENT))
 
 
+def code_version() -> str:
+    """The commit the figures come from, `-dirty` when code differs from it (docs/ is ignored,
+    runs write there); read at the start, since the tree may change while a long run goes on."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", ".", ":!docs"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("-dirty" if dirty else "")
+
+
 def simulate(config: SimConfig, out: str | Path | None = None) -> Results:
     """Run one simulation; with `out`, write report.md, the plots, summary.json and details.json."""
     started, cpu = perf_counter(), process_time()
+    code = code_version()
     phase = {}
     tick = perf_counter()
     world = build_world(config.scale, config.seed, config.sku_share, config.opening, config.cover, config.start)
@@ -180,7 +197,7 @@ def simulate(config: SimConfig, out: str | Path | None = None) -> Results:
             engine.close()
     finally:
         db.close()
-    results.phase_seconds = phase
+    results.phase_seconds, results.code = phase, code
     results.seconds, results.cpu_seconds = perf_counter() - started, process_time() - cpu
     if out is not None:
         from .report import write_report

@@ -22,6 +22,10 @@ from . import plots
 from .engine import SimConfig
 
 COVERS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
+# the settings of the curves in docs/sim/tradeoff/<scale>: all skus of the small network in ~9 min on
+# two cores; the national curve on 1 % of the skus, covers to 12x, in ~25 min of one core
+PRESETS = {"small": {"covers": COVERS, "sku_share": 1.0, "workers": 2},
+           "national": {"covers": (1.0, 2.0, 4.0, 8.0, 12.0), "sku_share": 0.01, "workers": 1}}
 TARGETS = (0.99, 0.999)
 PEAK_START = date(2025, 5, 15)  # warm-up in late spring, measured through the air-conditioner summer
 
@@ -42,7 +46,7 @@ def point(config: SimConfig, warmup: int) -> dict:
             "late_with_stock": float((w * (late & ~short)).sum() / w.sum()) if len(w) else 0.0,
             "regional_stock_value": float(regional[warmup:].mean()) if r.world.sku_share >= 1 else None,
             "transfer_cost": t.total("transfer_cost"), "seconds": round(r.seconds, 1),
-            "cpu_seconds": round(r.cpu_seconds, 1)}
+            "cpu_seconds": round(r.cpu_seconds, 1), "code": r.code}
 
 
 def crossing(stock: list[float], rates: list[float], target: float) -> float | None:
@@ -137,6 +141,8 @@ def _markdown(t: dict, image: str) -> str:
         share = float(target)
         lines.append(f"- {share:.1%} on time: " + (f"about {value:,.0f} RMB of stock" if value is not None
                                                      else "not reached within the covers tried"))
+    codes = sorted({p.get("code", "unknown") for p in t["points"]})
+    lines += ["", f"Code: {', '.join(f'`{c}`' for c in codes)}."]
     workers = t.get("workers")
     lines += ["", f"The whole curve took {t['seconds'] / 60:,.1f} minutes"
               + (f" ({workers} worker process{'es' if workers != 1 else ''})." if workers else ".")]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -140,6 +141,33 @@ def test_the_cli_prints_its_time_and_writes_the_summary(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "simulated 2 days in" in result.output
     assert CONTRACT_KEYS <= set(json.loads((out / "summary.json").read_text(encoding="utf-8")))
+
+
+@pytest.mark.slow
+def test_the_cli_runs_greedy_with_the_optimizers_transfers(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from api.cli import cli
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    out = tmp_path / "gt"
+    result = CliRunner().invoke(cli, ["simulate", "--days", "3", "--scale", "small", "--policy", "greedy_transfers",
+                                      "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["policy"] == "greedy"
+    assert "policy `greedy` + base-stock transfers" in (out / "report.md").read_text(encoding="utf-8")
+    details = json.loads((out / "details.json").read_text(encoding="utf-8"))
+    assert sum(details["daily"]["transfers"]) > 0  # greedy alone never ships a transfer
+    assert re.fullmatch(r"[0-9a-f]{7,40}(-dirty)?", summary["code"]), summary["code"]
+
+
+def test_the_headline_says_when_runs_come_from_different_code():
+    from simulation.compare import _code_note
+
+    assert _code_note(["0a1b2c3"]) == "All runs from commit `0a1b2c3`."
+    assert _code_note(["0a1b2c3", "4d5e6f7"]).startswith("**Runs from different or uncommitted code:**")
+    assert "uncommitted" in _code_note(["0a1b2c3-dirty"])
 
 
 def test_the_cli_refuses_a_bad_sku_share(tmp_path):
