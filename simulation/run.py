@@ -7,6 +7,7 @@ import sys
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from time import perf_counter, process_time
 
@@ -158,9 +159,11 @@ def _money(value: float) -> str:
     return str(Decimal(repr(float(value))).quantize(CENT))
 
 
+@lru_cache(maxsize=1)
 def code_version() -> str:
     """The commit the figures come from, `-dirty` when code differs from it (docs/ is ignored,
-    runs write there); read at the start, since the tree may change while a long run goes on."""
+    runs write there); read once per process, at its first run: the code that runs is what was
+    imported then, whatever the tree becomes while a long chain of runs goes on."""
     root = Path(__file__).resolve().parent.parent
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
