@@ -1,7 +1,6 @@
 """Concurrent submits by one dealer can never overspend its quota (PostgreSQL, many threads)."""
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -11,6 +10,7 @@ from inventory.quotas.models import QuotaAccount
 from inventory.requisitions.models import Requisition
 from inventory.warehouses.ledger import ledger_differences
 
+from ..race import race
 from .conftest import make_app, seed
 
 THREADS = 32
@@ -25,24 +25,13 @@ def test_32_concurrent_submits_against_a_quota_that_fits_10_accept_exactly_10(pg
                              " in_transit_delta, actor, reason) VALUES (now(), 'HQ', 'WM-MOTOR-01', 'receipt', 95, 0, 0,"
                              " 'test', 'top up')")
     app = make_app(pg_database.url)
-    barrier = threading.Barrier(THREADS)
-    statuses: list[int] = []
-    lock = threading.Lock()
 
-    def submit():
-        client = app.test_client()
-        barrier.wait()
-        r = client.post("/api/v1/requisitions", headers=auth["other_dealer"],
-                        json={"ship_to": "SP0003", "lines": [{"sku": "WM-MOTOR-01", "qty": 1}]})
-        with lock:
-            statuses.append(r.status_code)
+    def submit(_):
+        r = app.test_client().post("/api/v1/requisitions", headers=auth["other_dealer"],
+                                   json={"ship_to": "SP0003", "lines": [{"sku": "WM-MOTOR-01", "qty": 1}]})
+        return r.status_code
 
-    threads = [threading.Thread(target=submit) for _ in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
+    statuses = race(THREADS, submit)
     assert sorted(set(statuses)) == [201, 422] and statuses.count(201) == 10
     with make_session_factory(pg_engine)() as session:
         acct = session.scalars(select(QuotaAccount).where(QuotaAccount.dealer_code == "D002")).one()

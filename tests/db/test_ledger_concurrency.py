@@ -21,31 +21,10 @@ from inventory.warehouses.models import StockBalance, StockMovement, Transfer
 from inventory.world import load_world
 
 from ..factories import tiny_world
+from ..race import race
 
 PUMP = "WM-PUMP-01"
 WAREHOUSES = ("HQ", "GD1", "HB1")
-
-
-def race(workers: int, job) -> list:
-    """Start `workers` threads together on `job(index)`; return every result or exception."""
-    barrier, results, lock = threading.Barrier(workers), [], threading.Lock()
-
-    def worker(index):
-        barrier.wait()
-        try:
-            outcome = job(index)
-        except Exception as exc:  # noqa: BLE001 - collected and judged by the test
-            outcome = exc
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
-    return results
 
 
 def flatten(results) -> list:

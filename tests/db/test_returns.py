@@ -2,7 +2,6 @@
 the refusals, and an overdue sweep that never charges twice."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -21,6 +20,8 @@ from inventory.returns import service as returns
 from inventory.returns.models import Return, ReturnCharge
 from inventory.warehouses import ledger
 from inventory.warehouses.models import StockMovement
+
+from ..race import race
 
 POINT = Principal("service_point", "SP0001")
 OTHER_POINT = Principal("service_point", "SP0003")
@@ -442,18 +443,12 @@ def test_concurrent_sweeps_charge_once(sessions, world):
     with sessions() as session:
         issued(session, days_ago=31)
         issued(session, days_ago=40, ticket="T2")
-    barrier, results = threading.Barrier(4), []
 
-    def job():
-        barrier.wait()
+    def job(_):
         with sessions() as s:
-            results.append(len(sweep(s)))
+            return len(sweep(s))
 
-    threads = [threading.Thread(target=job) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = race(4, job)
     assert sorted(results) == [0, 0, 0, 2]
     with sessions() as session:
         assert len(charges(session)) == 2

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -25,6 +24,8 @@ from inventory.tickets import build_ticket_input, penalties_for_month, record_ev
 from inventory.tickets.models import RepairTicket, TicketEvent
 from inventory.tickets.waits import AllocationFacts, LineFacts, line_cause, parts_waits
 from inventory.warehouses import ledger
+
+from ..race import race
 
 BEIJING = timezone(timedelta(hours=8))
 T0 = datetime(2026, 10, 5, 9, 0, tzinfo=BEIJING)
@@ -416,22 +417,13 @@ def test_a_bad_month_is_refused(session, world):
 
 def test_the_same_event_posted_concurrently_by_retrying_systems_is_stored_once(sessions, world):
     workers = 6
-    barrier, ids, lock = threading.Barrier(workers), [], threading.Lock()
 
-    def worker():
-        barrier.wait()
+    def worker(_):
         with sessions() as session, transaction(session):
-            stored = record_event(session, "T-RACE", "created", h(0), principal=CALL_CENTER, now=CLOCK,
-                                  service_point="SP0001")
-            stored_id = stored.id
-        with lock:
-            ids.append(stored_id)
+            return record_event(session, "T-RACE", "created", h(0), principal=CALL_CENTER, now=CLOCK,
+                                service_point="SP0001").id
 
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    ids = race(workers, worker)
     assert len(ids) == workers and len(set(ids)) == 1
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(TicketEvent)) == 1

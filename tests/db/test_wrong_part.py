@@ -5,7 +5,6 @@ SP0001 is served by GD1 (12 h) and HQ (20 h). Emptying GD1 first makes HQ ship t
 """
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -29,6 +28,7 @@ from inventory.warehouses.models import StockBalance, StockMovement
 from inventory.world import load_world
 
 from ..factories import tiny_world
+from ..race import race, raised
 
 T0 = datetime(2026, 10, 5, 1, 0, tzinfo=timezone.utc)
 CLOCK = T0 + timedelta(days=40)
@@ -296,22 +296,12 @@ def test_the_same_report_sent_at_once_is_recorded_once(pg_engine):
         empty_gd1(session)
         code = shipped(session)
         receive(session, code)
-    barrier, errors = threading.Barrier(6), []
 
-    def worker():
-        barrier.wait()
+    def worker(_):
         with sessions() as session:
-            try:
-                report(session, code, WrongPart(line=1, received_sku=MOTOR), at=30)
-            except Exception as exc:  # noqa: BLE001 - any failure is the finding
-                errors.append(exc)
+            report(session, code, WrongPart(line=1, received_sku=MOTOR), at=30)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert raised(race(6, worker)) == []
     with sessions() as session:
         req = reqs.get(session, HQ, code)
         assert rows(req) == [("HQ", 1, "released", MOTOR), ("HQ", 1, "reserved", None)]
