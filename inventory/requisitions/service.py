@@ -44,16 +44,19 @@ class LineRequest:
     qty: int
 
 
-def _ref(req: Requisition) -> Ref:
+def ledger_ref(req: Requisition) -> Ref:
+    """What a ledger row points back to (the requisition's code)."""
     return Ref("requisition", req.code)
 
 
-def _event(session: Session, req: Requisition, kind: str, actor: str, at: datetime, **detail) -> None:
+def add_event(session: Session, req: Requisition, kind: str, actor: str, at: datetime, **detail) -> None:
+    """One row of the requisition's history, shown in the API and the clerk's pages."""
     session.add(RequisitionEvent(requisition_id=req.id, at=at, kind=kind, actor=actor,
                                  detail=json.dumps(detail, ensure_ascii=False, default=str)))
 
 
-def _check_time(at: datetime | None, now: datetime) -> datetime:
+def event_time(at: datetime | None, now: datetime) -> datetime:
+    """When a reported event happened: now, or an earlier UTC time the caller gives (a late scan)."""
     if at is None:
         return now
     if at.tzinfo is None:
@@ -134,7 +137,7 @@ def reserve_units(session: Session, req: Requisition, line: RequisitionLine, opt
             take = min(need, option.available)
             try:
                 ledger.reserve(session, option.warehouse, line.sku, take, actor=actor,
-                               reason="requisition", ref=_ref(req))
+                               reason="requisition", ref=ledger_ref(req))
             except InsufficientStock:  # someone took some meanwhile: look again
                 option = Option(**{**option.__dict__, "available": ledger.available(session, option.warehouse, line.sku)})
                 continue
@@ -214,7 +217,7 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
         _reserve_line(session, req, line, point, policy, now)
     refresh_status(req)
     session.flush()
-    _event(session, req, "submitted", principal.name, now, value=str(value),
+    add_event(session, req, "submitted", principal.name, now, value=str(value),
            allocations=[[l.sku, a.warehouse_code, a.qty] for l in req.lines for a in l.allocations],
            backordered={l.sku: l.backordered_qty for l in req.lines if l.backordered_qty})
     return req
@@ -258,7 +261,8 @@ def list_for(session: Session, principal: Principal, *, status: str | None, page
     return rows, total
 
 
-def _require_owner(principal: Principal, req: Requisition) -> None:
+def require_owner(principal: Principal, req: Requisition) -> None:
+    """Only HQ and the requester act on a requisition; others are told it does not exist."""
     if principal.role == "hq":
         return
     owner = req.dealer_code if req.requester_role == "dealer" else req.service_point_code
@@ -270,7 +274,7 @@ def cancel(session: Session, principal: Principal, code: str, *, now: datetime |
     """Release every reservation and the quota; refused (Conflict) once anything has shipped."""
     now = now or utcnow()
     req = get(session, principal, code, for_update=True)
-    _require_owner(principal, req)
+    require_owner(principal, req)
     if req.status == "cancelled":
         raise Conflict(f"requisition {code} is already cancelled")
     allocations = [a for line in req.lines for a in line.allocations]
@@ -281,13 +285,13 @@ def cancel(session: Session, principal: Principal, code: str, *, now: datetime |
         for a in line.allocations:
             if a.status == "reserved":
                 ledger.release(session, a.warehouse_code, line.sku, a.qty, actor=principal.name,
-                               reason="requisition cancelled", ref=_ref(req))
+                               reason="requisition cancelled", ref=ledger_ref(req))
                 a.status = "released"
     if req.dealer_code:
         quota.release(session, req.dealer_code, req.quota_period, req.value, actor=principal.name, ref_id=req.code)
     req.cancelled_at = now
     refresh_status(req)
-    _event(session, req, "cancelled", principal.name, now)
+    add_event(session, req, "cancelled", principal.name, now)
     return req
 
 
@@ -295,7 +299,7 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
          warehouse: str | None = None, now: datetime | None = None) -> Requisition:
     """Issue every reserved allocation (of one warehouse, when a clerk ships its pick)."""
     now = now or utcnow()
-    at = _check_time(at, now)
+    at = event_time(at, now)
     req = get(session, Principal("hq"), code, for_update=True)
     if req.status == "cancelled":
         raise Conflict(f"requisition {code} is cancelled")
@@ -307,7 +311,7 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
                 if at < a.created_at:
                     raise InvalidInput("at is before the units were reserved", field="at")
                 ledger.issue(session, a.warehouse_code, line.sku, a.qty, actor=actor, reason="requisition shipped",
-                             ref=_ref(req), at=at)
+                             ref=ledger_ref(req), at=at)
                 a.status, a.shipped_at = "shipped", at
                 shipped.append([line.sku, a.warehouse_code, a.qty])
                 value += line.unit_price * a.qty
@@ -319,7 +323,7 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
     from ..returns.service import expect_returns_for_shipment  # returns build on requisitions: import here
     expect_returns_for_shipment(session, req, at, actor=actor)
     refresh_status(req)
-    _event(session, req, "shipped", actor, at, allocations=shipped)
+    add_event(session, req, "shipped", actor, at, allocations=shipped)
     return req
 
 
@@ -333,9 +337,9 @@ def receive(session: Session, principal: Principal, code: str, *, at: datetime |
     from . import wrong_part  # it builds on this module's operations: import here
 
     now = now or utcnow()
-    at = _check_time(at, now)
+    at = event_time(at, now)
     req = get(session, principal, code, for_update=True)
-    _require_owner(principal, req)
+    require_owner(principal, req)
     reports = wrong_part.check_reports(session, req, wrong_parts)
     arrived, arriving = [], {}
     for line in req.lines:
@@ -348,7 +352,7 @@ def receive(session: Session, principal: Principal, code: str, *, at: datetime |
                 arriving.setdefault(line.line_no, []).append(a)
     if not arrived:
         raise Conflict(f"requisition {code} has nothing shipped to receive")
-    _event(session, req, "received", principal.name, at, allocations=arrived)
+    add_event(session, req, "received", principal.name, at, allocations=arrived)
     for field, report, line in reports:
         wrong_part.record(session, req, line, report, arriving.get(line.line_no, []),
                           policy=policy or load_policy(session), actor=principal.name, at=at, field=field)

@@ -37,8 +37,8 @@ from ..quotas import service as quota
 from ..returns import service as returns
 from ..warehouses import ledger
 from .models import Allocation, Requisition, RequisitionLine
-from .service import _check_time, _event, _ref, _require_owner, get, options_for, planned_keys, refresh_status, \
-    reserve_units
+from .service import (add_event, event_time, get, ledger_ref, options_for, planned_keys, refresh_status,
+                      require_owner, reserve_units)
 
 MAX_NOTE = 200
 
@@ -146,10 +146,10 @@ def _correct_stock(session: Session, req: Requisition, line: RequisitionLine, wa
     the received ones off. False when its books lack that many of the received sku to take off."""
     why = f"wrong part on {req.code} line {line.line_no}"
     ledger.receive(session, warehouse, line.sku, qty, actor=actor, kind="adjustment",
-                   reason=f"{why}: the ordered units never left", ref=_ref(req), at=at)
+                   reason=f"{why}: the ordered units never left", ref=ledger_ref(req), at=at)
     try:
         ledger.take_available(session, warehouse, received_sku, qty, kind="adjustment", actor=actor,
-                              reason=f"{why}: shipped instead of {line.sku}", ref=_ref(req), at=at)
+                              reason=f"{why}: shipped instead of {line.sku}", ref=ledger_ref(req), at=at)
     except InsufficientStock:
         return False
     return True
@@ -192,7 +192,7 @@ def record(session: Session, req: Requisition, line: RequisitionLine, report: Wr
               "backordered": line.backordered_qty, "count": [[w, report.received_sku] for w in to_count]}
     if report.note:
         detail["note"] = report.note
-    _event(session, req, "wrong_part", actor, at, **detail)
+    add_event(session, req, "wrong_part", actor, at, **detail)
     for warehouse, n in sorted(by_warehouse.items()):
         audit.record(session, actor, "stock.mis_shipment", f"stock:{warehouse}/{line.sku}", requisition=req.code,
                      line=line.line_no, qty=n, received_sku=report.received_sku,
@@ -221,9 +221,9 @@ def report(session: Session, principal: Principal, code: str, wrong: WrongPart, 
     An unknown line is NotFound; a line with nothing delivered is a Conflict (report on receipt instead)."""
     now = now or utcnow()
     given_at = at
-    at = _check_time(at, now)
+    at = event_time(at, now)
     req = get(session, principal, code, for_update=True)
-    _require_owner(principal, req)
+    require_owner(principal, req)
     if not any(line.line_no == wrong.line for line in req.lines):
         raise NotFound(f"{code} has no line {wrong.line}")
     line = _check(session, req, wrong, "")
