@@ -403,4 +403,18 @@ ZH = {
     "whole number": "整数",
     "decimal number": "小数",
     "JSON object": "JSON 对象",
+    # import schema messages (schema_messages.py): marshmallow's and the world schema's formats
+    "Missing data for required field.": "必填项缺少数据。",
+    "Not a valid number.": "不是有效的数字。",
+    "Special numeric values (nan or infinity) are not permitted.": "不允许特殊数值（nan 或无穷大）。",
+    "Longer than maximum length %(max)s.": "长度超过上限 %(max)s。",
+    "Length must be between %(min)s and %(max)s.": "长度必须在 %(min)s 到 %(max)s 之间。",
+    "Must be greater than or equal to %(min)s and less than or equal to %(max)s.":
+        "必须大于等于 %(min)s 且小于等于 %(max)s。",
+    "Must be one of: %(choices)s.": "必须是以下之一：%(choices)s。",
+    "must be 1-16 letters, digits, '-', '_' or '.'": "须为 1-16 位字母、数字、'-'、'_' 或 '.'",
+    "must be 1-40 letters, digits, '-', '_' or '.'": "须为 1-40 位字母、数字、'-'、'_' 或 '.'",
+    "must not contain NUL or unpaired surrogate characters": "不得包含 NUL 字符或不成对的代理字符",
+    "must be between 0 and %(max)s": "必须在 0 到 %(max)s 之间",
+    "must have at most two decimal places": "最多两位小数",
 }

@@ -80,20 +80,26 @@ def pattern(msgid: str) -> re.Pattern:
 TABLE = tuple((msgid, pattern(msgid)) for msgid in MESSAGES)
 
 
-def find(message: str) -> tuple[str, dict[str, str]] | None:
+def find(message: str, table=None) -> tuple[str, dict[str, str]] | None:
     """The format `message` was written in and its values, or None when the table lacks it."""
-    for msgid, regex in TABLE:
+    for msgid, regex in TABLE if table is None else table:
         match = regex.fullmatch(message)
         if match:
             return msgid, match.groupdict()
     return None
 
 
-def refusal(error: DomainError) -> str:
-    """Why the domain refused, in the page's language (English: the domain's own message)."""
+def in_page_language(message: str, table=None) -> str:
+    """`message`, written in one of the table's formats, in the page's language; English pages,
+    and messages the table does not know, keep the words they came in."""
     locale = get_locale()
-    found = find(error.message) if locale is not None and locale.language != "en" else None
+    found = find(message, table) if locale is not None and locale.language != "en" else None
     if found is None:
-        return error.message
+        return message
     msgid, values = found
     return gettext(msgid, **{name: VALUE_WORDS.get(name, str)(value) for name, value in values.items()})
+
+
+def refusal(error: DomainError) -> str:
+    """Why the domain refused, in the page's language (English: the domain's own message)."""
+    return in_page_language(error.message)

@@ -5,7 +5,7 @@
 `apply` writes a checked import in the caller's transaction, through the world loader
 (master data) or the ledger's stock count (counts). Nothing is written while any row is bad.
 Problems and table errors are marked for translation and read in the page's language when
-shown (the schemas' own messages stay as marshmallow words them).
+shown, the schemas' messages too (`schema_messages`).
 """
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ from inventory.warehouses import ledger
 from inventory.warehouses.models import StockBalance
 from inventory.world import load_world
 from inventory.world_schema import PartSchema, ServicePointSchema
+
+from .schema_messages import schema_message
 
 KINDS = ("parts", "service_points", "stock_counts")
 
@@ -194,7 +196,7 @@ def _schema_row(schema, record: dict, number: int, problems: list[Problem]) -> b
         return True
     except ValidationError as exc:
         for column, message in _flatten(exc.messages):
-            problems.append(Problem(number, column or "-", message))
+            problems.append(Problem(number, column or "-", schema_message(message)))
         return False
 
 
