@@ -128,33 +128,30 @@ def test_a_sku_sample_keeps_head_and_tail():
     assert {p.get("season") for p in sample} == {"summer", "flat"}
 
 
-@pytest.mark.slow
-def test_the_cli_prints_its_time_and_writes_the_summary(tmp_path, monkeypatch):
+def simulate_cli(out, *args: str):
+    """`parts simulate` on the small network into `out` (embedded database, no progress lines)."""
     from click.testing import CliRunner
 
     from api.cli import cli
 
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    out = tmp_path / "cli"
-    result = CliRunner().invoke(cli, ["simulate", "--days", "2", "--scale", "small", "--policy", "none",
-                                      "--out", str(out), "--quiet"])
+    result = CliRunner().invoke(cli, ["simulate", "--scale", "small", "--out", str(out), "--quiet", *args])
     assert result.exit_code == 0, result.output
+    return result, json.loads((out / "summary.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_the_cli_prints_its_time_and_writes_the_summary(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result, summary = simulate_cli(tmp_path / "cli", "--days", "2", "--policy", "none")
     assert "simulated 2 days in" in result.output
-    assert CONTRACT_KEYS <= set(json.loads((out / "summary.json").read_text(encoding="utf-8")))
+    assert CONTRACT_KEYS <= set(summary)
 
 
 @pytest.mark.slow
 def test_the_cli_runs_greedy_with_the_optimizers_transfers(tmp_path, monkeypatch):
-    from click.testing import CliRunner
-
-    from api.cli import cli
-
     monkeypatch.delenv("DATABASE_URL", raising=False)
     out = tmp_path / "gt"
-    result = CliRunner().invoke(cli, ["simulate", "--days", "3", "--scale", "small", "--policy", "greedy_transfers",
-                                      "--out", str(out), "--quiet"])
-    assert result.exit_code == 0, result.output
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    _, summary = simulate_cli(out, "--days", "3", "--policy", "greedy_transfers")
     assert summary["policy"] == "greedy"
     assert "policy `greedy` + base-stock transfers" in (out / "report.md").read_text(encoding="utf-8")
     details = json.loads((out / "details.json").read_text(encoding="utf-8"))
