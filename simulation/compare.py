@@ -6,6 +6,7 @@ from pathlib import Path
 
 from . import plots
 from .estimate import SkuTable
+from .metrics import LATE_CAUSES
 
 ORDER = ("none", "greedy", "greedy_transfers", "optimizer")
 LABELS = {"greedy_transfers": "greedy + transfers"}
@@ -54,12 +55,27 @@ def headline(root: str | Path) -> str:
                      f"{float(e['avg_stock_value']):,.0f} | {float(e['transfer_cost']):,.0f} | "
                      f"{float(pen['hq_parts_planning']):,.0f} / {float(pen['center']):,.0f} / "
                      f"{float(pen['service_point']):,.0f} | {s['lines']:,} | {_minutes(s)} |")
+    lines += _causes(runs, estimate)
     codes = sorted({s.get("code", "unknown") for s, _ in runs.values()})
     lines += ["", verdict(runs, estimate), "", _code_note(codes), "", f"![on-time by month]({month_png})", "",
               f"![on-time vs stock]({stock_png})", ""]
     text = "\n".join(lines)
     (root / "headline.md").write_text(text, encoding="utf-8")
     return text
+
+
+def _causes(runs: dict, estimate: bool) -> list[str]:
+    """Why late lines were late, per policy, as shares of all lines."""
+    if not all("late_causes" in d for _, d in runs.values()):
+        return []
+    lines = ["", "Late lines by cause, as a share of all lines" + (" (all skus, estimated)" if estimate else "")
+             + " (`simulation.metrics.late_cause`):", "",
+             "| policy | " + " | ".join(LATE_CAUSES[c] for c in LATE_CAUSES) + " |",
+             "|---|" + "---:|" * len(LATE_CAUSES)]
+    for p, (_, d) in runs.items():
+        lines.append(f"| {LABELS.get(p, p)} | "
+                     + " | ".join(f"{d['late_causes'].get(c, {}).get('share', 0.0):.2%}" for c in LATE_CAUSES) + " |")
+    return lines
 
 
 def _code_note(codes: list[str]) -> str:

@@ -138,7 +138,7 @@ class Engine:
         self._keep_loaded()
         self.log = Log()
         self.pending: dict[str, Pending] = {}
-        self.in_flight: dict[str, datetime] = {}
+        self.in_flight: dict[tuple[str, str], datetime] = {}  # (requisition, sender): last parcel lands
         self.heap: list = []
         self._seq = 0
         self._uncommitted = 0
@@ -261,19 +261,26 @@ class Engine:
 
     def _ship(self, code: str, when: datetime) -> None:
         req = reqs.ship(self.s, ACTOR, code, at=when, now=when)
-        arrival = max(max(a.eta, when + timedelta(hours=a.lane_hours - HANDLING_HOURS))
-                      for line in req.lines for a in line.allocations if a.shipped_at == when)
-        due = max(self.in_flight.get(code, arrival), arrival)
-        self.in_flight[code] = due
-        self.push(due, "deliver", code)
+        arrivals: dict[str, datetime] = {}
+        for line in req.lines:
+            for a in line.allocations:
+                if a.shipped_at == when:
+                    landing = max(a.eta, when + timedelta(hours=a.lane_hours - HANDLING_HOURS))
+                    arrivals[a.warehouse_code] = max(arrivals.get(a.warehouse_code, landing), landing)
+        for sender, arrival in arrivals.items():
+            due = max(self.in_flight.get((code, sender), arrival), arrival)
+            self.in_flight[code, sender] = due
+            self.push(due, "deliver", (code, sender))
 
-    def _deliver(self, when: datetime, code: str) -> None:
-        """The point confirms arrival once every parcel in flight has landed."""
-        if self.in_flight.get(code) != when:
+    def _deliver(self, when: datetime, parcel: tuple[str, str]) -> None:
+        """The point confirms each sender's parcel when it lands (a later parcel from the same
+        sender, still on its way, is waited for: the point confirms by sender)."""
+        if self.in_flight.get(parcel) != when:
             return
-        del self.in_flight[code]
+        del self.in_flight[parcel]
+        code, sender = parcel
         item = self.pending[code]
-        req = reqs.receive(self.s, item.owner, code, at=when, now=when)
+        req = reqs.receive(self.s, item.owner, code, at=when, warehouse=sender, now=when)
         if req.status != "delivered":
             return
         if item.story is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -73,34 +73,70 @@ class LineTable:
     hours: np.ndarray           # submit to last arrival, nan while open
     late_hours: np.ndarray      # arrival after promised_by (0 when on time), nan while open
     unit_cost: np.ndarray
+    cause: np.ndarray = None    # str: why a late line was late (LATE_CAUSES), "" otherwise
 
     def __len__(self) -> int:
         return len(self.id)
 
 
-def line_table(session: Session, start=START) -> LineTable:
+# Why a late line was late, from the allocation that arrived last and where stock stood at submit
+# (`RequisitionLine.stock_seen`), checked in this order:
+LATE_CAUSES = {
+    "held": "arrived in time, confirmed with a later parcel of the same requisition",
+    "nowhere": "not enough stock anywhere at submit (backordered)",
+    "late_only": "stock at submit only on lanes over the promise",
+    "reserved_late": "reserved after submit (re-plan, replacement, backorder filled) too late for its lane",
+    "wave": "a lane within the promise, but the parcel waited for a pick wave past it",
+}
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """The allocation of a line that arrived last: what decides whether the line was late."""
+
+    created_at: datetime
+    eta: datetime
+    shipped_at: datetime
+    lane_hours: int
+    delivered_at: datetime
+
+
+def late_cause(stock_seen: str, promised: datetime, parcel: Parcel, handling_hours: float) -> str:
+    """One of LATE_CAUSES for a line whose last parcel, `parcel`, arrived after `promised`."""
+    own_arrival = max(parcel.eta, parcel.shipped_at + timedelta(hours=parcel.lane_hours - handling_hours))
+    if own_arrival <= promised:
+        return "held"  # late only because it was confirmed with a later parcel
+    if stock_seen in ("nowhere", "late_only"):
+        return stock_seen
+    if parcel.eta > promised:
+        return "reserved_late"
+    return "wave"  # reserved in time for its lane, so it landed late by waiting to ship
+
+
+def line_table(session: Session, start=START, handling_hours: float = 8.0) -> LineTable:
     centers = dict(session.execute(select(ServicePoint.code, ServicePoint.center_code)).all())
     cost = {sku: float(c) for sku, c in session.execute(select(Part.sku, Part.unit_cost))}
-    last: dict[int, datetime] = {}
+    last: dict[int, Parcel] = {}
     pending: set[int] = set()
-    for line_id, status, delivered_at in session.execute(
-            select(Allocation.line_id, Allocation.status, Allocation.delivered_at)
+    for line_id, status, *parcel in session.execute(
+            select(Allocation.line_id, Allocation.status, Allocation.created_at, Allocation.eta, Allocation.shipped_at,
+                   Allocation.lane_hours, Allocation.delivered_at)
             .where(Allocation.status != "released")):
         if status != "delivered":
             pending.add(line_id)
-        elif line_id not in last or delivered_at > last[line_id]:
-            last[line_id] = delivered_at
+        elif line_id not in last or parcel[-1] > last[line_id].delivered_at:
+            last[line_id] = Parcel(*parcel)
     rows = session.execute(
         select(RequisitionLine.id, RequisitionLine.sku, RequisitionLine.qty, RequisitionLine.backordered_qty,
-               RequisitionLine.promised_by, Requisition.created_at, Requisition.service_point_code,
-               Requisition.requester_role, Requisition.ticket)
+               RequisitionLine.promised_by, RequisitionLine.stock_seen, Requisition.created_at,
+               Requisition.service_point_code, Requisition.requester_role, Requisition.ticket)
         .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
         .where(Requisition.status != "cancelled").order_by(RequisitionLine.id)).all()
     n = len(rows)
     t = LineTable(np.zeros(n, np.int64), [], np.zeros(n, np.int64), np.zeros(n, np.int64), [], [],
                   np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
-                  np.full(n, np.nan), np.full(n, np.nan), np.zeros(n))
-    for i, (line_id, sku, qty, back, promised, created, point, role, ticket) in enumerate(rows):
+                  np.full(n, np.nan), np.full(n, np.nan), np.zeros(n), np.full(n, "", dtype=object))
+    for i, (line_id, sku, qty, back, promised, seen, created, point, role, ticket) in enumerate(rows):
         local = created.astimezone(BEIJING)
         t.id[i], t.qty[i], t.unit_cost[i] = line_id, qty, cost[sku]
         t.sku.append(sku)
@@ -108,12 +144,15 @@ def line_table(session: Session, start=START) -> LineTable:
         t.month.append(local.strftime("%Y-%m"))
         t.center.append(centers[point])
         t.dealer[i], t.ticket[i] = role == "dealer", bool(ticket)
-        done = last.get(line_id)
-        if back == 0 and line_id not in pending and done is not None:
+        parcel = last.get(line_id)
+        if back == 0 and line_id not in pending and parcel is not None:
+            done = parcel.delivered_at
             t.delivered[i] = True
             t.on_time[i] = done <= promised
             t.hours[i] = (done - created).total_seconds() / 3600
             t.late_hours[i] = max(0.0, (done - promised).total_seconds() / 3600)
+            if not t.on_time[i]:
+                t.cause[i] = late_cause(seen, promised, parcel, handling_hours)
     return t
 
 

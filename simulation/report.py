@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from . import plots
-from .metrics import PARTY_CLASSES
+from .metrics import LATE_CAUSES, PARTY_CLASSES
 from .run import Results, config_dict
 
 PARTY_LABELS = {"hq_dispatch": "HQ dispatcher 总部派工", "hq_parts_planning": "HQ parts planning 总部配件计划",
@@ -55,6 +55,7 @@ def details(r: Results) -> dict:
                   "opening_stock_value_all_skus": round(r.world.opening_value(r.world.full), 2)},
         "summary": r.summary(),
         "open_lines_at_end": r.open_lines,
+        "late_causes": r.late_causes(),
         "refused_lines": r.log.refused_lines,
         "transfers": {"count": r.transfer_count, "units": r.transfer_units, "cost": str(r.transfer_cost),
                       "refused_at_approval": r.log.transfers_refused},
@@ -149,6 +150,13 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
     for m in d["by_month"]:
         lines.append(f"| {m['month']} | {m['lines']:,} | {m['on_time_lines']:,} | {_pct(m['on_time_rate'] or 0)} |"
                      + (f" {_pct(m['on_time_rate_all_skus'] or 0)} |" if est else ""))
+    lines += ["", "## Why late lines were late", "",
+              "Each late line's cause, from the parcel that arrived last and where stock stood when the line was "
+              "submitted (`simulation.metrics.late_cause`, checked in this order):", "",
+              f"| cause | late lines (simulated) | share of all lines{' (all skus, estimated)' if est else ''} |",
+              "|---|---:|---:|"]
+    for cause, c in d["late_causes"].items():
+        lines.append(f"| {LATE_CAUSES[cause]} | {c['lines']:,} | {_pct(c['share'])} |")
     lines += ["", f"![demand and backorders]({images['demand']})", "",
               "## By service centre", "", f"![on-time by centre]({images['centre']})", "",
               "| centre | lines | on time | rate | " + ("rate, all skus | " if est else "")
@@ -211,9 +219,9 @@ MODEL_NOTES = """## How the simulation works
 - **Shipping.** Warehouses ship in pick waves at 09:00, 13:00 and 17:00 (Beijing); a parcel
   arrives at its reservation's `eta` (lane hours include 8 h of handling), later when it
   waited longer than that for its wave. Lines accepted after the 17:00 wave, dealers' orders
-  and backorders wait for the nightly re-plan and ship next morning. The point confirms
-  arrival when its parcels have landed. After the last day the clock runs on for a few days
-  without demand so parcels in flight land.
+  and backorders wait for the nightly re-plan and ship next morning. The point confirms each
+  warehouse's parcel when it lands (`receive` with `warehouse`). After the last day the clock
+  runs on for a few days without demand so parcels in flight land.
 - **Tickets.** Created, dispatched to the centre and to the point, contacted, visited (most
   within the allowances, a few late), requisition, repair after the parts arrive, completed;
   3 % of customers reschedule. 8 % of old parts never come back (overdue, charged); outcomes

@@ -13,6 +13,8 @@ from time import perf_counter, process_time
 
 import numpy as np
 
+from inventory.demo import HANDLING_HOURS
+
 from . import metrics
 from .calendar import at, months
 from .engine import Engine, Log, SimConfig
@@ -69,6 +71,15 @@ class Results:
         """How many lines of the whole catalogue each simulated line stands for (1 without sampling)."""
         w = self.world.weights
         return np.array([w.get(sku, 1.0) for sku in self.lines.sku])
+
+    def late_causes(self, measured: np.ndarray | None = None) -> dict[str, dict]:
+        """Per cause (`metrics.LATE_CAUSES`): the simulated late lines, and the share of all lines
+        late for it (weighted: an estimate for all skus when sampled)."""
+        keep = np.ones(len(self.lines), bool) if measured is None else measured
+        w, cause = self.line_weights()[keep], self.lines.cause[keep]
+        total = w.sum()
+        return {c: {"lines": int((cause == c).sum()), "share": float(w[cause == c].sum() / total) if total else 0.0}
+                for c in metrics.LATE_CAUSES}
 
     def per_sku(self, measured: np.ndarray | None = None) -> SkuTable:
         """Each simulated sku's weights and figures, in stratum order (`measured`: the lines counted)."""
@@ -215,7 +226,7 @@ def simulate(config: SimConfig, out: str | Path | None = None) -> Results:
 
 def measure(config: SimConfig, world: World, engine: Engine, log: Log) -> Results:
     s = engine.s
-    lines = metrics.line_table(s, config.start)
+    lines = metrics.line_table(s, config.start, HANDLING_HOURS)
     cost, count, units, cost_by_sku = metrics.transfer_cost(s)
     end = at(engine.last_day, 24.0, config.start)
     penalties = metrics.penalties(s, months(0, engine.last_day, config.start), engine.policy, end)

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import plots
 from .engine import SimConfig
+from .metrics import LATE_CAUSES
 
 COVERS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
 # the settings of the curves in docs/sim/tradeoff/<scale>: all skus of the small network in ~9 min on
@@ -37,16 +38,12 @@ def point(config: SimConfig, warmup: int) -> dict:
     measured = r.lines.submitted_day >= warmup
     t = r.per_sku(measured)  # sampled skus stand for their strata (all weights 1 without sampling)
     _, regional, _ = r.daily_stock()
-    w = r.line_weights()[measured]
-    late = ~r.lines.on_time[measured]
-    short = r.backordered[measured]
     return {"cover": config.cover, "lines": int(measured.sum()), "on_time_lines": int(r.lines.on_time[measured].sum()),
             "on_time_rate": t.rate, "on_time_rate_se": t.rate_se, "avg_stock_value": t.total("stock"),
-            "late_backordered": float((w * (late & short)).sum() / w.sum()) if len(w) else 0.0,
-            "late_with_stock": float((w * (late & ~short)).sum() / w.sum()) if len(w) else 0.0,
             "regional_stock_value": float(regional[warmup:].mean()) if r.world.sku_share >= 1 else None,
             "transfer_cost": t.total("transfer_cost"), "seconds": round(r.seconds, 1),
-            "cpu_seconds": round(r.cpu_seconds, 1), "code": r.code}
+            "cpu_seconds": round(r.cpu_seconds, 1), "code": r.code,
+            "late_causes": {c: v["share"] for c, v in r.late_causes(measured).items()}}
 
 
 def crossing(stock: list[float], rates: list[float], target: float) -> float | None:
@@ -126,16 +123,15 @@ def _markdown(t: dict, image: str) -> str:
              f"{t['days']} days from {t['start']}, the first {t['warmup_days']} a warm-up; seed {t['seed']}. "
              f"Each run starts with its base stock at HQ.{sample}", "",
              f"![trade-off]({image})", "",
-             "| cover | avg stock (RMB) | regional stock (RMB) | simulated lines | on time | rate | late: backordered "
-             "/ not backordered at submit | run s (CPU s) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| cover | avg stock (RMB) | regional stock (RMB) | simulated lines | on time | rate | run s (CPU s) |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
     for p in t["points"]:
         regional = "" if p.get("regional_stock_value") is None else f"{p['regional_stock_value']:,.0f}"
         se = f" ± {p['on_time_rate_se'] * 100:.2f} pt" if p.get("on_time_rate_se") else ""
         run = f"{p['seconds']:,.0f}" + (f" ({p['cpu_seconds']:,.0f})" if p.get("cpu_seconds") else "")
         lines.append(f"| {p['cover']:g}x | {p['avg_stock_value']:,.0f} | {regional} | "
-                     f"{p['lines']:,} | {p['on_time_lines']:,} | {p['on_time_rate']:.3%}{se} | {_split(p)} | "
-                     f"{run} |")
+                     f"{p['lines']:,} | {p['on_time_lines']:,} | {p['on_time_rate']:.3%}{se} | {run} |")
+    lines += _causes(t["points"])
     lines.append("")
     for target, value in t["stock_for"].items():
         share = float(target)
@@ -153,10 +149,17 @@ def _markdown(t: dict, image: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _split(p: dict) -> str:
-    if "late_backordered" not in p:
-        return ""
-    return f"{p['late_backordered']:.3%} / {p['late_with_stock']:.3%}"
+def _causes(points: list[dict]) -> list[str]:
+    """Why the late lines were late at each cover, as shares of all measured lines."""
+    if not all("late_causes" in p for p in points):
+        return []
+    lines = ["", "Why the late lines were late (`simulation.metrics.late_cause`), as a share of all measured lines:",
+             "", "| cover | " + " | ".join(LATE_CAUSES[c] for c in LATE_CAUSES) + " |",
+             "|---:|" + "---:|" * len(LATE_CAUSES)]
+    for p in points:
+        lines.append(f"| {p['cover']:g}x | " + " | ".join(f"{p['late_causes'].get(c, 0.0):.2%}" for c in LATE_CAUSES)
+                     + " |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -110,6 +110,9 @@ class WrongPartInSchema(WrongPartFieldsSchema):
 
 
 class ReceiveInSchema(EventTimeSchema):
+    warehouse = fields.String(load_default=None, validate=CODE,
+                              metadata={"description": "confirm only the parcel this warehouse sent (a line served "
+                                                       "from several warehouses arrives in several parcels)"})
     wrong_parts = fields.List(fields.Nested(WrongPartInSchema), load_default=list,
                               validate=validate.Length(max=MAX_LINES),
                               metadata={"description": "lines whose arriving units are another part (错发): "
@@ -197,7 +200,8 @@ class RequisitionReceive(MethodView):
         body = body or {}
         reports = [_wrong_part(w, w["line"]) for w in body.get("wrong_parts") or ()]
         with transaction(db.session):
-            req = reqs.receive(db.session, current_principal(), code, at=body.get("at"), wrong_parts=reports)
+            req = reqs.receive(db.session, current_principal(), code, at=body.get("at"),
+                               warehouse=body.get("warehouse"), wrong_parts=reports)
         return req
 
 

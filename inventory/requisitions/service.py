@@ -328,10 +328,12 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
 
 
 def receive(session: Session, principal: Principal, code: str, *, at: datetime | None = None,
-            wrong_parts: Sequence[WrongPart] = (), policy: Policy | None = None,
+            warehouse: str | None = None, wrong_parts: Sequence[WrongPart] = (), policy: Policy | None = None,
             now: datetime | None = None) -> Requisition:
     """The service point confirms arrival: each shipped allocation is on time or late from here.
 
+    `warehouse` confirms only the parcel that warehouse sent, so a line served from two
+    warehouses is on time or late by its own parcel, not held until the other one lands.
     `wrong_parts` names lines whose arriving units are another part (错发): they are recorded as
     such and replaced (`wrong_part.record`) in the same transaction, instead of counting as delivered."""
     from . import wrong_part  # it builds on this module's operations: import here
@@ -344,14 +346,15 @@ def receive(session: Session, principal: Principal, code: str, *, at: datetime |
     arrived, arriving = [], {}
     for line in req.lines:
         for a in line.allocations:
-            if a.status == "shipped":
+            if a.status == "shipped" and (warehouse is None or a.warehouse_code == warehouse):
                 if at < a.shipped_at:
                     raise InvalidInput("at is before the parts were shipped", field="at")
                 a.status, a.delivered_at, a.on_time = "delivered", at, at <= a.promised_by
                 arrived.append([line.sku, a.warehouse_code, a.qty, a.on_time])
                 arriving.setdefault(line.line_no, []).append(a)
     if not arrived:
-        raise Conflict(f"requisition {code} has nothing shipped to receive")
+        raise Conflict(f"requisition {code} has nothing shipped to receive"
+                       + (f" from {warehouse}" if warehouse else ""))
     add_event(session, req, "received", principal.name, at, allocations=arrived)
     for field, report, line in reports:
         wrong_part.record(session, req, line, report, arriving.get(line.line_no, []),

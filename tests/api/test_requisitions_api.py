@@ -177,6 +177,20 @@ def test_the_owner_confirms_arrival_and_a_future_time_is_refused(client, auth):
     assert r.json["status"] == "delivered" and r.json["lines"][0]["allocations"][0]["on_time"] is True
 
 
+def test_a_parcel_is_confirmed_by_the_warehouse_that_sent_it(client, auth):
+    code = submit(client, auth["point"], lines=[{"sku": "WM-PUMP-01", "qty": 15}]).json["id"]  # GD1 10 + HQ 5
+    client.post(f"/api/v1/requisitions/{code}/ship", headers=auth["hq"], json={})
+    url = f"/api/v1/requisitions/{code}/receive"
+    assert client.post(url, headers=auth["point"], json={"warehouse": "W" * 41}).status_code == 422
+    assert client.post(url, headers=auth["point"], json={"warehouse": 7}).status_code == 422
+    assert client.post(url, headers=auth["point"], json={"warehouse": "HB1"}).status_code == 409  # sent nothing
+    r = client.post(url, headers=auth["point"], json={"warehouse": "GD1"})
+    assert r.status_code == 200 and r.json["status"] != "delivered"
+    assert {a["warehouse"]: a["status"] for a in r.json["lines"][0]["allocations"]} == {"GD1": "delivered",
+                                                                                        "HQ": "shipped"}
+    assert client.post(url, headers=auth["point"], json={"warehouse": "HQ"}).json["status"] == "delivered"
+
+
 def test_lists_are_paginated_with_a_total_count(client, auth):
     for _ in range(3):
         submit(client, auth["point"], lines=[{"sku": "WM-PUMP-01", "qty": 1}])

@@ -148,6 +148,28 @@ def test_receipt_within_the_promise_is_on_time_and_after_it_late(session, world)
         assert got.lines[0].allocations[0].on_time is (hours <= 48)
 
 
+def test_each_warehouses_parcel_is_received_on_its_own(session, world):
+    """A line split over GD1 and HQ arrives as two parcels; the first is on time by itself."""
+    accepted = utcnow() - timedelta(days=5)
+    req = submit(session, lines=[("WM-PUMP-01", 15)], now=accepted)
+    assert allocations(req) == [("GD1", 10), ("HQ", 5)]
+    with transaction(session):
+        reqs.ship(session, "hq", req.code, at=accepted + timedelta(hours=1))
+    with transaction(session):
+        got = reqs.receive(session, POINT, req.code, warehouse="GD1", at=accepted + timedelta(hours=20))
+    assert {a.warehouse_code: (a.status, a.on_time) for a in got.lines[0].allocations} == {
+        "GD1": ("delivered", True), "HQ": ("shipped", None)}
+    assert got.status != "delivered"
+    with pytest.raises(Conflict, match="nothing shipped to receive from GD1"):
+        with transaction(session):
+            reqs.receive(session, POINT, req.code, warehouse="GD1")
+    with transaction(session):
+        got = reqs.receive(session, POINT, req.code, warehouse="HQ", at=accepted + timedelta(hours=50))
+    assert {a.warehouse_code: a.on_time for a in got.lines[0].allocations} == {"GD1": True, "HQ": False}
+    assert got.status == "delivered"
+    assert [e.kind for e in reqs.get(session, HQ, req.code).events] == ["submitted", "shipped", "received", "received"]
+
+
 def test_event_times_may_not_lie_in_the_future(session, world):
     req = submit(session)
     with pytest.raises(InvalidInput, match="future"):

@@ -57,6 +57,18 @@ def test_counts_are_consistent(fortnight):
 
 
 @pytest.mark.slow
+def test_every_late_line_has_one_cause(fortnight):
+    out, results = fortnight
+    details = json.loads((out / "details.json").read_text(encoding="utf-8"))
+    late = results.lines.delivered & ~results.lines.on_time
+    assert late.any()
+    assert sum(c["lines"] for c in details["late_causes"].values()) == late.sum()
+    assert sum(c["share"] for c in details["late_causes"].values()) == pytest.approx(late.sum() / len(results.lines))
+    assert (results.lines.cause[~late] == "").all() and (results.lines.cause[late] != "").all()
+    assert "## Why late lines were late" in (out / "report.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_summary(fortnight):
     _, first = fortnight
     again = simulate(SMALL)
