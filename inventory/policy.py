@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Item] = {
     "optimizer_value_on_time": Item(D("1000.00"), "RMB per unit of line weight delivered on time"),
     "optimizer_value_late": Item(D("400.00"), "RMB per unit of line weight delivered late"),
     "optimizer_nightly_hour_utc": Item(18, "hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing"),
+    "regional_min_mean": Item(D("0.05"), "expected units over a regional warehouse's cover below which the nightly "
+                                         "transfers leave a sku at HQ; lower holds more of the long tail near the "
+                                         "points (README: the trade-off curve)"),
     # ticket flow allowances (seed 000 四.2)
     "hq_dispatch_minutes": Item(15, "HQ must dispatch a ticket to the provincial centre within"),
     "center_dispatch_minutes": Item(15, "the centre must dispatch to a service point within"),

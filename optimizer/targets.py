@@ -4,7 +4,9 @@ Model: each regional warehouse serves the service points of its centre. Its dail
 rate for a sku blends the last `history_days` of requisitions from those points with a prior
 from the part's annual demand shared by the points' count (so new or slow skus are not
 forgotten). The target covers demand over the replenishment time from HQ plus one day of
-review, with safety stock z * sqrt(mean) (Poisson demand): S = ceil(m + z * sqrt(m)).
+review, with safety stock z * sqrt(mean) (Poisson demand): S = ceil(m + z * sqrt(m)), for
+the skus whose mean m reaches `min_mean` there (a slow mover below it waits at HQ; a lower
+`min_mean` holds more of the long tail near the points, at a price the trade-off curve shows).
 A gap is S minus the warehouse's position (on hand - reserved + in transit). Gaps are closed
 at least cost by a min-cost flow per sku from HQ (above its own two-day keep) and from
 regional warehouses holding more than their own target (lateral transshipment).
@@ -32,6 +34,7 @@ from inventory.warehouses.models import StockBalance, Transfer
 HISTORY_DAYS = 28
 PRIOR_DAYS = 14
 SERVICE_Z = 1.65
+MIN_MEAN = 0.05  # least expected demand over the cover for which a regional warehouse holds a sku (policy default)
 HQ_KEEP_DAYS = 2
 ACTOR = "system:optimizer"
 
@@ -88,24 +91,29 @@ def daily_rates(session: Session, now: datetime) -> Rates:
     return Rates(warehouses, skus, (seen + prior * PRIOR_DAYS) / (HISTORY_DAYS + PRIOR_DAYS))
 
 
-def base_stock_targets(session: Session, now: datetime, *, cover_factor: float = 1.0) -> dict[tuple[str, str], int]:
-    """S per (regional warehouse, sku); `cover_factor` scales the days of cover (trade-off curves)."""
+def base_stock_targets(session: Session, now: datetime, *, cover_factor: float = 1.0,
+                       min_mean: float = MIN_MEAN) -> dict[tuple[str, str], int]:
+    """S per (regional warehouse, sku); `cover_factor` scales the days of cover and `min_mean`
+    sets how slow a sku may be and still be held regionally (trade-off curves)."""
     hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
     lead = {t: h for t, h in session.execute(select(Lane.to_code, Lane.hours).where(Lane.from_code == hq))}
     rates = daily_rates(session, now)
     days = np.array([(lead.get(w, 48) / 24.0 + 1.0) * cover_factor for w in rates.warehouses])
     mean = rates.per_day * days[:, None]
-    target = np.where(mean >= 0.05, np.ceil(mean + SERVICE_Z * np.sqrt(mean)), 0).astype(np.int64)
+    target = np.where((mean >= min_mean) & (mean > 0), np.ceil(mean + SERVICE_Z * np.sqrt(mean)), 0).astype(np.int64)
     return {(rates.warehouses[i], rates.skus[j]): int(target[i, j]) for i, j in zip(*np.nonzero(target > 0))}
 
 
 def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id: str | None = None,
-                      cover_factor: float = 1.0) -> list[Proposal]:
-    """Draft the least-cost transfers that lift regional stock to target; supersedes older drafts."""
+                      cover_factor: float = 1.0, min_mean: float | None = None) -> list[Proposal]:
+    """Draft the least-cost transfers that lift regional stock to target; supersedes older drafts.
+    `min_mean` defaults to the policy's `regional_min_mean`."""
+    if min_mean is None:
+        min_mean = float(policy.regional_min_mean)
     session.execute(update(Transfer).where(Transfer.status == "draft", Transfer.proposal_run_id.is_not(None))
                     .values(status="rejected", closing_note=f"superseded by {run_id or 'a newer run'}",
                             closed_by=ACTOR, closed_at=now).execution_options(synchronize_session=False))
-    targets = base_stock_targets(session, now, cover_factor=cover_factor)
+    targets = base_stock_targets(session, now, cover_factor=cover_factor, min_mean=min_mean)
     if not targets:
         return []
     hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))

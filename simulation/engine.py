@@ -46,6 +46,7 @@ from inventory.returns import service as returns
 from inventory.returns.models import Return
 from inventory.tickets import record_event
 from inventory.warehouses import transfers
+from optimizer.targets import MIN_MEAN
 
 from . import metrics, policies
 from .calendar import START, at, weekday
@@ -69,7 +70,8 @@ class SimConfig:
     "targets" replaces the demo's opening stock by each sku's echelon base stock at HQ, so a
     run starts near its own steady state (trade-off curve). `transfers` overrides whether the
     night's base-stock transfers run (default: only with the optimizer policy); days before
-    `warmup_days` are left out of the per-sku stock behind the all-skus estimates."""
+    `warmup_days` are left out of the per-sku stock behind the all-skus estimates; `min_mean`
+    is the slowest expected demand a regional warehouse still holds (`optimizer.targets`)."""
 
     @property
     def with_transfers(self) -> bool:
@@ -81,6 +83,7 @@ class SimConfig:
     policy: str = "optimizer"
     sku_share: float = 1.0
     cover: float = 1.0
+    min_mean: float = MIN_MEAN
     tickets: bool = True
     transfers: bool | None = None
     warmup_days: int = 0
@@ -131,7 +134,8 @@ class Engine:
         self.demand = Demand(world.simulated, config.seed, config.start)
         self.start = config.start
         self.hq = metrics.hq_code(self.s)
-        self.replenishment = Replenishment(self.demand, config.seed, self.hq, cover=config.cover)
+        self.replenishment = Replenishment(self.demand, config.seed, self.hq, cover=config.cover,
+                                           min_mean=config.min_mean)
         self.returnable = dict(zip(self.demand.skus, self.demand.returnable.tolist()))
         self.remote = dict(self.s.execute(select(ServicePoint.code, ServicePoint.distance_class)).all())
         self.hours = {(f, t): h for f, t, h in self.s.execute(select(Lane.from_code, Lane.to_code, Lane.hours))}
@@ -349,7 +353,8 @@ class Engine:
             night = policies.replan(self.config.policy, self.sessions, now=when, policy=self.policy, day=day)
             self._forget_requisitions()
         if self.config.with_transfers:
-            policies.ship_transfers(self.s, night, now=when, policy=self.policy, cover=self.config.cover)
+            policies.ship_transfers(self.s, night, now=when, policy=self.policy, cover=self.config.cover,
+                                    min_mean=self.config.min_mean)
         for transfer in night.shipped:
             hours = self.hours[(transfer.from_warehouse, transfer.to_warehouse)]
             self.push(when + timedelta(hours=hours), "transfer", (transfer.id, transfer.qty))
@@ -365,7 +370,7 @@ class Engine:
     def _review(self, when: datetime, day: int) -> None:
         if day >= self.config.days:
             return
-        lines = self.replenishment.review(self.s, day)
+        lines = self.replenishment.review(self.s, day, when)
         for line in lines:
             self.push(line.arrives, "purchase", line)
         self.log.purchases.append(len(lines))

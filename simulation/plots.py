@@ -1,6 +1,7 @@
 """PNG plots of a simulation (matplotlib, headless; Chinese centre names in Noto Sans CJK SC)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -176,27 +177,44 @@ def compare_rate_vs_stock(points: dict[str, tuple[float, float]], path: Path,
 LATE_TICKS = (0.7, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
 
 
-def tradeoff(covers: list[float], stock: list[float], rates: list[float], marks: dict[float, float | None],
-             path: Path, title: str, errors: list[float] | None = None) -> str:
+@dataclass
+class Curve:
+    """One series of the trade-off plot: a point per run, labelled on the plot."""
+
+    label: str
+    point_labels: list[str]
+    stock: list[float]
+    rates: list[float]
+    errors: list[float] | None = None
+    colour: str = COLOURS["optimizer"]
+
+
+def tradeoff(curves: list[Curve], marks: dict[float, float | None], path: Path, title: str) -> str:
     """On-time rate against stock, on a log scale of the late share so 99 % and 99.9 % stand apart;
-    `errors` (one standard error of each rate) draws error bars."""
+    each curve's `errors` (one standard error of each rate) draw error bars."""
     style()
     fig, ax = plt.subplots(figsize=(8, 4.8))
-    late = np.maximum(1.0 - np.asarray(rates, dtype=float), 1e-4)
-    if errors and any(errors):
-        se = np.asarray(errors, dtype=float)
-        lower = late - np.maximum(late - se, 1e-4)
-        ax.errorbar(stock, late, yerr=[lower, se], fmt="none", ecolor=COLOURS["optimizer"], elinewidth=0.9,
-                    capsize=3, alpha=0.6, zorder=2, label="± 1 standard error (sku sampling)")
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
-    ax.plot(stock, late, marker="o", color=COLOURS["optimizer"], lw=1.8, zorder=3)
-    for c, s_, l_ in zip(covers, stock, late):
-        ax.annotate(f"{c:g}x", (s_, l_), xytext=(5, 4), textcoords="offset points", fontsize=8)
+    lows, highs = [0.0007], []
+    for curve in curves:
+        late = np.maximum(1.0 - np.asarray(curve.rates, dtype=float), 1e-4)
+        if curve.errors and any(curve.errors):
+            se = np.asarray(curve.errors, dtype=float)
+            lower = late - np.maximum(late - se, 1e-4)
+            ax.errorbar(curve.stock, late, yerr=[lower, se], fmt="none", ecolor=curve.colour, elinewidth=0.9,
+                        capsize=3, alpha=0.6, zorder=2)
+            lows.append(float(np.maximum(late - se, 1e-4).min()) / 1.2)
+        ax.plot(curve.stock, late, marker="o", color=curve.colour, lw=1.8, zorder=3, label=curve.label)
+        for text, s_, l_ in zip(curve.point_labels, curve.stock, late):
+            ax.annotate(text, (s_, l_), xytext=(5, 4), textcoords="offset points", fontsize=8, color=curve.colour)
+        lows.append(float(late.min()) / 1.5)
+        highs.append(float(late.max()) * 1.3)
+    low = min(lows)
+    if any(c.errors and any(c.errors) for c in curves) or len(curves) > 1:
+        note = " (bars: ± 1 standard error, sku sampling)" if any(c.errors and any(c.errors) for c in curves) else ""
+        ax.legend(loc="lower right", fontsize=8, frameon=False, title=note.strip(" ()") or None,
+                  title_fontsize=7)
     ax.set_yscale("log")
-    low = min(0.0007, float(late.min()) / 1.5)
-    if errors and any(errors):
-        low = min(low, float(np.maximum(late - np.asarray(errors, dtype=float), 1e-4).min()) / 1.2)
-    ax.set_ylim(min(0.9, float(late.max()) * 1.3), low)  # inverted: better service is higher
+    ax.set_ylim(min(0.9, max(highs)), low)  # inverted: better service is higher
     ticks = [t for t in LATE_TICKS if low <= t <= ax.get_ylim()[0]]
     ax.set_yticks(ticks, [f"{1 - t:.1%}" for t in ticks])
     ax.yaxis.set_minor_formatter(FuncFormatter(lambda *_: ""))

@@ -73,12 +73,14 @@ def _greedy(sessions: sessionmaker, *, now: datetime, policy: Policy, day: int) 
     return night
 
 
-def ship_transfers(session: Session, night: Night, *, now: datetime, policy: Policy, cover: float) -> None:
+def ship_transfers(session: Session, night: Night, *, now: datetime, policy: Policy, cover: float,
+                   min_mean: float) -> None:
     """Propose the base-stock transfers and approve every draft at once (HQ's parts team).
     Drafts are keyed by the night's run (`GREEDY...` or the optimizer run's code, or none)."""
     from optimizer.targets import propose_transfers
 
-    drafts = propose_transfers(session, now=now, policy=policy, run_id=night.run, cover_factor=cover)
+    drafts = propose_transfers(session, now=now, policy=policy, run_id=night.run, cover_factor=cover,
+                               min_mean=min_mean)
     for draft in drafts:
         try:
             with session.begin_nested():

@@ -3,11 +3,14 @@
 Echelon base stock per sku: the network's position (on hand less reserved, plus in transit,
 plus on order, less backordered units) is raised to S = ceil(m + z sqrt(m)), where m is the
 seasonal forecast of demand over the longest lead time plus the review period, times the
-`cover` factor the trade-off curve varies. Each purchase line arrives after 7-14 days and
-goes on hand at HQ through `ledger.receive`.
+`cover` factor the trade-off curve varies. When regional warehouses are told to hold slower
+skus than usual (`min_mean` below `optimizer.targets.MIN_MEAN`), S is at least what their
+base-stock targets add up to plus HQ's keep, so HQ buys the units it is asked to send out.
+Each purchase line arrives after 7-14 days and goes on hand at HQ through `ledger.receive`.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inventory.requisitions.models import Requisition, RequisitionLine
+from optimizer.targets import HQ_KEEP_DAYS, MIN_MEAN, base_stock_targets
 from inventory.warehouses import ledger
 from inventory.warehouses.models import StockBalance
 
@@ -46,6 +50,7 @@ class Replenishment:
     seed: int
     hq: str
     cover: float = 1.0
+    min_mean: float = MIN_MEAN
     on_order: dict[str, int] = field(default_factory=dict)
 
     def targets(self, day: int) -> np.ndarray:
@@ -67,9 +72,16 @@ class Replenishment:
             pos[sku] = pos.get(sku, 0) - int(short or 0)
         return pos
 
-    def review(self, session: Session, day: int) -> list[PurchaseLine]:
+    def review(self, session: Session, day: int, now: datetime) -> list[PurchaseLine]:
         """Order what lifts each sku's position to its target; returns the purchase lines placed."""
         targets = self.targets(day)
+        if self.min_mean < MIN_MEAN:
+            regional: dict[str, int] = {}
+            for (_, sku), units in base_stock_targets(session, now, cover_factor=self.cover,
+                                                      min_mean=self.min_mean).items():
+                regional[sku] = regional.get(sku, 0) + units
+            floor = np.array([math.ceil(regional.get(sku, 0) * (1 + HQ_KEEP_DAYS / 10)) for sku in self.demand.skus])
+            targets = np.maximum(targets, floor)
         pos = self.positions(session)
         rng = np.random.default_rng([self.seed, PO_STREAM, day])
         po = f"PO{day:04d}"

@@ -1,7 +1,9 @@
 """The trade-off curve: 2-day on-time rate against stock value as the base-stock cover varies.
 
 Each point is one simulation with the optimizer policy, the echelon purchase targets and the
-regional transfer targets (`optimizer.targets`, `cover_factor`) both scaled by `cover`. Every
+regional transfer targets (`optimizer.targets`, `cover_factor`) both scaled by `cover`. A second
+series keeps one cover and lowers `min_mean` (the policy's `regional_min_mean`), so regional
+warehouses hold slower skus: stock placed near the points rather than more of the same. Every
 run starts from its own base stock at HQ (the first nights' transfers stock the regional
 warehouses), runs a warm-up, and is measured afterwards: on-time rate of the lines submitted
 after the warm-up, mean on-hand stock value over the same days. Tickets and old-part returns
@@ -19,6 +21,8 @@ from time import perf_counter
 import numpy as np
 
 from . import plots
+from optimizer.targets import MIN_MEAN
+
 from .engine import SimConfig
 from .metrics import LATE_CAUSES
 
@@ -26,7 +30,9 @@ COVERS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
 # the settings of the curves in docs/sim/tradeoff/<scale>: all skus of the small network in ~9 min on
 # two cores; the national curve on 1 % of the skus, covers to 12x, in ~25 min of one core
 PRESETS = {"small": {"covers": COVERS, "sku_share": 1.0, "workers": 2},
-           "national": {"covers": (1.0, 2.0, 4.0, 8.0, 12.0), "sku_share": 0.01, "workers": 1}}
+           "national": {"covers": (1.0, 2.0, 4.0, 8.0, 12.0), "sku_share": 0.01, "workers": 1,
+                        "placement": (0.01, 0.003, 0.001, 0.0005, 0.0002), "placement_cover": 4.0}}
+PLACEMENT_COLOUR = "#9467bd"
 TARGETS = (0.99, 0.999)
 PEAK_START = date(2025, 5, 15)  # warm-up in late spring, measured through the air-conditioner summer
 
@@ -42,7 +48,7 @@ def point(config: SimConfig, warmup: int) -> dict:
             "on_time_rate": t.rate, "on_time_rate_se": t.rate_se, "avg_stock_value": t.total("stock"),
             "regional_stock_value": float(regional[warmup:].mean()) if r.world.sku_share >= 1 else None,
             "transfer_cost": t.total("transfer_cost"), "seconds": round(r.seconds, 1),
-            "cpu_seconds": round(r.cpu_seconds, 1), "code": r.code,
+            "cpu_seconds": round(r.cpu_seconds, 1), "code": r.code, "min_mean": config.min_mean,
             "late_causes": {c: v["share"] for c, v in r.late_causes(measured).items()}}
 
 
@@ -59,10 +65,12 @@ def crossing(stock: list[float], rates: list[float], target: float) -> float | N
 
 
 def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: int = 105, warmup: int = 28,
-                 covers=COVERS, workers: int = 2, sku_share: float = 1.0, start: date = PEAK_START,
-                 progress: bool = False, done: dict | None = None) -> dict:
-    """Run a point per cover and write the curve; `done`, an earlier tradeoff.json of the same
-    setting, keeps its points (and their time) and only the covers it lacks are run."""
+                 covers=COVERS, placement=(), placement_cover: float = 4.0, workers: int = 2,
+                 sku_share: float = 1.0, start: date = PEAK_START, progress: bool = False,
+                 done: dict | None = None) -> dict:
+    """Run a point per cover, and per `placement` min_mean at `placement_cover`, and write the
+    curves; `done`, an earlier tradeoff.json of the same setting, keeps its points (and their
+    time) and only the points it lacks are run."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     started = perf_counter()
@@ -76,8 +84,9 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
         if not same:
             raise ValueError("the earlier curve was run with another setting")
         summary["points"], earlier = list(done["points"]), float(done["seconds"])
-    have = {p["cover"] for p in summary["points"]}
-    configs = [replace(base, cover=c) for c in covers if c not in have]
+    have = {_key(p) for p in summary["points"]}
+    wanted = [(c, MIN_MEAN) for c in covers] + [(placement_cover, m) for m in placement]
+    configs = [replace(base, cover=c, min_mean=m) for c, m in dict.fromkeys(wanted) if (c, m) not in have]
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(point, c, warmup) for c in configs]
         for config, future in zip(configs, futures):
@@ -85,7 +94,7 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
             summary["points"].append(r)
             summary["seconds"] = round(earlier + perf_counter() - started, 1)
             if progress:
-                print(f"  cover {config.cover:g}x: on time {r['on_time_rate']:.3%} ± {r['on_time_rate_se']:.3%}, "
+                print(f"  cover {config.cover:g}x, min_mean {config.min_mean:g}: on time {r['on_time_rate']:.3%} ± {r['on_time_rate_se']:.3%}, "
                       f"stock {r['avg_stock_value']:,.0f} RMB, {r['seconds']:.0f} s (CPU {r['cpu_seconds']:.0f} s); "
                       f"{summary['seconds'] / 60:.1f} min so far", flush=True)
             if config is not configs[-1]:  # a partial curve on disk after every point
@@ -93,20 +102,45 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
     return render(summary, out)
 
 
+def _key(p: dict) -> tuple[float, float]:
+    return p["cover"], p.get("min_mean", MIN_MEAN)
+
+
+def series(points: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The curves in the points: more cover at the usual min_mean, then, per cover with lower
+    min_means, that cover holding ever slower skus regionally (its usual point first)."""
+    usual = sorted((p for p in points if _key(p)[1] == MIN_MEAN), key=lambda p: p["cover"])
+    out = [(f"more cover (regional_min_mean {MIN_MEAN:g})", usual)] if usual else []
+    for cover in sorted({p["cover"] for p in points if _key(p)[1] != MIN_MEAN}):
+        held = sorted((p for p in points if p["cover"] == cover), key=lambda p: -_key(p)[1])
+        out.append((f"{cover:g}x cover, slower skus held regionally (regional_min_mean)", held))
+    return out
+
+
 def render(summary: dict, out: str | Path) -> dict:
     """Write tradeoff.png, tradeoff.md and tradeoff.json from the points (also to redraw old runs)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    summary["points"] = points = sorted(summary["points"], key=lambda p: p["cover"])
-    stock, rates = [p["avg_stock_value"] for p in points], [p["on_time_rate"] for p in points]
-    marks = {t: crossing(stock, rates, t) for t in TARGETS}
+    summary["points"] = sorted(summary["points"], key=lambda p: (_key(p)[1] != MIN_MEAN, p["cover"], -_key(p)[1]))
+    curves, marks, by = [], {t: None for t in TARGETS}, {}
+    for i, (label, points) in enumerate(series(summary["points"])):
+        stock, rates = [p["avg_stock_value"] for p in points], [p["on_time_rate"] for p in points]
+        names = ([f"{p['cover']:g}x" for p in points] if i == 0 else
+                 [f"{_key(p)[1]:g}" for p in points])
+        errors = [p.get("on_time_rate_se") or 0.0 for p in points] if summary["sku_share"] < 1 else None
+        curves.append(plots.Curve(label, names, stock, rates, errors,
+                                  plots.COLOURS["optimizer"] if i == 0 else PLACEMENT_COLOUR))
+        for t in TARGETS:
+            value = crossing(stock, rates, t)
+            if value is not None and (marks[t] is None or value < marks[t]):
+                marks[t], by[str(t)] = value, label
     summary["stock_for"] = {str(t): marks[t] for t in TARGETS}
+    summary["reached_by"] = by
     start = date.fromisoformat(summary["start"])
     title = (f"On-time rate against stock - {summary['scale']} network, optimizer policy, "
              f"{summary['days'] - summary['warmup_days']} days measured from "
              f"{date.fromordinal(start.toordinal() + summary['warmup_days']):%d %b}")
-    errors = [p.get("on_time_rate_se") or 0.0 for p in points] if summary["sku_share"] < 1 else None
-    image = plots.tradeoff([p["cover"] for p in points], stock, rates, marks, out / "tradeoff.png", title, errors)
+    image = plots.tradeoff(curves, marks, out / "tradeoff.png", title)
     (out / "tradeoff.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     (out / "tradeoff.md").write_text(_markdown(summary, image), encoding="utf-8")
     return summary
@@ -123,20 +157,22 @@ def _markdown(t: dict, image: str) -> str:
              f"{t['days']} days from {t['start']}, the first {t['warmup_days']} a warm-up; seed {t['seed']}. "
              f"Each run starts with its base stock at HQ.{sample}", "",
              f"![trade-off]({image})", "",
-             "| cover | avg stock (RMB) | regional stock (RMB) | simulated lines | on time | rate | run s (CPU s) |",
-             "|---:|---:|---:|---:|---:|---:|---:|"]
+             "| cover | regional_min_mean | avg stock (RMB) | regional stock (RMB) | simulated lines | on time | rate "
+             "| run s (CPU s) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for p in t["points"]:
         regional = "" if p.get("regional_stock_value") is None else f"{p['regional_stock_value']:,.0f}"
         se = f" ± {p['on_time_rate_se'] * 100:.2f} pt" if p.get("on_time_rate_se") else ""
         run = f"{p['seconds']:,.0f}" + (f" ({p['cpu_seconds']:,.0f})" if p.get("cpu_seconds") else "")
-        lines.append(f"| {p['cover']:g}x | {p['avg_stock_value']:,.0f} | {regional} | "
+        lines.append(f"| {p['cover']:g}x | {_key(p)[1]:g} | {p['avg_stock_value']:,.0f} | {regional} | "
                      f"{p['lines']:,} | {p['on_time_lines']:,} | {p['on_time_rate']:.3%}{se} | {run} |")
     lines += _causes(t["points"])
     lines.append("")
     for target, value in t["stock_for"].items():
         share = float(target)
-        lines.append(f"- {share:.1%} on time: " + (f"about {value:,.0f} RMB of stock" if value is not None
-                                                     else "not reached within the covers tried"))
+        how = t.get("reached_by", {}).get(target)
+        lines.append(f"- {share:.1%} on time: " + (f"about {value:,.0f} RMB of stock" + (f" ({how})" if how else "")
+                                                     if value is not None else "not reached within the points tried"))
     codes = sorted({p.get("code", "unknown") for p in t["points"]})
     lines += ["", f"Code: {', '.join(f'`{c}`' for c in codes)}."]
     workers = t.get("workers")
@@ -154,10 +190,10 @@ def _causes(points: list[dict]) -> list[str]:
     if not all("late_causes" in p for p in points):
         return []
     lines = ["", "Why the late lines were late (`simulation.metrics.late_cause`), as a share of all measured lines:",
-             "", "| cover | " + " | ".join(LATE_CAUSES[c] for c in LATE_CAUSES) + " |",
-             "|---:|" + "---:|" * len(LATE_CAUSES)]
+             "", "| cover | regional_min_mean | " + " | ".join(LATE_CAUSES[c] for c in LATE_CAUSES) + " |",
+             "|---:|---:|" + "---:|" * len(LATE_CAUSES)]
     for p in points:
-        lines.append(f"| {p['cover']:g}x | " + " | ".join(f"{p['late_causes'].get(c, 0.0):.2%}" for c in LATE_CAUSES)
+        lines.append(f"| {p['cover']:g}x | {_key(p)[1]:g} | " + " | ".join(f"{p['late_causes'].get(c, 0.0):.2%}" for c in LATE_CAUSES)
                      + " |")
     return lines
 
@@ -173,6 +209,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=105)
     parser.add_argument("--warmup", type=int, default=28)
     parser.add_argument("--covers", default=",".join(f"{c:g}" for c in COVERS))
+    parser.add_argument("--placement", default="", help="regional_min_mean values to run at --placement-cover")
+    parser.add_argument("--placement-cover", type=float, default=4.0)
     parser.add_argument("--sku-share", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--redraw", action="store_true", help="only redraw OUT/tradeoff.json")
@@ -184,6 +222,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         summary = run_tradeoff(args.out, scale=args.scale, seed=args.seed, days=args.days, warmup=args.warmup,
                                covers=[float(c) for c in args.covers.split(",")], workers=args.workers,
+                               placement=[float(m) for m in args.placement.split(",") if m],
+                               placement_cover=args.placement_cover,
                                sku_share=args.sku_share, progress=True,
                                done=json.loads(earlier.read_text(encoding="utf-8")) if args.resume and earlier.exists()
                                else None)

@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from inventory import planning
 from inventory.access import Principal
 from inventory.db import transaction, utcnow
-from inventory.policy import Policy
+from inventory.policy import Policy, load_policy, set_policy
 from inventory.requisitions import service as reqs
 from inventory.requisitions.service import LineRequest
 from inventory.warehouses import ledger, transfers
 from inventory.warehouses.models import StockMovement, Transfer
 from optimizer import runs
+from optimizer.targets import MIN_MEAN, base_stock_targets, propose_transfers
 
 POINT = Principal("service_point", "SP0001")
 
@@ -139,6 +140,24 @@ def test_a_run_proposes_transfers_that_lift_regional_stock_to_target(sessions, s
         shipped = transfers.approve_and_ship(session, gd1[0].id, actor="hq:li")
     assert shipped.status == "shipped"
     assert ledger.get_balance(session, "GD1", "WM-MOTOR-01").in_transit == gd1[0].qty
+
+
+def test_a_lower_regional_min_mean_holds_slower_skus_near_the_points(session, world):
+    """The policy knob behind the trade-off curve's placement series: more of the tail held regionally."""
+    now = utcnow()
+    with transaction(session):  # one motor in four weeks at SP0001: too slow for GD1 to hold by default
+        ledger.receive(session, "HQ", "WM-MOTOR-01", 50, actor="t")
+        submit(session, "WM-MOTOR-01", 1, now - timedelta(days=10))
+    usual = base_stock_targets(session, now)
+    tail = base_stock_targets(session, now, min_mean=0.0001)
+    assert ("GD1", "WM-MOTOR-01") not in usual and tail[("GD1", "WM-MOTOR-01")] >= 1
+    assert set(usual) <= set(tail) and all(tail[k] == v for k, v in usual.items())
+    assert float(load_policy(session).regional_min_mean) == MIN_MEAN
+    with transaction(session):
+        before = {(d.to_warehouse, d.sku) for d in propose_transfers(session, now=now, policy=load_policy(session))}
+        set_policy(session, "regional_min_mean", "0.0001", actor="hq:li")
+        after = {(d.to_warehouse, d.sku) for d in propose_transfers(session, now=now, policy=load_policy(session))}
+    assert ("GD1", "WM-MOTOR-01") in after - before
 
 
 def test_a_newer_run_supersedes_undecided_proposals(sessions, session, world):

@@ -214,3 +214,22 @@ def test_the_tradeoff_curve_is_drawn_from_its_points(tmp_path):
     assert 2e6 < summary["stock_for"]["0.99"] < 4e6 and summary["stock_for"]["0.999"] is None
     text = (tmp_path / "tradeoff.md").read_text(encoding="utf-8")
     assert "99.9% on time: not reached" in text and (tmp_path / "tradeoff.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_holding_slower_skus_regionally_is_its_own_curve_and_can_reach_a_target_first(tmp_path):
+    from simulation.tradeoff import render, series
+
+    def pt(cover, stock, rate, min_mean=0.05):
+        return {"cover": cover, "lines": 1000, "on_time_lines": round(1000 * rate), "on_time_rate": rate,
+                "on_time_rate_se": 0.001, "avg_stock_value": stock, "regional_stock_value": None, "seconds": 1.0,
+                "min_mean": min_mean}
+
+    points = [pt(1, 1e6, 0.95), pt(4, 4e6, 0.97), pt(8, 8e6, 0.975), pt(4, 5e6, 0.985, 0.01), pt(4, 6e6, 0.998, 0.001)]
+    summary = render({"scale": "national", "seed": 1, "days": 105, "warmup_days": 28, "start": "2025-05-15",
+                      "sku_share": 0.01, "points": points, "seconds": 3.0}, tmp_path)
+    (first, usual), (second, held) = series(summary["points"])
+    assert [p["cover"] for p in usual] == [1, 4, 8] and [p["min_mean"] for p in held] == [0.05, 0.01, 0.001]
+    assert 5e6 < summary["stock_for"]["0.99"] < 6e6 and summary["reached_by"]["0.99"] == second
+    assert summary["stock_for"]["0.999"] is None
+    text = (tmp_path / "tradeoff.md").read_text(encoding="utf-8")
+    assert "| 4x | 0.001 |" in text and f"({second})" in text
