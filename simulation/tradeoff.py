@@ -31,7 +31,7 @@ COVERS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
 # two cores; the national curve on 1 % of the skus, covers to 12x, in ~25 min of one core
 PRESETS = {"small": {"covers": COVERS, "sku_share": 1.0, "workers": 2},
            "national": {"covers": (1.0, 2.0, 4.0, 8.0, 12.0), "sku_share": 0.01, "workers": 1,
-                        "placement": (0.01, 0.003, 0.001, 0.0005, 0.0002), "placement_cover": 4.0}}
+                        "placement": (0.01, 0.003, 0.001, 0.0005, 0.0002, 0.0001), "placement_cover": 4.0}}
 PLACEMENT_COLOUR = "#9467bd"
 TARGETS = (0.99, 0.999)
 PEAK_START = date(2025, 5, 15)  # warm-up in late spring, measured through the air-conditioner summer
