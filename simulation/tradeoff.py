@@ -31,8 +31,9 @@ COVERS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
 # two cores; the national curve on 1 % of the skus, covers to 12x, in ~25 min of one core
 PRESETS = {"small": {"covers": COVERS, "sku_share": 1.0, "workers": 2},
            "national": {"covers": (1.0, 2.0, 4.0, 8.0, 12.0), "sku_share": 0.01, "workers": 1,
-                        "placement": (0.01, 0.003, 0.001, 0.0005, 0.0002, 0.0001), "placement_cover": 4.0}}
-PLACEMENT_COLOUR = "#9467bd"
+                        "placement": tuple((4.0, m) for m in (0.01, 0.003, 0.001, 0.0005, 0.0002, 0.0001))
+                        + ((2.0, 0.003), (2.0, 0.001), (1.0, 0.003), (1.0, 0.001))}}
+PLACEMENT_COLOURS = ("#9467bd", "#17becf", "#8c564b", "#e377c2")
 TARGETS = (0.99, 0.999)
 PEAK_START = date(2025, 5, 15)  # warm-up in late spring, measured through the air-conditioner summer
 
@@ -65,10 +66,9 @@ def crossing(stock: list[float], rates: list[float], target: float) -> float | N
 
 
 def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: int = 105, warmup: int = 28,
-                 covers=COVERS, placement=(), placement_cover: float = 4.0, workers: int = 2,
-                 sku_share: float = 1.0, start: date = PEAK_START, progress: bool = False,
-                 done: dict | None = None) -> dict:
-    """Run a point per cover, and per `placement` min_mean at `placement_cover`, and write the
+                 covers=COVERS, placement=(), workers: int = 2, sku_share: float = 1.0,
+                 start: date = PEAK_START, progress: bool = False, done: dict | None = None) -> dict:
+    """Run a point per cover, and per (cover, min_mean) pair of `placement`, and write the
     curves; `done`, an earlier tradeoff.json of the same setting, keeps its points (and their
     time) and only the points it lacks are run."""
     out = Path(out)
@@ -85,7 +85,7 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
             raise ValueError("the earlier curve was run with another setting")
         summary["points"], earlier = list(done["points"]), float(done["seconds"])
     have = {_key(p) for p in summary["points"]}
-    wanted = [(c, MIN_MEAN) for c in covers] + [(placement_cover, m) for m in placement]
+    wanted = [(c, MIN_MEAN) for c in covers] + [(float(c), float(m)) for c, m in placement]
     configs = [replace(base, cover=c, min_mean=m) for c, m in dict.fromkeys(wanted) if (c, m) not in have]
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(point, c, warmup) for c in configs]
@@ -113,7 +113,7 @@ def series(points: list[dict]) -> list[tuple[str, list[dict]]]:
     out = [(f"more cover (regional_min_mean {MIN_MEAN:g})", usual)] if usual else []
     for cover in sorted({p["cover"] for p in points if _key(p)[1] != MIN_MEAN}):
         held = sorted((p for p in points if p["cover"] == cover), key=lambda p: -_key(p)[1])
-        out.append((f"{cover:g}x cover, slower skus held regionally (regional_min_mean)", held))
+        out.append((f"{cover:g}x cover, slower skus held regionally: regional_min_mean as labelled", held))
     return out
 
 
@@ -128,8 +128,8 @@ def render(summary: dict, out: str | Path) -> dict:
         names = ([f"{p['cover']:g}x" for p in points] if i == 0 else
                  [f"{_key(p)[1]:g}" for p in points])
         errors = [p.get("on_time_rate_se") or 0.0 for p in points] if summary["sku_share"] < 1 else None
-        curves.append(plots.Curve(label, names, stock, rates, errors,
-                                  plots.COLOURS["optimizer"] if i == 0 else PLACEMENT_COLOUR))
+        curves.append(plots.Curve(label, names, stock, rates, errors, plots.COLOURS["optimizer"] if i == 0 else
+                                  PLACEMENT_COLOURS[(i - 1) % len(PLACEMENT_COLOURS)]))
         for t in TARGETS:
             value = crossing(stock, rates, t)
             if value is not None and (marks[t] is None or value < marks[t]):
@@ -209,8 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=105)
     parser.add_argument("--warmup", type=int, default=28)
     parser.add_argument("--covers", default=",".join(f"{c:g}" for c in COVERS))
-    parser.add_argument("--placement", default="", help="regional_min_mean values to run at --placement-cover")
-    parser.add_argument("--placement-cover", type=float, default=4.0)
+    parser.add_argument("--placement", default="", help="COVER:MIN_MEAN pairs, e.g. 4:0.003,2:0.001")
     parser.add_argument("--sku-share", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--redraw", action="store_true", help="only redraw OUT/tradeoff.json")
@@ -222,8 +221,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         summary = run_tradeoff(args.out, scale=args.scale, seed=args.seed, days=args.days, warmup=args.warmup,
                                covers=[float(c) for c in args.covers.split(",")], workers=args.workers,
-                               placement=[float(m) for m in args.placement.split(",") if m],
-                               placement_cover=args.placement_cover,
+                               placement=[tuple(map(float, pair.split(":"))) for pair in args.placement.split(",")
+                                          if pair],
                                sku_share=args.sku_share, progress=True,
                                done=json.loads(earlier.read_text(encoding="utf-8")) if args.resume and earlier.exists()
                                else None)
