@@ -189,13 +189,27 @@ class Curve:
     colour: str = COLOURS["optimizer"]
 
 
+def _point_labels(labels: list[str], stock, late) -> list[tuple[str, float, float]]:
+    """Labels to draw: none for an empty label; a run of points with the same rate (a curve that
+    has levelled off) gets one label, "first…last", on its first point."""
+    out: list[list] = []
+    for text, s_, l_ in zip(labels, stock, late):
+        if not text:
+            continue
+        if out and abs(out[-1][2] - l_) < 1e-6:
+            out[-1][0] = out[-1][0].split("…")[0] + "…" + text
+            continue
+        out.append([text, s_, l_])
+    return [tuple(o) for o in out]
+
+
 def tradeoff(curves: list[Curve], marks: dict[float, float | None], path: Path, title: str) -> str:
     """On-time rate against stock, on a log scale of the late share so 99 % and 99.9 % stand apart;
     each curve's `errors` (one standard error of each rate) draw error bars."""
     style()
     fig, ax = plt.subplots(figsize=(8, 4.8))
     lows, highs = [0.0007], []
-    for curve in curves:
+    for n, curve in enumerate(curves):
         late = np.maximum(1.0 - np.asarray(curve.rates, dtype=float), 1e-4)
         if curve.errors and any(curve.errors):
             se = np.asarray(curve.errors, dtype=float)
@@ -204,15 +218,16 @@ def tradeoff(curves: list[Curve], marks: dict[float, float | None], path: Path, 
                         capsize=3, alpha=0.6, zorder=2)
             lows.append(float(np.maximum(late - se, 1e-4).min()) / 1.2)
         ax.plot(curve.stock, late, marker="o", color=curve.colour, lw=1.8, zorder=3, label=curve.label)
-        for text, s_, l_ in zip(curve.point_labels, curve.stock, late):
-            ax.annotate(text, (s_, l_), xytext=(5, 4), textcoords="offset points", fontsize=8, color=curve.colour)
+        for text, s_, l_ in _point_labels(curve.point_labels, curve.stock, late):
+            ax.annotate(text, (s_, l_), xytext=(5, 4 if n % 2 == 0 else -11), textcoords="offset points",
+                        fontsize=8, color=curve.colour)  # neighbouring curves label above and below
         lows.append(float(late.min()) / 1.5)
         highs.append(float(late.max()) * 1.3)
     low = min(lows)
     if any(c.errors and any(c.errors) for c in curves) or len(curves) > 1:
         note = " (bars: ± 1 standard error, sku sampling)" if any(c.errors and any(c.errors) for c in curves) else ""
-        ax.legend(loc="lower right", fontsize=8, frameon=False, title=note.strip(" ()") or None,
-                  title_fontsize=7)
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.93), fontsize=8, frameon=False,
+                  title=note.strip(" ()") or None, title_fontsize=7)
     ax.set_yscale("log")
     ax.set_ylim(min(0.9, max(highs)), low)  # inverted: better service is higher
     ticks = [t for t in LATE_TICKS if low <= t <= ax.get_ylim()[0]]

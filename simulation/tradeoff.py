@@ -125,8 +125,8 @@ def render(summary: dict, out: str | Path) -> dict:
     curves, marks, by = [], {t: None for t in TARGETS}, {}
     for i, (label, points) in enumerate(series(summary["points"])):
         stock, rates = [p["avg_stock_value"] for p in points], [p["on_time_rate"] for p in points]
-        names = ([f"{p['cover']:g}x" for p in points] if i == 0 else
-                 [f"{_key(p)[1]:g}" for p in points])
+        names = ([f"{p['cover']:g}x" for p in points] if i == 0 else  # a placement curve's first point is on the first
+                 ["" if _key(p)[1] == MIN_MEAN else f"{_key(p)[1]:g}" for p in points])
         errors = [p.get("on_time_rate_se") or 0.0 for p in points] if summary["sku_share"] < 1 else None
         curves.append(plots.Curve(label, names, stock, rates, errors, plots.COLOURS["optimizer"] if i == 0 else
                                   PLACEMENT_COLOURS[(i - 1) % len(PLACEMENT_COLOURS)]))
