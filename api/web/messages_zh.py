@@ -417,4 +417,79 @@ ZH = {
     "must not contain NUL or unpaired surrogate characters": "不得包含 NUL 字符或不成对的代理字符",
     "must be between 0 and %(max)s": "必须在 0 到 %(max)s 之间",
     "must have at most two decimal places": "最多两位小数",
+    # policy descriptions (policy_text.py): the domain's English, as DEFAULTS words it
+    "hours from acceptance within which a requisition line must arrive":
+        "受理后申请行必须送达的小时数",
+    "RMB per unit of line weight delivered on time":
+        "按时送达的每单位行权重价值（元）",
+    "RMB per unit of line weight delivered late":
+        "延迟送达的每单位行权重价值（元）",
+    "hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing":
+        "夜间优化运行的时刻（UTC）；UTC 18 点 = 北京时间 02:00",
+    "expected units over a regional warehouse's cover below which the nightly transfers leave a sku at HQ; lower holds more of the long tail near the points (README: the trade-off curve)":
+        "区域库覆盖期内预期需求低于此数量的配件，夜间调拨留在总部；调低则在网点附近备更多长尾配件（见 README 的权衡曲线）",
+    "HQ must dispatch a ticket to the provincial centre within":
+        "总部须在此时限内将工单派给省服务中心",
+    "the centre must dispatch to a service point within":
+        "服务中心须在此时限内派给服务网点",
+    "the point must contact the customer within (working hours)":
+        "网点须在此时限内联系用户（工作时间）",
+    "visit allowance within 30 km (市内/近郊)":
+        "30 公里内上门时限（市内/近郊）",
+    "visit allowance beyond 30 km (郊县/远郊)":
+        "30 公里外上门时限（郊县/远郊）",
+    "HQ order-taker fine per late dispatch (seed)":
+        "总部接单员每次派单超时罚款（种子文件）",
+    "centre order-taker fine per late dispatch (seed)":
+        "中心接单员每次派单超时罚款（种子文件）",
+    "centre shortage fine to each of 3 roles per ticket (our default; blank in seed)":
+        "中心缺件时每张工单对 3 个岗位各罚（我方默认；种子文件空白）",
+    "HQ parts group fine per late or wrong shipment (seed)":
+        "总部配件组每次发运延迟或错发罚款（种子文件）",
+    "point fine per unit not repaired within 72 h (our default; blank in seed)":
+        "网点每台超 72 小时未修复罚款（我方默认；种子文件空白）",
+    "point fine per unit not repaired within 7 days (our default; blank in seed)":
+        "网点每台超 7 天未修复罚款（我方默认；种子文件空白）",
+    "timely-visit bonus per twin-tub unit (seed)":
+        "双桶机每台及时上门奖励（种子文件）",
+    "timely-visit bonus per fully automatic unit (seed)":
+        "全自动每台及时上门奖励（种子文件）",
+    "timely-visit bonus for other families (our default)":
+        "其他品类及时上门奖励（我方默认）",
+    "non-excused hours after which a ticket is over 3 days (三天处理完成), and the point's own hours after which it is fined (超72小时未完成维修)":
+        "不可免责小时数超过此值即为超 3 天（三天处理完成）；网点自身小时数超过此值即罚款（超72小时未完成维修）",
+    "non-excused hours after which a ticket is over 7 days (七天处理完成), and the point's own hours after which the larger fine replaces the 72 h one":
+        "不可免责小时数超过此值即为超 7 天（七天处理完成）；网点自身小时数超过此值时以较高罚款替代 72 小时罚款",
+    "share of a centre's tickets over 3 days above which its roles lose the bonus":
+        "中心超 3 天工单占比高于此值时，相关岗位取消奖励",
+    "tickets over 7 days above which the centre's roles lose the bonus and are fined":
+        "中心超 7 天工单数高于此值时，相关岗位取消奖励并罚款",
+    "monthly fine to the service director (our default; blank in seed)":
+        "服务总监月度罚款（我方默认；种子文件空白）",
+    "monthly fine to parts admin and chase clerk each (our default; blank in seed)":
+        "配件管理员和催件员各自的月度罚款（我方默认；种子文件空白）",
+    "province -> share of tickets to complete within 3 days (seed 000 三)":
+        "省份 -> 3 天内完成工单的目标占比（种子文件 000 三）",
+    "3-day target for provinces the seed does not list (our default)":
+        "种子文件未列出省份的 3 天目标（我方默认）",
+    "share of tickets to complete within 7 days, everywhere":
+        "各地 7 天内完成工单的目标占比",
+    "days waiting for a part the maker did not supply before the customer may exchange (三包)":
+        "因厂家未供件等待超过此天数，用户可要求换机（三包）",
+    "days after issue by which an old part must be back":
+        "发件后旧件须返回的天数",
+    "share of the part price charged for an overdue or wrong-part return":
+        "旧件逾期或返错时按配件价格收取的比例",
+    "household unit warranty":
+        "家用整机保修期",
+    "household key components (主要部件)":
+        "家用主要部件保修期（主要部件）",
+    "replacement parts":
+        "更换配件保修期",
+    "commercial unit warranty":
+        "商用整机保修期",
+    "commercial key components":
+        "商用主要部件保修期",
+    "commercial replacement parts":
+        "商用更换配件保修期",
 }

@@ -1,0 +1,53 @@
+"""What each policy key means, in the page's language.
+
+The domain describes its policy keys in English (`inventory.policy.DEFAULTS`); the policy page
+shows each description through the catalogue, so `messages_zh.py` holds their Chinese.
+`tests/web/test_policy_text.py` fails when a key is added or a description reworded without
+this table following, so no description reaches a Chinese page in English.
+"""
+from __future__ import annotations
+
+from .refusals import N_
+
+DESCRIPTIONS = (
+    N_("hours from acceptance within which a requisition line must arrive"),
+    N_("RMB per unit of line weight delivered on time"),
+    N_("RMB per unit of line weight delivered late"),
+    N_("hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing"),
+    N_("expected units over a regional warehouse's cover below which the nightly transfers leave a sku "
+       "at HQ; lower holds more of the long tail near the points (README: the trade-off curve)"),
+    N_("HQ must dispatch a ticket to the provincial centre within"),
+    N_("the centre must dispatch to a service point within"),
+    N_("the point must contact the customer within (working hours)"),
+    N_("visit allowance within 30 km (市内/近郊)"),
+    N_("visit allowance beyond 30 km (郊县/远郊)"),
+    N_("HQ order-taker fine per late dispatch (seed)"),
+    N_("centre order-taker fine per late dispatch (seed)"),
+    N_("centre shortage fine to each of 3 roles per ticket (our default; blank in seed)"),
+    N_("HQ parts group fine per late or wrong shipment (seed)"),
+    N_("point fine per unit not repaired within 72 h (our default; blank in seed)"),
+    N_("point fine per unit not repaired within 7 days (our default; blank in seed)"),
+    N_("timely-visit bonus per twin-tub unit (seed)"),
+    N_("timely-visit bonus per fully automatic unit (seed)"),
+    N_("timely-visit bonus for other families (our default)"),
+    N_("non-excused hours after which a ticket is over 3 days (三天处理完成), and the point's own hours after "
+       "which it is fined (超72小时未完成维修)"),
+    N_("non-excused hours after which a ticket is over 7 days (七天处理完成), and the point's own hours after "
+       "which the larger fine replaces the 72 h one"),
+    N_("share of a centre's tickets over 3 days above which its roles lose the bonus"),
+    N_("tickets over 7 days above which the centre's roles lose the bonus and are fined"),
+    N_("monthly fine to the service director (our default; blank in seed)"),
+    N_("monthly fine to parts admin and chase clerk each (our default; blank in seed)"),
+    N_("province -> share of tickets to complete within 3 days (seed 000 三)"),
+    N_("3-day target for provinces the seed does not list (our default)"),
+    N_("share of tickets to complete within 7 days, everywhere"),
+    N_("days waiting for a part the maker did not supply before the customer may exchange (三包)"),
+    N_("days after issue by which an old part must be back"),
+    N_("share of the part price charged for an overdue or wrong-part return"),
+    N_("household unit warranty"),
+    N_("household key components (主要部件)"),
+    N_("replacement parts"),
+    N_("commercial unit warranty"),
+    N_("commercial key components"),
+    N_("commercial replacement parts"),
+)
