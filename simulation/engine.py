@@ -71,7 +71,8 @@ class SimConfig:
     run starts near its own steady state (trade-off curve). `transfers` overrides whether the
     night's base-stock transfers run (default: only with the optimizer policy); days before
     `warmup_days` are left out of the per-sku stock behind the all-skus estimates; `min_mean`
-    is the slowest expected demand a regional warehouse still holds (`optimizer.targets`)."""
+    is the slowest expected demand a regional warehouse still holds (`optimizer.targets`);
+    `waves` are the warehouses' pick waves, Beijing hours (an evening wave is a lever too)."""
 
     @property
     def with_transfers(self) -> bool:
@@ -84,6 +85,7 @@ class SimConfig:
     sku_share: float = 1.0
     cover: float = 1.0
     min_mean: float = MIN_MEAN
+    waves: tuple[float, ...] = WAVES
     tickets: bool = True
     transfers: bool | None = None
     warmup_days: int = 0
@@ -167,7 +169,7 @@ class Engine:
         self.push(self.at(day, nightly), "nightly", day)
         if day < self.config.days and weekday(day, self.start) == REVIEW_WEEKDAY:
             self.push(self.at(day, REVIEW_HOUR), "review", day)
-        for hour in WAVES:
+        for hour in self.config.waves:
             self.push(self.at(day, hour), "wave", day)
         self.push(self.at(day, DAY_END), "close", day)
 

@@ -23,16 +23,18 @@ import numpy as np
 from . import plots
 from optimizer.targets import MIN_MEAN
 
-from .engine import SimConfig
+from .engine import WAVES, SimConfig
 from .metrics import LATE_CAUSES
 
 COVERS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
+EVENING = WAVES + (21.0,)  # a fourth pick wave, after the points' last requisitions at 20:00
 # the settings of the curves in docs/sim/tradeoff/<scale>: all skus of the small network in ~9 min on
 # two cores; the national curve on 1 % of the skus, covers to 12x, in ~25 min of one core
 PRESETS = {"small": {"covers": COVERS, "sku_share": 1.0, "workers": 2},
            "national": {"covers": (1.0, 2.0, 4.0, 8.0, 12.0), "sku_share": 0.01, "workers": 1,
                         "placement": tuple((4.0, m) for m in (0.01, 0.003, 0.001, 0.0005, 0.0002, 0.0001))
-                        + ((2.0, 0.003), (2.0, 0.001), (1.0, 0.003), (1.0, 0.001))}}
+                        + ((2.0, 0.003), (2.0, 0.001), (1.0, 0.003), (1.0, 0.001))
+                        + tuple((4.0, m, EVENING) for m in (0.003, 0.001))}}
 PLACEMENT_COLOURS = ("#9467bd", "#17becf", "#8c564b", "#e377c2")
 TARGETS = (0.99, 0.999)
 PEAK_START = date(2025, 5, 15)  # warm-up in late spring, measured through the air-conditioner summer
@@ -50,6 +52,7 @@ def point(config: SimConfig, warmup: int) -> dict:
             "regional_stock_value": float(regional[warmup:].mean()) if r.world.sku_share >= 1 else None,
             "transfer_cost": t.total("transfer_cost"), "seconds": round(r.seconds, 1),
             "cpu_seconds": round(r.cpu_seconds, 1), "code": r.code, "min_mean": config.min_mean,
+            **({} if config.waves == WAVES else {"waves": list(config.waves)}),
             "late_causes": {c: v["share"] for c, v in r.late_causes(measured).items()}}
 
 
@@ -68,7 +71,7 @@ def crossing(stock: list[float], rates: list[float], target: float) -> float | N
 def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: int = 105, warmup: int = 28,
                  covers=COVERS, placement=(), workers: int = 2, sku_share: float = 1.0,
                  start: date = PEAK_START, progress: bool = False, done: dict | None = None) -> dict:
-    """Run a point per cover, and per (cover, min_mean) pair of `placement`, and write the
+    """Run a point per cover, and per (cover, min_mean[, waves]) of `placement`, and write the
     curves; `done`, an earlier tradeoff.json of the same setting, keeps its points (and their
     time) and only the points it lacks are run."""
     out = Path(out)
@@ -85,8 +88,9 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
             raise ValueError("the earlier curve was run with another setting")
         summary["points"], earlier = list(done["points"]), float(done["seconds"])
     have = {_key(p) for p in summary["points"]}
-    wanted = [(c, MIN_MEAN) for c in covers] + [(float(c), float(m)) for c, m in placement]
-    configs = [replace(base, cover=c, min_mean=m) for c, m in dict.fromkeys(wanted) if (c, m) not in have]
+    wanted = [(c, MIN_MEAN, WAVES) for c in covers] + [(float(p[0]), float(p[1]), tuple(p[2]) if len(p) > 2 else WAVES)
+                                                       for p in placement]
+    configs = [replace(base, cover=c, min_mean=m, waves=w) for c, m, w in dict.fromkeys(wanted) if (c, m, w) not in have]
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(point, c, warmup) for c in configs]
         for config, future in zip(configs, futures):
@@ -94,7 +98,7 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
             summary["points"].append(r)
             summary["seconds"] = round(earlier + perf_counter() - started, 1)
             if progress:
-                print(f"  cover {config.cover:g}x, min_mean {config.min_mean:g}: on time {r['on_time_rate']:.3%} ± {r['on_time_rate_se']:.3%}, "
+                print(f"  cover {config.cover:g}x, min_mean {config.min_mean:g}, waves {_hours(config.waves)}: on time {r['on_time_rate']:.3%} ± {r['on_time_rate_se']:.3%}, "
                       f"stock {r['avg_stock_value']:,.0f} RMB, {r['seconds']:.0f} s (CPU {r['cpu_seconds']:.0f} s); "
                       f"{summary['seconds'] / 60:.1f} min so far", flush=True)
             if config is not configs[-1]:  # a partial curve on disk after every point
@@ -102,18 +106,26 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
     return render(summary, out)
 
 
-def _key(p: dict) -> tuple[float, float]:
-    return p["cover"], p.get("min_mean", MIN_MEAN)
+def _key(p: dict) -> tuple[float, float, tuple[float, ...]]:
+    return p["cover"], p.get("min_mean", MIN_MEAN), tuple(p.get("waves", WAVES))
+
+
+def _hours(waves) -> str:
+    return "/".join(f"{h:02.0f}" for h in waves)
 
 
 def series(points: list[dict]) -> list[tuple[str, list[dict]]]:
     """The curves in the points: more cover at the usual min_mean, then, per cover with lower
-    min_means, that cover holding ever slower skus regionally (its usual point first)."""
-    usual = sorted((p for p in points if _key(p)[1] == MIN_MEAN), key=lambda p: p["cover"])
+    min_means, that cover holding ever slower skus regionally (its usual point first), then the
+    same with other pick waves."""
+    usual = sorted((p for p in points if _key(p)[1:] == (MIN_MEAN, WAVES)), key=lambda p: p["cover"])
     out = [(f"more cover (regional_min_mean {MIN_MEAN:g})", usual)] if usual else []
-    for cover in sorted({p["cover"] for p in points if _key(p)[1] != MIN_MEAN}):
-        held = sorted((p for p in points if p["cover"] == cover), key=lambda p: -_key(p)[1])
-        out.append((f"{cover:g}x cover, slower skus held regionally: regional_min_mean as labelled", held))
+    for waves in sorted({_key(p)[2] for p in points}, key=lambda w: (w != WAVES, w)):
+        for cover in sorted({p["cover"] for p in points if _key(p)[2] == waves and _key(p)[1] != MIN_MEAN}):
+            held = sorted((p for p in points if p["cover"] == cover and _key(p)[2] == waves
+                           and (_key(p)[1] != MIN_MEAN or waves == WAVES)), key=lambda p: -_key(p)[1])
+            extra = "" if waves == WAVES else f", pick waves {_hours(waves)}"
+            out.append((f"{cover:g}x cover{extra}, slower skus held regionally: regional_min_mean as labelled", held))
     return out
 
 
@@ -121,7 +133,8 @@ def render(summary: dict, out: str | Path) -> dict:
     """Write tradeoff.png, tradeoff.md and tradeoff.json from the points (also to redraw old runs)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    summary["points"] = sorted(summary["points"], key=lambda p: (_key(p)[1] != MIN_MEAN, p["cover"], -_key(p)[1]))
+    summary["points"] = sorted(summary["points"], key=lambda p: (_key(p)[2] != WAVES, _key(p)[1] != MIN_MEAN,
+                                                                 p["cover"], -_key(p)[1]))
     curves, marks, by = [], {t: None for t in TARGETS}, {}
     for i, (label, points) in enumerate(series(summary["points"])):
         stock, rates = [p["avg_stock_value"] for p in points], [p["on_time_rate"] for p in points]
@@ -157,14 +170,14 @@ def _markdown(t: dict, image: str) -> str:
              f"{t['days']} days from {t['start']}, the first {t['warmup_days']} a warm-up; seed {t['seed']}. "
              f"Each run starts with its base stock at HQ.{sample}", "",
              f"![trade-off]({image})", "",
-             "| cover | regional_min_mean | avg stock (RMB) | regional stock (RMB) | simulated lines | on time | rate "
-             "| run s (CPU s) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| cover | regional_min_mean | pick waves | avg stock (RMB) | regional stock (RMB) | simulated lines "
+             "| on time | rate | run s (CPU s) |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for p in t["points"]:
         regional = "" if p.get("regional_stock_value") is None else f"{p['regional_stock_value']:,.0f}"
         se = f" ± {p['on_time_rate_se'] * 100:.2f} pt" if p.get("on_time_rate_se") else ""
         run = f"{p['seconds']:,.0f}" + (f" ({p['cpu_seconds']:,.0f})" if p.get("cpu_seconds") else "")
-        lines.append(f"| {p['cover']:g}x | {_key(p)[1]:g} | {p['avg_stock_value']:,.0f} | {regional} | "
+        lines.append(f"| {p['cover']:g}x | {_key(p)[1]:g} | {_hours(_key(p)[2])} | {p['avg_stock_value']:,.0f} | {regional} | "
                      f"{p['lines']:,} | {p['on_time_lines']:,} | {p['on_time_rate']:.3%}{se} | {run} |")
     lines += _causes(t["points"])
     lines.append("")
@@ -190,12 +203,17 @@ def _causes(points: list[dict]) -> list[str]:
     if not all("late_causes" in p for p in points):
         return []
     lines = ["", "Why the late lines were late (`simulation.metrics.late_cause`), as a share of all measured lines:",
-             "", "| cover | regional_min_mean | " + " | ".join(LATE_CAUSES[c] for c in LATE_CAUSES) + " |",
-             "|---:|---:|" + "---:|" * len(LATE_CAUSES)]
+             "", "| cover | regional_min_mean | pick waves | " + " | ".join(LATE_CAUSES[c] for c in LATE_CAUSES) + " |",
+             "|---:|---:|---:|" + "---:|" * len(LATE_CAUSES)]
     for p in points:
-        lines.append(f"| {p['cover']:g}x | {_key(p)[1]:g} | " + " | ".join(f"{p['late_causes'].get(c, 0.0):.2%}" for c in LATE_CAUSES)
+        lines.append(f"| {p['cover']:g}x | {_key(p)[1]:g} | {_hours(_key(p)[2])} | " + " | ".join(f"{p['late_causes'].get(c, 0.0):.2%}" for c in LATE_CAUSES)
                      + " |")
     return lines
+
+
+def _placement(text: str) -> tuple:
+    cover, min_mean, *waves = text.split(":")
+    return (float(cover), float(min_mean)) + ((tuple(float(h) for h in waves[0].split("+")),) if waves else ())
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -209,7 +227,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=int, default=105)
     parser.add_argument("--warmup", type=int, default=28)
     parser.add_argument("--covers", default=",".join(f"{c:g}" for c in COVERS))
-    parser.add_argument("--placement", default="", help="COVER:MIN_MEAN pairs, e.g. 4:0.003,2:0.001")
+    parser.add_argument("--placement", default="",
+                        help="COVER:MIN_MEAN[:WAVES] points, e.g. 4:0.003,2:0.001,4:0.001:9+13+17+21")
     parser.add_argument("--sku-share", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--redraw", action="store_true", help="only redraw OUT/tradeoff.json")
@@ -221,8 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         summary = run_tradeoff(args.out, scale=args.scale, seed=args.seed, days=args.days, warmup=args.warmup,
                                covers=[float(c) for c in args.covers.split(",")], workers=args.workers,
-                               placement=[tuple(map(float, pair.split(":"))) for pair in args.placement.split(",")
-                                          if pair],
+                               placement=[_placement(p) for p in args.placement.split(",") if p],
                                sku_share=args.sku_share, progress=True,
                                done=json.loads(earlier.read_text(encoding="utf-8")) if args.resume and earlier.exists()
                                else None)
