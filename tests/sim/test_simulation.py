@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -169,6 +170,17 @@ def test_the_cli_runs_greedy_with_the_optimizers_transfers(tmp_path, monkeypatch
     details = json.loads((out / "details.json").read_text(encoding="utf-8"))
     assert sum(details["daily"]["transfers"]) > 0  # greedy alone never ships a transfer
     assert re.fullmatch(r"[0-9a-f]{7,40}(-dirty)?", summary["code"]), summary["code"]
+
+
+@pytest.mark.slow
+def test_an_evening_wave_ships_what_the_day_left_and_lands_it_sooner():
+    from simulation.tradeoff import EVENING
+
+    base = SimConfig(days=4, seed=5, scale="small", policy="none", drain_days=2, tickets=False)
+    usual, evening = simulate(base), simulate(replace(base, waves=EVENING))
+    assert usual.log.calls["wave"] == 6 * 3 and evening.log.calls["wave"] == 6 * 4
+    assert len(usual.lines) == len(evening.lines)  # the same demand
+    assert np.nanmean(evening.lines.hours) < np.nanmean(usual.lines.hours)
 
 
 def test_the_headline_says_when_runs_come_from_different_code():
