@@ -174,7 +174,7 @@ def compare_rate_vs_stock(points: dict[str, tuple[float, float]], path: Path,
     return _save(fig, path)
 
 
-LATE_TICKS = (0.7, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
+LATE_TICKS = (0.7, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 0.0005, 0.0002)
 
 
 @dataclass
@@ -207,7 +207,7 @@ def tradeoff(curves: list[Curve], marks: dict[float, float | None], path: Path, 
     """On-time rate against stock, on a log scale of the late share so 99 % and 99.9 % stand apart;
     each curve's `errors` (one standard error of each rate) draw error bars."""
     style()
-    fig, ax = plt.subplots(figsize=(8, 4.8))
+    fig, ax = plt.subplots(figsize=(8, 4.8 + 0.22 * len(curves)))
     lows, highs = [0.0007], []
     for n, curve in enumerate(curves):
         late = np.maximum(1.0 - np.asarray(curve.rates, dtype=float), 1e-4)
@@ -226,12 +226,12 @@ def tradeoff(curves: list[Curve], marks: dict[float, float | None], path: Path, 
     low = min(lows)
     if any(c.errors and any(c.errors) for c in curves) or len(curves) > 1:
         note = " (bars: ± 1 standard error, sku sampling)" if any(c.errors and any(c.errors) for c in curves) else ""
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.93), fontsize=8, frameon=False,
-                  title=note.strip(" ()") or None, title_fontsize=7)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, frameon=False,
+                  title=note.strip(" ()") or None, title_fontsize=7)  # below the axes: the curves need the room
     ax.set_yscale("log")
     ax.set_ylim(min(0.9, max(highs)), low)  # inverted: better service is higher
     ticks = [t for t in LATE_TICKS if low <= t <= ax.get_ylim()[0]]
-    ax.set_yticks(ticks, [f"{1 - t:.1%}" for t in ticks])
+    ax.set_yticks(ticks, [f"{1 - t:.2%}" if t < 0.001 else f"{1 - t:.1%}" for t in ticks])
     ax.yaxis.set_minor_formatter(FuncFormatter(lambda *_: ""))
     for target, colour in ((0.99, "#2ca02c"), (0.999, "#d62728")):
         ax.axhline(1 - target, color=colour, lw=0.9, ls="--")
