@@ -19,6 +19,7 @@ MOVEMENT = {
     "receipt": _l("receipt"), "transfer_out": _l("transfer out"), "transfer_in": _l("transfer in"),
     "reservation": _l("reservation"), "release": _l("release"), "issue": _l("issue"),
     "return_in": _l("return in"), "adjustment": _l("adjustment"), "scrap": _l("scrap"),
+    "mis_shipment": _l("mis-shipment correction"),
 }
 
 RETURN_KIND = {"old_part": _l("old part"), "unused": _l("unused part")}

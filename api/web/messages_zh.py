@@ -75,6 +75,7 @@ ZH = {
     "issue": "出库",
     "return in": "退回入库",
     "adjustment": "盘点调整",
+    "mis-shipment correction": "错发更正",
     "scrap": "报废",
     "old part": "旧件",
     "unused part": "未使用件",

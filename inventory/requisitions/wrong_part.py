@@ -6,9 +6,9 @@ later, on units already confirmed (`report`). Either way, in the caller's one tr
   marked `wrong_part_at/sku/by`: its units no longer count toward the line, and when HQ shipped
   them the ticket's parts wait gets cause `hq_wrong_part` (`inventory.tickets.waits`);
 - the shipping warehouse's books follow what physically left it: the ordered units never left
-  the shelf (an adjustment puts them back on hand) and the received sku did (an adjustment
-  takes it off, when the books hold that many available; otherwise the event says to count
-  it). The wrong units go back to that warehouse, whose clerk books them in as a receipt;
+  the shelf (a `mis_shipment` movement puts them back on hand) and the received sku did
+  (another takes it off, when the books hold that many available; otherwise the event says to
+  count it). The wrong units go back to that warehouse, whose clerk books them in as a receipt;
 - a replacement is reserved at once by submit's preference (the units just put back are
   usually the cheapest), else backordered for the nightly optimizer. The line keeps its
   `promised_by`: the shipper broke the promise, it is not renewed;
@@ -145,10 +145,10 @@ def _correct_stock(session: Session, req: Requisition, line: RequisitionLine, wa
     """The shipping warehouse's books as they physically stand: the ordered units back on hand,
     the received ones off. False when its books lack that many of the received sku to take off."""
     why = f"wrong part on {req.code} line {line.line_no}"
-    ledger.receive(session, warehouse, line.sku, qty, actor=actor, kind="adjustment",
+    ledger.receive(session, warehouse, line.sku, qty, actor=actor, kind="mis_shipment",
                    reason=f"{why}: the ordered units never left", ref=ledger_ref(req), at=at)
     try:
-        ledger.take_available(session, warehouse, received_sku, qty, kind="adjustment", actor=actor,
+        ledger.take_available(session, warehouse, received_sku, qty, kind="mis_shipment", actor=actor,
                               reason=f"{why}: shipped instead of {line.sku}", ref=ledger_ref(req), at=at)
     except InsufficientStock:
         return False

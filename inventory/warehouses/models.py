@@ -10,7 +10,7 @@ from ..db import Base, UTCDateTime
 
 MOVEMENT_KINDS = (
     "receipt", "transfer_out", "transfer_in", "reservation", "release",
-    "issue", "return_in", "adjustment", "scrap",
+    "issue", "return_in", "adjustment", "scrap", "mis_shipment",
 )
 
 BigId = BigInteger().with_variant(Integer, "sqlite")

@@ -114,8 +114,8 @@ def test_the_shipper_gets_the_ordered_units_back_on_hand_and_loses_the_part_it_s
     assert (balance(session, "HQ", PUMP), balance(session, "HQ", MOTOR)) == ((50, 1), (4, 0))
     moves = session.execute(select(StockMovement.warehouse_code, StockMovement.sku, StockMovement.kind,
                                    StockMovement.on_hand_delta, StockMovement.ref_id)
-                            .where(StockMovement.kind == "adjustment").order_by(StockMovement.id)).all()
-    assert moves == [("HQ", PUMP, "adjustment", 1, code), ("HQ", MOTOR, "adjustment", -1, code)]
+                            .where(StockMovement.kind == "mis_shipment").order_by(StockMovement.id)).all()
+    assert moves == [("HQ", PUMP, "mis_shipment", 1, code), ("HQ", MOTOR, "mis_shipment", -1, code)]
     assert ledger.ledger_differences(session) == []
     [row] = entries(session, action="stock.mis_shipment")
     assert (row.subject, row.details["received_sku_corrected"]) == ("stock:HQ/WM-PUMP-01", True)
