@@ -35,7 +35,6 @@ from sqlalchemy import select
 
 from inventory.access import Principal
 from inventory.catalog import Part
-from inventory.demo import HANDLING_HOURS
 from inventory.errors import DomainError, QuotaExceeded
 from inventory.network import Lane, ServicePoint, Warehouse
 from inventory.policy import load_policy
@@ -271,7 +270,7 @@ class Engine:
         for line in req.lines:
             for a in line.allocations:
                 if a.shipped_at == when:
-                    landing = max(a.eta, when + timedelta(hours=a.lane_hours - HANDLING_HOURS))
+                    landing = metrics.arrival(a.eta, when, a.lane_hours)
                     arrivals[a.warehouse_code] = max(arrivals.get(a.warehouse_code, landing), landing)
         for sender, arrival in arrivals.items():
             due = max(self.in_flight.get((code, sender), arrival), arrival)

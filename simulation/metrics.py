@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inventory.catalog import Part
+from inventory.demo import HANDLING_HOURS
 from inventory.network import Lane, ServicePoint, Warehouse
 from inventory.policy import Policy
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
@@ -101,9 +102,15 @@ class Parcel:
     delivered_at: datetime
 
 
-def late_cause(stock_seen: str, promised: datetime, parcel: Parcel, handling_hours: float) -> str:
+def arrival(eta: datetime, shipped_at: datetime, lane_hours: int) -> datetime:
+    """When a parcel lands: at its reservation's `eta` (lane hours include the handling time),
+    or later by as much as it waited beyond that handling time for its pick wave."""
+    return max(eta, shipped_at + timedelta(hours=lane_hours - HANDLING_HOURS))
+
+
+def late_cause(stock_seen: str, promised: datetime, parcel: Parcel) -> str:
     """One of LATE_CAUSES for a line whose last parcel, `parcel`, arrived after `promised`."""
-    own_arrival = max(parcel.eta, parcel.shipped_at + timedelta(hours=parcel.lane_hours - handling_hours))
+    own_arrival = arrival(parcel.eta, parcel.shipped_at, parcel.lane_hours)
     if own_arrival <= promised:
         return "held"  # late only because it was confirmed with a later parcel
     if stock_seen in ("nowhere", "late_only"):
@@ -113,7 +120,7 @@ def late_cause(stock_seen: str, promised: datetime, parcel: Parcel, handling_hou
     return "wave"  # reserved in time for its lane, so it landed late by waiting to ship
 
 
-def line_table(session: Session, start=START, handling_hours: float = 8.0) -> LineTable:
+def line_table(session: Session, start=START) -> LineTable:
     centers = dict(session.execute(select(ServicePoint.code, ServicePoint.center_code)).all())
     cost = {sku: float(c) for sku, c in session.execute(select(Part.sku, Part.unit_cost))}
     last: dict[int, Parcel] = {}
@@ -152,7 +159,7 @@ def line_table(session: Session, start=START, handling_hours: float = 8.0) -> Li
             t.hours[i] = (done - created).total_seconds() / 3600
             t.late_hours[i] = max(0.0, (done - promised).total_seconds() / 3600)
             if not t.on_time[i]:
-                t.cause[i] = late_cause(seen, promised, parcel, handling_hours)
+                t.cause[i] = late_cause(seen, promised, parcel)
     return t
 
 

@@ -13,8 +13,6 @@ from time import perf_counter, process_time
 
 import numpy as np
 
-from inventory.demo import HANDLING_HOURS
-
 from . import metrics
 from .calendar import at, months
 from .engine import Engine, Log, SimConfig
@@ -226,7 +224,7 @@ def simulate(config: SimConfig, out: str | Path | None = None) -> Results:
 
 def measure(config: SimConfig, world: World, engine: Engine, log: Log) -> Results:
     s = engine.s
-    lines = metrics.line_table(s, config.start, HANDLING_HOURS)
+    lines = metrics.line_table(s, config.start)
     cost, count, units, cost_by_sku = metrics.transfer_cost(s)
     end = at(engine.last_day, 24.0, config.start)
     penalties = metrics.penalties(s, months(0, engine.last_day, config.start), engine.policy, end)

@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from inventory.demo import HANDLING_HOURS as HANDLING
 from simulation.metrics import LATE_CAUSES, Parcel, late_cause
 
 T0 = datetime(2025, 7, 1, 2, 0, tzinfo=timezone.utc)  # submitted
 PROMISED = T0 + timedelta(hours=48)
-HANDLING = 8.0
 
 
 def h(hours: float) -> datetime:
@@ -36,13 +36,13 @@ def parcel(reserved=0.0, lane=30, shipped=1.0, delivered=None) -> Parcel:
 ])
 def test_each_cause(seen, p, cause):
     assert p.delivered_at > PROMISED
-    assert late_cause(seen, PROMISED, p, HANDLING) == cause
+    assert late_cause(seen, PROMISED, p) == cause
 
 
 def test_a_parcel_late_by_itself_is_not_blamed_on_another():
     """Landing after the promise on its own lane is never 'held', even if confirmed later still."""
     late_alone = parcel(lane=44, shipped=15, delivered=h(80))
-    assert late_cause("regional", PROMISED, late_alone, HANDLING) == "wave"
+    assert late_cause("regional", PROMISED, late_alone) == "wave"
 
 
 def test_the_causes_are_named():
