@@ -41,11 +41,10 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(args.out) / args.scale
     if args.tradeoff:
-        from simulation.tradeoff import PRESETS, run_tradeoff
+        from simulation.tradeoff import preset, run_tradeoff
 
-        preset = dict(PRESETS[args.scale], **({} if args.sku_share is None else {"sku_share": args.sku_share}))
         result = run_tradeoff(Path(args.out) / "tradeoff" / args.scale, scale=args.scale, seed=args.seed,
-                              progress=True, **preset)
+                              progress=True, **preset(args.scale, args.sku_share))
         print(f"trade-off: {result['stock_for']} in {result['seconds']:.0f} s")
         return
     if not args.headline_only:

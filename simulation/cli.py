@@ -26,10 +26,9 @@ def simulate_command(*, days: int | None, seed: int, scale: str | None, policy: 
     if not 0 < share <= 1:
         raise click.BadParameter("must be in (0, 1]", param_hint="--sku-share")
     if tradeoff:
-        from .tradeoff import PRESETS, run_tradeoff
+        from .tradeoff import preset, run_tradeoff
 
-        preset = dict(PRESETS[scale], **({} if sku_share is None else {"sku_share": share}))
-        result = run_tradeoff(out, scale=scale, seed=seed, days=days, progress=not quiet, **preset)
+        result = run_tradeoff(out, scale=scale, seed=seed, days=days, progress=not quiet, **preset(scale, sku_share))
         click.echo(f"each point: {days} days of the {scale} network, optimizer policy; see tradeoff.md")
         for target, value in result["stock_for"].items():
             reached = f"{value:,.0f} RMB of stock" if value is not None else "not reached"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import plots
 from .estimate import SkuTable
-from .metrics import LATE_CAUSES
+from .report import cause_columns
 
 ORDER = ("none", "greedy", "greedy_transfers", "optimizer")
 LABELS = {"greedy_transfers": "greedy + transfers"}
@@ -68,14 +68,9 @@ def _causes(runs: dict, estimate: bool) -> list[str]:
     """Why late lines were late, per policy, as shares of all lines."""
     if not all("late_causes" in d for _, d in runs.values()):
         return []
-    lines = ["", "Late lines by cause, as a share of all lines" + (" (all skus, estimated)" if estimate else "")
-             + " (`simulation.metrics.late_cause`):", "",
-             "| policy | " + " | ".join(LATE_CAUSES[c] for c in LATE_CAUSES) + " |",
-             "|---|" + "---:|" * len(LATE_CAUSES)]
-    for p, (_, d) in runs.items():
-        lines.append(f"| {LABELS.get(p, p)} | "
-                     + " | ".join(f"{d['late_causes'].get(c, {}).get('share', 0.0):.2%}" for c in LATE_CAUSES) + " |")
-    return lines
+    rows = [([LABELS.get(p, p)], {c: v["share"] for c, v in d["late_causes"].items()}) for p, (_, d) in runs.items()]
+    return ["", "Late lines by cause, as a share of all lines" + (" (all skus, estimated)" if estimate else "")
+            + " (`simulation.metrics.late_cause`):", "", *cause_columns(["policy"], rows)]
 
 
 def _code_note(codes: list[str]) -> str:

@@ -78,6 +78,17 @@ def details(r: Results) -> dict:
     }
 
 
+def cause_columns(heads: list[str], rows: list[tuple[list[str], dict[str, float]]], lead: str = "---") -> list[str]:
+    """A Markdown table with a column per late cause: each row is its leading cells and the
+    share of all lines late for each cause (compare runs or trade-off points side by side);
+    `lead` aligns the leading columns ("---:" for numbers)."""
+    lines = ["| " + " | ".join(heads + [LATE_CAUSES[c] for c in LATE_CAUSES]) + " |",
+             "|" + f"{lead}|" * len(heads) + "---:|" * len(LATE_CAUSES)]
+    for cells, shares in rows:
+        lines.append("| " + " | ".join(cells + [f"{shares.get(c, 0.0):.2%}" for c in LATE_CAUSES]) + " |")
+    return lines
+
+
 def write_report(r: Results, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     d = details(r)

@@ -20,11 +20,11 @@ from time import perf_counter
 
 import numpy as np
 
-from . import plots
 from optimizer.targets import MIN_MEAN
 
+from . import plots
 from .engine import WAVES, SimConfig
-from .metrics import LATE_CAUSES
+from .report import cause_columns
 
 COVERS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
 EVENING = WAVES + (21.0,)  # a fourth pick wave, after the points' last requisitions at 20:00
@@ -38,6 +38,11 @@ PRESETS = {"small": {"covers": COVERS, "sku_share": 1.0, "workers": 2},
 PLACEMENT_COLOURS = ("#9467bd", "#17becf", "#8c564b", "#e377c2")
 TARGETS = (0.99, 0.999)
 PEAK_START = date(2025, 5, 15)  # warm-up in late spring, measured through the air-conditioner summer
+
+
+def preset(scale: str, sku_share: float | None = None) -> dict:
+    """`run_tradeoff` settings of the published curve for `scale`, with another sku share if given."""
+    return {**PRESETS[scale], **({} if sku_share is None else {"sku_share": sku_share})}
 
 
 def point(config: SimConfig, warmup: int) -> dict:
@@ -199,16 +204,12 @@ def _markdown(t: dict, image: str) -> str:
 
 
 def _causes(points: list[dict]) -> list[str]:
-    """Why the late lines were late at each cover, as shares of all measured lines."""
+    """Why the late lines were late at each point, as shares of all measured lines."""
     if not all("late_causes" in p for p in points):
         return []
-    lines = ["", "Why the late lines were late (`simulation.metrics.late_cause`), as a share of all measured lines:",
-             "", "| cover | regional_min_mean | pick waves | " + " | ".join(LATE_CAUSES[c] for c in LATE_CAUSES) + " |",
-             "|---:|---:|---:|" + "---:|" * len(LATE_CAUSES)]
-    for p in points:
-        lines.append(f"| {p['cover']:g}x | {_key(p)[1]:g} | {_hours(_key(p)[2])} | " + " | ".join(f"{p['late_causes'].get(c, 0.0):.2%}" for c in LATE_CAUSES)
-                     + " |")
-    return lines
+    rows = [([f"{p['cover']:g}x", f"{_key(p)[1]:g}", _hours(_key(p)[2])], p["late_causes"]) for p in points]
+    return ["", "Why the late lines were late (`simulation.metrics.late_cause`), as a share of all measured lines:",
+            "", *cause_columns(["cover", "regional_min_mean", "pick waves"], rows, lead="---:")]
 
 
 def _placement(text: str) -> tuple:
