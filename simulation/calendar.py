@@ -28,6 +28,17 @@ def weekday(day: int, start: date = START) -> int:
     return (start + timedelta(days=day)).weekday()
 
 
+def day_of_month(day: int, start: date = START) -> int:
+    return (start + timedelta(days=day)).day
+
+
+def days_in_month(day: int, start: date = START) -> int:
+    """Days from `day` to the end of its month, itself included."""
+    d = start + timedelta(days=day)
+    following = date(d.year + d.month // 12, d.month % 12 + 1, 1)
+    return (following - d).days
+
+
 def month_of(day: int, start: date = START) -> str:
     """'YYYY-MM' of a simulated day, the month key of the penalty and quota reports."""
     return (start + timedelta(days=day)).strftime("%Y-%m")

@@ -1,10 +1,11 @@
 """Daily parts demand of the demo network: how many lines, which sku, which service point, who asks.
 
 A Poisson draw per (point, sku) would be 60 million draws a day nationally. Instead the day's
-line count is drawn from the network's rate (the parts' `annual_demand`, the Pareto profile of
-`inventory.demo`) times seasonality, then each line picks its sku by demand weight and its
-service point by population weight. Every random number of a day comes from a Generator
-seeded with (seed, day), drawn in a fixed order, so every policy meets exactly the same demand
+line count is drawn from the network's rate, the hidden truth of `truth.Truth` (HQ's
+`annual_demand` estimate times the sku's and region's multipliers, ramps, fades and summer
+amplitude), then each line picks its (sku, region) by that rate and its service point within
+the region by population weight. Every random number of a day comes from a Generator seeded
+with (seed, day), drawn in a fixed order, so every policy meets exactly the same demand
 (common random numbers) and a run is reproducible.
 """
 from __future__ import annotations
@@ -16,11 +17,10 @@ import numpy as np
 
 from inventory.demo import PROVINCES
 
-from .calendar import START, day_of_year
+from .calendar import START
+from .truth import Truth
 
 DEMAND_STREAM = 11
-SUMMER_AMPLITUDE = 0.6     # air-conditioner parts: +60 % in mid-July, -60 % in mid-January
-SUMMER_PEAK_DAY = 196      # 15 July
 QTY_CHOICES = (1, 2, 3)
 QTY_WEIGHTS = (0.90, 0.08, 0.02)
 MEAN_QTY = float(np.dot(QTY_CHOICES, QTY_WEIGHTS))
@@ -29,13 +29,6 @@ IN_WARRANTY_SHARE = 0.75   # of a point's own requisitions, those for an in-warr
 WORK_HOURS = (8.0, 20.0)   # Beijing hours in which service points requisition parts
 DEALER_ORDER_HOUR = 17.0   # dealers send one consolidated order per ship-to point a day
 RANDOM_COLUMNS = 12        # uniforms per line for its ticket and return story (see `tickets`)
-
-
-def season_factor(season: str | None, doy: int) -> float:
-    """Demand multiplier on a day of the year; the yearly mean is 1."""
-    if season == "summer":
-        return 1.0 + SUMMER_AMPLITUDE * float(np.cos(2 * np.pi * (doy - SUMMER_PEAK_DAY) / 365.0))
-    return 1.0
 
 
 @dataclass(frozen=True)
@@ -55,38 +48,43 @@ class DayDemand:
 
 
 class Demand:
-    """The demand model of one world (already restricted to the simulated skus)."""
+    """The demand model of one world (already restricted to the simulated skus): the hidden
+    truth, and how a day's lines are drawn from it."""
 
     def __init__(self, world: dict, seed: int, start=None):
         self.seed = seed
         self.start = start or START
         parts = world["parts"]
         self.skus = [p["sku"] for p in parts]
-        self.annual = np.array([float(p.get("annual_demand") or 0.0) for p in parts])
-        self.summer = np.array([p.get("season") == "summer" for p in parts])
         self.unit_cost = np.array([float(p["unit_cost"]) for p in parts])
         self.returnable = np.array([bool(p.get("returnable")) for p in parts])
         self.family = [p.get("family") or "unspecified" for p in parts]
         points = world["service_points"]
         self.points = [p["code"] for p in points]
         self.point_weight = _population_weights(points)
+        self.regions = sorted({p["center"] for p in points})
+        region_of = {c: r for r, c in enumerate(self.regions)}
+        self.point_region = np.array([region_of[p["center"]] for p in points])
+        share = np.bincount(self.point_region, weights=self.point_weight, minlength=len(self.regions))
+        self.truth = Truth.draw(parts, self.regions, share, seed, self.start)
+        self._order, self._cdf = _points_by_region(self.point_region, self.point_weight)
         self.dealers = [d["code"] for d in world["dealers"]]
         dealer_of = {sp: i for i, d in enumerate(world["dealers"]) for sp in d["ship_to"]}
         self.point_dealer = np.array([dealer_of.get(code, -1) for code in self.points])
 
     def rate(self, day: int) -> np.ndarray:
-        """Expected units per sku on a day."""
-        doy = day_of_year(day, self.start)
-        factor = np.where(self.summer, season_factor("summer", doy), 1.0)
-        return self.annual / 365.0 * factor
+        """Expected units per sku on a day (the truth, all regions)."""
+        return self.truth.national(day)
 
     def day(self, day: int) -> DayDemand:
         rng = np.random.default_rng([self.seed, DEMAND_STREAM, day])
-        rate = self.rate(day)
+        rate = self.truth.rate(day).ravel()
         total = float(rate.sum())
         n = int(rng.poisson(total / MEAN_QTY)) if total > 0 else 0
-        sku = rng.choice(len(self.skus), size=n, p=rate / total) if n else np.zeros(0, np.int64)
-        point = rng.choice(len(self.points), size=n, p=self.point_weight)
+        cell = rng.choice(len(rate), size=n, p=rate / total) if n else np.zeros(0, np.int64)
+        sku, region = np.divmod(cell, len(self.regions))
+        within = np.searchsorted(self._cdf, region + rng.random(n), side="right")
+        point = self._order[np.minimum(within, len(self._order) - 1)]
         qty = rng.choice(QTY_CHOICES, size=n, p=QTY_WEIGHTS)
         hour = rng.uniform(*WORK_HOURS, size=n)
         via_dealer = (self.point_dealer[point] >= 0) & (rng.random(n) < DEALER_SHARE)
@@ -97,6 +95,18 @@ class Demand:
         order = np.argsort(hour, kind="stable")
         return DayDemand(sku[order], point[order], qty[order], hour[order], dealer[order],
                          in_warranty[order] & (dealer[order] < 0), u[order])
+
+
+def _points_by_region(region: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points sorted by region, and a cumulative weight that runs from r to r + 1 within region r,
+    so `searchsorted(cdf, r + u)` picks a point of region r by weight."""
+    order = np.lexsort((np.arange(len(region)), region))
+    cdf = np.empty(len(order))
+    for r in np.unique(region):
+        members = order[region[order] == r]
+        at = np.searchsorted(region[order], r)
+        cdf[at:at + len(members)] = r + np.cumsum(weight[members]) / weight[members].sum()
+    return order, cdf
 
 
 def _population_weights(points: list[dict]) -> np.ndarray:

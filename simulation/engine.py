@@ -16,7 +16,9 @@ it has to do later (deliveries, completions, returns, arrivals). A day, Beijing 
 A reservation's `eta` (reserved at + lane hours) already includes the lane's handling time
 (order cut-off, picking, hand-over: `inventory.demo.HANDLING_HOURS`), so a parcel shipped at a
 wave within that window arrives at its `eta`; one that waited longer (accepted after the
-17:00 wave, shipped next morning) arrives as much later. What waits overnight is what the
+17:00 wave, shipped next morning) arrives as much later. Carriers are not clockwork
+(`truth.Carrier`): each parcel's road time (lane hours less handling) is stretched or shortened
+by a factor of its own, and about 1 % are held 12-24 h more. What waits overnight is what the
 nightly re-plan can still move: evening lines, dealers' orders and backorders.
 After the last day of demand the clock runs on for `drain_days` without new demand, so every
 shipped parcel lands before the books are closed.
@@ -35,6 +37,7 @@ from sqlalchemy import select
 
 from inventory.access import Principal
 from inventory.catalog import Part
+from inventory.demo import HANDLING_HOURS
 from inventory.errors import DomainError, QuotaExceeded
 from inventory.network import Lane, ServicePoint, Warehouse
 from inventory.policy import load_policy
@@ -48,11 +51,13 @@ from inventory.warehouses import transfers
 from optimizer.targets import MIN_MEAN
 
 from . import metrics, policies
-from .calendar import START, at, weekday
+from .calendar import START, at, day_of_month, days_in_month, month_of, weekday
 from .demand import DEALER_ORDER_HOUR, DayDemand, Demand
+from .forecast_check import ForecastCheck
 from .replenish import REVIEW_WEEKDAY, Replenishment
 from .setup import Database, World
 from .tickets import TicketStory, unused_days
+from .truth import Carrier, parcel_key
 
 ACTOR = "system:simulation"
 CALL_CENTER = Principal("call_center")
@@ -119,6 +124,7 @@ class Log:
     replanned: list[int] = field(default_factory=list)
     purchases: list[int] = field(default_factory=list)
     backordered_at_submit: set[int] = field(default_factory=set)
+    carrier_delay: dict[int, float] = field(default_factory=dict)  # allocation id: hours its parcel landed late
     refused_lines: int = 0
     return_failures: int = 0
     transfers_refused: int = 0
@@ -133,9 +139,13 @@ class Engine:
         self.s = self.sessions()
         self.policy = load_policy(self.s)
         self.demand = Demand(world.simulated, config.seed, config.start)
+        self.carrier = Carrier(config.seed)
+        self.forecast_check = ForecastCheck(
+            self.demand, world.simulated["parts"],
+            np.array([world.weights.get(sku, 1.0) for sku in self.demand.skus])) if config.with_transfers else None
         self.start = config.start
         self.hq = metrics.hq_code(self.s)
-        self.replenishment = Replenishment(self.demand, config.seed, self.hq, cover=config.cover,
+        self.replenishment = Replenishment(world.simulated["parts"], self.start, config.seed, self.hq, cover=config.cover,
                                            min_mean=config.min_mean)
         self.returnable = dict(zip(self.demand.skus, self.demand.returnable.tolist()))
         self.remote = dict(self.s.execute(select(ServicePoint.code, ServicePoint.distance_class)).all())
@@ -267,12 +277,20 @@ class Engine:
     def _ship(self, code: str, when: datetime) -> None:
         req = reqs.ship(self.s, ACTOR, code, at=when, now=when)
         arrivals: dict[str, datetime] = {}
+        parcels: dict[str, list[int]] = defaultdict(list)
+        road: dict[str, float] = {}
         for line in req.lines:
             for a in line.allocations:
                 if a.shipped_at == when:
                     landing = metrics.arrival(a.eta, when, a.lane_hours)
                     arrivals[a.warehouse_code] = max(arrivals.get(a.warehouse_code, landing), landing)
-        for sender, arrival in arrivals.items():
+                    parcels[a.warehouse_code].append(a.id)
+                    road[a.warehouse_code] = a.lane_hours - HANDLING_HOURS
+        for sender, nominal in arrivals.items():
+            delay = self.carrier.delay(road[sender], *parcel_key(f"{code}/{sender}", when))
+            arrival = nominal + delay
+            if delay > timedelta(0):
+                self.log.carrier_delay.update((a, delay.total_seconds() / 3600) for a in parcels[sender])
             due = max(self.in_flight.get((code, sender), arrival), arrival)
             self.in_flight[code, sender] = due
             self.push(due, "deliver", (code, sender))
@@ -358,11 +376,20 @@ class Engine:
                                     min_mean=self.config.min_mean)
         for transfer in night.shipped:
             hours = self.hours[(transfer.from_warehouse, transfer.to_warehouse)]
-            self.push(when + timedelta(hours=hours), "transfer", (transfer.id, transfer.qty))
+            delay = self.carrier.delay(hours - HANDLING_HOURS, *parcel_key(f"{transfer.from_warehouse}>{transfer.to_warehouse}/{transfer.sku}", when))
+            self.push(when + timedelta(hours=hours) + delay, "transfer", (transfer.id, transfer.qty))
+        if self.forecast_check is not None and day < self.config.days and (day == 0 or day_of_month(day, self.start) == 1):
+            self._check_forecast(when, day)
         self.log.replanned.append(night.lines_changed)
         self.log.transfers.append(len(night.shipped))
         self.log.transfers_refused += night.refused
         self.commit()
+
+    def _check_forecast(self, when: datetime, day: int) -> None:
+        """The policy's forecast for the rest of this month, set beside the truth's."""
+        days = range(day, min(day + days_in_month(day, self.start), self.config.days))
+        units = policies.forecast(self.s, when, len(days), self.demand.skus, self.demand.regions)
+        self.forecast_check.record(month_of(day, self.start), days, units)
 
     def _transfer_arrives(self, when: datetime, payload) -> None:
         transfer_id, qty = payload

@@ -83,6 +83,7 @@ class LineTable:
 # Why a late line was late, from the allocation that arrived last and where stock stood at submit
 # (`RequisitionLine.stock_seen`), checked in this order:
 LATE_CAUSES = {
+    "carrier": "reserved and shipped in time for its lane, but the carrier took longer than the lane",
     "held": "arrived in time, confirmed with a later parcel of the same requisition",
     "nowhere": "not enough stock anywhere at submit (backordered)",
     "late_only": "stock at submit only on lanes over the promise",
@@ -95,6 +96,7 @@ LATE_CAUSES = {
 class Parcel:
     """The allocation of a line that arrived last: what decides whether the line was late."""
 
+    id: int
     created_at: datetime
     eta: datetime
     shipped_at: datetime
@@ -108,10 +110,13 @@ def arrival(eta: datetime, shipped_at: datetime, lane_hours: int) -> datetime:
     return max(eta, shipped_at + timedelta(hours=lane_hours - HANDLING_HOURS))
 
 
-def late_cause(stock_seen: str, promised: datetime, parcel: Parcel) -> str:
-    """One of LATE_CAUSES for a line whose last parcel, `parcel`, arrived after `promised`."""
-    own_arrival = arrival(parcel.eta, parcel.shipped_at, parcel.lane_hours)
-    if own_arrival <= promised:
+def late_cause(stock_seen: str, promised: datetime, parcel: Parcel, delay_hours: float = 0.0) -> str:
+    """One of LATE_CAUSES for a line whose last parcel, `parcel`, arrived after `promised`;
+    `delay_hours`: how much later than its lane the carrier landed it."""
+    on_paper = arrival(parcel.eta, parcel.shipped_at, parcel.lane_hours)
+    if on_paper <= promised:
+        if on_paper + timedelta(hours=delay_hours) > promised:
+            return "carrier"
         return "held"  # late only because it was confirmed with a later parcel
     if stock_seen in ("nowhere", "late_only"):
         return stock_seen
@@ -120,13 +125,16 @@ def late_cause(stock_seen: str, promised: datetime, parcel: Parcel) -> str:
     return "wave"  # reserved in time for its lane, so it landed late by waiting to ship
 
 
-def line_table(session: Session, start=START) -> LineTable:
+def line_table(session: Session, start=START, carrier_delay: dict[int, float] | None = None) -> LineTable:
+    """The lines; `carrier_delay` (allocation id: hours) names the parcels the carrier landed late."""
+    carrier_delay = carrier_delay or {}
     centers = dict(session.execute(select(ServicePoint.code, ServicePoint.center_code)).all())
     cost = {sku: float(c) for sku, c in session.execute(select(Part.sku, Part.unit_cost))}
     last: dict[int, Parcel] = {}
     pending: set[int] = set()
     for line_id, status, *parcel in session.execute(
-            select(Allocation.line_id, Allocation.status, Allocation.created_at, Allocation.eta, Allocation.shipped_at,
+            select(Allocation.line_id, Allocation.status, Allocation.id, Allocation.created_at, Allocation.eta,
+                   Allocation.shipped_at,
                    Allocation.lane_hours, Allocation.delivered_at)
             .where(Allocation.status != "released")):
         if status != "delivered":
@@ -159,7 +167,7 @@ def line_table(session: Session, start=START) -> LineTable:
             t.hours[i] = (done - created).total_seconds() / 3600
             t.late_hours[i] = max(0.0, (done - promised).total_seconds() / 3600)
             if not t.on_time[i]:
-                t.cause[i] = late_cause(seen, promised, parcel)
+                t.cause[i] = late_cause(seen, promised, parcel, carrier_delay.get(parcel.id, 0.0))
     return t
 
 

@@ -87,6 +87,35 @@ def stock_over_time(hq: np.ndarray, regional: np.ndarray, transit: np.ndarray, p
     return _save(fig, path)
 
 
+def forecast_vs_truth(months: list[str], skus: dict[str, dict], policy: str, path: Path) -> str:
+    """A panel per sku: the truth's units per month, the policy's forecast and HQ's master-data estimate."""
+    style()
+    n = max(1, len(skus))
+    cols = 2 if n > 1 else 1
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.1 * rows), squeeze=False)
+    x = np.arange(len(months))
+    for ax, (sku, series) in zip(axes.flat, skus.items()):
+        ax.plot(x, series["truth"], color="black", lw=2, marker="o", ms=3, label="truth 真实需求")
+        ax.plot(x, series["forecast"], color=COLOURS.get(policy, "#1f77b4"), lw=1.6, marker="s", ms=3,
+                label=f"forecast 预测 ({policy})")
+        ax.plot(x, series["estimate"], color="#9e9e9e", lw=1.2, ls="--", label="master-data estimate 主数据估计")
+        season = f", summer x{series['summer_amplitude']:.2f}" if series["summer_amplitude"] else ""
+        ax.set_title(f"{sku} ({series['trend']}{season})", fontsize=9)
+        ax.set_xticks(x, [m[5:] + "月" for m in months], fontsize=7)
+        ax.set_ylabel("units per month", fontsize=8)
+        ax.set_ylim(bottom=0)
+    for ax in list(axes.flat)[len(skus):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.suptitle("Forecast against the hidden truth 预测与真实需求", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path)
+    plt.close(fig)
+    return path.name
+
+
 def demand_and_backorders(submitted: np.ndarray, backorder_lines: np.ndarray, policy: str, path: Path) -> str:
     style()
     fig, ax = plt.subplots(figsize=(8, 4))

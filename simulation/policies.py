@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.db import transaction
 from inventory.errors import InsufficientStock
+from inventory.network import Warehouse
 from inventory.policy import Policy
 from inventory.warehouses import transfers
 from inventory.warehouses.models import Transfer
@@ -87,3 +90,21 @@ def ship_transfers(session: Session, night: Night, *, now: datetime, policy: Pol
                 night.shipped.append(transfers.approve_and_ship(session, draft.id, actor=ACTOR, now=now))
         except InsufficientStock:
             night.refused += 1
+
+
+def forecast(session: Session, now: datetime, days: int, skus: list[str], regions: list[str]) -> np.ndarray:
+    """Units per (sku, centre) over the next `days` as the base-stock targets forecast them
+    (`optimizer.targets.daily_rates`, per regional warehouse, summed over each centre's): what
+    the policies with transfers plan by, read from the database like everything they know."""
+    from optimizer.targets import daily_rates
+
+    rates = daily_rates(session, now)
+    centre = dict(session.execute(select(Warehouse.code, Warehouse.center_code)).all())
+    column = {sku: j for j, sku in enumerate(rates.skus)}
+    cols = np.array([column[s] for s in skus], dtype=np.int64)
+    region = {c: r for r, c in enumerate(regions)}
+    out = np.zeros((len(skus), len(regions)))
+    for i, warehouse in enumerate(rates.warehouses):
+        if centre.get(warehouse) in region:
+            out[:, region[centre[warehouse]]] += rates.per_day[i, cols] * days
+    return out

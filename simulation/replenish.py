@@ -1,8 +1,9 @@
 """Supplier replenishment into HQ (采购入库): a weekly order-up-to review of the whole network's stock.
 
 Echelon base stock per sku: the network's position (on hand less reserved, plus in transit,
-plus on order, less backordered units) is raised to S = ceil(m + z sqrt(m)), where m is the
-seasonal forecast of demand over the longest lead time plus the review period, times the
+plus on order, less backordered units) is raised to S = ceil(m + z sqrt(m)), where m is
+HQ's estimate of demand (the master data's `annual_demand` and season label, never the
+simulated truth) over the longest lead time plus the review period, times the
 `cover` factor the trade-off curve varies. When regional warehouses are told to hold slower
 skus than usual (`min_mean` below `optimizer.targets.MIN_MEAN`), S is at least what their
 base-stock targets add up to plus HQ's keep, so HQ buys the units it is asked to send out.
@@ -24,7 +25,7 @@ from inventory.warehouses import ledger
 from inventory.warehouses.models import StockBalance
 
 from .calendar import at
-from .demand import Demand
+from .hq_estimate import estimated_rate
 
 LEAD_DAYS = (7, 14)
 REVIEW_DAYS = 7
@@ -46,16 +47,21 @@ class PurchaseLine:
 
 @dataclass
 class Replenishment:
-    demand: Demand
+    parts: list[dict]
+    start: object
     seed: int
     hq: str
     cover: float = 1.0
     min_mean: float = MIN_MEAN
     on_order: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def skus(self) -> list[str]:
+        return [p["sku"] for p in self.parts]
+
     def targets(self, day: int) -> np.ndarray:
         horizon = LEAD_DAYS[1] + REVIEW_DAYS
-        m = self.cover * sum(self.demand.rate(d) for d in range(day, day + horizon))
+        m = self.cover * sum(estimated_rate(self.parts, d, self.start) for d in range(day, day + horizon))
         return np.ceil(m + SERVICE_Z * np.sqrt(m) - 1e-9).astype(np.int64)
 
     def positions(self, session: Session) -> dict[str, int]:
@@ -80,18 +86,18 @@ class Replenishment:
             for (_, sku), units in base_stock_targets(session, now, cover_factor=self.cover,
                                                       min_mean=self.min_mean).items():
                 regional[sku] = regional.get(sku, 0) + units
-            floor = np.array([math.ceil(regional.get(sku, 0) * (1 + HQ_KEEP_DAYS / 10)) for sku in self.demand.skus])
+            floor = np.array([math.ceil(regional.get(sku, 0) * (1 + HQ_KEEP_DAYS / 10)) for sku in self.skus])
             targets = np.maximum(targets, floor)
         pos = self.positions(session)
         rng = np.random.default_rng([self.seed, PO_STREAM, day])
         po = f"PO{day:04d}"
         lines = []
-        for i, sku in enumerate(self.demand.skus):
+        for i, sku in enumerate(self.skus):
             lead = int(rng.integers(LEAD_DAYS[0], LEAD_DAYS[1] + 1))
             qty = int(targets[i]) - pos.get(sku, 0) - self.on_order.get(sku, 0)
             if qty > 0:
                 self.on_order[sku] = self.on_order.get(sku, 0) + qty
-                lines.append(PurchaseLine(po, sku, qty, at(day + lead, ARRIVAL_HOUR, self.demand.start)))
+                lines.append(PurchaseLine(po, sku, qty, at(day + lead, ARRIVAL_HOUR, self.start)))
         return lines
 
     def arrive(self, session: Session, line: PurchaseLine) -> None:

@@ -75,6 +75,7 @@ def details(r: Results) -> dict:
                     "events": {k: round(v, 2) for k, v in sorted(r.log.seconds.items()) if k != "total"},
                     "event_counts": dict(sorted(r.log.calls.items()))},
         "per_sku": r.per_sku().rows(),
+        "forecast": r.forecast.details() if r.forecast is not None else None,
     }
 
 
@@ -87,6 +88,21 @@ def cause_columns(heads: list[str], rows: list[tuple[list[str], dict[str, float]
     for cells, shares in rows:
         lines.append("| " + " | ".join(cells + [f"{shares.get(c, 0.0):.2%}" for c in LATE_CAUSES]) + " |")
     return lines
+
+
+def forecast_section(d: dict, images: dict[str, str]) -> list[str]:
+    """The policy's monthly forecast against the hidden truth (WORLD.md), when it forecasts."""
+    f = d["forecast"]
+    if not f or f["mape"] is None:
+        return ["", "## Forecast against the truth", "",
+                "This policy keeps no forecast of its own (`forecast_mape` is null); the demand it meets is the "
+                "hidden truth, not the master data's estimate."]
+    return ["", "## Forecast against the truth", "",
+            f"The policy's forecast of each month's units per sku and centre, made on the month's first night "
+            f"from what the database holds, against the hidden truth's expected units: demand-weighted mean "
+            f"absolute percentage error (`forecast_mape`) **{f['mape']:.1%}** over {len(f['months'])} months. "
+            "The panels show a few skus nationally (truth, forecast, and HQ's master-data estimate).", "",
+            f"![forecast against the truth]({images['forecast']})"]
 
 
 def write_report(r: Results, out: Path) -> None:
@@ -119,6 +135,8 @@ def draw(r: Results, d: dict, out: Path) -> dict[str, str]:
                                               [float(r.penalties.fines[p]) for p in parties],
                                               [r.penalties.hours[p] for p in parties], policy, out / "penalties.png"),
         "lateness": plots.lateness(r.lines.hours, 48.0, policy, out / "delivery_hours.png"),
+        **({"forecast": plots.forecast_vs_truth(d["forecast"]["months"], d["forecast"]["skus"], policy,
+                                                out / "forecast_vs_truth.png")} if d["forecast"] else {}),
     }
 
 
@@ -168,6 +186,7 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
               "|---|---:|---:|"]
     for cause, c in d["late_causes"].items():
         lines.append(f"| {LATE_CAUSES[cause]} | {c['lines']:,} | {_pct(c['share'])} |")
+    lines += forecast_section(d, images)
     lines += ["", f"![demand and backorders]({images['demand']})", "",
               "## By service centre", "", f"![on-time by centre]({images['centre']})", "",
               "| centre | lines | on time | rate | " + ("rate, all skus | " if est else "")

@@ -17,6 +17,7 @@ from . import metrics
 from .calendar import at, months
 from .engine import Engine, Log, SimConfig
 from .estimate import SkuTable
+from .forecast_check import ForecastCheck
 from .setup import Database, World, build_world
 
 CENT = Decimal("0.01")
@@ -41,6 +42,7 @@ class Results:
     return_charges: dict[str, Decimal]
     centre_names: dict[str, str]
     hq: str
+    forecast: ForecastCheck | None = None
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     phase_seconds: dict[str, float] = field(default_factory=dict)
@@ -154,6 +156,8 @@ class Results:
             "penalties": {k: str(self.penalties.fines[k].quantize(CENT)) for k in _PENALTY_KEYS},
             "seconds": round(self.seconds, 1), "cpu_seconds": round(self.cpu_seconds, 1),
             "scale": self.config.scale, "sku_share": self.world.sku_share, "code": self.code,
+            "forecast_mape": None if self.forecast is None or self.forecast.mape is None
+            else round(self.forecast.mape, 4),
         }
         estimate = self.estimate()
         if estimate:
@@ -224,14 +228,14 @@ def simulate(config: SimConfig, out: str | Path | None = None) -> Results:
 
 def measure(config: SimConfig, world: World, engine: Engine, log: Log) -> Results:
     s = engine.s
-    lines = metrics.line_table(s, config.start)
+    lines = metrics.line_table(s, config.start, log.carrier_delay)
     cost, count, units, cost_by_sku = metrics.transfer_cost(s)
     end = at(engine.last_day, 24.0, config.start)
     penalties = metrics.penalties(s, months(0, engine.last_day, config.start), engine.policy, end)
     days = log.stock[: config.days]
     avg = float(np.mean([sum(v[0] for v in d.values()) for d in days])) if days else 0.0
     return Results(config, world, log, lines, avg, cost, cost_by_sku, count, units, metrics.delivery_cost(s), penalties,
-                   metrics.return_charges(s), metrics.center_names(s), engine.hq)
+                   metrics.return_charges(s), metrics.center_names(s), engine.hq, engine.forecast_check)
 
 
 def config_dict(config: SimConfig) -> dict:

@@ -64,13 +64,12 @@ def build_world(scale: str, seed: int, sku_share: float, opening: str = "demo", 
 
 
 def _target_stock(world: dict, seed: int, cover: float, start) -> list[dict]:
-    from .demand import Demand
+    from .calendar import START
     from .replenish import Replenishment
 
     hq = next(w["code"] for w in world["warehouses"] if w["kind"] == "hq")
-    demand = Demand(world, seed, start)
-    targets = Replenishment(demand, seed, hq, cover=cover).targets(0)
-    return [{"warehouse": hq, "sku": sku, "qty": int(q)} for sku, q in zip(demand.skus, targets.tolist()) if q > 0]
+    plan = Replenishment(world["parts"], start or START, seed, hq, cover=cover)
+    return [{"warehouse": hq, "sku": sku, "qty": int(q)} for sku, q in zip(plan.skus, plan.targets(0).tolist()) if q > 0]
 
 
 class Database:

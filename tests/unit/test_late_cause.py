@@ -19,7 +19,7 @@ def h(hours: float) -> datetime:
 def parcel(reserved=0.0, lane=30, shipped=1.0, delivered=None) -> Parcel:
     eta = h(reserved + lane)
     own = max(eta, h(shipped + lane - HANDLING))
-    return Parcel(created_at=h(reserved), eta=eta, shipped_at=h(shipped), lane_hours=lane,
+    return Parcel(id=1, created_at=h(reserved), eta=eta, shipped_at=h(shipped), lane_hours=lane,
                   delivered_at=delivered or own)
 
 
@@ -45,5 +45,15 @@ def test_a_parcel_late_by_itself_is_not_blamed_on_another():
     assert late_cause("regional", PROMISED, late_alone) == "wave"
 
 
+def test_a_parcel_on_time_on_paper_that_the_carrier_landed_late_is_the_carriers():
+    on_paper = parcel(lane=40, shipped=1.0, delivered=h(52))  # the lane says 40 h; it took 52
+    assert late_cause("regional", PROMISED, on_paper, delay_hours=12.0) == "carrier"
+    assert late_cause("regional", PROMISED, on_paper, delay_hours=5.0) == "held"  # landed at 45 h, confirmed later
+
+
+def test_a_carrier_delay_does_not_hide_a_planning_cause():
+    assert late_cause("late_only", PROMISED, parcel(lane=60), delay_hours=20.0) == "late_only"
+
+
 def test_the_causes_are_named():
-    assert set(LATE_CAUSES) == {"held", "nowhere", "late_only", "reserved_late", "wave"}
+    assert set(LATE_CAUSES) == {"carrier", "held", "nowhere", "late_only", "reserved_late", "wave"}
