@@ -27,7 +27,7 @@ class ForecastCheck:
     abs_error: float = 0.0
     true_units: float = 0.0
     months: list[str] = field(default_factory=list)
-    forecast: list[np.ndarray] = field(default_factory=list)   # per month: national units per sku
+    forecast: list[np.ndarray] = field(default_factory=list)   # per month: national units per sku and day
     truth: list[np.ndarray] = field(default_factory=list)
     estimate: list[np.ndarray] = field(default_factory=list)
 
@@ -36,10 +36,10 @@ class ForecastCheck:
         truth = self.demand.truth.units(days)
         self.abs_error += float((self.weights[:, None] * np.abs(forecast - truth)).sum())
         self.true_units += float((self.weights[:, None] * truth).sum())
-        self.months.append(month)
-        self.forecast.append(forecast.sum(axis=1))
-        self.truth.append(truth.sum(axis=1))
-        self.estimate.append(sum(estimated_rate(self.parts, d, self.demand.start) for d in days))
+        self.months.append(month)  # the plotted series are units per day, so a part month compares
+        self.forecast.append(forecast.sum(axis=1) / len(days))
+        self.truth.append(truth.sum(axis=1) / len(days))
+        self.estimate.append(sum(estimated_rate(self.parts, d, self.demand.start) for d in days) / len(days))
 
     @property
     def mape(self) -> float | None:
@@ -64,6 +64,6 @@ class ForecastCheck:
         return {"mape": self.mape, "months": self.months,
                 "skus": {self.demand.skus[i]: {
                     "trend": TRENDS[int(truth.trend[i])], "summer_amplitude": round(float(truth.amplitude[i]), 3),
-                    "truth": [round(float(m[i]), 2) for m in self.truth],
-                    "forecast": [round(float(m[i]), 2) for m in self.forecast],
-                    "estimate": [round(float(m[i]), 2) for m in self.estimate]} for i in self.shown()}}
+                    "truth": [round(float(m[i]), 3) for m in self.truth],
+                    "forecast": [round(float(m[i]), 3) for m in self.forecast],
+                    "estimate": [round(float(m[i]), 3) for m in self.estimate]} for i in self.shown()}}

@@ -88,7 +88,8 @@ def stock_over_time(hq: np.ndarray, regional: np.ndarray, transit: np.ndarray, p
 
 
 def forecast_vs_truth(months: list[str], skus: dict[str, dict], policy: str, path: Path) -> str:
-    """A panel per sku: the truth's units per month, the policy's forecast and HQ's master-data estimate."""
+    """A panel per sku: the truth's units per day in each month, the policy's forecast and HQ's
+    master-data estimate."""
     style()
     n = max(1, len(skus))
     cols = 2 if n > 1 else 1
@@ -103,7 +104,7 @@ def forecast_vs_truth(months: list[str], skus: dict[str, dict], policy: str, pat
         season = f", summer x{series['summer_amplitude']:.2f}" if series["summer_amplitude"] else ""
         ax.set_title(f"{sku} ({series['trend']}{season})", fontsize=9)
         ax.set_xticks(x, [m[5:] + "月" for m in months], fontsize=7)
-        ax.set_ylabel("units per month", fontsize=8)
+        ax.set_ylabel("units per day 日均需求", fontsize=8)
         ax.set_ylim(bottom=0)
     for ax in list(axes.flat)[len(skus):]:
         ax.axis("off")

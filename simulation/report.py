@@ -101,7 +101,8 @@ def forecast_section(d: dict, images: dict[str, str]) -> list[str]:
             f"The policy's forecast of each month's units per sku and centre, made on the month's first night "
             f"from what the database holds, against the hidden truth's expected units: demand-weighted mean "
             f"absolute percentage error (`forecast_mape`) **{f['mape']:.1%}** over {len(f['months'])} months. "
-            "The panels show a few skus nationally (truth, forecast, and HQ's master-data estimate).", "",
+            "The panels show a few skus nationally, in units per day of each month: truth, forecast, and HQ's "
+            "master-data estimate.", "",
             f"![forecast against the truth]({images['forecast']})"]
 
 
