@@ -1,0 +1,362 @@
+"""Stock placement (库存布局): base-stock levels per warehouse and sku under a stock budget.
+
+The model (docs/planning.md): a service point's line is on time when a warehouse whose lane
+reaches the point within the promise holds the units. For each sku the planner picks a
+*holder set* (HQ alone, the k warehouses whose 48-hour reach covers most demand, or every
+warehouse), a *mode* for HQ (`reserve`: HQ keeps a reserve so regional stock is refilled
+within its transfer time; `through`: HQ keeps none and regional stock waits for the supplier)
+and a base-stock level S per holder. Each point is served by its best holder (in time first,
+then cheapest); a holder's lead-time demand is Poisson, so a line of q units finds stock with
+probability P(D <= S - q) and the expected stock on hand is E[(S - D)+].
+
+Maximise the expected on-time units a day subject to the expected on-hand value at cost <= the
+budget: a Lagrangian relaxation of the budget makes the skus independent; each sku's best
+option for a price mu per RMB is read off precomputed curves, mu is found by bisection, the
+skus closest to the margin are then switched greedily to spend what is left, and the dual
+value min over mu of (sum of the skus' best - mu x cost) + mu x budget bounds the optimum from
+above, so every plan carries its optimality gap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import pdtr
+
+PROMISE_HOURS = 48.0
+EVENING_SHARE = 0.25          # lines that come after the last pick wave and wait for the morning one
+EVENING_EXTRA_HOURS = (5.0, 8.0)  # how much longer than the handling time such a line waits
+HUB_SIZES = (1, 2, 3, 4, 5, 7, 10)
+HQ_RESERVE_FILL = 0.97        # in `reserve` mode: HQ's reserve finds stock this often over its lead time
+QTY_SHARES = (0.90, 0.08, 0.02)  # lines of 1, 2, 3 units (a prior; the planner learns it from history)
+GRID = 33                     # base-stock levels tried per (sku, holder): 0..32, or around the mean
+BISECTIONS = 60
+MODES = ("through", "reserve")
+
+
+@dataclass(frozen=True)
+class Network:
+    """Where stock can sit and how fast it reaches the points.
+
+    `hours`/`cost`: lane hours and RMB per unit from each warehouse to each point (inf: none);
+    `point_share`: each point's share of its region's demand; `transfer_days`: HQ to each
+    warehouse, counted until the units are on its shelf (0 for HQ); `supplier_days`: HQ's
+    supplier lead time plus its review period."""
+
+    warehouses: list[str]
+    hq: int
+    point_region: np.ndarray
+    point_share: np.ndarray
+    n_regions: int
+    hours: np.ndarray
+    cost: np.ndarray
+    transfer_days: np.ndarray
+    supplier_days: float
+
+
+@dataclass(frozen=True)
+class Instance:
+    network: Network
+    skus: list[str]
+    unit_cost: np.ndarray        # RMB at cost
+    rate: np.ndarray             # (sku, region) expected units a day over the coming lead times
+    budget: float                # RMB of expected stock on hand at cost
+    qty_shares: tuple[float, ...] = QTY_SHARES
+    promise_hours: float = PROMISE_HOURS
+    evening_share: float = EVENING_SHARE
+
+
+@dataclass
+class Plan:
+    """Base stock per (sku, warehouse); what the model expects of it; the bound and the gap."""
+
+    skus: list[str]
+    warehouses: list[str]
+    target: np.ndarray           # (sku, warehouse) base-stock levels (HQ: its reserve or its own level)
+    holders: list[str]           # per sku: "hq", "hubs:k" or "all"
+    mode: list[str]              # per sku: "through" or "reserve"
+    expected_on_time: float      # units a day
+    demand: float                # units a day
+    stock_value: float           # expected RMB on hand
+    upper_bound: float           # units a day no plan within the budget can beat
+    budget: float
+    price: float = 0.0           # the budget's Lagrange multiplier: on-time units a day per RMB
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def on_time_rate(self) -> float:
+        return self.expected_on_time / self.demand if self.demand else 1.0
+
+    @property
+    def gap(self) -> float:
+        """Share of the bound the plan may still be below the optimum."""
+        return (self.upper_bound - self.expected_on_time) / self.upper_bound if self.upper_bound > 0 else 0.0
+
+    def targets(self) -> dict[tuple[str, str], int]:
+        rows, cols = np.nonzero(self.target)
+        return {(self.warehouses[w], self.skus[j]): int(self.target[j, w]) for j, w in zip(rows, cols)}
+
+
+# -- the network's side: reach, holder sets, who serves whom ---------------------------------
+
+def reach(hours: np.ndarray, promise: float = PROMISE_HOURS, evening_share: float = EVENING_SHARE) -> np.ndarray:
+    """Share of a lane's lines that arrive within the promise: all within promise minus the
+    longest evening wait, none beyond the promise, and between them the lines that came before
+    the last pick wave plus the evening lines whose wait still fits."""
+    low, high = EVENING_EXTRA_HOURS
+    slack = promise - np.asarray(hours, dtype=float)
+    late_evening = np.clip((high - slack) / (high - low), 0.0, 1.0)
+    return np.where(slack >= 0, 1.0 - evening_share * late_evening, 0.0)
+
+
+def holder_sets(net: Network, region_weight: np.ndarray, evening_share: float = EVENING_SHARE,
+                promise: float = PROMISE_HOURS) -> list[tuple[str, np.ndarray]]:
+    """Candidate holder sets: HQ alone, the greedy best k hubs by covered demand, every warehouse."""
+    rho = reach(net.hours, promise, evening_share)
+    weight = region_weight[net.point_region] * net.point_share
+    chosen: list[int] = []
+    covered = np.zeros(len(weight))
+    sets = [("hq", _mask(net, [net.hq]))]
+    for size in range(1, min(max(HUB_SIZES), len(net.warehouses)) + 1):
+        gains = [(float((weight * np.maximum(covered, rho[w])).sum()), -w) for w in range(len(net.warehouses))
+                 if w not in chosen]
+        best = -max(gains)[1]
+        chosen.append(best)
+        covered = np.maximum(covered, rho[best])
+        if size in HUB_SIZES:
+            sets.append((f"hubs:{size}", _mask(net, chosen)))
+    sets.append(("all", np.ones(len(net.warehouses), bool)))
+    unique, seen = [], set()
+    for name, mask in sets:
+        if mask.tobytes() not in seen:
+            seen.add(mask.tobytes())
+            unique.append((name, mask))
+    return unique
+
+
+def _mask(net: Network, members: list[int]) -> np.ndarray:
+    mask = np.zeros(len(net.warehouses), bool)
+    mask[members] = True
+    return mask
+
+
+def service(net: Network, holders: np.ndarray, evening_share: float = EVENING_SHARE,
+            promise: float = PROMISE_HOURS) -> tuple[np.ndarray, np.ndarray]:
+    """(served, on_time), each (region, warehouse): the share of a region's demand each holder
+    serves, and the share it can deliver within the promise. A point goes to its holder with
+    the best reach, then the cheapest lane; a point no holder reaches in time to the fastest."""
+    rho = reach(net.hours, promise, evening_share)
+    finite_hours = np.where(np.isfinite(net.hours), net.hours, 1e6)
+    finite_cost = np.where(np.isfinite(net.cost), net.cost, 1e6)
+    score = np.where(rho > 0, rho * 1e9 - finite_cost, -finite_hours * 1e3)
+    score = np.where(holders[:, None], score, -np.inf)
+    server = score.argmax(axis=0)
+    points = np.arange(len(server))
+    served = np.zeros((net.n_regions, len(net.warehouses)))
+    on_time = np.zeros_like(served)
+    np.add.at(served, (net.point_region, server), net.point_share)
+    np.add.at(on_time, (net.point_region, server), net.point_share * rho[server, points])
+    return served, on_time
+
+
+# -- the stock side: Poisson base stock on a grid --------------------------------------------
+
+def grid(mean: np.ndarray) -> np.ndarray:
+    """Base-stock levels tried per cell: 0..GRID-1 for small means, else 0 and a band around the mean."""
+    mean = np.asarray(mean, dtype=float)
+    small = np.arange(GRID)[None, :].repeat(len(mean), axis=0)
+    z = np.linspace(-3.0, 5.0, GRID - 1)
+    band = np.maximum(0, np.round(mean[:, None] + z[None, :] * np.sqrt(mean[:, None])))
+    big = np.concatenate([np.zeros((len(mean), 1)), band], axis=1)
+    return np.where((mean <= 12.0)[:, None], small, big).astype(np.int64)
+
+
+def fill(levels: np.ndarray, mean: np.ndarray, qty_shares) -> np.ndarray:
+    """Share of lines that find their units with base stock `levels` and Poisson lead-time demand."""
+    out = np.zeros(levels.shape)
+    for q, p in enumerate(qty_shares, start=1):
+        k = levels - q
+        out += p * np.where(k >= 0, pdtr(np.maximum(k, 0), mean), 0.0)
+    return out
+
+
+def on_hand(levels: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """E[(S - D)+] for Poisson D: S F(S-1) - m F(S-2)."""
+    f1 = np.where(levels >= 1, pdtr(np.maximum(levels - 1, 0), mean), 0.0)
+    f2 = np.where(levels >= 2, pdtr(np.maximum(levels - 2, 0), mean), 0.0)
+    return np.maximum(levels * f1 - mean * f2, 0.0)
+
+
+def reserve_level(mean: np.ndarray, target: float = HQ_RESERVE_FILL) -> np.ndarray:
+    """Least R with P(D <= R - 1) >= target (HQ's reserve in `reserve` mode); 0 without demand."""
+    mean = np.asarray(mean, dtype=float)
+    level = np.maximum(np.floor(mean - 4 * np.sqrt(mean)), 0).astype(np.int64)
+    need = (mean > 0) & (pdtr(np.maximum(level - 1, 0), mean) * (level >= 1) < target)
+    while need.any():
+        level = np.where(need, level + 1, level)
+        need = (mean > 0) & (pdtr(np.maximum(level - 1, 0), mean) < target)
+    return level
+
+
+# -- the optimisation ------------------------------------------------------------------------
+
+@dataclass
+class _Cells:
+    """Every (sku, option, holder) with its curve of gain and cost over the grid of levels."""
+
+    sku: np.ndarray
+    option: np.ndarray
+    warehouse: np.ndarray
+    levels: np.ndarray      # (cell, GRID)
+    gain: np.ndarray        # on-time units a day
+    cost: np.ndarray        # RMB on hand
+
+
+@dataclass
+class _Options:
+    sku: np.ndarray
+    holders: np.ndarray     # index into the holder sets
+    mode: np.ndarray        # index into MODES
+    fixed_gain: np.ndarray  # HQ's reserve serving its own points, in `reserve` mode
+    fixed_cost: np.ndarray
+    reserve: np.ndarray     # HQ's reserve level
+
+
+def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cells]:
+    net = inst.network
+    region_weight = inst.rate.sum(axis=0)
+    region_weight = region_weight / region_weight.sum() if region_weight.sum() > 0 else region_weight
+    sets = holder_sets(net, region_weight, inst.evening_share, inst.promise_hours)
+    n = len(inst.skus)
+    national = inst.rate.sum(axis=1)
+    hq_mean = national * net.supplier_days
+    reserve = reserve_level(hq_mean)
+    reserve_cost = inst.unit_cost * on_hand(reserve[:, None], hq_mean[:, None])[:, 0]
+    reserve_fill = fill(reserve[:, None], hq_mean[:, None], inst.qty_shares)[:, 0]
+    o_sku, o_set, o_mode, o_gain, o_cost, o_res = [], [], [], [], [], []
+    c_sku, c_opt, c_w, c_tau, c_mean = [], [], [], [], []
+    for s, (_, holders) in enumerate(sets):
+        served, on_time = service(net, holders, inst.evening_share, inst.promise_hours)
+        lam = inst.rate @ served      # (sku, warehouse) units a day each holder sends
+        tau = inst.rate @ on_time     # of which on time when it has the stock
+        for m, mode in enumerate(MODES):
+            first = len(o_sku) * n
+            o_sku.append(np.arange(n))
+            o_set.append(np.full(n, s))
+            o_mode.append(np.full(n, m))
+            with_hq = holders[net.hq] and mode == "reserve"
+            o_gain.append(tau[:, net.hq] * reserve_fill if with_hq else np.zeros(n))
+            o_cost.append(reserve_cost if mode == "reserve" else np.zeros(n))
+            o_res.append(reserve if mode == "reserve" else np.zeros(n, np.int64))
+            for w in np.flatnonzero(holders):
+                if w == net.hq and mode == "reserve":
+                    continue  # HQ's stock is its reserve
+                lead = net.supplier_days if w == net.hq else (
+                    net.transfer_days[w] + (net.supplier_days if mode == "through" else 0.0))
+                active = np.flatnonzero(lam[:, w] > 0)
+                c_sku.append(active)
+                c_opt.append(first + active)
+                c_w.append(np.full(len(active), w))
+                c_tau.append(tau[active, w])
+                c_mean.append(lam[active, w] * lead)
+    options = _Options(np.concatenate(o_sku), np.concatenate(o_set), np.concatenate(o_mode),
+                       np.concatenate(o_gain), np.concatenate(o_cost), np.concatenate(o_res))
+    sku = np.concatenate(c_sku)
+    mean = np.concatenate(c_mean)
+    levels = grid(mean)
+    gain = np.concatenate(c_tau)[:, None] * fill(levels, mean[:, None], inst.qty_shares)
+    cost = inst.unit_cost[sku][:, None] * on_hand(levels, mean[:, None])
+    return sets, options, _Cells(sku, np.concatenate(c_opt), np.concatenate(c_w), levels, gain, cost)
+
+
+def _best(options: _Options, cells: _Cells, n: int, price: float):
+    """At a price per RMB: each cell's best level, each option's value, each sku's best option."""
+    value = cells.gain - price * cells.cost
+    pick = value.argmax(axis=1)
+    rows = np.arange(len(pick))
+    o_value = options.fixed_gain - price * options.fixed_cost
+    o_gain, o_cost = options.fixed_gain.copy(), options.fixed_cost.copy()
+    np.add.at(o_value, cells.option, value[rows, pick])
+    np.add.at(o_gain, cells.option, cells.gain[rows, pick])
+    np.add.at(o_cost, cells.option, cells.cost[rows, pick])
+    per_sku = o_value.reshape(-1, n)          # options are laid out option-major, sku-minor
+    choice = per_sku.argmax(axis=0)
+    chosen = choice * n + np.arange(n)
+    return pick, chosen, per_sku.max(axis=0), o_gain, o_cost
+
+
+def solve(inst: Instance) -> Plan:
+    """The best placement the model finds within the budget, with its upper bound."""
+    from time import perf_counter
+
+    started = perf_counter()
+    n, net = len(inst.skus), inst.network
+    sets, options, cells = build(inst)
+
+    def at(price):
+        pick, chosen, best, o_gain, o_cost = _best(options, cells, n, price)
+        return {"price": price, "pick": pick, "chosen": chosen, "gain": float(o_gain[chosen].sum()),
+                "cost": float(o_cost[chosen].sum()), "dual": float(best.sum()) + price * inst.budget,
+                "o_gain": o_gain, "o_cost": o_cost}
+
+    low = at(0.0)
+    bound = low["dual"]
+    if low["cost"] <= inst.budget:
+        final = low
+    else:
+        high = at(1e-6)
+        while high["cost"] > inst.budget:
+            bound = min(bound, high["dual"])
+            high = at(high["price"] * 10)
+        bound = min(bound, high["dual"])
+        for _ in range(BISECTIONS):
+            mid = at(np.sqrt(max(low["price"], 1e-12) * high["price"]) if low["price"] > 0 else high["price"] / 10)
+            bound = min(bound, mid["dual"])
+            if mid["cost"] > inst.budget:
+                low = mid
+            else:
+                high = mid
+            if high["price"] - low["price"] < 1e-9 * high["price"]:
+                break
+        final = _spend_the_rest(high, low, options, cells, n, inst.budget)
+    target = np.zeros((n, len(net.warehouses)), np.int64)
+    chosen_mask = np.zeros(len(options.sku), bool)
+    chosen_mask[final["chosen"]] = True
+    keep = chosen_mask[cells.option]
+    rows = np.flatnonzero(keep)
+    target[cells.sku[rows], cells.warehouse[rows]] = cells.levels[rows, final["pick"][rows]]
+    opt = final["chosen"]
+    reserve_mode = options.mode[opt] == MODES.index("reserve")
+    target[np.flatnonzero(reserve_mode), net.hq] = options.reserve[opt][reserve_mode]
+    return Plan(list(inst.skus), list(net.warehouses), target,
+                [sets[s][0] for s in options.holders[opt]], [MODES[m] for m in options.mode[opt]],
+                final["gain"], float(inst.rate.sum()), final["cost"], max(bound, final["gain"]), inst.budget,
+                price=final["price"], seconds=perf_counter() - started,
+                extra={"holder_sets": {name: [net.warehouses[w] for w in np.flatnonzero(mask)] for name, mask in sets}})
+
+
+def _spend_the_rest(high: dict, low: dict, options: _Options, cells: _Cells, n: int, budget: float) -> dict:
+    """From the feasible solution `high`, switch skus to their choice at the lower price `low`
+    (more stock, more gain) in order of gain per RMB while the budget allows."""
+    final = dict(high)
+    chosen, pick = high["chosen"].copy(), high["pick"].copy()
+    d_gain = low["o_gain"][low["chosen"]] - high["o_gain"][high["chosen"]]
+    d_cost = low["o_cost"][low["chosen"]] - high["o_cost"][high["chosen"]]
+    spare = budget - high["cost"]
+    gain, cost = high["gain"], high["cost"]
+    order = np.argsort(-(d_gain / np.maximum(d_cost, 1e-9)))
+    switched = np.zeros(n, bool)
+    for j in order:
+        if d_gain[j] <= 0 or d_cost[j] <= 0 or d_cost[j] > spare:
+            continue
+        spare -= d_cost[j]
+        gain += d_gain[j]
+        cost += d_cost[j]
+        switched[j] = True
+    if switched.any():
+        chosen[switched] = low["chosen"][switched]
+        moved = switched[cells.sku]
+        pick[moved] = low["pick"][moved]
+    final.update(chosen=chosen, pick=pick, gain=gain, cost=cost)
+    return final

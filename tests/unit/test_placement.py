@@ -1,0 +1,135 @@
+"""Stock placement: the model's optimum on networks small enough to enumerate, and its behaviour."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from optimizer.placement import (MODES, Instance, Network, fill, holder_sets, on_hand, reach, reserve_level,
+                                 service, solve)
+
+
+def line_network(hq_hours=(20.0, 60.0, 60.0), far_hours=(60.0, 20.0, 60.0), third=(60.0, 60.0, 20.0)) -> Network:
+    """HQ and two regional warehouses; three regions of one point each, each near one warehouse."""
+    hours = np.array([hq_hours, far_hours, third])
+    return Network(["HQ", "R1", "R2"], 0, np.array([0, 1, 2]), np.ones(3), 3, hours, hours / 10,
+                   np.array([0.0, 2.0, 2.0]), 14.0)
+
+
+def test_a_lane_within_the_promise_less_the_evening_wait_is_always_on_time():
+    assert reach(np.array([20.0, 40.0]))[0] == reach(np.array([40.0]))[0] == 1.0
+    r = reach(np.array([41.0, 44.0, 48.0, 49.0]), evening_share=0.25)
+    assert 0.75 < r[0] < 1.0 and r[1] == r[2] == 0.75 and r[3] == 0.0
+
+
+def test_poisson_base_stock_curves():
+    mean = np.array([[2.0]])
+    levels = np.arange(0, 30)[None, :]
+    f = fill(levels, mean, (1.0,))
+    assert f[0, 0] == 0.0 and f[0, 1] == pytest.approx(np.exp(-2.0)) and f[0, -1] == pytest.approx(1.0)
+    h = on_hand(levels, mean)
+    assert h[0, 0] == 0.0 and h[0, 1] == pytest.approx(np.exp(-2.0))  # one unit, on hand when nothing came
+    assert h[0, -1] == pytest.approx(29 - 2.0)  # far above demand: S - mean
+    assert (np.diff(h[0]) >= 0).all() and (np.diff(f[0]) >= 0).all()
+    r = reserve_level(np.array([0.0, 0.5, 40.0]))
+    assert r[0] == 0 and fill(r[1:, None], np.array([[0.5], [40.0]]), (1.0,)).min() >= 0.97
+
+
+def test_each_point_is_served_by_its_best_holder():
+    net = line_network()
+    served, on_time = service(net, np.array([True, True, False]))
+    assert served[0, 0] == 1 and served[1, 1] == 1 and served[2].sum() == 1  # region 2 still goes somewhere
+    assert on_time[2].sum() == 0.0 and on_time[0, 0] == 1.0
+
+
+def _model_value(inst: Instance, sets, choice) -> tuple[float, float]:
+    """The model's on-time units a day and stock value of one full choice, computed directly:
+    per sku (holder set, mode, levels of the holders)."""
+    net, gain, cost = inst.network, 0.0, 0.0
+    for j, (s, mode, levels) in enumerate(choice):
+        _, holders = sets[s]
+        served, on_time = service(net, holders, inst.evening_share, inst.promise_hours)
+        lam, tau = inst.rate[j] @ served, inst.rate[j] @ on_time
+        national = inst.rate[j].sum() * net.supplier_days
+        if mode == "reserve":
+            r = reserve_level(np.array([national]))[0]
+            cost += inst.unit_cost[j] * on_hand(np.array([[r]]), np.array([[national]]))[0, 0]
+            if holders[net.hq]:
+                gain += tau[net.hq] * fill(np.array([[r]]), np.array([[national]]), inst.qty_shares)[0, 0]
+        for w, level in zip(np.flatnonzero(holders), levels):
+            if (w == net.hq and mode == "reserve") or lam[w] <= 0:
+                continue
+            lead = net.supplier_days if w == net.hq else net.transfer_days[w] + (
+                net.supplier_days if mode == "through" else 0.0)
+            m = np.array([[lam[w] * lead]])
+            gain += tau[w] * fill(np.array([[level]]), m, inst.qty_shares)[0, 0]
+            cost += inst.unit_cost[j] * on_hand(np.array([[level]]), m)[0, 0]
+    return gain, cost
+
+
+def _enumerate(inst: Instance, max_level: int = 4) -> float:
+    """The best on-time units a day over every holder set, mode and levels up to `max_level`."""
+    net = inst.network
+    weight = inst.rate.sum(axis=0) / inst.rate.sum()
+    sets = holder_sets(net, weight, inst.evening_share, inst.promise_hours)
+    values = []  # per sku: (gain, cost) of each of its options
+    for j in range(len(inst.skus)):
+        one = Instance(net, [inst.skus[j]], inst.unit_cost[j:j + 1], inst.rate[j:j + 1], inst.budget)
+        options = [(s, mode, levels) for s, (_, holders) in enumerate(sets) for mode in MODES
+                   for levels in itertools.product(range(max_level + 1), repeat=int(holders.sum()))]
+        values.append(np.array([_model_value(one, sets, [o]) for o in options]))
+    gain, cost = values[0][:, 0], values[0][:, 1]
+    for more in values[1:]:
+        gain = (gain[:, None] + more[None, :, 0]).ravel()
+        cost = (cost[:, None] + more[None, :, 1]).ravel()
+    return float(gain[cost <= inst.budget].max())
+
+
+@pytest.mark.parametrize("budget", [60.0, 150.0, 400.0])
+def test_the_placement_finds_the_enumerated_optimum_within_its_gap(budget):
+    net = line_network()
+    rate = np.array([[0.02, 0.01, 0.0], [0.0, 0.03, 0.02]])
+    inst = Instance(net, ["A", "B"], np.array([100.0, 80.0]), rate, budget=budget)
+    plan = solve(inst)
+    optimum = _enumerate(inst)
+    assert plan.stock_value <= budget + 1e-9
+    assert plan.upper_bound >= optimum - 1e-9            # the bound is a bound
+    assert plan.expected_on_time <= optimum + 1e-9       # the plan is a plan of the model
+    assert plan.expected_on_time >= optimum * (1 - plan.gap) - 1e-9
+    assert plan.expected_on_time == pytest.approx(optimum, rel=0.05)
+
+
+def test_stock_for_a_far_region_sits_in_its_own_warehouse_not_at_hq():
+    net = line_network()
+    rate = np.array([[0.0, 0.0, 2.0]])  # all demand near R2, 60 h from HQ
+    plan = solve(Instance(net, ["A"], np.array([50.0]), rate, budget=2000.0))
+    targets = plan.targets()
+    assert targets.get(("R2", "A"), 0) > 0 and plan.on_time_rate > 0.9
+
+
+def test_a_slow_part_is_pooled_in_a_hub_when_the_budget_is_tight():
+    hours = np.array([[20.0, 44.0, 70.0], [44.0, 20.0, 44.0], [70.0, 44.0, 20.0]])
+    net = Network(["HQ", "MID", "FAR"], 0, np.array([0, 1, 2]), np.ones(3), 3, hours, hours / 10,
+                  np.array([0.0, 2.0, 2.0]), 14.0)
+    rate = np.array([[0.002, 0.002, 0.002]])  # one unit every half year in each region
+    plan = solve(Instance(net, ["SLOW"], np.array([100.0]), rate, budget=100.0))
+    assert plan.targets() == {("MID", "SLOW"): 1}  # the middle warehouse reaches all three in time
+
+
+def test_more_budget_never_serves_fewer_lines_and_the_gap_stays_small():
+    rng = np.random.default_rng(3)
+    W, P, R, n = 6, 40, 4, 60
+    here, there = rng.uniform(0, 10, (W, 2)), rng.uniform(0, 10, (P, 2))
+    km = np.sqrt(((here[:, None] - there[None]) ** 2).sum(-1))
+    region = rng.integers(0, R, P)
+    share = 1.0 / np.bincount(region, minlength=R)[region]
+    net = Network([f"W{i}" for i in range(W)], 0, region, share, R, 10 + 6 * km, 2 + km / 5, np.full(W, 2.0), 17.0)
+    rate = rng.gamma(0.5, 0.2, (n, 1)) * rng.dirichlet(np.ones(R), n)
+    cost = rng.uniform(50, 300, n)
+    rates = []
+    for budget, gap in ((2_000, 0.03), (8_000, 0.01), (30_000, 0.01), (100_000, 0.01)):
+        plan = solve(Instance(net, [f"S{j}" for j in range(n)], cost, rate, budget=budget))
+        assert plan.stock_value <= budget and plan.gap < gap  # a duality gap shrinks as skus are added
+        rates.append(plan.on_time_rate)
+    assert rates == sorted(rates) and rates[-1] > 0.95
