@@ -40,6 +40,11 @@ DEFAULTS: dict[str, Item] = {
     "regional_min_mean": Item(D("0.05"), "expected units over a regional warehouse's cover below which the nightly "
                                          "transfers leave a sku at HQ; lower holds more of the long tail near the "
                                          "points (README: the trade-off curve)"),
+    # stock planning (docs/planning.md)
+    "stock_budget": Item(D("30000000.00"), "RMB of stock on hand at cost that the stock plan places across HQ and "
+                                           "the regional warehouses"),
+    "supplier_lead_days": Item(D("10.5"), "days from an HQ purchase order to the supplier's delivery, on average"),
+    "purchase_review_days": Item(7, "days between HQ's purchase reviews"),
     # ticket flow allowances (seed 000 四.2)
     "hq_dispatch_minutes": Item(15, "HQ must dispatch a ticket to the provincial centre within"),
     "center_dispatch_minutes": Item(15, "the centre must dispatch to a service point within"),

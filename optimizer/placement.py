@@ -64,6 +64,13 @@ class Instance:
     qty_shares: tuple[float, ...] = QTY_SHARES
     promise_hours: float = PROMISE_HOURS
     evening_share: float = EVENING_SHARE
+    weight: np.ndarray | None = None        # per sku: how many skus it stands for (a sample), else 1
+    stock_weight: np.ndarray | None = None  # the same for its stock value
+
+    def weights(self) -> tuple[np.ndarray, np.ndarray]:
+        ones = np.ones(len(self.skus))
+        return (ones if self.weight is None else np.asarray(self.weight, float),
+                ones if self.stock_weight is None else np.asarray(self.stock_weight, float))
 
 
 @dataclass
@@ -232,8 +239,9 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     national = inst.rate.sum(axis=1)
     hq_mean = national * net.supplier_days
     reserve = reserve_level(hq_mean)
-    reserve_cost = inst.unit_cost * on_hand(reserve[:, None], hq_mean[:, None])[:, 0]
-    reserve_fill = fill(reserve[:, None], hq_mean[:, None], inst.qty_shares)[:, 0]
+    weight, stock_weight = inst.weights()
+    reserve_cost = stock_weight * inst.unit_cost * on_hand(reserve[:, None], hq_mean[:, None])[:, 0]
+    reserve_fill = weight * fill(reserve[:, None], hq_mean[:, None], inst.qty_shares)[:, 0]
     o_sku, o_set, o_mode, o_gain, o_cost, o_res = [], [], [], [], [], []
     c_sku, c_opt, c_w, c_tau, c_mean = [], [], [], [], []
     for s, (_, holders) in enumerate(sets):
@@ -265,8 +273,8 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     sku = np.concatenate(c_sku)
     mean = np.concatenate(c_mean)
     levels = grid(mean)
-    gain = np.concatenate(c_tau)[:, None] * fill(levels, mean[:, None], inst.qty_shares)
-    cost = inst.unit_cost[sku][:, None] * on_hand(levels, mean[:, None])
+    gain = (weight[sku] * np.concatenate(c_tau))[:, None] * fill(levels, mean[:, None], inst.qty_shares)
+    cost = (stock_weight[sku] * inst.unit_cost[sku])[:, None] * on_hand(levels, mean[:, None])
     return sets, options, _Cells(sku, np.concatenate(c_opt), np.concatenate(c_w), levels, gain, cost)
 
 
@@ -331,7 +339,7 @@ def solve(inst: Instance) -> Plan:
     target[np.flatnonzero(reserve_mode), net.hq] = options.reserve[opt][reserve_mode]
     return Plan(list(inst.skus), list(net.warehouses), target,
                 [sets[s][0] for s in options.holders[opt]], [MODES[m] for m in options.mode[opt]],
-                final["gain"], float(inst.rate.sum()), final["cost"], max(bound, final["gain"]), inst.budget,
+                final["gain"], float((inst.weights()[0] * inst.rate.sum(axis=1)).sum()), final["cost"], max(bound, final["gain"]), inst.budget,
                 price=final["price"], seconds=perf_counter() - started,
                 extra={"holder_sets": {name: [net.warehouses[w] for w in np.flatnonzero(mask)] for name, mask in sets}})
 

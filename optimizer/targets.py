@@ -105,21 +105,26 @@ def base_stock_targets(session: Session, now: datetime, *, cover_factor: float =
 
 
 def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id: str | None = None,
-                      cover_factor: float = 1.0, min_mean: float | None = None) -> list[Proposal]:
+                      cover_factor: float = 1.0, min_mean: float | None = None,
+                      targets: dict[tuple[str, str], int] | None = None,
+                      hq_keep: dict[str, int] | None = None) -> list[Proposal]:
     """Draft the least-cost transfers that lift regional stock to target; supersedes older drafts.
-    `min_mean` defaults to the policy's `regional_min_mean`."""
+    `min_mean` defaults to the policy's `regional_min_mean`. A stock plan (`optimizer.stock_plan`)
+    gives its own `targets` and what HQ keeps back per sku (`hq_keep`) instead of the heuristic."""
     if min_mean is None:
         min_mean = float(policy.regional_min_mean)
     session.execute(update(Transfer).where(Transfer.status == "draft", Transfer.proposal_run_id.is_not(None))
                     .values(status="rejected", closing_note=f"superseded by {run_id or 'a newer run'}",
                             closed_by=ACTOR, closed_at=now).execution_options(synchronize_session=False))
-    targets = base_stock_targets(session, now, cover_factor=cover_factor, min_mean=min_mean)
+    if targets is None:
+        targets = base_stock_targets(session, now, cover_factor=cover_factor, min_mean=min_mean)
     if not targets:
         return []
     hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
     skus = {sku for _, sku in targets}
     position = defaultdict(int)
     available = defaultdict(int)
+    holders: dict[str, list[str]] = defaultdict(list)  # warehouses with stock of a sku
     for warehouse, sku, on_hand, reserved, in_transit in session.connection().execute(
             select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, StockBalance.reserved,
                    StockBalance.in_transit)
@@ -127,6 +132,7 @@ def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id
         if sku in skus:
             position[(warehouse, sku)] = on_hand - reserved + in_transit
             available[(warehouse, sku)] = on_hand - reserved
+            holders[sku].append(warehouse)
     national = defaultdict(float)
     for (_, sku), target in targets.items():
         national[sku] += target
@@ -142,11 +148,16 @@ def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id
         if not gaps:
             continue
         supply = {}
-        hq_spare = available[(hq, sku)] - math.ceil(national[sku] * HQ_KEEP_DAYS / 10)
+        keep = hq_keep.get(sku, 0) if hq_keep is not None else math.ceil(national[sku] * HQ_KEEP_DAYS / 10)
+        hq_spare = available[(hq, sku)] - keep
         if hq_spare > 0:
             supply[hq] = hq_spare
-        for w, target in sku_targets.items():
-            if w not in gaps and available[(w, sku)] - target > 0:
+        # surplus above target lends laterally; under a stock plan that includes the warehouses it
+        # no longer uses for the sku (their target is 0), so stock left from an earlier placement moves
+        lenders = holders.get(sku, ()) if hq_keep is not None else sku_targets
+        for w in lenders:
+            target = sku_targets.get(w, 0)
+            if w != hq and w not in gaps and available[(w, sku)] - target > 0:
                 supply[w] = min(available[(w, sku)] - target, position[(w, sku)] - target)
         supply = {w: q for w, q in supply.items() if q > 0}
         for source, dest, qty in _least_cost_moves(supply, gaps, cost):

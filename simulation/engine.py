@@ -80,7 +80,7 @@ class SimConfig:
 
     @property
     def with_transfers(self) -> bool:
-        return self.policy == "optimizer" if self.transfers is None else self.transfers
+        return self.policy in ("optimizer", "planned") if self.transfers is None else self.transfers
 
     days: int = 365
     seed: int = 1
@@ -96,6 +96,7 @@ class SimConfig:
     drain_days: int = 6
     start: date = START
     opening: str = "demo"
+    budget: float | None = None       # `planned`: RMB of stock on hand (default the policy's stock_budget)
     database_url: str | None = None
     progress: bool = False
 
@@ -125,6 +126,7 @@ class Log:
     purchases: list[int] = field(default_factory=list)
     backordered_at_submit: set[int] = field(default_factory=set)
     carrier_delay: dict[int, float] = field(default_factory=dict)  # allocation id: hours its parcel landed late
+    plans: list[dict] = field(default_factory=list)  # `planned`: each stock plan's expectations
     refused_lines: int = 0
     return_failures: int = 0
     transfers_refused: int = 0
@@ -140,6 +142,8 @@ class Engine:
         self.policy = load_policy(self.s)
         self.demand = Demand(world.simulated, config.seed, config.start)
         self.carrier = Carrier(config.seed)
+        self.world = world
+        self.plan = None
         self.forecast_check = ForecastCheck(
             self.demand, world.simulated["parts"],
             np.array([world.weights.get(sku, 1.0) for sku in self.demand.skus])) if config.with_transfers else None
@@ -371,9 +375,11 @@ class Engine:
             self.commit()  # the re-plan works in its own sessions
             night = policies.replan(self.config.policy, self.sessions, now=when, policy=self.policy, day=day)
             self._forget_requisitions()
+        if self.config.policy == "planned" and (self.plan is None or weekday(day, self.start) == REVIEW_WEEKDAY):
+            self._plan(when)
         if self.config.with_transfers:
             policies.ship_transfers(self.s, night, now=when, policy=self.policy, cover=self.config.cover,
-                                    min_mean=self.config.min_mean)
+                                    min_mean=self.config.min_mean, plan=self.plan)
         for transfer in night.shipped:
             hours = self.hours[(transfer.from_warehouse, transfer.to_warehouse)]
             delay = self.carrier.delay(hours - HANDLING_HOURS, *parcel_key(f"{transfer.from_warehouse}>{transfer.to_warehouse}/{transfer.sku}", when))
@@ -385,10 +391,19 @@ class Engine:
         self.log.transfers_refused += night.refused
         self.commit()
 
+    def _plan(self, when: datetime) -> None:
+        """The stock plan (`planned`): forecast and placement from what the database holds."""
+        self.plan = policies.plan_stock(self.s, when, self.policy, self.config.budget, self.world.weights,
+                                        self.world.stock_weights)
+        p = self.plan.placement
+        self.log.plans.append({"at": when.isoformat(), "expected_on_time_rate": round(p.on_time_rate, 5),
+                               "stock_value": round(p.stock_value, 2), "gap": round(p.gap, 6),
+                               "seconds": round(p.seconds, 2)})
+
     def _check_forecast(self, when: datetime, day: int) -> None:
         """The policy's forecast for the rest of this month, set beside the truth's."""
         days = range(day, min(day + days_in_month(day, self.start), self.config.days))
-        units = policies.forecast(self.s, when, len(days), self.demand.skus, self.demand.regions)
+        units = policies.forecast(self.s, when, len(days), self.demand.skus, self.demand.regions, self.plan)
         self.forecast_check.record(month_of(day, self.start), days, units)
 
     def _transfer_arrives(self, when: datetime, payload) -> None:
@@ -398,7 +413,7 @@ class Engine:
     def _review(self, when: datetime, day: int) -> None:
         if day >= self.config.days:
             return
-        lines = self.replenishment.review(self.s, day, when)
+        lines = self.replenishment.review(self.s, day, when, None if self.plan is None else self.plan.echelon())
         for line in lines:
             self.push(line.arrives, "purchase", line)
         self.log.purchases.append(len(lines))

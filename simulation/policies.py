@@ -4,8 +4,11 @@
 - `greedy`: the hand planner's baseline: every open unshipped line re-planned with
   `optimizer.greedy` (heaviest first, nearest holder), applied through the optimizer's own
   apply path (`optimizer.runs.apply_plan`) when it beats what is reserved. No transfer model.
-- `optimizer`: the product: `optimizer.runs.run_now` (min-cost flow, applied and recorded as
-  a run), then the base-stock transfers of `optimizer.targets.propose_transfers`, all approved.
+- `optimizer`: the nightly re-plan `optimizer.runs.run_now` (min-cost flow, applied and recorded
+  as a run), then the base-stock transfers of `optimizer.targets.propose_transfers`, all approved.
+- `planned`: the same nights, but the targets come from the stock plan (`optimizer.stock_plan`:
+  forecast and placement under the stock budget, made again every Monday night), which also
+  sets HQ's order-up-to levels for the purchase review.
 `SimConfig.transfers` can give any policy the transfers (or take them away), to tell the
 allocation engine's share of a difference from the transfer model's; `greedy_transfers` names
 the variant that matters most: greedy re-planning with the optimizer's transfers.
@@ -27,11 +30,11 @@ from inventory.policy import Policy
 from inventory.warehouses import transfers
 from inventory.warehouses.models import Transfer
 
-POLICIES = ("none", "greedy", "optimizer")
+POLICIES = ("none", "greedy", "optimizer", "planned")
 # what a command line may ask for: the night's policy and whether base-stock transfers run (None: its default)
 VARIANTS: dict[str, tuple[str, bool | None]] = {"none": ("none", None), "greedy": ("greedy", None),
                                                "greedy_transfers": ("greedy", True),
-                                               "optimizer": ("optimizer", None)}
+                                               "optimizer": ("optimizer", None), "planned": ("planned", None)}
 ACTOR = "system:simulation"
 
 
@@ -49,7 +52,7 @@ def replan(policy_name: str, sessions: sessionmaker, *, now: datetime, policy: P
     """The night's re-plan of open unshipped lines in its own transactions (none: nothing)."""
     if policy_name == "none":
         return Night()
-    if policy_name == "optimizer":
+    if policy_name in ("optimizer", "planned"):
         from optimizer import runs
 
         result = runs.run_now(sessions, now=now, trigger="simulation", actor=ACTOR, propose=False)
@@ -77,13 +80,15 @@ def _greedy(sessions: sessionmaker, *, now: datetime, policy: Policy, day: int) 
 
 
 def ship_transfers(session: Session, night: Night, *, now: datetime, policy: Policy, cover: float,
-                   min_mean: float) -> None:
-    """Propose the base-stock transfers and approve every draft at once (HQ's parts team).
-    Drafts are keyed by the night's run (`GREEDY...` or the optimizer run's code, or none)."""
+                   min_mean: float, plan=None) -> None:
+    """Propose the base-stock transfers (to a stock plan's targets when there is one) and approve
+    every draft at once (HQ's parts team). Drafts are keyed by the night's run (`GREEDY...` or
+    the optimizer run's code, or none)."""
     from optimizer.targets import propose_transfers
 
     drafts = propose_transfers(session, now=now, policy=policy, run_id=night.run, cover_factor=cover,
-                               min_mean=min_mean)
+                               min_mean=min_mean, targets=None if plan is None else plan.regional_targets(),
+                               hq_keep=None if plan is None else plan.hq_keep())
     for draft in drafts:
         try:
             with session.begin_nested():
@@ -92,11 +97,31 @@ def ship_transfers(session: Session, night: Night, *, now: datetime, policy: Pol
             night.refused += 1
 
 
-def forecast(session: Session, now: datetime, days: int, skus: list[str], regions: list[str]) -> np.ndarray:
-    """Units per (sku, centre) over the next `days` as the base-stock targets forecast them
-    (`optimizer.targets.daily_rates`, per regional warehouse, summed over each centre's): what
-    the policies with transfers plan by, read from the database like everything they know."""
+def plan_stock(session: Session, now: datetime, policy: Policy, budget: float | None,
+               weights: dict[str, float], stock_weights: dict[str, float]):
+    """The stock plan of the night (`optimizer.stock_plan.make_plan`); with a sample of skus each
+    counts for its stratum, so the budget is the whole catalogue's."""
+    from optimizer.stock_plan import make_plan
+
+    return make_plan(session, now, policy, budget=budget, weights=weights, stock_weights=stock_weights)
+
+
+def forecast(session: Session, now: datetime, days: int, skus: list[str], regions: list[str],
+             plan=None) -> np.ndarray:
+    """Units per (sku, centre) over the next `days` as the policy forecasts them: the stock plan's
+    forecast when there is one, else the base-stock targets' (`optimizer.targets.daily_rates`,
+    per regional warehouse, summed over each centre's), read from the database like everything
+    the policies know."""
     from optimizer.targets import daily_rates
+
+    if plan is not None:
+        units = plan.forecast.units(days)
+        row = {sku: j for j, sku in enumerate(plan.inputs.skus)}
+        col = {c: r for r, c in enumerate(plan.inputs.regions)}
+        out = np.zeros((len(skus), len(regions)))
+        known = [r for r, c in enumerate(regions) if c in col]
+        out[:, known] = units[np.array([row[s] for s in skus])][:, [col[regions[r]] for r in known]]
+        return out
 
     rates = daily_rates(session, now)
     centre = dict(session.execute(select(Warehouse.code, Warehouse.center_code)).all())

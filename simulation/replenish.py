@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 import numpy as np
 from sqlalchemy import func, select
@@ -54,6 +55,7 @@ class Replenishment:
     cover: float = 1.0
     min_mean: float = MIN_MEAN
     on_order: dict[str, int] = field(default_factory=dict)
+    purchase_cost: Decimal = Decimal("0.00")
 
     @property
     def skus(self) -> list[str]:
@@ -78,10 +80,14 @@ class Replenishment:
             pos[sku] = pos.get(sku, 0) - int(short or 0)
         return pos
 
-    def review(self, session: Session, day: int, now: datetime) -> list[PurchaseLine]:
-        """Order what lifts each sku's position to its target; returns the purchase lines placed."""
+    def review(self, session: Session, day: int, now: datetime,
+               echelon: dict[str, int] | None = None) -> list[PurchaseLine]:
+        """Order what lifts each sku's position to its target (a stock plan's `echelon` levels when
+        given); returns the purchase lines placed."""
         targets = self.targets(day)
-        if self.min_mean < MIN_MEAN:
+        if echelon is not None:
+            targets = np.array([echelon.get(sku, 0) for sku in self.skus])
+        elif self.min_mean < MIN_MEAN:
             regional: dict[str, int] = {}
             for (_, sku), units in base_stock_targets(session, now, cover_factor=self.cover,
                                                       min_mean=self.min_mean).items():
@@ -97,6 +103,7 @@ class Replenishment:
             qty = int(targets[i]) - pos.get(sku, 0) - self.on_order.get(sku, 0)
             if qty > 0:
                 self.on_order[sku] = self.on_order.get(sku, 0) + qty
+                self.purchase_cost += Decimal(str(self.parts[i]["unit_cost"])) * qty
                 lines.append(PurchaseLine(po, sku, qty, at(day + lead, ARRIVAL_HOUR, self.start)))
         return lines
 

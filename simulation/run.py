@@ -43,6 +43,9 @@ class Results:
     centre_names: dict[str, str]
     hq: str
     forecast: ForecastCheck | None = None
+    purchase_cost: Decimal = Decimal("0.00")
+    budget: Decimal | None = None      # `planned`: the stock budget the plan placed
+    plans: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     phase_seconds: dict[str, float] = field(default_factory=dict)
@@ -158,7 +161,10 @@ class Results:
             "scale": self.config.scale, "sku_share": self.world.sku_share, "code": self.code,
             "forecast_mape": None if self.forecast is None or self.forecast.mape is None
             else round(self.forecast.mape, 4),
+            "purchase_cost": str(self.purchase_cost.quantize(CENT)),
         }
+        if self.budget is not None:
+            summary["budget"] = str(self.budget.quantize(CENT))
         estimate = self.estimate()
         if estimate:
             summary["estimate_all_skus"] = estimate
@@ -235,7 +241,14 @@ def measure(config: SimConfig, world: World, engine: Engine, log: Log) -> Result
     days = log.stock[: config.days]
     avg = float(np.mean([sum(v[0] for v in d.values()) for d in days])) if days else 0.0
     return Results(config, world, log, lines, avg, cost, cost_by_sku, count, units, metrics.delivery_cost(s), penalties,
-                   metrics.return_charges(s), metrics.center_names(s), engine.hq, engine.forecast_check)
+                   metrics.return_charges(s), metrics.center_names(s), engine.hq, engine.forecast_check,
+                   engine.replenishment.purchase_cost.quantize(CENT), _budget(config, engine), engine.log.plans)
+
+
+def _budget(config: SimConfig, engine: Engine) -> Decimal | None:
+    if config.policy != "planned":
+        return None
+    return Decimal(str(config.budget)) if config.budget is not None else Decimal(engine.policy.stock_budget)
 
 
 def config_dict(config: SimConfig) -> dict:

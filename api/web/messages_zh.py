@@ -429,6 +429,12 @@ ZH = {
         "夜间优化运行的时刻（UTC）；UTC 18 点 = 北京时间 02:00",
     "expected units over a regional warehouse's cover below which the nightly transfers leave a sku at HQ; lower holds more of the long tail near the points (README: the trade-off curve)":
         "区域库覆盖期内预期需求低于此数量的配件，夜间调拨留在总部；调低则在网点附近备更多长尾配件（见 README 的权衡曲线）",
+    "RMB of stock on hand at cost that the stock plan places across HQ and the regional warehouses":
+        "库存计划在总部与各区域库布放的在库库存（按成本计，元）",
+    "days from an HQ purchase order to the supplier's delivery, on average":
+        "总部采购订单到供应商交货的平均天数",
+    "days between HQ's purchase reviews":
+        "总部两次采购评审之间的天数",
     "HQ must dispatch a ticket to the provincial centre within":
         "总部须在此时限内将工单派给省服务中心",
     "the centre must dispatch to a service point within":

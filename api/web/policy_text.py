@@ -16,6 +16,9 @@ DESCRIPTIONS = (
     N_("hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing"),
     N_("expected units over a regional warehouse's cover below which the nightly transfers leave a sku "
        "at HQ; lower holds more of the long tail near the points (README: the trade-off curve)"),
+    N_("RMB of stock on hand at cost that the stock plan places across HQ and the regional warehouses"),
+    N_("days from an HQ purchase order to the supplier's delivery, on average"),
+    N_("days between HQ's purchase reviews"),
     N_("HQ must dispatch a ticket to the provincial centre within"),
     N_("the centre must dispatch to a service point within"),
     N_("the point must contact the customer within (working hours)"),

@@ -1,0 +1,181 @@
+"""The stock plan from the database (库存计划): master data, lanes and requisition history in,
+a forecast and a placement out. The thin adapter around the pure `forecast` and `placement`.
+
+What the plan may know is what the database holds: parts with HQ's estimates and season
+labels, the network and its lanes, the policy, and every requisition line so far. It reads
+nothing else (a simulated year keeps its truth to itself).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from inventory.catalog import Part
+from inventory.network import Lane, ServicePoint, Warehouse
+from inventory.policy import Policy
+from inventory.requisitions.models import Requisition, RequisitionLine
+
+from . import forecast, placement
+
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+HISTORY_DAYS = 365
+LAST_WAVE_HOUR = 17.0         # lines after the last pick wave of the day wait for the morning's
+NIGHTLY_WAIT_DAYS = 0.5       # a unit used today is asked for at the next night's transfer run
+POINT_PRIOR_LINES = 50.0      # a region's split over its points before history: equal, worth this many lines
+QTY_PRIOR_LINES = 100.0
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the plan is made from, read in one short transaction."""
+
+    skus: list[str]
+    unit_cost: np.ndarray
+    prior_rate: np.ndarray
+    summer: np.ndarray
+    regions: list[str]
+    network: placement.Network
+    history: forecast.History
+    qty_shares: tuple[float, ...]
+    evening_share: float
+    today_doy: int
+
+
+@dataclass(frozen=True)
+class StockPlan:
+    inputs: Inputs
+    forecast: forecast.Forecast
+    placement: placement.Plan
+
+    def regional_targets(self) -> dict[tuple[str, str], int]:
+        hq = self.inputs.network.warehouses[self.inputs.network.hq]
+        return {key: qty for key, qty in self.placement.targets().items() if key[0] != hq}
+
+    def hq_keep(self) -> dict[str, int]:
+        """Units HQ keeps back from transfers per sku: its own points' base stock when HQ holds the
+        sku for them (`through`); a `reserve` is there to refill the regional warehouses."""
+        hq = self.inputs.network.hq
+        column = self.placement.target[:, hq]
+        return {self.inputs.skus[j]: int(column[j]) for j in np.flatnonzero(column)
+                if self.placement.mode[j] == "through"}
+
+    def echelon(self) -> dict[str, int]:
+        """Per sku the network's order-up-to position for HQ's purchases: every holder's level."""
+        totals = self.placement.target.sum(axis=1)
+        return {sku: int(t) for sku, t in zip(self.inputs.skus, totals.tolist())}
+
+
+def read_inputs(session: Session, now: datetime, policy: Policy) -> Inputs:
+    parts = session.execute(select(Part.sku, Part.unit_cost, Part.annual_demand, Part.season).order_by(Part.sku)).all()
+    skus = [p.sku for p in parts]
+    regions, net, point_index = _network(session, policy)
+    hist, qty_shares, evening, point_lines = _history(session, now, {s: j for j, s in enumerate(skus)}, point_index,
+                                                      net.point_region)
+    share = _point_share(net.point_region, point_lines, len(regions))
+    net = placement.Network(net.warehouses, net.hq, net.point_region, share, net.n_regions, net.hours, net.cost,
+                            net.transfer_days, net.supplier_days)
+    return Inputs(skus, np.array([float(p.unit_cost) for p in parts]),
+                  np.array([float(p.annual_demand or 0.0) / 365.0 for p in parts]),
+                  np.array([p.season == "summer" for p in parts]), regions, net, hist, qty_shares, evening,
+                  _local(now).timetuple().tm_yday)
+
+
+def make_plan(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
+              weights: dict[str, float] | None = None, stock_weights: dict[str, float] | None = None) -> StockPlan:
+    """Forecast and place under `budget` (default the policy's `stock_budget`). `weights` say how
+    many skus each sku stands for when the catalogue is a sample (a simulation)."""
+    inputs = read_inputs(session, now, policy)
+    points_per_region = np.bincount(inputs.network.point_region, minlength=len(inputs.regions)).astype(float)
+    fc = forecast.fit(inputs.history, inputs.prior_rate, inputs.summer, points_per_region, inputs.today_doy)
+    horizon = max(1, int(np.ceil(inputs.network.supplier_days)))
+    rate = fc.units(horizon) / horizon
+    pick = (lambda table: None if table is None else np.array([table.get(s, 1.0) for s in inputs.skus]))
+    instance = placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate,
+                                  float(policy.stock_budget if budget is None else budget),
+                                  qty_shares=inputs.qty_shares, promise_hours=float(policy.promise_hours),
+                                  evening_share=inputs.evening_share, weight=pick(weights),
+                                  stock_weight=pick(stock_weights))
+    return StockPlan(inputs, fc, placement.solve(instance))
+
+
+def _local(instant: datetime) -> datetime:
+    return instant.astimezone(BUSINESS_TZ)
+
+
+def _network(session: Session, policy: Policy) -> tuple[list[str], placement.Network, dict[str, int]]:
+    warehouses = session.execute(select(Warehouse.code, Warehouse.kind).order_by(Warehouse.code)).all()
+    codes = [w.code for w in warehouses]
+    hq = next(i for i, w in enumerate(warehouses) if w.kind == "hq")
+    points = session.execute(select(ServicePoint.code, ServicePoint.center_code).order_by(ServicePoint.code)).all()
+    regions = sorted({p.center_code for p in points})
+    region_of = {c: r for r, c in enumerate(regions)}
+    point_index = {p.code: i for i, p in enumerate(points)}
+    w_index = {c: i for i, c in enumerate(codes)}
+    hours = np.full((len(codes), len(points)), np.inf)
+    cost = np.full_like(hours, np.inf)
+    transfer = np.zeros(len(codes))
+    for src, dst, kind, h, c in session.execute(select(Lane.from_code, Lane.to_code, Lane.to_kind, Lane.hours,
+                                                       Lane.unit_cost)):
+        if src not in w_index:
+            continue
+        if kind == "service_point" and dst in point_index:
+            hours[w_index[src], point_index[dst]] = h
+            cost[w_index[src], point_index[dst]] = float(c)
+        elif kind == "warehouse" and src == codes[hq] and dst in w_index:
+            transfer[w_index[dst]] = NIGHTLY_WAIT_DAYS + h / 24.0
+    supplier = float(policy.supplier_lead_days) + float(policy.purchase_review_days)
+    net = placement.Network(codes, hq, np.array([region_of[p.center_code] for p in points], dtype=np.int64),
+                            np.ones(len(points)), len(regions), hours, cost, transfer, supplier)
+    return regions, net, point_index
+
+
+def _history(session: Session, now: datetime, sku_index: dict[str, int], point_index: dict[str, int],
+             point_region: np.ndarray):
+    """The requisition lines of the last year as a forecast.History, the share of lines of 1, 2
+    and 3+ units, the share that came after the last pick wave, and lines per point."""
+    since = now - timedelta(days=HISTORY_DAYS)
+    rows = session.execute(
+        select(Requisition.created_at, Requisition.service_point_code, RequisitionLine.sku, RequisitionLine.qty)
+        .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+        .where(Requisition.created_at >= since, Requisition.created_at < now)).all()
+    today = _local(now).date()
+    age, sku, region, qty = [], [], [], []
+    point_lines = np.zeros(len(point_region))
+    sizes = np.zeros(3)
+    evening = first = 0
+    for created, point, part, units in rows:
+        if part not in sku_index or point not in point_index:
+            continue
+        local = _local(created)
+        a = (today - local.date()).days
+        if a < 1:
+            continue
+        p = point_index[point]
+        age.append(a)
+        sku.append(sku_index[part])
+        region.append(point_region[p])
+        qty.append(float(units))
+        point_lines[p] += 1
+        sizes[min(units, 3) - 1] += 1
+        evening += local.hour + local.minute / 60 >= LAST_WAVE_HOUR
+        first = max(first, a)
+    n = len(age)
+    history = forecast.History(np.array(age, np.int64), np.array(sku, np.int64), np.array(region, np.int64),
+                               np.array(qty), min(first, HISTORY_DAYS)) if n else forecast.History.empty()
+    prior = np.array(placement.QTY_SHARES)
+    shares = (sizes + QTY_PRIOR_LINES * prior) / (n + QTY_PRIOR_LINES)
+    evening_share = (evening + QTY_PRIOR_LINES * placement.EVENING_SHARE) / (n + QTY_PRIOR_LINES)
+    return history, tuple(shares.tolist()), float(evening_share), point_lines
+
+
+def _point_share(point_region: np.ndarray, lines: np.ndarray, n_regions: int) -> np.ndarray:
+    """Each point's share of its region's demand: its lines, with an equal split as the prior."""
+    count = np.bincount(point_region, minlength=n_regions).astype(float)
+    region_lines = np.bincount(point_region, weights=lines, minlength=n_regions)
+    prior = POINT_PRIOR_LINES / count[point_region]
+    return (lines + prior) / (region_lines[point_region] + POINT_PRIOR_LINES)
