@@ -492,21 +492,25 @@ def restore(path, force):
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--scale", type=click.Choice(["small", "national"]), default=None,
               help="[default: national; small with --tradeoff]")
-@click.option("--policy", type=click.Choice(["none", "greedy", "greedy_transfers", "optimizer"]), default="optimizer",
-              show_default=True, help="greedy_transfers: greedy re-planning plus the optimizer's base-stock transfers")
+@click.option("--policy", type=click.Choice(["none", "greedy", "greedy_transfers", "optimizer", "planned"]),
+              default="optimizer", show_default=True,
+              help="greedy_transfers: greedy re-planning plus the optimizer's base-stock transfers; planned: the "
+                   "stock plan (forecast, placement under --budget, HQ buying)")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="directory for report.md, plots, summary.json")
 @click.option("--sku-share", type=float, default=None,
               help="simulate this stratified share of the skus (default: all on small, 0.02 on national)")
 @click.option("--cover", type=float, default=1.0, show_default=True, help="scale of the base-stock targets")
+@click.option("--budget", type=float, default=None,
+              help="policy planned: RMB of stock on hand at cost to place (default the policy's stock_budget)")
 @click.option("--tradeoff", is_flag=True, help="instead: the on-time vs stock curve over several covers")
 @click.option("--quiet", is_flag=True, help="no progress lines on stderr")
-def simulate(days, seed, scale, policy, out, sku_share, cover, tradeoff, quiet):
+def simulate(days, seed, scale, policy, out, sku_share, cover, budget, tradeoff, quiet):
     """Simulate a period of operations through the real services; write a report (WORLD.md)."""
     from simulation.cli import simulate_command
 
     try:
         simulate_command(days=days, seed=seed, scale=scale, policy=policy, out=out, sku_share=sku_share,
-                         cover=cover, tradeoff=tradeoff, quiet=quiet)
+                         cover=cover, budget=budget, tradeoff=tradeoff, quiet=quiet)
     except DomainError as exc:
         raise CommandError(exc.message) from None
 

@@ -15,13 +15,17 @@ TRADEOFF_DAYS = 105
 
 
 def simulate_command(*, days: int | None, seed: int, scale: str | None, policy: str, out: str,
-                     sku_share: float | None, cover: float, tradeoff: bool, quiet: bool) -> None:
+                     sku_share: float | None, cover: float, tradeoff: bool, quiet: bool,
+                     budget: float | None = None) -> None:
     days = days if days is not None else (TRADEOFF_DAYS if tradeoff else 365)
     scale = scale or ("small" if tradeoff else "national")
     if days < 1:
         raise click.BadParameter("must be at least 1", param_hint="--days")
     if policy not in VARIANTS:
         raise click.BadParameter(f"one of {', '.join(VARIANTS)}", param_hint="--policy")
+    if budget is not None and (policy != "planned" or not 0 < budget < 1e12):
+        raise click.BadParameter("a positive amount, with --policy planned" if policy == "planned"
+                                 else "only with --policy planned", param_hint="--budget")
     share = DEFAULT_SKU_SHARE[scale] if sku_share is None else sku_share
     if not 0 < share <= 1:
         raise click.BadParameter("must be in (0, 1]", param_hint="--sku-share")
@@ -37,7 +41,8 @@ def simulate_command(*, days: int | None, seed: int, scale: str | None, policy: 
         return
     night, transfers = VARIANTS[policy]
     config = SimConfig(days=days, seed=seed, scale=scale, policy=night, transfers=transfers, sku_share=share,
-                       cover=cover, database_url=os.environ.get("DATABASE_URL") or None, progress=not quiet)
+                       cover=cover, budget=budget, database_url=os.environ.get("DATABASE_URL") or None,
+                       progress=not quiet)
     results = simulate(config, out)
     s = results.summary()
     click.echo(f"{s['lines']:,} lines, {s['on_time_rate']:.3%} on time within 48 h, {s['backordered_lines']:,} "

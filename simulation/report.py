@@ -76,6 +76,7 @@ def details(r: Results) -> dict:
                     "event_counts": dict(sorted(r.log.calls.items()))},
         "per_sku": r.per_sku().rows(),
         "forecast": r.forecast.details() if r.forecast is not None else None,
+        "plans": [{k: float(v) if k == "gap" else v for k, v in p.items()} for p in r.plans],
     }
 
 
@@ -167,6 +168,13 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
     row("transfer cost (RMB)", f"{_rmb(s['transfer_cost'])} ({d['transfers']['count']:,} transfers, "
         f"{d['transfers']['units']:,} units)", _rmb(est["transfer_cost"]) if est else None)
     row("delivery freight to points (RMB)", _rmb(d["delivery_cost"]), "")
+    row("purchases from suppliers at cost (RMB)", _rmb(s["purchase_cost"]), "")
+    if s.get("budget"):
+        last = d["plans"][-1] if d["plans"] else {}
+        row("stock budget of the plan (RMB, all skus)", _rmb(s["budget"]), "")
+        row("the last plan: expected on-time rate, optimality gap",
+            f"{_pct(last.get('expected_on_time_rate', 0))}, {last.get('gap', 0):.4%} "
+            f"({len(d['plans'])} plans, {sum(p['seconds'] for p in d['plans']):,.1f} s)", "")
     for key in ("hq_parts_planning", "center", "service_point"):
         row(f"penalties: {PARTY_LABELS[key]} (RMB)", _rmb(s["penalties"][key]),
             _rmb(est["penalties"][key]) if est else None)

@@ -248,3 +248,26 @@ def test_holding_slower_skus_regionally_is_its_own_curve_and_can_reach_a_target_
     assert summary["stock_for"]["0.999"] is None
     text = (tmp_path / "tradeoff.md").read_text(encoding="utf-8")
     assert "| 4x | 0.001 |" in text and f"({second})" in text
+
+
+@pytest.mark.slow
+def test_the_planned_policy_places_its_budget_and_reports_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    out = tmp_path / "planned"
+    _, summary = simulate_cli(out, "--days", "8", "--policy", "planned", "--budget", "600000", "--seed", "2")
+    assert summary["policy"] == "planned" and summary["budget"] == "600000.00"
+    assert float(summary["purchase_cost"]) > 0 and summary["forecast_mape"] is not None
+    details = json.loads((out / "details.json").read_text(encoding="utf-8"))
+    assert sum(details["daily"]["transfers"]) > 0
+    assert "## Forecast against the truth" in (out / "report.md").read_text(encoding="utf-8")
+    assert (out / "forecast_vs_truth.png").exists()
+
+
+def test_the_cli_refuses_a_budget_without_the_planned_policy(tmp_path):
+    from click.testing import CliRunner
+
+    from api.cli import cli
+
+    for args in (["--policy", "optimizer", "--budget", "1000"], ["--policy", "planned", "--budget", "-5"]):
+        result = CliRunner().invoke(cli, ["simulate", "--days", "2", "--scale", "small", "--out", str(tmp_path), *args])
+        assert result.exit_code != 0 and "budget" in result.output
