@@ -71,6 +71,7 @@ class Forecast:
     today_doy: int             # day of the year the forecast was made
     sku_cv2: float             # learned spread of true demand around HQ's estimates
     region_cv2: float
+    dispersion: np.ndarray     # (sku,) squared coefficient of variation of a region's rate: what is not yet known
 
     def rate(self, day_of_year: int) -> np.ndarray:
         """Units a day per (sku, region) on a day of the year."""
@@ -105,9 +106,11 @@ def fit(history: History, prior_rate: np.ndarray, summer: np.ndarray, region_pri
     season = 1.0 + amplitude[:, None] * season_curve(doys)[None, :]          # (sku, day)
     exposure_all = season.sum(axis=1)
     sku_cv2 = _cv2(units, prior_rate * exposure_all, DEFAULT_SKU_CV2)
-    level = _level(history, prior_rate, season, weight, sku_cv2)
+    level, known = _level(history, prior_rate, season, weight, sku_cv2)
     share, region_cv2 = _sku_region_share(history, region_share, n, k)
-    return Forecast(level, share, amplitude, today_doy, sku_cv2, region_cv2)
+    per_region = units / k
+    dispersion = 1.0 / known + region_cv2 / (1.0 + region_cv2 * per_region)
+    return Forecast(level, share, amplitude, today_doy, sku_cv2, region_cv2, dispersion)
 
 
 def _region_share(history: History, prior: np.ndarray, k: int) -> np.ndarray:
@@ -168,16 +171,18 @@ def _swings(y: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 def _level(history: History, prior_rate: np.ndarray, season: np.ndarray, weight: np.ndarray,
-           cv2: float) -> np.ndarray:
-    """Gamma posterior mean of the deseasonalised rate, or the recent rate after a change point."""
+           cv2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gamma posterior mean of the deseasonalised rate (or the recent rate after a change point),
+    and the posterior shape: 1 / shape is what remains uncertain of it, relatively."""
     n = len(prior_rate)
     shape = 1.0 / cv2
     w_units = np.bincount(history.sku, weights=history.qty * weight[history.age - 1] if history.days else history.qty,
                           minlength=n)
     w_exposure = (season * weight[None, :]).sum(axis=1)
     level = (shape + w_units) / (shape / prior_rate + w_exposure)
+    known = shape + w_units
     if history.days < 2 * RECENT_DAYS:
-        return level
+        return level, known
     recent = history.age <= RECENT_DAYS
     y1 = np.bincount(history.sku[recent], weights=history.qty[recent], minlength=n)
     y0 = np.bincount(history.sku[~recent], weights=history.qty[~recent], minlength=n)
@@ -187,7 +192,7 @@ def _level(history: History, prior_rate: np.ndarray, season: np.ndarray, weight:
     se = np.sqrt(np.maximum(pooled, 1e-12) * (1 / e1 + 1 / e0))
     changed = (np.abs(r1 - r0) > CHANGE_Z * se) & (y1 + y0 >= 10)
     recent_level = (shape + y1) / (shape / np.maximum(pooled, MIN_PRIOR_RATE) + e1)
-    return np.where(changed, recent_level, level)
+    return np.where(changed, recent_level, level), np.where(changed, shape + y1, known)
 
 
 def _sku_region_share(history: History, region_share: np.ndarray, n: int, k: int) -> tuple[np.ndarray, float]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import pdtr
+from scipy.special import betainc, pdtr
 
 PROMISE_HOURS = 48.0
 EVENING_SHARE = 0.25          # lines that come after the last pick wave and wait for the morning one
@@ -64,6 +64,7 @@ class Instance:
     qty_shares: tuple[float, ...] = QTY_SHARES
     promise_hours: float = PROMISE_HOURS
     evening_share: float = EVENING_SHARE
+    dispersion: np.ndarray | None = None    # per sku: relative variance of the forecast rate (0: known)
     weight: np.ndarray | None = None        # per sku: how many skus it stands for (a sample), else 1
     stock_weight: np.ndarray | None = None  # the same for its stock value
 
@@ -169,40 +170,62 @@ def service(net: Network, holders: np.ndarray, evening_share: float = EVENING_SH
 
 # -- the stock side: Poisson base stock on a grid --------------------------------------------
 
-def grid(mean: np.ndarray) -> np.ndarray:
+def cdf(k: np.ndarray, mean: np.ndarray, dispersion: np.ndarray | float = 0.0) -> np.ndarray:
+    """P(D <= k) for lead-time demand D with `mean` and variance mean + dispersion x mean^2:
+    Poisson when the rate is known, negative binomial (a Gamma-distributed rate) when it is
+    uncertain; 0 for k < 0."""
+    k, mean = np.asarray(k), np.asarray(mean, dtype=float)
+    dispersion = np.broadcast_to(np.asarray(dispersion, dtype=float), np.broadcast(k, mean).shape)
+    kk = np.maximum(k, 0)
+    poisson = pdtr(kk, mean)
+    shape = 1.0 / np.maximum(dispersion, 1e-12)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        negbin = betainc(shape, kk + 1.0, shape / (shape + mean))
+    out = np.where(dispersion > 1e-9, negbin, poisson)
+    return np.where(k >= 0, np.where(mean > 0, out, 1.0), 0.0)
+
+
+def grid(mean: np.ndarray, dispersion: np.ndarray | float = 0.0) -> np.ndarray:
     """Base-stock levels tried per cell: 0..GRID-1 for small means, else 0 and a band around the mean."""
     mean = np.asarray(mean, dtype=float)
+    sd = np.sqrt(mean + np.asarray(dispersion, dtype=float) * mean ** 2)
     small = np.arange(GRID)[None, :].repeat(len(mean), axis=0)
     z = np.linspace(-3.0, 5.0, GRID - 1)
-    band = np.maximum(0, np.round(mean[:, None] + z[None, :] * np.sqrt(mean[:, None])))
+    band = np.maximum(0, np.round(mean[:, None] + z[None, :] * sd[:, None]))
     big = np.concatenate([np.zeros((len(mean), 1)), band], axis=1)
-    return np.where((mean <= 12.0)[:, None], small, big).astype(np.int64)
+    return np.where((mean + 5 * sd <= GRID - 1)[:, None], small, big).astype(np.int64)
 
 
-def fill(levels: np.ndarray, mean: np.ndarray, qty_shares) -> np.ndarray:
-    """Share of lines that find their units with base stock `levels` and Poisson lead-time demand."""
-    out = np.zeros(levels.shape)
+def fill(levels: np.ndarray, mean: np.ndarray, qty_shares, dispersion: np.ndarray | float = 0.0) -> np.ndarray:
+    """Share of lines of 1, 2, ... units that find them with base stock `levels`: P(D <= S - q)."""
+    out = np.zeros(np.broadcast(levels, mean).shape)
     for q, p in enumerate(qty_shares, start=1):
-        k = levels - q
-        out += p * np.where(k >= 0, pdtr(np.maximum(k, 0), mean), 0.0)
+        out += p * cdf(levels - q, mean, dispersion)
     return out
 
 
-def on_hand(levels: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """E[(S - D)+] for Poisson D: S F(S-1) - m F(S-2)."""
-    f1 = np.where(levels >= 1, pdtr(np.maximum(levels - 1, 0), mean), 0.0)
-    f2 = np.where(levels >= 2, pdtr(np.maximum(levels - 2, 0), mean), 0.0)
+def on_hand(levels: np.ndarray, mean: np.ndarray, dispersion: np.ndarray | float = 0.0) -> np.ndarray:
+    """E[(S - D)+] = S F(S-1) - m G(S-2): G is D's distribution with one more unit of shape at the
+    same odds (d P(D = d) = m G(d - 1)); for Poisson, G = F."""
+    dispersion = np.asarray(dispersion, dtype=float)
+    uncertain = dispersion > 1e-9
+    shape = 1.0 / np.maximum(dispersion, 1e-12)
+    f1 = cdf(levels - 1, mean, dispersion)
+    f2 = cdf(levels - 2, np.where(uncertain, mean * (shape + 1.0) / shape, mean),
+             np.where(uncertain, 1.0 / (shape + 1.0), 0.0))
     return np.maximum(levels * f1 - mean * f2, 0.0)
 
 
-def reserve_level(mean: np.ndarray, target: float = HQ_RESERVE_FILL) -> np.ndarray:
+def reserve_level(mean: np.ndarray, target: float = HQ_RESERVE_FILL, dispersion: np.ndarray | float = 0.0) -> np.ndarray:
     """Least R with P(D <= R - 1) >= target (HQ's reserve in `reserve` mode); 0 without demand."""
     mean = np.asarray(mean, dtype=float)
-    level = np.maximum(np.floor(mean - 4 * np.sqrt(mean)), 0).astype(np.int64)
-    need = (mean > 0) & (pdtr(np.maximum(level - 1, 0), mean) * (level >= 1) < target)
+    dispersion = np.broadcast_to(np.asarray(dispersion, dtype=float), mean.shape)
+    sd = np.sqrt(mean + dispersion * mean ** 2)
+    level = np.maximum(np.floor(mean - 4 * sd), 0).astype(np.int64)
+    need = (mean > 0) & (cdf(level - 1, mean, dispersion) < target)
     while need.any():
-        level = np.where(need, level + 1, level)
-        need = (mean > 0) & (pdtr(np.maximum(level - 1, 0), mean) < target)
+        level = np.where(need, level + np.maximum(1, (sd / 4).astype(np.int64)), level)
+        need = (mean > 0) & (cdf(level - 1, mean, dispersion) < target)
     return level
 
 
@@ -238,10 +261,11 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     n = len(inst.skus)
     national = inst.rate.sum(axis=1)
     hq_mean = national * net.supplier_days
-    reserve = reserve_level(hq_mean)
     weight, stock_weight = inst.weights()
-    reserve_cost = stock_weight * inst.unit_cost * on_hand(reserve[:, None], hq_mean[:, None])[:, 0]
-    reserve_fill = weight * fill(reserve[:, None], hq_mean[:, None], inst.qty_shares)[:, 0]
+    spread = np.zeros(n) if inst.dispersion is None else np.asarray(inst.dispersion, dtype=float)
+    reserve = reserve_level(hq_mean, dispersion=spread)
+    reserve_cost = stock_weight * inst.unit_cost * on_hand(reserve, hq_mean, spread)
+    reserve_fill = weight * fill(reserve, hq_mean, inst.qty_shares, spread)
     o_sku, o_set, o_mode, o_gain, o_cost, o_res = [], [], [], [], [], []
     c_sku, c_opt, c_w, c_tau, c_mean = [], [], [], [], []
     for s, (_, holders) in enumerate(sets):
@@ -272,9 +296,10 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
                        np.concatenate(o_gain), np.concatenate(o_cost), np.concatenate(o_res))
     sku = np.concatenate(c_sku)
     mean = np.concatenate(c_mean)
-    levels = grid(mean)
-    gain = (weight[sku] * np.concatenate(c_tau))[:, None] * fill(levels, mean[:, None], inst.qty_shares)
-    cost = (stock_weight[sku] * inst.unit_cost[sku])[:, None] * on_hand(levels, mean[:, None])
+    levels = grid(mean, spread[sku])
+    gain = (weight[sku] * np.concatenate(c_tau))[:, None] * fill(levels, mean[:, None], inst.qty_shares,
+                                                                 spread[sku][:, None])
+    cost = (stock_weight[sku] * inst.unit_cost[sku])[:, None] * on_hand(levels, mean[:, None], spread[sku][:, None])
     return sets, options, _Cells(sku, np.concatenate(c_opt), np.concatenate(c_w), levels, gain, cost)
 
 

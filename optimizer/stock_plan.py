@@ -98,7 +98,7 @@ def make_plan(session: Session, now: datetime, policy: Policy, *, budget: float 
     instance = placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate,
                                   float(policy.stock_budget if budget is None else budget),
                                   qty_shares=inputs.qty_shares, promise_hours=float(policy.promise_hours),
-                                  evening_share=inputs.evening_share, weight=pick(weights),
+                                  evening_share=inputs.evening_share, dispersion=fc.dispersion, weight=pick(weights),
                                   stock_weight=pick(stock_weights))
     return StockPlan(inputs, fc, placement.solve(instance))
 
