@@ -6,7 +6,8 @@ country), so every sku is a Poisson rate to be learned, not a smooth series to b
 - **Prior.** HQ's master data (`annual_demand`, the `season` label) gives each sku a prior
   mean; how far real demand strays from such estimates is itself learned from the skus with
   plenty of history (empirical Bayes, method of moments), so a new or slow part leans on its
-  estimate and a busy one on its own history.
+  estimate and a busy one on its own history. A part without an estimate, or whose history
+  contradicts it by more than `SURPRISE_Z` standard deviations, gets a weak prior instead.
 - **Level.** A conjugate Gamma posterior over the deseasonalised, exponentially weighted
   history (half-life `HALF_LIFE_DAYS`); a change point (the last `RECENT_DAYS` against the
   rest, more than `CHANGE_Z` standard errors apart) switches to the recent rate, so a part of
@@ -37,7 +38,9 @@ CHANGE_Z = 3.0
 DEFAULT_SKU_CV2 = 0.25         # before history: estimates off by about half (coefficient of variation 0.5)
 DEFAULT_REGION_CV2 = 0.09
 CV2_BOUNDS = (0.02, 2.0)
-MIN_PRIOR_RATE = 1e-4          # units a day for a part without an estimate
+MIN_PRIOR_RATE = 1e-4          # the least estimate taken at its word, units a day
+WEAK_PRIOR_SHAPE = 0.5         # a part without an estimate, or one its history contradicts, leans on
+SURPRISE_Z = 5.0               # ... its history once it sold this many standard deviations above the estimate
 
 
 def season_curve(day_of_year: np.ndarray | int) -> np.ndarray:
@@ -95,7 +98,10 @@ def fit(history: History, prior_rate: np.ndarray, summer: np.ndarray, region_pri
     `prior_rate`: HQ's estimate in units a day per sku; `summer`: the season label per sku;
     `region_prior`: each region's share of demand before any history (e.g. its share of points)."""
     n, k = len(prior_rate), len(region_prior)
-    prior_rate = np.maximum(np.asarray(prior_rate, dtype=float), MIN_PRIOR_RATE)
+    prior_rate = np.asarray(prior_rate, dtype=float)
+    estimated = prior_rate > 0
+    typical = float(np.median(prior_rate[estimated])) if estimated.any() else MIN_PRIOR_RATE
+    prior_rate = np.where(estimated, np.maximum(prior_rate, MIN_PRIOR_RATE), typical)
     summer = np.asarray(summer, dtype=bool)
     ages = np.arange(1, history.days + 1)
     doys = (today_doy - 1 - ages) % 365 + 1                      # the day of the year of each past day
@@ -106,7 +112,12 @@ def fit(history: History, prior_rate: np.ndarray, summer: np.ndarray, region_pri
     season = 1.0 + amplitude[:, None] * season_curve(doys)[None, :]          # (sku, day)
     exposure_all = season.sum(axis=1)
     sku_cv2 = _cv2(units, prior_rate * exposure_all, DEFAULT_SKU_CV2)
-    level, known = _level(history, prior_rate, season, weight, sku_cv2)
+    trust = np.where(estimated, 1.0 / sku_cv2, WEAK_PRIOR_SHAPE)
+    surprised = (units - prior_rate * exposure_all) > SURPRISE_Z * np.sqrt(
+        prior_rate * exposure_all * (1 + sku_cv2 * prior_rate * exposure_all))
+    observed = units / np.maximum(exposure_all, 1e-9)
+    level, known = _level(history, np.where(surprised, observed, prior_rate), season, weight,
+                          np.where(surprised, WEAK_PRIOR_SHAPE, trust))
     share, region_cv2 = _sku_region_share(history, region_share, n, k)
     per_region = units / k
     dispersion = 1.0 / known + region_cv2 / (1.0 + region_cv2 * per_region)
@@ -171,11 +182,11 @@ def _swings(y: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 def _level(history: History, prior_rate: np.ndarray, season: np.ndarray, weight: np.ndarray,
-           cv2: float) -> tuple[np.ndarray, np.ndarray]:
+           shape: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Gamma posterior mean of the deseasonalised rate (or the recent rate after a change point),
-    and the posterior shape: 1 / shape is what remains uncertain of it, relatively."""
+    and the posterior shape: 1 / shape is what remains uncertain of it, relatively. `shape`: the
+    prior's, per sku (how many units of evidence the estimate is worth)."""
     n = len(prior_rate)
-    shape = 1.0 / cv2
     w_units = np.bincount(history.sku, weights=history.qty * weight[history.age - 1] if history.days else history.qty,
                           minlength=n)
     w_exposure = (season * weight[None, :]).sum(axis=1)

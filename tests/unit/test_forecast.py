@@ -76,3 +76,22 @@ def test_a_region_that_buys_more_of_a_part_gets_more_of_its_forecast():
 def test_units_over_a_horizon_sum_the_daily_rates():
     f = fit(History.empty(), np.array([1.0]), np.array([True]), np.ones(1), 100)
     assert f.units(30).sum() == pytest.approx(sum(f.national((100 + d - 1) % 365 + 1)[0] for d in range(30)))
+
+
+def test_a_part_without_an_estimate_follows_its_history():
+    h = history_of(lambda doy: np.array([[2.0], [0.5]]), 60, 200, seed=0)
+    f = fit(h, np.array([0.0, 0.5]), np.zeros(2, bool), np.ones(1), 200)
+    assert f.national(200)[0] == pytest.approx(2.0, rel=0.2)
+
+
+def test_history_that_contradicts_the_estimate_wins_quickly():
+    h = history_of(lambda doy: np.array([[2.0]]), 30, 200, seed=5)  # estimated at one a month
+    f = fit(h, np.array([1 / 30]), np.zeros(1, bool), np.ones(1), 200)
+    assert f.national(200)[0] == pytest.approx(2.0, rel=0.25)
+
+
+def test_what_is_not_yet_known_shrinks_with_history():
+    prior = np.array([1.0, 1.0])
+    short = fit(history_of(lambda doy: np.ones((2, 1)), 7, 200), prior, np.zeros(2, bool), np.ones(1), 200)
+    long = fit(history_of(lambda doy: np.ones((2, 1)), 200, 200), prior, np.zeros(2, bool), np.ones(1), 200)
+    assert (long.dispersion < short.dispersion).all()

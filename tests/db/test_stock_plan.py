@@ -1,0 +1,67 @@
+"""The stock plan from the database: history in, targets out, and the transfers that follow them.
+
+The tiny world holds WM-PUMP-01: HQ 50, GD1 10, HB1 4. SP0003 (湖北) is 10 h from HB1, 40 h from
+HQ and 60 h from GD1.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from inventory.access import Principal
+from inventory.db import transaction
+from inventory.policy import load_policy
+from inventory.requisitions import service as requisitions
+from inventory.requisitions.service import LineRequest
+from inventory.warehouses.models import Transfer
+from optimizer.stock_plan import make_plan
+from optimizer.targets import propose_transfers
+
+PUMP = "WM-PUMP-01"
+NOW = datetime(2025, 6, 1, 18, 0, tzinfo=timezone.utc)
+
+
+def asked(session, point: str, sku: str, per_day: int, days: int) -> None:
+    """`per_day` one-unit requisitions from `point` on each of the last `days` days."""
+    policy = load_policy(session)
+    owner = Principal("service_point", point)
+    for day in range(days, 0, -1):
+        for i in range(per_day):
+            with transaction(session):
+                requisitions.submit(session, owner, ship_to=point, lines=[LineRequest(sku, 1)], ticket=None,
+                                    policy=policy, in_warranty=False, now=NOW - timedelta(days=day, hours=i))
+
+
+def test_the_plan_learns_where_a_part_is_asked_for_and_holds_it_within_reach(session, world):
+    asked(session, "SP0003", PUMP, per_day=3, days=30)
+    plan = make_plan(session, NOW, load_policy(session), budget=5_000.0)
+    j = plan.inputs.skus.index(PUMP)
+    hb = plan.inputs.regions.index("HB")
+    assert plan.forecast.national(plan.inputs.today_doy)[j] > 2.0   # no estimate: its history says 3 a day
+    assert plan.forecast.share[j, hb] > 0.8
+    targets = plan.placement.targets()
+    assert targets[("HB1", PUMP)] > 2 * targets.get(("GD1", PUMP), 0)   # GD1 is 60 h from the point
+    assert plan.placement.stock_value <= 5_000.0 and plan.placement.gap < 0.01
+    assert plan.echelon()[PUMP] == sum(q for (_, sku), q in targets.items() if sku == PUMP)
+
+
+def test_a_plan_with_no_history_and_no_estimates_places_nothing_it_cannot_pay_for(session, world):
+    plan = make_plan(session, NOW, load_policy(session), budget=100.0)
+    assert plan.placement.stock_value <= 100.0
+    assert plan.inputs.history.days == 0
+
+
+def test_under_a_plan_stock_a_warehouse_no_longer_holds_moves_to_one_that_does(session, world):
+    with transaction(session):
+        drafts = propose_transfers(session, now=NOW, policy=load_policy(session), targets={("HB1", PUMP): 8},
+                                   hq_keep={PUMP: 50})
+    assert [(d.from_warehouse, d.to_warehouse, d.qty) for d in drafts] == [("GD1", "HB1", 4)]
+
+
+def test_hq_ships_its_spare_above_what_the_plan_keeps_there(session, world):
+    with transaction(session):
+        drafts = propose_transfers(session, now=NOW, policy=load_policy(session),
+                                   targets={("HB1", PUMP): 8, ("GD1", PUMP): 10}, hq_keep={})
+    assert [(d.from_warehouse, d.to_warehouse, d.qty) for d in drafts] == [("HQ", "HB1", 4)]
+    assert session.scalar(select(Transfer.status).where(Transfer.id == drafts[0].id)) == "draft"
