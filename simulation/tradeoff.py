@@ -1,4 +1,5 @@
-"""The trade-off curve: 2-day on-time rate against stock value as the base-stock cover varies.
+"""The trade-off curve: 2-day on-time rate against stock value as the base-stock cover varies,
+and the stock plan's (policy `planned`) as its budget varies.
 
 Each point is one simulation with the optimizer policy, the echelon purchase targets and the
 regional transfer targets (`optimizer.targets`, `cover_factor`) both scaled by `cover`. A second
@@ -30,12 +31,16 @@ COVERS = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0)
 EVENING = WAVES + (21.0,)  # a fourth pick wave, after the points' last requisitions at 20:00
 # the settings of the curves in docs/sim/tradeoff/<scale>: all skus of the small network in ~9 min on
 # two cores; the national curve on 1 % of the skus, covers to 12x, in ~25 min of one core
-PRESETS = {"small": {"covers": COVERS, "sku_share": 1.0, "workers": 2},
+PRESETS = {"small": {"covers": COVERS, "sku_share": 1.0, "workers": 2,
+                     "budgets": (200_000.0, 400_000.0, 800_000.0, 1_600_000.0)},
            "national": {"covers": (1.0, 2.0, 4.0, 8.0, 12.0), "sku_share": 0.01, "workers": 1,
+                        "budgets": (10e6, 20e6, 30e6, 50e6, 80e6),
                         "placement": tuple((4.0, m) for m in (0.01, 0.003, 0.001, 0.0005, 0.0002, 0.0001))
                         + ((2.0, 0.003), (2.0, 0.001), (1.0, 0.003), (1.0, 0.001))
                         + tuple((4.0, m, EVENING) for m in (0.003, 0.001))}}
 PLACEMENT_COLOURS = ("#9467bd", "#17becf", "#8c564b", "#e377c2")
+PLANNED_COLOUR = "#d62728"
+PLANNED_LABEL = "stock plan (policy planned) at the budget labelled"
 TARGETS = (0.99, 0.999)
 PEAK_START = date(2025, 5, 15)  # warm-up in late spring, measured through the air-conditioner summer
 
@@ -52,7 +57,7 @@ def point(config: SimConfig, warmup: int) -> dict:
     measured = r.lines.submitted_day >= warmup
     t = r.per_sku(measured)  # sampled skus stand for their strata (all weights 1 without sampling)
     _, regional, _ = r.daily_stock()
-    return {"cover": config.cover, "lines": int(measured.sum()), "on_time_lines": int(r.lines.on_time[measured].sum()),
+    return {"cover": config.cover, "policy": config.policy, "budget": config.budget, "lines": int(measured.sum()), "on_time_lines": int(r.lines.on_time[measured].sum()),
             "on_time_rate": t.rate, "on_time_rate_se": t.rate_se, "avg_stock_value": t.total("stock"),
             "regional_stock_value": float(regional[warmup:].mean()) if r.world.sku_share >= 1 else None,
             "transfer_cost": t.total("transfer_cost"), "seconds": round(r.seconds, 1),
@@ -74,7 +79,7 @@ def crossing(stock: list[float], rates: list[float], target: float) -> float | N
 
 
 def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: int = 105, warmup: int = 28,
-                 covers=COVERS, placement=(), workers: int = 2, sku_share: float = 1.0,
+                 covers=COVERS, placement=(), budgets=(), workers: int = 2, sku_share: float = 1.0,
                  start: date = PEAK_START, progress: bool = False, done: dict | None = None) -> dict:
     """Run a point per cover, and per (cover, min_mean[, waves]) of `placement`, and write the
     curves; `done`, an earlier tradeoff.json of the same setting, keeps its points (and their
@@ -93,9 +98,11 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
             raise ValueError("the earlier curve was run with another setting")
         summary["points"], earlier = list(done["points"]), float(done["seconds"])
     have = {_key(p) for p in summary["points"]}
-    wanted = [(c, MIN_MEAN, WAVES) for c in covers] + [(float(p[0]), float(p[1]), tuple(p[2]) if len(p) > 2 else WAVES)
-                                                       for p in placement]
-    configs = [replace(base, cover=c, min_mean=m, waves=w) for c, m, w in dict.fromkeys(wanted) if (c, m, w) not in have]
+    wanted = ([(c, MIN_MEAN, WAVES, None) for c in covers]
+              + [(float(p[0]), float(p[1]), tuple(p[2]) if len(p) > 2 else WAVES, None) for p in placement]
+              + [(1.0, MIN_MEAN, WAVES, float(b)) for b in budgets])
+    configs = [replace(base, cover=c, min_mean=m, waves=w, budget=b, policy="optimizer" if b is None else "planned")
+               for c, m, w, b in dict.fromkeys(wanted) if (c, m, w, b) not in have]
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(point, c, warmup) for c in configs]
         for config, future in zip(configs, futures):
@@ -103,7 +110,7 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
             summary["points"].append(r)
             summary["seconds"] = round(earlier + perf_counter() - started, 1)
             if progress:
-                print(f"  cover {config.cover:g}x, min_mean {config.min_mean:g}, waves {_hours(config.waves)}: on time {r['on_time_rate']:.3%} ± {r['on_time_rate_se']:.3%}, "
+                print(f"  {_label(config)}: on time {r['on_time_rate']:.3%} ± {r['on_time_rate_se']:.3%}, "
                       f"stock {r['avg_stock_value']:,.0f} RMB, {r['seconds']:.0f} s (CPU {r['cpu_seconds']:.0f} s); "
                       f"{summary['seconds'] / 60:.1f} min so far", flush=True)
             if config is not configs[-1]:  # a partial curve on disk after every point
@@ -111,8 +118,14 @@ def run_tradeoff(out: str | Path, *, scale: str = "small", seed: int = 1, days: 
     return render(summary, out)
 
 
-def _key(p: dict) -> tuple[float, float, tuple[float, ...]]:
-    return p["cover"], p.get("min_mean", MIN_MEAN), tuple(p.get("waves", WAVES))
+def _key(p: dict) -> tuple[float, float, tuple[float, ...], float | None]:
+    return p["cover"], p.get("min_mean", MIN_MEAN), tuple(p.get("waves", WAVES)), p.get("budget")
+
+
+def _label(config: SimConfig) -> str:
+    if config.policy == "planned":
+        return f"stock plan at {config.budget / 1e6:g} M RMB"
+    return f"cover {config.cover:g}x, min_mean {config.min_mean:g}, waves {_hours(config.waves)}"
 
 
 def _hours(waves) -> str:
@@ -123,7 +136,9 @@ def series(points: list[dict]) -> list[tuple[str, list[dict]]]:
     """The curves in the points: more cover at the usual min_mean, then, per cover with lower
     min_means, that cover holding ever slower skus regionally (its usual point first), then the
     same with other pick waves."""
-    usual = sorted((p for p in points if _key(p)[1:] == (MIN_MEAN, WAVES)), key=lambda p: p["cover"])
+    planned = sorted((p for p in points if _key(p)[3] is not None), key=lambda p: p["budget"])
+    points = [p for p in points if _key(p)[3] is None]
+    usual = sorted((p for p in points if _key(p)[1:3] == (MIN_MEAN, WAVES)), key=lambda p: p["cover"])
     out = [(f"more cover (regional_min_mean {MIN_MEAN:g})", usual)] if usual else []
     for waves in sorted({_key(p)[2] for p in points}, key=lambda w: (w != WAVES, w)):
         for cover in sorted({p["cover"] for p in points if _key(p)[2] == waves and _key(p)[1] != MIN_MEAN}):
@@ -131,6 +146,8 @@ def series(points: list[dict]) -> list[tuple[str, list[dict]]]:
                            and (_key(p)[1] != MIN_MEAN or waves == WAVES)), key=lambda p: -_key(p)[1])
             extra = "" if waves == WAVES else f", pick waves {_hours(waves)}"
             out.append((f"{cover:g}x cover{extra}, slower skus held regionally: regional_min_mean as labelled", held))
+    if planned:
+        out.append((PLANNED_LABEL, planned))
     return out
 
 
@@ -138,16 +155,19 @@ def render(summary: dict, out: str | Path) -> dict:
     """Write tradeoff.png, tradeoff.md and tradeoff.json from the points (also to redraw old runs)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    summary["points"] = sorted(summary["points"], key=lambda p: (_key(p)[2] != WAVES, _key(p)[1] != MIN_MEAN,
+    summary["points"] = sorted(summary["points"], key=lambda p: (_key(p)[3] is not None, _key(p)[3] or 0,
+                                                                 _key(p)[2] != WAVES, _key(p)[1] != MIN_MEAN,
                                                                  p["cover"], -_key(p)[1]))
     curves, marks, by = [], {t: None for t in TARGETS}, {}
     for i, (label, points) in enumerate(series(summary["points"])):
         stock, rates = [p["avg_stock_value"] for p in points], [p["on_time_rate"] for p in points]
         names = ([f"{p['cover']:g}x" for p in points] if i == 0 else  # a placement curve's first point is on the first
+                 [f"{p['budget'] / 1e6:g}M" for p in points] if label == PLANNED_LABEL else
                  ["" if _key(p)[1] == MIN_MEAN else f"{_key(p)[1]:g}" for p in points])
         errors = [p.get("on_time_rate_se") or 0.0 for p in points] if summary["sku_share"] < 1 else None
-        curves.append(plots.Curve(label, names, stock, rates, errors, plots.COLOURS["optimizer"] if i == 0 else
-                                  PLACEMENT_COLOURS[(i - 1) % len(PLACEMENT_COLOURS)]))
+        colour = (plots.COLOURS["optimizer"] if i == 0 else PLANNED_COLOUR if label == PLANNED_LABEL
+                  else PLACEMENT_COLOURS[(i - 1) % len(PLACEMENT_COLOURS)])
+        curves.append(plots.Curve(label, names, stock, rates, errors, colour))
         for t in TARGETS:
             value = crossing(stock, rates, t)
             if value is not None and (marks[t] is None or value < marks[t]):
@@ -155,7 +175,7 @@ def render(summary: dict, out: str | Path) -> dict:
     summary["stock_for"] = {str(t): marks[t] for t in TARGETS}
     summary["reached_by"] = by
     start = date.fromisoformat(summary["start"])
-    title = (f"On-time rate against stock - {summary['scale']} network, optimizer policy, "
+    title = (f"On-time rate against stock - {summary['scale']} network, "
              f"{summary['days'] - summary['warmup_days']} days measured from "
              f"{date.fromordinal(start.toordinal() + summary['warmup_days']):%d %b}")
     image = plots.tradeoff(curves, marks, out / "tradeoff.png", title)
@@ -171,18 +191,21 @@ def _markdown(t: dict, image: str) -> str:
               "so rates and stock values are estimates for all skus; ± is one standard error of that sampling. "
               "Every point uses the same skus and the same demand.")
     lines = [f"# Trade-off: 2-day on-time rate against stock ({t['scale']} network)", "",
-             f"Optimizer policy; purchase (echelon) and regional base-stock targets scaled by the cover factor; "
+             f"Optimizer policy: purchase (echelon) and regional base-stock targets scaled by the cover factor; "
+             f"planned policy: the stock plan at the budget given; "
              f"{t['days']} days from {t['start']}, the first {t['warmup_days']} a warm-up; seed {t['seed']}. "
              f"Each run starts with its base stock at HQ.{sample}", "",
              f"![trade-off]({image})", "",
-             "| cover | regional_min_mean | pick waves | avg stock (RMB) | regional stock (RMB) | simulated lines "
-             "| on time | rate | run s (CPU s) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| policy | cover or budget | regional_min_mean | pick waves | avg stock (RMB) | regional stock (RMB) "
+             "| simulated lines | on time | rate | run s (CPU s) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for p in t["points"]:
         regional = "" if p.get("regional_stock_value") is None else f"{p['regional_stock_value']:,.0f}"
         se = f" ± {p['on_time_rate_se'] * 100:.2f} pt" if p.get("on_time_rate_se") else ""
         run = f"{p['seconds']:,.0f}" + (f" ({p['cpu_seconds']:,.0f})" if p.get("cpu_seconds") else "")
-        lines.append(f"| {p['cover']:g}x | {_key(p)[1]:g} | {_hours(_key(p)[2])} | {p['avg_stock_value']:,.0f} | {regional} | "
+        lever = f"{p['budget']:,.0f} RMB" if p.get("budget") else f"{p['cover']:g}x"
+        lines.append(f"| {p.get('policy', 'optimizer')} | {lever} | {_key(p)[1]:g} | {_hours(_key(p)[2])} | "
+                     f"{p['avg_stock_value']:,.0f} | {regional} | "
                      f"{p['lines']:,} | {p['on_time_lines']:,} | {p['on_time_rate']:.3%}{se} | {run} |")
     lines += _causes(t["points"])
     lines.append("")
@@ -207,9 +230,10 @@ def _causes(points: list[dict]) -> list[str]:
     """Why the late lines were late at each point, as shares of all measured lines."""
     if not all("late_causes" in p for p in points):
         return []
-    rows = [([f"{p['cover']:g}x", f"{_key(p)[1]:g}", _hours(_key(p)[2])], p["late_causes"]) for p in points]
+    rows = [([f"{p['budget']:,.0f} RMB" if p.get("budget") else f"{p['cover']:g}x", f"{_key(p)[1]:g}",
+              _hours(_key(p)[2])], p["late_causes"]) for p in points]
     return ["", "Why the late lines were late (`simulation.metrics.late_cause`), as a share of all measured lines:",
-            "", *cause_columns(["cover", "regional_min_mean", "pick waves"], rows, lead="---:")]
+            "", *cause_columns(["cover or budget", "regional_min_mean", "pick waves"], rows, lead="---:")]
 
 
 def _placement(text: str) -> tuple:
@@ -230,6 +254,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--covers", default=",".join(f"{c:g}" for c in COVERS))
     parser.add_argument("--placement", default="",
                         help="COVER:MIN_MEAN[:WAVES] points, e.g. 4:0.003,2:0.001,4:0.001:9+13+17+21")
+    parser.add_argument("--budgets", default="", help="stock budgets (RMB) for the planned policy's series, e.g. 2e7,3e7")
     parser.add_argument("--sku-share", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--redraw", action="store_true", help="only redraw OUT/tradeoff.json")
@@ -242,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
         summary = run_tradeoff(args.out, scale=args.scale, seed=args.seed, days=args.days, warmup=args.warmup,
                                covers=[float(c) for c in args.covers.split(",")], workers=args.workers,
                                placement=[_placement(p) for p in args.placement.split(",") if p],
+                               budgets=[float(b) for b in args.budgets.split(",") if b],
                                sku_share=args.sku_share, progress=True,
                                done=json.loads(earlier.read_text(encoding="utf-8")) if args.resume and earlier.exists()
                                else None)

@@ -271,3 +271,20 @@ def test_the_cli_refuses_a_budget_without_the_planned_policy(tmp_path):
     for args in (["--policy", "optimizer", "--budget", "1000"], ["--policy", "planned", "--budget", "-5"]):
         result = CliRunner().invoke(cli, ["simulate", "--days", "2", "--scale", "small", "--out", str(tmp_path), *args])
         assert result.exit_code != 0 and "budget" in result.output
+
+
+def test_the_stock_plan_is_its_own_curve_by_budget(tmp_path):
+    from simulation.tradeoff import PLANNED_LABEL, render, series
+
+    def pt(stock, rate, budget=None):
+        return {"cover": 1.0, "policy": "planned" if budget else "optimizer", "budget": budget, "lines": 1000,
+                "on_time_lines": round(1000 * rate), "on_time_rate": rate, "on_time_rate_se": 0.001,
+                "avg_stock_value": stock, "regional_stock_value": None, "seconds": 1.0}
+
+    points = [pt(1e6, 0.95), pt(2e6, 0.99, budget=2e6), pt(1e6, 0.985, budget=1e6)]
+    summary = render({"scale": "national", "seed": 1, "days": 105, "warmup_days": 28, "start": "2025-05-15",
+                      "sku_share": 0.01, "points": points, "seconds": 3.0}, tmp_path)
+    (_, usual), (label, planned) = series(summary["points"])
+    assert len(usual) == 1 and label == PLANNED_LABEL and [p["budget"] for p in planned] == [1e6, 2e6]
+    assert summary["reached_by"]["0.99"] == PLANNED_LABEL
+    assert "| planned | 1,000,000 RMB |" in (tmp_path / "tradeoff.md").read_text(encoding="utf-8")
