@@ -8,7 +8,7 @@ from . import plots
 from .estimate import SkuTable
 from .report import cause_columns
 
-ORDER = ("none", "greedy", "greedy_transfers", "optimizer")
+ORDER = ("none", "greedy", "greedy_transfers", "optimizer", "planned")
 LABELS = {"greedy_transfers": "greedy + transfers"}
 
 
@@ -100,14 +100,18 @@ def _stock(summary: dict, estimate: bool) -> float:
 
 def verdict(runs: dict, estimate: bool) -> str:
     """How much better the optimizer is than greedy (and than greedy with the same transfers)."""
-    if "optimizer" not in runs:
-        return ""
-    text = [_versus(runs["optimizer"], runs[name], LABELS.get(name, name), estimate)
-            for name in ("greedy", "greedy_transfers") if name in runs]
+    text = []
+    if "optimizer" in runs:
+        text += [_versus(runs["optimizer"], runs[name], LABELS.get(name, name), estimate)
+                 for name in ("greedy", "greedy_transfers") if name in runs]
+    if "planned" in runs and "optimizer" in runs:
+        text.append(_versus(runs["planned"], runs["optimizer"], "the optimizer with today's heuristic targets",
+                            estimate, "The stock plan (planned)"))
     return "\n\n".join(text)
 
 
-def _versus(opt: tuple[dict, dict], base: tuple[dict, dict], name: str, estimate: bool) -> str:
+def _versus(opt: tuple[dict, dict], base: tuple[dict, dict], name: str, estimate: bool,
+            first: str = "Optimizer") -> str:
     (o, od), (g, gd) = opt, base
     ro, rg = _rate(o), _rate(g)
     gain = ro - rg
@@ -123,6 +127,6 @@ def _versus(opt: tuple[dict, dict], base: tuple[dict, dict], name: str, estimate
         error = (f" Sampling error of the difference (same skus, same demand): ± {se * 100:.3f} points on the rate "
                  f"({'a clear difference' if abs(z) >= 2 else 'within the sampling error'}, {abs(z):.1f} standard "
                  f"errors), ± {sse:,.0f} RMB on the stock.")
-    return (f"Optimizer against {name}: on-time rate {ro:.3%} against {rg:.3%} "
+    return (f"{first} against {name}: on-time rate {ro:.3%} against {rg:.3%} "
             f"({gain * 100:+.3f} percentage points, {fewer:.1%} fewer late lines) at {stock_word} average stock "
             f"({so:,.0f} against {sg:,.0f} RMB, {(so - sg) / sg:+.2%}).{error}")
