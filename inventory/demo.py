@@ -238,6 +238,7 @@ def generate_world(scale: str = "national", seed: int = 1) -> dict:
         "parts": parts,
         "lanes": _lanes(warehouses, points),
         "stock": _stock(rng, warehouses, points, parts, NATIONAL_STOCK_RMB * ratio),
+        **_suppliers(np.random.default_rng([seed, SUPPLIER_STREAM]), parts),
     }
 
 
@@ -533,6 +534,44 @@ def _pareto_demand(rng, failure: np.ndarray, total: float) -> np.ndarray:
     base = ((rank + 0.5) / n + PARETO_OFFSET) ** -PARETO_EXPONENT
     raw = base * (failure / failure.mean()) ** 0.5 * rng.lognormal(0.0, DEMAND_NOISE, n)
     return np.round(raw / raw.sum() * total, 2)
+
+
+# -- suppliers -------------------------------------------------------------------------------
+
+SUPPLIER_STREAM = 101  # a stream of its own: adding suppliers changes nothing else in the world
+SUPPLIERS = (("SUP01", "佛山市顺德区恒达电机有限公司", "WM"), ("SUP02", "宁波市鑫源电器配件有限公司", "WM"),
+             ("SUP03", "苏州华信精密塑胶有限公司", "WM"), ("SUP04", "中山市瑞丰电子科技有限公司", "WM"),
+             ("SUP05", "珠海宏发制冷配件有限公司", "AC"), ("SUP06", "芜湖永盛压缩机有限公司", "AC"),
+             ("SUP07", "青岛联华电子有限公司", "AC"), ("SUP08", "合肥天宇家电配件有限公司", None))
+SUPPLIER_LEAD_DAYS = (7, 14)
+SECOND_SOURCE_SHARE = 0.15     # parts with a second supplier: dearer, faster
+PACKS = ((20.0, 20, 10), (100.0, 5, 5), (float("inf"), 1, 1))  # unit cost below: minimum order, pack size
+
+
+def _suppliers(rng, parts: list[dict]) -> dict[str, list[dict]]:
+    """Suppliers by product line (洗衣机 WM, 空调 AC) and one for both; each part from one of its
+    line's, some also from a second at 5-10 % more with a shorter lead time. Cheap parts come
+    in packs with a minimum order."""
+    suppliers = [{"code": c, "name": n, "lead_days": int(rng.integers(SUPPLIER_LEAD_DAYS[0], SUPPLIER_LEAD_DAYS[1] + 1))}
+                 for c, n, _ in SUPPLIERS]
+    lead = {s["code"]: s["lead_days"] for s in suppliers}
+    rows = []
+    for part in parts:
+        line = part["sku"].split("-")[0]
+        own = [c for c, _, ln in SUPPLIERS if ln in (line, None)]
+        first = own[int(rng.integers(len(own)))]
+        cost = float(part["unit_cost"])
+        minimum, pack = next((m, p) for limit, m, p in PACKS if cost < limit)
+        rows.append({"supplier": first, "sku": part["sku"], "unit_price": part["unit_cost"], "min_order": minimum,
+                     "pack_size": pack})
+        if rng.random() < SECOND_SOURCE_SHARE:
+            faster = [c for c in own if c != first and lead[c] < lead[first]]
+            if faster:
+                second = faster[int(rng.integers(len(faster)))]
+                rows.append({"supplier": second, "sku": part["sku"],
+                             "unit_price": f"{cost * rng.uniform(1.05, 1.10):.2f}", "min_order": minimum,
+                             "pack_size": pack})
+    return {"suppliers": suppliers, "supplier_parts": rows}
 
 
 # -- lanes and stock ------------------------------------------------------------------------

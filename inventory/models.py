@@ -13,3 +13,4 @@ from .returns.models import Return, ReturnCharge  # noqa: F401,E402
 from .tickets.models import RepairTicket, TicketEvent  # noqa: F401,E402
 from .planning import OptimizerRun, OptimizerRunInput, OptimizerShardResult  # noqa: F401,E402
 from .audit import AuditEntry  # noqa: F401,E402
+from .purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierPart  # noqa: F401,E402

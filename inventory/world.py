@@ -20,6 +20,7 @@ from .catalog import Part
 from .db import utcnow
 from .errors import InvalidInput
 from .network import Center, Dealer, Lane, ServicePoint, Warehouse, dealer_ship_to
+from .purchasing.models import Supplier, SupplierPart
 from .warehouses.models import StockBalance, StockMovement
 from .world_schema import SECTIONS
 
@@ -79,6 +80,8 @@ def _record_name(section: str, index: int, raw: Any) -> str:
             return f"{section}[{index}] ({raw.get('from')} -> {raw.get('to')})"
         if section == "stock":
             return f"{section}[{index}] ({raw.get('warehouse')}/{raw.get('sku')})"
+        if section == "supplier_parts":
+            return f"{section}[{index}] ({raw.get('supplier')}/{raw.get('sku')})"
     return f"{section}[{index}]"
 
 
@@ -168,6 +171,14 @@ def _check_references(p: dict[str, list[dict]], session: Session) -> None:
             _refuse("stock", i, name, f"warehouse: unknown warehouse {s['warehouse']!r}")
         if s["sku"] not in skus:
             _refuse("stock", i, name, f"sku: unknown sku {s['sku']!r}")
+    suppliers = _codes(session, Supplier.code, p["suppliers"], "code")
+    _check_unique("supplier_parts", p["supplier_parts"], lambda r: (r["supplier"], r["sku"]))
+    for i, sp in enumerate(p["supplier_parts"]):
+        name = f"{sp['supplier']}/{sp['sku']}"
+        if sp["supplier"] not in suppliers:
+            _refuse("supplier_parts", i, name, f"supplier: unknown supplier {sp['supplier']!r}")
+        if sp["sku"] not in skus:
+            _refuse("supplier_parts", i, name, f"sku: unknown sku {sp['sku']!r}")
     hq = [w["code"] for w in p["warehouses"] if w["kind"] == "hq"]
     existing_hq = set(session.scalars(select(Warehouse.code).where(Warehouse.kind == "hq")))
     if len(set(hq) | existing_hq) > 1:
@@ -231,6 +242,10 @@ def load_world(session: Session, data: Any, progress: Progress | None = None) ->
         {"from_code": lane["from_"], "to_code": lane["to"], "hours": lane["hours"], "unit_cost": lane["unit_cost"],
          "to_kind": "service_point" if lane["to"] in points else "warehouse"} for lane in p["lanes"]],
         ("from_code", "to_code"))
+    put("suppliers", Supplier, p["suppliers"], ("code",))
+    put("supplier_parts", SupplierPart, [
+        {"supplier_code": x["supplier"], "sku": x["sku"], "unit_price": x["unit_price"], "min_order": x["min_order"],
+         "pack_size": x["pack_size"]} for x in p["supplier_parts"]], ("supplier_code", "sku"))
     report.inserted["stock"], report.updated["stock"] = _set_opening_stock(session, p["stock"])
     tick("stock", len(p["stock"]))
     return report

@@ -111,6 +111,20 @@ class StockSchema(Strict):
     qty = Qty(required=True, minimum=0)
 
 
+class SupplierSchema(Strict):
+    code = fields.String(required=True, validate=CODE)
+    name = Name(200, required=True)
+    lead_days = Qty(required=True, minimum=0)
+
+
+class SupplierPartSchema(Strict):
+    supplier = fields.String(required=True)
+    sku = fields.String(required=True)
+    unit_price = Money(required=True)
+    min_order = Qty(load_default=1, minimum=1)
+    pack_size = Qty(load_default=1, minimum=1)
+
+
 SECTIONS = {
     "centers": (CenterSchema, "code"),
     "warehouses": (WarehouseSchema, "code"),
@@ -119,4 +133,6 @@ SECTIONS = {
     "parts": (PartSchema, "sku"),
     "lanes": (LaneSchema, None),
     "stock": (StockSchema, None),
+    "suppliers": (SupplierSchema, "code"),
+    "supplier_parts": (SupplierPartSchema, None),
 }

@@ -59,7 +59,8 @@ def build_world(scale: str, seed: int, sku_share: float, opening: str = "demo", 
     keep = set(chosen.skus)
     simulated = full if sku_share >= 1.0 else {
         **full, "parts": [p for p in full["parts"] if p["sku"] in keep],
-        "stock": [s for s in full["stock"] if s["sku"] in keep]}
+        "stock": [s for s in full["stock"] if s["sku"] in keep],
+        "supplier_parts": [s for s in full.get("supplier_parts", []) if s["sku"] in keep]}
     return World(full, simulated, chosen)
 
 
