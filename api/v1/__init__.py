@@ -13,7 +13,8 @@ from ..errors import PROBLEM, ProblemSchema, http_problem, problem
 from .common import Money
 
 
-RESOURCES = ("parts", "requisitions", "quota", "returns", "tickets", "reports", "optimizer", "transfers", "admin")
+RESOURCES = ("parts", "requisitions", "quota", "returns", "tickets", "reports", "optimizer", "transfers", "purchasing",
+             "admin")
 
 
 class PartsApi(Api):
