@@ -2,7 +2,7 @@
 
 Every change of state goes through the domain layer with the simulated time as `now`/`at`:
 `requisitions.service.submit/ship/receive`, `tickets.record_event`, `returns.service`,
-`warehouses.ledger.receive` (purchases), `warehouses.transfers` (approved transfers) and the
+`purchasing.service` (HQ's orders and their receipts), `warehouses.transfers` (approved transfers) and the
 optimizer's nightly run. The engine only decides *when* each call happens and remembers what
 it has to do later (deliveries, completions, returns, arrivals). A day, Beijing time:
 
@@ -28,7 +28,7 @@ from __future__ import annotations
 import heapq
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from time import perf_counter
 
@@ -57,11 +57,12 @@ from .forecast_check import ForecastCheck
 from .replenish import REVIEW_WEEKDAY, Replenishment
 from .setup import Database, World
 from .tickets import TicketStory, unused_days
-from .truth import Carrier, parcel_key
+from .truth import Carrier, Suppliers, parcel_key
 
 ACTOR = "system:simulation"
 CALL_CENTER = Principal("call_center")
 SWEEP_HOUR, REVIEW_HOUR, DAY_END = 1.0, 3.0, 24.0 - 1 / 3600
+ARRIVAL_HOUR = 10.0  # Beijing: suppliers deliver in the morning
 WAVES = (9.0, 13.0, 17.0)
 COMMIT_EVERY = 2000
 
@@ -142,6 +143,7 @@ class Engine:
         self.policy = load_policy(self.s)
         self.demand = Demand(world.simulated, config.seed, config.start)
         self.carrier = Carrier(config.seed)
+        self.suppliers = Suppliers(config.seed)
         self.world = world
         self.plan = None
         self.forecast_check = ForecastCheck(
@@ -413,13 +415,14 @@ class Engine:
     def _review(self, when: datetime, day: int) -> None:
         if day >= self.config.days:
             return
-        lines = self.replenishment.review(self.s, day, when, None if self.plan is None else self.plan.echelon())
-        for line in lines:
-            self.push(line.arrives, "purchase", line)
-        self.log.purchases.append(len(lines))
+        deliveries = self.replenishment.review(self.s, day, when, None if self.plan is None else self.plan.echelon())
+        for delivery in deliveries:
+            lands = self.at(day + self.suppliers.lead_days(delivery.stated_days, delivery.supplier, day), ARRIVAL_HOUR)
+            self.push(lands, "purchase", replace(delivery, arrives=lands))
+        self.log.purchases.append(len(deliveries))
 
-    def _purchase(self, when: datetime, line) -> None:
-        self.replenishment.arrive(self.s, line)
+    def _purchase(self, when: datetime, delivery) -> None:
+        self.replenishment.arrive(self.s, delivery)
 
     # -- bookkeeping -------------------------------------------------------------------------
 

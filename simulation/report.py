@@ -265,8 +265,10 @@ MODEL_NOTES = """## How the simulation works
   within the allowances, a few late), requisition, repair after the parts arrive, completed;
   3 % of customers reschedule. 8 % of old parts never come back (overdue, charged); outcomes
   85 % defective, 12 % no fault found, 3 % wrong part; 2 % of parts come back unused.
-- **Replenishment.** Every Monday HQ orders from suppliers up to an echelon base stock
-  (seasonal forecast over 14 + 7 days, z = 1.65); purchases land at HQ 7-14 days later.
+- **Replenishment.** Every Monday HQ proposes and approves purchase orders through the
+  product's purchasing code, up to an echelon level (policy `planned`: the stock plan's;
+  the others: HQ's estimate over 14 + 7 days, z = 1.65), in the suppliers' minimum orders and
+  packs; deliveries land 2 days before to 3 days after the supplier's stated 7-14 days.
 - **Policies.** `none`: submit-time allocation only. `greedy`: the hand planner's nightly
   re-plan (heaviest line first, nearest holder) through the optimizer's apply path, no
   transfer model. `optimizer`: nightly min-cost-flow re-plan (`run_now`) plus the base-stock

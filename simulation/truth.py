@@ -5,7 +5,8 @@ year the simulation plays differs from it as a real one would: a multiplier per 
 (lognormal, sigma 0.5, mean 1) and per sku and region (sigma 0.3), about 5 % of skus ramping
 up from zero (new models) and 5 % fading out, a summer amplitude per sku between 0.3 and 0.9
 for parts labelled `summer`, and carriers whose transit is the lane's hours times a factor per
-parcel (lognormal, sigma 0.1, median 1), about 1 % of parcels held a further 12-24 h.
+parcel (lognormal, sigma 0.1, median 1), about 1 % of parcels held a further 12-24 h; suppliers
+deliver 2 days early to 3 days late against the lead time they state.
 
 Nothing outside `simulation/` may import this module, and inside it only the demand model and
 the engine do (`tests/sim/test_truth.py` checks the imports): a policy sees the master data
@@ -35,6 +36,8 @@ SUMMER_PEAK_DAY = 196        # 15 July
 TRANSIT_SIGMA = 0.1
 HELD_SHARE = 0.01
 HELD_HOURS = (12.0, 24.0)
+SUPPLIER_STREAM = 41
+SUPPLIER_JITTER_DAYS = (-2, 3)  # a delivery lands this many days from the supplier's stated lead time
 
 STEADY, RAMP, FADE = 0, 1, 2
 TRENDS = {STEADY: "steady", RAMP: "ramping up", FADE: "fading out"}
@@ -126,6 +129,17 @@ class Carrier:
 
     def delay(self, lane_hours: float, *key: int) -> timedelta:
         return timedelta(hours=self.delay_hours(lane_hours, *key))
+
+
+@dataclass(frozen=True)
+class Suppliers:
+    """Suppliers deliver around the lead time they state: a few days early or late, per order."""
+
+    seed: int
+
+    def lead_days(self, stated: int, supplier: str, day: int) -> int:
+        rng = np.random.default_rng([self.seed, SUPPLIER_STREAM, zlib.crc32(supplier.encode()), day])
+        return max(1, stated + int(rng.integers(SUPPLIER_JITTER_DAYS[0], SUPPLIER_JITTER_DAYS[1] + 1)))
 
 
 def parcel_key(name: str, instant: datetime) -> tuple[int, int]:
