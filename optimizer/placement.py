@@ -32,6 +32,7 @@ QTY_SHARES = (0.90, 0.08, 0.02)  # lines of 1, 2, 3 units (a prior; the planner 
 GRID = 33                     # base-stock levels tried per (sku, holder): 0..32, or around the mean
 BISECTIONS = 60
 MODES = ("through", "reserve")
+NIGHTLY_BATCH_DAYS = 1.0      # a holder HQ refills every night gets a day's demand at a time
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Network:
     cost: np.ndarray
     transfer_days: np.ndarray
     supplier_days: float
+    late_ratios: np.ndarray | None = None   # parcels' lateness / lane hours from history, sorted
+    review_days: float = 7.0                # HQ buys this often: a holder refilled from a purchase gets a week's batch
 
 
 @dataclass(frozen=True)
@@ -108,20 +111,34 @@ class Plan:
 
 # -- the network's side: reach, holder sets, who serves whom ---------------------------------
 
-def reach(hours: np.ndarray, promise: float = PROMISE_HOURS, evening_share: float = EVENING_SHARE) -> np.ndarray:
+def reach(hours: np.ndarray, promise: float = PROMISE_HOURS, evening_share: float = EVENING_SHARE,
+          late_ratios: np.ndarray | None = None) -> np.ndarray:
     """Share of a lane's lines that arrive within the promise: all within promise minus the
     longest evening wait, none beyond the promise, and between them the lines that came before
-    the last pick wave plus the evening lines whose wait still fits."""
-    low, high = EVENING_EXTRA_HOURS
-    slack = promise - np.asarray(hours, dtype=float)
-    late_evening = np.clip((high - slack) / (high - low), 0.0, 1.0)
-    return np.where(slack >= 0, 1.0 - evening_share * late_evening, 0.0)
+    the last pick wave plus the evening lines whose wait still fits. With `late_ratios` (parcels'
+    lateness over their lane hours, sorted, as history shows it) a lane is on time as often as
+    its parcels' lateness fits in what the lane leaves of the promise."""
+    hours = np.asarray(hours, dtype=float)
+    if late_ratios is None or len(late_ratios) == 0:
+        low, high = EVENING_EXTRA_HOURS
+        slack = promise - hours
+        late_evening = np.clip((high - slack) / (high - low), 0.0, 1.0)
+        return np.where(slack >= 0, 1.0 - evening_share * late_evening, 0.0)
+    finite = np.isfinite(hours) & (hours > 0)
+    safe = np.where(finite, hours, 1.0)
+
+    def on_time(wait: float) -> np.ndarray:
+        allowed = (promise - safe - wait) / safe
+        return np.searchsorted(late_ratios, allowed, side="right") / len(late_ratios)
+
+    evening = np.mean([on_time(w) for w in np.linspace(*EVENING_EXTRA_HOURS, 4)], axis=0)
+    return np.where(finite, (1 - evening_share) * on_time(0.0) + evening_share * evening, 0.0)
 
 
 def holder_sets(net: Network, region_weight: np.ndarray, evening_share: float = EVENING_SHARE,
                 promise: float = PROMISE_HOURS) -> list[tuple[str, np.ndarray]]:
     """Candidate holder sets: HQ alone, the greedy best k hubs by covered demand, every warehouse."""
-    rho = reach(net.hours, promise, evening_share)
+    rho = reach(net.hours, promise, evening_share, net.late_ratios)
     weight = region_weight[net.point_region] * net.point_share
     chosen: list[int] = []
     covered = np.zeros(len(weight))
@@ -154,7 +171,7 @@ def service(net: Network, holders: np.ndarray, evening_share: float = EVENING_SH
     """(served, on_time), each (region, warehouse): the share of a region's demand each holder
     serves, and the share it can deliver within the promise. A point goes to its holder with
     the best reach, then the cheapest lane; a point no holder reaches in time to the fastest."""
-    rho = reach(net.hours, promise, evening_share)
+    rho = reach(net.hours, promise, evening_share, net.late_ratios)
     finite_hours = np.where(np.isfinite(net.hours), net.hours, 1e6)
     finite_cost = np.where(np.isfinite(net.cost), net.cost, 1e6)
     score = np.where(rho > 0, rho * 1e9 - finite_cost, -finite_hours * 1e3)
@@ -264,10 +281,12 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     weight, stock_weight = inst.weights()
     spread = np.zeros(n) if inst.dispersion is None else np.asarray(inst.dispersion, dtype=float)
     reserve = reserve_level(hq_mean, dispersion=spread)
-    reserve_cost = stock_weight * inst.unit_cost * on_hand(reserve, hq_mean, spread)
+    # a reserve refilled once a review holds half a review's demand on average beyond its safety
+    reserve_cost = stock_weight * inst.unit_cost * (on_hand(reserve, hq_mean, spread)
+                                                    + np.where(reserve > 0, national * net.review_days / 2, 0.0))
     reserve_fill = weight * fill(reserve, hq_mean, inst.qty_shares, spread)
     o_sku, o_set, o_mode, o_gain, o_cost, o_res = [], [], [], [], [], []
-    c_sku, c_opt, c_w, c_tau, c_mean = [], [], [], [], []
+    c_sku, c_opt, c_w, c_tau, c_mean, c_cycle = [], [], [], [], [], []
     for s, (_, holders) in enumerate(sets):
         served, on_time = service(net, holders, inst.evening_share, inst.promise_hours)
         lam = inst.rate @ served      # (sku, warehouse) units a day each holder sends
@@ -286,12 +305,15 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
                     continue  # HQ's stock is its reserve
                 lead = net.supplier_days if w == net.hq else (
                     net.transfer_days[w] + (net.supplier_days if mode == "through" else 0.0))
+                # refilled a week's purchase at a time (through, or HQ itself), else night by night
+                batch = net.review_days if (mode == "through" or w == net.hq) else NIGHTLY_BATCH_DAYS
                 active = np.flatnonzero(lam[:, w] > 0)
                 c_sku.append(active)
                 c_opt.append(first + active)
                 c_w.append(np.full(len(active), w))
                 c_tau.append(tau[active, w])
                 c_mean.append(lam[active, w] * lead)
+                c_cycle.append(lam[active, w] * batch / 2)
     options = _Options(np.concatenate(o_sku), np.concatenate(o_set), np.concatenate(o_mode),
                        np.concatenate(o_gain), np.concatenate(o_cost), np.concatenate(o_res))
     sku = np.concatenate(c_sku)
@@ -299,7 +321,9 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     levels = grid(mean, spread[sku])
     gain = (weight[sku] * np.concatenate(c_tau))[:, None] * fill(levels, mean[:, None], inst.qty_shares,
                                                                  spread[sku][:, None])
-    cost = (stock_weight[sku] * inst.unit_cost[sku])[:, None] * on_hand(levels, mean[:, None], spread[sku][:, None])
+    cycle = np.concatenate(c_cycle)
+    cost = (stock_weight[sku] * inst.unit_cost[sku])[:, None] * (
+        on_hand(levels, mean[:, None], spread[sku][:, None]) + np.where(levels > 0, cycle[:, None], 0.0))
     return sets, options, _Cells(sku, np.concatenate(c_opt), np.concatenate(c_w), levels, gain, cost)
 
 
@@ -352,7 +376,7 @@ def solve(inst: Instance) -> Plan:
                 high = mid
             if high["price"] - low["price"] < 1e-9 * high["price"]:
                 break
-        final = _spend_the_rest(high, low, options, cells, n, inst.budget)
+        final = _top_up(_spend_the_rest(high, low, options, cells, n, inst.budget), options, cells, inst.budget)
     target = np.zeros((n, len(net.warehouses)), np.int64)
     chosen_mask = np.zeros(len(options.sku), bool)
     chosen_mask[final["chosen"]] = True
@@ -367,6 +391,29 @@ def solve(inst: Instance) -> Plan:
                 final["gain"], float((inst.weights()[0] * inst.rate.sum(axis=1)).sum()), final["cost"], max(bound, final["gain"]), inst.budget,
                 price=final["price"], seconds=perf_counter() - started,
                 extra={"holder_sets": {name: [net.warehouses[w] for w in np.flatnonzero(mask)] for name, mask in sets}})
+
+
+def _top_up(final: dict, options: _Options, cells: _Cells, budget: float, steps: int = 2000) -> dict:
+    """Spend what the budget still leaves one level at a time, best gain per RMB first, on the
+    holders of the chosen options (marginal analysis on what the Lagrangian left)."""
+    chosen = np.zeros(len(options.sku), bool)
+    chosen[final["chosen"]] = True
+    rows = np.flatnonzero(chosen[cells.option])
+    pick = final["pick"].copy()
+    spare, gain, cost = budget - final["cost"], final["gain"], final["cost"]
+    for _ in range(steps):
+        now, up = pick[rows], np.minimum(pick[rows] + 1, cells.levels.shape[1] - 1)
+        d_gain = cells.gain[rows, up] - cells.gain[rows, now]
+        d_cost = cells.cost[rows, up] - cells.cost[rows, now]
+        fits = (d_gain > 0) & (d_cost > 0) & (d_cost <= spare) & (up > now)
+        if not fits.any():
+            break
+        best = np.flatnonzero(fits)[np.argmax(d_gain[fits] / d_cost[fits])]
+        pick[rows[best]] = up[best]
+        spare -= d_cost[best]
+        gain += d_gain[best]
+        cost += d_cost[best]
+    return {**final, "pick": pick, "gain": gain, "cost": cost}
 
 
 def _spend_the_rest(high: dict, low: dict, options: _Options, cells: _Cells, n: int, budget: float) -> dict:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from inventory.catalog import Part
 from inventory.network import Lane, ServicePoint, Warehouse
 from inventory.policy import Policy
-from inventory.requisitions.models import Requisition, RequisitionLine
+from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
 
 from . import forecast, placement
 
@@ -28,6 +28,10 @@ LAST_WAVE_HOUR = 17.0         # lines after the last pick wave of the day wait f
 NIGHTLY_WAIT_DAYS = 0.5       # a unit used today is asked for at the next night's transfer run
 POINT_PRIOR_LINES = 50.0      # a region's split over its points before history: equal, worth this many lines
 QTY_PRIOR_LINES = 100.0
+CARRIER_DAYS = 90            # how far back parcels tell how late carriers run
+CARRIER_SAMPLE = 5000
+CARRIER_MIN_SAMPLE = 50
+PROMPT_HOURS = 8.0           # a parcel that left within this of its reservation was due at its eta
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,8 @@ def read_inputs(session: Session, now: datetime, policy: Policy) -> Inputs:
                                                       net.point_region)
     share = _point_share(net.point_region, point_lines, len(regions))
     net = placement.Network(net.warehouses, net.hq, net.point_region, share, net.n_regions, net.hours, net.cost,
-                            net.transfer_days, net.supplier_days)
+                            net.transfer_days, net.supplier_days, _late_ratios(session, now),
+                            float(policy.purchase_review_days))
     return Inputs(skus, np.array([float(p.unit_cost) for p in parts]),
                   np.array([float(p.annual_demand or 0.0) / 365.0 for p in parts]),
                   np.array([p.season == "summer" for p in parts]), regions, net, hist, qty_shares, evening,
@@ -171,6 +176,21 @@ def _history(session: Session, now: datetime, sku_index: dict[str, int], point_i
     shares = (sizes + QTY_PRIOR_LINES * prior) / (n + QTY_PRIOR_LINES)
     evening_share = (evening + QTY_PRIOR_LINES * placement.EVENING_SHARE) / (n + QTY_PRIOR_LINES)
     return history, tuple(shares.tolist()), float(evening_share), point_lines
+
+
+def _late_ratios(session: Session, now: datetime) -> np.ndarray | None:
+    """How late parcels landed against their lane, as a share of its hours, sorted: from the
+    parcels of the last `CARRIER_DAYS` that left within the handling time (so landing at the
+    reservation's eta was the plan); None while there are too few to say."""
+    since = now - timedelta(days=CARRIER_DAYS)
+    rows = session.execute(
+        select(Allocation.created_at, Allocation.shipped_at, Allocation.eta, Allocation.delivered_at,
+               Allocation.lane_hours)
+        .where(Allocation.delivered_at.is_not(None), Allocation.delivered_at >= since, Allocation.delivered_at < now)
+        .order_by(Allocation.delivered_at.desc()).limit(CARRIER_SAMPLE)).all()
+    ratios = [(delivered - eta).total_seconds() / 3600 / hours for created, shipped, eta, delivered, hours in rows
+              if hours and shipped - created <= timedelta(hours=PROMPT_HOURS)]
+    return np.sort(np.array(ratios)) if len(ratios) >= CARRIER_MIN_SAMPLE else None
 
 
 def _point_share(point_region: np.ndarray, lines: np.ndarray, n_regions: int) -> np.ndarray:

@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from optimizer.placement import (MODES, Instance, Network, fill, holder_sets, on_hand, reach, reserve_level,
+from optimizer.placement import (MODES, NIGHTLY_BATCH_DAYS, Instance, Network, fill, holder_sets, on_hand, reach, reserve_level,
                                  service, solve)
 
 
@@ -21,6 +21,13 @@ def test_a_lane_within_the_promise_less_the_evening_wait_is_always_on_time():
     assert reach(np.array([20.0, 40.0]))[0] == reach(np.array([40.0]))[0] == 1.0
     r = reach(np.array([41.0, 44.0, 48.0, 49.0]), evening_share=0.25)
     assert 0.75 < r[0] < 1.0 and r[1] == r[2] == 0.75 and r[3] == 0.0
+
+
+def test_a_lane_whose_parcels_run_late_reaches_its_points_less_often():
+    ratios = np.sort(np.random.default_rng(1).normal(0.0, 0.1, 2000))
+    clockwork, late = reach(np.array([30.0, 46.0])), reach(np.array([30.0, 46.0]), late_ratios=ratios)
+    assert late[0] == pytest.approx(clockwork[0], abs=0.01)          # 18 h to spare
+    assert 0.3 < late[1] < clockwork[1] - 0.1                         # 2 h to spare on a 46 h lane
 
 
 def test_poisson_base_stock_curves():
@@ -54,7 +61,8 @@ def _model_value(inst: Instance, sets, choice) -> tuple[float, float]:
         national = inst.rate[j].sum() * net.supplier_days
         if mode == "reserve":
             r = reserve_level(np.array([national]))[0]
-            cost += inst.unit_cost[j] * on_hand(np.array([[r]]), np.array([[national]]))[0, 0]
+            cycle = inst.rate[j].sum() * net.review_days / 2 if r > 0 else 0.0
+            cost += inst.unit_cost[j] * (on_hand(np.array([[r]]), np.array([[national]]))[0, 0] + cycle)
             if holders[net.hq]:
                 gain += tau[net.hq] * fill(np.array([[r]]), np.array([[national]]), inst.qty_shares)[0, 0]
         for w, level in zip(np.flatnonzero(holders), levels):
@@ -63,8 +71,9 @@ def _model_value(inst: Instance, sets, choice) -> tuple[float, float]:
             lead = net.supplier_days if w == net.hq else net.transfer_days[w] + (
                 net.supplier_days if mode == "through" else 0.0)
             m = np.array([[lam[w] * lead]])
+            batch = net.review_days if (mode == "through" or w == net.hq) else NIGHTLY_BATCH_DAYS
             gain += tau[w] * fill(np.array([[level]]), m, inst.qty_shares)[0, 0]
-            cost += inst.unit_cost[j] * on_hand(np.array([[level]]), m)[0, 0]
+            cost += inst.unit_cost[j] * (on_hand(np.array([[level]]), m)[0, 0] + (lam[w] * batch / 2 if level else 0))
     return gain, cost
 
 
