@@ -499,4 +499,67 @@ ZH = {
         "商用主要部件保修期",
     "commercial replacement parts":
         "商用更换配件保修期",
+    # purchasing
+    '%(extra)s more of %(sku)s than ordered: say why to accept it':
+        '%(sku)s 比订单多到 %(extra)s 件：请注明原因后再收货',
+    '%(sku)s: a whole number from 0 to %(most)s.':
+        '%(sku)s：请输入 0 到 %(most)s 之间的整数。',
+    'Approve':
+        '批准',
+    'Arrived now':
+        '本次到货',
+    'Enter the quantity that arrived for at least one line.':
+        '请至少为一行填写到货数量。',
+    'Enter what arrived; a later delivery adds to it. Closing short takes what will not come off order.':
+        '填写本次到货数量，后续到货会累加。短交关闭后，未到的数量不再计入在途订货。',
+    'Lines':
+        '明细',
+    'No open orders.':
+        '没有未完成的订单。',
+    'No proposals waiting.':
+        '没有待审批的采购建议。',
+    'Note (needed when more than ordered arrived)':
+        '备注（超量到货时必填）',
+    'Open orders':
+        '未完成的订单',
+    'Order':
+        '订单',
+    'Ordered':
+        '订购',
+    'Proposals to approve':
+        '待审批的采购建议',
+    'Purchase order %(code)s approved.':
+        '采购订单 %(code)s 已批准。',
+    'Purchase order %(code)s closed short.':
+        '采购订单 %(code)s 已短交关闭。',
+    'Purchase order %(code)s rejected.':
+        '采购订单 %(code)s 已驳回。',
+    'Purchasing':
+        '采购',
+    'Received against %(code)s.':
+        '已按 %(code)s 收货。',
+    'Recently closed':
+        '最近关闭',
+    'Supplier':
+        '供应商',
+    "The stock plan proposes what lifts each part to its order-up-to level, in whole packs and at least the supplier's minimum order. Approving sends the order.":
+        '库存计划按补货上限提出采购建议，按整包且不少于供应商最小起订量。批准即向供应商下单。',
+    'Value (RMB)':
+        '金额（元）',
+    'Why the rest will not come':
+        '余量不再到货的原因',
+    'cannot approve purchase order %(order)s: it is %(status)s':
+        '无法批准采购订单 %(order)s：当前状态为%(status)s',
+    'cannot close purchase order %(order)s: it is %(status)s':
+        '无法关闭采购订单 %(order)s：当前状态为%(status)s',
+    'cannot receive against purchase order %(order)s: it is %(status)s':
+        '无法按采购订单 %(order)s 收货：当前状态为%(status)s',
+    'cannot reject purchase order %(order)s: it is %(status)s':
+        '无法驳回采购订单 %(order)s：当前状态为%(status)s',
+    'expected %(when)s':
+        '预计 %(when)s 到货',
+    'open':
+        '已下单',
+    'proposed':
+        '待审批',
 }

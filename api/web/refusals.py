@@ -38,6 +38,12 @@ MESSAGES = (
     N_("cannot close transfer %(transfer)s: it is %(status)s"),
     N_("cannot reject transfer %(transfer)s: it is %(status)s"),
     N_("transfer %(transfer)s has only %(outstanding)s outstanding, cannot receive %(qty)s"),
+    # purchasing
+    N_("cannot approve purchase order %(order)s: it is %(status)s"),
+    N_("cannot reject purchase order %(order)s: it is %(status)s"),
+    N_("cannot receive against purchase order %(order)s: it is %(status)s"),
+    N_("cannot close purchase order %(order)s: it is %(status)s"),
+    N_("%(extra)s more of %(sku)s than ordered: say why to accept it"),
     N_("a transfer cannot go from %(warehouse)s to itself"),
     # requisitions
     N_("requisition %(code)s has nothing reserved to ship from %(warehouse)s"),

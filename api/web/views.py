@@ -197,4 +197,4 @@ def healthz():
     return {"status": "ok"}
 
 
-from . import clerk, hq, imports, returns  # noqa: E402,F401  (they add their routes to bp)
+from . import clerk, hq, imports, purchasing, returns  # noqa: E402,F401  (they add their routes to bp)

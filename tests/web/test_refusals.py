@@ -127,7 +127,44 @@ def _ship_requisition(made):
     return provoke
 
 
+def purchase_order(engine, *, approve=False, close=False) -> str:
+    """A proposal for 30 pumps from S1 (packs of 10), taken as far as asked."""
+    from inventory.purchasing import service as purchasing
+    from inventory.world import load_world
+
+    def work(s):
+        load_world(s, {"suppliers": [{"code": "S1", "name": "顺德电机厂", "lead_days": 10}],
+                       "supplier_parts": [{"supplier": "S1", "sku": "WM-PUMP-01", "unit_price": "80.00",
+                                           "pack_size": 10}]})
+        code = purchasing.propose(s, {"WM-PUMP-01": 90}, actor=ACTOR)[0].code
+        if approve:
+            purchasing.approve(s, code, actor=ACTOR)
+        if close:
+            purchasing.close_short(s, code, actor=ACTOR, reason="x")
+        return code
+    return _commit(engine, work)
+
+
+def _purchase_in(step: str, **made):
+    def provoke(e):
+        from inventory.purchasing import service as purchasing
+
+        code = purchase_order(e, **made)
+        action = {"approve": lambda s: purchasing.approve(s, code, actor=ACTOR),
+                  "reject": lambda s: purchasing.reject(s, code, actor=ACTOR, reason="x"),
+                  "receive": lambda s: purchasing.receive(s, code, {"WM-PUMP-01": 40}, actor=CLERK),
+                  "close": lambda s: purchasing.close_short(s, code, actor=ACTOR, reason="x")}[step]
+        return refused_by(e, action)
+    return provoke
+
+
 PROVOKE = {
+    "cannot approve purchase order %(order)s: it is %(status)s": _purchase_in("approve", approve=True),
+    "cannot reject purchase order %(order)s: it is %(status)s": _purchase_in("reject", approve=True),
+    "cannot receive against purchase order %(order)s: it is %(status)s": _purchase_in("receive", approve=True,
+                                                                                       close=True),
+    "cannot close purchase order %(order)s: it is %(status)s": _purchase_in("close", approve=True, close=True),
+    "%(extra)s more of %(sku)s than ordered: say why to accept it": _purchase_in("receive", approve=True),
     "%(warehouse)s has fewer than %(qty)s of %(sku)s available": _available,
     "counted %(counted)s but %(reserved)s of %(sku)s are reserved at %(warehouse)s; release or re-plan them first":
         _count_below_reserved,
@@ -299,7 +336,55 @@ def _set_a_policy_to_words(clerk, hq, engine):
         "策略 promise_hours：'two days' 不是有效的整数"
 
 
+def _approve_an_order_twice(clerk, hq, engine):
+    code = purchase_order(engine, approve=True)
+    return hq.post(f"/hq/purchasing/{code}/approve", {}, token_from="/hq/purchasing"), 409, \
+        f"无法批准采购订单 {code}：当前状态为已下单"
+
+
+def _reject_an_order_already_open(clerk, hq, engine):
+    code = purchase_order(engine, approve=True)
+    return hq.post(f"/hq/purchasing/{code}/reject", {f"no-{code}-reason": "x"}, token_from="/hq/purchasing"), 422, \
+        f"无法驳回采购订单 {code}：当前状态为已下单"
+
+
+def _receive_against_a_closed_order(clerk, hq, engine):
+    import re
+
+    code = purchase_order(engine, approve=True)
+    field = re.search(r'name="(qty-\d+)"', hq.get("/hq/purchasing").get_data(as_text=True)).group(1)
+    token = hq.token("/hq/purchasing")
+    _commit(engine, lambda s: __import__("inventory.purchasing.service", fromlist=["x"]).close_short(
+        s, code, actor=ACTOR, reason="x"))
+    return hq.post(f"/hq/purchasing/{code}/receive", {field: "5", "csrf_token": token}, csrf=False), 422, \
+        f"无法按采购订单 {code} 收货：当前状态为短少关闭"
+
+
+def _close_an_order_twice(clerk, hq, engine):
+    code = purchase_order(engine, approve=True)
+    hq.get("/hq/purchasing")
+    token = hq.token("/hq/purchasing")
+    _commit(engine, lambda s: __import__("inventory.purchasing.service", fromlist=["x"]).close_short(
+        s, code, actor=ACTOR, reason="x"))
+    return hq.post(f"/hq/purchasing/{code}/close", {f"cl-{code}-reason": "y", "csrf_token": token}, csrf=False), \
+        422, f"无法关闭采购订单 {code}：当前状态为短少关闭"
+
+
+def _receive_more_than_ordered_without_a_note(clerk, hq, engine):
+    import re
+
+    code = purchase_order(engine, approve=True)
+    field = re.search(r'name="(qty-\d+)"', hq.get("/hq/purchasing").get_data(as_text=True)).group(1)
+    return hq.post(f"/hq/purchasing/{code}/receive", {field: "32"}, token_from="/hq/purchasing"), 422, \
+        "WM-PUMP-01 比订单多到 2 件：请注明原因后再收货"
+
+
 ON_PAGES = {
+    "cannot approve purchase order %(order)s: it is %(status)s": _approve_an_order_twice,
+    "cannot reject purchase order %(order)s: it is %(status)s": _reject_an_order_already_open,
+    "cannot receive against purchase order %(order)s: it is %(status)s": _receive_against_a_closed_order,
+    "cannot close purchase order %(order)s: it is %(status)s": _close_an_order_twice,
+    "%(extra)s more of %(sku)s than ordered: say why to accept it": _receive_more_than_ordered_without_a_note,
     "%(warehouse)s has fewer than %(qty)s of %(sku)s available": _approve_more_than_the_source_has,
     "counted %(counted)s but %(reserved)s of %(sku)s are reserved at %(warehouse)s; release or re-plan them first":
         _count_below_what_is_reserved,
