@@ -24,6 +24,11 @@ MOVEMENT = {
     "mis_shipment": _l("mis-shipment correction"),
 }
 
+PURCHASE_NOTE = {  # the words the domain writes on purchase orders by itself
+    "order up to the stock plan": _l("order up to the stock plan"),
+    "superseded by a newer proposal": _l("superseded by a newer proposal"),
+}
+
 RETURN_KIND = {"old_part": _l("old part"), "unused": _l("unused part")}
 
 OUTCOME = {  # what an inspected return turned out to be
@@ -35,6 +40,10 @@ OUTCOME = {  # what an inspected return turned out to be
 
 def status_label(code: str) -> str:
     return str(STATUS.get(code, code))
+
+
+def purchase_note(text: str | None) -> str:
+    return str(PURCHASE_NOTE.get(text, text)) if text else ""
 
 
 def movement_label(code: str) -> str:

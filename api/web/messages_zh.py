@@ -562,4 +562,8 @@ ZH = {
         '已下单',
     'proposed':
         '待审批',
+    "order up to the stock plan":
+        "按库存计划补货",
+    "superseded by a newer proposal":
+        "已被新的采购建议取代",
 }

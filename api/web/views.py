@@ -65,6 +65,7 @@ def page_globals():
     return {"current_user": user, "lang_url": lang_url, "page_url": page_url, "actor_name": actor_name,
             "logout_form": ActionForm(prefix="logout") if user else None,
             "get_locale_name": lambda: get_locale().language, "status_label": labels.status_label,
+            "purchase_note": labels.purchase_note,
             "movement_label": labels.movement_label, "return_kind_label": labels.return_kind_label, "now": utcnow}
 
 

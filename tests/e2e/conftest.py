@@ -85,7 +85,16 @@ def _seed(url: str) -> dict:
                                    proposal_run_id="run-demo-1")
             arriving = transfers.create_draft(s, "HQ", "GD1", "WM-PUMP-01", 6, actor="hq:boss", reason="top up")
             transfers.approve_and_ship(s, arriving.id, actor="hq:boss")
-        ids = {"requisitions": todays, "draft": draft.id, "outgoing": outgoing.id, "arriving": arriving.id}
+        with transaction(s):
+            from inventory.purchasing import service as purchasing
+
+            load_world(s, {"suppliers": [{"code": "SUP01", "name": "佛山市顺德区恒达电机有限公司", "lead_days": 12}],
+                           "supplier_parts": [{"supplier": "SUP01", "sku": "WM-PUMP-01", "unit_price": "80.00",
+                                               "min_order": 20, "pack_size": 10},
+                                              {"supplier": "SUP01", "sku": "WM-MOTOR-01", "unit_price": "310.00"}]})
+            order = purchasing.propose(s, {"WM-PUMP-01": 1400, "WM-MOTOR-01": 110}, actor="system:stock-plan")[0]
+        ids = {"requisitions": todays, "draft": draft.id, "outgoing": outgoing.id, "arriving": arriving.id,
+               "purchase": order.code}
     from optimizer.runs import run_now
 
     ids["run"] = run_now(make_session_factory(engine), propose=False)["id"]  # a real run for the HQ page

@@ -83,3 +83,23 @@ def test_hq_imports_a_spreadsheet_after_seeing_its_errors(page, live, tmp_path):
     expect(page.locator("main")).to_contain_text("共 0 条库存")
     page.goto(f"{live.url}/stock?q=PUMP&warehouse=")
     shot(page, "stock-lookup")
+
+
+def test_hq_approves_the_plans_purchase_proposal_and_receives_part_of_it(page, live):
+    sign_in(page, live, "boss")
+    page.goto(f"{live.url}/hq/purchasing")
+    code = live.ids["purchase"]
+    expect(page.locator(f"#po-{code}")).to_contain_text("WM-PUMP-01")
+    shot(page, "hq-purchasing")
+    page.locator(f"#po-{code} button", has_text="批准").click()
+    expect(page.locator(".flash.success")).to_contain_text(code)
+    order = page.locator(f"#po-{code}")
+    order.locator("tr", has_text="WM-PUMP-01").locator("input").fill("999")
+    order.locator("button", has_text="收货").click()
+    expect(page.locator("p.error, .flash.error").first).to_contain_text("请注明原因")
+    order = page.locator(f"#po-{code}")
+    order.locator("tr", has_text="WM-PUMP-01").locator("input").fill("100")
+    order.locator("button", has_text="收货").click()
+    expect(page.locator(".flash.success")).to_contain_text(code)
+    expect(page.locator(f"#po-{code}")).to_contain_text("部分收货")
+    shot(page, "hq-purchasing-open")
