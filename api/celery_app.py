@@ -21,10 +21,13 @@ def beat_schedule(app: Flask) -> dict:
                               "options": {"retry": True, "retry_policy": {"max_retries": 120, "interval_start": 5,
                                                                           "interval_step": 30, "interval_max": 60}}},
         "returns-overdue-sweep": {"task": "returns.sweep_overdue", "schedule": crontab(hour=(hour + 1) % 24, minute=0)},
+        # Monday, an hour before the night's run (Sunday 17:00 UTC = Monday 01:00 Beijing)
+        "weekly-stock-plan": {"task": "planning.weekly_plan",
+                              "schedule": crontab(hour=(hour - 1) % 24, minute=0, day_of_week=0 if hour >= 1 else 1)},
     }
 
 
-TASK_MODULES = ("api.tasks.optimizer", "api.tasks.returns")
+TASK_MODULES = ("api.tasks.optimizer", "api.tasks.returns", "api.tasks.planning")
 
 
 def celery_init_app(app: Flask) -> Celery:

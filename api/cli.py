@@ -281,6 +281,29 @@ def optimize(instance, out, no_transfers):
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
 
+@cli.command()
+@click.option("--budget", type=float, default=None,
+              help="RMB of stock on hand at cost to place (default the policy's stock_budget)")
+def plan(budget):
+    """Make the stock plan (forecast, placement under the budget), keep it, propose HQ's purchases."""
+    if budget is not None and not 0 < budget < 1e12:
+        raise click.BadParameter("a positive amount of RMB", param_hint="--budget")
+    from inventory.db import make_engine, make_session_factory, transaction, utcnow
+    from inventory.policy import load_policy
+    from optimizer.stock_plan import plan_and_propose
+
+    engine = make_engine(config.database_url())
+    with make_session_factory(engine)() as session, transaction(session):
+        click.echo("forecasting and placing stock ...", err=True)
+        record, orders = plan_and_propose(session, utcnow(), load_policy(session), actor="cli", budget=budget)
+        summary = {"plan": record.code, "budget": round(record.budget, 2), "stock_value": round(record.stock_value, 2),
+                   "expected_on_time_rate": round(record.expected_on_time_rate, 5),
+                   "upper_bound_rate": round(record.upper_bound_rate, 5), "gap": round(record.gap, 6),
+                   "seconds": round(record.seconds, 1), "purchase_orders_proposed": [o.code for o in orders]}
+    engine.dispose()
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
 def main() -> None:
     """Console entry point: domain and database errors become one line, never a traceback."""
     try:

@@ -1,4 +1,5 @@
-"""Records of optimizer runs (夜间配件调拨优化): status, progress, inputs, KPIs, shard results.
+"""Records of optimizer runs (夜间配件调拨优化): status, progress, inputs, KPIs, shard results;
+and of stock plans (库存计划): each plan's figures and its base-stock level per warehouse and sku.
 
 A run is written by whoever executes it (CLI, Celery tasks, simulation), keyed by run id, so
 a task that is retried after a crash rewrites the same rows instead of adding new ones.
@@ -121,3 +122,47 @@ def store_shard(session: Session, run_id: int, shard: int, allocations: list, se
 def shard_results(session: Session, run_id: int) -> list[OptimizerShardResult]:
     return list(session.scalars(select(OptimizerShardResult).where(OptimizerShardResult.run_id == run_id)
                                 .order_by(OptimizerShardResult.shard)))
+
+
+class StockPlanRecord(Base):
+    """One stock plan (`optimizer.stock_plan`): the budget it placed and what the model expects."""
+
+    __tablename__ = "stock_plan"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    budget: Mapped[float] = mapped_column(Float)
+    stock_value: Mapped[float] = mapped_column(Float)
+    expected_on_time_rate: Mapped[float] = mapped_column(Float)
+    upper_bound_rate: Mapped[float] = mapped_column(Float)
+    gap: Mapped[float] = mapped_column(Float)
+    seconds: Mapped[float] = mapped_column(Float)
+    forecast_units_per_day: Mapped[float] = mapped_column(Float)
+
+    @property
+    def code(self) -> str:
+        return f"SP{self.id:06d}"
+
+
+class StockTarget(Base):
+    """A plan's base-stock level for one (warehouse, sku); `keep` is what HQ holds back from
+    transfers for its own points (0 elsewhere, and for HQ's reserve, which refills the others)."""
+
+    __tablename__ = "stock_target"
+    plan_id: Mapped[int] = mapped_column(ForeignKey("stock_plan.id", ondelete="CASCADE"), primary_key=True)
+    warehouse_code: Mapped[str] = mapped_column(ForeignKey("warehouse.code"), primary_key=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("part.sku"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    keep: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def latest_plan(session: Session) -> StockPlanRecord | None:
+    return session.scalar(select(StockPlanRecord).order_by(StockPlanRecord.id.desc()).limit(1))
+
+
+def list_plans(session: Session, *, limit: int = 20) -> list[StockPlanRecord]:
+    return list(session.scalars(select(StockPlanRecord).order_by(StockPlanRecord.id.desc()).limit(limit)))
+
+
+def targets_of(session: Session, plan_id: int) -> list[StockTarget]:
+    return list(session.scalars(select(StockTarget).where(StockTarget.plan_id == plan_id)))

@@ -341,6 +341,7 @@ def finish_run(sessions: sessionmaker, run_id: int, document: dict, allocations:
     """Apply the merged plan and record KPIs, once: a run already done is left as it is."""
     from datetime import datetime as dt
 
+    from .stock_plan import saved_targets
     from .targets import propose_transfers
 
     now = dt.fromisoformat(document["as_of"])
@@ -353,7 +354,10 @@ def finish_run(sessions: sessionmaker, run_id: int, document: dict, allocations:
         after = kpis(instance, allocations)
         better = Decimal(after["objective"]) > Decimal(before["objective"])
         applied = apply_plan(session, document, allocations, now=now, run_code=run.code) if better else Applied()
-        proposed = propose_transfers(session, now=now, policy=load_policy(session), run_id=run.code) if propose else []
+        plan = saved_targets(session) if propose else None  # the stock plan's levels, once there is one
+        proposed = propose_transfers(session, now=now, policy=load_policy(session), run_id=run.code,
+                                     targets=plan.regional if plan else None,
+                                     hq_keep=plan.hq_keep if plan else None) if propose else []
         run.kpis_before, run.kpis_after = json.dumps(before), json.dumps(after if better else before)
         run.solve_seconds, run.lines_changed, run.lines_skipped = seconds, applied.changed, applied.skipped
         run.transfers_proposed = len(proposed)

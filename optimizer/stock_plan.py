@@ -15,8 +15,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inventory import bulk
 from inventory.catalog import Part
 from inventory.network import Lane, ServicePoint, Warehouse
+from inventory.planning import StockPlanRecord, StockTarget, latest_plan
 from inventory.policy import Policy
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
 
@@ -51,10 +53,23 @@ class Inputs:
 
 
 @dataclass(frozen=True)
+class Targets:
+    """What a plan tells the nights and HQ's buying: regional levels for the transfers, what HQ
+    keeps back from them, and the network level per sku HQ buys up to."""
+
+    regional: dict[tuple[str, str], int]
+    hq_keep: dict[str, int]
+    echelon: dict[str, int]
+
+
+@dataclass(frozen=True)
 class StockPlan:
     inputs: Inputs
     forecast: forecast.Forecast
     placement: placement.Plan
+
+    def targets(self) -> Targets:
+        return Targets(self.regional_targets(), self.hq_keep(), self.echelon())
 
     def regional_targets(self) -> dict[tuple[str, str], int]:
         hq = self.inputs.network.warehouses[self.inputs.network.hq]
@@ -199,3 +214,52 @@ def _point_share(point_region: np.ndarray, lines: np.ndarray, n_regions: int) ->
     region_lines = np.bincount(point_region, weights=lines, minlength=n_regions)
     prior = POINT_PRIOR_LINES / count[point_region]
     return (lines + prior) / (region_lines[point_region] + POINT_PRIOR_LINES)
+
+
+# -- the plan in the database: the nights and the buying follow the latest one -----------------
+
+def save(session: Session, plan: StockPlan, *, actor: str, now: datetime) -> StockPlanRecord:
+    """Record the plan and its levels (one row per warehouse and sku it holds)."""
+    p = plan.placement
+    record = StockPlanRecord(created_at=now, created_by=actor, budget=p.budget, stock_value=p.stock_value,
+                             expected_on_time_rate=p.on_time_rate,
+                             upper_bound_rate=p.upper_bound / p.demand if p.demand else 1.0, gap=p.gap,
+                             seconds=p.seconds, forecast_units_per_day=p.demand)
+    session.add(record)
+    session.flush()
+    keep = plan.hq_keep()
+    hq = plan.inputs.network.warehouses[plan.inputs.network.hq]
+    rows = [{"plan_id": record.id, "warehouse_code": w, "sku": sku, "level": level,
+             "keep": keep.get(sku, 0) if w == hq else 0} for (w, sku), level in p.targets().items()]
+    bulk.insert_rows(session, StockTarget.__table__, rows)
+    return record
+
+
+def saved_targets(session: Session) -> Targets | None:
+    """The latest plan's targets, or None before the first plan."""
+    record = latest_plan(session)
+    if record is None:
+        return None
+    hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
+    regional, keep, echelon = {}, {}, {}
+    for warehouse, sku, level, kept in session.execute(
+            select(StockTarget.warehouse_code, StockTarget.sku, StockTarget.level, StockTarget.keep)
+            .where(StockTarget.plan_id == record.id)):
+        echelon[sku] = echelon.get(sku, 0) + level
+        if warehouse == hq:
+            if kept:
+                keep[sku] = kept
+        else:
+            regional[(warehouse, sku)] = level
+    return Targets(regional, keep, echelon)
+
+
+def plan_and_propose(session: Session, now: datetime, policy: Policy, *, actor: str,
+                     budget: float | None = None) -> tuple[StockPlanRecord, list]:
+    """The weekly job: make the plan, keep it, and propose HQ's purchase orders up to it."""
+    from inventory.purchasing import service as purchasing
+
+    plan = make_plan(session, now, policy, budget=budget)
+    record = save(session, plan, actor=actor, now=now)
+    orders = purchasing.propose(session, plan.echelon(), actor=actor, now=now)
+    return record, orders

@@ -14,6 +14,7 @@ from inventory.db import transaction
 from inventory.policy import load_policy
 from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
+from inventory.warehouses import ledger
 from inventory.warehouses.models import Transfer
 from optimizer.stock_plan import make_plan
 from optimizer.targets import propose_transfers
@@ -65,3 +66,55 @@ def test_hq_ships_its_spare_above_what_the_plan_keeps_there(session, world):
                                    targets={("HB1", PUMP): 8, ("GD1", PUMP): 10}, hq_keep={})
     assert [(d.from_warehouse, d.to_warehouse, d.qty) for d in drafts] == [("HQ", "HB1", 4)]
     assert session.scalar(select(Transfer.status).where(Transfer.id == drafts[0].id)) == "draft"
+
+
+def with_suppliers(session) -> None:
+    from inventory.world import load_world
+
+    with transaction(session):
+        load_world(session, {"suppliers": [{"code": "S1", "name": "顺德电机厂", "lead_days": 10}],
+                             "supplier_parts": [{"supplier": "S1", "sku": sku, "unit_price": "80.00"}
+                                                for sku in (PUMP, "WM-MOTOR-01", "AC-REMOTE-01")]})
+
+
+def test_a_kept_plan_proposes_purchases_and_drives_the_nights_transfers(session, sessions, world):
+    from inventory.planning import latest_plan, targets_of
+    from inventory.purchasing import service as purchasing
+    from optimizer.runs import run_now
+    from optimizer.stock_plan import plan_and_propose, saved_targets
+
+    asked(session, "SP0003", PUMP, per_day=6, days=30)
+    with_suppliers(session)
+    with transaction(session):
+        record, orders = plan_and_propose(session, NOW, load_policy(session), actor="test", budget=20_000.0)
+    assert latest_plan(session).id == record.id and record.stock_value <= 20_000.0
+    kept = saved_targets(session)
+    rows = targets_of(session, record.id)
+    assert kept.echelon[PUMP] == sum(r.level for r in rows if r.sku == PUMP) > 0
+    position = purchasing.positions(session)
+    for order in orders:  # every proposal lifts its sku towards the plan's network level
+        for line in order.lines:
+            assert position.get(line.sku, 0) < kept.echelon[line.sku] <= position.get(line.sku, 0) + line.qty
+    with transaction(session):  # the purchases arrive at HQ
+        ledger.receive(session, "HQ", PUMP, 500, actor="test")
+    run = run_now(sessions, now=NOW + timedelta(hours=1))
+    drafts = session.scalars(select(Transfer).where(Transfer.proposal_run_id == run["id"])).all()
+    assert drafts and all(kept.regional.get((d.to_warehouse, d.sku), 0) > 0 for d in drafts)
+
+
+def test_parts_plan_keeps_a_plan_and_prints_its_figures(database, session, world):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    with_suppliers(session)
+    env = {**os.environ, "DATABASE_URL": database.url}
+    done = subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "plan", "--budget", "5000"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["plan"].startswith("SP") and summary["budget"] == 5000.0 and 0 <= summary["gap"] < 0.05
+    refused = subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "plan", "--budget", "-1"],
+                             env=env, capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0 and "budget" in refused.stderr and "Traceback" not in refused.stderr
