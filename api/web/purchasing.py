@@ -10,11 +10,12 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from inventory.purchasing import service as purchasing
+from inventory.network import Warehouse
 from inventory.purchasing.models import PurchaseOrder, parse_code
 
 from ..extensions import db
 from .actions import carried_out, refused
-from .auth import actor_name, login_required
+from .auth import actor_name, login_required, warehouse_page
 from .forms import ActionForm, RejectForm, unshown_errors
 from .views import bp
 
@@ -56,10 +57,11 @@ def _order_or_404(code: str) -> PurchaseOrder:
     return order
 
 
-def _render(posted=None, errors=None, status=200):
-    proposals = purchasing.list_orders(db.session, status="proposed")
+def _render(posted=None, errors=None, status=200, warehouse=None):
+    """HQ's page; with `warehouse`, its clerk's: the orders delivered there, to receive only."""
+    proposals = [] if warehouse else purchasing.list_orders(db.session, status="proposed")
     open_orders = [o for o in purchasing.list_orders(db.session, limit=200)
-                   if o.status in ("open", "partially_received")]
+                   if o.status in ("open", "partially_received") and (warehouse is None or o.warehouse_code == warehouse.code)]
     recent = [o for o in purchasing.list_orders(db.session, limit=30)
               if o.status in ("received", "closed_short", "rejected")]
     posted = posted or {}
@@ -72,8 +74,14 @@ def _render(posted=None, errors=None, status=200):
                   for o in open_orders})
     errors = {**unshown_errors(posted, forms), **(errors or {})}
     value = {o.code: sum((line.unit_price * line.qty for line in o.lines), 0) for o in proposals + open_orders}
+    if warehouse:
+        recent = [o for o in recent if o.warehouse_code == warehouse.code]
+        receive_url = lambda code: url_for("web.clerk_receive_purchase", wh=warehouse.code, code=code)  # noqa: E731
+    else:
+        receive_url = lambda code: url_for("web.receive_purchase", code=code)  # noqa: E731
     return render_template("hq/purchasing.html", proposals=proposals, open_orders=open_orders, recent=recent,
-                           forms=forms, errors=errors, value=value, typed=request.form), status
+                           forms=forms, errors=errors, value=value, typed=request.form, warehouse=warehouse,
+                           receive_url=receive_url), status
 
 
 @bp.get("/hq/purchasing")
@@ -105,10 +113,8 @@ def reject_purchase(code: str):
     return _render(posted={(code, "reject"): form}, status=422)
 
 
-@bp.post("/hq/purchasing/<code>/receive")
-@login_required(HQ)
-def receive_purchase(code: str):
-    order = _order_or_404(code)
+def _receive(order: PurchaseOrder, back: str, warehouse=None):
+    code = order.code
     form = ReceiptForm(prefix=f"in-{code}")
     if form.validate():
         got, errors = quantities(order, request.form)
@@ -116,8 +122,30 @@ def receive_purchase(code: str):
         if not errors and carried_out(form.note, lambda: purchasing.receive(
                 db.session, code, got, actor=actor_name(g.web_user), note=form.note.data or None)):
             flash(_("Received against %(code)s.", code=code), "success")
-            return redirect(url_for("web.hq_purchasing"))
-    return _render(posted={(code, "receive"): form}, status=422)
+            return redirect(back)
+    return _render(posted={(code, "receive"): form}, status=422, warehouse=warehouse)
+
+
+@bp.post("/hq/purchasing/<code>/receive")
+@login_required(HQ)
+def receive_purchase(code: str):
+    return _receive(_order_or_404(code), url_for("web.hq_purchasing"))
+
+
+@bp.get("/w/<wh>/purchasing")
+@warehouse_page
+def clerk_purchasing(warehouse: Warehouse):
+    """The clerk of the warehouse HQ buys into receives the suppliers' deliveries (采购收货)."""
+    return _render(warehouse=warehouse)
+
+
+@bp.post("/w/<wh>/purchasing/<code>/receive")
+@warehouse_page
+def clerk_receive_purchase(warehouse: Warehouse, code: str):
+    order = _order_or_404(code)
+    if order.warehouse_code != warehouse.code:
+        abort(404)
+    return _receive(order, url_for("web.clerk_purchasing", wh=warehouse.code), warehouse)
 
 
 @bp.post("/hq/purchasing/<code>/close")

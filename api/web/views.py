@@ -65,7 +65,7 @@ def page_globals():
     return {"current_user": user, "lang_url": lang_url, "page_url": page_url, "actor_name": actor_name,
             "logout_form": ActionForm(prefix="logout") if user else None,
             "get_locale_name": lambda: get_locale().language, "status_label": labels.status_label,
-            "purchase_note": labels.purchase_note,
+            "purchase_note": labels.purchase_note, "hq_code": _hq_code,
             "movement_label": labels.movement_label, "return_kind_label": labels.return_kind_label, "now": utcnow}
 
 
@@ -81,6 +81,15 @@ def lang_url(lang: str) -> str:
     if request.endpoint and request.method == "GET":
         return url_for(request.endpoint, **(request.view_args or {}), **args)
     return url_for("web.index", lang=lang)
+
+
+def _hq_code() -> str | None:
+    """The HQ warehouse's code (its clerk receives the suppliers' deliveries), once per request."""
+    if "hq_code" not in g:
+        from inventory.network import Warehouse
+
+        g.hq_code = db.session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
+    return g.hq_code
 
 
 @bp.app_template_filter("money")

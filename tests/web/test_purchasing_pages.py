@@ -68,3 +68,33 @@ def test_a_clerk_cannot_open_or_post_to_the_purchasing_page(clerk, engine):
     code = purchase_order(engine)
     assert clerk.get("/hq/purchasing").status_code in (302, 403)
     assert clerk.post(f"/hq/purchasing/{code}/approve", token_from="/w/GD1/", data={}).status_code in (302, 403)
+
+
+def test_the_hq_clerk_receives_a_delivery_but_cannot_decide_orders(app, engine, sessions_for):
+    from inventory.access import User
+    from inventory.db import transaction, utcnow
+
+    from .conftest import FAST_HASH, signed_in
+
+    with sessions_for() as session, transaction(session):
+        session.add(User(username="hq_clerk", password_hash=FAST_HASH, role="clerk", warehouse_code="HQ",
+                         created_at=utcnow()))
+    code = purchase_order(engine, approve=True)
+    clerk = signed_in(app, "hq_clerk")
+    home = html.unescape(text(clerk.get("/w/HQ/")))
+    assert "/w/HQ/purchasing" in clerk.get("/w/HQ/").get_data(as_text=True) and "采购" in home
+    page = clerk.get("/w/HQ/purchasing").get_data(as_text=True)
+    assert code in page and "/approve" not in page and "/close" not in page
+    import re
+
+    field = re.search(r'name="(qty-\d+)"', page).group(1)
+    done = clerk.post(f"/w/HQ/purchasing/{code}/receive", {field: "30"}, token_from="/w/HQ/purchasing")
+    assert done.status_code == 302 and hq_on_hand(sessions_for) == 80
+    assert clerk.post(f"/hq/purchasing/{code}/close", {f"cl-{code}-reason": "x"},
+                      token_from="/w/HQ/purchasing").status_code == 403
+
+
+def test_a_regional_clerk_sees_no_purchasing_and_cannot_receive_hqs_orders(clerk, engine):
+    code = purchase_order(engine, approve=True)
+    assert "/purchasing" not in clerk.get("/w/GD1/").get_data(as_text=True)
+    assert clerk.post(f"/w/GD1/purchasing/{code}/receive", {"x": "1"}, token_from="/w/GD1/").status_code == 404
