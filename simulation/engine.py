@@ -98,6 +98,7 @@ class SimConfig:
     start: date = START
     opening: str = "demo"
     budget: float | None = None       # `planned`: RMB of stock on hand (default the policy's stock_budget)
+    shard: tuple[int, int] | None = None  # (i, n): simulate the i-th of n shards of the sample (`shards`)
     database_url: str | None = None
     progress: bool = False
 
@@ -395,8 +396,10 @@ class Engine:
 
     def _plan(self, when: datetime) -> None:
         """The stock plan (`planned`): forecast and placement from what the database holds."""
-        self.plan = policies.plan_stock(self.s, when, self.policy, self.config.budget, self.world.weights,
-                                        self.world.stock_weights)
+        n = self.config.shard[1] if self.config.shard else 1  # a shard's skus stand for n times as many
+        self.plan = policies.plan_stock(self.s, when, self.policy, self.config.budget,
+                                        {k: v * n for k, v in self.world.weights.items()},
+                                        {k: v * n for k, v in self.world.stock_weights.items()})
         p = self.plan.placement
         self.log.plans.append({"at": when.isoformat(), "expected_on_time_rate": round(p.on_time_rate, 5),
                                "stock_value": round(p.stock_value, 2), "gap": round(float(p.gap), 6),

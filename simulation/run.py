@@ -200,7 +200,8 @@ def simulate(config: SimConfig, out: str | Path | None = None) -> Results:
     code = code_version()
     phase = {}
     tick = perf_counter()
-    world = build_world(config.scale, config.seed, config.sku_share, config.opening, config.cover, config.start)
+    world = build_world(config.scale, config.seed, config.sku_share, config.opening, config.cover, config.start,
+                        config.shard)
     db = Database(config.database_url)
     try:
         db.load(world.simulated)

@@ -47,17 +47,19 @@ class World:
 
 
 def build_world(scale: str, seed: int, sku_share: float, opening: str = "demo", cover: float = 1.0,
-                start=None) -> World:
+                start=None, shard: tuple[int, int] | None = None) -> World:
     """The demo network, restricted to a sample of skus when `sku_share` < 1; with opening
-    "targets", each sku starts with its echelon base stock at HQ instead of the demo's stock."""
+    "targets", each sku starts with its echelon base stock at HQ instead of the demo's stock.
+    `shard` (i, n) keeps every n-th stratum of the sample from the i-th (`shards`); the sample
+    itself, and so every weight, stays the whole run's."""
     full = generate_world(scale, seed)
     if opening == "targets":
         full = {**full, "stock": _target_stock(full, seed, cover, start)}
     elif opening != "demo":
         raise InvalidInput(f"opening: {opening!r} is not one of demo, targets")
     chosen = sample(full["parts"], full["stock"], sku_share, seed)
-    keep = set(chosen.skus)
-    simulated = full if sku_share >= 1.0 else {
+    keep = set(chosen.skus) if shard is None else {sku for sku in chosen.skus if chosen.stratum[sku] % shard[1] == shard[0]}
+    simulated = full if sku_share >= 1.0 and shard is None else {
         **full, "parts": [p for p in full["parts"] if p["sku"] in keep],
         "stock": [s for s in full["stock"] if s["sku"] in keep],
         "supplier_parts": [s for s in full.get("supplier_parts", []) if s["sku"] in keep]}
