@@ -288,3 +288,23 @@ def test_the_stock_plan_is_its_own_curve_by_budget(tmp_path):
     assert len(usual) == 1 and label == PLANNED_LABEL and [p["budget"] for p in planned] == [1e6, 2e6]
     assert summary["reached_by"]["0.99"] == PLANNED_LABEL
     assert "| planned | 1,000,000 RMB |" in (tmp_path / "tradeoff.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_year_in_shards_merges_to_the_figures_of_one_run(fortnight, tmp_path):
+    from simulation.shards import simulate_sharded
+
+    _, whole = fortnight
+    out = tmp_path / "shards"
+    sharded = simulate_sharded(SMALL, shards=2, out=out, workers=2)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert CONTRACT_KEYS <= set(summary) and summary["lines"] == len(sharded.lines)
+    assert len(sharded.lines) == pytest.approx(len(whole.lines), rel=0.15)   # the same demand model, other draws
+    assert len(set(sharded.lines.id.tolist())) == len(sharded.lines)
+    halves = [{p["sku"] for p in build_world("small", 3, 1.0, shard=(i, 2)).simulated["parts"]} for i in range(2)]
+    assert not halves[0] & halves[1] and halves[0] | halves[1] == {p["sku"] for p in whole.world.simulated["parts"]}
+    assert set(sharded.lines.sku) <= halves[0] | halves[1]
+    assert sharded.on_time_rate == pytest.approx(whole.on_time_rate, abs=0.05)
+    assert sharded.avg_stock_value == pytest.approx(whole.avg_stock_value, rel=0.1)
+    assert sum(sharded.log.transfers) > 0 and len(sharded.log.stock) == len(whole.log.stock)
+    assert (out / "report.md").exists() and sharded.phase_seconds["shards"] == 2
