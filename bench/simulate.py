@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--out", default="docs/sim")
     parser.add_argument("--headline-only", action="store_true")
     parser.add_argument("--tradeoff", action="store_true")
+    parser.add_argument("--shards", type=int, default=1, help="processes per year (simulation.shards)")
     args = parser.parse_args()
     root = Path(args.out) / args.scale
     if args.tradeoff:
@@ -55,7 +56,12 @@ def main() -> None:
             policy, transfers = VARIANTS[name]
             config = SimConfig(days=args.days, seed=args.seed, scale=args.scale, policy=policy, sku_share=share,
                                transfers=transfers, progress=True)
-            s = simulate(config, root / name).summary()
+            if args.shards > 1:
+                from simulation.shards import simulate_sharded
+
+                s = simulate_sharded(config, args.shards, root / name).summary()
+            else:
+                s = simulate(config, root / name).summary()
             seconds = perf_counter() - start
             verdict = "ok" if seconds < LIMIT_SECONDS else "OVER 30 min"
             print(f"{name:<18}{args.days:>6}{s['lines']:>9,}{s['on_time_rate']:>10.3%}"

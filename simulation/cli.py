@@ -16,7 +16,7 @@ TRADEOFF_DAYS = 105
 
 def simulate_command(*, days: int | None, seed: int, scale: str | None, policy: str, out: str,
                      sku_share: float | None, cover: float, tradeoff: bool, quiet: bool,
-                     budget: float | None = None) -> None:
+                     budget: float | None = None, shards: int = 1) -> None:
     days = days if days is not None else (TRADEOFF_DAYS if tradeoff else 365)
     scale = scale or ("small" if tradeoff else "national")
     if days < 1:
@@ -43,7 +43,12 @@ def simulate_command(*, days: int | None, seed: int, scale: str | None, policy: 
     config = SimConfig(days=days, seed=seed, scale=scale, policy=night, transfers=transfers, sku_share=share,
                        cover=cover, budget=budget, database_url=os.environ.get("DATABASE_URL") or None,
                        progress=not quiet)
-    results = simulate(config, out)
+    if shards > 1:
+        from .shards import simulate_sharded
+
+        results = simulate_sharded(config, shards, out)
+    else:
+        results = simulate(config, out)
     s = results.summary()
     click.echo(f"{s['lines']:,} lines, {s['on_time_rate']:.3%} on time within 48 h, {s['backordered_lines']:,} "
                f"backordered, average stock {float(s['avg_stock_value']):,.2f} RMB, transfers "
