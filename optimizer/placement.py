@@ -68,6 +68,7 @@ class Instance:
     promise_hours: float = PROMISE_HOURS
     evening_share: float = EVENING_SHARE
     dispersion: np.ndarray | None = None    # per sku: relative variance of the forecast rate (0: known)
+    min_order: np.ndarray | None = None     # per sku: the least a purchase brings (supplier's minimum, pack)
     weight: np.ndarray | None = None        # per sku: how many skus it stands for (a sample), else 1
     stock_weight: np.ndarray | None = None  # the same for its stock value
 
@@ -287,6 +288,16 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     reserve_fill = weight * fill(reserve, hq_mean, inst.qty_shares, spread)
     o_sku, o_set, o_mode, o_gain, o_cost, o_res = [], [], [], [], [], []
     c_sku, c_opt, c_w, c_tau, c_mean, c_cycle = [], [], [], [], [], []
+    # a purchase brings at least the supplier's minimum: what it adds beyond a review's demand
+    # stays on hand, half of it on average, whatever holds the sku; a sku not held is not bought
+    least = np.zeros(n) if inst.min_order is None else np.asarray(inst.min_order, dtype=float)
+    batch_extra = stock_weight * inst.unit_cost * np.maximum(least - national * net.review_days, 0.0) / 2
+    o_sku.append(np.arange(n))
+    o_set.append(np.full(n, -1))
+    o_mode.append(np.zeros(n, np.int64))
+    o_gain.append(np.zeros(n))
+    o_cost.append(np.zeros(n))
+    o_res.append(np.zeros(n, np.int64))
     for s, (_, holders) in enumerate(sets):
         served, on_time = service(net, holders, inst.evening_share, inst.promise_hours)
         lam = inst.rate @ served      # (sku, warehouse) units a day each holder sends
@@ -298,7 +309,7 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
             o_mode.append(np.full(n, m))
             with_hq = holders[net.hq] and mode == "reserve"
             o_gain.append(tau[:, net.hq] * reserve_fill if with_hq else np.zeros(n))
-            o_cost.append(reserve_cost if mode == "reserve" else np.zeros(n))
+            o_cost.append(batch_extra + (reserve_cost if mode == "reserve" else 0.0))
             o_res.append(reserve if mode == "reserve" else np.zeros(n, np.int64))
             for w in np.flatnonzero(holders):
                 if w == net.hq and mode == "reserve":
@@ -387,7 +398,8 @@ def solve(inst: Instance) -> Plan:
     reserve_mode = options.mode[opt] == MODES.index("reserve")
     target[np.flatnonzero(reserve_mode), net.hq] = options.reserve[opt][reserve_mode]
     return Plan(list(inst.skus), list(net.warehouses), target,
-                [sets[s][0] for s in options.holders[opt]], [MODES[m] for m in options.mode[opt]],
+                [sets[s][0] if s >= 0 else "none" for s in options.holders[opt]],
+                [MODES[m] if options.holders[o] >= 0 else "none" for o, m in zip(opt, options.mode[opt])],
                 final["gain"], float((inst.weights()[0] * inst.rate.sum(axis=1)).sum()), final["cost"], max(bound, final["gain"]), inst.budget,
                 price=final["price"], seconds=perf_counter() - started,
                 extra={"holder_sets": {name: [net.warehouses[w] for w in np.flatnonzero(mask)] for name, mask in sets}})

@@ -117,10 +117,20 @@ def make_plan(session: Session, now: datetime, policy: Policy, *, budget: float 
     pick = (lambda table: None if table is None else np.array([table.get(s, 1.0) for s in inputs.skus]))
     instance = placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate,
                                   float(policy.stock_budget if budget is None else budget),
+                                  min_order=_least_purchase(session, inputs.skus),
                                   qty_shares=inputs.qty_shares, promise_hours=float(policy.promise_hours),
                                   evening_share=inputs.evening_share, dispersion=fc.dispersion, weight=pick(weights),
                                   stock_weight=pick(stock_weights))
     return StockPlan(inputs, fc, placement.solve(instance))
+
+
+def _least_purchase(session: Session, skus: list[str]) -> np.ndarray:
+    """Per sku the least one purchase brings from the supplier HQ buys it from (minimum order,
+    whole packs); 1 where no supplier is known."""
+    from inventory.purchasing.service import best_terms, order_qty
+
+    terms = best_terms(session, set(skus))
+    return np.array([order_qty(1, terms[s]) if s in terms else 1 for s in skus], dtype=float)
 
 
 def _local(instant: datetime) -> datetime:

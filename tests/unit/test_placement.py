@@ -142,3 +142,14 @@ def test_more_budget_never_serves_fewer_lines_and_the_gap_stays_small():
         assert plan.stock_value <= budget and plan.gap < gap  # a duality gap shrinks as skus are added
         rates.append(plan.on_time_rate)
     assert rates == sorted(rates) and rates[-1] > 0.95
+
+
+def test_a_part_whose_minimum_order_outweighs_its_worth_is_not_bought_when_money_is_short():
+    net = line_network()
+    rate = np.array([[0.002, 0.002, 0.002], [0.5, 0.5, 0.5]])  # a part sold twice a year, and a busy one
+    cost = np.array([50.0, 50.0])
+    loose = solve(Instance(net, ["SLOW", "BUSY"], cost, rate, budget=3000.0))
+    bound = solve(Instance(net, ["SLOW", "BUSY"], cost, rate, budget=3000.0, min_order=np.array([200.0, 1.0])))
+    assert any(sku == "SLOW" for _, sku in loose.targets()) and loose.holders[0] != "none"
+    assert bound.holders[0] == "none" and not any(sku == "SLOW" for _, sku in bound.targets())
+    assert bound.stock_value <= 3000.0
