@@ -40,7 +40,7 @@ def quantities(order: PurchaseOrder, form) -> tuple[dict[str, int], list[str]]:
         raw = (form.get(f"qty-{line.id}") or "").strip()
         if not raw:
             continue
-        if not raw.isdigit() or not 0 <= int(raw) <= MAX_QTY:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 7 and int(raw) <= MAX_QTY):
             errors.append(_("%(sku)s: a whole number from 0 to %(most)s.", sku=line.sku, most="{:,}".format(MAX_QTY)))
         elif int(raw):
             got[line.sku] = int(raw)

@@ -48,7 +48,8 @@ def test_nothing_typed_or_a_bad_number_is_refused_in_words(hq, engine, sessions_
     code = purchase_order(engine, approve=True)
     qty = _line_field(hq, code)
     for typed, words in (("", "请至少为一行填写到货数量"), ("-3", "请输入 0 到 1,000,000 之间的整数"),
-                         ("2.5", "请输入 0 到 1,000,000 之间的整数")):
+                         ("2.5", "请输入 0 到 1,000,000 之间的整数"), ("²", "请输入 0 到 1,000,000 之间的整数"),
+                         ("9" * 5000, "请输入 0 到 1,000,000 之间的整数")):
         answer = hq.post(f"/hq/purchasing/{code}/receive", token_from="/hq/purchasing", data={qty: typed})
         assert answer.status_code == 422 and words in html.unescape(text(answer))
     assert hq_on_hand(sessions_for) == 50
