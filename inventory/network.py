@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Integer, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Integer, String, Table, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import Base, Money
 
@@ -81,3 +81,8 @@ class Lane(Base):
     to_kind: Mapped[str] = mapped_column(String(16))
     hours: Mapped[int] = mapped_column(Integer)
     unit_cost: Mapped[Decimal] = mapped_column(Money)
+
+
+def hq_code(session: Session) -> str | None:
+    """The code of the HQ warehouse (总部配件中心), None before the network is loaded."""
+    return session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))

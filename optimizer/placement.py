@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from time import perf_counter
+
 import numpy as np
 from scipy.special import betainc, pdtr
 
@@ -356,8 +358,6 @@ def _best(options: _Options, cells: _Cells, n: int, price: float):
 
 def solve(inst: Instance) -> Plan:
     """The best placement the model finds within the budget, with its upper bound."""
-    from time import perf_counter
-
     started = perf_counter()
     n, net = len(inst.skus), inst.network
     sets, options, cells = build(inst)

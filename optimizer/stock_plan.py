@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from inventory import bulk
 from inventory.catalog import Part
-from inventory.network import Lane, ServicePoint, Warehouse
+from inventory.network import Lane, ServicePoint, Warehouse, hq_code
 from inventory.planning import StockPlanRecord, StockTarget, latest_plan
 from inventory.policy import Policy
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
@@ -250,7 +250,7 @@ def saved_targets(session: Session) -> Targets | None:
     record = latest_plan(session)
     if record is None:
         return None
-    hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
+    hq = hq_code(session)
     regional, keep, echelon = {}, {}, {}
     for warehouse, sku, level, kept in session.execute(
             select(StockTarget.warehouse_code, StockTarget.sku, StockTarget.level, StockTarget.keep)

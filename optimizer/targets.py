@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from inventory import bulk
 from inventory.catalog import Part
-from inventory.network import Lane, ServicePoint, Warehouse
+from inventory.network import Lane, ServicePoint, Warehouse, hq_code
 from inventory.policy import Policy
 from inventory.requisitions.models import Requisition, RequisitionLine
 from inventory.warehouses import transfers
@@ -95,7 +95,7 @@ def base_stock_targets(session: Session, now: datetime, *, cover_factor: float =
                        min_mean: float = MIN_MEAN) -> dict[tuple[str, str], int]:
     """S per (regional warehouse, sku); `cover_factor` scales the days of cover and `min_mean`
     sets how slow a sku may be and still be held regionally (trade-off curves)."""
-    hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
+    hq = hq_code(session)
     lead = {t: h for t, h in session.execute(select(Lane.to_code, Lane.hours).where(Lane.from_code == hq))}
     rates = daily_rates(session, now)
     days = np.array([(lead.get(w, 48) / 24.0 + 1.0) * cover_factor for w in rates.warehouses])
@@ -120,7 +120,7 @@ def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id
         targets = base_stock_targets(session, now, cover_factor=cover_factor, min_mean=min_mean)
     if not targets:
         return []
-    hq = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
+    hq = hq_code(session)
     skus = {sku for _, sku in targets}
     position = defaultdict(int)
     available = defaultdict(int)

@@ -86,9 +86,9 @@ def lang_url(lang: str) -> str:
 def _hq_code() -> str | None:
     """The HQ warehouse's code (its clerk receives the suppliers' deliveries), once per request."""
     if "hq_code" not in g:
-        from inventory.network import Warehouse
+        from inventory.network import hq_code
 
-        g.hq_code = db.session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
+        g.hq_code = hq_code(db.session)
     return g.hq_code
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
-from ..network import Warehouse
+from ..network import hq_code
 from ..requisitions.models import Requisition, RequisitionLine
 from ..warehouses import ledger
 from ..warehouses.models import StockBalance
@@ -92,7 +92,7 @@ def positions(session: Session) -> dict[str, int]:
 
 
 def _hq(session: Session) -> str:
-    code = session.scalar(select(Warehouse.code).where(Warehouse.kind == "hq"))
+    code = hq_code(session)
     if code is None:
         raise Conflict("the network has no HQ warehouse to buy for")
     return code
