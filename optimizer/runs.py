@@ -100,9 +100,10 @@ def snapshot(session: Session, now: datetime, policy: Policy) -> dict:
             free = on_hand - reserved + reserved_by_lines.get((warehouse, sku), 0)
             if free > 0:
                 stock.append({"warehouse": warehouse, "sku": sku, "qty": free})
-    lanes = [{"from": f, "to": t, "hours": h, "unit_cost": str(c)} for f, t, h, c in session.execute(
-        select(Lane.from_code, Lane.to_code, Lane.hours, Lane.unit_cost).where(Lane.to_kind == "service_point"))
-        if t in points]
+    to_points = Lane.to_code.in_(points) if len(points) < 5000 else Lane.to_kind == "service_point"
+    lanes = [{"from": f, "to": t, "hours": h, "unit_cost": str(c)} for f, t, h, c in session.connection().execute(
+        select(Lane.from_code, Lane.to_code, Lane.hours, Lane.unit_cost)
+        .where(Lane.to_kind == "service_point", to_points)) if t in points] if points else []
     return {"params": {"value_on_time": str(policy.optimizer_value_on_time),
                        "value_late": str(policy.optimizer_value_late)},
             "stock": stock, "lanes": lanes, "lines": open_lines,

@@ -40,7 +40,7 @@ def headline(root: str | Path) -> str:
         sc = next(iter(runs.values()))[1]["scope"]
         scope = (f" Simulated {sc['skus_simulated']:,} of {sc['skus_total']:,} skus, one from each stratum of "
                  f"{round(1 / sc['sku_share'])} neighbours by season and demand; each stands for its stratum, "
-                 "weighted by the stratum's demand (stock: by its opening stock), so the figures are estimates for "
+                 "weighted by the stratum's demand (stock: by its count of skus), so the figures are estimates for "
                  "all skus. ± is one standard error of that sampling.")
     lines = [f"Simulated {any_summary['days']} days of the {any_summary.get('scale', '')} network, seed "
              f"{any_summary['seed']}.{scope}", "",

@@ -163,9 +163,9 @@ def stratum_totals(parts: list[dict], groups: list[tuple[int, list[int]]], size:
 @dataclass(frozen=True)
 class Sample:
     """The sampled skus and how many skus' worth each stands for: `weights` by annual demand
-    (lines, backorders, transfer cost), `stock_weights` by opening stock value at cost (stock;
-    the demand weight when the sku itself opens with none); `stratum` its stratum's rank;
-    `stratum_demand` and `stratum_stock` its stratum's totals of the two (for the error)."""
+    (lines, backorders, transfer cost), `stock_weights` its stratum's count of skus (stock);
+    `stratum` its stratum's rank; `stratum_demand` and `stratum_stock` its stratum's total demand
+    and count (for the error)."""
 
     skus: list[str]
     weights: dict[str, float]
@@ -176,19 +176,17 @@ class Sample:
     stratum_stock: dict[str, float]
 
 
-def sample(parts: list[dict], stock: list[dict], share: float, seed: int, offset: int | None = None) -> Sample:
+def sample(parts: list[dict], share: float, seed: int, offset: int | None = None) -> Sample:
     groups = strata(parts, share, seed, offset)
     demand = np.array([float(p.get("annual_demand") or 0.0) for p in parts])
-    index = {p["sku"]: i for i, p in enumerate(parts)}
-    value = np.zeros(len(parts))
-    for row in stock:
-        i = index[row["sku"]]
-        value[i] += row["qty"] * float(parts[i]["unit_cost"])
     weights = ratio_weights(parts, groups, demand)
-    stock_weights = ratio_weights(parts, groups, value, fallback=weights)
-    return Sample([parts[pick]["sku"] for pick, _ in groups], weights, stock_weights,
+    # stock counts by design (each sku for its stratum's count): a ratio to the opening stock
+    # would be biased under a policy that re-places stock, and a plan on the sample, which sees
+    # these weights as the price of a sku's stock, would then shun whatever opens with little
+    counts = stratum_totals(parts, groups, np.ones(len(parts)))
+    return Sample([parts[pick]["sku"] for pick, _ in groups], weights, counts,
                   {parts[pick]["sku"]: rank for rank, (pick, _) in enumerate(groups)}, min(share, 1.0),
-                  stratum_totals(parts, groups, demand), stratum_totals(parts, groups, value))
+                  stratum_totals(parts, groups, demand), counts)
 
 
 def sample_skus(parts: list[dict], share: float, seed: int) -> tuple[list[dict], dict[str, float]]:

@@ -234,7 +234,7 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
 ESTIMATOR = ("Simulated skus: {n:,} of {total:,}, one from each stratum of {k} neighbours when the catalogue is "
              "sorted by season and demand, over every warehouse, service point, dealer and lane. Each sampled sku "
              "stands for its stratum: its lines, backorders and transfer cost count as many times as the stratum's "
-             "demand is its own, its stock as many times as the stratum's opening stock value is its own, so the "
+             "demand is its own, its stock as many times as the stratum has skus, so the "
              "'all skus' rates weight every stratum by its demand (± is one standard error of the sampling; "
              "penalties are scaled by lines).")
 

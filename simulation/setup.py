@@ -57,7 +57,7 @@ def build_world(scale: str, seed: int, sku_share: float, opening: str = "demo", 
         full = {**full, "stock": _target_stock(full, seed, cover, start)}
     elif opening != "demo":
         raise InvalidInput(f"opening: {opening!r} is not one of demo, targets")
-    chosen = sample(full["parts"], full["stock"], sku_share, seed)
+    chosen = sample(full["parts"], sku_share, seed)
     keep = set(chosen.skus) if shard is None else {sku for sku in chosen.skus if chosen.stratum[sku] % shard[1] == shard[0]}
     simulated = full if sku_share >= 1.0 and shard is None else {
         **full, "parts": [p for p in full["parts"] if p["sku"] in keep],

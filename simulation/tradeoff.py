@@ -185,7 +185,7 @@ def render(summary: dict, out: str | Path) -> dict:
 def _markdown(t: dict, image: str) -> str:
     sample = ("" if t["sku_share"] >= 1 else
               f" Simulated a stratified {t['sku_share']:.0%} of the skus (one per stratum of neighbours by season and "
-              "demand); each stands for its stratum, weighted by the stratum's demand (stock: by its opening stock), "
+              "demand); each stands for its stratum, weighted by the stratum's demand (stock: by its count of skus), "
               "so rates and stock values are estimates for all skus; ± is one standard error of that sampling. "
               "Every point uses the same skus and the same demand.")
     lines = [f"# Trade-off: 2-day on-time rate against stock ({t['scale']} network)", "",

@@ -87,7 +87,10 @@ def test_a_sampled_run_estimates_the_whole_catalogue(fortnight):
     estimate = sampled.summary()["estimate_all_skus"]
     assert len(sampled.lines) < 0.8 * len(full.lines)
     assert estimate["lines"] == pytest.approx(len(full.lines), rel=0.25)
-    assert float(estimate["avg_stock_value"]) == pytest.approx(full.avg_stock_value, rel=0.2)
+    # stock counts each sku for its stratum (unbiased whatever the policy places, but noisier
+    # than a ratio to opening stock): within three of its standard errors
+    error = abs(float(estimate["avg_stock_value"]) - full.avg_stock_value)
+    assert error < 3 * float(estimate["avg_stock_value_se"]), (error, estimate["avg_stock_value_se"])
     assert 0 < estimate["on_time_rate"] <= 1
 
 
@@ -101,7 +104,7 @@ def test_every_possible_sku_sample_estimates_the_full_run(fortnight):
     row = {sku: i for i, sku in enumerate(t.sku)}
     k, figures = 10, []
     for offset in range(k):
-        chosen = sample(full.world.full["parts"], full.world.full["stock"], 1 / k, seed=3, offset=offset)
+        chosen = sample(full.world.full["parts"], 1 / k, seed=3, offset=offset)
         i = [row[s] for s in chosen.skus]
         sub = SkuTable(chosen.skus, np.arange(len(i)), np.array([chosen.weights[s] for s in chosen.skus]),
                        np.array([chosen.stock_weights[s] for s in chosen.skus]),
