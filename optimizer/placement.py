@@ -35,6 +35,7 @@ GRID = 33                     # base-stock levels tried per (sku, holder): 0..32
 BISECTIONS = 60
 MODES = ("through", "reserve")
 NIGHTLY_BATCH_DAYS = 1.0      # a holder HQ refills every night gets a day's demand at a time
+CELL_BLOCK = 100_000          # cells whose curves are computed at once
 
 
 @dataclass(frozen=True)
@@ -329,14 +330,20 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
                 c_cycle.append(lam[active, w] * batch / 2)
     options = _Options(np.concatenate(o_sku), np.concatenate(o_set), np.concatenate(o_mode),
                        np.concatenate(o_gain), np.concatenate(o_cost), np.concatenate(o_res))
-    sku = np.concatenate(c_sku)
-    mean = np.concatenate(c_mean)
-    levels = grid(mean, spread[sku])
-    gain = (weight[sku] * np.concatenate(c_tau))[:, None] * fill(levels, mean[:, None], inst.qty_shares,
-                                                                 spread[sku][:, None])
-    cycle = np.concatenate(c_cycle)
-    cost = (stock_weight[sku] * inst.unit_cost[sku])[:, None] * (
-        on_hand(levels, mean[:, None], spread[sku][:, None]) + np.where(levels > 0, cycle[:, None], 0.0))
+    sku, mean = np.concatenate(c_sku), np.concatenate(c_mean)
+    tau, cycle = np.concatenate(c_tau), np.concatenate(c_cycle)
+    # the curves in blocks, kept as float32 and int32: a national plan has millions of cells,
+    # and float64 temporaries over all of them at once took 8 GB
+    levels = np.empty((len(sku), GRID), np.int32)
+    gain, cost = np.empty(levels.shape, np.float32), np.empty(levels.shape, np.float32)
+    for block in range(0, len(sku), CELL_BLOCK):
+        b = slice(block, block + CELL_BLOCK)
+        j, m, d = sku[b], mean[b][:, None], spread[sku[b]][:, None]
+        lv = grid(mean[b], spread[j])
+        levels[b] = lv
+        gain[b] = (weight[j] * tau[b])[:, None] * fill(lv, m, inst.qty_shares, d)
+        cost[b] = (stock_weight[j] * inst.unit_cost[j])[:, None] * (
+            on_hand(lv, m, d) + np.where(lv > 0, cycle[b][:, None], 0.0))
     return sets, options, _Cells(sku, np.concatenate(c_opt), np.concatenate(c_w), levels, gain, cost)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from inventory import bulk
@@ -21,6 +21,7 @@ from inventory.network import Lane, ServicePoint, Warehouse, hq_code
 from inventory.planning import StockPlanRecord, StockTarget, latest_plan
 from inventory.policy import Policy
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
+from inventory.warehouses.models import StockBalance
 
 from . import forecast, placement
 
@@ -34,6 +35,7 @@ CARRIER_DAYS = 90            # how far back parcels tell how late carriers run
 CARRIER_SAMPLE = 5000
 CARRIER_MIN_SAMPLE = 50
 PROMPT_HOURS = 8.0           # a parcel that left within this of its reservation was due at its eta
+MIN_PLACED_SHARE = 0.5       # the self-correction never places less than this share of the budget
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,13 @@ class Targets:
 
 @dataclass(frozen=True)
 class StockPlan:
+    """A plan: what it was made from, the forecast, the placement, and the budget it was asked
+    to keep (the placement's own budget is what `placed_budget` let it place)."""
+
     inputs: Inputs
     forecast: forecast.Forecast
     placement: placement.Plan
+    budget: float
 
     def targets(self) -> Targets:
         return Targets(self.regional_targets(), self.hq_keep(), self.echelon())
@@ -107,21 +113,47 @@ def read_inputs(session: Session, now: datetime, policy: Policy) -> Inputs:
 
 def make_plan(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
               weights: dict[str, float] | None = None, stock_weights: dict[str, float] | None = None) -> StockPlan:
-    """Forecast and place under `budget` (default the policy's `stock_budget`). `weights` say how
-    many skus each sku stands for when the catalogue is a sample (a simulation)."""
+    """Forecast and place under `budget` (default the policy's `stock_budget`), corrected by how
+    the stock held ran against the last plan (`placed_budget`). `weights` say how many skus each
+    sku stands for when the catalogue is a sample (a simulation)."""
     inputs = read_inputs(session, now, policy)
+    budget = float(policy.stock_budget if budget is None else budget)
     points_per_region = np.bincount(inputs.network.point_region, minlength=len(inputs.regions)).astype(float)
     fc = forecast.fit(inputs.history, inputs.prior_rate, inputs.summer, points_per_region, inputs.today_doy)
     horizon = max(1, int(np.ceil(inputs.network.supplier_days)))
     rate = fc.units(horizon) / horizon
     pick = (lambda table: None if table is None else np.array([table.get(s, 1.0) for s in inputs.skus]))
-    instance = placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate,
-                                  float(policy.stock_budget if budget is None else budget),
+    placed = placed_budget(budget, latest_plan(session), stock_held(session, pick(stock_weights)))
+    instance = placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate, placed,
                                   min_order=_least_purchase(session, inputs.skus),
                                   qty_shares=inputs.qty_shares, promise_hours=float(policy.promise_hours),
                                   evening_share=inputs.evening_share, dispersion=fc.dispersion, weight=pick(weights),
                                   stock_weight=pick(stock_weights))
-    return StockPlan(inputs, fc, placement.solve(instance))
+    return StockPlan(inputs, fc, placement.solve(instance), budget)
+
+
+def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> float:
+    """The budget to place this week. The model's stock on hand is an expectation; what the
+    network really holds also carries what it opened with, minimum orders, stock a lower target
+    strands regionally. So the plan corrects itself: it places what the last plan placed (its
+    expected stock), times the square root of how far the budget is from the stock held now
+    (a damped integral control), never more than the budget and never below half of it."""
+    if last is None or held <= 0 or not last.stock_value:
+        return budget
+    factor = float(last.stock_value) / budget * np.sqrt(budget / held)
+    return budget * float(np.clip(factor, MIN_PLACED_SHARE, 1.0))
+
+
+def stock_held(session: Session, stock_weights: np.ndarray | None = None) -> float:
+    """RMB at cost on hand and in transit across the network (a sample: each sku for its stratum)."""
+    rows = session.execute(select(Part.sku, Part.unit_cost, func.sum(StockBalance.on_hand + StockBalance.in_transit))
+                           .join(StockBalance, StockBalance.sku == Part.sku).group_by(Part.sku, Part.unit_cost)
+                           .order_by(Part.sku)).all()
+    if stock_weights is None:
+        return float(sum(float(cost) * units for _, cost, units in rows))
+    skus = session.scalars(select(Part.sku).order_by(Part.sku)).all()
+    weight = dict(zip(skus, stock_weights.tolist()))
+    return float(sum(weight.get(sku, 1.0) * float(cost) * units for sku, cost, units in rows))
 
 
 def _least_purchase(session: Session, skus: list[str]) -> np.ndarray:
@@ -231,7 +263,7 @@ def _point_share(point_region: np.ndarray, lines: np.ndarray, n_regions: int) ->
 def save(session: Session, plan: StockPlan, *, actor: str, now: datetime) -> StockPlanRecord:
     """Record the plan and its levels (one row per warehouse and sku it holds)."""
     p = plan.placement
-    record = StockPlanRecord(created_at=now, created_by=actor, budget=p.budget, stock_value=p.stock_value,
+    record = StockPlanRecord(created_at=now, created_by=actor, budget=plan.budget, stock_value=p.stock_value,
                              expected_on_time_rate=p.on_time_rate,
                              upper_bound_rate=p.upper_bound / p.demand if p.demand else 1.0, gap=p.gap,
                              seconds=p.seconds, forecast_units_per_day=p.demand)

@@ -402,7 +402,8 @@ class Engine:
                                         {k: v * n for k, v in self.world.stock_weights.items()})
         p = self.plan.placement
         self.log.plans.append({"at": when.isoformat(), "expected_on_time_rate": round(p.on_time_rate, 5),
-                               "stock_value": round(p.stock_value, 2), "gap": round(float(p.gap), 6),
+                               "stock_value": round(p.stock_value, 2), "placed_budget": round(p.budget, 2),
+                               "gap": round(float(p.gap), 6),
                                "seconds": round(p.seconds, 2)})
 
     def _check_forecast(self, when: datetime, day: int) -> None:

@@ -99,11 +99,14 @@ def ship_transfers(session: Session, night: Night, *, now: datetime, policy: Pol
 
 def plan_stock(session: Session, now: datetime, policy: Policy, budget: float | None,
                weights: dict[str, float], stock_weights: dict[str, float]):
-    """The stock plan of the night (`optimizer.stock_plan.make_plan`); with a sample of skus each
-    counts for its stratum, so the budget is the whole catalogue's."""
-    from optimizer.stock_plan import make_plan
+    """The stock plan of the night (`optimizer.stock_plan.make_plan`), kept as the weekly job keeps
+    it (the next plan corrects itself against it); with a sample of skus each counts for its
+    stratum, so the budget is the whole catalogue's."""
+    from optimizer.stock_plan import make_plan, save
 
-    return make_plan(session, now, policy, budget=budget, weights=weights, stock_weights=stock_weights)
+    plan = make_plan(session, now, policy, budget=budget, weights=weights, stock_weights=stock_weights)
+    save(session, plan, actor=ACTOR, now=now)
+    return plan
 
 
 def forecast(session: Session, now: datetime, days: int, skus: list[str], regions: list[str],

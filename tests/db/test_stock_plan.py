@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
 from inventory.access import Principal
@@ -118,3 +119,34 @@ def test_parts_plan_keeps_a_plan_and_prints_its_figures(database, session, world
     refused = subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "plan", "--budget", "-1"],
                              env=env, capture_output=True, text=True, timeout=300)
     assert refused.returncode != 0 and "budget" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_placed_budget_corrects_by_the_stock_held_against_the_last_plan():
+    from types import SimpleNamespace
+
+    from optimizer.stock_plan import MIN_PLACED_SHARE, placed_budget
+
+    last = SimpleNamespace(stock_value=900.0)
+    assert placed_budget(1000.0, None, 5000.0) == 1000.0                     # the first plan places the budget
+    assert placed_budget(1000.0, last, 1000.0) == pytest.approx(900.0)       # held on budget: as last time
+    assert placed_budget(1000.0, last, 1440.0) == pytest.approx(900.0 / 1.2)  # 44 % over: sqrt -> 1/1.2
+    assert placed_budget(1000.0, last, 10 ** 9) == MIN_PLACED_SHARE * 1000.0  # never below half
+    assert placed_budget(1000.0, last, 100.0) == 1000.0                      # never above the budget
+
+
+def test_a_network_holding_more_than_the_last_plan_expected_places_less(session, world):
+    from optimizer.stock_plan import save, stock_held
+
+    asked(session, "SP0003", PUMP, per_day=3, days=30)
+    policy = load_policy(session)
+    first = make_plan(session, NOW, policy, budget=5_000.0)
+    assert first.placement.budget == 5_000.0
+    with transaction(session):
+        save(session, first, actor="test", now=NOW)
+    held = stock_held(session)
+    assert held > 5_000.0   # the demo's opening stock
+    second = make_plan(session, NOW + timedelta(days=7), policy, budget=5_000.0)
+    assert second.budget == 5_000.0
+    assert second.placement.budget == pytest.approx(
+        max(0.5 * 5_000.0, first.placement.stock_value * (5_000.0 / held) ** 0.5))
+    assert second.placement.stock_value <= second.placement.budget
