@@ -429,9 +429,9 @@ def _top_up(final: dict, options: _Options, cells: _Cells, budget: float, steps:
             break
         best = np.flatnonzero(fits)[np.argmax(d_gain[fits] / d_cost[fits])]
         pick[rows[best]] = up[best]
-        spare -= d_cost[best]
-        gain += d_gain[best]
-        cost += d_cost[best]
+        spare -= float(d_cost[best])   # the curves are float32; the totals stay Python floats
+        gain += float(d_gain[best])
+        cost += float(d_cost[best])
     return {**final, "pick": pick, "gain": gain, "cost": cost}
 
 
@@ -449,9 +449,9 @@ def _spend_the_rest(high: dict, low: dict, options: _Options, cells: _Cells, n: 
     for j in order:
         if d_gain[j] <= 0 or d_cost[j] <= 0 or d_cost[j] > spare:
             continue
-        spare -= d_cost[j]
-        gain += d_gain[j]
-        cost += d_cost[j]
+        spare -= float(d_cost[j])
+        gain += float(d_gain[j])
+        cost += float(d_cost[j])
         switched[j] = True
     if switched.any():
         chosen[switched] = low["chosen"][switched]

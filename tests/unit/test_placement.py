@@ -153,3 +153,14 @@ def test_a_part_whose_minimum_order_outweighs_its_worth_is_not_bought_when_money
     assert any(sku == "SLOW" for _, sku in loose.targets()) and loose.holders[0] != "none"
     assert bound.holders[0] == "none" and not any(sku == "SLOW" for _, sku in bound.targets())
     assert bound.stock_value <= 3000.0
+
+
+def test_a_plans_figures_are_python_floats_for_json():
+    """The curves are float32 to save memory; what a plan reports must still serialise."""
+    import json
+
+    rate = np.array([[0.2, 0.1, 0.0], [0.0, 0.3, 0.2]])
+    plan = solve(Instance(line_network(), ["A", "B"], np.array([100.0, 80.0]), rate, budget=300.0))
+    assert 0 < plan.stock_value <= 300.0
+    json.dumps({"on_time": plan.on_time_rate, "stock": plan.stock_value, "bound": plan.upper_bound,
+                "gap": plan.gap, "price": plan.price})
