@@ -24,6 +24,7 @@ ACTIONS = {
     "transfer.reject": "HQ rejected a proposed transfer",
     "stock.adjust": "a stock count changed on hand (盘点调整)",
     "stock.mis_shipment": "a reported wrong part corrected the shipping warehouse's stock (错发)",
+    "ticket.parts_cause": "HQ's parts module confirmed or corrected a parts wait's cause (配件模块确认原因)",
     "purchase_order.approve": "HQ approved a purchase order",
     "purchase_order.reject": "HQ rejected a proposed purchase order",
     "purchase_order.receive": "goods were received against a purchase order",
