@@ -29,6 +29,7 @@ ACTIONS = {
     "purchase_order.reject": "HQ rejected a proposed purchase order",
     "purchase_order.receive": "goods were received against a purchase order",
     "purchase_order.close_short": "HQ closed a purchase order short",
+    "stock_plan.request": "a new stock plan (and its purchase proposals) was asked for: HQ or the weekly job",
 }
 
 

@@ -57,6 +57,14 @@ def find(session: Session, principal: str, key: str, print_: str) -> Replay | No
     return Replay(row.status, json.loads(row.body))
 
 
+def forget(session: Session, principal: str, key: str) -> None:
+    """Drop a key whose request could not be carried through (a task queue down), so it may be retried."""
+    row = session.get(IdempotencyRecord, (principal, key))
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
 def remember(session: Session, principal: str, key: str, print_: str, status: int, body: dict) -> None:
     session.add(IdempotencyRecord(principal=principal, key=key, fingerprint=print_, status=status,
                                   body=json.dumps(body, ensure_ascii=False), created_at=utcnow()))

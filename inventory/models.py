@@ -12,5 +12,6 @@ from .requisitions.models import Allocation, Requisition, RequisitionEvent, Requ
 from .returns.models import Return, ReturnCharge  # noqa: F401,E402
 from .tickets.models import RepairTicket, TicketEvent  # noqa: F401,E402
 from .planning import OptimizerRun, OptimizerRunInput, OptimizerShardResult, StockPlanRecord, StockTarget  # noqa: F401,E402,E501
+from .planning import StockPlanRun  # noqa: F401,E402
 from .audit import AuditEntry  # noqa: F401,E402
 from .purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierPart  # noqa: F401,E402

@@ -1,5 +1,7 @@
 """Records of optimizer runs (夜间配件调拨优化): status, progress, inputs, KPIs, shard results;
-and of stock plans (库存计划): each plan's figures and its base-stock level per warehouse and sku.
+of stock plans (库存计划): each plan's figures and its base-stock level per warehouse and sku;
+and of the runs that make plans on request (HQ on the web or API, the weekly job). The reads
+HQ decides with (plans, totals per warehouse, levels) are here too, with money in Decimal.
 
 A run is written by whoever executes it (CLI, Celery tasks, simulation), keyed by run id, so
 a task that is retried after a crash rewrites the same rows instead of adding new ones.
@@ -8,13 +10,19 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary, String, Text, select
+from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary, String, Text, func, select, type_coerce
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base, UTCDateTime, utcnow
-from .errors import NotFound
+from . import audit
+from .catalog import Part
+from .db import CENT, Base, Money, UTCDateTime, utcnow
+from .errors import Conflict, InvalidInput, NotFound
+from .network import Warehouse
 
 RUN_STATUSES = ("queued", "running", "done", "failed")
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -166,3 +174,214 @@ def list_plans(session: Session, *, limit: int = 20) -> list[StockPlanRecord]:
 
 def targets_of(session: Session, plan_id: int) -> list[StockTarget]:
     return list(session.scalars(select(StockTarget).where(StockTarget.plan_id == plan_id)))
+
+
+# -- plan runs: a plan asked for now, made by a task ------------------------------------------
+
+MAX_BUDGET = Decimal(10) ** 10          # RMB; a budget beyond this is a typing error, not a plan
+STALE_RUN = timedelta(hours=6)          # a run queued or running this long has died; it blocks no new one
+
+
+class StockPlanRun(Base):
+    """A request for a stock plan and how it went: queued, running, done (with its plan and the
+    purchase orders it proposed) or failed (with the error). `budget` None: the policy's."""
+
+    __tablename__ = "stock_plan_run"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    trigger: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    budget: Mapped[Decimal | None] = mapped_column(Money)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("stock_plan.id", ondelete="SET NULL"))
+    purchase_orders_proposed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def code(self) -> str:
+        return f"SPR{self.id:06d}"
+
+    @property
+    def plan_code(self) -> str | None:
+        return None if self.plan_id is None else f"SP{self.plan_id:06d}"
+
+
+def _parse(code, prefix: str) -> int | None:
+    match = re.fullmatch(prefix + r"(\d{1,15})", code) if isinstance(code, str) else None
+    return int(match.group(1)) if match else None
+
+
+def parse_plan_code(code: str) -> int | None:
+    """`SP000012` -> 12; None for anything else."""
+    return _parse(code, "SP")
+
+
+def parse_plan_run_code(code: str) -> int | None:
+    """`SPR000003` -> 3; None for anything else."""
+    return _parse(code, "SPR")
+
+
+def check_budget(budget: Decimal | None) -> Decimal | None:
+    """A budget HQ may ask for: positive RMB, at most `MAX_BUDGET`, in cents."""
+    if budget is None:
+        return None
+    if not isinstance(budget, Decimal) or not budget.is_finite() or not 0 < budget <= MAX_BUDGET:
+        raise InvalidInput(f"a budget must be more than 0.00 and at most {MAX_BUDGET:,} RMB", field="budget")
+    return budget.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def busy_run(session: Session, now: datetime) -> StockPlanRun | None:
+    """A run queued or running (and not stale): a plan is being made already."""
+    return session.scalar(select(StockPlanRun).where(StockPlanRun.status.in_(("queued", "running")),
+                                                     StockPlanRun.created_at > now - STALE_RUN)
+                          .order_by(StockPlanRun.id.desc()).limit(1))
+
+
+def request_plan(session: Session, *, actor: str, trigger: str, budget: Decimal | None = None,
+                 now: datetime | None = None) -> StockPlanRun:
+    """Record a run for a new plan under `budget` (audited). Refused while another plan is being
+    made: a national plan takes minutes and gigabytes, and two at once would only race."""
+    now = now or utcnow()
+    budget = check_budget(budget)
+    running = busy_run(session, now)
+    if running is not None:
+        raise Conflict(f"stock plan run {running.code} is {running.status}; wait for it to finish",
+                       run=running.code)
+    run = StockPlanRun(trigger=trigger, created_by=actor, created_at=now, budget=budget)
+    session.add(run)
+    session.flush()
+    audit.record(session, actor, "stock_plan.request", run.code, budget=budget, trigger=trigger)
+    return run
+
+
+def get_plan_run(session: Session, code_or_id, *, lock: bool = False) -> StockPlanRun:
+    run_id = code_or_id if isinstance(code_or_id, int) else parse_plan_run_code(code_or_id)
+    stmt = select(StockPlanRun).where(StockPlanRun.id == (run_id or -1)).execution_options(populate_existing=True)
+    run = session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
+    if run is None:
+        raise NotFound(f"no stock plan run {code_or_id}")
+    return run
+
+
+def plan_run_page(session: Session, *, offset: int = 0, limit: int = 10) -> tuple[list[StockPlanRun], int]:
+    """Plan runs newest first, one page of them, and how many there are."""
+    total = session.scalar(select(func.count()).select_from(StockPlanRun))
+    runs = session.scalars(select(StockPlanRun).order_by(StockPlanRun.id.desc()).offset(offset).limit(limit))
+    return list(runs), total
+
+
+# -- what HQ reads of the plans ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlanFigures:
+    """One plan as HQ decides with it. The plan keeps RMB as floats; here they are cents."""
+
+    id: int
+    code: str
+    created_at: datetime
+    created_by: str
+    budget: Decimal
+    stock_value: Decimal
+    expected_on_time_rate: float
+    upper_bound_rate: float
+    gap: float
+    seconds: float
+    forecast_units_per_day: float
+    target_count: int | None = None
+
+
+@dataclass(frozen=True)
+class WarehouseTotal:
+    """What a plan has one warehouse hold: skus with a level, units, value at today's cost."""
+
+    warehouse: str
+    name: str
+    kind: str
+    skus: int
+    units: int
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    warehouse: str
+    sku: str
+    name: str
+    level: int
+    keep: int
+    unit_cost: Decimal
+    value: Decimal
+
+
+def rmb(amount: float) -> Decimal:
+    """A float amount of RMB (as the placement computes it) to Decimal cents, explicitly."""
+    return Decimal(repr(float(amount))).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _figures(record: StockPlanRecord, count: int | None) -> PlanFigures:
+    return PlanFigures(record.id, record.code, record.created_at, record.created_by, rmb(record.budget),
+                       rmb(record.stock_value), record.expected_on_time_rate, record.upper_bound_rate, record.gap,
+                       record.seconds, record.forecast_units_per_day, count)
+
+
+def _target_counts(session: Session, plan_ids: list[int]) -> dict[int, int]:
+    if not plan_ids:
+        return {}
+    return dict(session.execute(select(StockTarget.plan_id, func.count()).where(StockTarget.plan_id.in_(plan_ids))
+                                .group_by(StockTarget.plan_id)).all())
+
+
+def plan_history(session: Session, *, offset: int = 0, limit: int = 50,
+                 counted: bool = True) -> tuple[list[PlanFigures], int]:
+    """Plans newest first, one page of them, and how many there are; `counted` adds each plan's
+    number of target rows (a count over the page's plans only)."""
+    total = session.scalar(select(func.count()).select_from(StockPlanRecord))
+    records = list(session.scalars(select(StockPlanRecord).order_by(StockPlanRecord.id.desc())
+                                   .offset(offset).limit(limit)))
+    counts = _target_counts(session, [r.id for r in records]) if counted else {}
+    return [_figures(r, counts.get(r.id, 0) if counted else None) for r in records], total
+
+
+def plan_figures(session: Session, code_or_id) -> PlanFigures:
+    """One plan by its code (`SP000012`) or id; NotFound otherwise."""
+    plan_id = code_or_id if isinstance(code_or_id, int) else parse_plan_code(code_or_id)
+    record = session.get(StockPlanRecord, plan_id) if plan_id else None
+    if record is None:
+        raise NotFound(f"no stock plan {code_or_id}")
+    return _figures(record, _target_counts(session, [record.id]).get(record.id, 0))
+
+
+def _cents(column):
+    return type_coerce(column, BigInteger())
+
+
+def warehouse_totals(session: Session, plan_id: int) -> list[WarehouseTotal]:
+    """Per warehouse the plan holds stock in: skus, units and value at cost, by warehouse code."""
+    rows = session.execute(
+        select(Warehouse.code, Warehouse.name, Warehouse.kind, func.count(), func.sum(StockTarget.level),
+               func.sum(StockTarget.level * _cents(Part.unit_cost)))
+        .join(Warehouse, Warehouse.code == StockTarget.warehouse_code).join(Part, Part.sku == StockTarget.sku)
+        .where(StockTarget.plan_id == plan_id, StockTarget.level > 0)
+        .group_by(Warehouse.code, Warehouse.name, Warehouse.kind).order_by(Warehouse.code)).all()
+    return [WarehouseTotal(code, name, kind, skus, int(units or 0), (Decimal(int(cents or 0)) / 100).quantize(CENT))
+            for code, name, kind, skus, units, cents in rows]
+
+
+def target_rows(session: Session, plan_id: int, *, warehouse: str | None = None, sku: str | None = None,
+                offset: int = 0, limit: int = 50) -> tuple[list[TargetRow], int]:
+    """A page of a plan's levels by warehouse and sku, and how many match. `warehouse` is a code;
+    `sku` matches any part of the sku, ignoring case."""
+    where = [StockTarget.plan_id == plan_id]
+    if warehouse:
+        where.append(StockTarget.warehouse_code == warehouse)
+    if sku:
+        where.append(func.upper(StockTarget.sku).contains(sku.upper(), autoescape=True))
+    total = session.scalar(select(func.count()).select_from(StockTarget).where(*where))
+    rows = session.execute(
+        select(StockTarget.warehouse_code, StockTarget.sku, Part.name, StockTarget.level, StockTarget.keep,
+               Part.unit_cost)
+        .join(Part, Part.sku == StockTarget.sku).where(*where)
+        .order_by(StockTarget.warehouse_code, StockTarget.sku).offset(offset).limit(limit)).all()
+    return [TargetRow(w, s, name, level, keep, cost, cost * level) for w, s, name, level, keep, cost in rows], total

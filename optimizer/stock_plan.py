@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import bulk
 from inventory.catalog import Part
+from inventory.db import transaction, utcnow
 from inventory.network import Lane, ServicePoint, Warehouse, hq_code
-from inventory.planning import StockPlanRecord, StockTarget, latest_plan
-from inventory.policy import Policy
+from inventory.planning import StockPlanRecord, StockPlanRun, StockTarget, get_plan_run, latest_plan
+from inventory.policy import Policy, load_policy
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
 from inventory.warehouses.models import StockBalance
 
@@ -305,3 +306,37 @@ def plan_and_propose(session: Session, now: datetime, policy: Policy, *, actor: 
     record = save(session, plan, actor=actor, now=now)
     orders = purchasing.propose(session, plan.echelon(), actor=actor, now=now)
     return record, orders
+
+
+def execute_plan_run(sessions: sessionmaker, run_id: int, *, now: datetime | None = None) -> StockPlanRun:
+    """Make, keep and buy to the plan a run asks for (the weekly job's `plan_and_propose`) and
+    record how it went. A run already done is left as it is, so a redelivered task does nothing;
+    a failure marks the run failed and is raised again."""
+    with sessions() as session, transaction(session):
+        run = get_plan_run(session, run_id, lock=True)
+        if run.status == "done":
+            return run
+        run.status, run.started_at, run.error = "running", utcnow(), None
+    try:
+        with sessions() as session, transaction(session):
+            run = get_plan_run(session, run_id, lock=True)   # a twin delivery waits here, then finds it done
+            if run.status == "done":
+                return run
+            budget = None if run.budget is None else float(run.budget)
+            record, orders = plan_and_propose(session, now or utcnow(), load_policy(session), actor=run.created_by,
+                                              budget=budget)
+            run.status, run.finished_at, run.plan_id = "done", utcnow(), record.id
+            run.purchase_orders_proposed = len(orders)
+        return run
+    except Exception as exc:
+        fail_plan_run(sessions, run_id, exc)
+        raise
+
+
+def fail_plan_run(sessions: sessionmaker, run_id: int, exc: BaseException | str) -> None:
+    """Mark a run failed with why (unless it got done meanwhile)."""
+    with sessions() as session, transaction(session):
+        run = get_plan_run(session, run_id, lock=True)
+        if run.status != "done":
+            run.status, run.finished_at = "failed", utcnow()
+            run.error = (exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}")[:2000]

@@ -57,3 +57,23 @@ TINY_WORLD = {
 def tiny_world() -> dict:
     """A fresh deep copy, safe to edit in a test."""
     return copy.deepcopy(TINY_WORLD)
+
+
+def kept_plan(session, levels: dict[tuple[str, str], int], *, budget: float = 5000.0, stock_value: float = 4200.0,
+              rate: float = 0.97, upper: float = 0.975, created_at=None, actor: str = "system:beat", keep=None):
+    """A stock plan as `optimizer.stock_plan.save` keeps it, written directly (no forecast, no solve):
+    its figures and a level per (warehouse, sku); `keep` is what HQ holds back per sku. Not committed."""
+    from datetime import datetime, timezone
+
+    from inventory.planning import StockPlanRecord, StockTarget
+
+    record = StockPlanRecord(created_at=created_at or datetime.now(timezone.utc), created_by=actor, budget=budget,
+                             stock_value=stock_value, expected_on_time_rate=rate, upper_bound_rate=upper,
+                             gap=(upper - rate) / upper, seconds=1.5, forecast_units_per_day=12.5)
+    session.add(record)
+    session.flush()
+    for (warehouse, sku), level in levels.items():
+        session.add(StockTarget(plan_id=record.id, warehouse_code=warehouse, sku=sku, level=level,
+                                keep=(keep or {}).get(sku, 0) if warehouse == "HQ" else 0))
+    session.flush()
+    return record

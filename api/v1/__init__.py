@@ -14,7 +14,7 @@ from .common import Money
 
 
 RESOURCES = ("parts", "requisitions", "quota", "returns", "tickets", "reports", "optimizer", "transfers", "purchasing",
-             "admin")
+             "stock_plans", "admin")
 
 
 class PartsApi(Api):

@@ -62,14 +62,17 @@ def _respond(body: dict, status: int):
     return response
 
 
-def create_once(principal: str, payload, create, render):
-    """Run `create()` in one transaction and answer `render(result)` with 201, honouring
-    Idempotency-Key: a repeat with the same body returns the first response unchanged."""
+def create_once(principal: str, payload, create, render, *, status: int = 201, then=None):
+    """Run `create()` in one transaction and answer `render(result)` with `status` (201),
+    honouring Idempotency-Key: a repeat with the same body returns the first response unchanged.
+    `then(body)`, when given, runs after a new creation is committed (it queues the work a 202
+    promises); a response it returns is the answer instead, and the key is then forgotten, so a
+    retry with the same key tries again."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         with transaction(db.session):
             body = render(create())
-        return _respond(body, 201)
+        return _after(then, body, status)
     idempotency.check_key(key)
     print_ = idempotency.fingerprint(request.method, request.path, payload)
     replay = idempotency.find(db.session, principal, key, print_)
@@ -77,8 +80,12 @@ def create_once(principal: str, payload, create, render):
         try:
             with transaction(db.session):
                 body = render(create())
-                idempotency.remember(db.session, principal, key, print_, 201, body)
-            return _respond(body, 201)
+                idempotency.remember(db.session, principal, key, print_, status, body)
+            answer = _after(then, body, status)
+            if answer.status_code >= 500:
+                with transaction(db.session):
+                    idempotency.forget(db.session, principal, key)
+            return answer
         except Exception as exc:
             from sqlalchemy.exc import IntegrityError
 
@@ -88,3 +95,8 @@ def create_once(principal: str, payload, create, render):
             if replay is None:
                 raise
     return _respond(replay.body, replay.status)
+
+
+def _after(then, body: dict, status: int):
+    answer = then(body) if then is not None else None
+    return answer if answer is not None else _respond(body, status)

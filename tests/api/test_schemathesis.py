@@ -15,6 +15,12 @@ CALLER = {
     "GET /api/v1/reports/penalties": "hq",
     "POST /api/v1/tickets/{ticket}/events": "call_center",
     "GET /api/v1/tickets/{ticket}": "call_center",
+    "GET /api/v1/stock-plans": "hq",
+    "POST /api/v1/stock-plans": "hq",
+    "GET /api/v1/stock-plans/runs": "hq",
+    "GET /api/v1/stock-plans/runs/{code}": "hq",
+    "GET /api/v1/stock-plans/{code}": "hq",
+    "GET /api/v1/stock-plans/{code}/targets": "hq",
 }
 
 
