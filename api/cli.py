@@ -238,6 +238,20 @@ def attribute(path, now):
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
+@cli.command()
+@click.option("--input", "path", required=True, type=click.Path(dir_okay=False),
+              help="the case JSON of DOMAIN.md ('Warranty and 三包')")
+def warranty(path):
+    """Print whether the case's part is free, on which basis, until when, and the 三包 outcome."""
+    from inventory.warranty_io import read_case_file, warranty_from_json
+
+    try:
+        result = warranty_from_json(read_case_file(path), _policy_or_defaults())
+    except DomainError as exc:
+        raise CommandError(f"{path}: {exc.message}") from None
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
 @cli.command("tickets-report")
 @click.option("--month", required=True, help="YYYY-MM, Beijing calendar")
 def tickets_report(month):

@@ -85,6 +85,15 @@ DEFAULTS: dict[str, Item] = {
     "warranty_commercial_unit_months": Item(3, "commercial unit warranty"),
     "warranty_commercial_key_months": Item(6, "commercial key components"),
     "warranty_commercial_part_months": Item(1, "commercial replacement parts"),
+    # air conditioners (seed 001 1.2 包修承诺); the washer keys above are seed 000's
+    "warranty_ac_household_parts_for_life": Item(True, "household air conditioner ordinary parts replaced free for "
+                                                       "life (零配件终身免费更换); off: the unit months below apply"),
+    "warranty_ac_household_unit_months": Item(72, "household air conditioner unit warranty when parts are not free "
+                                                  "for life (整机包修六年)"),
+    "warranty_ac_household_key_months": Item(72, "household air conditioner compressor and other key components "
+                                                 "(压缩机包修六年)"),
+    "warranty_ac_commercial_unit_months": Item(72, "light commercial air conditioner unit warranty (整机保修六年)"),
+    "warranty_ac_commercial_key_months": Item(72, "light commercial air conditioner key components"),
 }
 
 
