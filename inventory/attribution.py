@@ -17,23 +17,33 @@ The segment model
    no allowance of its own). Hours are clock hours: the contract has no working calendar.
 3. Every instant from created to the end gets exactly one label, first rule that applies:
    a. excused: inside a rescheduled_by_customer or force_majeure [at, until): nobody's time;
-   b. parts: inside a point segment (only the point waits for parts, so waits are clipped to
+   b. wrong dispatch (派单错误): inside a wrong_dispatch [at, until) (from the wrong dispatch to
+      the dispatch that held): the centre's time, all of it charged (reason `wrong_dispatch`);
+   c. parts: inside a point segment (only the point waits for parts, so waits are clipped to
       its holding of the ticket) while a requisition is outstanding [submitted_at,
       delivered_at or end): before its promised_by it is allowance (nobody charged); after it,
       the wait's cause owns it: regional_shortage -> center:<code>, hq_shortage ->
-      hq_parts_planning, hq_late_shipment / hq_wrong_part -> hq_parts_group. Cause `none` past
-      the promise is "parts_unexplained": charged to nobody and still not the point's time (the
-      point cannot repair without the part; HQ should set a cause and replay). Overlapping waits
-      are a union: the instant goes to the first label in WAIT_PRECEDENCE (the most at fault);
-   c. otherwise the segment's owner: charged once the segment's own net time passes its
+      hq_parts_planning, hq_late_shipment / hq_wrong_part -> hq_parts_group,
+      regional_late_shipment / regional_wrong_part (a regional warehouse's slow pick or
+      mis-shipment) -> warehouse:<the wait's warehouse>. Cause `none` past the promise is
+      "parts_unexplained" (a slow carrier): charged to nobody and still not the point's time
+      (the point cannot repair without the part; HQ's parts module may confirm a cause). Overlapping
+      waits are a union: the instant goes to the first label in WAIT_PRECEDENCE (the most at fault);
+   d. otherwise the segment's owner: charged once the segment's own net time passes its
       allowance, and for the point also once its net time on the ticket passes
       ticket_three_day_hours (72 h, its budget: 超72小时未完成维修). Repair time is charged
       only by that budget.
 4. Charged time per (party, reason) is a row of `attribution`. Fines (policy, per ticket):
-   dispatch rows always (30元/次); regional_shortage per role x 3 roles and HQ parts group per
-   late or wrong order only if the ticket is late (seed: "造成超期服务"); hq_shortage 0.00,
-   recorded; the point's 72 h fine, replaced by the 7-day fine, on the row of the segment in
-   which its net time passed the threshold (that row always has charged hours).
+   dispatch rows always (30元/次); the HQ parts group and a regional warehouse per late or
+   wrong order only if the ticket is late (seed: "造成超期服务"); hq_shortage, regional_shortage
+   and wrong_dispatch rows 0.00, recorded; the point's 72 h fine, replaced by the 7-day fine,
+   on the row of the segment in which its net time passed the threshold (that row always has
+   charged hours).
+   The centre (因省级服务中心原因造成超7: 缺件、派单错误等) is fined only when the ticket is over
+   7 days (non-excused time > ticket_seven_day_hours) through its cause: without the centre's
+   charged time (its late dispatch, regional shortage and wrong dispatch) the ticket would have
+   been done within 7 days. Then one row per role of CENTER_ROLES (服务主任, 配件中心管理员,
+   催单文员), reason `center_over_7_days`, 0 hours (money, not time), each naming its `role`.
 5. Ticket: elapsed = end - created - excused. `late` when elapsed > 72 h (三天处理完成) and
    `late_hours` = elapsed - 72 h: the customer's view. Rows are each party's overrun of its own
    allowances, so they need not sum to late_hours, and an on-time ticket may carry rows
@@ -63,22 +73,30 @@ if TYPE_CHECKING:
 
 STAGES = ("created", "dispatched_center", "dispatched_point", "contacted", "visited", "completed")
 EXCUSES = ("rescheduled_by_customer", "force_majeure")
-EVENT_TYPES = STAGES + EXCUSES
+WRONG_DISPATCH = "wrong_dispatch"  # 派单错误: [at, until) lost to a dispatch that had to be redone
+SPANS = EXCUSES + (WRONG_DISPATCH,)  # the events that carry `until`
+EVENT_TYPES = STAGES + SPANS
 SEGMENTS = ("hq_dispatch", "center_dispatch", "contact", "visit", "repair")
 POINT_SEGMENTS = frozenset(SEGMENTS[2:])
-CAUSES = ("none", "regional_shortage", "hq_shortage", "hq_late_shipment", "hq_wrong_part")
+CAUSES = ("none", "regional_shortage", "hq_shortage", "hq_late_shipment", "hq_wrong_part",
+          "regional_late_shipment", "regional_wrong_part")
+# A regional warehouse's own slow pick (迟发) or wrong shipment (错发): the wait names the warehouse.
+WAREHOUSE_CAUSES = frozenset({"regional_late_shipment", "regional_wrong_part"})
 DISTANCE_CLASSES = ("urban", "remote")
 # Overlapping waits: the most at fault owns the instant. A person's error (错发, 迟发) before a
 # centre that planned badly, before a shortage nobody could meet, before no cause at all.
-WAIT_PRECEDENCE = ("hq_wrong_part", "hq_late_shipment", "regional_shortage", "hq_shortage", "none",
-                   "within_promise")
+WAIT_PRECEDENCE = ("hq_wrong_part", "regional_wrong_part", "hq_late_shipment", "regional_late_shipment",
+                   "regional_shortage", "hq_shortage", "none", "within_promise")
 MAKER_CAUSES = frozenset(CAUSES) - {"none"}
 WAIT_REASONS = frozenset({"parts_within_promise", "parts_unexplained", *MAKER_CAUSES})
-# 服务主任, 配件中心管理员, 催单文员: the three centre roles the seed fines for a shortage.
+# 服务主任, 配件中心管理员, 催单文员: the three centre roles the seed fines when a ticket goes over
+# 7 days through the centre's cause, and again by the monthly rules.
 CENTER_ROLES = ("service_director", "parts_admin", "chase_clerk")
-# Row order in `attribution`: the order in which a ticket meets each party.
-REASONS = ("hq_dispatch", "center_dispatch", "regional_shortage", "hq_shortage", "hq_late_shipment",
-           "hq_wrong_part", "contact", "visit", "repair")
+CENTER_OVER_7_DAYS = "center_over_7_days"
+# Row order in `attribution`: the order in which a ticket meets each party; the centre's fines last.
+REASONS = ("hq_dispatch", "center_dispatch", WRONG_DISPATCH, "regional_shortage", "regional_late_shipment",
+           "regional_wrong_part", "hq_shortage", "hq_late_shipment", "hq_wrong_part", "contact", "visit", "repair",
+           CENTER_OVER_7_DAYS)
 HQ_PARTIES = frozenset({"hq_dispatch", "hq_parts_planning", "hq_parts_group"})
 CENT = Decimal("0.01")
 ZERO = timedelta(0)
@@ -110,14 +128,14 @@ class Event:
                                field="type")
         object.__setattr__(self, "at", _utc(self.at, "at"))
         object.__setattr__(self, "note", self.note or None)
-        if self.type in EXCUSES:
+        if self.type in SPANS:
             if self.until is None:
                 raise InvalidInput(f"until: a {self.type} event needs until", field="until")
             object.__setattr__(self, "until", _utc(self.until, "until"))
             if self.until < self.at:
                 raise InvalidInput("until: before at", field="until")
         elif self.until is not None:
-            raise InvalidInput(f"until: only {' and '.join(EXCUSES)} events carry until", field="until")
+            raise InvalidInput(f"until: only {', '.join(SPANS)} events carry until", field="until")
 
     def sort_key(self) -> tuple:
         return (self.at, EVENT_TYPES.index(self.type), self.until or self.at, self.note or "")
@@ -125,17 +143,24 @@ class Event:
 
 @dataclass(frozen=True)
 class PartsWait:
-    """A requisition the ticket waited for; `promised_by` is its 48 h promise (the allowance)."""
+    """A requisition the ticket waited for; `promised_by` is its 48 h promise (the allowance).
+    `warehouse` names the regional warehouse a regional_late_shipment / regional_wrong_part charges."""
 
     requisition: str
     submitted_at: datetime
     promised_by: datetime
     delivered_at: datetime | None = None
     cause: str = "none"
+    warehouse: str | None = None
 
     def __post_init__(self) -> None:
         if self.cause not in CAUSES:
             raise InvalidInput(f"cause: unknown cause {self.cause!r} (one of {', '.join(CAUSES)})", field="cause")
+        if self.cause in WAREHOUSE_CAUSES and not self.warehouse:
+            raise InvalidInput(f"warehouse: a {self.cause} wait names the regional warehouse", field="warehouse")
+        if self.cause not in WAREHOUSE_CAUSES and self.warehouse is not None:
+            raise InvalidInput(f"warehouse: only {' and '.join(sorted(WAREHOUSE_CAUSES))} waits name a warehouse",
+                               field="warehouse")
         object.__setattr__(self, "submitted_at", _utc(self.submitted_at, "submitted_at"))
         object.__setattr__(self, "promised_by", _utc(self.promised_by, "promised_by"))
         if self.delivered_at is not None:
@@ -147,7 +172,7 @@ class PartsWait:
 
     def sort_key(self) -> tuple:
         return (self.submitted_at, self.requisition, self.promised_by,
-                self.delivered_at or datetime.max.replace(tzinfo=timezone.utc), self.cause)
+                self.delivered_at or datetime.max.replace(tzinfo=timezone.utc), self.cause, self.warehouse or "")
 
 
 @dataclass(frozen=True)
@@ -191,13 +216,15 @@ class Piece:
 
 @dataclass(frozen=True)
 class Charge:
-    """One row of `attribution`: a party's time beyond its allowance and the fine it costs."""
+    """One row of `attribution`: a party's time beyond its allowance and the fine it costs.
+    `role` names the person of the party a fine is paid from (the centre's three roles)."""
 
     party: str
     reason: str
     hours: float
     fine: Decimal
     requisitions: tuple[str, ...] = ()
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +250,8 @@ class Attribution:
     visit_bonus: Decimal
     exchange_flag: bool
     segments: tuple[Piece, ...]
+    center_hours: float = 0.0
+    over_7_days_center_cause: bool = False
 
     @property
     def fine_total(self) -> Decimal:
@@ -246,6 +275,7 @@ class _Wait:
     promised_by: datetime
     cause: str
     requisition: str
+    warehouse: str | None = None
 
 
 def _hours(value: Any) -> timedelta:
@@ -286,9 +316,19 @@ def _clock(ticket: Ticket, now: datetime) -> _Clock:
     return _Clock(created, end, completed_at, "visited" in first, tuple(segments), reached[2])
 
 
-def _excuses(ticket: Ticket, clock: _Clock) -> list[tuple[datetime, datetime, str]]:
+def _spans(ticket: Ticket, clock: _Clock, kinds: tuple[str, ...]) -> list[tuple[datetime, datetime, str]]:
+    """The [at, until) of the ticket's events of these kinds, clipped to the ticket's life."""
     spans = [(max(e.at, clock.created), min(e.until, clock.end), e.type)
-             for e in ticket.events if e.type in EXCUSES]
+             for e in ticket.events if e.type in kinds]
+    return [s for s in spans if s[0] < s[1]]
+
+
+def _wrong_dispatches(ticket: Ticket, clock: _Clock) -> list[tuple[datetime, datetime, str]]:
+    """派单错误 spans from the centre's holding of the ticket on: it cannot misdispatch before."""
+    center_start = next((start for name, start, _ in clock.segments if name == "center_dispatch"), None)
+    if center_start is None:
+        return []
+    spans = [(max(start, center_start), stop, kind) for start, stop, kind in _spans(ticket, clock, (WRONG_DISPATCH,))]
     return [s for s in spans if s[0] < s[1]]
 
 
@@ -297,7 +337,7 @@ def _point_waits(ticket: Ticket, clock: _Clock) -> list[_Wait]:
     if clock.point_start is None:
         return []
     waits = [_Wait(max(w.submitted_at, clock.point_start), min(w.delivered_at or clock.end, clock.end),
-                   w.promised_by, w.cause, w.requisition) for w in ticket.parts_waits]
+                   w.promised_by, w.cause, w.requisition, w.warehouse) for w in ticket.parts_waits]
     return [w for w in waits if w.start < w.stop]
 
 
@@ -305,20 +345,23 @@ def _segment_at(clock: _Clock, instant: datetime) -> str:
     return next(name for name, start, stop in clock.segments if start <= instant < stop)
 
 
-def _parts_at(waits: list[_Wait], instant: datetime) -> tuple[str, tuple[str, ...]] | None:
-    """The wait label owning this instant, by WAIT_PRECEDENCE, and the requisitions behind it."""
-    labels: dict[str, set[str]] = {}
+def _parts_at(waits: list[_Wait], instant: datetime) -> tuple[str, str | None, tuple[str, ...]] | None:
+    """The wait label owning this instant, by WAIT_PRECEDENCE (then warehouse), its warehouse and
+    the requisitions behind it."""
+    labels: dict[tuple[str, str | None], set[str]] = {}
     for w in waits:
         if w.start <= instant < w.stop:
-            label = "within_promise" if instant < w.promised_by else w.cause
+            label = ("within_promise", None) if instant < w.promised_by else (w.cause, w.warehouse)
             labels.setdefault(label, set()).add(w.requisition)
     if not labels:
         return None
-    label = min(labels, key=WAIT_PRECEDENCE.index)
-    return label, tuple(sorted(labels[label]))
+    label = min(labels, key=lambda key: (WAIT_PRECEDENCE.index(key[0]), key[1] or ""))
+    return label[0], label[1], tuple(sorted(labels[label]))
 
 
-def _cause_party(ticket: Ticket, cause: str) -> str | None:
+def _cause_party(ticket: Ticket, cause: str, warehouse: str | None) -> str | None:
+    if cause in WAREHOUSE_CAUSES:
+        return f"warehouse:{warehouse}"
     return {"regional_shortage": f"center:{ticket.center}", "hq_shortage": "hq_parts_planning",
             "hq_late_shipment": "hq_parts_group", "hq_wrong_part": "hq_parts_group"}.get(cause)
 
@@ -349,26 +392,30 @@ class _Sweep:
 
     def run(self) -> list[Piece]:
         clock = self.clock
-        excuses = _excuses(self.ticket, clock)
+        excuses = _spans(self.ticket, clock, EXCUSES)
+        wrong = _wrong_dispatches(self.ticket, clock)
         waits = _point_waits(self.ticket, clock)
         bounds = {clock.created, clock.end}
         bounds.update(t for _, start, stop in clock.segments for t in (start, stop))
-        bounds.update(t for start, stop, _ in excuses for t in (start, stop))
+        bounds.update(t for start, stop, _ in excuses + wrong for t in (start, stop))
         bounds.update(t for w in waits for t in (w.start, w.stop, w.promised_by))
         for a, b in pairwise(sorted(t for t in bounds if clock.created <= t <= clock.end)):
-            self._label(a, b, excuses, waits)
+            self._label(a, b, excuses, wrong, waits)
         return _merge(self.pieces)
 
-    def _label(self, a: datetime, b: datetime, excuses: list, waits: list[_Wait]) -> None:
+    def _label(self, a: datetime, b: datetime, excuses: list, wrong: list, waits: list[_Wait]) -> None:
         segment = _segment_at(self.clock, a)
         excused = [kind for start, stop, kind in excuses if start <= a < stop]
         if excused:
             self.pieces.append(Piece(a, b, segment, min(excused, key=EXCUSES.index), None, False))
             return
+        if any(start <= a < stop for start, stop, _ in wrong):
+            self.pieces.append(Piece(a, b, segment, WRONG_DISPATCH, f"center:{self.ticket.center}", True))
+            return
         parts = _parts_at(waits, a) if segment in POINT_SEGMENTS else None
         if parts is not None:
-            cause, requisitions = parts
-            party = _cause_party(self.ticket, cause)
+            cause, warehouse, requisitions = parts
+            party = _cause_party(self.ticket, cause, warehouse)
             reason = {"none": "parts_unexplained", "within_promise": "parts_within_promise"}.get(cause, cause)
             self.pieces.append(Piece(a, b, segment, reason, party, party is not None, requisitions))
             return
@@ -421,7 +468,7 @@ def _point_fine(sweep: _Sweep, policy: Policy) -> tuple[str | None, Decimal]:
 
 
 def _charges(ticket: Ticket, policy: Policy, pieces: list[Piece], late: bool,
-             point_fine: tuple[str | None, Decimal]) -> tuple[Charge, ...]:
+             point_fine: tuple[str | None, Decimal], center_fined: bool) -> tuple[Charge, ...]:
     spans: dict[tuple[str, str], timedelta] = {}
     orders: dict[tuple[str, str], set[str]] = {}
     for p in pieces:
@@ -431,19 +478,23 @@ def _charges(ticket: Ticket, policy: Policy, pieces: list[Piece], late: bool,
             orders.setdefault(key, set()).update(p.requisitions)
     fine_segment, fine_point = point_fine
     fixed = {"hq_dispatch": policy.fine_hq_dispatch, "center_dispatch": policy.fine_center_dispatch,
-             "hq_shortage": 0, "contact": 0, "visit": 0, "repair": 0}
+             WRONG_DISPATCH: 0, "regional_shortage": 0, "hq_shortage": 0, "contact": 0, "visit": 0, "repair": 0}
+    per_order = {"hq_late_shipment": policy.fine_hq_parts_group, "hq_wrong_part": policy.fine_hq_parts_group,
+                 "regional_late_shipment": policy.fine_regional_warehouse,
+                 "regional_wrong_part": policy.fine_regional_warehouse}
     rows = []
-    for (party, reason), span in sorted(spans.items(), key=lambda kv: REASONS.index(kv[0][1])):
+    for (party, reason), span in sorted(spans.items(), key=lambda kv: (REASONS.index(kv[0][1]), kv[0][0])):
         requisitions = tuple(sorted(orders[(party, reason)]))
         if reason == fine_segment:
             fine = fine_point
-        elif reason == "regional_shortage":
-            fine = policy.fine_regional_shortage_per_role * len(CENTER_ROLES) if late else 0
-        elif reason in ("hq_late_shipment", "hq_wrong_part"):
-            fine = policy.fine_hq_parts_group * len(requisitions) if late else 0
+        elif reason in per_order:
+            fine = per_order[reason] * len(requisitions) if late else 0
         else:
             fine = fixed[reason]
         rows.append(Charge(party, reason, _as_hours(span), _money(fine), requisitions))
+    if center_fined:
+        rows.extend(Charge(f"center:{ticket.center}", CENTER_OVER_7_DAYS, 0.0,
+                           _money(policy.fine_center_over_7d_per_role), role=role) for role in CENTER_ROLES)
     return tuple(rows)
 
 
@@ -481,14 +532,17 @@ def attribute(ticket: Ticket, policy: Policy, now: datetime | None = None) -> At
     excused = _total(p for p in pieces if p.reason in EXCUSES)
     elapsed = clock.end - clock.created - excused
     hq = _total(p for p in pieces if p.charged and p.party in HQ_PARTIES)
+    center = _total(p for p in pieces if p.charged and p.party == f"center:{ticket.center}")
     late = elapsed > sweep.three_days
+    over_7_days = elapsed > sweep.seven_days
+    center_fined = over_7_days and elapsed - center <= sweep.seven_days  # 因省级服务中心原因造成超7
     completed = clock.completed_at is not None
     return Attribution(
         ticket=ticket.code,
         service_point=ticket.service_point,
         late=late,
         late_hours=_as_hours(max(elapsed - sweep.three_days, ZERO)),
-        attribution=_charges(ticket, policy, pieces, late, _point_fine(sweep, policy)),
+        attribution=_charges(ticket, policy, pieces, late, _point_fine(sweep, policy), center_fined),
         completed_at=clock.completed_at,
         elapsed_hours=_as_hours(elapsed),
         excused_hours=_as_hours(excused),
@@ -497,10 +551,12 @@ def attribute(ticket: Ticket, policy: Policy, now: datetime | None = None) -> At
         unexplained_parts_hours=_as_hours(_total(p for p in pieces if p.reason == "parts_unexplained")),
         within_3_days=completed and elapsed <= sweep.three_days,
         within_7_days=completed and elapsed <= sweep.seven_days,
-        over_7_days=elapsed > sweep.seven_days,
+        over_7_days=over_7_days,
         late_excluding_hq=elapsed - hq > sweep.three_days,
         over_7_days_excluding_hq=elapsed - hq > sweep.seven_days,
         visit_bonus=_visit_bonus(ticket, policy, clock, pieces),
         exchange_flag=_exchange_flag(ticket, policy, clock),
         segments=tuple(pieces),
+        center_hours=_as_hours(center),
+        over_7_days_center_cause=center_fined,
     )

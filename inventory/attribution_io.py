@@ -21,7 +21,7 @@ TICKET_FIELDS = {"ticket": True, "service_point": True, "center": True, "distanc
                  "family": True, "events": True, "parts_waits": False, "as_of": False}
 EVENT_FIELDS = {"type": True, "at": True, "until": False, "note": False}
 WAIT_FIELDS = {"requisition": True, "submitted_at": True, "promised_by": True, "delivered_at": False,
-               "cause": True}
+               "cause": True, "warehouse": False}
 TIMESTAMPS = {"at", "until", "submitted_at", "promised_by", "delivered_at", "as_of"}
 
 
@@ -115,7 +115,8 @@ def attribution_to_dict(result: Attribution) -> dict[str, Any]:
         "late": result.late,
         "late_hours": result.late_hours,
         "attribution": [{"party": c.party, "reason": c.reason, "hours": c.hours, "fine": str(c.fine),
-                         **({"requisitions": list(c.requisitions)} if c.requisitions else {})}
+                         **({"requisitions": list(c.requisitions)} if c.requisitions else {}),
+                         **({"role": c.role} if c.role else {})}
                         for c in result.attribution],
         "fine_total": str(result.fine_total),
         "visit_bonus": str(result.visit_bonus),
@@ -130,6 +131,8 @@ def attribution_to_dict(result: Attribution) -> dict[str, Any]:
         "over_7_days": result.over_7_days,
         "late_excluding_hq": result.late_excluding_hq,
         "over_7_days_excluding_hq": result.over_7_days_excluding_hq,
+        "center_hours": result.center_hours,
+        "over_7_days_center_cause": result.over_7_days_center_cause,
         "exchange_flag": result.exchange_flag,
         "segments": [_piece(p) for p in result.segments],
     }

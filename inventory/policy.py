@@ -54,8 +54,12 @@ DEFAULTS: dict[str, Item] = {
     # fines and bonuses (seed 000 四.2 处罚规定); blanks in the seed marked 'our default'
     "fine_hq_dispatch": Item(D("30.00"), "HQ order-taker fine per late dispatch (seed)"),
     "fine_center_dispatch": Item(D("30.00"), "centre order-taker fine per late dispatch (seed)"),
-    "fine_regional_shortage_per_role": Item(D("50.00"), "centre shortage fine to each of 3 roles per ticket (our default; blank in seed)"),
+    "fine_center_over_7d_per_role": Item(D("50.00"), "centre fine to each of its 3 roles (service director, parts "
+                                                     "admin, chase clerk) per ticket over 7 days through its cause "
+                                                     "(shortage, wrong dispatch) (our default; blank in seed)"),
     "fine_hq_parts_group": Item(D("30.00"), "HQ parts group fine per late or wrong shipment (seed)"),
+    "fine_regional_warehouse": Item(D("30.00"), "regional warehouse fine per late or wrong shipment on a late ticket "
+                                                "(our default; the seed names HQ's parts group only)"),
     "fine_point_over_72h": Item(D("50.00"), "point fine per unit not repaired within 72 h (our default; blank in seed)"),
     "fine_point_over_7d": Item(D("200.00"), "point fine per unit not repaired within 7 days (our default; blank in seed)"),
     "bonus_visit_twin_tub": Item(D("10.00"), "timely-visit bonus per twin-tub unit (seed)"),

@@ -1,4 +1,5 @@
-"""HQ reports: the monthly penalty report (处罚规定) over the repair tickets completed in a month."""
+"""HQ reports: the monthly penalty report (处罚规定) over the repair tickets completed in a month and
+those still open at its end."""
 from __future__ import annotations
 
 from flask import jsonify
@@ -18,7 +19,8 @@ blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="
 
 class PenaltyArgsSchema(StrictSchema):
     month = fields.String(required=True, validate=validate.Regexp(f"^{MONTH.pattern}$", error="must be YYYY-MM"),
-                          metadata={"description": "YYYY-MM, Beijing calendar; tickets completed within it"})
+                          metadata={"description": "YYYY-MM, Beijing calendar; tickets completed within it and "
+                                                   "those open at its end"})
 
 
 class PartyTotalSchema(StrictSchema):
@@ -32,7 +34,9 @@ class PartyTotalSchema(StrictSchema):
 class CenterMonthSchema(StrictSchema):
     center = fields.String()
     province = fields.String()
-    tickets = fields.Integer()
+    tickets = fields.Integer(metadata={"description": "counted in the rules: completed + open_at_month_end"})
+    completed = fields.Integer(metadata={"description": "completed in the month"})
+    open_at_month_end = fields.Integer(metadata={"description": "open at the month's end: counted by their age then"})
     within_3_days = fields.Integer()
     three_day_rate = fields.String()
     three_day_target = fields.String()
@@ -48,6 +52,13 @@ class CenterMonthSchema(StrictSchema):
     cancelled_because = fields.List(fields.String(), metadata={"description": "over_3_days_rate, over_7_days_count"})
     fines = fields.Dict(keys=fields.String(), values=fields.String(),
                         metadata={"description": "role -> monthly fine (RMB) when over 7 days count is exceeded"})
+    tickets_fined = fields.Integer(metadata={"description": "completed tickets over 7 days through the centre's cause"})
+    ticket_fines = fields.Dict(keys=fields.String(), values=fields.String(),
+                               metadata={"description": "role -> the month's per-ticket fines (RMB) for tickets over "
+                                                        "7 days through the centre's cause"})
+    role_totals = fields.Dict(keys=fields.String(), values=fields.String(),
+                              metadata={"description": "role -> per-ticket plus monthly fines (RMB): what each of "
+                                                       "service_director, parts_admin, chase_clerk pays"})
 
 
 class UnattributedSchema(StrictSchema):
@@ -59,7 +70,8 @@ class PenaltyReportSchema(StrictSchema):
     month = fields.String()
     from_ = fields.AwareDateTime(data_key="from")
     until = fields.AwareDateTime()
-    tickets = fields.Integer()
+    tickets = fields.Integer(metadata={"description": "tickets completed in the month"})
+    open_at_month_end = fields.Integer(metadata={"description": "tickets open at open_as_of, counted by age"})
     parties = fields.List(fields.Nested(PartyTotalSchema))
     centers = fields.List(fields.Nested(CenterMonthSchema))
     exchange_flagged = fields.List(fields.String(), metadata={"description": "completed tickets that waited "

@@ -6,8 +6,10 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from inventory import tickets
-from inventory.attribution import CAUSES, EVENT_TYPES
+from inventory.attribution import CAUSES, CENTER_ROLES, EVENT_TYPES, SPANS
+from inventory.db import transaction
 from inventory.policy import load_policy
+from inventory.tickets import causes
 from inventory.tickets.events import MAX_NOTE
 
 from ..auth import current_principal, roles
@@ -24,8 +26,11 @@ class TicketEventInSchema(StrictSchema):
                               metadata={"description": "when it happened (ISO 8601 with offset); not in the "
                                                        "future; default: the server's clock"})
     until = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None,
-                                 metadata={"description": "end of the excused time; required for, and only "
-                                                          "for, rescheduled_by_customer and force_majeure"})
+                                 metadata={"description": "end of the excused time (rescheduled_by_customer, "
+                                                          "force_majeure) or of the time lost to a wrong dispatch "
+                                                          "(wrong_dispatch, 派单错误: from the wrong dispatch to the "
+                                                          f"one that held); required for, and only for, "
+                                                          f"{', '.join(SPANS)}"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE))
     service_point = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=16),
                                   metadata={"description": "the point repairing the ticket (usually on created "
@@ -55,20 +60,35 @@ class ChargeSchema(StrictSchema):
     hours = fields.Float()
     fine = fields.String(metadata={"description": "RMB, two places"})
     requisitions = fields.List(fields.String())
+    role = fields.String(validate=validate.OneOf(CENTER_ROLES),
+                         metadata={"description": "on the centre's center_over_7_days rows: the person of the "
+                                                  "centre the fine is paid from (服务主任, 配件中心管理员, 催单文员)"})
 
 
 class LinkedLineSchema(StrictSchema):
+    line = fields.Integer()
     sku = fields.String()
     qty = fields.Integer()
     backordered_qty = fields.Integer()
     stock_seen = fields.String(metadata={"description": "where stock could meet the promise at submit: regional, "
                                                         "other_warehouse, hq, late_only, nowhere"})
     shortage = fields.Boolean(metadata={"description": "the regional warehouse could not cover the line in time"})
-    wrong_part = fields.Boolean(metadata={"description": "HQ shipped the wrong part (错发) on this line; "
+    wrong_part = fields.Boolean(metadata={"description": "a warehouse shipped the wrong part (错发) on this line; "
                                                           "the wait lasts until the replacement arrives"})
     promised_by = fields.AwareDateTime()
     delivered_at = fields.AwareDateTime(allow_none=True)
-    cause = fields.String(allow_none=True, validate=validate.OneOf(CAUSES))
+    cause = fields.String(allow_none=True, validate=validate.OneOf(CAUSES),
+                          metadata={"description": "the cause the wait is attributed by: HQ's when confirmed or "
+                                                   "corrected, else the automatic one; null when cancelled"})
+    cause_warehouse = fields.String(allow_none=True, metadata={
+        "description": "the regional warehouse a regional_late_shipment / regional_wrong_part charges"})
+    cause_status = fields.String(allow_none=True, validate=validate.OneOf(("automatic", "confirmed", "corrected")),
+                                 metadata={"description": "automatic: from the rules; confirmed / corrected: HQ's "
+                                                          "parts module kept or changed the automatic cause"})
+    automatic_cause = fields.String(allow_none=True, validate=validate.OneOf(CAUSES))
+    cause_confirmed_by = fields.String(allow_none=True)
+    cause_confirmed_at = fields.AwareDateTime(allow_none=True)
+    cause_note = fields.String(allow_none=True)
 
 
 class LinkedRequisitionSchema(StrictSchema):
@@ -107,10 +127,29 @@ class TicketSchema(StrictSchema):
     over_7_days = fields.Boolean()
     late_excluding_hq = fields.Boolean()
     over_7_days_excluding_hq = fields.Boolean()
+    center_hours = fields.Float(metadata={"description": "the centre's charged hours (late dispatch, regional "
+                                                         "shortage, wrong dispatch)"})
+    over_7_days_center_cause = fields.Boolean(metadata={
+        "description": "over 7 days through the centre's cause (因省级服务中心原因造成超7): without the centre's hours "
+                       "the ticket would have been within 7 days; its three roles are fined"})
     exchange_flag = fields.Boolean(metadata={"description": "三包: waited more than exchange_wait_days for parts"})
     segments = fields.List(fields.Dict(), metadata={"description": "the labelled timeline behind the rows"})
     engine_input = fields.Dict(allow_none=True, metadata={"description": "the offline ticket JSON: "
                                                                          "`parts attribute --input` replays it"})
+
+
+class PartsCauseInSchema(StrictSchema):
+    requisition = fields.String(required=True, validate=validate.Length(min=1, max=20),
+                                metadata={"description": "a requisition linked to the ticket (R...)"})
+    line = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                          metadata={"description": "its line; default: every line of the requisition"})
+    cause = fields.String(required=True, validate=validate.OneOf(CAUSES),
+                          metadata={"description": "the cause HQ's parts module confirms (the automatic one) or "
+                                                   "sets instead"})
+    warehouse = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=16),
+                              metadata={"description": "for regional_late_shipment / regional_wrong_part: the "
+                                                       "regional warehouse; default: the one that allocated the line"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=causes.MAX_NOTE))
 
 
 class TicketArgsSchema(StrictSchema):
@@ -144,4 +183,21 @@ class TicketById(MethodView):
         """Timeline, linked requisitions and who pays for the time (attribution)"""
         view = tickets.ticket_view(db.session, ticket, load_policy(db.session), now=args["as_of"])
         db.session.rollback()
+        return jsonify(view)
+
+
+@blp.route("/<string:ticket>/parts-causes")
+class TicketPartsCauses(MethodView):
+    @roles("hq")
+    @blp.arguments(PartsCauseInSchema)
+    @blp.response(200, TicketSchema)
+    @blp.alt_response(404, schema=None, description="no such ticket, requisition on it, or line")
+    @blp.alt_response(409, schema=None, description="the requisition is cancelled: it is not a wait")
+    @blp.alt_response(422, schema=None, description="unknown cause, or a warehouse the cause cannot name")
+    def post(self, body, ticket):
+        """HQ's parts module confirms or corrects a parts wait's cause (配件模块确认原因); audited; the ticket re-attributed"""
+        with transaction(db.session):
+            view = causes.confirm_cause(db.session, ticket, body["requisition"], body["cause"],
+                                        actor=current_principal().name, policy=load_policy(db.session),
+                                        line=body["line"], warehouse=body["warehouse"], note=body["note"])
         return jsonify(view)

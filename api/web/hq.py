@@ -291,14 +291,6 @@ def set_policy_value(key: str):
     return _render_policy({key: form}, status=422)
 
 
-# -- penalties report (扣罚报表) ----------------------------------------------------------------------
+# -- penalties report (扣罚报表) and parts-wait causes: their own module, routes on the same blueprint --
 
-@bp.get("/hq/penalties")
-@login_required(HQ)
-def penalties():
-    """The monthly penalties report: fines per party, centre 3-/7-day rates, bonus rules, 三包."""
-    from inventory.tickets import penalties_for_month
-
-    period = _period()
-    report = penalties_for_month(db.session, period, load_policy(db.session))
-    return render_template("hq/penalties.html", period=period, report=report)
+from . import penalties  # noqa: E402,F401

@@ -377,6 +377,42 @@ ZH = {
     "Monthly bonus": "月度奖金",
     "kept": "保留",
     "Waiting over 90 days for parts (exchange under 三包)": "等件超过90天（三包换机）",
+    "Tickets still open at the month end count by their age then.": "月末仍未完成的工单按其届时的时长计入。",
+    "Open at month end": "月末未完成",
+    "Fines to each centre's three roles": "各中心三个岗位的罚款",
+    "A centre's roles are fined per ticket only when it is over 7 days through the centre's cause (shortage, "
+    "wrong dispatch). The amounts are our defaults: the seed leaves them blank.":
+        "仅当工单因省中心原因（缺件、派单错误等）超 7 天时，才按单处罚中心的三个岗位。金额为我方默认：种子文件中为空白。",
+    "Role": "岗位",
+    "Tickets over 7 days through the centre": "因中心原因超 7 天的工单",
+    "Per-ticket fines": "按单罚款",
+    "Monthly fine": "月度罚款",
+    "Total": "合计",
+    "No centre fines in this month.": "本月没有中心罚款。",
+    "service director": "服务主任",
+    "parts admin": "配件中心管理员",
+    "chase clerk": "催单文员",
+    "Parts waits past their promise": "超过承诺时限的等件",
+    "HQ's parts module confirms the automatic cause or corrects it; the ticket is re-attributed at once.":
+        "总部配件模块确认自动判定的原因或予以更正；工单随即重新归责。",
+    "%(automatic)s of %(count)s still automatic.": "%(count)s 项中仍有 %(automatic)s 项为自动判定。",
+    "Showing %(shown)s of %(count)s.": "显示 %(count)s 项中的 %(shown)s 项。",
+    "Ticket": "工单",
+    "Hours past promise": "超出承诺小时数",
+    "Cause": "原因",
+    "No parts wait ran past its promise in this month.": "本月没有超过承诺时限的等件。",
+    "Cause of %(requisition)s on ticket %(ticket)s saved; the ticket is re-attributed.":
+        "工单 %(ticket)s 上申请单 %(requisition)s 的原因已保存，工单已重新归责。",
+    "automatic": "自动判定",
+    "confirmed by HQ": "总部已确认",
+    "corrected by HQ": "总部已更正",
+    "no one (the carrier's delay)": "无责任方（承运延误）",
+    "regional warehouse short (the centre)": "储备仓缺件（省中心）",
+    "short everywhere (HQ parts planning)": "全网缺件（总部配件计划）",
+    "HQ shipped late (HQ parts group)": "总部迟发（总部配件组）",
+    "HQ shipped the wrong part (HQ parts group)": "总部错发（总部配件组）",
+    "regional warehouse shipped late": "储备仓迟发",
+    "regional warehouse shipped the wrong part": "储备仓错发",
     # domain refusals (refusals.py): the domain's English formats, the values filled in
     "%(warehouse)s has fewer than %(qty)s of %(sku)s available": "%(warehouse)s 的 %(sku)s 可用数量不足 %(qty)s 件",
     "counted %(counted)s but %(reserved)s of %(sku)s are reserved at %(warehouse)s; release or re-plan them first":
@@ -449,10 +485,14 @@ ZH = {
         "总部接单员每次派单超时罚款（种子文件）",
     "centre order-taker fine per late dispatch (seed)":
         "中心接单员每次派单超时罚款（种子文件）",
-    "centre shortage fine to each of 3 roles per ticket (our default; blank in seed)":
-        "中心缺件时每张工单对 3 个岗位各罚（我方默认；种子文件空白）",
+    "centre fine to each of its 3 roles (service director, parts admin, chase clerk) per ticket over 7 days "
+    "through its cause (shortage, wrong dispatch) (our default; blank in seed)":
+        "工单因中心原因（缺件、派单错误）超 7 天时，对服务主任、配件中心管理员、催单文员三人每单各罚（我方默认；种子文件空白）",
     "HQ parts group fine per late or wrong shipment (seed)":
         "总部配件组每次发运延迟或错发罚款（种子文件）",
+    "regional warehouse fine per late or wrong shipment on a late ticket (our default; the seed names HQ's "
+    "parts group only)":
+        "储备仓迟发或错发且工单超期时每单罚款（我方默认；种子文件仅规定总部配件组）",
     "point fine per unit not repaired within 72 h (our default; blank in seed)":
         "网点每台超 72 小时未修复罚款（我方默认；种子文件空白）",
     "point fine per unit not repaired within 7 days (our default; blank in seed)":

@@ -26,8 +26,11 @@ DESCRIPTIONS = (
     N_("visit allowance beyond 30 km (郊县/远郊)"),
     N_("HQ order-taker fine per late dispatch (seed)"),
     N_("centre order-taker fine per late dispatch (seed)"),
-    N_("centre shortage fine to each of 3 roles per ticket (our default; blank in seed)"),
+    N_("centre fine to each of its 3 roles (service director, parts admin, chase clerk) per ticket over 7 days "
+       "through its cause (shortage, wrong dispatch) (our default; blank in seed)"),
     N_("HQ parts group fine per late or wrong shipment (seed)"),
+    N_("regional warehouse fine per late or wrong shipment on a late ticket (our default; the seed names HQ's "
+       "parts group only)"),
     N_("point fine per unit not repaired within 72 h (our default; blank in seed)"),
     N_("point fine per unit not repaired within 7 days (our default; blank in seed)"),
     N_("timely-visit bonus per twin-tub unit (seed)"),

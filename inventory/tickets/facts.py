@@ -18,8 +18,8 @@ from ..catalog import Part
 from ..errors import InvalidInput
 from ..network import Center, ServicePoint, Warehouse
 from ..requisitions.models import Allocation, Requisition, RequisitionLine, format_code
-from .models import RepairTicket, TicketEvent
-from .waits import AllocationFacts, LineFacts, parts_waits
+from .models import PartsWaitCause, RepairTicket, TicketEvent
+from .waits import AllocationFacts, ConfirmedCause, LineFacts, parts_waits
 
 UNKNOWN_FAMILY = "unspecified"
 CHUNK = 1000
@@ -97,8 +97,19 @@ def _allocations(session: Session, where) -> dict[int, list[AllocationFacts]]:
     return by_line
 
 
+def _confirmed(session: Session, where) -> dict[int, ConfirmedCause]:
+    """HQ's confirmed or corrected causes of the matching tickets' lines, by line id."""
+    rows = session.connection().execute(
+        select(PartsWaitCause.line_id, PartsWaitCause.cause, PartsWaitCause.warehouse_code,
+               PartsWaitCause.automatic_cause, PartsWaitCause.confirmed_by, PartsWaitCause.confirmed_at,
+               PartsWaitCause.note)
+        .join(RepairTicket, RepairTicket.code == PartsWaitCause.ticket_code).where(where))
+    return {line_id: ConfirmedCause(*facts) for line_id, *facts in rows}
+
+
 def _lines(session: Session, where) -> dict[str, list[LineFacts]]:
     allocations = _allocations(session, where)
+    confirmed = _confirmed(session, where)
     lines: dict[str, list[LineFacts]] = defaultdict(list)
     rows = session.connection().execute(
         select(Requisition.ticket, Requisition.id, Requisition.status, Requisition.service_point_code,
@@ -111,7 +122,8 @@ def _lines(session: Session, where) -> dict[str, list[LineFacts]]:
         .where(where).order_by(Requisition.created_at, Requisition.id, RequisitionLine.line_no))
     for code, req_id, status, point, created, line_id, line_no, sku, qty, family, promised, seen, back in rows:
         lines[code].append(LineFacts(format_code(req_id), status, point, created, line_no, sku, qty, family,
-                                     promised, seen, back, tuple(allocations.get(line_id, ()))))
+                                     promised, seen, back, tuple(allocations.get(line_id, ())),
+                                     line_id=line_id, confirmed=confirmed.get(line_id)))
     return lines
 
 

@@ -1,4 +1,5 @@
-"""Repair-ticket tables: the ticket as the call centre knows it, and the events it posted.
+"""Repair-ticket tables: the ticket as the call centre knows it, the events it posted, and HQ's
+word on the cause of a parts wait.
 
 The tickets live in the call centre's system (派工单); we keep their events so parts waits can
 be linked (`requisition.ticket`) and time attributed. Every `ticket` column except `code` is
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime
@@ -46,3 +47,29 @@ class TicketEvent(Base):
     dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_by: Mapped[str] = mapped_column(String(64))
+
+
+# The causes that name a regional warehouse (attribution.WAREHOUSE_CAUSES), spelt for a CHECK.
+WAREHOUSE_CAUSES_SQL = "('regional_late_shipment', 'regional_wrong_part')"
+
+
+class PartsWaitCause(Base):
+    """HQ's parts module confirmed or corrected the cause of one requisition line's wait (需配件
+    模块确认原因). One row per line, replaced by a later decision; the audit log keeps each one.
+    `automatic_cause` is what the rules said when HQ decided, so `confirmed` vs `corrected`
+    stays what HQ saw."""
+
+    __tablename__ = "parts_wait_cause"
+    __table_args__ = (
+        CheckConstraint(f"(warehouse_code IS NOT NULL) = (cause IN {WAREHOUSE_CAUSES_SQL})", name="warehouse"),
+        Index("ix_parts_wait_cause_ticket", "ticket_code"),
+    )
+    line_id: Mapped[int] = mapped_column(BigId, ForeignKey("requisition_line.id"), primary_key=True,
+                                         autoincrement=False)
+    ticket_code: Mapped[str] = mapped_column(String(64))
+    cause: Mapped[str] = mapped_column(String(32))
+    warehouse_code: Mapped[str | None] = mapped_column(ForeignKey("warehouse.code"))
+    automatic_cause: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    confirmed_by: Mapped[str] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)

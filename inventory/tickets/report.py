@@ -1,14 +1,18 @@
 """The monthly penalty report (`GET /api/v1/reports/penalties`, the web report, `parts tickets-report`).
 
-A month is a Beijing calendar month; its tickets are those completed within it. Each goes
-through the same engine as the single-ticket view, then `penalty_report.monthly_report` sums
-per party and per centre and applies the bonus rules. Reading is set-based (`load_facts`),
-so 100,000 tickets cost a handful of queries; the time goes into the engine itself.
+A month is a Beijing calendar month. Its tickets are those completed within it, and those still
+open at its end (or now, for the current month): an unfinished ticket is the worst case, so it
+counts in the centre's monthly rules by its age then (attributed as of that moment), in every
+month at whose end it is still open. Fines and bonuses of a ticket are booked once, in the month
+it completes, when its facts (and HQ's confirmed causes) are final. Each ticket goes through the
+same engine as the single-ticket view, then `penalty_report.monthly_report` sums per party and
+per centre and applies the bonus rules. Reading is set-based (`load_facts`), so 100,000
+tickets cost a handful of queries; the time goes into the engine itself.
 
 三包 exchange flags come twice: completed tickets of the month that waited too long
-(`exchange_flagged`), and tickets still open at the month's end (or now, for the current
-month) that have already waited more than `exchange_wait_days` (`exchange_flagged_open`):
-those are the customers entitled to an exchange today.
+(`exchange_flagged`), and tickets still open at the month's end (or now) that have already
+waited more than `exchange_wait_days` (`exchange_flagged_open`): those are the customers
+entitled to an exchange today.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from ..policy import Policy
 from .events import EARLIEST, LATEST
 from .facts import load_facts
 from .models import RepairTicket
+from .waits import automatic_cause, delivered_at, judged_cause
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
@@ -45,43 +50,89 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
-def _open_exchange_flags(session: Session, policy: Policy, as_of: datetime) -> list[str]:
-    """Tickets open at `as_of` whose parts waits the maker caused already exceed the 三包 limit."""
-    horizon = as_of - timedelta(days=float(policy.exchange_wait_days))
-    still_open = RepairTicket.completed_at.is_(None) | (RepairTicket.completed_at > as_of)
-    flagged = []
-    for code, facts in load_facts(session, (RepairTicket.created_at < horizon) & still_open).items():
-        facts = facts.as_of(as_of)
-        if facts.unattributable() is None and attribute(facts.engine_ticket(as_of), policy, now=as_of).exchange_flag:
-            flagged.append(code)
-    return sorted(flagged)
+def open_at(as_of: datetime):
+    """The condition on `RepairTicket` of tickets created before `as_of` and not completed by then."""
+    still_open = RepairTicket.completed_at.is_(None) | (RepairTicket.completed_at >= as_of)
+    return (RepairTicket.created_at < as_of) & still_open
+
+
+def month_tickets(session: Session, month: str, now: datetime | None = None):
+    """(completed facts by code, open facts by code as they stood at `as_of`, as_of): the tickets
+    the month's report counts. `as_of` is the month's end, or `now` for the current month."""
+    start, end = month_bounds(month)
+    as_of = min(end, now or utcnow())
+    completed = load_facts(session, (RepairTicket.completed_at >= start) & (RepairTicket.completed_at < end))
+    still_open = {code: facts.as_of(as_of) for code, facts in load_facts(session, open_at(as_of)).items()}
+    return completed, still_open, as_of
 
 
 def penalties_for_month(session: Session, month: str, policy: Policy, now: datetime | None = None) -> dict[str, Any]:
     """The month's report as a JSON-ready dict: `report_to_dict`'s parties, centres (3-day and 7-day
-    rates against the province targets, bonus cancellations, monthly fines) and exchange flags,
-    plus the month's bounds, the ticket count and the tickets that could not be attributed."""
+    rates against the province targets, bonus cancellations, monthly and per-ticket fines by role)
+    and exchange flags, plus the month's bounds, the counts of tickets completed in it and open at
+    its end, and the tickets that could not be attributed."""
     start, end = month_bounds(month)
     now = now or utcnow()
-    facts_by_code = load_facts(session, (RepairTicket.completed_at >= start) & (RepairTicket.completed_at < end))
+    completed, still_open, as_of = month_tickets(session, month, now)
     unattributed: list[str] = []
+    flagged_open: list[str] = []
 
     def attributed():  # streamed into the report: no month of Attribution objects held at once
-        for code in sorted(facts_by_code):
-            facts = facts_by_code[code]
+        for code in sorted(completed):
+            facts = completed[code]
             if facts.unattributable():
                 unattributed.append(code)
                 continue
             yield attribute(facts.engine_ticket(now), policy, now=now), facts.center, facts.province
 
-    totals = report_to_dict(monthly_report(attributed(), policy))
-    as_of = min(end, now)
+    def open_at_end():  # by their age at as_of (an unfinished ticket is the worst case)
+        for code in sorted(still_open):
+            facts = still_open[code]
+            if facts.unattributable():
+                unattributed.append(code)
+                continue
+            result = attribute(facts.engine_ticket(as_of), policy, now=as_of)
+            if result.exchange_flag:
+                flagged_open.append(code)
+            yield result, facts.center, facts.province
+
+    totals = report_to_dict(monthly_report(attributed(), policy, open_rows=open_at_end()))
     return {
         "month": month, "from": start.isoformat(), "until": end.isoformat(),
-        "tickets": sum(center["tickets"] for center in totals["centers"]), **totals,
-        "exchange_flagged_open": _open_exchange_flags(session, policy, as_of), "open_as_of": as_of.isoformat(),
-        "unattributed": {"count": len(unattributed), "sample": unattributed[:SAMPLE]},
+        "tickets": sum(center["completed"] for center in totals["centers"]),
+        "open_at_month_end": sum(center["open_at_month_end"] for center in totals["centers"]), **totals,
+        "exchange_flagged_open": flagged_open, "open_as_of": as_of.isoformat(),
+        "unattributed": {"count": len(unattributed), "sample": sorted(unattributed)[:SAMPLE]},
     }
+
+
+def parts_waits_for_month(session: Session, month: str, now: datetime | None = None,
+                          limit: int = 50) -> dict[str, Any]:
+    """The month's parts waits that ran past their promise (the ones that charge someone), each with
+    its cause and whether it is automatic or HQ's (confirmed, corrected): what HQ's parts module
+    confirms. Waits still automatic come first, then by ticket; at most `limit` rows."""
+    now = now or utcnow()
+    completed, still_open, as_of = month_tickets(session, month, now)
+    rows = []
+    for code, facts in sorted({**still_open, **completed}.items()):
+        judged_at = facts.completed_at or as_of
+        for line in facts.lines:
+            arrived = delivered_at(line)
+            if not line.live or (arrived or judged_at) <= line.promised_by:
+                continue
+            cause, warehouse = judged_cause(line, judged_at)
+            rows.append({
+                "ticket": code, "center": facts.center, "requisition": line.requisition, "line": line.line_no,
+                "sku": line.sku, "promised_by": line.promised_by.isoformat(),
+                "delivered_at": arrived.isoformat() if arrived else None,
+                "hours_past_promise": round(((arrived or judged_at) - line.promised_by).total_seconds() / 3600, 1),
+                "cause": cause, "cause_warehouse": warehouse,
+                "cause_status": line.confirmed.status if line.confirmed else "automatic",
+                "automatic_cause": automatic_cause(line, judged_at)[0],
+                "regional_warehouses": list(line.regional_warehouses)})
+    rows.sort(key=lambda r: (r["cause_status"] != "automatic", r["ticket"], r["requisition"], r["line"]))
+    return {"month": month, "as_of": as_of.isoformat(), "count": len(rows),
+            "automatic": sum(r["cause_status"] == "automatic" for r in rows), "waits": rows[:limit]}
 
 
 def penalties_by_party(session: Session, since: datetime, policy: Policy | None = None,

@@ -20,7 +20,7 @@ from ..policy import Policy
 from .events import check_code, check_time
 from .facts import TicketFacts, load_facts
 from .models import RepairTicket, TicketEvent
-from .waits import delivered_at, line_cause
+from .waits import LineFacts, automatic_cause, delivered_at, judged_cause
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -43,7 +43,8 @@ def ticket_to_json(ticket: Ticket, as_of: datetime | None = None) -> dict[str, A
                     **({"note": e.note} if e.note else {})} for e in ticket.events],
         "parts_waits": [{"requisition": w.requisition, "submitted_at": _iso(w.submitted_at),
                          "promised_by": _iso(w.promised_by),
-                         **({"delivered_at": _iso(w.delivered_at)} if w.delivered_at else {}), "cause": w.cause}
+                         **({"delivered_at": _iso(w.delivered_at)} if w.delivered_at else {}), "cause": w.cause,
+                         **({"warehouse": w.warehouse} if w.warehouse else {})}
                         for w in ticket.parts_waits],
     }
     if as_of is not None:
@@ -74,8 +75,24 @@ def _timeline(session: Session, code: str) -> list[dict[str, Any]]:
     return [event_to_dict(e) for e in rows]
 
 
+def _cause(line: LineFacts, judged_at: datetime) -> dict[str, Any]:
+    """The line's cause, where it comes from (`automatic`, or HQ's `confirmed` / `corrected`) and
+    the automatic cause beside it; all None for a cancelled line (not a wait)."""
+    if not line.live:
+        return {"cause": None, "cause_warehouse": None, "cause_status": None, "automatic_cause": None,
+                "cause_confirmed_by": None, "cause_confirmed_at": None, "cause_note": None}
+    cause, warehouse = judged_cause(line, judged_at)
+    confirmed = line.confirmed
+    return {"cause": cause, "cause_warehouse": warehouse,
+            "cause_status": confirmed.status if confirmed else "automatic",
+            "automatic_cause": automatic_cause(line, judged_at)[0],
+            "cause_confirmed_by": confirmed.confirmed_by if confirmed else None,
+            "cause_confirmed_at": _iso(confirmed.confirmed_at) if confirmed else None,
+            "cause_note": confirmed.note if confirmed else None}
+
+
 def _requisitions(facts: TicketFacts, now: datetime) -> list[dict[str, Any]]:
-    """Linked requisitions with each line's evidence (stock_seen at submit, HQ's wrong part) and derived cause."""
+    """Linked requisitions with each line's evidence (stock_seen at submit, a wrong part) and its cause."""
     judged_at = facts.completed_at or now
     out: dict[str, dict[str, Any]] = {}
     for line in facts.lines:
@@ -83,10 +100,10 @@ def _requisitions(facts: TicketFacts, now: datetime) -> list[dict[str, Any]]:
             "id": line.requisition, "status": line.requisition_status, "service_point": line.service_point,
             "submitted_at": _iso(line.submitted_at), "lines": []})
         req["lines"].append({
-            "sku": line.sku, "qty": line.qty, "backordered_qty": line.backordered_qty,
+            "line": line.line_no, "sku": line.sku, "qty": line.qty, "backordered_qty": line.backordered_qty,
             "stock_seen": line.stock_seen, "shortage": line.shortage, "wrong_part": line.wrong_part,
             "promised_by": _iso(line.promised_by),
-            "delivered_at": _iso(delivered_at(line)), "cause": line_cause(line, judged_at) if line.live else None})
+            "delivered_at": _iso(delivered_at(line)), **_cause(line, judged_at)})
     return list(out.values())
 
 

@@ -162,8 +162,10 @@ def test_the_ticket_shows_timeline_linked_requisitions_and_the_attribution(clien
     assert [(q["id"], q["status"]) for q in body["requisitions"]] == [(code, "delivered")]
     assert body["requisitions"][0]["lines"][0]["cause"] == "regional_shortage"
     assert (body["late"], body["late_hours"]) == (True, 28.0)
+    # 100 h: late, but within 7 days, so the centre's shortage is recorded without its roles' fines
     assert body["attribution"][0] == {"party": "center:GD", "reason": "regional_shortage", "hours": 41.0,
-                                      "fine": "150.00", "requisitions": [code]}
+                                      "fine": "0.00", "requisitions": [code]}
+    assert body["requisitions"][0]["lines"][0]["cause_status"] == "automatic"
     assert body["visit_bonus"] == "10.00" and body["status"] == "completed"
 
 

@@ -177,8 +177,11 @@ def test_a_late_part_the_regional_warehouse_lacked_while_hq_had_it_is_a_regional
     requisition(session, "T1", submitted=1, shipped=2, received=70)  # HQ shipped in time; the carrier was slow
     assert causes(session, "T1") == ["regional_shortage"]
     assert view(session, "T1")["requisitions"][0]["lines"][0] | {"promised_by": None} == {
-        "sku": "WM-PUMP-01", "qty": 1, "backordered_qty": 0, "stock_seen": "hq", "shortage": True,
-        "wrong_part": False, "promised_by": None, "delivered_at": h(70).astimezone(timezone.utc).isoformat(), "cause": "regional_shortage"}
+        "line": 1, "sku": "WM-PUMP-01", "qty": 1, "backordered_qty": 0, "stock_seen": "hq", "shortage": True,
+        "wrong_part": False, "promised_by": None, "delivered_at": h(70).astimezone(timezone.utc).isoformat(),
+        "cause": "regional_shortage", "cause_warehouse": None, "cause_status": "automatic",
+        "automatic_cause": "regional_shortage", "cause_confirmed_by": None, "cause_confirmed_at": None,
+        "cause_note": None}
 
 
 def test_hq_shipping_after_its_lane_could_keep_the_promise_is_a_late_shipment(session, world):
@@ -211,13 +214,33 @@ def test_a_part_short_everywhere_is_an_hq_shortage_and_stays_open_while_backorde
     assert (wait.cause, wait.delivered_at) == ("hq_shortage", None)
 
 
-def test_a_late_part_the_regional_warehouse_had_is_unexplained_and_charged_to_nobody(session, world):
+def test_a_regional_warehouse_picking_too_late_to_keep_the_promise_is_charged_to_it(session, world):
     post_all(session, "T1", flow_events(completed=100))
-    requisition(session, "T1", submitted=1, shipped=45, received=60)
+    code = requisition(session, "T1", submitted=1, shipped=45, received=60)  # GD1's last ship time: 49 - 12 = 37
+    assert causes(session, "T1") == ["regional_late_shipment"]
+    result = view(session, "T1")
+    assert result["unexplained_parts_hours"] == 0.0
+    assert rows(result) == [("warehouse:GD1", "regional_late_shipment", 11.0, "30.00")]  # promised 49, in at 60
+    assert result["attribution"][0]["requisitions"] == [code]
+    assert result["requisitions"][0]["lines"][0]["cause_warehouse"] == "GD1"
+    assert result["engine_input"]["parts_waits"][0]["warehouse"] == "GD1"
+
+
+def test_a_regional_part_shipped_in_time_that_the_carrier_landed_late_is_unexplained(session, world):
+    post_all(session, "T1", flow_events(completed=100))
+    requisition(session, "T1", submitted=1, shipped=30, received=60)  # shipped before 37: the carrier's delay
     assert causes(session, "T1") == ["none"]
     result = view(session, "T1")
-    assert result["unexplained_parts_hours"] == 11.0  # promised at 49, arrived at 60
-    assert all(r["reason"] != "regional_shortage" for r in result["attribution"])
+    assert result["unexplained_parts_hours"] == 11.0
+    assert rows(result) == []
+
+
+def test_a_regional_warehouse_still_not_shipping_past_its_last_ship_time_is_late(session, world):
+    post_all(session, "T1", flow_events(completed=None))
+    requisition(session, "T1", submitted=1)
+    assert [w.cause for w in build_ticket_input(session, "T1", now=h(30)).parts_waits] == ["none"]
+    (late,) = build_ticket_input(session, "T1", now=h(60)).parts_waits
+    assert (late.cause, late.warehouse) == ("regional_late_shipment", "GD1")
 
 
 def test_a_cancelled_requisition_is_not_a_wait(session, world):
@@ -265,12 +288,30 @@ def test_before_the_report_a_mis_shipped_line_looked_delivered():
     assert line.as_of(h(50)).wrong_part
 
 
-def test_a_regional_warehouse_shipping_the_wrong_part_is_not_an_hq_wrong_part():
+def test_a_regional_warehouse_shipping_the_wrong_part_is_its_own_wrong_part_not_hqs():
     mis_shipped = AllocationFacts("GD1", False, 1, "released", h(1), 12, h(2), h(14), wrong_part_at=h(14))
-    assert not _line(allocations=(mis_shipped,)).wrong_part
+    replacement = AllocationFacts("GD1", False, 1, "delivered", h(14), 12, h(15), h(60))
+    line = _line(allocations=(mis_shipped, replacement))
+    assert line.wrong_part and line_cause(line, h(100)) == "regional_wrong_part"
+    assert parts_waits([line], h(100))[0] == PartsWait("R1", h(1), h(49), h(60), "regional_wrong_part", "GD1")
 
 
 # -- attribution ---------------------------------------------------------------------------------
+
+def test_a_regional_warehouse_reported_for_the_wrong_part_is_charged_until_the_right_one_arrives(session, world):
+    post_all(session, "T1", flow_events(completed=100))
+    code = requisition(session, "T1", submitted=1, shipped=2)  # from GD1
+    with transaction(session):
+        reqs.receive(session, POINT, code, at=h(14), wrong_parts=[WrongPart(line=1, received_sku="AC-REMOTE-01")],
+                     policy=POLICY, now=h(14))
+    with transaction(session):
+        reqs.ship(session, "hq", code, at=h(40), now=h(40))
+    with transaction(session):
+        reqs.receive(session, POINT, code, at=h(70), now=h(70))
+    (wait,) = build_ticket_input(session, "T1", now=h(24 * 30)).parts_waits
+    assert (wait.cause, wait.warehouse) == ("regional_wrong_part", "GD1")
+    assert rows(view(session, "T1"))[0] == ("warehouse:GD1", "regional_wrong_part", 21.0, "30.00")
+
 
 def test_an_on_time_ticket_with_a_late_shortage_records_the_hours_but_no_fine(session, world):
     regional_warehouse_empty(session)
@@ -281,14 +322,34 @@ def test_an_on_time_ticket_with_a_late_shortage_records_the_hours_but_no_fine(se
     assert rows(result) == [("center:GD", "regional_shortage", 6.0, "0.00")]
 
 
-def test_a_late_ticket_fines_the_centre_for_its_regional_shortage(session, world):
+def test_a_ticket_late_but_within_7_days_records_the_centres_shortage_without_a_fine(session, world):
     regional_warehouse_empty(session)
     post_all(session, "T1", flow_events(completed=100))
     code = requisition(session, "T1", submitted=1, shipped=2, received=90)
     result = view(session, "T1")
     assert result["late"] is True and result["late_hours"] == 28.0
-    assert rows(result)[0] == ("center:GD", "regional_shortage", 41.0, "150.00")
+    assert rows(result) == [("center:GD", "regional_shortage", 41.0, "0.00")]
     assert result["attribution"][0]["requisitions"] == [code]
+
+
+def test_a_ticket_over_7_days_through_the_centres_shortage_fines_its_three_roles(session, world):
+    regional_warehouse_empty(session)
+    post_all(session, "T1", flow_events(completed=200))
+    requisition(session, "T1", submitted=1, shipped=2, received=195)  # 146 h past the promise at 49
+    result = view(session, "T1")
+    assert rows(result) == [("center:GD", "regional_shortage", 146.0, "0.00")] + [
+        ("center:GD", "center_over_7_days", 0.0, "50.00")] * 3
+    assert [r.get("role") for r in result["attribution"]] == [None, "service_director", "parts_admin", "chase_clerk"]
+    assert (result["over_7_days_center_cause"], result["fine_total"]) == (True, "150.00")
+
+
+def test_time_lost_to_a_wrong_dispatch_is_the_centres(session, world):
+    post_all(session, "T1", flow_events(completed=180, visited=175) + [
+        ("wrong_dispatch", 0.2, 170.2, {"note": "派错网点: SP0002"})])
+    result = view(session, "T1")
+    assert rows(result) == [("center:GD", "wrong_dispatch", 170.0, "0.00")] + [
+        ("center:GD", "center_over_7_days", 0.0, "50.00")] * 3
+    assert "wrong_dispatch" in [e["type"] for e in result["timeline"]]
 
 
 def test_an_hq_late_shipment_fines_the_hq_parts_group_per_order(session, world):
@@ -378,8 +439,8 @@ def test_the_month_sums_fines_per_party_and_applies_the_centre_rules(session, wo
     regional_warehouse_empty(session)
     for n in range(4):
         post_all(session, f"T{n}", flow_events(completed=60))
-    post_all(session, "T-LATE", flow_events(completed=100))
-    requisition(session, "T-LATE", submitted=1, shipped=2, received=90)
+    post_all(session, "T-LATE", flow_events(completed=200))  # over 7 days through the centre's shortage
+    requisition(session, "T-LATE", submitted=1, shipped=2, received=195)
     report = penalties_for_month(session, "2026-10", POLICY, now=CLOCK)
     (center,) = report["centers"]
     assert (center["center"], center["province"], center["tickets"], center["within_3_days"]) == ("GD", "广东", 5, 4)
@@ -387,9 +448,42 @@ def test_the_month_sums_fines_per_party_and_applies_the_centre_rules(session, wo
         "0.8000", "0.85", False)
     assert center["bonus_cancelled"] is False  # 1 of 5 over 3 days is 20 %, not more than 21 %
     parties = {p["party"]: p for p in report["parties"]}
-    assert parties["center:GD"]["fines"] == "150.00"
+    assert parties["center:GD"]["fines"] == "150.00"  # 3 roles x 50 for T-LATE
+    assert center["ticket_fines"] == {"service_director": "50.00", "parts_admin": "50.00", "chase_clerk": "50.00"}
+    assert center["tickets_fined"] == 1
     assert parties["service_point:SP0001"]["bonuses"] == "100.00"
     assert report["unattributed"] == {"count": 0, "sample": []}
+
+
+def test_tickets_open_at_the_month_end_count_by_their_age_then(session, world):
+    for n in range(3):
+        post_all(session, f"T-DONE-{n}", flow_events(completed=10))
+    post_all(session, "T-OPEN-OLD", flow_events(completed=None))  # created 5 October: 26 days old on the 31st
+    with transaction(session):
+        record_event(session, "T-OPEN-YOUNG", "created", datetime(2026, 10, 31, 20, 0, tzinfo=BEIJING),
+                     principal=CALL_CENTER, now=CLOCK, service_point="SP0001")
+    report = penalties_for_month(session, "2026-10", POLICY, now=CLOCK)
+    (center,) = report["centers"]
+    assert (report["tickets"], report["open_at_month_end"]) == (3, 2)
+    assert (center["tickets"], center["completed"], center["open_at_month_end"]) == (5, 3, 2)
+    assert (center["over_3_days"], center["over_7_days"], center["within_3_days"]) == (1, 1, 4)
+    assert center["bonus_cancelled"] is False  # 1 of 5 is 20 %
+    parties = {p["party"]: p for p in report["parties"]}
+    assert parties["service_point:SP0001"]["bonuses"] == "60.00"  # the three completed only
+
+
+def test_a_ticket_open_at_one_month_end_counts_again_when_it_completes(session, world):
+    post_all(session, "T1", flow_events(completed=None))
+    with transaction(session):
+        record_event(session, "T1", "completed", datetime(2026, 11, 3, 12, 0, tzinfo=BEIJING),
+                     principal=CALL_CENTER, now=CLOCK)
+    october = penalties_for_month(session, "2026-10", POLICY, now=CLOCK)
+    november = penalties_for_month(session, "2026-11", POLICY, now=CLOCK)
+    assert (october["tickets"], october["open_at_month_end"], october["centers"][0]["over_7_days"]) == (0, 1, 1)
+    assert (november["tickets"], november["open_at_month_end"], november["centers"][0]["over_7_days"]) == (1, 0, 1)
+    # the point's 7-day fine is booked once, in the month the ticket completed
+    assert october["parties"] == []
+    assert {p["party"]: p["fines"] for p in november["parties"]} == {"service_point:SP0001": "200.00"}
 
 
 def test_a_ticket_without_a_created_event_is_listed_as_unattributed(session, world):

@@ -36,11 +36,40 @@ def test_the_api_example_gives_the_documented_shape_with_money_as_strings():
     out = attribution_from_json(ticket_json(), Policy())
     assert out["late"] is True
     assert out["late_hours"] == 30.0
+    # 102 h is late but within 7 days: the centre's shortage is recorded, its roles are not fined
     assert out["attribution"] == [{"party": "center:GD", "reason": "regional_shortage", "hours": 46.0,
-                                   "fine": "150.00", "requisitions": ["R1"]}]
+                                   "fine": "0.00", "requisitions": ["R1"]}]
+    assert (out["center_hours"], out["over_7_days_center_cause"]) == (46.0, False)
     assert out["visit_bonus"] == "20.00"
     assert out["completed_at"] == "2026-11-06T07:00:00+00:00"
     json.dumps(out)
+
+
+def test_over_7_days_through_the_centre_the_three_fines_name_their_roles():
+    data = ticket_json()
+    data["events"][-1]["at"] = "2026-11-10T15:00:00+08:00"  # completed at 198 h
+    data["parts_waits"][0]["delivered_at"] = "2026-11-10T13:00:00+08:00"  # 142 h past the promise
+    out = attribution_from_json(data, Policy())
+    assert out["attribution"][1:] == [
+        {"party": "center:GD", "reason": "center_over_7_days", "hours": 0.0, "fine": "50.00", "role": role}
+        for role in ("service_director", "parts_admin", "chase_clerk")]
+    assert (out["fine_total"], out["over_7_days_center_cause"]) == ("150.00", True)
+
+
+def test_a_regional_warehouse_cause_names_its_warehouse_and_charges_it():
+    data = ticket_json()
+    data["parts_waits"][0] |= {"cause": "regional_late_shipment", "warehouse": "GD1"}
+    out = attribution_from_json(data, Policy())
+    assert out["attribution"] == [{"party": "warehouse:GD1", "reason": "regional_late_shipment", "hours": 46.0,
+                                   "fine": "30.00", "requisitions": ["R1"]}]
+
+
+def test_a_wrong_dispatch_event_charges_the_centre():
+    data = ticket_json()
+    data["events"].append({"type": "wrong_dispatch", "at": "2026-11-02T09:12:00+08:00",
+                           "until": "2026-11-02T19:12:00+08:00", "note": "派错网点"})
+    out = attribution_from_json(data, Policy())
+    assert {"party": "center:GD", "reason": "wrong_dispatch", "hours": 10.0, "fine": "0.00"} in out["attribution"]
 
 
 def test_events_in_another_order_give_the_same_output():
@@ -101,6 +130,8 @@ BAD_INPUT = [
      "before submitted_at"),
     ("parts_waits.0.delivred_at", "2026-11-06T13:00:00+08:00", "parts_waits[0].delivred_at", "unknown field"),
     ("parts_waits.0.requisition", 7, "parts_waits[0].requisition", "non-empty string"),
+    ("parts_waits.0.warehouse", "GD1", "parts_waits[0].warehouse", "only regional_late_shipment and"),
+    ("parts_waits.0.cause", "regional_wrong_part", "parts_waits[0].warehouse", "names the regional warehouse"),
     ("distance_class", DELETE, "distance_class", "missing"),
     ("distance_class", "rural", "distance_class", "'rural' is not one of urban, remote"),
     ("ticket", DELETE, "ticket", "missing"),
