@@ -75,6 +75,62 @@ def rate_line(points: Sequence[tuple[str, float, int]], *, width: int = 560, hei
     return Markup("".join(out))
 
 
+def plan_history(points: Sequence[tuple[str, str, float, float, float, float]], *, width: int = 560,
+                 height: int = 300, fmt_value: Callable[[float], str] = str, title: str = "") -> Markup:
+    """Plans oldest first as (day, code, expected rate, upper bound, stock value, budget): the rate
+    as a line over its bound (dashed) in the upper panel, the stock value as bars with the budget
+    as a dashed tick in the lower one, on one axis of plans."""
+    if not points:
+        return Markup("")
+    left, right, top, bottom, gap = 52, 12, 10, 24, 22
+    rate_h = (height - top - bottom - gap) * 0.55
+    value_top = top + rate_h + gap
+    value_h = height - value_top - bottom
+    slot = (width - left - right) / len(points)
+    rates = [min(1.0, v) for _d, _c, r, u, _v, _b in points for v in (r, u)]
+    low = max(0.0, min(0.99, int(min(rates) * 100 - 0.5) / 100))
+    most = max(max(v, b) for *_x, v, b in points) * 1.08 or 1.0
+
+    def x(i: int) -> float:
+        return left + slot * (i + 0.5)
+
+    def y_rate(rate: float) -> float:
+        return top + (1 - (min(1.0, rate) - low) / (1 - low)) * rate_h
+
+    def y_value(value: float) -> float:
+        return value_top + (1 - value / most) * value_h
+
+    out = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">']
+    for k in range(5):
+        rate = low + (1 - low) * k / 4
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y_rate(rate):.1f}" y2="{y_rate(rate):.1f}"/>')
+        out.append(f'<text class="axis" x="{left - 4}" y="{y_rate(rate) + 4:.1f}" text-anchor="end">'
+                   f'{rate * 100:.{1 if 1 - low < 0.05 else 0}f}%</text>')
+    for value in (0.0, most / 1.08):
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y_value(value):.1f}" '
+                   f'y2="{y_value(value):.1f}"/>')
+        out.append(f'<text class="axis" x="{left - 4}" y="{y_value(value) + 4:.1f}" text-anchor="end">'
+                   f'{escape(fmt_value(value))}</text>')
+    bar = max(2.0, min(28.0, slot * 0.6))
+    for i, (day, code, rate, upper, value, budget) in enumerate(points):
+        out.append(f'<rect class="bar" x="{x(i) - bar / 2:.1f}" y="{y_value(value):.1f}" width="{bar:.1f}" '
+                   f'height="{value_top + value_h - y_value(value):.1f}"><title>{escape(code)} {escape(day)}: '
+                   f'{escape(fmt_value(value))} / {escape(fmt_value(budget))}</title></rect>')
+        out.append(f'<line class="target" x1="{x(i) - slot * 0.45:.1f}" x2="{x(i) + slot * 0.45:.1f}" '
+                   f'y1="{y_value(budget):.1f}" y2="{y_value(budget):.1f}"/>')
+    for css, series in (("bound", 3), ("line", 2)):
+        path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y_rate(p[series]):.1f}" for i, p in enumerate(points))
+        out.append(f'<path class="{css}" d="{path}"/>')
+    every = max(1, len(points) // 8)
+    for i, (day, code, rate, upper, _v, _b) in enumerate(points):
+        out.append(f'<circle class="dot" cx="{x(i):.1f}" cy="{y_rate(rate):.1f}" r="3"><title>{escape(code)} '
+                   f'{escape(day)}: {rate * 100:.2f}% (&#8804; {upper * 100:.2f}%)</title></circle>')
+        if i % every == 0 or i == len(points) - 1:
+            out.append(f'<text class="axis" x="{x(i):.1f}" y="{height - 6}" text-anchor="middle">{escape(day)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
 class TTLCache:
     """Figures that are expensive to compute and fine to be a minute old (per process)."""
 

@@ -15,7 +15,15 @@ STATUS = {
     "proposed": _l("proposed"), "open": _l("open"), "closed_short": _l("closed short"),
     # returns
     "expected": _l("expected"), "inspected": _l("inspected"), "closed": _l("closed"), "overdue": _l("overdue"),
+    # stock plan runs
+    "queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed"),
 }
+
+PLAN_TRIGGER = {"api": _l("API"), "web": _l("web page"), "weekly": _l("weekly job")}
+
+ACTOR = {"system:beat": _l("weekly job"), "cli": _l("command line")}  # who made a plan, when not a person
+
+WAREHOUSE_KIND = {"hq": _l("HQ"), "regional": _l("regional")}
 
 MOVEMENT = {
     "receipt": _l("receipt"), "transfer_out": _l("transfer out"), "transfer_in": _l("transfer in"),
@@ -44,6 +52,18 @@ def status_label(code: str) -> str:
 
 def purchase_note(text: str | None) -> str:
     return str(PURCHASE_NOTE.get(text, text)) if text else ""
+
+
+def plan_trigger_label(code: str) -> str:
+    return str(PLAN_TRIGGER.get(code, code))
+
+
+def actor_label(actor: str) -> str:
+    return str(ACTOR.get(actor, actor))
+
+
+def warehouse_kind_label(code: str) -> str:
+    return str(WAREHOUSE_KIND.get(code, code))
 
 
 def movement_label(code: str) -> str:

@@ -59,6 +59,9 @@ MESSAGES = (
     N_("an extension must be more than 0.00"),
     # policy
     N_("policy %(key)s: %(value)s is not a valid %(type)s"),
+    # stock plans
+    N_("a budget must be more than 0.00 and at most %(most)s RMB"),
+    N_("stock plan run %(run)s is %(status)s; wait for it to finish"),
 )
 
 POLICY_TYPES = {"int": _l("whole number"), "Decimal": _l("decimal number"), "dict": _l("JSON object")}

@@ -66,7 +66,9 @@ def page_globals():
             "logout_form": ActionForm(prefix="logout") if user else None,
             "get_locale_name": lambda: get_locale().language, "status_label": labels.status_label,
             "purchase_note": labels.purchase_note, "hq_code": _hq_code,
-            "movement_label": labels.movement_label, "return_kind_label": labels.return_kind_label, "now": utcnow}
+            "movement_label": labels.movement_label, "return_kind_label": labels.return_kind_label, "now": utcnow,
+            "plan_trigger_label": labels.plan_trigger_label, "actor_label": labels.actor_label,
+            "warehouse_kind_label": labels.warehouse_kind_label}
 
 
 def page_url(page: int) -> str:
@@ -207,4 +209,4 @@ def healthz():
     return {"status": "ok"}
 
 
-from . import clerk, hq, imports, purchasing, returns  # noqa: E402,F401  (they add their routes to bp)
+from . import clerk, hq, imports, plans, purchasing, returns  # noqa: E402,F401  (they add their routes to bp)

@@ -158,6 +158,17 @@ def _purchase_in(step: str, **made):
     return provoke
 
 
+def _plan_asked_for(engine, budget=None):
+    from inventory.planning import request_plan
+
+    return lambda s: request_plan(s, actor=ACTOR, trigger="web", budget=budget)
+
+
+def _plan_while_one_is_queued(engine) -> DomainError:
+    _commit(engine, _plan_asked_for(engine))
+    return refused_by(engine, _plan_asked_for(engine))
+
+
 PROVOKE = {
     "cannot approve purchase order %(order)s: it is %(status)s": _purchase_in("approve", approve=True),
     "cannot reject purchase order %(order)s: it is %(status)s": _purchase_in("reject", approve=True),
@@ -192,6 +203,9 @@ PROVOKE = {
         lambda e: refused_by(e, lambda s: quotas.grant_extension(s, "D001", Decimal("0"), actor=ACTOR, reason="x")),
     "policy %(key)s: %(value)s is not a valid %(type)s":
         lambda e: refused_by(e, lambda s: set_policy(s, "promise_hours", "two days", actor=ACTOR)),
+    "a budget must be more than 0.00 and at most %(most)s RMB":
+        lambda e: refused_by(e, _plan_asked_for(e, Decimal("0"))),
+    "stock plan run %(run)s is %(status)s; wait for it to finish": _plan_while_one_is_queued,
 }
 
 
@@ -379,6 +393,17 @@ def _receive_more_than_ordered_without_a_note(clerk, hq, engine):
         "WM-PUMP-01 比订单多到 2 件：请注明原因后再收货"
 
 
+def _plan_with_a_budget_beyond_any(clerk, hq, engine):
+    return hq.post("/hq/plans", {"budget": "20000000000"}, token_from="/hq/plans"), 422, \
+        "预算必须大于 0.00 元且不超过 10,000,000,000 元"
+
+
+def _plan_while_one_is_being_made(clerk, hq, engine):
+    _commit(engine, _plan_asked_for(engine))
+    return hq.post("/hq/plans", {"budget": "100"}, token_from="/hq/plans"), 409, \
+        "计划运行 SPR000001 排队中，请等待其完成"
+
+
 ON_PAGES = {
     "cannot approve purchase order %(order)s: it is %(status)s": _approve_an_order_twice,
     "cannot reject purchase order %(order)s: it is %(status)s": _reject_an_order_already_open,
@@ -405,6 +430,8 @@ ON_PAGES = {
     "new limit %(new)s is not above the current %(current)s": _raise_a_limit_below_the_current,
     "an extension must be more than 0.00": _grant_a_zero_extension,
     "policy %(key)s: %(value)s is not a valid %(type)s": _set_a_policy_to_words,
+    "a budget must be more than 0.00 and at most %(most)s RMB": _plan_with_a_budget_beyond_any,
+    "stock plan run %(run)s is %(status)s; wait for it to finish": _plan_while_one_is_being_made,
 }
 
 

@@ -1,0 +1,56 @@
+"""Revision 0014_parts_wait_cause: the table of HQ's decisions, and an HQ override of the centre's fine
+kept across the policy key's rename (fine_regional_shortage_per_role -> fine_center_over_7d_per_role),
+both ways, on the backend under test (a database of its own: migrating back and forth)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+
+from inventory.db import normalise_url
+from inventory.migrate import alembic_config, upgrade
+
+from ..databases import PostgresDatabase, pg_unreachable_reason
+
+REVISION = "0014_parts_wait_cause"
+
+
+@pytest.fixture
+def url(tmp_path):
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        reason = pg_unreachable_reason()
+        if reason:
+            pytest.skip(reason)
+        database = PostgresDatabase()
+        database.engine.dispose()
+        yield database.url
+        database.close()
+    else:
+        url = f"sqlite:///{tmp_path / 'migrations.db'}"
+        upgrade(url)
+        yield url
+
+
+def settings(engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text("SELECT key, value FROM policy_setting ORDER BY key"))]
+
+
+def test_an_override_of_the_centres_fine_follows_the_key_up_and_down(url):
+    engine = create_engine(normalise_url(url))
+    cfg = alembic_config(url)
+    command.downgrade(cfg, f"{REVISION}@-1")
+    assert "parts_wait_cause" not in inspect(engine).get_table_names()
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO policy_setting (key, value, updated_by, updated_at) "
+                          "VALUES ('fine_regional_shortage_per_role', '80.00', 'hq:boss', CURRENT_TIMESTAMP)"))
+
+    command.upgrade(cfg, "heads")
+    assert settings(engine) == [("fine_center_over_7d_per_role", "80.00")]
+    assert "parts_wait_cause" in inspect(engine).get_table_names()
+
+    command.downgrade(cfg, f"{REVISION}@-1")
+    assert settings(engine) == [("fine_regional_shortage_per_role", "80.00")]
+    engine.dispose()
