@@ -15,6 +15,7 @@ CALLER = {
     "GET /api/v1/reports/penalties": "hq",
     "POST /api/v1/tickets/{ticket}/events": "call_center",
     "GET /api/v1/tickets/{ticket}": "call_center",
+    "POST /api/v1/tickets/{ticket}/parts-causes": "hq",
     "GET /api/v1/stock-plans": "hq",
     "POST /api/v1/stock-plans": "hq",
     "GET /api/v1/stock-plans/runs": "hq",
