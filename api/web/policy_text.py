@@ -56,4 +56,9 @@ DESCRIPTIONS = (
     N_("commercial unit warranty"),
     N_("commercial key components"),
     N_("commercial replacement parts"),
+    N_("household air conditioner ordinary parts replaced free for life (零配件终身免费更换); off: the unit months below apply"),
+    N_("household air conditioner unit warranty when parts are not free for life (整机包修六年)"),
+    N_("household air conditioner compressor and other key components (压缩机包修六年)"),
+    N_("light commercial air conditioner unit warranty (整机保修六年)"),
+    N_("light commercial air conditioner key components"),
 )
