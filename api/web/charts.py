@@ -5,6 +5,7 @@ plain (label, value) rows and returns SVG markup (labels escaped).
 """
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -14,6 +15,7 @@ BAR = 18
 GAP = 6
 LABEL_WIDTH = 120
 VALUE_WIDTH = 90
+RATE_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2)  # gridlines of a rate axis: at most five steps
 
 
 def hbar(rows: Sequence[tuple[str, float]], *, width: int = 560, fmt: Callable[[float], str] = str,
@@ -88,7 +90,8 @@ def plan_history(points: Sequence[tuple[str, str, float, float, float, float]], 
     value_h = height - value_top - bottom
     slot = (width - left - right) / len(points)
     rates = [min(1.0, v) for _d, _c, r, u, _v, _b in points for v in (r, u)]
-    low = max(0.0, min(0.99, int(min(rates) * 100 - 0.5) / 100))
+    step = next(s for s in RATE_STEPS if (1 - min(rates)) / s <= 5)
+    low = max(0.0, 1 - step * max(1, math.ceil(round((1 - min(rates)) / step, 9))))
     most = max(max(v, b) for *_x, v, b in points) * 1.08 or 1.0
 
     def x(i: int) -> float:
@@ -101,11 +104,11 @@ def plan_history(points: Sequence[tuple[str, str, float, float, float, float]], 
         return value_top + (1 - value / most) * value_h
 
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">']
-    for k in range(5):
-        rate = low + (1 - low) * k / 4
+    for k in range(round((1 - low) / step) + 1):
+        rate = low + k * step
         out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y_rate(rate):.1f}" y2="{y_rate(rate):.1f}"/>')
         out.append(f'<text class="axis" x="{left - 4}" y="{y_rate(rate) + 4:.1f}" text-anchor="end">'
-                   f'{rate * 100:.{1 if 1 - low < 0.05 else 0}f}%</text>')
+                   f'{rate * 100:.{1 if step < 0.01 else 0}f}%</text>')
     for value in (0.0, most / 1.08):
         out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y_value(value):.1f}" '
                    f'y2="{y_value(value):.1f}"/>')

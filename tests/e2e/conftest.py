@@ -98,8 +98,25 @@ def _seed(url: str) -> dict:
     from optimizer.runs import run_now
 
     ids["run"] = run_now(make_session_factory(engine), propose=False)["id"]  # a real run for the HQ page
+    ids["plans"] = _plans(make_session_factory(engine), now)
     engine.dispose()
     return ids
+
+
+def _plans(sessions, now) -> list[str]:
+    """Eight real stock plans over the last two weeks, the budget raised as they go (kept as the
+    weekly job keeps them, without its purchase proposals); their codes, oldest first."""
+    from inventory.db import transaction
+    from inventory.policy import load_policy
+    from optimizer.stock_plan import make_plan, save
+
+    codes = []
+    for n, budget in enumerate((6000, 6000, 8000, 8000, 10000, 12000, 12000, 15000)):
+        at = now - timedelta(days=2 * (7 - n), hours=1)
+        with sessions() as s, transaction(s):
+            codes.append(save(s, make_plan(s, at, load_policy(s), budget=float(budget)), actor="system:beat",
+                              now=at).code)
+    return codes
 
 
 class LiveServer:
@@ -119,14 +136,18 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     from api.app import create_app
+    from api.config import defaults
     from inventory import migrate
+
+    from ..api.conftest import EAGER_CELERY
 
     path = tmp_path_factory.mktemp("e2e") / "e2e.db"
     url = f"sqlite:///{path}"
     migrate.upgrade(url)
     ids = _seed(url)
+    # tasks (a plan asked for on the page) run in-process on this database, even where CI has a broker
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "e2e", "WEB_CHART_CACHE_SECONDS": 0,
-                      "RATELIMIT_DEFAULT": "100000 per minute"})
+                      "RATELIMIT_DEFAULT": "100000 per minute", "CELERY": {**defaults()["CELERY"], **EAGER_CELERY}})
     server = LiveServer(app)
     server.ids = ids
     yield server

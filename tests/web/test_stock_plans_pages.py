@@ -49,12 +49,26 @@ def test_hq_sees_the_latest_plans_figures_history_and_totals_in_chinese(hq, two_
     older, latest = two_plans
     assert "库存计划" in body and latest in body and "2026-11-10 01:00 由 每周任务 生成" in body
     for figure, words in (("¥5,000", "预算（库存成本）"), ("¥4,812", "预计库存金额"), ("97.00%", "预计2天到位率"),
-                          ("97.50%", "上界（最优性差距 0.513%）"), ("12.5", "预测日需求（件）"), ("1.5 s", "预测与布局用时")):
+                          ("97.50%", "上界（最优性差距 0.513%）"), ("12.5", "预测日需求（件）"), ("1.50 s", "预测与布局用时")):
         assert f'<span class="big">{figure}</span><span>{words}</span>' in body
     assert body.count('<svg class="chart"') == 1 and "历次计划的预计到位率与库存金额" in body
     assert f'href="/hq/plans/{older}"' in body and "95.00%" in body          # the plans so far
     assert "GD1 广州配件仓" in body and "区域仓" in body and "2,220.00" in body and "3,220.00" in body  # totals
     assert "共 5 条库存水平" in body and "洗涤电机" in body and "1,600.00" in body    # the levels
+
+
+@pytest.mark.parametrize("rates, gridlines", [
+    ((0.7585, 0.98), ["75%", "80%", "85%", "90%", "95%", "100%"]), ((0.97, 0.99), ["97%", "98%", "99%", "100%"]),
+    ((0.9991, 1.00000001), ["99.9%", "100.0%"]),
+])
+def test_the_history_charts_rate_axis_has_round_gridlines_down_to_the_lowest_plan(rates, gridlines):
+    import re
+
+    from api.web.charts import plan_history
+
+    svg = str(plan_history([(f"11-0{i}", f"SP00000{i}", r, r, 100.0, 200.0) for i, r in enumerate(rates)]))
+    assert re.findall(r'text-anchor="end">([^<]*%)<', svg) == gridlines
+    assert svg.count('<circle class="dot"') == len(rates) and svg.count('<rect class="bar"') == len(rates)
 
 
 def test_the_page_reads_in_english_with_status_names_too(hq, two_plans, sessions_for):
