@@ -106,7 +106,8 @@ def plan_history(points: Sequence[tuple[str, str, float, float, float, float]], 
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">']
     for k in range(round((1 - low) / step) + 1):
         rate = low + k * step
-        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y_rate(rate):.1f}" y2="{y_rate(rate):.1f}"/>')
+        out.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y_rate(rate):.1f}" '
+                   f'y2="{y_rate(rate):.1f}"/>')
         out.append(f'<text class="axis" x="{left - 4}" y="{y_rate(rate) + 4:.1f}" text-anchor="end">'
                    f'{rate * 100:.{1 if step < 0.01 else 0}f}%</text>')
     for value in (0.0, most / 1.08):

@@ -22,6 +22,7 @@ from inventory.policy import load_policy
 from ..extensions import db
 from . import charts
 from .auth import actor_name, login_required
+from .clerk import page_number
 from .refusals import refusal
 from .views import bp
 
@@ -48,13 +49,10 @@ def typed_budget(text: str | None) -> Decimal | None:
     return Decimal(plain)
 
 
-def _figures(code: str | None):
-    """The plan to show: by its code, else the latest (None before the first)."""
+def _figures(key: str | int | None):
+    """One plan by its code or id (None: no plan yet); an unknown code is a 404."""
     try:
-        if code is not None:
-            return planning.plan_figures(db.session, code)
-        latest, _total = planning.plan_history(db.session, limit=1, counted=False)
-        return planning.plan_figures(db.session, latest[0].id) if latest else None
+        return None if key is None else planning.plan_figures(db.session, key)
     except NotFound:
         abort(404)
 
@@ -68,22 +66,22 @@ def _history_chart(history) -> str:
 
 
 def _render(code: str | None = None, form: PlanForm | None = None, status: int = 200):
-    plan = _figures(code)
     history, total_plans = planning.plan_history(db.session, limit=HISTORY, counted=False)
+    plan = _figures(code or (history[0].id if history else None))   # by default the latest
     runs, _n = planning.plan_run_page(db.session, limit=RUNS_SHOWN)
     context = {"plan": plan, "history": history, "total_plans": total_plans, "runs": runs,
                "form": form or PlanForm(formdata=None), "chart": _history_chart(history) if history else "",
                "policy_budget": load_policy(db.session).stock_budget, "latest": history[0] if history else None}
     if plan is not None:
-        page = request.args.get("page", 1, type=int) or 1
+        page = page_number()
         warehouse = (request.args.get("warehouse") or "").strip()[:16] or None
         sku = (request.args.get("sku") or "").strip()[:40] or None
         rows, matching = planning.target_rows(db.session, plan.id, warehouse=warehouse, sku=sku,
-                                              offset=(max(1, page) - 1) * TARGETS_PER_PAGE, limit=TARGETS_PER_PAGE)
+                                              offset=(page - 1) * TARGETS_PER_PAGE, limit=TARGETS_PER_PAGE)
         totals = planning.warehouse_totals(db.session, plan.id)
         context.update(targets_url=lambda **args: url_for("web.stock_plan" if code else "web.stock_plans",
                                                           **({"code": code} if code else {}), **args),
-                       targets=rows, matching=matching, page=max(1, page), per_page=TARGETS_PER_PAGE,
+                       targets=rows, matching=matching, page=page, per_page=TARGETS_PER_PAGE,
                        warehouse=warehouse, sku=sku or "", totals=totals,
                        total_units=sum(t.units for t in totals),
                        total_value=sum((t.value for t in totals), Decimal("0.00")))

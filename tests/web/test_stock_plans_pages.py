@@ -109,7 +109,8 @@ def test_the_levels_come_a_page_at_a_time(hq, two_plans, monkeypatch):
     assert "第 1 / 3 页" in first and "<td>GD1</td><td>AC-REMOTE-01</td>" in first
     last = page(hq.get("/hq/plans?page=3"))
     assert "第 3 / 3 页" in last and "<td>HQ</td><td>WM-PUMP-01</td>" in last and "AC-REMOTE-01</td>" not in last
-    assert hq.get("/hq/plans?page=abc").status_code == 200
+    for odd in ("abc", "-2", "9" * 30):
+        assert hq.get(f"/hq/plans?page={odd}").status_code == 200
 
 
 def test_before_the_first_plan_the_page_says_so_and_offers_the_form(hq):
