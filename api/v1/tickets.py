@@ -55,8 +55,13 @@ class TicketEventSchema(StrictSchema):
 
 class ChargeSchema(StrictSchema):
     party = fields.String(metadata={"description": "hq_dispatch, hq_parts_planning, hq_parts_group, "
-                                                   "center:<code> or service_point:<code>"})
-    reason = fields.String()
+                                                   "center:<code>, warehouse:<code> (a regional warehouse's late "
+                                                   "or wrong shipment) or service_point:<code>"})
+    reason = fields.String(metadata={"description": "the segment or cause: hq_dispatch, center_dispatch, "
+                                                    "wrong_dispatch, regional_shortage, regional_late_shipment, "
+                                                    "regional_wrong_part, hq_shortage, hq_late_shipment, "
+                                                    "hq_wrong_part, contact, visit, repair; center_over_7_days for "
+                                                    "the centre's per-role fines (0 hours)"})
     hours = fields.Float()
     fine = fields.String(metadata={"description": "RMB, two places"})
     requisitions = fields.List(fields.String())
