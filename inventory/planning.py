@@ -77,9 +77,8 @@ class OptimizerShardResult(Base):
 
 
 def parse_run_code(code: str) -> int | None:
-    if isinstance(code, str) and code.startswith("OR") and code[2:].isdigit() and len(code) <= 20:
-        return int(code[2:])
-    return None
+    """`OR000042` -> 42; None for anything else."""
+    return _parse(code, "OR")
 
 
 def create_run(session: Session, *, trigger: str, actor: str, shards: int = 1) -> OptimizerRun:
@@ -90,11 +89,16 @@ def create_run(session: Session, *, trigger: str, actor: str, shards: int = 1) -
 
 
 def get_run(session: Session, code_or_id, *, lock: bool = False) -> OptimizerRun:
-    run_id = code_or_id if isinstance(code_or_id, int) else parse_run_code(code_or_id)
-    stmt = select(OptimizerRun).where(OptimizerRun.id == (run_id or -1)).execution_options(populate_existing=True)
+    return _run_by_code(session, OptimizerRun, parse_run_code, code_or_id, lock, "optimizer run")
+
+
+def _run_by_code(session: Session, model, parse, code_or_id, lock: bool, what: str):
+    """A run row by its code or id, fresh from the database (locked when asked); NotFound otherwise."""
+    run_id = code_or_id if isinstance(code_or_id, int) else parse(code_or_id)
+    stmt = select(model).where(model.id == (run_id or -1)).execution_options(populate_existing=True)
     run = session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
     if run is None:
-        raise NotFound(f"no optimizer run {code_or_id}")
+        raise NotFound(f"no {what} {code_or_id}")
     return run
 
 
@@ -257,12 +261,7 @@ def request_plan(session: Session, *, actor: str, trigger: str, budget: Decimal 
 
 
 def get_plan_run(session: Session, code_or_id, *, lock: bool = False) -> StockPlanRun:
-    run_id = code_or_id if isinstance(code_or_id, int) else parse_plan_run_code(code_or_id)
-    stmt = select(StockPlanRun).where(StockPlanRun.id == (run_id or -1)).execution_options(populate_existing=True)
-    run = session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
-    if run is None:
-        raise NotFound(f"no stock plan run {code_or_id}")
-    return run
+    return _run_by_code(session, StockPlanRun, parse_plan_run_code, code_or_id, lock, "stock plan run")
 
 
 def plan_run_page(session: Session, *, offset: int = 0, limit: int = 10) -> tuple[list[StockPlanRun], int]:

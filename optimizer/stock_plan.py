@@ -124,7 +124,7 @@ def make_plan(session: Session, now: datetime, policy: Policy, *, budget: float 
     horizon = max(1, int(np.ceil(inputs.network.supplier_days)))
     rate = fc.units(horizon) / horizon
     pick = (lambda table: None if table is None else np.array([table.get(s, 1.0) for s in inputs.skus]))
-    placed = placed_budget(budget, latest_plan(session), stock_held(session, pick(stock_weights)))
+    placed = placed_budget(budget, latest_plan(session), stock_held(session, stock_weights))
     instance = placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate, placed,
                                   min_order=_least_purchase(session, inputs.skus),
                                   qty_shares=inputs.qty_shares, promise_hours=float(policy.promise_hours),
@@ -145,15 +145,11 @@ def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> f
     return budget * float(np.clip(factor, MIN_PLACED_SHARE, 1.0))
 
 
-def stock_held(session: Session, stock_weights: np.ndarray | None = None) -> float:
+def stock_held(session: Session, stock_weights: dict[str, float] | None = None) -> float:
     """RMB at cost on hand and in transit across the network (a sample: each sku for its stratum)."""
+    weight = stock_weights or {}
     rows = session.execute(select(Part.sku, Part.unit_cost, func.sum(StockBalance.on_hand + StockBalance.in_transit))
-                           .join(StockBalance, StockBalance.sku == Part.sku).group_by(Part.sku, Part.unit_cost)
-                           .order_by(Part.sku)).all()
-    if stock_weights is None:
-        return float(sum(float(cost) * units for _, cost, units in rows))
-    skus = session.scalars(select(Part.sku).order_by(Part.sku)).all()
-    weight = dict(zip(skus, stock_weights.tolist()))
+                           .join(StockBalance, StockBalance.sku == Part.sku).group_by(Part.sku, Part.unit_cost))
     return float(sum(weight.get(sku, 1.0) * float(cost) * units for sku, cost, units in rows))
 
 
