@@ -1,7 +1,9 @@
 """The policy table: every number HQ may change, with the seeds' defaults.
 
-Defaults come from seed 000 (ticket allowances, fines, bonuses, province targets) and seed 001
-(2-day delivery). Where the seed leaves an amount blank the default is ours and says so.
+Defaults come from seed 000 (ticket allowances, fines, bonuses, province targets), seed 001
+(2-day delivery, air-conditioner warranty) and seed 003 (三包). Each key names its `origin`: the
+seed and section it comes from, or `ours` when the seed leaves the amount blank or is silent,
+so the policy page can mark our defaults (我方默认) apart from the maker's rules.
 HQ overrides a value in the `policy_setting` table; code reads `load_policy(session).<key>`.
 """
 from __future__ import annotations
@@ -23,9 +25,32 @@ D = Decimal
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a default comes from: a seed (`000`, `001`, `003`) and its section as numbered there,
+    or ours (`seed` None): `blank` when the seed states the rule but leaves the amount blank."""
+
+    seed: str | None = None
+    section: str = ""
+    blank: bool = False
+
+    @property
+    def ours(self) -> bool:
+        return self.seed is None
+
+
+def seed(number: str, section: str) -> Origin:
+    return Origin(number, section)
+
+
+OURS = Origin()  # the seeds say nothing of it: a number the service needs
+BLANK = Origin(blank=True)  # the seed names the fine or bonus but leaves its amount blank (……各 单的处罚)
+
+
+@dataclass(frozen=True)
 class Item:
     default: Any
     description: str
+    origin: Origin | None = None  # None: not yet classified (tests/unit/test_policy_origins.py refuses it)
 
 
 THREE_DAY_85 = "广东 广西 湖南 湖北 浙江 江苏 四川 重庆 福建 江西 安徽 河南 河北 陕西".split()
@@ -33,71 +58,71 @@ THREE_DAY_70 = "云南 贵州 山东 辽宁 吉林 黑龙江".split()
 
 DEFAULTS: dict[str, Item] = {
     # 2-day parts delivery (seed 001: 2天内配件发运到位率 100%)
-    "promise_hours": Item(48, "hours from acceptance within which a requisition line must arrive"),
-    "optimizer_value_on_time": Item(D("1000.00"), "RMB per unit of line weight delivered on time"),
-    "optimizer_value_late": Item(D("400.00"), "RMB per unit of line weight delivered late"),
-    "optimizer_nightly_hour_utc": Item(18, "hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing"),
+    "promise_hours": Item(48, "hours from acceptance within which a requisition line must arrive", seed("001", "2.3.4 2天内配件发运到位率100%")),
+    "optimizer_value_on_time": Item(D("1000.00"), "RMB per unit of line weight delivered on time", OURS),
+    "optimizer_value_late": Item(D("400.00"), "RMB per unit of line weight delivered late", OURS),
+    "optimizer_nightly_hour_utc": Item(18, "hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing", OURS),
     "regional_min_mean": Item(D("0.05"), "expected units over a regional warehouse's cover below which the nightly "
                                          "transfers leave a sku at HQ; lower holds more of the long tail near the "
-                                         "points (README: the trade-off curve)"),
+                                         "points (README: the trade-off curve)", OURS),
     # stock planning (docs/planning.md)
     "stock_budget": Item(D("30000000.00"), "RMB of stock on hand at cost that the stock plan places across HQ and "
-                                           "the regional warehouses"),
-    "supplier_lead_days": Item(D("10.5"), "days from an HQ purchase order to the supplier's delivery, on average"),
-    "purchase_review_days": Item(7, "days between HQ's purchase reviews"),
+                                           "the regional warehouses", seed("001", "2.3.4 总库存量达到3000多万元")),
+    "supplier_lead_days": Item(D("10.5"), "days from an HQ purchase order to the supplier's delivery, on average", OURS),
+    "purchase_review_days": Item(7, "days between HQ's purchase reviews", OURS),
     # ticket flow allowances (seed 000 四.2)
-    "hq_dispatch_minutes": Item(15, "HQ must dispatch a ticket to the provincial centre within"),
-    "center_dispatch_minutes": Item(15, "the centre must dispatch to a service point within"),
-    "contact_hours": Item(1, "the point must contact the customer within (working hours)"),
-    "visit_hours_urban": Item(24, "visit allowance within 30 km (市内/近郊)"),
-    "visit_hours_remote": Item(72, "visit allowance beyond 30 km (郊县/远郊)"),
+    "hq_dispatch_minutes": Item(15, "HQ must dispatch a ticket to the provincial centre within", seed("000", "四 信息处理管理规定 1")),
+    "center_dispatch_minutes": Item(15, "the centre must dispatch to a service point within", seed("000", "四 信息处理管理规定 2")),
+    "contact_hours": Item(1, "the point must contact the customer within (working hours)", seed("000", "四 信息处理管理规定 3")),
+    "visit_hours_urban": Item(24, "visit allowance within 30 km (市内/近郊)", seed("000", "二.三 限时上门维修; 四 信息处理管理规定 4")),
+    "visit_hours_remote": Item(72, "visit allowance beyond 30 km (郊县/远郊)", seed("000", "二.三 限时上门维修; 四 信息处理管理规定 4")),
     # fines and bonuses (seed 000 四.2 处罚规定); blanks in the seed marked 'our default'
-    "fine_hq_dispatch": Item(D("30.00"), "HQ order-taker fine per late dispatch (seed)"),
-    "fine_center_dispatch": Item(D("30.00"), "centre order-taker fine per late dispatch (seed)"),
+    "fine_hq_dispatch": Item(D("30.00"), "HQ order-taker fine per late dispatch (seed)", seed("000", "四 信息处理管理规定 1")),
+    "fine_center_dispatch": Item(D("30.00"), "centre order-taker fine per late dispatch (seed)", seed("000", "四 信息处理管理规定 2")),
     "fine_center_over_7d_per_role": Item(D("50.00"), "centre fine to each of its 3 roles (service director, parts "
                                                      "admin, chase clerk) per ticket over 7 days through its cause "
-                                                     "(shortage, wrong dispatch) (our default; blank in seed)"),
-    "fine_hq_parts_group": Item(D("30.00"), "HQ parts group fine per late or wrong shipment (seed)"),
+                                                     "(shortage, wrong dispatch) (our default; blank in seed)", BLANK),
+    "fine_hq_parts_group": Item(D("30.00"), "HQ parts group fine per late or wrong shipment (seed)", seed("000", "四 处罚规定 3")),
     "fine_regional_warehouse": Item(D("30.00"), "regional warehouse fine per late or wrong shipment on a late ticket "
-                                                "(our default; the seed names HQ's parts group only)"),
-    "fine_point_over_72h": Item(D("50.00"), "point fine per unit not repaired within 72 h (our default; blank in seed)"),
-    "fine_point_over_7d": Item(D("200.00"), "point fine per unit not repaired within 7 days (our default; blank in seed)"),
-    "bonus_visit_twin_tub": Item(D("10.00"), "timely-visit bonus per twin-tub unit (seed)"),
-    "bonus_visit_fully_automatic": Item(D("20.00"), "timely-visit bonus per fully automatic unit (seed)"),
-    "bonus_visit_other": Item(D("20.00"), "timely-visit bonus for other families (our default)"),
+                                                "(our default; the seed names HQ's parts group only)", OURS),
+    "fine_point_over_72h": Item(D("50.00"), "point fine per unit not repaired within 72 h (our default; blank in seed)", BLANK),
+    "fine_point_over_7d": Item(D("200.00"), "point fine per unit not repaired within 7 days (our default; blank in seed)", BLANK),
+    "bonus_visit_twin_tub": Item(D("10.00"), "timely-visit bonus per twin-tub unit (seed)", seed("000", "四 上门及时奖励规定")),
+    "bonus_visit_fully_automatic": Item(D("20.00"), "timely-visit bonus per fully automatic unit (seed)", seed("000", "四 上门及时奖励规定")),
+    "bonus_visit_other": Item(D("20.00"), "timely-visit bonus for other families (our default)", OURS),
     "ticket_three_day_hours": Item(72, "non-excused hours after which a ticket is over 3 days (三天处理完成), "
-                                       "and the point's own hours after which it is fined (超72小时未完成维修)"),
+                                       "and the point's own hours after which it is fined (超72小时未完成维修)", seed("000", "三 服务工作目标; 四 处罚规定 1")),
     "ticket_seven_day_hours": Item(168, "non-excused hours after which a ticket is over 7 days (七天处理完成), "
-                                        "and the point's own hours after which the larger fine replaces the 72 h one"),
+                                        "and the point's own hours after which the larger fine replaces the 72 h one", seed("000", "三 服务工作目标; 四 处罚规定 1")),
     # monthly centre rules
-    "center_over_3d_rate_limit": Item(D("0.21"), "share of a centre's tickets over 3 days above which its roles lose the bonus"),
-    "center_over_7d_count_limit": Item(5, "tickets over 7 days above which the centre's roles lose the bonus and are fined"),
-    "fine_center_director_monthly": Item(D("200.00"), "monthly fine to the service director (our default; blank in seed)"),
-    "fine_center_staff_monthly": Item(D("100.00"), "monthly fine to parts admin and chase clerk each (our default; blank in seed)"),
+    "center_over_3d_rate_limit": Item(D("0.21"), "share of a centre's tickets over 3 days above which its roles lose the bonus", seed("000", "四 处罚规定 2")),
+    "center_over_7d_count_limit": Item(5, "tickets over 7 days above which the centre's roles lose the bonus and are fined", seed("000", "四 处罚规定 2")),
+    "fine_center_director_monthly": Item(D("200.00"), "monthly fine to the service director (our default; blank in seed)", BLANK),
+    "fine_center_staff_monthly": Item(D("100.00"), "monthly fine to parts admin and chase clerk each (our default; blank in seed)", BLANK),
     "three_day_targets": Item({**{p: "0.85" for p in THREE_DAY_85}, **{p: "0.70" for p in THREE_DAY_70}},
-                              "province -> share of tickets to complete within 3 days (seed 000 三)"),
-    "three_day_target_default": Item(D("0.70"), "3-day target for provinces the seed does not list (our default)"),
-    "seven_day_target": Item(D("1.00"), "share of tickets to complete within 7 days, everywhere"),
-    "exchange_wait_days": Item(90, "days waiting for a part the maker did not supply before the customer may exchange (三包)"),
+                              "province -> share of tickets to complete within 3 days (seed 000 三)", seed("000", "三 服务工作目标")),
+    "three_day_target_default": Item(D("0.70"), "3-day target for provinces the seed does not list (our default)", OURS),
+    "seven_day_target": Item(D("1.00"), "share of tickets to complete within 7 days, everywhere", seed("000", "三 服务工作目标")),
+    "exchange_wait_days": Item(90, "days waiting for a part the maker did not supply before the customer may exchange (三包)", seed("003", "七 三包期限 4")),
     # returns (旧件退回)
-    "return_due_days": Item(30, "days after issue by which an old part must be back"),
-    "return_charge_rate": Item(D("1.00"), "share of the part price charged for an overdue or wrong-part return"),
+    "return_due_days": Item(30, "days after issue by which an old part must be back", OURS),
+    "return_charge_rate": Item(D("1.00"), "share of the part price charged for an overdue or wrong-part return", OURS),
     # warranty months (seed 000 二.五)
-    "warranty_household_unit_months": Item(12, "household unit warranty"),
-    "warranty_household_key_months": Item(36, "household key components (主要部件)"),
-    "warranty_household_part_months": Item(3, "replacement parts"),
-    "warranty_commercial_unit_months": Item(3, "commercial unit warranty"),
-    "warranty_commercial_key_months": Item(6, "commercial key components"),
-    "warranty_commercial_part_months": Item(1, "commercial replacement parts"),
+    "warranty_household_unit_months": Item(12, "household unit warranty", seed("000", "二.五 保修期限")),
+    "warranty_household_key_months": Item(36, "household key components (主要部件)", seed("000", "二.五 保修期限")),
+    "warranty_household_part_months": Item(3, "replacement parts", seed("000", "二.五 保修期限")),
+    "warranty_commercial_unit_months": Item(3, "commercial unit warranty", seed("000", "二.五 保修期限")),
+    "warranty_commercial_key_months": Item(6, "commercial key components", seed("000", "二.五 保修期限")),
+    "warranty_commercial_part_months": Item(1, "commercial replacement parts", seed("000", "二.五 保修期限")),
     # air conditioners (seed 001 1.2 包修承诺); the washer keys above are seed 000's
     "warranty_ac_household_parts_for_life": Item(True, "household air conditioner ordinary parts replaced free for "
-                                                       "life (零配件终身免费更换); off: the unit months below apply"),
+                                                       "life (零配件终身免费更换); off: the unit months below apply", seed("001", "1.2 包修承诺")),
     "warranty_ac_household_unit_months": Item(72, "household air conditioner unit warranty when parts are not free "
-                                                  "for life (整机包修六年)"),
+                                                  "for life (整机包修六年)", seed("001", "1.2 包修承诺")),
     "warranty_ac_household_key_months": Item(72, "household air conditioner compressor and other key components "
-                                                 "(压缩机包修六年)"),
-    "warranty_ac_commercial_unit_months": Item(72, "light commercial air conditioner unit warranty (整机保修六年)"),
-    "warranty_ac_commercial_key_months": Item(72, "light commercial air conditioner key components"),
+                                                 "(压缩机包修六年)", seed("001", "1.2 包修承诺")),
+    "warranty_ac_commercial_unit_months": Item(72, "light commercial air conditioner unit warranty (整机保修六年)", seed("001", "1.2 包修承诺")),
+    "warranty_ac_commercial_key_months": Item(72, "light commercial air conditioner key components", seed("001", "1.2 包修承诺 (整机保修六年)")),
 }
 
 
