@@ -150,16 +150,18 @@ def users():
 @click.option("--username", required=True)
 @click.option("--clerk", "warehouse", metavar="WAREHOUSE")
 @click.option("--hq", is_flag=True)
+@click.option("--center", metavar="CENTRE", help="a provincial service centre's user: its own tickets, fines, rates")
 @click.option("--password-stdin", is_flag=True, required=True, help="read the password from stdin")
-def users_create(username, warehouse, hq, password_stdin):
-    """Create a clerk (bound to a warehouse) or an HQ web user."""
-    from inventory.access import create_user
+def users_create(username, warehouse, hq, center, password_stdin):
+    """Create a clerk (bound to a warehouse), an HQ or a centre (bound to its centre) web user."""
+    from inventory.access import CENTER, create_user
 
-    if bool(warehouse) == bool(hq):
-        raise click.UsageError("give exactly one of --clerk WAREHOUSE or --hq")
+    if sum(map(bool, (warehouse, hq, center))) != 1:
+        raise click.UsageError("give exactly one of --clerk WAREHOUSE, --hq or --center CENTRE")
+    role = "clerk" if warehouse else "hq" if hq else CENTER
     password = sys.stdin.readline().rstrip("\r\n")
     with session_scope() as session:
-        create_user(session, username, password, "hq" if hq else "clerk", warehouse)
+        create_user(session, username, password, role, warehouse, center)
     click.echo(f"user {username} created")
 
 

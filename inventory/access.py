@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer, String, select
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,7 +20,9 @@ from .db import Base, UTCDateTime, utcnow
 from .errors import Conflict, InvalidInput, NotFound
 
 ROLES = ("dealer", "service_point", "call_center", "hq")
-WEB_ROLES = ("clerk", "hq")
+WEB_ROLES = ("clerk", "hq")  # the staff of warehouses and HQ: what a page opens to by default
+CENTER = "center"  # a provincial service centre (省级服务中心): reads its own tickets, fines and rates
+USER_ROLES = WEB_ROLES + (CENTER,)
 KEY_PREFIX = "pk"
 TOUCH_EVERY_SECONDS = 60  # last-used time is kept to the minute, not written on every request
 
@@ -51,14 +53,17 @@ class ApiKey(Base):
 
 
 class User(Base):
-    """A web user: a warehouse clerk (bound to one warehouse) or HQ."""
+    """A web user: a warehouse clerk (bound to one warehouse), HQ, or a provincial centre (bound
+    to its centre: it sees only its own tickets, fines and rates)."""
 
     __tablename__ = "web_user"
-    __table_args__ = (CheckConstraint("role in ('clerk', 'hq')", name="role"),)
+    __table_args__ = (CheckConstraint("role in ('clerk', 'hq', 'center')", name="role"),
+                      CheckConstraint("(role = 'center') = (center_code IS NOT NULL)", name="center"))
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(8))
     warehouse_code: Mapped[str | None] = mapped_column(String(16))
+    center_code: Mapped[str | None] = mapped_column(ForeignKey("center.code"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Part of every session cookie's fingerprint: raising it ends all of the user's sessions.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -131,10 +136,11 @@ def revoke_key(session: Session, key: str) -> None:
 
 
 def create_user(session: Session, username: str, password: str, role: str,
-                warehouse: str | None = None) -> User:
-    from .network import Warehouse
+                warehouse: str | None = None, center: str | None = None) -> User:
+    """A clerk names its warehouse, a centre user its centre; HQ neither."""
+    from .network import Center, Warehouse
 
-    if role not in WEB_ROLES:
+    if role not in USER_ROLES:
         raise InvalidInput(f"unknown web role {role!r}")
     if not username.strip() or len(username) > 64:
         raise InvalidInput("username must be 1-64 characters")
@@ -142,10 +148,13 @@ def create_user(session: Session, username: str, password: str, role: str,
         raise InvalidInput("password must have at least 8 characters")
     if role == "clerk" and session.get(Warehouse, warehouse or "") is None:
         raise NotFound(f"no warehouse {warehouse}")
+    if role == CENTER and session.get(Center, center or "") is None:
+        raise NotFound(f"no centre {center}")
     if session.get(User, username) is not None:
         raise Conflict(f"user {username} exists")
     user = User(username=username, password_hash=generate_password_hash(password), role=role,
-                warehouse_code=warehouse if role == "clerk" else None, created_at=utcnow())
+                warehouse_code=warehouse if role == "clerk" else None,
+                center_code=center if role == CENTER else None, created_at=utcnow())
     session.add(user)
     return user
 

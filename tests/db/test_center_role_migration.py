@@ -1,0 +1,60 @@
+"""Revision 0017_center_role: web users gain the centre role, bound to a centre, on the backend
+under test (a database of its own: migrating back and forth)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from inventory.db import normalise_url
+from inventory.migrate import alembic_config, upgrade
+
+from ..databases import PostgresDatabase, pg_unreachable_reason
+
+REVISION = "0017_center_role"
+INSERT = text("INSERT INTO web_user (username, password_hash, role, warehouse_code, center_code, created_at) "
+              "VALUES (:u, 'x', :role, NULL, :center, CURRENT_TIMESTAMP)")
+
+
+@pytest.fixture
+def url(tmp_path):
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        reason = pg_unreachable_reason()
+        if reason:
+            pytest.skip(reason)
+        database = PostgresDatabase()
+        database.engine.dispose()
+        yield database.url
+        database.close()
+    else:
+        url = f"sqlite:///{tmp_path / 'migrations.db'}"
+        upgrade(url)
+        yield url
+
+
+def test_the_centre_role_comes_with_its_centre_and_goes_back_down(url):
+    engine = create_engine(normalise_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO center (code, name, province) VALUES ('GD', '广东服务中心', '广东')"))
+        conn.execute(text("INSERT INTO web_user (username, password_hash, role, created_at) "
+                          "VALUES ('boss', 'x', 'hq', CURRENT_TIMESTAMP)"))
+        conn.execute(INSERT, {"u": "gd_center", "role": "center", "center": "GD"})
+    for refused in ({"u": "a", "role": "center", "center": None}, {"u": "b", "role": "hq", "center": "GD"},
+                    {"u": "c", "role": "dealer", "center": None}):
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(INSERT, refused)
+
+    cfg = alembic_config(url)
+    command.downgrade(cfg, f"{REVISION}@-1")
+    assert "center_code" not in {c["name"] for c in inspect(engine).get_columns("web_user")}
+    with engine.connect() as conn:
+        assert [tuple(r) for r in conn.execute(text("SELECT username, role FROM web_user"))] == [("boss", "hq")]
+
+    command.upgrade(cfg, "heads")
+    with engine.begin() as conn:
+        conn.execute(INSERT, {"u": "gd_center", "role": "center", "center": "GD"})
+        assert conn.scalar(text("SELECT center_code FROM web_user WHERE username = 'gd_center'")) == "GD"
+    engine.dispose()
