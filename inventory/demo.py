@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
+from .catalog import markup_price
 from .errors import InvalidInput
+from .network import MUNICIPALITIES
+from .policy import DEFAULTS
 
 # -- geography ------------------------------------------------------------------------------
 
@@ -342,11 +346,22 @@ def _service_points(rng, provinces: list[Province], warehouses: list[dict],
         for i in range(n):
             points.append({"code": "", "name": names[i], "center": centres[i], "province": province.name,
                            "distance_class": "urban" if urban[i] else "remote",
-                           "lat": round(float(lat[i]), 4), "lon": round(float(lon[i]), 4)})
+                           "lat": round(float(lat[i]), 4), "lon": round(float(lon[i]), 4),
+                           "city_tier": _city_tier(province, int(anchor[i]), bool(urban[i]))})
     width = max(4, len(str(len(points))))
     for i, point in enumerate(points, start=1):
         point["code"] = f"SP{i:0{width}d}"
     return points, cities
+
+
+def _city_tier(province: Province, anchor: int, urban: bool) -> str:
+    """Seed 003's fee tier: out of town a county (县级市); in town a municipality, the capital
+    (a province's first city) or a prefecture city (地级市)."""
+    if not urban:
+        return "county"
+    if province.name in MUNICIPALITIES:
+        return "municipality"
+    return "provincial_capital" if anchor == 0 else "prefecture"
 
 
 def _nearer(lat, lon, site: dict, than: dict) -> np.ndarray:
@@ -464,6 +479,9 @@ FAMILY_SHARE = {"twin_tub": 0.10, "fully_automatic": 0.40, "split_ac": 0.25, "ca
 KIND_SIZE = {"TT": 0.8, "PU": 1.0, "DR": 1.2, "SP": 1.0, "CB": 1.4, "CM": 2.2}  # scales key parts' price and weight
 PAIRS_PER_SKU = 1.6        # catalogued (component, model) pairs to choose skus from
 COST_SHARE = (0.60, 0.75)  # unit cost as a share of unit price
+# Customer list price (零部件收费标准): unit cost x the policy's markup, rounded up to whole yuan
+# (our default; with cost 60-75 % of the dealer's price it lands 8-35 % above that price).
+LIST_PRICE_MARKUP = DEFAULTS["list_price_markup"].default
 RETURNABLE_KEY, RETURNABLE_ELECTRICAL = 0.95, 0.85
 PARETO_EXPONENT, PARETO_OFFSET = 1.2, 0.005  # demand ~ (rank/N + offset)^-exponent: top 20 % ~ 80 %
 DEMAND_NOISE = 0.3
@@ -521,6 +539,7 @@ def _parts(rng, skus: int, total_demand: float) -> list[dict]:
     demand = _pareto_demand(rng, np.array([c.failure for c in comp]), total_demand)
     return [{"sku": f"{c.line}-{c.code}-{i + 1:05d}", "name": f"{c.name} {model}",
              "unit_price": f"{price[i]:.2f}", "unit_cost": f"{cost[i]:.2f}", "weight_kg": float(weight[i]),
+             "list_price": str(markup_price(Decimal(f"{cost[i]:.2f}"), LIST_PRICE_MARKUP)),
              "key_component": bool(key[i]), "returnable": bool(returnable[i]), "family": family,
              "annual_demand": float(demand[i]), "season": "summer" if c.line == "AC" else "flat"}
             for i, (c, family, _, model) in enumerate(catalogue)]

@@ -10,6 +10,9 @@ from .db import Base, Money
 
 WAREHOUSE_KINDS = ("hq", "regional")
 DISTANCE_CLASSES = ("urban", "remote")
+# City tiers of seed 003's fee table (保修期外收费标准): 直辖市, 省会城市, 地级市, 县级市.
+CITY_TIERS = ("municipality", "provincial_capital", "prefecture", "county")
+MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
 LANE_TARGETS = ("service_point", "warehouse")
 
 
@@ -35,11 +38,28 @@ class Warehouse(Base):
     lon: Mapped[float] = mapped_column(Float)
 
 
+def derive_city_tier(province: str, distance_class: str) -> str:
+    """The tier a point's master data implies when nobody gave one: out of town (remote) is a
+    county, in town a municipality's own or else a prefecture city. A provincial capital cannot
+    be told from the province alone, so it is only ever given (the demo and imports say it)."""
+    if distance_class == "remote":
+        return "county"
+    return "municipality" if province in MUNICIPALITIES else "prefecture"
+
+
+def _default_city_tier(context) -> str:
+    row = context.get_current_parameters()
+    return derive_city_tier(row.get("province", ""), row.get("distance_class", ""))
+
+
 class ServicePoint(Base):
-    """An authorised repair service point (特约维修网点)."""
+    """An authorised repair service point (特约维修网点). `city_tier` sets the visit fee an
+    out-of-warranty customer pays (seed 003)."""
 
     __tablename__ = "service_point"
-    __table_args__ = (CheckConstraint("distance_class in ('urban', 'remote')", name="distance_class"),)
+    __table_args__ = (CheckConstraint("distance_class in ('urban', 'remote')", name="distance_class"),
+                      CheckConstraint("city_tier in ('municipality', 'provincial_capital', 'prefecture', 'county')",
+                                      name="city_tier"))
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     center_code: Mapped[str] = mapped_column(ForeignKey("center.code"), index=True)
@@ -47,6 +67,7 @@ class ServicePoint(Base):
     distance_class: Mapped[str] = mapped_column(String(10))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    city_tier: Mapped[str] = mapped_column(String(24), default=_default_city_tier)
 
 
 dealer_ship_to = Table(

@@ -123,6 +123,22 @@ DEFAULTS: dict[str, Item] = {
                                                  "(压缩机包修六年)", seed("001", "1.2 包修承诺")),
     "warranty_ac_commercial_unit_months": Item(72, "light commercial air conditioner unit warranty (整机保修六年)", seed("001", "1.2 包修承诺")),
     "warranty_ac_commercial_key_months": Item(72, "light commercial air conditioner key components", seed("001", "1.2 包修承诺 (整机保修六年)")),
+    # out-of-warranty money (seed 003 10 保修期外收费标准, its 注(2): 乱收费十倍罚款)
+    "visit_fee_municipality": Item(D("40.00"), "visit fee an out-of-warranty customer pays in a municipality (直辖市)",
+                                   seed("003", "10 保修期外收费标准")),
+    "visit_fee_provincial_capital": Item(D("30.00"), "visit fee an out-of-warranty customer pays in a provincial "
+                                                     "capital (省会城市)", seed("003", "10 保修期外收费标准")),
+    "visit_fee_prefecture": Item(D("25.00"), "visit fee an out-of-warranty customer pays in a prefecture city (地级市)",
+                                 seed("003", "10 保修期外收费标准")),
+    "visit_fee_county": Item(D("22.00"), "visit fee an out-of-warranty customer pays in a county (县级市)",
+                             seed("003", "10 保修期外收费标准")),
+    "visit_fee_in_shop": Item(D("10.00"), "fee an out-of-warranty customer pays when the unit is repaired at the point "
+                                          "(在点, 用户送修)", seed("003", "10 保修期外收费标准")),
+    "overcharge_penalty_multiple": Item(10, "a point found charging a customer more than allowed pays this many times "
+                                            "the excess (多收费金额十倍罚款)", seed("003", "10 保修期外收费标准 注(2)")),
+    "list_price_markup": Item(D("1.80"), "customer price of a part with no list price, as a multiple of its unit cost, "
+                                         "rounded up to whole RMB (our default; the demo catalogue's list prices are "
+                                         "made the same way)", OURS),
 }
 
 

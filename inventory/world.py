@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from .catalog import Part
 from .db import utcnow
 from .errors import InvalidInput
-from .network import Center, Dealer, Lane, ServicePoint, Warehouse, dealer_ship_to
+from .network import Center, Dealer, Lane, ServicePoint, Warehouse, dealer_ship_to, derive_city_tier
 from .purchasing.models import Supplier, SupplierPart
 from .warehouses.models import StockBalance, StockMovement
 from .world_schema import SECTIONS
@@ -227,7 +227,8 @@ def load_world(session: Session, data: Any, progress: Progress | None = None) ->
          "lat": w["lat"], "lon": w["lon"]} for w in p["warehouses"]], ("code",))
     put("service_points", ServicePoint, [
         {"code": s["code"], "name": s["name"], "center_code": s["center"], "province": s["province"],
-         "distance_class": s["distance_class"], "lat": _opt(s, "lat"), "lon": _opt(s, "lon")}
+         "distance_class": s["distance_class"], "lat": _opt(s, "lat"), "lon": _opt(s, "lon"),
+         "city_tier": s.get("city_tier") or derive_city_tier(s["province"], s["distance_class"])}
         for s in p["service_points"]], ("code",))
     put("dealers", Dealer, [{"code": d["code"], "name": d["name"], "monthly_quota": d["monthly_quota"]}
                             for d in p["dealers"]], ("code",))
@@ -237,6 +238,9 @@ def load_world(session: Session, data: Any, progress: Progress | None = None) ->
          "weight_kg": x["weight_kg"], "key_component": x["key_component"], "returnable": x["returnable"],
          "family": x["family"], "annual_demand": _opt(x, "annual_demand"), "season": _opt(x, "season")}
         for x in p["parts"]], ("sku",))
+    _, priced = _upsert(session, Part, [{"sku": x["sku"], "list_price": x["list_price"]}
+                                        for x in p["parts"] if x.get("list_price") is not None], ("sku",))
+    report.updated["parts"] += priced
     points = set(session.scalars(select(ServicePoint.code)))
     put("lanes", Lane, [
         {"from_code": lane["from_"], "to_code": lane["to"], "hours": lane["hours"], "unit_cost": lane["unit_cost"],

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from .network import CITY_TIERS
+
 MAX_MONEY = Decimal("1000000000")
 MAX_QTY = 10_000_000
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,15}$", error="must be 1-16 letters, digits, '-', '_' or '.'")
@@ -76,6 +78,7 @@ class ServicePointSchema(Strict):
     distance_class = fields.String(required=True, validate=validate.OneOf(("urban", "remote")))
     lat = fields.Float(allow_nan=False, validate=validate.Range(-90, 90))
     lon = fields.Float(allow_nan=False, validate=validate.Range(-180, 180))
+    city_tier = fields.String(validate=validate.OneOf(CITY_TIERS))  # absent: derived (network.derive_city_tier)
 
 
 class DealerSchema(Strict):
@@ -96,6 +99,7 @@ class PartSchema(Strict):
     family = fields.String(required=True, validate=[validate.Length(min=1, max=40), plain_text])
     annual_demand = fields.Float(allow_nan=False, validate=validate.Range(0, 1e9))
     season = fields.String(validate=validate.Length(max=16))
+    list_price = Money()  # the customer's price out of warranty; absent: the part's list price is left as it is
 
 
 class LaneSchema(Strict):

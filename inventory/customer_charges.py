@@ -1,0 +1,177 @@
+"""What a service point must collect from the customer for a repair out of warranty (seed 003,
+10 保修期外收费标准): each out-of-warranty part at its list price, and the visit fee once per
+ticket by the point's city tier (在点 when the unit was repaired at the point).
+
+Whether a line is in warranty is read from the line as decided (the warranty engine, or HQ's
+override), never computed here. The visit fee is charged on the ticket's first requisition
+(lowest number, not cancelled) that has an out-of-warranty line, so a ticket with several
+requisitions shows it once, and a month's statement books it in that requisition's month.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .catalog import Part, customer_price
+from .db import to_money
+from .network import ServicePoint
+from .policy import Policy
+from .requisitions.models import Requisition, RequisitionLine
+from .tickets.models import RepairTicket, TicketEvent
+
+ZERO = Decimal("0.00")
+VISIT_KINDS = ("visit", "in_shop")
+
+
+def line_in_warranty(line: RequisitionLine) -> bool:
+    """The decided value: the line's own, or (a line from before lines carried it) its requisition's."""
+    value = getattr(line, "in_warranty", None)
+    return bool(line.requisition.in_warranty if value is None else value)
+
+
+def visit_fee(policy: Policy, city_tier: str, kind: str) -> Decimal:
+    """Seed 003's fee: by city tier for a visit (上门), the in-shop fee when the unit came in (在点)."""
+    key = "visit_fee_in_shop" if kind == "in_shop" else f"visit_fee_{city_tier}"
+    return to_money(getattr(policy, key))
+
+
+@dataclass(frozen=True)
+class LineCharge:
+    """One line as the customer pays it: nothing in warranty, else qty x the part's price."""
+
+    line: int
+    sku: str
+    qty: int
+    in_warranty: bool
+    unit_price: Decimal | None  # the customer's price per unit; None in warranty
+    price_basis: str | None     # `list` or `markup` (catalog.customer_price); None in warranty
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class VisitCharge:
+    ticket: str
+    requisition: str  # the requisition that carries it
+    kind: str         # `visit` (上门, by city tier) or `in_shop` (在点)
+    city_tier: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RequisitionCharge:
+    """What the point collects for one requisition. `visit` is set on the requisition that
+    carries the ticket's visit fee; another of the ticket's requisitions names it in `visit_on`."""
+
+    requisition: str
+    lines: tuple[LineCharge, ...]
+    parts: Decimal
+    visit: VisitCharge | None
+    visit_on: str | None
+    total: Decimal
+
+    @property
+    def out_of_warranty(self) -> bool:
+        return any(not line.in_warranty for line in self.lines)
+
+
+def _line_charge(line: RequisitionLine, part: Part, markup: Decimal, counts: bool) -> LineCharge:
+    if line_in_warranty(line):
+        return LineCharge(line.line_no, line.sku, line.qty, True, None, None, ZERO)
+    price, basis = customer_price(part, markup)
+    return LineCharge(line.line_no, line.sku, line.qty, False, price, basis,
+                      to_money(price * line.qty) if counts else ZERO)
+
+
+def _has_out_of_warranty(req: Requisition) -> bool:
+    return any(not line_in_warranty(line) for line in req.lines)
+
+
+def visit_holders(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Requisition]:
+    """(point, ticket) -> the requisition that carries the ticket's visit fee at that point."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    tickets = {ticket for _, ticket in keys}
+    holders: dict[tuple[str, str], Requisition] = {}
+    rows = session.scalars(select(Requisition).where(Requisition.ticket.in_(tickets),
+                                                     Requisition.status != "cancelled").order_by(Requisition.id))
+    for req in rows:
+        key = (req.service_point_code, req.ticket)
+        if key in keys and key not in holders and _has_out_of_warranty(req):
+            holders[key] = req
+    return holders
+
+
+def repaired_in_shop(session: Session, tickets: Iterable[str]) -> set[str]:
+    """Tickets completed with no visit recorded: the customer brought the unit in (用户送修)."""
+    tickets = set(tickets)
+    if not tickets:
+        return set()
+    completed = set(session.scalars(select(RepairTicket.code).where(RepairTicket.code.in_(tickets),
+                                                                    RepairTicket.completed_at.is_not(None))))
+    visited = set(session.scalars(select(TicketEvent.ticket_code).where(TicketEvent.ticket_code.in_(completed),
+                                                                        TicketEvent.type == "visited")))
+    return completed - visited
+
+
+def requisition_charges(session: Session, reqs: Sequence[Requisition], policy: Policy) -> dict[int, RequisitionCharge]:
+    """Each requisition's charge to the customer (by requisition id), read in a few queries.
+    A cancelled requisition collects nothing."""
+    skus = {line.sku for req in reqs for line in req.lines}
+    parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_(skus)))} if skus else {}
+    points = {req.service_point_code for req in reqs}
+    tiers = dict(session.execute(select(ServicePoint.code, ServicePoint.city_tier)
+                                 .where(ServicePoint.code.in_(points))).all()) if points else {}
+    holders = visit_holders(session, {(r.service_point_code, r.ticket) for r in reqs if r.ticket})
+    in_shop = repaired_in_shop(session, {ticket for _, ticket in holders})
+    markup = Decimal(policy.list_price_markup)
+    result = {}
+    for req in reqs:
+        counts = req.status != "cancelled"
+        lines = tuple(_line_charge(line, parts[line.sku], markup, counts) for line in req.lines)
+        parts_total = sum((line.amount for line in lines), ZERO)
+        holder = holders.get((req.service_point_code, req.ticket)) if req.ticket and counts else None
+        visit = visit_on = None
+        if holder is not None and holder.id == req.id:
+            kind = "in_shop" if req.ticket in in_shop else "visit"
+            tier = tiers[req.service_point_code]
+            visit = VisitCharge(req.ticket, req.code, kind, tier, visit_fee(policy, tier, kind))
+        elif holder is not None:
+            visit_on = holder.code
+        total = parts_total + (visit.amount if visit else ZERO)
+        result[req.id] = RequisitionCharge(req.code, lines, parts_total, visit, visit_on, total)
+    return result
+
+
+def requisition_charge(session: Session, req: Requisition, policy: Policy) -> RequisitionCharge:
+    return requisition_charges(session, [req], policy)[req.id]
+
+
+def ticket_charge(session: Session, point: str, ticket: str, policy: Policy) -> Decimal | None:
+    """All a point may collect for one ticket (its requisitions there), None when it has none."""
+    reqs = list(session.scalars(select(Requisition).where(Requisition.service_point_code == point,
+                                                          Requisition.ticket == ticket,
+                                                          Requisition.status != "cancelled")))
+    if not reqs:
+        return None
+    return sum((charge.total for charge in requisition_charges(session, reqs, policy).values()), ZERO)
+
+
+def charge_to_dict(charge: RequisitionCharge) -> dict:
+    """The API's `customer_charge`: money as decimal strings."""
+    money = lambda value: None if value is None else str(value)  # noqa: E731
+    visit = charge.visit
+    return {
+        "lines": [{"line": c.line, "sku": c.sku, "qty": c.qty, "in_warranty": c.in_warranty,
+                   "unit_price": money(c.unit_price), "price_basis": c.price_basis, "amount": money(c.amount)}
+                  for c in charge.lines],
+        "parts": money(charge.parts),
+        "visit_fee": None if visit is None else {"ticket": visit.ticket, "kind": visit.kind,
+                                                 "city_tier": visit.city_tier, "amount": money(visit.amount)},
+        "visit_fee_on": charge.visit_on,
+        "total": money(charge.total),
+    }
