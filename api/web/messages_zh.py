@@ -685,4 +685,16 @@ ZH = {
     "command line": "命令行",
     "a budget must be more than 0.00 and at most %(most)s RMB": "预算必须大于 0.00 元且不超过 %(most)s 元",
     "stock plan run %(run)s is %(status)s; wait for it to finish": "计划运行 %(run)s %(status)s，请等待其完成",
+    # out-of-warranty money: policy keys (issue #18, point 3)
+    "visit fee an out-of-warranty customer pays in a municipality (直辖市)": "保修期外用户在直辖市支付的上门维修费",
+    "visit fee an out-of-warranty customer pays in a provincial capital (省会城市)": "保修期外用户在省会城市支付的上门维修费",
+    "visit fee an out-of-warranty customer pays in a prefecture city (地级市)": "保修期外用户在地级市支付的上门维修费",
+    "visit fee an out-of-warranty customer pays in a county (县级市)": "保修期外用户在县级市支付的上门维修费",
+    "fee an out-of-warranty customer pays when the unit is repaired at the point (在点, 用户送修)":
+        "保修期外用户送修、在网点维修时支付的维修费（在点）",
+    "a point found charging a customer more than allowed pays this many times the excess (多收费金额十倍罚款)":
+        "网点向用户多收费经核实后，按多收金额的此倍数罚款（多收费金额十倍罚款）",
+    "customer price of a part with no list price, as a multiple of its unit cost, rounded up to whole RMB "
+    "(our default; the demo catalogue's list prices are made the same way)":
+        "未定零售价的配件向用户收取的价格：单位成本乘以此倍数，向上取整到元（我方默认；演示目录的零售价也按此生成）",
 }

@@ -61,4 +61,12 @@ DESCRIPTIONS = (
     N_("household air conditioner compressor and other key components (压缩机包修六年)"),
     N_("light commercial air conditioner unit warranty (整机保修六年)"),
     N_("light commercial air conditioner key components"),
+    N_("visit fee an out-of-warranty customer pays in a municipality (直辖市)"),
+    N_("visit fee an out-of-warranty customer pays in a provincial capital (省会城市)"),
+    N_("visit fee an out-of-warranty customer pays in a prefecture city (地级市)"),
+    N_("visit fee an out-of-warranty customer pays in a county (县级市)"),
+    N_("fee an out-of-warranty customer pays when the unit is repaired at the point (在点, 用户送修)"),
+    N_("a point found charging a customer more than allowed pays this many times the excess (多收费金额十倍罚款)"),
+    N_("customer price of a part with no list price, as a multiple of its unit cost, rounded up to whole RMB "
+       "(our default; the demo catalogue's list prices are made the same way)"),
 )
