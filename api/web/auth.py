@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import abort, g, redirect, request, session, url_for
 
-from inventory.access import WEB_ROLES, User
+from inventory.access import CENTER, WEB_ROLES, User
 from inventory.network import Warehouse
 
 from ..extensions import db
@@ -83,6 +83,8 @@ def actor_name(user: User) -> str:
 def start_page(user: User) -> str:
     if user.role == "clerk":
         return url_for("web.warehouse_home", wh=user.warehouse_code)
+    if user.role == CENTER:
+        return url_for("web.center_home", center=user.center_code)
     return url_for("web.dashboard")
 
 

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from inventory.access import check_login, end_sessions
+from inventory.access import USER_ROLES, check_login, end_sessions
 from inventory.db import transaction, utcnow
 from inventory.errors import DomainError
 
@@ -186,7 +186,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required()
+@login_required(USER_ROLES)
 def logout():
     with transaction(db.session):
         end_sessions(db.session, g.web_user)
@@ -197,7 +197,7 @@ def logout():
 
 
 @bp.get("/")
-@login_required()
+@login_required(USER_ROLES)
 def index():
     return redirect(start_page(g.web_user))
 
@@ -209,4 +209,4 @@ def healthz():
     return {"status": "ok"}
 
 
-from . import clerk, hq, imports, plans, purchasing, returns  # noqa: E402,F401  (they add their routes to bp)
+from . import centers, clerk, hq, imports, plans, purchasing, returns  # noqa: E402,F401  (they add their routes to bp)

@@ -1,0 +1,108 @@
+"""A provincial centre signs in and reads its own month: its tickets with what each costs it, its
+3-/7-day rates, its three roles' fines, its points' returns. Another centre's pages and tickets
+answer 404 and leak nothing; HQ and clerk pages are closed to it. The pages are in Chinese.
+
+Tickets as in test_penalties_page.py: created 2026-10-05 09:00 Beijing; T-LATE (SP0001, 广东)
+is over 7 days through GD's shortage, so GD's three roles are fined 50.00 each; T-HB is 湖北's.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from inventory.access import Principal, User
+from inventory.db import make_session_factory, transaction, utcnow
+from inventory.tickets import record_event
+
+from .conftest import FAST_HASH, WebClient, signed_in, text
+from .test_penalties_page import h, late_ticket, page
+
+HOME = "/centers/GD/?period=2026-10"
+CENTRES = {"gd_center": "GD", "hb_center": "HB"}
+
+
+@pytest.fixture
+def centres(app, engine):
+    """A centre user for 广东 (GD) and one for 湖北 (HB), T-LATE of GD's and T-HB of HB's."""
+    with make_session_factory(engine)() as session, transaction(session):
+        for username, center in CENTRES.items():
+            session.add(User(username=username, password_hash=FAST_HASH, role="center", center_code=center,
+                             created_at=utcnow()))
+    late_ticket(engine)
+    with make_session_factory(engine)() as session, transaction(session):
+        for kind, at in (("created", 0), ("dispatched_center", 0.1), ("dispatched_point", 0.2), ("contacted", 0.5),
+                         ("visited", 5), ("completed", 30)):
+            record_event(session, "T-HB", kind, h(at), principal=Principal("call_center"),
+                         service_point="SP0003" if kind == "created" else None)
+    return app
+
+
+@pytest.fixture
+def gd(centres) -> WebClient:
+    return signed_in(centres, "gd_center")
+
+
+def test_a_centre_signs_in_to_its_own_month(centres):
+    client = WebClient(centres)
+    response = client.login("gd_center")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/centers/GD/")
+    assert client.get("/").headers["Location"].endswith("/centers/GD/")
+
+
+def test_the_centre_sees_its_tickets_rates_and_its_three_roles_fines(gd):
+    body = page(gd.get(HOME))
+    assert "T-LATE" in body and "T-HB" not in body
+    fines = body[body.index('id="fines"'):body.index('id="returns"')]
+    assert [row for row in ("服务主任", "配件中心管理员", "催单文员") if row not in fines] == []
+    assert fines.count("50.00") >= 3 and "我方默认" in fines
+    assert "0.0%" in body and "目标 85.0%" in body  # T-LATE is over 3 and 7 days; 广东's target is 85 %
+    assert "因中心原因超7天" in body
+
+
+def test_the_centre_reads_its_ticket_with_its_attribution(gd):
+    body = page(gd.get("/centers/GD/tickets/T-LATE?period=2026-10"))
+    assert "T-LATE" in body and "储备仓缺件" in body and "服务主任" in body and "146.0" in body
+
+
+def test_another_centres_month_and_ticket_are_not_found_and_leak_nothing(gd):
+    for url in ("/centers/HB/?period=2026-10", "/centers/GD/tickets/T-HB", "/centers/HB/tickets/T-HB",
+                "/centers/XX/", "/centers/GD/tickets/T-NONE"):
+        response = gd.get(url)
+        assert response.status_code == 404, url
+        assert "湖北" not in text(response) and "SP0003" not in text(response)  # HB's province and point
+    assert gd.get("/centers/GD/tickets/T-HB").get_data() == gd.get("/centers/GD/tickets/T-NONE").get_data().replace(
+        b"T-NONE", b"T-HB")
+
+
+@pytest.mark.parametrize("url", ["/hq/", "/hq/penalties", "/hq/policy", "/hq/transfers", "/hq/quotas", "/stock",
+                                 "/w/GD1/", "/w/GD1/picks", "/w/HB1/returns"])
+def test_a_centre_cannot_open_hq_or_warehouse_pages(gd, url):
+    assert gd.get(url).status_code == 403
+
+
+def test_a_centre_cannot_act_on_an_hq_form(gd):
+    response = gd.post("/hq/policy/promise_hours", {"promise_hours-value": "1"}, token_from=HOME)
+    assert response.status_code == 403
+
+
+def test_a_clerk_cannot_open_a_centres_pages(clerk):
+    assert clerk.get(HOME).status_code == 403
+
+
+def test_hq_may_read_any_centres_month(hq, centres):
+    body = page(hq.get("/centers/HB/?period=2026-10"))
+    assert "T-HB" in body and "总部视图：只读" in body
+
+
+def test_the_centre_pages_are_all_chinese(gd):
+    for url in (HOME, "/centers/GD/tickets/T-LATE", HOME + "&only=fined"):
+        body = re.sub(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>|&\w+;", " ", text(gd.get(url)), flags=re.S)
+        body = body.replace("gd_center", "")  # the user's own name in the top bar is data
+        words = set(re.findall(r"\b[A-Za-z]*[a-z][A-Za-z]*\b", body)) - {"English"}  # codes are upper case
+        assert words == set(), (url, words)
+
+
+def test_the_centre_signs_out(gd):
+    assert gd.post("/logout", {}, token_from=HOME).status_code == 302
+    assert gd.get(HOME).status_code == 302
