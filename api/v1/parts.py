@@ -23,6 +23,8 @@ class PartSchema(StrictSchema):
     sku = fields.String()
     name = fields.String()
     unit_price = Money()
+    list_price = Money(allow_none=True, metadata={"description": "the customer's price out of warranty (the price "
+                                                                "list); null when HQ has set none"})
     family = fields.String()
     key_component = fields.Boolean()
     returnable = fields.Boolean()

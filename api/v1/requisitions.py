@@ -14,6 +14,7 @@ from inventory.requisitions.wrong_part import MAX_NOTE, WrongPart
 
 from ..auth import current_principal, roles
 from ..extensions import db
+from . import customer_charges
 from .common import Blueprint, Money, EventTimeSchema, PageArgsSchema, StrictSchema, create_once, paginated
 
 blp = Blueprint("requisitions", __name__, url_prefix="/api/v1/requisitions",
@@ -87,6 +88,10 @@ class RequisitionSchema(StrictSchema):
     value = Money()
     created_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(LineSchema))
+    customer_charge = fields.Method("to_collect", metadata={"description": customer_charges.DESCRIPTION})
+
+    def to_collect(self, req):
+        return customer_charges.charge_of(req)
 
 
 class RequisitionDetailSchema(RequisitionSchema):
@@ -155,6 +160,7 @@ class Requisitions(MethodView):
         """Your requisitions, newest first (HQ: all)"""
         rows, total = reqs.list_for(db.session, current_principal(), status=args["status"],
                                     page=args["page"], per_page=args["per_page"])
+        customer_charges.warm(rows)
         return paginated(rows, total)
 
 
