@@ -98,6 +98,7 @@ IMPORT_KINDS = {
     "parts": _l("Parts (master data)"),
     "service_points": _l("Service points (master data)"),
     "stock_counts": _l("Stock counts"),
+    "list_prices": _l("Customer price list (list price per part)"),
 }
 
 

@@ -95,6 +95,7 @@ ZH = {
     "Extension this month (RMB)": "本月临时额度（元）",
     "Value": "值",
     "Parts (master data)": "配件（主数据）",
+    "Customer price list (list price per part)": "配件收费标准（每个配件的零售价）",
     "Service points (master data)": "服务网点（主数据）",
     "Stock counts": "盘点数据",
     "What the file holds": "文件内容",

@@ -1,9 +1,9 @@
-"""Spreadsheet import (CSV or XLSX) of parts, service points and stock counts.
+"""Spreadsheet import (CSV or XLSX) of parts, service points, stock counts and the customer price list.
 
 `read_table` turns an upload into rows of text keyed by column; `check` validates every row
 (all problems, each named by row and column, not just the first) and says what would change;
 `apply` writes a checked import in the caller's transaction, through the world loader
-(master data) or the ledger's stock count (counts). Nothing is written while any row is bad.
+(master data), the ledger's stock count (counts) or the catalogue's list prices (prices). Nothing is written while any row is bad.
 Problems and table errors are marked for translation and read in the page's language when
 shown, the schemas' messages too (`schema_messages`).
 """
@@ -15,28 +15,29 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from inventory.catalog import Part
+from inventory.catalog import Part, set_list_prices
 from inventory.network import Center, ServicePoint, Warehouse
 from inventory.warehouses import ledger
 from inventory.warehouses.models import StockBalance
 from inventory.world import load_world
-from inventory.world_schema import PartSchema, ServicePointSchema
+from inventory.world_schema import SKU, Money, PartSchema, ServicePointSchema, Strict
 
 from .schema_messages import schema_message
 
-KINDS = ("parts", "service_points", "stock_counts")
+KINDS = ("parts", "service_points", "stock_counts", "list_prices")
 
 COLUMNS = {
     "parts": (("sku", True), ("name", True), ("unit_price", True), ("unit_cost", True), ("family", True),
               ("weight_kg", False), ("key_component", False), ("returnable", False),
               ("annual_demand", False), ("season", False)),
     "service_points": (("code", True), ("name", True), ("center", True), ("province", True),
-                       ("distance_class", True), ("lat", False), ("lon", False)),
+                       ("distance_class", True), ("lat", False), ("lon", False), ("city_tier", False)),
     "stock_counts": (("warehouse", True), ("sku", True), ("counted", True), ("reason", True)),
+    "list_prices": (("sku", True), ("list_price", True)),
 }
 
 # Chinese headers as people write them in their own sheets.
@@ -48,6 +49,8 @@ ALIASES = {
     "省份": "province", "距离类型": "distance_class", "纬度": "lat", "经度": "lon", "仓库": "warehouse",
     "仓库编码": "warehouse", "盘点数量": "counted", "实盘数": "counted", "原因": "reason", "备注": "reason",
     "年需求": "annual_demand", "季节": "season",
+    "零售价": "list_price", "用户价": "list_price", "收费标准": "list_price", "配件收费": "list_price",
+    "城市级别": "city_tier", "城市类别": "city_tier",
 }
 TRUE = {"1", "true", "yes", "y", "是", "t"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
@@ -282,7 +285,41 @@ def _differs(kind: str, old, rec: dict) -> bool:
         return (old.unit_price != Decimal(rec["unit_price"]) or old.unit_cost != Decimal(rec["unit_cost"])
                 or old.family != rec["family"])
     return (old.center_code != rec["center"] or old.province != rec["province"]
-            or old.distance_class != rec["distance_class"])
+            or old.distance_class != rec["distance_class"]
+            or ("city_tier" in rec and old.city_tier != rec["city_tier"]))
+
+
+class ListPriceRowSchema(Strict):
+    sku = fields.String(required=True, validate=SKU)
+    list_price = Money(required=True)
+
+
+def _check_prices(session: Session, rows: list[dict], result: Checked) -> None:
+    """Every row a known sku and a price in RMB; new = parts that had no list price yet."""
+    schema, good = ListPriceRowSchema(), []
+    for row in rows:
+        record = {k: row.get(k, "") for k in ("sku", "list_price")}
+        if _schema_row(schema, record, row["_row"], result.problems):
+            good.append((row["_row"], record))
+    _duplicates(rows, lambda r: r.get("sku"), "sku", result.problems)
+    parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_({r["sku"] for _, r in good})))}
+    known = []
+    for number, rec in good:
+        part = parts.get(rec["sku"])
+        if part is None:
+            result.problems.append(Problem(number, "sku", _l("unknown sku '%(sku)s'", sku=rec["sku"])))
+            continue
+        price = Decimal(rec["list_price"])
+        if part.list_price is None:
+            result.new += 1
+        elif part.list_price != price:
+            result.changed += 1
+        else:
+            result.unchanged += 1
+        known.append((number, rec, part))
+    result.rows = [rec for _, rec, _ in known]
+    result.preview = [dict(rec, _row=n, _status="new" if part.list_price is None else "update")
+                      for n, rec, part in known[:20]]
 
 
 def _check_counts(session: Session, rows: list[dict], result: Checked, warehouse: str | None) -> None:
@@ -342,6 +379,8 @@ def check(session: Session, kind: str, rows: list[dict], *, warehouse: str | Non
         return result
     if kind == "stock_counts":
         _check_counts(session, rows, result, warehouse)
+    elif kind == "list_prices":
+        _check_prices(session, rows, result)
     else:
         _check_master(session, kind, rows, result)
     result.problems.sort(key=lambda p: (p.row, p.column))
@@ -358,5 +397,8 @@ def apply(session: Session, checked: Checked, *, actor: str) -> int:
             changed += bool(ledger.adjust_to_count(session, row["warehouse"], row["sku"], row["counted"],
                                                    actor=actor, reason=f"count import: {row['reason']}"[:200]))
         return changed
+    if checked.kind == "list_prices":
+        return set_list_prices(session, {row["sku"]: row["list_price"] for row in checked.rows}, actor=actor,
+                               source="spreadsheet")
     report = load_world(session, {checked.kind: checked.rows})
     return report.changed
