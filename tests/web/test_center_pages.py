@@ -106,3 +106,15 @@ def test_the_centre_pages_are_all_chinese(gd):
 def test_the_centre_signs_out(gd):
     assert gd.post("/logout", {}, token_from=HOME).status_code == 302
     assert gd.get(HOME).status_code == 302
+
+
+def _closed_to_centres():
+    from .test_access import RULES, _access
+
+    return [r for r in RULES if "center" not in _access(r.values[0]).roles]
+
+
+@pytest.mark.parametrize("endpoint, method, url", _closed_to_centres())
+def test_every_page_that_does_not_admit_centres_refuses_one(gd, endpoint, method, url):
+    response = gd.http.open(url, method=method, data={"csrf_token": gd.token(HOME)})
+    assert response.status_code == 403, endpoint
