@@ -165,6 +165,42 @@ def users_create(username, warehouse, hq, center, password_stdin):
     click.echo(f"user {username} created")
 
 
+def _signin_store(session):
+    from inventory.signin import store_for
+
+    return store_for(session, config.signin_storage_uri(), os.environ.get("SIGNIN_KEY_PREFIX", "signin:"))
+
+
+@users.command("locks")
+def users_locks():
+    """List the sign-in locks in force (usernames and network addresses)."""
+    from inventory.db import utcnow
+    from inventory.signin import locks
+
+    with session_scope() as session:
+        found = locks(_signin_store(session), utcnow())
+    for scope, name, until in found:
+        click.echo(f"{scope}  {name}  until {until.isoformat(timespec='seconds')}")
+    if not found:
+        click.echo("nothing is locked")
+
+
+@users.command("unlock")
+@click.option("--username", help="a username locked after too many failed sign-ins")
+@click.option("--address", help="a network address locked after too many failed sign-ins")
+def users_unlock(username, address):
+    """Lift a sign-in lock before it ends (audited as the command line)."""
+    from inventory.db import utcnow
+    from inventory.signin import ADDRESS, USER, unlock
+
+    if bool(username) == bool(address):
+        raise click.UsageError("give exactly one of --username U or --address A")
+    scope, name = (USER, username) if username else (ADDRESS, address)
+    with session_scope() as session:
+        unlock(session, _signin_store(session), scope, name, actor="cli", now=utcnow())
+    click.echo(f"{scope} {name.strip()} unlocked")
+
+
 @cli.command()
 @click.option("--port", type=int, default=None, help="else $PORT, else 8000")
 def serve(port):
@@ -312,7 +348,8 @@ def plan(budget):
     with make_session_factory(engine)() as session, transaction(session):
         click.echo("forecasting and placing stock ...", err=True)
         record, orders = plan_and_propose(session, utcnow(), load_policy(session), actor="cli", budget=budget)
-        summary = {"plan": record.code, "budget": round(record.budget, 2), "stock_value": round(record.stock_value, 2),
+        summary = {"plan": record.code, "budget": str(record.budget), "placed_budget": str(record.placed_budget),
+                   "stock_value": str(record.stock_value),
                    "expected_on_time_rate": round(record.expected_on_time_rate, 5),
                    "upper_bound_rate": round(record.upper_bound_rate, 5), "gap": round(record.gap, 6),
                    "seconds": round(record.seconds, 1), "purchase_orders_proposed": [o.code for o in orders]}

@@ -15,6 +15,23 @@ def database_url() -> str:
     return f"sqlite:///{instance / 'parts.db'}"
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def signin_storage_uri() -> str:
+    """Where failed web sign-ins are counted: `SIGNIN_STORAGE_URI` (`database` forces the
+    table), else `REDIS_URL`, else the rate-limit store or the Celery broker when either is a
+    Redis, else the database (the embedded default)."""
+    explicit = os.environ.get("SIGNIN_STORAGE_URI")
+    if explicit:
+        return explicit
+    for name in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "CELERY_BROKER_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith(REDIS_SCHEMES):
+            return url
+    return "database"
+
+
 def defaults() -> dict:
     broker = os.environ.get("CELERY_BROKER_URL")
     return {
@@ -41,6 +58,8 @@ def defaults() -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        "SIGNIN_STORAGE_URI": signin_storage_uri(),
+        "SIGNIN_KEY_PREFIX": os.environ.get("SIGNIN_KEY_PREFIX", "signin:"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

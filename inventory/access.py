@@ -6,6 +6,7 @@ then a constant-time comparison of the digests.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -144,8 +145,7 @@ def create_user(session: Session, username: str, password: str, role: str,
         raise InvalidInput(f"unknown web role {role!r}")
     if not username.strip() or len(username) > 64:
         raise InvalidInput("username must be 1-64 characters")
-    if len(password) < 8:
-        raise InvalidInput("password must have at least 8 characters")
+    check_password(session, username, password)
     if role == "clerk" and session.get(Warehouse, warehouse or "") is None:
         raise NotFound(f"no warehouse {warehouse}")
     if role == CENTER and session.get(Center, center or "") is None:
@@ -159,8 +159,27 @@ def create_user(session: Session, username: str, password: str, role: str,
     return user
 
 
+def check_password(session: Session, username: str, password: str) -> None:
+    """A new user's password: at least the policy's length, and not holding the username (the
+    first guess of anyone who knows the name). Existing users keep the passwords they have."""
+    from .policy import load_policy
+
+    least = load_policy(session).password_min_length
+    if len(password) < least:
+        raise InvalidInput(f"password must have at least {least} characters")
+    name = username.strip().casefold()
+    if name and name in password.casefold():
+        raise InvalidInput("password must not contain the username")
+
+
+@functools.lru_cache(maxsize=1)
+def _stand_in_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def check_login(session: Session, username: str, password: str) -> User | None:
     user = session.get(User, username)
-    if user is None or not check_password_hash(user.password_hash, password):
+    if user is None:
+        check_password_hash(_stand_in_hash(), password)  # as slow as a real check: time tells nothing
         return None
-    return user
+    return user if check_password_hash(user.password_hash, password) else None

@@ -30,6 +30,9 @@ ACTIONS = {
     "purchase_order.receive": "goods were received against a purchase order",
     "purchase_order.close_short": "HQ closed a purchase order short",
     "stock_plan.request": "a new stock plan (and its purchase proposals) was asked for: HQ or the weekly job",
+    "signin.lock": "too many failed web sign-ins locked a username or a network address",
+    "signin.refused": "a web sign-in was refused because its username or address is locked",
+    "signin.unlock": "HQ lifted a sign-in lock",
     "catalog.list_prices": "HQ set customer list prices of parts (零部件收费标准): API or spreadsheet",
     "penalty.overcharge": "HQ recorded a service point's overcharge penalty, ten times the excess (多收费十倍罚款)",
 }

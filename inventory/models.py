@@ -16,3 +16,4 @@ from .planning import StockPlanRun  # noqa: F401,E402
 from .audit import AuditEntry  # noqa: F401,E402
 from .purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierPart  # noqa: F401,E402
 from .overcharges import OverchargePenalty  # noqa: F401,E402
+from .signin import SigninAttempt  # noqa: F401,E402

@@ -51,6 +51,7 @@ class Item:
     default: Any
     description: str
     origin: Origin | None = None  # None: not yet classified (tests/unit/test_policy_origins.py refuses it)
+    least: Any = None  # the smallest value HQ may set, where a smaller one would switch a safeguard off
 
 
 THREE_DAY_85 = "广东 广西 湖南 湖北 浙江 江苏 四川 重庆 福建 江西 安徽 河南 河北 陕西".split()
@@ -107,6 +108,15 @@ DEFAULTS: dict[str, Item] = {
     # returns (旧件退回)
     "return_due_days": Item(30, "days after issue by which an old part must be back", OURS),
     "return_charge_rate": Item(D("1.00"), "share of the part price charged for an overdue or wrong-part return", OURS),
+    # web sign-in (inventory/signin.py): failures that lock a username or an address; new users' passwords
+    "signin_max_failures": Item(10, "failed sign-ins for one username within the window after which it is locked",
+                                OURS, least=1),
+    "signin_address_max_failures": Item(50, "failed sign-ins from one network address within the window after "
+                                            "which it is locked", OURS, least=1),
+    "signin_window_minutes": Item(15, "minutes over which failed sign-ins are counted", OURS, least=1),
+    "signin_lock_minutes": Item(15, "minutes a locked username or address is refused, even with the right password "
+                                    "(HQ may unlock it sooner)", OURS, least=1),
+    "password_min_length": Item(10, "fewest characters in a new web user's password", OURS, least=8),
     # warranty months (seed 000 二.五)
     "warranty_household_unit_months": Item(12, "household unit warranty", seed("000", "二.五 保修期限")),
     "warranty_household_key_months": Item(36, "household key components (主要部件)", seed("000", "二.五 保修期限")),
@@ -177,6 +187,13 @@ def parse_value(key: str, raw: str) -> Any:
     return raw
 
 
+def _at_least(key: str, value: Any) -> Any:
+    least = DEFAULTS[key].least
+    if least is not None and value < least:
+        raise InvalidInput(f"policy {key}: {value} is less than {least}")
+    return value
+
+
 def format_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
 
@@ -209,7 +226,7 @@ def load_policy(session: Session) -> Policy:
 
 def set_policy(session: Session, key: str, raw: str, *, actor: str) -> Any:
     """Record an override (the caller's transaction commits it)."""
-    value = parse_value(key, raw)
+    value = _at_least(key, parse_value(key, raw))
     row = session.get(PolicySetting, key)
     if row is None:
         row = PolicySetting(key=key)

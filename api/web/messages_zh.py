@@ -24,6 +24,26 @@ ZH = {
     "Password": "密码",
     "Warehouse clerks and the HQ parts team sign in here.": "仓管员和总部配件组在此登录。",
     "Wrong username or password.": "用户名或密码错误。",
+    # sign-in guard (api/web/signin.py)
+    "Too many failed sign-ins for this username. Try again in %(minutes)s minutes, or ask HQ to unlock it.":
+        "该用户名登录失败次数过多，请 %(minutes)s 分钟后再试，或请总部解锁。",
+    "Too many failed sign-ins from this network address. Try again in %(minutes)s minutes.":
+        "该网络地址登录失败次数过多，请 %(minutes)s 分钟后再试。",
+    "Sign-in locks": "登录锁定",
+    "Network address": "网络地址",
+    "Username or address": "用户名或地址",
+    "Locked until": "锁定至",
+    "Unlock": "解锁",
+    "Unlock by name": "按名称解锁",
+    "Nothing is locked.": "当前没有被锁定的用户名或地址。",
+    "%(name)s can sign in again.": "%(name)s 已解锁，可以再次登录。",
+    "After %(failures)s failed sign-ins within %(window)s minutes a username is locked for %(lock)s minutes, even "
+    "against the right password; after %(address)s failed sign-ins a network address is. Unlocking lifts the lock "
+    "and forgets the failures. Every lock, refused sign-in and unlock is in the audit log.":
+        "%(window)s 分钟内同一用户名登录失败 %(failures)s 次即锁定 %(lock)s 分钟，期间即使密码正确也拒绝登录；"
+        "同一网络地址失败 %(address)s 次亦同。解锁即解除锁定并清除失败记录。每次锁定、拒绝登录和解锁都记入审计日志。",
+    "%(name)s is not locked": "%(name)s 未被锁定",
+    "policy %(key)s: %(value)s is less than %(least)s": "策略 %(key)s：%(value)s 小于允许的最小值 %(least)s",
     "You have signed out.": "您已退出。",
     "Back to my start page": "返回我的首页",
     "The form has expired": "表单已失效",
@@ -528,6 +548,16 @@ ZH = {
         "发件后旧件须返回的天数",
     "share of the part price charged for an overdue or wrong-part return":
         "旧件逾期或返错时按配件价格收取的比例",
+    "failed sign-ins for one username within the window after which it is locked":
+        "同一用户名在统计时段内登录失败达到此次数即被锁定",
+    "failed sign-ins from one network address within the window after which it is locked":
+        "同一网络地址在统计时段内登录失败达到此次数即被锁定",
+    "minutes over which failed sign-ins are counted":
+        "统计登录失败次数的时段（分钟）",
+    "minutes a locked username or address is refused, even with the right password (HQ may unlock it sooner)":
+        "被锁定的用户名或地址拒绝登录的分钟数，期间即使密码正确也拒绝（总部可提前解锁）",
+    "fewest characters in a new web user's password":
+        "新建网页用户密码的最少字符数",
     "household unit warranty":
         "家用整机保修期",
     "household key components (主要部件)":

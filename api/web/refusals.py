@@ -59,6 +59,9 @@ MESSAGES = (
     N_("an extension must be more than 0.00"),
     # policy
     N_("policy %(key)s: %(value)s is not a valid %(type)s"),
+    N_("policy %(key)s: %(value)s is less than %(least)s"),
+    # sign-in locks
+    N_("%(name)s is not locked"),
     # stock plans
     N_("a budget must be more than 0.00 and at most %(most)s RMB"),
     N_("stock plan run %(run)s is %(status)s; wait for it to finish"),

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from inventory.access import USER_ROLES, check_login, end_sessions
+from inventory.access import USER_ROLES, end_sessions
 from inventory.db import transaction, utcnow
 from inventory.errors import DomainError
 
@@ -175,12 +175,14 @@ def login():
     if request.method == "GET" and user is not None:
         return redirect(start_page(user))
     if form.validate_on_submit():
-        with transaction(db.session):
-            user = check_login(db.session, form.username.data.strip(), form.password.data)
-        if user is not None:
-            sign_in(user)
-            g.web_user = user
-            return redirect(_safe_next(request.args.get("next")) or start_page(user))
+        outcome = guard.attempt(form.username.data.strip(), form.password.data)
+        if outcome.user is not None:
+            sign_in(outcome.user)
+            g.web_user = outcome.user
+            return redirect(_safe_next(request.args.get("next")) or start_page(outcome.user))
+        if outcome.lock is not None:  # 429 whether or not the username exists
+            form.password.errors.append(guard.lock_message(outcome.lock))
+            return render_template("login.html", form=form), 429, {"Retry-After": guard.retry_after(outcome.lock)}
         form.password.errors.append(_("Wrong username or password."))
     return render_template("login.html", form=form)
 
@@ -210,3 +212,4 @@ def healthz():
 
 
 from . import centers, clerk, hq, imports, plans, purchasing, returns  # noqa: E402,F401  (they add their routes to bp)
+from . import signin as guard  # noqa: E402  (the sign-in guard; HQ's page of locks)

@@ -169,6 +169,13 @@ def _plan_while_one_is_queued(engine) -> DomainError:
     return refused_by(engine, _plan_asked_for(engine))
 
 
+def _unlock_what_is_not_locked(s):
+    from inventory import signin
+    from inventory.db import utcnow
+
+    return signin.unlock(s, signin.DbStore(s), signin.USER, "gd_clerk", actor=ACTOR, now=utcnow())
+
+
 PROVOKE = {
     "cannot approve purchase order %(order)s: it is %(status)s": _purchase_in("approve", approve=True),
     "cannot reject purchase order %(order)s: it is %(status)s": _purchase_in("reject", approve=True),
@@ -206,6 +213,9 @@ PROVOKE = {
     "a budget must be more than 0.00 and at most %(most)s RMB":
         lambda e: refused_by(e, _plan_asked_for(e, Decimal("0"))),
     "stock plan run %(run)s is %(status)s; wait for it to finish": _plan_while_one_is_queued,
+    "policy %(key)s: %(value)s is less than %(least)s":
+        lambda e: refused_by(e, lambda s: set_policy(s, "signin_max_failures", "0", actor=ACTOR)),
+    "%(name)s is not locked": lambda e: refused_by(e, _unlock_what_is_not_locked),
 }
 
 
@@ -345,6 +355,16 @@ def _grant_a_zero_extension(clerk, hq, engine):
                    token_from="/hq/quotas/D001"), 422, "临时额度必须大于 0.00"
 
 
+def _set_a_sign_in_limit_to_zero(clerk, hq, engine):
+    return hq.post("/hq/policy/signin_max_failures", {"signin_max_failures-value": "0"}, token_from="/hq/policy"), \
+        422, "策略 signin_max_failures：0 小于允许的最小值 1"
+
+
+def _unlock_a_name_that_is_not_locked(clerk, hq, engine):
+    return hq.post("/hq/sign-in-locks", {"scope": "user", "name": "gd_clerk"}, token_from="/hq/sign-in-locks"), \
+        422, "gd_clerk 未被锁定"
+
+
 def _set_a_policy_to_words(clerk, hq, engine):
     return hq.post("/hq/policy/promise_hours", {"promise_hours-value": "two days"}, token_from="/hq/policy"), 422, \
         "策略 promise_hours：'two days' 不是有效的整数"
@@ -432,6 +452,8 @@ ON_PAGES = {
     "policy %(key)s: %(value)s is not a valid %(type)s": _set_a_policy_to_words,
     "a budget must be more than 0.00 and at most %(most)s RMB": _plan_with_a_budget_beyond_any,
     "stock plan run %(run)s is %(status)s; wait for it to finish": _plan_while_one_is_being_made,
+    "policy %(key)s: %(value)s is less than %(least)s": _set_a_sign_in_limit_to_zero,
+    "%(name)s is not locked": _unlock_a_name_that_is_not_locked,
 }
 
 
