@@ -137,14 +137,17 @@ def shard_results(session: Session, run_id: int) -> list[OptimizerShardResult]:
 
 
 class StockPlanRecord(Base):
-    """One stock plan (`optimizer.stock_plan`): the budget it placed and what the model expects."""
+    """One stock plan (`optimizer.stock_plan`): the budget asked for (a year's average stock),
+    what it placed this week (`placed_budget`: the week's share, self-corrected; None for plans
+    kept before it was recorded) and what the model expects."""
 
     __tablename__ = "stock_plan"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
-    budget: Mapped[float] = mapped_column(Float)
-    stock_value: Mapped[float] = mapped_column(Float)
+    budget: Mapped[Decimal] = mapped_column(Money)
+    placed_budget: Mapped[Decimal | None] = mapped_column(Money)
+    stock_value: Mapped[Decimal] = mapped_column(Money)
     expected_on_time_rate: Mapped[float] = mapped_column(Float)
     upper_bound_rate: Mapped[float] = mapped_column(Float)
     gap: Mapped[float] = mapped_column(Float)
@@ -275,13 +278,14 @@ def plan_run_page(session: Session, *, offset: int = 0, limit: int = 10) -> tupl
 
 @dataclass(frozen=True)
 class PlanFigures:
-    """One plan as HQ decides with it. The plan keeps RMB as floats; here they are cents."""
+    """One plan as HQ decides with it."""
 
     id: int
     code: str
     created_at: datetime
     created_by: str
     budget: Decimal
+    placed_budget: Decimal | None
     stock_value: Decimal
     expected_on_time_rate: float
     upper_bound_rate: float
@@ -320,8 +324,8 @@ def rmb(amount: float) -> Decimal:
 
 
 def _figures(record: StockPlanRecord, count: int | None) -> PlanFigures:
-    return PlanFigures(record.id, record.code, record.created_at, record.created_by, rmb(record.budget),
-                       rmb(record.stock_value), record.expected_on_time_rate, record.upper_bound_rate, record.gap,
+    return PlanFigures(record.id, record.code, record.created_at, record.created_by, record.budget,
+                       record.placed_budget, record.stock_value, record.expected_on_time_rate, record.upper_bound_rate, record.gap,
                        record.seconds, record.forecast_units_per_day, count)
 
 

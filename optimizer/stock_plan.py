@@ -19,7 +19,7 @@ from inventory import bulk
 from inventory.catalog import Part
 from inventory.db import transaction, utcnow
 from inventory.network import Lane, ServicePoint, Warehouse, hq_code
-from inventory.planning import StockPlanRecord, StockPlanRun, StockTarget, get_plan_run, latest_plan
+from inventory.planning import StockPlanRecord, StockPlanRun, StockTarget, get_plan_run, latest_plan, rmb
 from inventory.policy import Policy, load_policy
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
 from inventory.warehouses.models import StockBalance
@@ -37,6 +37,8 @@ CARRIER_SAMPLE = 5000
 CARRIER_MIN_SAMPLE = 50
 PROMPT_HOURS = 8.0           # a parcel that left within this of its reservation was due at its eta
 MIN_PLACED_SHARE = 0.5       # the self-correction never places less than this share of the budget
+SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
+                             # seasonal_budget: 1.0 measured no better in the national year)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class StockPlan:
     forecast: forecast.Forecast
     placement: placement.Plan
     budget: float
+    week_budget: float        # the budget's share for this week of the year (`seasonal_budget`)
 
     def targets(self) -> Targets:
         return Targets(self.regional_targets(), self.hq_keep(), self.echelon())
@@ -112,25 +115,76 @@ def read_inputs(session: Session, now: datetime, policy: Policy) -> Inputs:
                   _local(now).timetuple().tm_yday)
 
 
-def make_plan(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
-              weights: dict[str, float] | None = None, stock_weights: dict[str, float] | None = None) -> StockPlan:
-    """Forecast and place under `budget` (default the policy's `stock_budget`), corrected by how
-    the stock held ran against the last plan (`placed_budget`). `weights` say how many skus each
-    sku stands for when the catalogue is a sample (a simulation)."""
+@dataclass(frozen=True)
+class Request:
+    """What one plan is made from, all read from the database in one short transaction, so the
+    solve (minutes for the national catalogue) holds no transaction open."""
+
+    inputs: Inputs
+    budget: float
+    last: StockPlanRecord | None
+    held: float
+    min_order: np.ndarray
+    weights: np.ndarray | None
+    stock_weights: np.ndarray | None
+    promise_hours: float
+
+
+def read_request(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
+                 weights: dict[str, float] | None = None,
+                 stock_weights: dict[str, float] | None = None) -> Request:
+    """Read everything a plan needs (see `make_plan`)."""
     inputs = read_inputs(session, now, policy)
-    budget = float(policy.stock_budget if budget is None else budget)
+    pick = (lambda table: None if table is None else np.array([table.get(s, 1.0) for s in inputs.skus]))
+    last = latest_plan(session)
+    if last is not None:
+        session.expunge(last)
+    return Request(inputs, float(policy.stock_budget if budget is None else budget), last,
+                   stock_held(session, stock_weights), _least_purchase(session, inputs.skus), pick(weights),
+                   pick(stock_weights), float(policy.promise_hours))
+
+
+def solve_request(request: Request) -> StockPlan:
+    """Forecast and place: pure, no database."""
+    inputs = request.inputs
     points_per_region = np.bincount(inputs.network.point_region, minlength=len(inputs.regions)).astype(float)
     fc = forecast.fit(inputs.history, inputs.prior_rate, inputs.summer, points_per_region, inputs.today_doy)
     horizon = max(1, int(np.ceil(inputs.network.supplier_days)))
     rate = fc.units(horizon) / horizon
-    pick = (lambda table: None if table is None else np.array([table.get(s, 1.0) for s in inputs.skus]))
-    placed = placed_budget(budget, latest_plan(session), stock_held(session, stock_weights))
+    week_budget = seasonal_budget(request.budget, fc, horizon, inputs.unit_cost, request.stock_weights)
+    placed = placed_budget(week_budget, request.last, request.held)
     instance = placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate, placed,
-                                  min_order=_least_purchase(session, inputs.skus),
-                                  qty_shares=inputs.qty_shares, promise_hours=float(policy.promise_hours),
-                                  evening_share=inputs.evening_share, dispersion=fc.dispersion, weight=pick(weights),
-                                  stock_weight=pick(stock_weights))
-    return StockPlan(inputs, fc, placement.solve(instance), budget)
+                                  min_order=request.min_order, qty_shares=inputs.qty_shares,
+                                  promise_hours=request.promise_hours, evening_share=inputs.evening_share,
+                                  dispersion=fc.dispersion, weight=request.weights,
+                                  stock_weight=request.stock_weights)
+    return StockPlan(inputs, fc, placement.solve(instance), request.budget, week_budget)
+
+
+def make_plan(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
+              weights: dict[str, float] | None = None, stock_weights: dict[str, float] | None = None) -> StockPlan:
+    """Forecast and place under `budget` (default the policy's `stock_budget`), spread over the
+    year by the season (`seasonal_budget`) and corrected by how the stock held ran against the
+    last plan (`placed_budget`). `weights` say how many skus each sku stands for when the
+    catalogue is a sample (a simulation)."""
+    return solve_request(read_request(session, now, policy, budget=budget, weights=weights,
+                                      stock_weights=stock_weights))
+
+
+def seasonal_budget(budget: float, fc: forecast.Forecast, horizon: int, unit_cost: np.ndarray,
+                    stock_weight: np.ndarray | None = None, *, elasticity: float | None = None) -> float:
+    """The budget is a year's average stock, so a week's share of it follows the season: the
+    value of the demand expected over the coming lead time against the year's average, both at
+    cost. A constant price of an on-time line across the year would hold stock in proportion to
+    the demand it serves; a fixed weekly budget starves the summer, when twice the lines come,
+    and idles in winter. The season curve averages to 1 over a year, so the year's mean stays
+    the budget."""
+    value = unit_cost * (1.0 if stock_weight is None else stock_weight)
+    year = float(value @ (fc.level * fc.share.sum(axis=1)))
+    if year <= 0:
+        return budget
+    ahead = float(value @ fc.units(horizon).sum(axis=1)) / horizon
+    return budget * (ahead / year) ** (SEASON_ELASTICITY if elasticity is None else elasticity)
 
 
 def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> float:
@@ -260,7 +314,8 @@ def _point_share(point_region: np.ndarray, lines: np.ndarray, n_regions: int) ->
 def save(session: Session, plan: StockPlan, *, actor: str, now: datetime) -> StockPlanRecord:
     """Record the plan and its levels (one row per warehouse and sku it holds)."""
     p = plan.placement
-    record = StockPlanRecord(created_at=now, created_by=actor, budget=plan.budget, stock_value=p.stock_value,
+    record = StockPlanRecord(created_at=now, created_by=actor, budget=rmb(plan.budget),
+                             placed_budget=rmb(p.budget), stock_value=rmb(p.stock_value),
                              expected_on_time_rate=p.on_time_rate,
                              upper_bound_rate=p.upper_bound / p.demand if p.demand else 1.0, gap=p.gap,
                              seconds=p.seconds, forecast_units_per_day=p.demand)
@@ -296,9 +351,13 @@ def saved_targets(session: Session) -> Targets | None:
 def plan_and_propose(session: Session, now: datetime, policy: Policy, *, actor: str,
                      budget: float | None = None) -> tuple[StockPlanRecord, list]:
     """The weekly job: make the plan, keep it, and propose HQ's purchase orders up to it."""
+    return keep_and_propose(session, make_plan(session, now, policy, budget=budget), actor=actor, now=now)
+
+
+def keep_and_propose(session: Session, plan: StockPlan, *, actor: str, now: datetime) -> tuple[StockPlanRecord, list]:
+    """Keep a plan made and propose HQ's purchase orders up to it."""
     from inventory.purchasing import service as purchasing
 
-    plan = make_plan(session, now, policy, budget=budget)
     record = save(session, plan, actor=actor, now=now)
     orders = purchasing.propose(session, plan.echelon(), actor=actor, now=now)
     return record, orders
@@ -306,21 +365,27 @@ def plan_and_propose(session: Session, now: datetime, policy: Policy, *, actor: 
 
 def execute_plan_run(sessions: sessionmaker, run_id: int, *, now: datetime | None = None) -> StockPlanRun:
     """Make, keep and buy to the plan a run asks for (the weekly job's `plan_and_propose`) and
-    record how it went. A run already done is left as it is, so a redelivered task does nothing;
-    a failure marks the run failed and is raised again."""
+    record how it went. The inputs are read in one short transaction and the plan is solved with
+    none open; keeping it locks the run again. A run already done is left as it is, so a
+    redelivered task does nothing (a twin solving at the same time finds it done and keeps
+    nothing); a failure marks the run failed and is raised again."""
     with sessions() as session, transaction(session):
         run = get_plan_run(session, run_id, lock=True)
         if run.status == "done":
             return run
         run.status, run.started_at, run.error = "running", utcnow(), None
+        budget = None if run.budget is None else float(run.budget)
+        actor = run.created_by
     try:
+        now = now or utcnow()
+        with sessions() as session, transaction(session):
+            request = read_request(session, now, load_policy(session), budget=budget)
+        plan = solve_request(request)
         with sessions() as session, transaction(session):
             run = get_plan_run(session, run_id, lock=True)   # a twin delivery waits here, then finds it done
             if run.status == "done":
                 return run
-            budget = None if run.budget is None else float(run.budget)
-            record, orders = plan_and_propose(session, now or utcnow(), load_policy(session), actor=run.created_by,
-                                              budget=budget)
+            record, orders = keep_and_propose(session, plan, actor=actor, now=now)
             run.status, run.finished_at, run.plan_id = "done", utcnow(), record.id
             run.purchase_orders_proposed = len(orders)
         return run

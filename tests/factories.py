@@ -65,10 +65,10 @@ def kept_plan(session, levels: dict[tuple[str, str], int], *, budget: float = 50
     its figures and a level per (warehouse, sku); `keep` is what HQ holds back per sku. Not committed."""
     from datetime import datetime, timezone
 
-    from inventory.planning import StockPlanRecord, StockTarget
+    from inventory.planning import StockPlanRecord, StockTarget, rmb
 
-    record = StockPlanRecord(created_at=created_at or datetime.now(timezone.utc), created_by=actor, budget=budget,
-                             stock_value=stock_value, expected_on_time_rate=rate, upper_bound_rate=upper,
+    record = StockPlanRecord(created_at=created_at or datetime.now(timezone.utc), created_by=actor,
+                             budget=rmb(budget), placed_budget=rmb(budget), stock_value=rmb(stock_value), expected_on_time_rate=rate, upper_bound_rate=upper,
                              gap=(upper - rate) / upper, seconds=1.5, forecast_units_per_day=12.5)
     session.add(record)
     session.flush()

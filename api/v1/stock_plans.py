@@ -56,7 +56,10 @@ class StockPlanSchema(StrictSchema):
     id = fields.String(attribute="code", metadata={"example": "SP000012"})
     created_at = fields.AwareDateTime()
     created_by = fields.String()
-    budget = Money(metadata={"description": "RMB the plan was asked to keep"})
+    budget = Money(metadata={"description": "RMB of average stock the plan was asked to keep over the year"})
+    placed_budget = Money(allow_none=True, metadata={
+        "description": "RMB it placed this week: the budget's share for the season, corrected by the stock "
+                       "held against the last plan (null for plans kept before December 2026)"})
     stock_value = Money(metadata={"description": "expected stock on hand at cost, RMB"})
     expected_on_time_rate = fields.Float(metadata={"description": "share of units the model expects within "
                                                                    "the 2-day promise"})

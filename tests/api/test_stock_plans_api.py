@@ -197,7 +197,7 @@ def test_a_plan_that_fails_leaves_a_failed_run_and_no_plan(client, auth, engine,
     def broken(*args, **kwargs):
         raise ValueError("the solver gave up")
 
-    monkeypatch.setattr(optimizer.stock_plan, "plan_and_propose", broken)
+    monkeypatch.setattr(optimizer.stock_plan, "solve_request", broken)
     answer = client.post("/api/v1/stock-plans", headers=auth["hq"], json={"budget": "100"})
     assert answer.status_code == 202
     run = client.get(answer.headers["Location"], headers=auth["hq"]).json

@@ -6,7 +6,9 @@ HQ and 60 h from GD1.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -115,7 +117,8 @@ def test_parts_plan_keeps_a_plan_and_prints_its_figures(database, session, world
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert summary["plan"].startswith("SP") and summary["budget"] == 5000.0 and 0 <= summary["gap"] < 0.05
+    assert summary["plan"].startswith("SP") and summary["budget"] == "5000.00" and 0 <= summary["gap"] < 0.05
+    assert Decimal(summary["placed_budget"]) <= Decimal("5000.00") and Decimal(summary["stock_value"]) > 0
     refused = subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "plan", "--budget", "-1"],
                              env=env, capture_output=True, text=True, timeout=300)
     assert refused.returncode != 0 and "budget" in refused.stderr and "Traceback" not in refused.stderr
@@ -134,19 +137,39 @@ def test_placed_budget_corrects_by_the_stock_held_against_the_last_plan():
     assert placed_budget(1000.0, last, 100.0) == 1000.0                      # never above the budget
 
 
+def test_the_weeks_budget_follows_the_season_and_averages_the_budget_over_a_year():
+    from optimizer.forecast import Forecast
+    from optimizer.stock_plan import seasonal_budget
+
+    def fc(doy, amplitude):
+        return Forecast(level=np.array([2.0, 1.0]), share=np.array([[0.5, 0.5], [1.0, 0.0]]),
+                        amplitude=np.array([amplitude, 0.0]), today_doy=doy, sku_cv2=0.1, region_cv2=0.1,
+                        dispersion=np.zeros(2))
+
+    cost = np.array([10.0, 30.0])
+    weeks = [seasonal_budget(1000.0, fc(doy, 0.6), 7, cost, elasticity=1.0) for doy in range(1, 366)]
+    assert int(np.argmax(weeks)) + 1 == pytest.approx(196, abs=4)                   # the peak in mid-July
+    assert weeks[195] > 1000.0 > weeks[14]                                         # July above, January below
+    assert np.mean(weeks) == pytest.approx(1000.0, rel=1e-3)                       # the year's mean is the budget
+    assert seasonal_budget(1000.0, fc(15, 0.0), 7, cost, elasticity=1.0) == pytest.approx(1000.0)  # no season
+    assert seasonal_budget(1000.0, fc(195, 0.6), 7, cost, elasticity=0.0) == 1000.0                 # flat
+
+
 def test_a_network_holding_more_than_the_last_plan_expected_places_less(session, world):
     from optimizer.stock_plan import save, stock_held
 
     asked(session, "SP0003", PUMP, per_day=3, days=30)
     policy = load_policy(session)
     first = make_plan(session, NOW, policy, budget=5_000.0)
-    assert first.placement.budget == 5_000.0
+    assert first.placement.budget == first.week_budget       # the first plan places the week's budget
     with transaction(session):
         save(session, first, actor="test", now=NOW)
     held = stock_held(session)
     assert held > 5_000.0   # the demo's opening stock
     second = make_plan(session, NOW + timedelta(days=7), policy, budget=5_000.0)
     assert second.budget == 5_000.0
+    week = second.week_budget
     assert second.placement.budget == pytest.approx(
-        max(0.5 * 5_000.0, first.placement.stock_value * (5_000.0 / held) ** 0.5))
+        min(week, max(0.5 * week, first.placement.stock_value * (week / held) ** 0.5)))
+    assert second.placement.budget < week
     assert second.placement.stock_value <= second.placement.budget

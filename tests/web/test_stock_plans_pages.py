@@ -168,7 +168,7 @@ def test_a_plan_that_fails_says_so_and_changes_nothing(hq, sessions_for, monkeyp
     def broken(*args, **kwargs):
         raise ValueError("the solver gave up")
 
-    monkeypatch.setattr(optimizer.stock_plan, "plan_and_propose", broken)
+    monkeypatch.setattr(optimizer.stock_plan, "solve_request", broken)
     answer = hq.post("/hq/plans", {"budget": "100"})
     assert answer.status_code == 302 and answer.headers["Location"] == "/hq/plans"
     body = page(hq.get("/hq/plans"))
