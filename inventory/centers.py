@@ -64,7 +64,7 @@ def _ticket_row(facts: TicketFacts, result, center: str, *, still_open: bool) ->
             "late_hours": result.late_hours, "over_3_days": result.late, "over_7_days": result.over_7_days,
             "center_hours": result.center_hours, "center_cause": result.over_7_days_center_cause,
             "center_fines": sum((c.fine for c in mine), ZERO), "fine_total": result.fine_total,
-            "center_reasons": sorted({c.reason for c in mine}), "exchange_flag": result.exchange_flag}
+            "center_reasons": list(dict.fromkeys(c.reason for c in mine)), "exchange_flag": result.exchange_flag}
 
 
 def _empty_row(center: Center, policy: Policy) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def test_the_centre_sees_only_its_own_tickets_with_what_it_is_charged(session, m
     tickets = {t["ticket"]: t for t in result["tickets"]}
     assert set(tickets) == {"T-GD-LATE", "T-GD-OK", "T-GD-OPEN"}
     assert tickets["T-GD-LATE"]["center_fines"] == 150 and tickets["T-GD-LATE"]["center_cause"] is True
-    assert tickets["T-GD-LATE"]["center_reasons"] == ["center_over_7_days", "regional_shortage"]
+    assert tickets["T-GD-LATE"]["center_reasons"] == ["regional_shortage", "center_over_7_days"]
     assert (tickets["T-GD-OK"]["over_3_days"], tickets["T-GD-OK"]["center_fines"]) == (False, 0)
     assert tickets["T-GD-OPEN"]["status"] == "open"
     assert center_month(session, "HB", month, POLICY, now=CLOCK)["tickets"][0]["ticket"] == "T-HB"

@@ -118,3 +118,7 @@ def _closed_to_centres():
 def test_every_page_that_does_not_admit_centres_refuses_one(gd, endpoint, method, url):
     response = gd.http.open(url, method=method, data={"csrf_token": gd.token(HOME)})
     assert response.status_code == 403, endpoint
+
+
+def test_hqs_penalties_report_links_each_centre_to_its_page(hq, centres):
+    assert 'href="/centers/GD/?period=2026-10"' in text(hq.get("/hq/penalties?period=2026-10"))
