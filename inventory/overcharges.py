@@ -120,3 +120,13 @@ def to_dict(row: OverchargePenalty) -> dict:
             "charged": str(row.charged), "allowed": str(row.allowed), "excess": str(row.excess),
             "multiple": row.multiple, "amount": str(row.amount), "note": row.note,
             "recorded_by": row.recorded_by, "recorded_at": row.recorded_at.isoformat()}
+
+
+def month_summary(session: Session, month: str) -> dict:
+    """The month's overcharge penalties across the network, as the penalty report lists them."""
+    from .tickets.report import month_bounds  # tickets read requisitions and policy; import when used
+
+    start, end = month_bounds(month)
+    rows = in_period(session, start, end)
+    return {"count": len(rows), "amount": str(sum((r.amount for r in rows), Decimal("0.00"))),
+            "penalties": [to_dict(r) for r in rows]}

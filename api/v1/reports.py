@@ -80,6 +80,9 @@ class PenaltyReportSchema(StrictSchema):
                                                                                   "already over the limit"})
     open_as_of = fields.AwareDateTime()
     unattributed = fields.Nested(UnattributedSchema)
+    overcharges = fields.Dict(metadata={
+        "description": "service points' overcharge penalties recorded in the month (seed 003, ten times the "
+                       "excess): count, amount (RMB), penalties (as GET /service-points/{code}/overcharges)"})
 
 
 @blp.route("/penalties")

@@ -103,7 +103,15 @@ def penalties_for_month(session: Session, month: str, policy: Policy, now: datet
         "open_at_month_end": sum(center["open_at_month_end"] for center in totals["centers"]), **totals,
         "exchange_flagged_open": flagged_open, "open_as_of": as_of.isoformat(),
         "unattributed": {"count": len(unattributed), "sample": sorted(unattributed)[:SAMPLE]},
+        "overcharges": _overcharges(session, month),
     }
+
+
+def _overcharges(session: Session, month: str) -> dict[str, Any]:
+    """Service points' overcharge penalties recorded in the month (seed 003: ten times the excess)."""
+    from ..overcharges import month_summary  # it reads requisitions, which import tickets: import when used
+
+    return month_summary(session, month)
 
 
 def parts_waits_for_month(session: Session, month: str, now: datetime | None = None,

@@ -201,3 +201,11 @@ def test_only_hq_records_overcharges(client, auth, who):
 def test_a_point_cannot_list_another_points_overcharges(client, auth):
     r = client.get("/api/v1/service-points/SP0001/overcharges", headers=auth["other_point"])
     assert r.status_code == 404 and r.mimetype == PROBLEM
+
+
+def test_the_penalty_report_lists_the_months_overcharge_penalties(client, auth):
+    r = overcharge(client, auth, {"charged": "50.00", "allowed": "22.00", "note": "receipt seen"}, point="SP0002")
+    assert r.status_code == 201
+    report = client.get("/api/v1/reports/penalties", headers=auth["hq"], query_string={"month": MONTH}).json
+    assert report["overcharges"]["amount"] == "280.00"
+    assert [(p["service_point"], p["amount"]) for p in report["overcharges"]["penalties"]] == [("SP0002", "280.00")]

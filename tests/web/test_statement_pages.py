@@ -120,3 +120,9 @@ def test_a_requisition_page_shows_what_the_point_must_collect(hq, month):
     assert "网点应向用户收取" in page and "361.00" in page and "地级市" in page
     page = text(hq.get(f"/hq/requisitions/{month[0]}"))
     assert "保内" in page and re.search(r"¥0\.00", page)
+
+
+def test_the_penalties_page_lists_overcharge_penalties(hq, month):
+    hq.post(f"{PAGE}/overcharges", {"charged": "30.00", "allowed": "25.00", "note": "用户投诉"}, token_from=PAGE)
+    page = text(hq.get("/hq/penalties", query_string={"period": MONTH}))
+    assert "多收费罚款" in page and "SP0001" in page and "50.00" in page
