@@ -116,14 +116,16 @@ def keys():
 @click.option("--service-point", metavar="CODE")
 @click.option("--call-center", is_flag=True)
 @click.option("--hq", is_flag=True)
-def keys_create(dealer, service_point, call_center, hq):
+@click.option("--center", metavar="CODE", help="a provincial centre's key: reads its own month")
+def keys_create(dealer, service_point, call_center, hq, center):
     """Print a new API key once (the last token on stdout)."""
     from inventory.access import create_key
 
     chosen = [(r, c) for r, c, on in (("dealer", dealer, dealer), ("service_point", service_point, service_point),
-                                      ("call_center", None, call_center), ("hq", None, hq)) if on]
+                                      ("call_center", None, call_center), ("hq", None, hq),
+                                      ("center", center, center)) if on]
     if len(chosen) != 1:
-        raise click.UsageError("give exactly one of --dealer, --service-point, --call-center, --hq")
+        raise click.UsageError("give exactly one of --dealer, --service-point, --call-center, --hq, --center")
     role, code = chosen[0]
     with session_scope() as session:
         key = create_key(session, role, code)

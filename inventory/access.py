@@ -20,7 +20,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .db import Base, UTCDateTime, utcnow
 from .errors import Conflict, InvalidInput, NotFound
 
-ROLES = ("dealer", "service_point", "call_center", "hq")
+ROLES = ("dealer", "service_point", "call_center", "hq", "center")  # API keys; a centre reads its own month
+CODED_ROLES = ("dealer", "service_point", "center")  # keys bound to one dealer, point or centre
 WEB_ROLES = ("clerk", "hq")  # the staff of warehouses and HQ: what a page opens to by default
 CENTER = "center"  # a provincial service centre (省级服务中心): reads its own tickets, fines and rates
 USER_ROLES = WEB_ROLES + (CENTER,)
@@ -30,7 +31,7 @@ TOUCH_EVERY_SECONDS = 60  # last-used time is kept to the minute, not written on
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller: its role and, for dealers and points, its code."""
+    """The authenticated caller: its role and, for dealers, points and centres, its code."""
 
     role: str
     code: str | None = None
@@ -42,7 +43,8 @@ class Principal:
 
 class ApiKey(Base):
     __tablename__ = "api_key"
-    __table_args__ = (CheckConstraint("role in ('dealer', 'service_point', 'call_center', 'hq')", name="role"),)
+    __table_args__ = (CheckConstraint("role in ('dealer', 'service_point', 'call_center', 'hq', 'center')",
+                                      name="role"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     digest: Mapped[str] = mapped_column(String(64))
@@ -85,7 +87,7 @@ def create_key(session: Session, role: str, code: str | None = None) -> str:
     """Make a key and return it in full; only its digest is kept."""
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}")
-    if (role in ("dealer", "service_point")) != bool(code):
+    if (role in CODED_ROLES) != bool(code):
         raise InvalidInput(f"a {role} key {'needs' if code is None else 'takes no'} code")
     _check_principal_exists(session, role, code)
     prefix = secrets.token_hex(6)
@@ -95,9 +97,9 @@ def create_key(session: Session, role: str, code: str | None = None) -> str:
 
 
 def _check_principal_exists(session: Session, role: str, code: str | None) -> None:
-    from .network import Dealer, ServicePoint
+    from .network import Center, Dealer, ServicePoint
 
-    model = {"dealer": Dealer, "service_point": ServicePoint}.get(role)
+    model = {"dealer": Dealer, "service_point": ServicePoint, "center": Center}.get(role)
     if model is not None and session.get(model, code) is None:
         raise NotFound(f"no {role.replace('_', ' ')} {code}")
 

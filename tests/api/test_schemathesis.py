@@ -13,6 +13,8 @@ CALLER = {
     "POST /api/v1/requisitions/{code}/ship": "hq",
     "GET /api/v1/quota": "dealer",
     "GET /api/v1/reports/penalties": "hq",
+    "GET /api/v1/centers/{code}/month": "hq",
+    "GET /api/v1/centers/{code}/tickets": "hq",
     "POST /api/v1/tickets/{ticket}/events": "call_center",
     "GET /api/v1/tickets/{ticket}": "call_center",
     "POST /api/v1/tickets/{ticket}/parts-causes": "hq",

@@ -17,6 +17,7 @@ from ..databases import PostgresDatabase, pg_unreachable_reason
 REVISION = "0017_center_role"
 INSERT = text("INSERT INTO web_user (username, password_hash, role, warehouse_code, center_code, created_at) "
               "VALUES (:u, 'x', :role, NULL, :center, CURRENT_TIMESTAMP)")
+KEY = text("INSERT INTO api_key (prefix, digest, role, code, created_at) VALUES (:p, 'd', :role, :code, CURRENT_TIMESTAMP)")
 
 
 @pytest.fixture
@@ -42,6 +43,7 @@ def test_the_centre_role_comes_with_its_centre_and_goes_back_down(url):
         conn.execute(text("INSERT INTO web_user (username, password_hash, role, created_at) "
                           "VALUES ('boss', 'x', 'hq', CURRENT_TIMESTAMP)"))
         conn.execute(INSERT, {"u": "gd_center", "role": "center", "center": "GD"})
+        conn.execute(KEY, {"p": "a1", "role": "center", "code": "GD"})
     for refused in ({"u": "a", "role": "center", "center": None}, {"u": "b", "role": "hq", "center": "GD"},
                     {"u": "c", "role": "dealer", "center": None}):
         with pytest.raises(IntegrityError), engine.begin() as conn:
@@ -52,9 +54,13 @@ def test_the_centre_role_comes_with_its_centre_and_goes_back_down(url):
     assert "center_code" not in {c["name"] for c in inspect(engine).get_columns("web_user")}
     with engine.connect() as conn:
         assert [tuple(r) for r in conn.execute(text("SELECT username, role FROM web_user"))] == [("boss", "hq")]
+        assert conn.scalar(text("SELECT count(*) FROM api_key")) == 0
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(KEY, {"p": "a2", "role": "center", "code": "GD"})
 
     command.upgrade(cfg, "heads")
     with engine.begin() as conn:
         conn.execute(INSERT, {"u": "gd_center", "role": "center", "center": "GD"})
         assert conn.scalar(text("SELECT center_code FROM web_user WHERE username = 'gd_center'")) == "GD"
+        conn.execute(KEY, {"p": "a3", "role": "center", "code": "GD"})
     engine.dispose()

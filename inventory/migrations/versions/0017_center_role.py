@@ -1,7 +1,8 @@
 """center role: a provincial service centre signs in to read its own tickets, fines and rates
 
 The role CHECK of `web_user` gains `center`, and a centre user names its centre
-(`center_code`, required for that role and only for it).
+(`center_code`, required for that role and only for it). API keys gain the role too (a centre's
+key carries its code, as a dealer's or a point's does).
 
 Revision ID: 0017_center_role
 Revises: 0003
@@ -19,6 +20,8 @@ depends_on = None
 OLD_ROLES = "role in ('clerk', 'hq')"
 NEW_ROLES = "role in ('clerk', 'hq', 'center')"
 CENTER_CHECK = "(role = 'center') = (center_code IS NOT NULL)"
+OLD_KEY_ROLES = "role in ('dealer', 'service_point', 'call_center', 'hq')"
+NEW_KEY_ROLES = "role in ('dealer', 'service_point', 'call_center', 'hq', 'center')"
 
 
 def upgrade() -> None:
@@ -31,11 +34,18 @@ def upgrade() -> None:
         batch_op.create_check_constraint(batch_op.f('ck_web_user_center'), CENTER_CHECK)
         batch_op.create_foreign_key(batch_op.f('fk_web_user_center_code_center'), 'center',
                                     ['center_code'], ['code'])
+    with op.batch_alter_table('api_key', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_api_key_role'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_api_key_role'), NEW_KEY_ROLES)
 
 
 def downgrade() -> None:
-    # Centre users cannot exist under the old CHECK: they go with the role.
+    # Centre users and keys cannot exist under the old CHECKs: they go with the role.
     op.execute(sa.text("DELETE FROM web_user WHERE role = 'center'"))
+    op.execute(sa.text("DELETE FROM api_key WHERE role = 'center'"))
+    with op.batch_alter_table('api_key', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_api_key_role'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_api_key_role'), OLD_KEY_ROLES)
     with op.batch_alter_table('web_user', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_web_user_center_code_center'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('ck_web_user_center'), type_='check')
