@@ -93,6 +93,24 @@ class SkuTable:
         return ratio_se(self.stock_weight * self.stock - other._aligned(self.sku, other.stock_weight * other.stock),
                         self.stratum_stock, self.stock_weight, self.share)
 
+    def by_demand_tenth(self) -> list[dict]:
+        """The catalogue in tenths by each sku's demand, fastest first (a sampled sku stands for
+        its stratum's count of skus): lines, the share of them late and the stock, all skus
+        estimated. Where the late lines sit says which lever would move the rate."""
+        per_sku = np.where(self.stock_weight > 0, self.stratum_demand / np.maximum(self.stock_weight, 1e-9), 0.0)
+        order = np.argsort(-per_sku, kind="stable")
+        skus = np.cumsum(self.stock_weight[order])
+        tenth = np.minimum((10 * (skus - self.stock_weight[order] / 2) / skus[-1]).astype(int), 9) if len(skus) else []
+        rows = []
+        for k in range(10):
+            pick = order[np.asarray(tenth) == k]
+            lines = float((self.weight[pick] * self.lines[pick]).sum())
+            late = float((self.weight[pick] * (self.lines[pick] - self.on_time[pick])).sum())
+            rows.append({"tenth": k + 1, "skus": float(self.stock_weight[pick].sum()), "lines": lines,
+                         "late_lines": late, "late_share": late / lines if lines else 0.0,
+                         "stock": float((self.stock_weight[pick] * self.stock[pick]).sum())})
+        return rows
+
     def _aligned(self, skus: list[str], values: np.ndarray) -> np.ndarray:
         by = dict(zip(self.sku, values.tolist()))
         return np.array([by.get(s, 0.0) for s in skus])

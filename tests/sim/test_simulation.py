@@ -311,3 +311,19 @@ def test_a_year_in_shards_merges_to_the_figures_of_one_run(fortnight, tmp_path):
     assert sharded.avg_stock_value == pytest.approx(whole.avg_stock_value, rel=0.1)
     assert sum(sharded.log.transfers) > 0 and len(sharded.log.stock) == len(whole.log.stock)
     assert (out / "report.md").exists() and sharded.phase_seconds["shards"] == 2
+
+
+def test_late_lines_by_demand_tenth_split_the_catalogue_fastest_first():
+    """Twenty skus, each standing for 10: demand 20..1 per sku; the two slowest late on half their lines."""
+    n = 20
+    demand = np.arange(n, 0, -1, dtype=float)                         # per sku of the stratum, fastest first
+    lines = demand.copy()
+    on_time = np.where(np.arange(n) >= n - 2, lines / 2, lines)
+    t = SkuTable([f"s{i}" for i in range(n)], np.arange(n), np.ones(n), np.full(n, 10.0), demand * 10.0,
+                 np.full(n, 1000.0), lines, on_time, np.zeros(n), np.arange(n, dtype=float), np.zeros(n), 0.05)
+    rows = t.by_demand_tenth()
+    assert [r["tenth"] for r in rows] == list(range(1, 11)) and all(r["skus"] == 20.0 for r in rows)
+    assert [r["lines"] for r in rows] == [demand[2 * k] + demand[2 * k + 1] for k in range(10)]
+    assert [r["late_share"] for r in rows[:9]] == [0.0] * 9 and rows[9]["late_share"] == 0.5
+    assert sum(r["late_lines"] for r in rows) == pytest.approx(t.total("lines") - t.total("on_time"))
+    assert sum(r["stock"] for r in rows) == pytest.approx(t.total("stock"))
