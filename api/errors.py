@@ -81,7 +81,7 @@ def http_problem(error: HTTPException):
 
 def domain_problem(error: DomainError):
     field = error.details.get("field")
-    errors = {field: [error.message]} if field else None
+    errors = error.details.get("errors") or ({field: [error.message]} if field else None)
     kind = type(error).__name__
     return problem(error.status, {404: "Not Found", 409: "Conflict"}.get(error.status, "Unprocessable Content"),
                    error.message, kind=kind, errors=errors)

@@ -25,6 +25,8 @@ ACTIONS = {
     "stock.adjust": "a stock count changed on hand (盘点调整)",
     "stock.mis_shipment": "a reported wrong part corrected the shipping warehouse's stock (错发)",
     "ticket.parts_cause": "HQ's parts module confirmed or corrected a parts wait's cause (配件模块确认原因)",
+    "ticket.appliance": "the appliance on a repair ticket was recorded or corrected (机器信息)",
+    "requisition.warranty_override": "HQ overrode the warranty decision of a requisition line (保修判定改判)",
     "purchase_order.approve": "HQ approved a purchase order",
     "purchase_order.reject": "HQ rejected a proposed purchase order",
     "purchase_order.receive": "goods were received against a purchase order",

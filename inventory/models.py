@@ -10,7 +10,7 @@ from .idempotency import IdempotencyRecord  # noqa: F401,E402
 from .quotas.models import QuotaAccount, QuotaMovement  # noqa: F401,E402
 from .requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine  # noqa: F401,E402
 from .returns.models import Return, ReturnCharge  # noqa: F401,E402
-from .tickets.models import RepairTicket, TicketEvent  # noqa: F401,E402
+from .tickets.models import RepairTicket, TicketAppliance, TicketEvent  # noqa: F401,E402
 from .planning import OptimizerRun, OptimizerRunInput, OptimizerShardResult, StockPlanRecord, StockTarget  # noqa: F401,E402,E501
 from .planning import StockPlanRun  # noqa: F401,E402
 from .audit import AuditEntry  # noqa: F401,E402

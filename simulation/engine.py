@@ -47,6 +47,7 @@ from inventory.requisitions.service import LineRequest
 from inventory.returns import service as returns
 from inventory.returns.models import Return
 from inventory.tickets import record_event
+from inventory.tickets.appliance import business_date, record_appliance
 from inventory.warehouses import transfers
 from optimizer.targets import MIN_MEAN
 
@@ -249,6 +250,12 @@ class Engine:
         warranty = bool(today.in_warranty[i]) and self.config.tickets
         ticket = f"TK{day:03d}{i:05d}" if warranty else None
         owner = Principal("service_point", point)
+        if ticket:  # the call centre records the appliance: bought within the year, invoice kept (free parts)
+            family = d.family[today.sku[i]]
+            record_appliance(self.s, ticket, product_line="ac" if "ac" in family else "washer", use="household",
+                             model=family[:64], serial=f"SN{ticket}", proof="invoice", fault="E01",
+                             purchased_on=business_date(when) - timedelta(days=30 + (7 * day + i) % 300),
+                             actor=CALL_CENTER.name, policy=self.policy, now=when)
         req = reqs.submit(self.s, owner, ship_to=point, lines=[LineRequest(sku, qty)], ticket=ticket,
                           policy=self.policy, in_warranty=warranty, now=when)
         story = None

@@ -66,6 +66,25 @@ class UnattributedSchema(StrictSchema):
     sample = fields.List(fields.String())
 
 
+class SanbaoTicketSchema(StrictSchema):
+    ticket = fields.String()
+    center = fields.String(allow_none=True)
+    open = fields.Boolean()
+    outcome = fields.String()
+    flags = fields.List(fields.String())
+
+
+class SanbaoCountSchema(StrictSchema):
+    tickets = fields.Integer(metadata={"description": "tickets with a 三包 right (proof of purchase needed)"})
+    open = fields.Integer(metadata={"description": "of which still open at open_as_of"})
+    outcomes = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                           metadata={"description": "return_or_exchange, exchange: tickets per outcome"})
+    flags = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "tickets per right: return_or_exchange_7_days, exchange_15_days, repeat_fault, "
+                       "unresolved_15_days, parts_wait_90_days"})
+    sample = fields.List(fields.Nested(SanbaoTicketSchema), metadata={"description": "up to 20, open ones first"})
+
+
 class PenaltyReportSchema(StrictSchema):
     month = fields.String()
     from_ = fields.AwareDateTime(data_key="from")
@@ -76,6 +95,7 @@ class PenaltyReportSchema(StrictSchema):
     centers = fields.List(fields.Nested(CenterMonthSchema))
     exchange_flagged = fields.List(fields.String(), metadata={"description": "completed tickets that waited "
                                                                              "over the 三包 limit for parts"})
+    sanbao = fields.Nested(SanbaoCountSchema, metadata={"description": "三包 rights of the month's tickets"})
     exchange_flagged_open = fields.List(fields.String(), metadata={"description": "tickets open at open_as_of "
                                                                                   "already over the limit"})
     open_as_of = fields.AwareDateTime()

@@ -7,9 +7,10 @@ from marshmallow import fields, validate
 from inventory.db import transaction
 from inventory.policy import load_policy
 from inventory.requisitions import service as reqs
-from inventory.requisitions import wrong_part
+from inventory.requisitions import warranty, wrong_part
 from inventory.requisitions.models import STATUSES
 from inventory.requisitions.service import MAX_LINES, MAX_QTY, LineRequest
+from inventory.requisitions.warranty import BASES as WARRANTY_BASES
 from inventory.requisitions.wrong_part import MAX_NOTE, WrongPart
 
 from ..auth import current_principal, roles
@@ -22,15 +23,24 @@ blp = Blueprint("requisitions", __name__, url_prefix="/api/v1/requisitions",
 CODE = validate.Length(min=1, max=40)
 
 
+ASSERTED = ("optional: what the caller believes. The warranty engine decides each line from the ticket's "
+            "appliance; a different value is refused (422, type .../WarrantyMismatch) and nothing is reserved")
+
+
 class LineInSchema(StrictSchema):
     sku = fields.String(required=True, validate=CODE)
     qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QTY))
+    in_warranty = fields.Boolean(load_default=None, allow_none=True, metadata={"description": ASSERTED})
 
 
 class RequisitionInSchema(StrictSchema):
     ship_to = fields.String(required=True, validate=CODE)
-    ticket = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
-    in_warranty = fields.Boolean(load_default=True, metadata={"description": "a service point's in-warranty repair needs its ticket"})
+    ticket = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64),
+                           metadata={"description": "the repair ticket; its appliance decides each line's warranty "
+                                                    "(without one no line is free)"})
+    in_warranty = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": f"every line in (or out of) warranty: {ASSERTED}. A service point asserting true needs "
+                       "its ticket"})
     lines = fields.List(fields.Nested(LineInSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES))
 
 
@@ -61,6 +71,19 @@ class LineSchema(StrictSchema):
     unit_price = Money()
     backordered_qty = fields.Integer()
     promised_by = fields.AwareDateTime()
+    in_warranty = fields.Boolean(metadata={"description": "the part is free (保内): the warranty engine's decision, "
+                                                         "or HQ's override of it"})
+    warranty_basis = fields.String(allow_none=True, validate=validate.OneOf(WARRANTY_BASES), metadata={
+        "description": "the engine's rule: unit, key_component, fitted_part, lifetime (covered); expired, no_proof, "
+                       "no_appliance (the ticket has none recorded), no_ticket, invalid_case (the record "
+                       "contradicts the ticket) (not covered); null on lines from before warranties were decided"})
+    warranty_until = fields.Date(allow_none=True, metadata={"description": "the last day the basis covers (null "
+                                                                           "for life or without proof)"})
+    warranty_overridden = fields.Boolean(metadata={"description": "HQ overrode the engine's decision"})
+    warranty_computed = fields.Boolean(allow_none=True, metadata={"description": "the engine's own in_warranty"})
+    warranty_override_by = fields.String(allow_none=True)
+    warranty_override_at = fields.AwareDateTime(allow_none=True)
+    warranty_override_reason = fields.String(allow_none=True)
     allocations = fields.Method("live_allocations")
     wrong_parts = fields.Method("mis_shipped", metadata={
         "description": "units that arrived as another part (错发); a replacement is among the allocations "
@@ -149,7 +172,8 @@ class Requisitions(MethodView):
         def create():
             return reqs.submit(db.session, principal, ship_to=body["ship_to"], ticket=body["ticket"],
                                in_warranty=body["in_warranty"], policy=load_policy(db.session),
-                               lines=[LineRequest(line["sku"], line["qty"]) for line in body["lines"]])
+                               lines=[LineRequest(line["sku"], line["qty"], line["in_warranty"])
+                                      for line in body["lines"]])
 
         return create_once(principal.name, body, create, RequisitionSchema().dump)
 
@@ -222,4 +246,26 @@ class RequisitionLineWrongPart(MethodView):
         """Report that delivered units of a line are the wrong part (错发): they are replaced; a repeat changes nothing"""
         with transaction(db.session):
             req = wrong_part.report(db.session, current_principal(), code, _wrong_part(body, line), at=body["at"])
+        return req
+
+
+class WarrantyOverrideInSchema(StrictSchema):
+    in_warranty = fields.Boolean(required=True, metadata={"description": "HQ's decision for the line; the engine's "
+                                                                         "own answer lifts an override"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=warranty.MAX_REASON),
+                           metadata={"description": "why (the customer's invoice seen, a goodwill repair, ...)"})
+
+
+@blp.route("/<string:code>/lines/<int:line>/warranty")
+class RequisitionLineWarranty(MethodView):
+    @roles("hq")
+    @blp.arguments(WarrantyOverrideInSchema)
+    @blp.response(200, RequisitionSchema)
+    @blp.alt_response(404, schema=None, description="no such requisition, or no such line")
+    @blp.alt_response(409, schema=None, description="cancelled, already so, or its old part is on its way")
+    def post(self, body, code, line):
+        """HQ overrides a line's warranty decision (改判), with a reason; audited, shown as overridden"""
+        with transaction(db.session):
+            req = warranty.override(db.session, current_principal().name, code, line, body["in_warranty"],
+                                    body["reason"])
         return req

@@ -10,7 +10,10 @@ from inventory.attribution import CAUSES, CENTER_ROLES, EVENT_TYPES, SPANS
 from inventory.db import transaction
 from inventory.policy import load_policy
 from inventory.tickets import causes
+from inventory.tickets.appliance import MAX_FAULT, MAX_TEXT, appliance_to_dict, record_appliance
 from inventory.tickets.events import MAX_NOTE
+from inventory.tickets.sanbao import FLAGS as SANBAO_FLAGS
+from inventory.warranty import PRODUCT_LINES, PROOFS, USES
 
 from ..auth import current_principal, roles
 from ..extensions import db
@@ -94,6 +97,15 @@ class LinkedLineSchema(StrictSchema):
     cause_confirmed_by = fields.String(allow_none=True)
     cause_confirmed_at = fields.AwareDateTime(allow_none=True)
     cause_note = fields.String(allow_none=True)
+    in_warranty = fields.Boolean(metadata={"description": "the part is free: the warranty engine's decision from "
+                                                         "the appliance, or HQ's override"})
+    warranty_basis = fields.String(allow_none=True)
+    warranty_until = fields.Date(allow_none=True)
+    warranty_overridden = fields.Boolean()
+    warranty_computed = fields.Boolean(allow_none=True)
+    warranty_override_by = fields.String(allow_none=True)
+    warranty_override_at = fields.AwareDateTime(allow_none=True)
+    warranty_override_reason = fields.String(allow_none=True)
 
 
 class LinkedRequisitionSchema(StrictSchema):
@@ -102,6 +114,48 @@ class LinkedRequisitionSchema(StrictSchema):
     service_point = fields.String()
     submitted_at = fields.AwareDateTime()
     lines = fields.List(fields.Nested(LinkedLineSchema))
+
+
+class ApplianceInSchema(StrictSchema):
+    product_line = fields.String(required=True, validate=validate.OneOf(PRODUCT_LINES))
+    use = fields.String(required=True, validate=validate.OneOf(USES))
+    model = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
+    serial = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT),
+                           metadata={"description": "the unit's serial (机身编号): its earlier tickets are its repair "
+                                                    "history"})
+    purchased_on = fields.Date(required=True, allow_none=True,
+                               metadata={"description": "the purchase date (YYYY-MM-DD) the proof shows; null: unknown"})
+    proof = fields.String(required=True, allow_none=True, validate=validate.OneOf(PROOFS),
+                          metadata={"description": "invoice or warranty_card; null: no proof of purchase, so nothing "
+                                                   "is free and no 三包"})
+    fault = fields.String(required=True, validate=validate.Length(min=1, max=MAX_FAULT),
+                          metadata={"description": "the fault code reported (e.g. E21): repeats of it count toward 三包"})
+
+
+class ApplianceSchema(ApplianceInSchema):
+    recorded_at = fields.AwareDateTime()
+    recorded_by = fields.String()
+
+
+class RepairSchema(StrictSchema):
+    ticket = fields.String()
+    reported_on = fields.Date()
+    completed_on = fields.Date(allow_none=True)
+    fault = fields.String()
+    visited = fields.Boolean()
+
+
+class WarrantySchema(StrictSchema):
+    in_warranty = fields.Boolean()
+    basis = fields.String()
+    until = fields.Date(allow_none=True)
+    sanbao = fields.String(allow_none=True)
+
+
+class SanbaoSchema(StrictSchema):
+    outcome = fields.String(allow_none=True, validate=validate.OneOf(("return_or_exchange", "exchange")))
+    flags = fields.List(fields.String(validate=validate.OneOf(SANBAO_FLAGS)))
+    why_none = fields.String(allow_none=True, metadata={"description": "no_appliance, no_proof, not_reported"})
 
 
 class TicketSchema(StrictSchema):
@@ -138,6 +192,12 @@ class TicketSchema(StrictSchema):
         "description": "over 7 days through the centre's cause (因省级服务中心原因造成超7): without the centre's hours "
                        "the ticket would have been within 7 days; its three roles are fined"})
     exchange_flag = fields.Boolean(metadata={"description": "三包: waited more than exchange_wait_days for parts"})
+    appliance = fields.Nested(ApplianceSchema, allow_none=True)
+    repair_history = fields.List(fields.Nested(RepairSchema), metadata={
+        "description": "earlier tickets of the same serial, reported before this one"})
+    warranty = fields.Nested(WarrantySchema, allow_none=True, metadata={
+        "description": "the unit's warranty for an ordinary part at this report (each line has its own)"})
+    sanbao = fields.Nested(SanbaoSchema, metadata={"description": "三包 rights as of as_of: " + ", ".join(SANBAO_FLAGS)})
     segments = fields.List(fields.Dict(), metadata={"description": "the labelled timeline behind the rows"})
     engine_input = fields.Dict(allow_none=True, metadata={"description": "the offline ticket JSON: "
                                                                          "`parts attribute --input` replays it"})
@@ -206,3 +266,20 @@ class TicketPartsCauses(MethodView):
                                         actor=current_principal().name, policy=load_policy(db.session),
                                         line=body["line"], warehouse=body["warehouse"], note=body["note"])
         return jsonify(view)
+
+
+@blp.route("/<string:ticket>/appliance")
+class TicketApplianceRecord(MethodView):
+    @roles("call_center", "hq")
+    @blp.arguments(ApplianceInSchema)
+    @blp.response(200, ApplianceSchema)
+    @blp.alt_response(422, schema=None, description="unknown product line, use or proof; a proof without its date; "
+                                                    "a purchase after the report or in the future")
+    def put(self, body, ticket):
+        """Record (or correct) the appliance the ticket repairs and the fault reported; audited when it changes.
+        Lines of the ticket's requisitions not yet issued are decided again from it."""
+        principal = current_principal()
+        with transaction(db.session):
+            row = record_appliance(db.session, ticket, actor=principal.name, policy=load_policy(db.session), **body)
+            answer = appliance_to_dict(row)
+        return jsonify(answer)

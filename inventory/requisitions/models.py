@@ -1,10 +1,10 @@
 """Requisition tables: the requisition, its lines, the allocations that reserve stock, history."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, Money, UTCDateTime
@@ -76,7 +76,22 @@ class RequisitionLine(Base):
     backordered_qty: Mapped[int] = mapped_column(Integer, default=0)
     promised_by: Mapped[datetime] = mapped_column(UTCDateTime)
     stock_seen: Mapped[str] = mapped_column(String(16))
+    # Whether the part is free (保内): the warranty engine's decision at submit from the ticket's
+    # appliance (`requisitions.warranty`), or HQ's override of it. Quota credit and the old part's
+    # return follow this value. `warranty_computed` is the engine's own answer, kept beside an
+    # override; basis None: a line from before warranties were decided (the caller's word then).
+    in_warranty: Mapped[bool] = mapped_column(Boolean, default=False)
+    warranty_basis: Mapped[str | None] = mapped_column(String(16))
+    warranty_until: Mapped[date | None] = mapped_column(Date)
+    warranty_computed: Mapped[bool | None] = mapped_column(Boolean)
+    warranty_override_by: Mapped[str | None] = mapped_column(String(64))
+    warranty_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warranty_override_reason: Mapped[str | None] = mapped_column(Text)
     requisition: Mapped[Requisition] = relationship(back_populates="lines")
+
+    @property
+    def warranty_overridden(self) -> bool:
+        return self.warranty_override_at is not None
     allocations: Mapped[list[Allocation]] = relationship(
         back_populates="line", order_by="Allocation.id", lazy="selectin", cascade="all, delete-orphan")
 

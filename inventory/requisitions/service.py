@@ -42,6 +42,7 @@ REQUESTERS = ("dealer", "service_point")
 class LineRequest:
     sku: str
     qty: int
+    in_warranty: bool | None = None  # the caller's assertion, checked against the decision
 
 
 def ledger_ref(req: Requisition) -> Ref:
@@ -193,21 +194,39 @@ def refresh_status(req: Requisition) -> None:
 
 
 def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[LineRequest],
-           ticket: str | None, policy: Policy, in_warranty: bool = True, now: datetime | None = None) -> Requisition:
-    """Accept a requisition: quota (dealers), then stock within the promise, else late, else backorder."""
+           ticket: str | None, policy: Policy, in_warranty: bool | None = None,
+           now: datetime | None = None) -> Requisition:
+    """Accept a requisition: quota (dealers), then stock within the promise, else late, else backorder.
+
+    Each line's warranty is decided from the ticket's appliance (`warranty`); `in_warranty` (the
+    requisition's) and a line's `in_warranty` are the caller's assertions, checked and never used:
+    a different one is refused (`WarrantyMismatch`) before anything is reserved."""
+    from . import warranty  # it reads tickets, which read requisitions: import here
+
     now = now or utcnow()
     point = _check_ship_to(session, principal, ship_to)
-    if principal.role == "service_point" and in_warranty and not ticket:
-        raise InvalidInput("a service point's in-warranty requisition needs its repair ticket", field="ticket")
+    if principal.role == "service_point" and in_warranty is not False and not ticket:  # API.md: as before
+        raise InvalidInput("a service point's in-warranty requisition needs its repair ticket (a paid repair "
+                           "says in_warranty: false)", field="ticket")
+    if ticket is not None:
+        from ..tickets.events import check_code
+
+        check_code(ticket)
     parts = _check_lines(session, lines)
+    decided = warranty.decide_parts(session, ticket, list(parts.values()), policy, now)
+    warranty.check_asserted([(i, l.sku, decided[l.sku]) for i, l in enumerate(lines)], in_warranty,
+                            [l.in_warranty for l in lines])
     value = sum((parts[l.sku].unit_price * l.qty for l in lines), start=Decimal("0.00"))
     req = Requisition(requester_role=principal.role, dealer_code=principal.code if principal.role == "dealer" else None,
-                      service_point_code=point.code, ticket=ticket, in_warranty=in_warranty, status="allocated",
+                      service_point_code=point.code, ticket=ticket, in_warranty=False, status="allocated",
                       value=value, created_at=now, created_by=principal.name,
                       quota_period=quota.period_of(now) if principal.role == "dealer" else None)
     promised_by = now + timedelta(hours=policy.promise_hours)
     req.lines = [RequisitionLine(line_no=i + 1, sku=l.sku, qty=l.qty, unit_price=parts[l.sku].unit_price,
                                  promised_by=promised_by, stock_seen="nowhere") for i, l in enumerate(lines)]
+    for line in req.lines:
+        warranty.apply(line, decided[line.sku])
+    warranty.refresh_requisition(req)
     session.add(req)
     session.flush()
     if req.dealer_code:

@@ -113,12 +113,12 @@ def expect_returns_for_shipment(session: Session, requisition: Requisition, at: 
     One expected return per shipped line and issuing warehouse, due `return_due_days`
     (*policy*) after issue. Idempotent: units already expected or returned are not expected again.
     """
-    if not (requisition.in_warranty and requisition.ticket):
+    if not requisition.ticket:
         return []
     due_by = at + timedelta(days=load_policy(session).return_due_days)
     created = []
     for line in requisition.lines:
-        if not session.get(Part, line.sku).returnable:
+        if not line.in_warranty or not session.get(Part, line.sku).returnable:
             continue
         for slot in _slots(session, requisition, line):
             if slot.free > 0:
@@ -180,9 +180,9 @@ def _too_many(what: str, req: Requisition, sku: str, qty: int, pieces: list[tupl
 
 
 def _send_old_part(session, req, line, slots, qty, actor, now) -> Return:
-    if not req.in_warranty:
-        raise InvalidInput(f"{req.code} was not an in-warranty repair; its old parts stay with the customer",
-                           field="kind")
+    if not line.in_warranty:
+        raise InvalidInput(f"{line.sku} on {req.code} was not an in-warranty repair; its old part stays with the "
+                           "customer", field="kind")
     if not session.get(Part, line.sku).returnable:
         raise InvalidInput(f"{line.sku} is not returnable; its old part is not taken back", field="sku")
     for status in OWED:  # owed units first: expected before overdue, earliest due first
@@ -338,7 +338,8 @@ def inspect(session: Session, actor: str, code: str, outcome: str, *, note: str 
     if row.kind == "unused" and outcome == "no_fault_found":
         ledger.receive(session, row.warehouse_code, row.sku, row.qty, actor=actor, kind="return_in",
                        reason="unused part returned in good order", ref=ref, at=now)
-    if outcome == "defective_confirmed" and row.dealer_code and row.requisition.in_warranty:
+    line = next((l for l in row.requisition.lines if l.sku == row.sku), None)
+    if outcome == "defective_confirmed" and row.dealer_code and line is not None and line.in_warranty:
         quota.credit(session, row.dealer_code, quota.period_of(now), row.unit_price * row.qty,
                      actor=actor, ref_id=row.code)
     if outcome == "wrong_part":

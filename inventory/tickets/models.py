@@ -8,9 +8,9 @@ the row is the same whatever order they arrived in.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime
@@ -73,3 +73,29 @@ class PartsWaitCause(Base):
     note: Mapped[str | None] = mapped_column(Text)
     confirmed_by: Mapped[str] = mapped_column(String(64))
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketAppliance(Base):
+    """The appliance a ticket repairs and the fault reported, as the call centre recorded it
+    (`PUT /tickets/{t}/appliance`; a later record replaces it, audited). The serial links the
+    appliance's earlier tickets: its repair history. `proof` None: no invoice or warranty card,
+    so nothing is free whatever `purchased_on` says (the customer's word is kept, not used)."""
+
+    __tablename__ = "ticket_appliance"
+    __table_args__ = (
+        CheckConstraint("product_line IN ('washer', 'ac')", name="product_line"),
+        CheckConstraint("use IN ('household', 'commercial')", name="use"),
+        CheckConstraint("proof IS NULL OR (proof IN ('invoice', 'warranty_card') AND purchased_on IS NOT NULL)",
+                        name="proof"),
+        Index("ix_ticket_appliance_serial", "serial"),
+    )
+    ticket_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_line: Mapped[str] = mapped_column(String(8))
+    use: Mapped[str] = mapped_column(String(12))
+    model: Mapped[str] = mapped_column(String(64))
+    serial: Mapped[str] = mapped_column(String(64))
+    purchased_on: Mapped[date | None] = mapped_column(Date)
+    proof: Mapped[str | None] = mapped_column(String(16))
+    fault: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(64))

@@ -9,7 +9,11 @@ same engine as the single-ticket view, then `penalty_report.monthly_report` sums
 per centre and applies the bonus rules. Reading is set-based (`load_facts`), so 100,000
 tickets cost a handful of queries; the time goes into the engine itself.
 
-三包 exchange flags come twice: completed tickets of the month that waited too long
+三包 rights (`sanbao`: 7-day return or exchange, 15-day exchange, a repeated fault, unresolved
+after 15 days, 90 days waiting for parts; `tickets.sanbao`) are counted over the same tickets:
+completed in the month, or open at its end as they stood then.
+
+The 90-day exchange flags come twice: completed tickets of the month that waited too long
 (`exchange_flagged`), and tickets still open at the month's end (or now) that have already
 waited more than `exchange_wait_days` (`exchange_flagged_open`): those are the customers
 entitled to an exchange today.
@@ -31,7 +35,10 @@ from ..penalty_report import monthly_report, report_to_dict
 from ..policy import Policy
 from .events import EARLIEST, LATEST
 from .facts import load_facts
+from .appliance import load_appliances
 from .models import RepairTicket
+from .sanbao import FLAGS as SANBAO_FLAGS
+from .sanbao import live_flags
 from .waits import automatic_cause, delivered_at, judged_cause
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
@@ -76,6 +83,8 @@ def penalties_for_month(session: Session, month: str, policy: Policy, now: datet
     completed, still_open, as_of = month_tickets(session, month, now)
     unattributed: list[str] = []
     flagged_open: list[str] = []
+    appliances = load_appliances(session, set(completed) | set(still_open))
+    sanbao = SanbaoCount()
 
     def attributed():  # streamed into the report: no month of Attribution objects held at once
         for code in sorted(completed):
@@ -83,7 +92,9 @@ def penalties_for_month(session: Session, month: str, policy: Policy, now: datet
             if facts.unattributable():
                 unattributed.append(code)
                 continue
-            yield attribute(facts.engine_ticket(now), policy, now=now), facts.center, facts.province
+            result = attribute(facts.engine_ticket(now), policy, now=now)
+            sanbao.add(code, facts, appliances.get(code), result, still_open=False)
+            yield result, facts.center, facts.province
 
     def open_at_end():  # by their age at as_of (an unfinished ticket is the worst case)
         for code in sorted(still_open):
@@ -94,6 +105,7 @@ def penalties_for_month(session: Session, month: str, policy: Policy, now: datet
             result = attribute(facts.engine_ticket(as_of), policy, now=as_of)
             if result.exchange_flag:
                 flagged_open.append(code)
+            sanbao.add(code, facts, appliances.get(code), result, still_open=True)
             yield result, facts.center, facts.province
 
     totals = report_to_dict(monthly_report(attributed(), policy, open_rows=open_at_end()))
@@ -101,7 +113,7 @@ def penalties_for_month(session: Session, month: str, policy: Policy, now: datet
         "month": month, "from": start.isoformat(), "until": end.isoformat(),
         "tickets": sum(center["completed"] for center in totals["centers"]),
         "open_at_month_end": sum(center["open_at_month_end"] for center in totals["centers"]), **totals,
-        "exchange_flagged_open": flagged_open, "open_as_of": as_of.isoformat(),
+        "exchange_flagged_open": flagged_open, "open_as_of": as_of.isoformat(), "sanbao": sanbao.to_dict(),
         "unattributed": {"count": len(unattributed), "sample": sorted(unattributed)[:SAMPLE]},
         "overcharges": _overcharges(session, month),
     }
@@ -112,6 +124,32 @@ def _overcharges(session: Session, month: str) -> dict[str, Any]:
     from ..overcharges import month_summary  # it reads requisitions, which import tickets: import when used
 
     return month_summary(session, month)
+
+
+class SanbaoCount:
+    """三包 rights of the month's tickets (completed in it, or open at its end as they stood then):
+    tickets per flag and per outcome, and the tickets themselves (a sample, open ones first)."""
+
+    def __init__(self) -> None:
+        self.flags = {flag: 0 for flag in SANBAO_FLAGS}
+        self.outcomes = {"return_or_exchange": 0, "exchange": 0}
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, code: str, facts, appliance, result, *, still_open: bool) -> None:
+        reported_at = min((e.at for e in facts.events if e.type == "created"), default=None)
+        rights = live_flags(appliance, reported_at, result.elapsed_hours, result.exchange_flag)
+        if rights["outcome"] is None:
+            return
+        self.outcomes[rights["outcome"]] += 1
+        for flag in rights["flags"]:
+            self.flags[flag] += 1
+        self.rows.append({"ticket": code, "center": facts.center, "open": still_open, "outcome": rights["outcome"],
+                          "flags": rights["flags"]})
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = sorted(self.rows, key=lambda r: (not r["open"], r["ticket"]))
+        return {"tickets": len(self.rows), "open": sum(r["open"] for r in self.rows), "outcomes": self.outcomes,
+                "flags": self.flags, "sample": rows[:SAMPLE]}
 
 
 def parts_waits_for_month(session: Session, month: str, now: datetime | None = None,

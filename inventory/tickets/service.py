@@ -17,9 +17,15 @@ from ..attribution_io import attribution_to_dict
 from ..db import utcnow
 from ..errors import InvalidInput, NotFound
 from ..policy import Policy
+from ..requisitions.models import RequisitionLine
+from ..requisitions.warranty import warranty_to_dict
+from ..warranty import decide
+from ..warranty_io import decision_to_dict
+from .appliance import appliance_facts, appliance_to_dict, business_date
 from .events import check_code, check_time
 from .facts import TicketFacts, load_facts
 from .models import RepairTicket, TicketEvent
+from .sanbao import live_flags
 from .waits import LineFacts, automatic_cause, delivered_at, judged_cause
 
 
@@ -91,9 +97,20 @@ def _cause(line: LineFacts, judged_at: datetime) -> dict[str, Any]:
             "cause_note": confirmed.note if confirmed else None}
 
 
-def _requisitions(facts: TicketFacts, now: datetime) -> list[dict[str, Any]]:
-    """Linked requisitions with each line's evidence (stock_seen at submit, a wrong part) and its cause."""
+def _warranties(session: Session, facts: TicketFacts) -> dict[int, dict[str, Any]]:
+    """Each linked line's warranty decision (or HQ's override), by line id."""
+    ids = [line.line_id for line in facts.lines if line.line_id is not None]
+    if not ids:
+        return {}
+    rows = session.scalars(select(RequisitionLine).where(RequisitionLine.id.in_(ids))).all()
+    return {row.id: warranty_to_dict(row) for row in rows}
+
+
+def _requisitions(session: Session, facts: TicketFacts, now: datetime) -> list[dict[str, Any]]:
+    """Linked requisitions with each line's evidence (stock_seen at submit, a wrong part), its cause
+    and its warranty."""
     judged_at = facts.completed_at or now
+    warranties = _warranties(session, facts)
     out: dict[str, dict[str, Any]] = {}
     for line in facts.lines:
         req = out.setdefault(line.requisition, {
@@ -103,8 +120,38 @@ def _requisitions(facts: TicketFacts, now: datetime) -> list[dict[str, Any]]:
             "line": line.line_no, "sku": line.sku, "qty": line.qty, "backordered_qty": line.backordered_qty,
             "stock_seen": line.stock_seen, "shortage": line.shortage, "wrong_part": line.wrong_part,
             "promised_by": _iso(line.promised_by),
-            "delivered_at": _iso(delivered_at(line)), **_cause(line, judged_at)})
+            "delivered_at": _iso(delivered_at(line)), **_cause(line, judged_at),
+            **warranties.get(line.line_id, {})})
     return list(out.values())
+
+
+def _appliance_view(session: Session, code: str, facts: TicketFacts, policy: Policy, now: datetime,
+                    attribution: Any) -> dict[str, Any]:
+    """The appliance, its earlier repairs by serial, the unit's warranty (an ordinary part) and the
+    ticket's 三包 rights as of `now`."""
+    appliance = appliance_facts(session, code)
+    reported_at = min((e.at for e in facts.events if e.type == "created"), default=None)
+    end = min(facts.completed_at or now, now)
+    if attribution is not None:
+        maker_hours, waited = attribution.elapsed_hours, attribution.exchange_flag
+    else:
+        maker_hours, waited = ((end - reported_at).total_seconds() / 3600 if reported_at else 0.0), False
+    view = {"appliance": appliance_to_dict(appliance), "repair_history": [], "warranty": None,
+            "sanbao": live_flags(appliance, reported_at, maker_hours, waited)}
+    if appliance is None:
+        return view
+    at = reported_at or now
+    view["repair_history"] = [
+        {"ticket": r.ticket, "reported_on": business_date(r.reported_at).isoformat(),
+         "completed_on": business_date(r.completed_at).isoformat() if r.completed_at else None,
+         "fault": r.fault, "visited": r.visited_at is not None and r.visited_at <= at}
+        for r in appliance.earlier(at)]
+    try:
+        view["warranty"] = decision_to_dict(decide(appliance.case(at), policy))
+    except InvalidInput as exc:
+        view["warranty"] = {"in_warranty": False, "basis": "invalid_case", "until": None, "sanbao": None,
+                            "problem": exc.message}
+    return view
 
 
 def ticket_view(session: Session, code: str, policy: Policy, now: datetime | None = None) -> dict[str, Any]:
@@ -116,12 +163,13 @@ def ticket_view(session: Session, code: str, policy: Policy, now: datetime | Non
         "distance_class": facts.distance_class, "family": facts.family,
         "status": "completed" if facts.completed_at else "open", "completed_at": _iso(facts.completed_at),
         "as_of": _iso(now),
-        "timeline": _timeline(session, code), "requisitions": _requisitions(facts, now),
+        "timeline": _timeline(session, code), "requisitions": _requisitions(session, facts, now),
     }
     reason = facts.unattributable()
     if reason:
-        return {**view, "late": None, "late_hours": None, "attribution": [], "attribution_unavailable": reason,
-                "engine_input": None}
+        return {**view, **_appliance_view(session, code, facts, policy, now, None), "late": None,
+                "late_hours": None, "attribution": [], "attribution_unavailable": reason, "engine_input": None}
     ticket = facts.engine_ticket(now)
-    return {**view, **attribution_to_dict(attribute(ticket, policy, now=now)), "attribution_unavailable": None,
-            "engine_input": ticket_to_json(ticket, as_of=now)}
+    result = attribute(ticket, policy, now=now)
+    return {**view, **_appliance_view(session, code, facts, policy, now, result), **attribution_to_dict(result),
+            "attribution_unavailable": None, "engine_input": ticket_to_json(ticket, as_of=now)}

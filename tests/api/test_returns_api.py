@@ -12,11 +12,16 @@ from inventory.quotas.service import period_of
 from inventory.requisitions import service as reqs
 from inventory.requisitions.service import LineRequest
 
+from .. import appliances
+
 PUMP = "WM-PUMP-01"
 
 
 def shipped(client, auth, who="point", qty=2, ticket="T20261122-0001", sku=PUMP, ship_to="SP0001"):
-    """A requisition submitted by `who` and shipped by HQ; its code."""
+    """A requisition submitted by `who` and shipped by HQ; its code. The ticket's appliance is
+    recorded first, bought 100 days ago: its parts are free."""
+    if ticket:
+        appliances.put(client, auth["call_center"], ticket)
     r = client.post("/api/v1/requisitions", headers=auth[who],
                     json={"ship_to": ship_to, "ticket": ticket, "lines": [{"sku": sku, "qty": qty}]})
     assert r.status_code == 201, r.json
@@ -62,7 +67,7 @@ def test_an_unused_return_has_no_due_date(client, auth):
 
 
 def test_a_dealer_returns_its_own_parts(client, auth):
-    req = shipped(client, auth, who="dealer", ticket=None)
+    req = shipped(client, auth, who="dealer", ticket="T-DEALER")
     r = send(client, auth["dealer"], req, qty=1)
     assert r.status_code == 201 and (r.json["dealer"], r.json["service_point"]) == ("D001", "SP0001")
     assert client.get(f"/api/v1/returns/{r.json['id']}", headers=auth["dealer"]).status_code == 200
@@ -269,6 +274,7 @@ def test_a_tickets_settlement_waits_for_its_old_parts(client, auth):
 def test_the_beat_task_sweeps_overdue_returns_and_a_rerun_charges_nothing(app, engine, client, auth):
     when = utcnow() - timedelta(days=31)
     with make_session_factory(engine)() as session:
+        appliances.record(session, "T-OLD", purchased_on=appliances.bought(when))
         with transaction(session):
             req = reqs.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001", ticket="T-OLD",
                               policy=Policy(), lines=[LineRequest(PUMP, 2)], now=when)

@@ -21,6 +21,7 @@ from inventory.returns.models import Return, ReturnCharge
 from inventory.warehouses import ledger
 from inventory.warehouses.models import StockMovement
 
+from .. import appliances
 from ..race import race
 
 POINT = Principal("service_point", "SP0001")
@@ -40,9 +41,12 @@ def issued(session, principal=POINT, lines=((PUMP, 2),), ticket="T1", days_ago=0
            in_warranty=True, ship_to="SP0001", when=None):
     """A requisition submitted (at `when`, else `days_ago` days ago) and, by default, shipped."""
     when = when or utcnow() - timedelta(days=days_ago, minutes=5)
+    if ticket:  # the warranty engine decides from the ticket's appliance: record one that says so
+        appliances.record(session, ticket, covered=in_warranty, serial=f"SN-{ticket}-{in_warranty}",
+                          purchased_on=appliances.bought(when, in_warranty))
     with transaction(session):
         req = reqs.submit(session, principal, ship_to=ship_to, ticket=ticket, policy=Policy(),
-                          in_warranty=in_warranty, lines=[LineRequest(s, q) for s, q in lines], now=when)
+                          in_warranty=in_warranty if ticket else (None if in_warranty else False), lines=[LineRequest(s, q) for s, q in lines], now=when)
     if ship:
         with transaction(session):
             reqs.ship(session, "hq", req.code, at=when + timedelta(minutes=1))
@@ -150,10 +154,18 @@ def test_posting_fewer_old_parts_splits_the_expected_return(session, world):
     assert second.id != first.id and {r.status for r in expected_of(session, req)} == {"shipped"}
 
 
-def test_a_dealer_without_a_ticket_may_still_send_an_in_warranty_old_part(session, world):
+def test_a_dealers_requisition_without_a_ticket_is_not_free_so_its_old_part_is_not_taken_back(session, world):
+    """Warranty is decided from a ticket's appliance (issue #18): no ticket, no free part, no old part owed."""
     req = issued(session, principal=DEALER, ticket=None, lines=((MOTOR, 1),))
+    assert (req.lines[0].in_warranty, req.lines[0].warranty_basis) == (False, "no_ticket")
+    with pytest.raises(InvalidInput, match="was not an in-warranty repair"):
+        post(session, req, sku=MOTOR, principal=DEALER)
+
+
+def test_a_dealer_sends_the_old_part_of_an_in_warranty_ticket(session, world):
+    req = issued(session, principal=DEALER, ticket="T-D", lines=((MOTOR, 1),))
     row = post(session, req, sku=MOTOR, principal=DEALER)
-    assert (row.status, row.warehouse_code, row.due_by, row.dealer_code) == ("shipped", "HQ", None, "D001")
+    assert (row.status, row.warehouse_code, row.dealer_code) == ("shipped", "HQ", "D001")
 
 
 @pytest.mark.parametrize("kind", ["old_part", "unused"])

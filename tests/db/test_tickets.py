@@ -181,7 +181,9 @@ def test_a_late_part_the_regional_warehouse_lacked_while_hq_had_it_is_a_regional
         "wrong_part": False, "promised_by": None, "delivered_at": h(70).astimezone(timezone.utc).isoformat(),
         "cause": "regional_shortage", "cause_warehouse": None, "cause_status": "automatic",
         "automatic_cause": "regional_shortage", "cause_confirmed_by": None, "cause_confirmed_at": None,
-        "cause_note": None}
+        "cause_note": None, "in_warranty": False, "warranty_basis": "no_appliance", "warranty_until": None,
+        "warranty_overridden": False, "warranty_computed": False, "warranty_override_by": None,
+        "warranty_override_at": None, "warranty_override_reason": None}
 
 
 def test_hq_shipping_after_its_lane_could_keep_the_promise_is_a_late_shipment(session, world):

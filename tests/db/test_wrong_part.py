@@ -27,6 +27,7 @@ from inventory.warehouses import ledger
 from inventory.warehouses.models import StockBalance, StockMovement
 from inventory.world import load_world
 
+from .. import appliances
 from ..factories import tiny_world
 from ..race import race, raised
 
@@ -37,6 +38,7 @@ OTHER_POINT = Principal("service_point", "SP0003")
 DEALER = Principal("dealer", "D001")
 HQ = Principal("hq")
 POLICY = Policy()
+
 PUMP, MOTOR, REMOTE = "WM-PUMP-01", "WM-MOTOR-01", "AC-REMOTE-01"
 
 
@@ -50,7 +52,10 @@ def empty_gd1(session) -> None:
 
 
 def shipped(session, qty: int = 1, principal=POINT, ticket: str | None = "T1", sku: str = PUMP) -> str:
-    """A requisition submitted at h(1) and shipped at h(2), not yet received."""
+    """A requisition submitted at h(1) and shipped at h(2), not yet received; the ticket's appliance
+    is covered, so its old part is owed."""
+    if ticket:
+        appliances.record(session, ticket, purchased_on=appliances.bought(h(1)))
     with transaction(session):
         code = reqs.submit(session, principal, ship_to="SP0001", lines=[LineRequest(sku, qty)], ticket=ticket,
                            policy=POLICY, now=h(1)).code

@@ -110,11 +110,17 @@ def sessions_for(engine):
 
 def submit_requisition(engine, sku: str = "WM-PUMP-01", qty: int = 2, *, point: str = "SP0001",
                        ticket: str = "T-1", now=None) -> str:
-    """A service point's requisition (reserved at its cheapest warehouse); returns its code."""
+    """A service point's requisition (reserved at its cheapest warehouse); returns its code. The
+    ticket's appliance is recorded first, bought 100 days before: its parts are free, old parts owed."""
     from inventory.access import Principal
+    from inventory.db import utcnow
     from inventory.policy import load_policy
     from inventory.requisitions import service as reqs
 
+    from .. import appliances
+
+    with make_session_factory(engine)() as session:
+        appliances.record(session, ticket, purchased_on=appliances.bought(now or utcnow()))
     with make_session_factory(engine)() as session, transaction(session):
         req = reqs.submit(session, Principal("service_point", point), ship_to=point, ticket=ticket,
                           lines=[reqs.LineRequest(sku, qty)], policy=load_policy(session), now=now)

@@ -1,0 +1,213 @@
+"""Whether each requisition line is free (保内): decided by the warranty engine, never on the caller's word.
+
+At submit every line is decided from the linked ticket's appliance (`tickets.appliance`) and the
+part (the catalogue's `key_component`; a part fitted at an earlier repair of the same serial):
+`in_warranty`, `warranty_basis`, `warranty_until` on the line. Downstream reads the line:
+the old part's expected return (`returns.expect_returns_for_shipment`), the dealer's quota
+credit for a confirmed defective old part, the point's statement.
+
+- No ticket: not a repair we can decide (a dealer's stock order), so not free: basis `no_ticket`.
+- A ticket without an appliance: not free, basis `no_appliance`; the call centre's record later
+  decides the line again while nothing of it has been issued (`redecide_ticket`). A product
+  does not give parts away on an unknown appliance; the point asks the call centre to record it
+  (or HQ to override).
+- A caller may still send `in_warranty` (the requisition's, or a line's): it is checked, never
+  used. A different value is refused whole with `WarrantyMismatch` (422) naming each line's
+  decision, before anything is reserved.
+- HQ may override a line's decision with a reason (`override`): audited
+  (`requisition.warranty_override`); the engine's answer stays beside it (`warranty_computed`).
+  Overridden lines are never decided again. An override that makes a shipped line free expects
+  its old part now; one that makes it paid withdraws old parts still only expected.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..catalog import Part
+from ..db import utcnow
+from ..errors import Conflict, InvalidInput, NotFound
+from ..policy import Policy
+from ..warranty import BASES as ENGINE_BASES
+from ..warranty import decide
+from .models import Requisition, RequisitionLine
+
+NO_TICKET = "no_ticket"
+NO_APPLIANCE = "no_appliance"
+INVALID_CASE = "invalid_case"
+BASES = ENGINE_BASES + (NO_TICKET, NO_APPLIANCE, INVALID_CASE)
+MAX_REASON = 500
+
+
+class WarrantyMismatch(InvalidInput):
+    """The caller asserted an `in_warranty` the warranty engine does not decide; nothing was done."""
+
+
+@dataclass(frozen=True)
+class LineWarranty:
+    in_warranty: bool
+    basis: str
+    until: date | None
+
+
+def decide_parts(session: Session, ticket: str | None, parts: list[Part], policy: Policy,
+                 now: datetime | None = None) -> dict[str, LineWarranty]:
+    """sku -> the engine's decision for each part on this ticket, reported when its `created`
+    event says (else `now`)."""
+    from ..tickets.appliance import appliance_facts, fitted_on
+    from ..tickets.models import RepairTicket
+
+    now = now or utcnow()
+    if not ticket:
+        return {p.sku: LineWarranty(False, NO_TICKET, None) for p in parts}
+    facts = appliance_facts(session, ticket)
+    if facts is None:
+        return {p.sku: LineWarranty(False, NO_APPLIANCE, None) for p in parts}
+    row = session.get(RepairTicket, ticket)
+    reported_at = (row.created_at if row is not None and row.created_at is not None else None) or now
+    fitted = fitted_on(session, facts, reported_at, {p.sku for p in parts})
+    decided = {}
+    for part in parts:
+        try:
+            answer = decide(facts.case(reported_at, sku=part.sku, key_component=bool(part.key_component),
+                                       fitted_on=fitted.get(part.sku)), policy)
+        except InvalidInput:  # the record contradicts the ticket (bought after the report): not free
+            decided[part.sku] = LineWarranty(False, INVALID_CASE, None)
+            continue
+        decided[part.sku] = LineWarranty(answer.in_warranty, answer.basis, answer.until)
+    return decided
+
+
+def check_asserted(decided: list[tuple[int, str, LineWarranty]], asserted: bool | None,
+                   asserted_lines: list[bool | None]) -> None:
+    """Refuse (WarrantyMismatch) a requisition whose caller asserts another in_warranty than decided.
+    `decided` is (index, sku, decision) per line; `asserted` the requisition's, `asserted_lines` each line's."""
+    wrong: dict[str, list[str]] = {}
+    for (i, sku, decision), line_asserted in zip(decided, asserted_lines):
+        for field, value in ((f"lines.{i}.in_warranty", line_asserted), ("in_warranty", asserted)):
+            if value is not None and value != decision.in_warranty:
+                until = f" until {decision.until.isoformat()}" if decision.until else ""
+                wrong.setdefault(field, []).append(
+                    f"line {i + 1} ({sku}): in_warranty is {str(decision.in_warranty).lower()}, not "
+                    f"{str(value).lower()} (basis {decision.basis}{until})")
+    if wrong:
+        detail = "; ".join(m for msgs in wrong.values() for m in msgs)
+        raise WarrantyMismatch("in_warranty is decided by the warranty engine from the ticket's appliance: "
+                               f"{detail}. Leave in_warranty out to take the decision, have the call centre "
+                               "record the appliance, or ask HQ to override the line", errors=wrong)
+
+
+def apply(line: RequisitionLine, decision: LineWarranty) -> None:
+    line.in_warranty = line.warranty_computed = decision.in_warranty
+    line.warranty_basis, line.warranty_until = decision.basis, decision.until
+
+
+def refresh_requisition(req: Requisition) -> None:
+    """The requisition's own flag, kept for older readers: true when any line is free."""
+    req.in_warranty = any(line.in_warranty for line in req.lines)
+
+
+def _issued(line: RequisitionLine) -> bool:
+    return any(a.status in ("shipped", "delivered") or a.mis_shipped for a in line.allocations)
+
+
+def redecide_ticket(session: Session, ticket: str, policy: Policy, *, actor: str,
+                    now: datetime | None = None) -> list[RequisitionLine]:
+    """Decide again the ticket's lines that nothing has been issued for and HQ has not overridden
+    (the appliance was recorded or corrected); the changed lines. Issued lines keep what they were
+    issued as: their returns and credits follow it."""
+    reqs = session.scalars(select(Requisition).where(Requisition.ticket == ticket, Requisition.cancelled_at.is_(None))
+                           .order_by(Requisition.id).with_for_update()).all()
+    lines = [line for req in reqs for line in req.lines if not _issued(line) and not line.warranty_overridden]
+    if not lines:
+        return []
+    parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_({line.sku for line in lines})))}
+    decided = decide_parts(session, ticket, list(parts.values()), policy, now)
+    changed = []
+    for line in lines:
+        decision = decided[line.sku]
+        if (line.in_warranty, line.warranty_basis, line.warranty_until) != (decision.in_warranty, decision.basis,
+                                                                           decision.until):
+            apply(line, decision)
+            changed.append(line)
+    for req in reqs:
+        refresh_requisition(req)
+    session.flush()
+    return changed
+
+
+def override(session: Session, actor: str, code: str, line_no: int, in_warranty: Any, reason: Any,
+             now: datetime | None = None) -> Requisition:
+    """HQ sets a line free or paid against the engine's decision, with a reason; audited.
+
+    Setting it back to the engine's answer lifts the override. Making a shipped line free expects
+    its old part from now; making it paid withdraws its old parts still expected, and is refused
+    (409) once one is on its way or overdue."""
+    from ..requisitions import service as reqs
+    from ..access import Principal
+
+    now = now or utcnow()
+    if not isinstance(in_warranty, bool):
+        raise InvalidInput("in_warranty: true or false", field="in_warranty")
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInput("reason: say why HQ overrides the warranty decision", field="reason")
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"reason: at most {MAX_REASON} characters", field="reason")
+    req = reqs.get(session, Principal("hq"), code, for_update=True)
+    line = next((item for item in req.lines if item.line_no == line_no), None)
+    if line is None:
+        raise NotFound(f"requisition {code} has no line {line_no}")
+    if req.cancelled_at is not None:
+        raise Conflict(f"requisition {code} is cancelled")
+    if line.in_warranty == in_warranty:
+        raise Conflict(f"line {line_no} of {code} is already {'in' if in_warranty else 'out of'} warranty")
+    before = warranty_to_dict(line)
+    if not in_warranty:
+        _withdraw_old_parts(session, req, line, actor, now)
+    line.in_warranty = in_warranty
+    if in_warranty == line.warranty_computed:
+        line.warranty_override_by = line.warranty_override_at = line.warranty_override_reason = None
+    else:
+        line.warranty_override_by, line.warranty_override_at, line.warranty_override_reason = actor[:64], now, reason
+    refresh_requisition(req)
+    session.flush()
+    if in_warranty and req.ticket and _issued(line):
+        from ..returns.service import expect_returns_for_shipment  # returns build on requisitions
+
+        expect_returns_for_shipment(session, req, now, actor=actor)
+    audit.record(session, actor, "requisition.warranty_override", f"requisition:{code}/line:{line_no}", sku=line.sku,
+                 before=before, after=warranty_to_dict(line), reason=reason)
+    reqs.add_event(session, req, "warranty_override", actor, now, line=line_no, in_warranty=in_warranty,
+                   reason=reason)
+    return req
+
+
+def _withdraw_old_parts(session: Session, req: Requisition, line: RequisitionLine, actor: str, now: datetime) -> None:
+    from ..returns.models import Return
+
+    rows = session.scalars(select(Return).where(Return.requisition_id == req.id, Return.sku == line.sku,
+                                                Return.kind == "old_part", Return.status != "cancelled")).all()
+    beyond = [r for r in rows if r.status != "expected"]
+    if beyond:
+        raise Conflict(f"the old part of line {line.line_no} of {req.code} is already {beyond[0].status} "
+                       f"({beyond[0].code}); settle that return before making the line paid")
+    for row in rows:
+        row.status, row.closed_at, row.closed_by = "cancelled", now, actor[:64]
+        row.note = "withdrawn: HQ made the line out of warranty"
+
+
+def warranty_to_dict(line: RequisitionLine) -> dict[str, Any]:
+    """A line's warranty as the API shows it beside the line."""
+    return {"in_warranty": line.in_warranty, "warranty_basis": line.warranty_basis,
+            "warranty_until": line.warranty_until.isoformat() if line.warranty_until else None,
+            "warranty_overridden": line.warranty_overridden,
+            "warranty_computed": line.warranty_computed,
+            "warranty_override_by": line.warranty_override_by,
+            "warranty_override_at": line.warranty_override_at.isoformat() if line.warranty_override_at else None,
+            "warranty_override_reason": line.warranty_override_reason}
