@@ -24,10 +24,13 @@ def beat_schedule(app: Flask) -> dict:
         # Monday, an hour before the night's run (Sunday 17:00 UTC = Monday 01:00 Beijing)
         "weekly-stock-plan": {"task": "planning.weekly_plan",
                               "schedule": crontab(hour=(hour - 1) % 24, minute=0, day_of_week=0 if hour >= 1 else 1)},
+        # webhooks: new events into deliveries, and due deliveries sent (the first retry within 60 s)
+        "webhooks-dispatch": {"task": "webhooks.dispatch", "schedule": app.config.get("WEBHOOKS_DISPATCH_SECONDS", 15.0),
+                              "options": {"expires": 60}},
     }
 
 
-TASK_MODULES = ("api.tasks.optimizer", "api.tasks.returns", "api.tasks.planning")
+TASK_MODULES = ("api.tasks.optimizer", "api.tasks.returns", "api.tasks.planning", "api.tasks.webhooks")
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -65,6 +65,10 @@ def defaults() -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         # Behind a TLS-terminating proxy: honour its X-Forwarded-* so HTTPS is seen (HSTS, secure URLs).
         "PROXY_FIX": os.environ.get("PROXY_FIX", "0") == "1",
+        # Webhooks: receivers on private, loopback or link-local addresses only when HQ allows it (SSRF)
+        "WEBHOOKS_ALLOW_PRIVATE": os.environ.get("WEBHOOKS_ALLOW_PRIVATE", "0") == "1",
+        "WEBHOOKS_TIMEOUT": float(os.environ.get("WEBHOOKS_TIMEOUT", "10")),
+        "WEBHOOKS_MAX_ATTEMPTS": int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "10")),
     }
 
 

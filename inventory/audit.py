@@ -37,6 +37,9 @@ ACTIONS = {
     "signin.unlock": "HQ lifted a sign-in lock",
     "catalog.list_prices": "HQ set customer list prices of parts (零部件收费标准): API or spreadsheet",
     "penalty.overcharge": "HQ recorded a service point's overcharge penalty, ten times the excess (多收费十倍罚款)",
+    "webhook.register": "a dealer or service point registered a webhook (URL and events; never the secret)",
+    "webhook.remove": "a dealer or service point removed its webhook",
+    "webhook.replay": "a dealer or service point asked for a delivery of its webhook to be sent again",
 }
 
 

@@ -17,3 +17,4 @@ from .audit import AuditEntry  # noqa: F401,E402
 from .purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierPart  # noqa: F401,E402
 from .overcharges import OverchargePenalty  # noqa: F401,E402
 from .signin import SigninAttempt  # noqa: F401,E402
+from .webhooks.models import Webhook, WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEvent  # noqa: F401,E402,E501

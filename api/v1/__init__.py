@@ -14,7 +14,7 @@ from .common import Money
 
 
 RESOURCES = ("parts", "requisitions", "quota", "returns", "tickets", "reports", "optimizer", "transfers", "purchasing",
-             "stock_plans", "admin", "price_list", "statements", "centers")
+             "stock_plans", "admin", "price_list", "statements", "centers", "webhooks")
 
 
 class PartsApi(Api):
