@@ -15,6 +15,10 @@ STATUS = {
     "proposed": _l("proposed"), "open": _l("open"), "closed_short": _l("closed short"),
     # returns
     "expected": _l("expected"), "inspected": _l("inspected"), "closed": _l("closed"), "overdue": _l("overdue"),
+    # cycle counts (a count: counting, submitted, closed; a line: to_count, posted, awaiting_approval, approved,
+    # rejected)
+    "counting": _l("counting"), "to_count": _l("to count"), "submitted": _l("submitted"), "posted": _l("posted"), "awaiting_approval": _l("awaiting approval"),
+    "approved": _l("approved"),
     # stock plan runs
     "queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed"),
 }
@@ -76,3 +80,21 @@ def return_kind_label(code: str) -> str:
 
 def outcome_label(code: str) -> str:
     return str(OUTCOME.get(code, code))
+
+# the warranty engine's basis for a requisition line (inventory.requisitions.warranty.BASES)
+WARRANTY_BASIS = {
+    "unit": _l("whole unit"), "key_component": _l("key component"), "fitted_part": _l("part fitted at a repair"),
+    "lifetime": _l("parts free for life"), "expired": _l("warranty expired"), "no_proof": _l("no proof of purchase"),
+    "no_appliance": _l("appliance not recorded"), "no_ticket": _l("no repair ticket"),
+    "invalid_case": _l("appliance record contradicts the ticket"),
+}
+
+# 三包 rights of a ticket (inventory.tickets.sanbao.FLAGS) and its outcome
+SANBAO_FLAG = {
+    "return_or_exchange_7_days": _l("fault within 7 days: return or exchange"),
+    "exchange_15_days": _l("fault within 15 days: exchange"),
+    "repeat_fault": _l("same fault repaired 3 times: exchange"),
+    "unresolved_15_days": _l("not resolved 15 days after the report: exchange"),
+    "parts_wait_90_days": _l("over 90 days waiting for parts: exchange"),
+}
+SANBAO_OUTCOME = {"return_or_exchange": _l("return or exchange"), "exchange": _l("exchange")}

@@ -3,7 +3,7 @@ dashboard figures). Nothing here writes; writes go through the domain services."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, case, func, or_, select, type_coerce
@@ -66,6 +66,10 @@ class PickLine:
     qty: int
     on_hand: int
     replaces: str | None = None  # the sku shipped by mistake before (错发): this pick is its replacement
+    in_warranty: bool = False  # free (保内): its old part comes back (the engine's decision or HQ's)
+    warranty_basis: str | None = None
+    warranty_until: date | None = None
+    warranty_overridden: bool = False
 
 
 @dataclass
@@ -101,7 +105,9 @@ def pick_list(session: Session, wh: str, *, limit: int = 100, offset: int = 0) -
                 .correlate(RequisitionLine).scalar_subquery())
     rows = session.execute(
         select(Requisition.id, Requisition.ticket, ServicePoint.code, ServicePoint.name, Allocation.promised_by,
-               RequisitionLine.sku, Part.name, Allocation.qty, StockBalance.on_hand, replaces)
+               RequisitionLine.sku, Part.name, Allocation.qty, StockBalance.on_hand, replaces,
+               RequisitionLine.in_warranty, RequisitionLine.warranty_basis, RequisitionLine.warranty_until,
+               RequisitionLine.warranty_override_at)
         .join(RequisitionLine, RequisitionLine.requisition_id == Requisition.id)
         .join(Allocation, Allocation.line_id == RequisitionLine.id)
         .join(ServicePoint, ServicePoint.code == Requisition.service_point_code)
@@ -110,12 +116,13 @@ def pick_list(session: Session, wh: str, *, limit: int = 100, offset: int = 0) -
         .where(Requisition.id.in_(ids), Allocation.warehouse_code == wh, Allocation.status == "reserved")
         .order_by(Allocation.promised_by, Requisition.id, RequisitionLine.line_no)).all()
     picks: dict[int, Pick] = {}
-    for rid, ticket, sp, sp_name, promise, sku, name, qty, on_hand, replaced in rows:
+    for rid, ticket, sp, sp_name, promise, sku, name, qty, on_hand, replaced, free, basis, until, overridden in rows:
         pick = picks.get(rid)
         if pick is None:
             pick = picks[rid] = Pick(format_code(rid), promise, sp, sp_name, ticket)
         pick.promised_by = min(pick.promised_by, promise)
-        pick.lines.append(PickLine(sku, name, qty, on_hand or 0, replaced))
+        pick.lines.append(PickLine(sku, name, qty, on_hand or 0, replaced, bool(free), basis, until,
+                                   overridden is not None))
     return sorted(picks.values(), key=lambda p: (p.promised_by, p.code)), total
 
 

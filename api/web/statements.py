@@ -35,6 +35,7 @@ from .actions import carried_out
 from .auth import actor_name, login_required
 from .statement_export import workbook
 from .views import bp
+from .warranty import override_form
 
 HQ = "hq"
 PERIOD = re.compile(r"^(19[7-9]\d|20\d\d)-(0[1-9]|1[0-2])$")
@@ -183,6 +184,7 @@ def requisition(code: str):
     names.update({p.sku: p.name for p in db.session.query(Part).filter(Part.sku.in_(list(names)))})
     point = db.session.get(ServicePoint, req.service_point_code)
     page = render_template("hq/requisition.html", req=req, charge=charge, point=point, names=names,
-                           rows=list(zip(req.lines, charge.lines)), period=period_of(req.created_at), **_labels())
+                           rows=list(zip(req.lines, charge.lines)), period=period_of(req.created_at),
+                           warranty_forms={line.line_no: override_form(req, line) for line in req.lines}, **_labels())
     db.session.rollback()
     return page

@@ -44,7 +44,15 @@ def _seed(url: str) -> dict:
     from inventory.warehouses import transfers
     from inventory.world import load_world
 
+    from inventory.tickets.appliance import record_appliance
+
+    from ..appliances import bought
     from ..factories import tiny_world
+
+    def free_appliance(ticket, at):
+        return {"product_line": "washer", "use": "household", "model": "XQB60", "serial": f"SN-{ticket}",
+                "purchased_on": bought(at), "proof": "invoice", "fault": "E21", "actor": "call_center",
+                "policy": policy}
 
     engine = make_engine(url)
     point, other_point = Principal("service_point", "SP0001"), Principal("service_point", "SP0003")
@@ -65,14 +73,19 @@ def _seed(url: str) -> dict:
             for i, (who, ship_to, sku) in enumerate(((point, "SP0001", "WM-PUMP-01"), (other_point, "SP0003", wuhan_sku),
                                                      (dealer, "SP0002", "AC-REMOTE-01"))):
                 start = now - timedelta(days=day, hours=3 * i)
+                ticket = f"T{day:02d}{i}" if who.role == "service_point" else None
                 with transaction(s):
+                    if ticket:  # the call centre's record: a washer bought 100 days before, its parts free
+                        record_appliance(s, ticket, **free_appliance(ticket, start), now=start)
                     req = reqs.submit(s, who, ship_to=ship_to, lines=[reqs.LineRequest(sku, 1 + i)],
-                                      ticket=f"T{day:02d}{i}" if who.role == "service_point" else None,
-                                      policy=policy, now=start)
+                                      ticket=ticket, policy=policy, now=start)
                     reqs.ship(s, "system:e2e", req.code, at=start + timedelta(hours=2), now=now)
                     late = (day + i) % 5 == 0 and day >= 3
                     reqs.receive(s, who, req.code, at=start + timedelta(hours=60 if late else 20), now=now)
         with transaction(s):
+            for n in range(3):
+                record_appliance(s, f"T-NOW-{n}", **free_appliance(f"T-NOW-{n}", now - timedelta(hours=6)),
+                                 now=now - timedelta(hours=6))
             todays = [reqs.submit(s, point, ship_to="SP0001", ticket=f"T-NOW-{n}", policy=policy,
                                   lines=[reqs.LineRequest("WM-PUMP-01", n + 1)] +
                                         ([reqs.LineRequest("AC-REMOTE-01", 2)] if n == 1 else []),
