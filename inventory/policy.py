@@ -146,6 +146,20 @@ DEFAULTS: dict[str, Item] = {
                                           "(在点, 用户送修)", seed("003", "10 保修期外收费标准")),
     "overcharge_penalty_multiple": Item(10, "a point found charging a customer more than allowed pays this many times "
                                             "the excess (多收费金额十倍罚款)", seed("003", "10 保修期外收费标准 注(2)")),
+    # cycle counts (inventory/warehouses/cycle_counts.py): ABC classes by yearly issue value, intervals, tolerance
+    "cycle_count_a_share": Item(D("0.80"), "share of the network's yearly issue value (units issued over 365 days x "
+                                           "unit cost) that the top-ranked skus make up: class A", OURS),
+    "cycle_count_b_share": Item(D("0.15"), "share of the yearly issue value after class A that makes class B; the "
+                                           "rest is class C", OURS),
+    "cycle_count_days_a": Item(30, "days between cycle counts of a class A sku in a warehouse", OURS, least=1),
+    "cycle_count_days_b": Item(90, "days between cycle counts of a class B sku in a warehouse", OURS, least=1),
+    "cycle_count_days_c": Item(365, "days between cycle counts of a class C sku in a warehouse", OURS, least=1),
+    "cycle_count_daily_lines": Item(40, "most skus on one warehouse's cycle count in a day (the most overdue "
+                                        "first; the rest wait for the next days)", OURS, least=1),
+    "cycle_count_tolerance_value": Item(D("500.00"), "RMB of a count variance at cost (|variance| x unit cost) up "
+                                                     "to which it is posted without HQ's approval", OURS),
+    "cycle_count_tolerance_rate": Item(D("0.10"), "share of the book quantity up to which a count variance is "
+                                                  "posted without HQ's approval (both limits must hold)", OURS),
     "list_price_markup": Item(D("1.80"), "customer price of a part with no list price, as a multiple of its unit cost, "
                                          "rounded up to whole RMB (our default; the demo catalogue's list prices are "
                                          "made the same way)", OURS),

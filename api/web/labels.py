@@ -17,8 +17,8 @@ STATUS = {
     "expected": _l("expected"), "inspected": _l("inspected"), "closed": _l("closed"), "overdue": _l("overdue"),
     # cycle counts (a count: counting, submitted, closed; a line: to_count, posted, awaiting_approval, approved,
     # rejected)
-    "counting": _l("counting"), "to_count": _l("to count"), "submitted": _l("submitted"), "posted": _l("posted"), "awaiting_approval": _l("awaiting approval"),
-    "approved": _l("approved"),
+    "counting": _l("counting"), "to_count": _l("to count"), "submitted": _l("submitted"), "posted": _l("posted"),
+    "awaiting_approval": _l("awaiting approval"), "approved": _l("approved"),
     # stock plan runs
     "queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed"),
 }

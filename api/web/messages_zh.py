@@ -937,4 +937,84 @@ ZH = {
     "%(who)s: %(reason)s": "%(who)s：%(reason)s",
     "Make it free": "改为保内",
     "Make it paid": "改为保外",
+    # cycle counts (api/web/cycle_counts.py, inventory/warehouses/cycle_counts.py)
+    "Cycle count": "循环盘点",
+    "Cycle counts": "循环盘点",
+    "Count %(id)s": "盘点单 %(id)s",
+    "A blind count: the books are not shown. Count each part on the shelf and enter what you find, 0 if there is none.":
+        "盲盘：不显示账面数量。请逐一清点货架上的配件并填写实盘数量，没有则填 0。",
+    "Class": "ABC 分类",
+    "Submit count": "提交盘点",
+    "Today’s cycle count": "今日循环盘点",
+    "%(n)s parts are due today: class A %(a)s, class B %(b)s, class C %(c)s.":
+        "今日应盘 %(n)s 种配件：A 类 %(a)s 种，B 类 %(b)s 种，C 类 %(c)s 种。",
+    "Start today’s count": "开始今日盘点",
+    "Nothing is due for counting today.": "今日没有需要盘点的配件。",
+    "Recent counts": "最近的盘点",
+    "Count": "盘点单",
+    "Posted": "已过账",
+    "Awaiting approval": "待总部审批",
+    "To count again": "待复盘",
+    "No counts yet.": "尚无盘点记录。",
+    "Today's count has %(n)s parts. Count what is on the shelf.": "今日盘点共 %(n)s 种配件，请按货架实物清点。",
+    "Check the marked quantities; nothing was saved.": "请检查标出的数量；未保存任何内容。",
+    "Count submitted. %(n)s lines differ beyond the tolerance and wait for HQ's approval.":
+        "盘点已提交。%(n)s 行差异超出允许范围，等待总部审批。",
+    "Count submitted and posted.": "盘点已提交并过账。",
+    "Count accuracy": "盘点准确率",
+    "Variances awaiting approval": "待审批的盘点差异",
+    "These counts differ from the books beyond the tolerance. Approving posts the variance on today’s book; rejecting asks the warehouse to count the part again.":
+        "以下盘点与账面差异超出允许范围。批准后按当前账面过账该差异；驳回则要求仓库重新盘点该配件。",
+    "Counted": "实盘",
+    "Book at count": "盘点时账面",
+    "Variance": "差异",
+    "Variance value (RMB)": "差异金额（元）",
+    "On hand now": "当前在库",
+    "Approve and post": "批准并过账",
+    "Reject and recount": "驳回并复盘",
+    "No variances waiting.": "没有待审批的差异。",
+    "The variance was posted.": "差异已过账。",
+    "Rejected: the part will be counted again.": "已驳回：该配件将重新盘点。",
+    "Choose the last 30 or 90 days.": "请选择最近 30 天或 90 天。",
+    "Period": "期间",
+    "Last %(days)s days": "最近 %(days)s 天",
+    "Lines counted in the period by warehouse and ABC class; within tolerance means the variance was posted without HQ’s approval.":
+        "按仓库和 ABC 分类统计期间内盘点的行数；允许范围内指差异无需总部审批即已过账。",
+    "Lines counted": "盘点行数",
+    "Within tolerance": "允许范围内",
+    "Share within tolerance": "允许范围内占比",
+    "Absolute variance value (RMB)": "差异绝对金额（元）",
+    "No counts in this period.": "此期间没有盘点。",
+    "counting": "盘点中",
+    "to count": "待盘点",
+    "submitted": "已提交",
+    "posted": "已过账",
+    "awaiting approval": "待审批",
+    "approved": "已批准",
+    "cycle count %(count)s of %(warehouse)s is still open; submit it first":
+        "%(warehouse)s 的盘点单 %(count)s 尚未提交，请先提交",
+    "nothing is due for counting at %(warehouse)s today": "%(warehouse)s 今日没有需要盘点的配件",
+    "cycle count %(count)s is %(status)s; it cannot be submitted again": "盘点单 %(count)s %(status)s，不能再次提交",
+    "cycle count line %(line)s is %(status)s; only a line awaiting approval can be decided":
+        "盘点行 %(line)s %(status)s，只有待审批的行可以审批",
+    "%(sku)s at %(warehouse)s now has %(current)s on hand, fewer than the variance of %(variance)s takes away; reject it and count again":
+        "%(warehouse)s 的 %(sku)s 当前在库仅 %(current)s 件，不足以扣减差异 %(variance)s；请驳回并重新盘点",
+    "rejecting a count needs a reason": "驳回盘点必须填写原因",
+    "%(sku)s: a counted quantity must be a whole number from 0 to %(most)s": "%(sku)s：实盘数量必须是 0 到 %(most)s 之间的整数",
+    "%(sku)s is not on cycle count %(count)s": "%(sku)s 不在盘点单 %(count)s 中",
+    "%(sku)s: enter the counted quantity of every line": "%(sku)s：每一行都必须填写实盘数量",
+    # cycle count policy keys (api/web/policy_text.py)
+    "share of the network's yearly issue value (units issued over 365 days x unit cost) that the top-ranked skus make up: class A":
+        "全网年出库金额（365 天内出库数量 × 单位成本）中排名靠前、合计占此比例的配件为 A 类",
+    "share of the yearly issue value after class A that makes class B; the rest is class C":
+        "A 类之后再占年出库金额此比例的配件为 B 类，其余为 C 类",
+    "days between cycle counts of a class A sku in a warehouse": "A 类配件在一个仓库的循环盘点间隔天数",
+    "days between cycle counts of a class B sku in a warehouse": "B 类配件在一个仓库的循环盘点间隔天数",
+    "days between cycle counts of a class C sku in a warehouse": "C 类配件在一个仓库的循环盘点间隔天数",
+    "most skus on one warehouse's cycle count in a day (the most overdue first; the rest wait for the next days)":
+        "一个仓库每天循环盘点的最多配件种数（逾期最久的优先，其余顺延到之后几天）",
+    "RMB of a count variance at cost (|variance| x unit cost) up to which it is posted without HQ's approval":
+        "盘点差异按成本计（|差异| × 单位成本）不超过此金额（元）时无需总部审批即过账",
+    "share of the book quantity up to which a count variance is posted without HQ's approval (both limits must hold)":
+        "盘点差异占账面数量不超过此比例时无需总部审批即过账（金额与比例须同时满足）",
 }

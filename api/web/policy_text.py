@@ -72,6 +72,16 @@ DESCRIPTIONS = (
     N_("visit fee an out-of-warranty customer pays in a county (县级市)"),
     N_("fee an out-of-warranty customer pays when the unit is repaired at the point (在点, 用户送修)"),
     N_("a point found charging a customer more than allowed pays this many times the excess (多收费金额十倍罚款)"),
+    N_("share of the network's yearly issue value (units issued over 365 days x unit cost) that the top-ranked "
+       "skus make up: class A"),
+    N_("share of the yearly issue value after class A that makes class B; the rest is class C"),
+    N_("days between cycle counts of a class A sku in a warehouse"),
+    N_("days between cycle counts of a class B sku in a warehouse"),
+    N_("days between cycle counts of a class C sku in a warehouse"),
+    N_("most skus on one warehouse's cycle count in a day (the most overdue first; the rest wait for the next days)"),
+    N_("RMB of a count variance at cost (|variance| x unit cost) up to which it is posted without HQ's approval"),
+    N_("share of the book quantity up to which a count variance is posted without HQ's approval (both limits "
+       "must hold)"),
     N_("customer price of a part with no list price, as a multiple of its unit cost, rounded up to whole RMB "
        "(our default; the demo catalogue's list prices are made the same way)"),
 )

@@ -214,4 +214,5 @@ def healthz():
 from . import centers, clerk, hq, imports, plans, purchasing, returns  # noqa: E402,F401  (they add their routes to bp)
 from . import signin as guard  # noqa: E402  (the sign-in guard; HQ's page of locks)
 from . import statements  # noqa: E402,F401  (out-of-warranty money: statements, requisitions)
+from . import cycle_counts  # noqa: E402,F401  (cycle counts: the blind count, HQ approvals, accuracy)
 from . import warranty  # noqa: E402,F401  (warranty decisions shown on pages; HQ's override of a line)

@@ -206,7 +206,7 @@ def land_in_transit(session: Session, warehouse: str, sku: str, *, expected: int
 
 
 def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *, actor: str,
-                    reason: str) -> int:
+                    reason: str, ref: Ref | None = None) -> int:
     """Stock count (盘点): set on hand to what was counted; returns the difference written.
 
     A count below what is reserved is refused: those reservations must be released (and
@@ -227,7 +227,7 @@ def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *,
     delta = counted - row.on_hand
     if delta:
         _apply(session, warehouse, sku, StockBalance.on_hand == row.on_hand, on_hand=delta) or _raced()
-        _record(session, warehouse, sku, "adjustment", on_hand=delta, actor=actor, reason=reason)
+        _record(session, warehouse, sku, "adjustment", on_hand=delta, actor=actor, reason=reason, ref=ref)
         audit.record(session, actor, "stock.adjust", f"stock:{warehouse}/{sku}", counted=counted,
                      previous=row.on_hand, delta=delta, reason=reason)
     return delta
