@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..db import transaction, utcnow
@@ -55,6 +55,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Claimed:
+    webhook_id: int
     delivery_id: str
     claim: str
     url: str
@@ -95,7 +96,7 @@ def claim_due(session: Session, now: datetime, settings: Settings) -> list[Claim
         select(WebhookDelivery).join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
         .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
                Webhook.deleted_at.is_(None))
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(settings.batch)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.event_id, WebhookDelivery.id).limit(settings.batch)
         .with_for_update(of=WebhookDelivery, skip_locked=True)
         .execution_options(populate_existing=True)).unique().all()
     claimed = []
@@ -103,7 +104,7 @@ def claim_due(session: Session, now: datetime, settings: Settings) -> list[Claim
         hook = session.get(Webhook, delivery.webhook_id)
         delivery.claim = new_delivery_id()
         delivery.next_attempt_at = now + settings.lease
-        claimed.append(Claimed(delivery.id, delivery.claim, hook.url, hook.secret, delivery.event.name,
+        claimed.append(Claimed(hook.id, delivery.id, delivery.claim, hook.url, hook.secret, delivery.event.name,
                                payload(delivery)))
     session.flush()
     return claimed
@@ -148,6 +149,13 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {reason}"
 
 
+def release(session: Session, item: Claimed, now: datetime) -> None:
+    """Give back a claimed row that was not attempted (its receiver just failed): due again now."""
+    session.execute(update(WebhookDelivery).where(WebhookDelivery.id == item.delivery_id,
+                                                  WebhookDelivery.claim == item.claim)
+                    .values(claim=None, next_attempt_at=now))
+
+
 def record(session: Session, item: Claimed, outcome: Outcome, now: datetime, settings: Settings) -> str | None:
     """Write one attempt and the delivery's next state; None when the claim was lost (the lease
     ran out and another worker took the row: its outcome counts, not this one)."""
@@ -169,9 +177,22 @@ def record(session: Session, item: Claimed, outcome: Outcome, now: datetime, set
     return delivery.status
 
 
+def _send_in_order(items: list[Claimed], settings: Settings) -> list[tuple[Claimed, Outcome | None]]:
+    """One webhook's deliveries, oldest event first; after a failure the rest wait (None): a
+    dead receiver costs one timeout per round, not one per event."""
+    results: list[tuple[Claimed, Outcome | None]] = []
+    failed = False
+    for item in items:
+        outcome = None if failed else post(item, settings)
+        failed = failed or not outcome.ok
+        results.append((item, outcome))
+    return results
+
+
 def send_due(session: Session, settings: Settings, *, now: Callable[[], datetime] = utcnow,
              budget_seconds: float = 45.0) -> dict[str, int]:
-    """Claim and send batches until nothing is due or the time budget is spent."""
+    """Claim and send batches until nothing is due or the time budget is spent. Receivers are
+    called in parallel; each receiver's deliveries in order, one at a time."""
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
     deadline = time.monotonic() + budget_seconds
     with ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="webhook") as pool:
@@ -180,10 +201,18 @@ def send_due(session: Session, settings: Settings, *, now: Callable[[], datetime
                 batch = claim_due(session, now(), settings)
             if not batch:
                 break
-            outcomes = list(pool.map(lambda item: post(item, settings), batch))
+            groups: dict[int, list[Claimed]] = {}
+            for item in batch:
+                groups.setdefault(item.webhook_id, []).append(item)
+            results = [r for group in pool.map(lambda g: _send_in_order(g, settings), groups.values()) for r in group]
             with transaction(session):
-                for item, outcome in zip(batch, outcomes):
+                for item, outcome in results:
+                    if outcome is None:
+                        release(session, item, now())
+                        continue
                     status = record(session, item, outcome, now(), settings)
                     if status is not None:
                         counts["retrying" if status == "pending" else status] += 1
+            if any(outcome is None for _, outcome in results):
+                break  # released rows are due again at once: leave them to the next round
     return counts

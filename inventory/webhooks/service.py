@@ -109,7 +109,8 @@ def deliveries(session: Session, principal: Principal, code: str, *, status: str
         cond = cond & (WebhookDelivery.status == status)
     total = session.scalar(select(func.count()).select_from(WebhookDelivery).where(cond))
     rows = session.scalars(select(WebhookDelivery).where(cond)
-                           .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id)
+                           .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.event_id.desc(),
+                                     WebhookDelivery.id)
                            .offset((page - 1) * per_page).limit(per_page)).all()
     return rows, total
 
