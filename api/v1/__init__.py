@@ -14,7 +14,8 @@ from .common import Money
 
 
 RESOURCES = ("parts", "requisitions", "quota", "returns", "tickets", "reports", "optimizer", "transfers", "purchasing",
-             "stock_plans", "admin", "price_list", "statements", "centers", "webhooks")
+             "stock_plans", "admin", "price_list", "statements", "centers", "webhooks",
+             "cycle_counts")
 
 
 class PartsApi(Api):

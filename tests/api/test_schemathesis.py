@@ -24,6 +24,12 @@ CALLER = {
     "GET /api/v1/stock-plans/runs/{code}": "hq",
     "GET /api/v1/stock-plans/{code}": "hq",
     "GET /api/v1/stock-plans/{code}/targets": "hq",
+    "GET /api/v1/cycle-counts": "hq",
+    "GET /api/v1/cycle-counts/{count_id}": "hq",
+    "GET /api/v1/cycle-counts/due": "hq",
+    "GET /api/v1/cycle-counts/accuracy": "hq",
+    "POST /api/v1/cycle-counts/lines/{line_id}/approve": "hq",
+    "POST /api/v1/cycle-counts/lines/{line_id}/reject": "hq",
 }
 
 
