@@ -7,7 +7,7 @@ sending worker's claim; `webhook_attempt` is the log the owner reads; `webhook_c
 far the requisition history has been read.
 
 Revision ID: 0020_webhooks
-Revises: 0003
+Revises: 0003 (and needs 0005: part_return)
 Create Date: 2026-12-17 10:00:00
 """
 from alembic import op
@@ -18,7 +18,7 @@ import inventory.db
 revision = '0020_webhooks'
 down_revision = '0003'
 branch_labels = None
-depends_on = None
+depends_on = ('0005',)  # webhook_event.return_id refers to part_return
 
 
 def upgrade() -> None:
