@@ -200,7 +200,8 @@ def start_count(session: Session, warehouse: str, policy: Policy, *, actor: str,
                 now: datetime | None = None) -> CycleCount:
     """Today's count of `warehouse` from its due list; one open count per warehouse at a time."""
     now = now or utcnow()
-    if session.get(Warehouse, warehouse) is None:
+    # the warehouse row's lock queues two clerks starting at once (PostgreSQL), so one count opens
+    if session.get(Warehouse, warehouse, with_for_update=True) is None:
         raise NotFound(f"no warehouse {warehouse}")
     existing = open_count(session, warehouse)
     if existing is not None:
