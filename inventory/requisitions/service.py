@@ -208,10 +208,6 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     if principal.role == "service_point" and in_warranty is not False and not ticket:  # API.md: as before
         raise InvalidInput("a service point's in-warranty requisition needs its repair ticket (a paid repair "
                            "says in_warranty: false)", field="ticket")
-    if ticket is not None:
-        from ..tickets.events import check_code
-
-        check_code(ticket)
     parts = _check_lines(session, lines)
     decided = warranty.decide_parts(session, ticket, list(parts.values()), policy, now)
     warranty.check_asserted([(i, l.sku, decided[l.sku]) for i, l in enumerate(lines)], in_warranty,

@@ -15,6 +15,7 @@ from inventory.warehouses import transfers
 from inventory.warehouses.ledger import ledger_differences
 from inventory.warehouses.models import Transfer
 
+from .. import appliances
 from ..web.conftest import text
 
 PAYLOADS = ["'; DROP TABLE part; --", "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
@@ -55,6 +56,7 @@ def test_a_requisitions_ticket_is_stored_as_text_and_escaped_on_the_pick_list(cl
 
 
 def test_a_return_reason_from_the_api_is_escaped_on_the_clerks_returns_page(client, auth, clerk, payload, intact):
+    appliances.put(client, auth["call_center"], "T-1")  # a free part: its old part is taken back
     created = submit(client, auth)
     assert client.post(f"/api/v1/requisitions/{created['id']}/ship", headers=auth["hq"]).status_code == 200
     response = client.post("/api/v1/returns", headers=auth["point"], json={
