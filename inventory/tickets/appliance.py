@@ -195,20 +195,24 @@ def _chunks(values: set[str]):
 
 
 def _serial_tickets(session: Session, serials: set[str]) -> dict[str, list[EarlierRepair]]:
-    """Every reported ticket of these serials, oldest first, in one query per thousand serials."""
-    first_visit = (select(TicketEvent.ticket_code, func.min(TicketEvent.at).label("at"))
-                   .where(TicketEvent.type == "visited").group_by(TicketEvent.ticket_code).subquery())
-    found: dict[str, list[EarlierRepair]] = defaultdict(list)
+    """Every reported ticket of these serials, oldest first: one query per thousand serials, then
+    their first visits, one query per thousand tickets (never a scan of all visits)."""
+    rows = []
     for chunk in _chunks(serials):
-        rows = session.connection().execute(
+        rows += session.connection().execute(
             select(TicketAppliance.serial, TicketAppliance.ticket_code, RepairTicket.created_at,
-                   RepairTicket.completed_at, TicketAppliance.fault, first_visit.c.at)
+                   RepairTicket.completed_at, TicketAppliance.fault)
             .join(RepairTicket, RepairTicket.code == TicketAppliance.ticket_code)
-            .outerjoin(first_visit, first_visit.c.ticket_code == TicketAppliance.ticket_code)
-            .where(TicketAppliance.serial.in_(chunk), RepairTicket.created_at.is_not(None))
-            .order_by(RepairTicket.created_at, TicketAppliance.ticket_code))
-        for serial, code, created, completed, fault, visited in rows:
-            found[serial].append(EarlierRepair(code, created, completed, fault, visited))
+            .where(TicketAppliance.serial.in_(chunk), RepairTicket.created_at.is_not(None))).all()
+    visits: dict[str, datetime] = {}
+    for chunk in _chunks({row.ticket_code for row in rows}):
+        visits.update(session.connection().execute(
+            select(TicketEvent.ticket_code, func.min(TicketEvent.at))
+            .where(TicketEvent.ticket_code.in_(chunk), TicketEvent.type == "visited")
+            .group_by(TicketEvent.ticket_code)).all())
+    found: dict[str, list[EarlierRepair]] = defaultdict(list)
+    for serial, code, created, completed, fault in sorted(rows, key=lambda r: (r.created_at, r.ticket_code)):
+        found[serial].append(EarlierRepair(code, created, completed, fault, visits.get(code)))
     return found
 
 
