@@ -29,6 +29,7 @@ from .views import bp
 
 HQ = "hq"
 WINDOWS = (30, 90)
+BACKLOG = 1_000_000  # every due sku: the page says how many wait beyond today's cap
 
 # The cycle-count domain's refusals, in its exact words (translated like refusals.MESSAGES).
 MESSAGES = (
@@ -105,12 +106,13 @@ def _render_count(warehouse: Warehouse, form=None, error: str | None = None, sta
     policy = load_policy(session)
     count = cc.open_count(session, warehouse.code)
     lines = cc.lines_of(session, count.id) if count else []
-    due = [] if count else cc.due_list(session, warehouse.code, policy)
+    backlog = [] if count else cc.due_list(session, warehouse.code, policy, limit=BACKLOG)
+    due = backlog[:policy.cycle_count_daily_lines]  # today's count: what start_count takes
     by_class = {c: sum(1 for d in due if d.abc_class == c) for c in cc.CLASSES}
     return render_template(
         "clerk/cycle_count.html", warehouse=warehouse, count=count, lines=lines,
         names=_names([line.sku for line in lines]), form=form or (count_form(lines) if count else None),
-        field_name=field_name, due=due, by_class=by_class, start_form=ActionForm(prefix="start"),
+        field_name=field_name, due=due, by_class=by_class, later=len(backlog) - len(due), start_form=ActionForm(prefix="start"),
         recent=_recent(warehouse.code), error=error), status
 
 

@@ -949,6 +949,8 @@ ZH = {
     "%(n)s parts are due today: class A %(a)s, class B %(b)s, class C %(c)s.":
         "今日应盘 %(n)s 种配件：A 类 %(a)s 种，B 类 %(b)s 种，C 类 %(c)s 种。",
     "Start today’s count": "开始今日盘点",
+    "%(n)s more are due and wait for the next days (at most %(cap)s parts a day).":
+        "另有 %(n)s 种配件已到期，顺延到之后几天（每天最多 %(cap)s 种）。",
     "Nothing is due for counting today.": "今日没有需要盘点的配件。",
     "Recent counts": "最近的盘点",
     "Count": "盘点单",

@@ -180,3 +180,14 @@ def test_the_accuracy_report_adds_up_on_the_page(clerk, hq, engine, books):
     assert "16,600.00" in page(hq.get("/hq/cycle-counts/accuracy?days=90"))
     wrong = hq.get("/hq/cycle-counts/accuracy?days=7")
     assert wrong.status_code == 400 and "请选择最近 30 天或 90 天" in page(wrong)
+
+
+def test_the_page_says_how_many_wait_beyond_the_daily_cap(clerk, hq, engine, books):
+    key = "cycle_count_daily_lines"
+    saved = hq.post(f"/hq/policy/{key}", {f"{key}-value": "1", f"{key}-csrf_token": hq.token("/hq/policy")},
+                    csrf=False)
+    assert saved.status_code == 302
+    body = page(clerk.get("/w/GD1/cycle-count"))
+    assert "今日应盘 1 种配件" in body and "另有 1 种配件已到期，顺延到之后几天（每天最多 1 种）" in body
+    count_id, fields = started(clerk, engine)
+    assert list(fields) == ["AC-REMOTE-01"]  # both class C, never counted: by sku
