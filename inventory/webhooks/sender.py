@@ -45,8 +45,10 @@ class Settings:
 
     @property
     def lease(self) -> timedelta:
-        """How long a claimed row is left to its worker (connect + read timeouts, with room)."""
-        return timedelta(seconds=max(60.0, 4 * self.timeout))
+        """How long a claimed row is left to its worker before another may take it: far beyond
+        a send's timeouts (a receiver trickling its answer resets the read timeout), so a row is
+        sent again only when its worker really died."""
+        return timedelta(seconds=max(600.0, 20 * self.timeout))
 
     def pause(self, attempts: int) -> timedelta:
         """The pause after the `attempts`-th failed attempt: 30 s, 90 s, 4.5 min, ... capped."""

@@ -20,7 +20,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select, update
 
-from inventory.access import Principal
 from inventory.audit import entries
 from inventory.db import transaction, utcnow
 from inventory.quotas import service as quota
