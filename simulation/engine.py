@@ -411,7 +411,31 @@ class Engine:
         self.log.plans.append({"at": when.isoformat(), "expected_on_time_rate": round(p.on_time_rate, 5),
                                "stock_value": round(p.stock_value, 2), "placed_budget": round(p.budget, 2),
                                "gap": round(float(p.gap), 6),
-                               "seconds": round(p.seconds, 2)})
+                               "seconds": round(p.seconds, 2), **self._held_against(p, n)})
+
+    def _held_against(self, p, n: int) -> dict:
+        """What the network holds when a plan is made, against its levels (all skus, estimated):
+        on hand at cost at HQ and regionally, and the regional stock above the new level, at
+        warehouses the plan no longer uses for the sku included. Stock no level asks for is what
+        the budget pays for without buying rate."""
+        from inventory.catalog import Part
+        from inventory.warehouses.models import StockBalance
+
+        column = {w: i for i, w in enumerate(p.warehouses)}
+        row = {s: j for j, s in enumerate(p.skus)}
+        held = {"held_hq": 0.0, "held_regional": 0.0, "regional_above_level": 0.0, "regional_unheld": 0.0}
+        for warehouse, sku, on_hand, cost in self.s.execute(
+                select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, Part.unit_cost)
+                .join(Part, Part.sku == StockBalance.sku).where(StockBalance.on_hand > 0)):
+            value = float(cost) * self.world.stock_weights.get(sku, 1.0) * n
+            if warehouse == self.hq:
+                held["held_hq"] += value * on_hand
+                continue
+            held["held_regional"] += value * on_hand
+            level = int(p.target[row[sku], column[warehouse]]) if sku in row and warehouse in column else 0
+            held["regional_above_level"] += value * max(0, on_hand - level)
+            held["regional_unheld"] += value * on_hand * (level == 0)
+        return {k: round(v, 2) for k, v in held.items()}
 
     def _check_forecast(self, when: datetime, day: int) -> None:
         """The policy's forecast for the rest of this month, set beside the truth's."""

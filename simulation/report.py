@@ -190,6 +190,13 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
         row("the last plan: expected on-time rate, optimality gap",
             f"{_pct(last.get('expected_on_time_rate', 0))}, {last.get('gap', 0):.4%} "
             f"({len(d['plans'])} plans, {sum(p['seconds'] for p in d['plans']):,.1f} s)", "")
+        held = [p for p in d["plans"] if "regional_above_level" in p]
+        if held:
+            mean = (lambda key: sum(p[key] for p in held) / len(held))
+            row("when plans were made: placed, held at HQ / regionally, regional above the levels "
+                "(of it at warehouses the plan no longer uses for the sku), mean RMB all skus",
+                f"{_rmb(mean('placed_budget'))}; {_rmb(mean('held_hq'))} / {_rmb(mean('held_regional'))}; "
+                f"{_rmb(mean('regional_above_level'))} ({_rmb(mean('regional_unheld'))})", "")
     for key in ("hq_parts_planning", "center", "service_point"):
         row(f"penalties: {PARTY_LABELS[key]} (RMB)", _rmb(s["penalties"][key]),
             _rmb(est["penalties"][key]) if est else None)
