@@ -203,6 +203,55 @@ def users_unlock(username, address):
     click.echo(f"{scope} {name.strip()} unlocked")
 
 
+@cli.group()
+def webhooks():
+    """Webhook deliveries (what Celery beat's `webhooks-dispatch` does every 15 s)."""
+
+
+def _dispatch_round(session, settings) -> dict:
+    from inventory.db import transaction, utcnow
+    from inventory.webhooks import outbox, sender
+
+    with transaction(session):
+        events = outbox.collect(session, utcnow())
+    return {"events": events, **sender.send_due(session, settings)}
+
+
+@webhooks.command("dispatch")
+@click.option("--loop", "every", type=click.FloatRange(min=1.0), default=None, metavar="SECONDS",
+              help="keep going: a round every SECONDS until interrupted (embedded mode has no beat)")
+def webhooks_dispatch(every):
+    """One round: record new events, claim the due deliveries and send them; print the counts.
+    WEBHOOKS_ALLOW_PRIVATE, WEBHOOKS_TIMEOUT and WEBHOOKS_MAX_ATTEMPTS apply as in the server."""
+    import time
+
+    from inventory.db import make_engine, make_session_factory
+    from inventory.webhooks.sender import Settings
+
+    try:
+        settings = Settings(timeout=float(os.environ.get("WEBHOOKS_TIMEOUT", "10")),
+                            allow_private=os.environ.get("WEBHOOKS_ALLOW_PRIVATE", "0") == "1",
+                            max_attempts=int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "10")))
+    except ValueError as exc:
+        raise CommandError(f"bad WEBHOOKS_TIMEOUT or WEBHOOKS_MAX_ATTEMPTS: {exc}") from None
+    engine = make_engine(config.database_url())
+    try:
+        sessions = make_session_factory(engine)
+        while True:
+            started = time.monotonic()
+            with sessions() as session:
+                counts = _dispatch_round(session, settings)
+            click.echo("events {events}  delivered {delivered}  retrying {retrying}  failed {failed}"
+                       .format(**counts))
+            if every is None:
+                return
+            time.sleep(max(0.0, every - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        return
+    finally:
+        engine.dispose()
+
+
 @cli.command()
 @click.option("--port", type=int, default=None, help="else $PORT, else 8000")
 def serve(port):
