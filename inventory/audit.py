@@ -37,6 +37,7 @@ ACTIONS = {
     "signin.unlock": "HQ lifted a sign-in lock",
     "catalog.list_prices": "HQ set customer list prices of parts (零部件收费标准): API or spreadsheet",
     "cycle_count.approve": "HQ approved a cycle count variance beyond the tolerance; it was posted (循环盘点差异审批)",
+    "cycle_count.direct": "a clerk's direct count beyond the tolerance was held for HQ's approval, not posted (盘点差异待审批)",
     "cycle_count.reject": "HQ rejected a cycle count variance; the sku is to be counted again (循环盘点差异驳回)",
     "penalty.overcharge": "HQ recorded a service point's overcharge penalty, ten times the excess (多收费十倍罚款)",
     "webhook.register": "a dealer or service point registered a webhook (URL and events; never the secret)",

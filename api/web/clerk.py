@@ -13,7 +13,8 @@ from inventory.db import transaction
 from inventory.errors import Conflict, DomainError, NotFound
 from inventory.network import Warehouse
 from inventory.requisitions import service as requisitions
-from inventory.warehouses import enquiry, ledger, transfers
+from inventory.policy import load_policy
+from inventory.warehouses import cycle_counts, enquiry, ledger, transfers
 from inventory.warehouses.models import MOVEMENT_KINDS, Transfer
 
 from ..extensions import db
@@ -111,14 +112,21 @@ def count(warehouse: Warehouse):
     if _posted_for_a_part(form):
         try:
             with transaction(db.session):
-                delta = ledger.adjust_to_count(db.session, warehouse.code, form.sku.data, form.counted.data,
-                                               actor=actor_name(g.web_user), reason=form.reason.data.strip())
+                # the cycle count's rule (one owner): beyond the tolerance it waits for HQ
+                [done] = cycle_counts.direct_counts(db.session, warehouse.code,
+                                                    [(form.sku.data, form.counted.data, form.reason.data)],
+                                                    load_policy(db.session), actor=actor_name(g.web_user))
         except Conflict as error:
             form.counted.errors.append(refusal(error))
         except DomainError as error:
             form.reason.errors.append(refusal(error))
         else:
-            if delta:
+            delta = done.posted_delta
+            if done.waiting:
+                flash(_("%(sku)s counted %(n)s: the difference is beyond the tolerance, so nothing was posted; "
+                        "it waits for HQ's approval (cycle count %(count)s).", sku=form.sku.data,
+                        n=form.counted.data, count=done.count_id), "info")
+            elif delta:
                 flash(_("%(sku)s counted %(n)s: on hand changed by %(delta)+d.", sku=form.sku.data,
                         n=form.counted.data, delta=delta), "success")
             else:

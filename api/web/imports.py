@@ -136,7 +136,8 @@ def _confirm(desk: Desk, token: str):
             checked = spreadsheet.check(db.session, pending["kind"], pending["rows"], warehouse=desk.warehouse_code)
             if not checked.ok:
                 raise _StillBad(checked)
-            written = spreadsheet.apply(db.session, checked, actor=actor_name(g.web_user))
+            written = spreadsheet.apply(db.session, checked, actor=actor_name(g.web_user),
+                                        hq=desk.warehouse is None and g.web_user.role == "hq")
     except _StillBad as bad:
         path.unlink(missing_ok=True)
         form = desk.form(formdata=None, kind=pending["kind"])
@@ -147,6 +148,9 @@ def _confirm(desk: Desk, token: str):
     path.unlink(missing_ok=True)
     flash(_("Imported %(file)s: %(rows)s rows, %(written)s changes written.", file=pending["filename"],
             rows=len(checked.rows), written=written), "success")
+    if checked.waiting:
+        flash(_("%(n)s counts beyond the cycle count tolerance were not posted: they wait for HQ's approval.",
+                n=checked.waiting), "info")
     return redirect(desk.url("start"))
 
 

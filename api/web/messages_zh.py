@@ -133,6 +133,17 @@ ZH = {
     "Received %(qty)s × %(sku)s.": "已收货 %(qty)s × %(sku)s。",
     "%(sku)s counted %(n)s: on hand changed by %(delta)+d.": "%(sku)s 实盘 %(n)s：账面在库调整 %(delta)+d。",
     "%(sku)s counted %(n)s: matches the books, nothing changed.": "%(sku)s 实盘 %(n)s：与账面一致，无需调整。",
+    "%(sku)s counted %(n)s: the difference is beyond the tolerance, so nothing was posted; it waits for HQ's approval (cycle count %(count)s).":
+        "%(sku)s 实盘 %(n)s：差异超出允许范围，未过账，已提交总部审批（循环盘点 %(count)s）。",
+    "A difference beyond the cycle count tolerance is not posted: it waits for HQ’s approval.":
+        "差异超出循环盘点允许范围的不会过账，须等待总部审批。",
+    "%(n)s counts differ from the books beyond the cycle count tolerance: they will not be posted but wait for HQ’s approval.":
+        "%(n)s 行实盘与账面的差异超出循环盘点允许范围：导入时不会过账，将等待总部审批。",
+    "%(n)s counts beyond the cycle count tolerance were not posted: they wait for HQ's approval.":
+        "%(n)s 行实盘差异超出循环盘点允许范围，未过账，已提交总部审批。",
+    "Clerk’s reason: %(reason)s": "仓管员说明：%(reason)s",
+    "a count of it already waits for HQ (cycle count %(count)s); HQ decides it first":
+        "该零件已有盘点差异等待总部审批（循环盘点 %(count)s）；请待总部处理后再盘",
     "Use a date like 2025-01-31.": "请输入日期，例如 2025-01-31。",
     "Unknown movement kind.": "未知的流水类型。",
     "The end date is before the start date.": "结束日期早于开始日期。",
@@ -439,6 +450,8 @@ ZH = {
     "counted %(counted)s but %(reserved)s of %(sku)s are reserved at %(warehouse)s; release or re-plan them first":
         "实盘 %(counted)s 件，但 %(warehouse)s 已预留 %(reserved)s 件 %(sku)s；请先释放预留或重新安排",
     "a stock adjustment needs a reason": "库存调整必须填写原因",
+    "a count of %(sku)s at %(warehouse)s already waits for HQ (cycle count %(count)s); HQ decides it first":
+        "%(warehouse)s 的 %(sku)s 已有盘点差异等待总部审批（循环盘点 %(count)s）；请待总部处理后再盘点",
     "cannot ship transfer %(transfer)s: it is %(status)s": "调拨单 %(transfer)s 无法发运：当前状态为“%(status)s”",
     "cannot receive transfer %(transfer)s: it is %(status)s": "调拨单 %(transfer)s 无法收货：当前状态为“%(status)s”",
     "cannot close transfer %(transfer)s: it is %(status)s": "调拨单 %(transfer)s 无法短少关闭：当前状态为“%(status)s”",
@@ -925,6 +938,7 @@ ZH = {
     "until %(day)s": "至 %(day)s",
     "overridden by HQ": "总部已改判",
     "三包 rights of the month's tickets": "本月工单的三包权利",
+    "三包 outcome": "三包处理",
     "Tickets completed in the month or open at its end whose customer may return or exchange the appliance (proof of purchase needed).":
         "本月完成或月末未完成、用户可退货或换货的工单（须有购机凭证）。",
     "tickets with a 三包 right": "有三包权利的工单",

@@ -32,6 +32,8 @@ MESSAGES = (
     N_("counted %(counted)s but %(reserved)s of %(sku)s are reserved at %(warehouse)s; "
        "release or re-plan them first"),
     N_("a stock adjustment needs a reason"),
+    # warehouses: a direct count while the sku's last one waits for HQ (cycle_counts.direct_counts)
+    N_("a count of %(sku)s at %(warehouse)s already waits for HQ (cycle count %(count)s); HQ decides it first"),
     # warehouses: transfers
     N_("cannot ship transfer %(transfer)s: it is %(status)s"),
     N_("cannot receive transfer %(transfer)s: it is %(status)s"),

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from inventory.catalog import Part, set_list_prices
 from inventory.network import Center, ServicePoint, Warehouse
-from inventory.warehouses import ledger
+from inventory.policy import load_policy
+from inventory.warehouses import cycle_counts, ledger
 from inventory.warehouses.models import StockBalance
 from inventory.world import load_world
 from inventory.world_schema import SKU, Money, PartSchema, ServicePointSchema, Strict
@@ -75,6 +76,7 @@ class Checked:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    waiting: int = 0  # stock counts beyond the cycle count tolerance: they wait for HQ, nothing is posted
     preview: list[dict] = field(default_factory=list)
 
     @property
@@ -354,14 +356,24 @@ def _check_counts(session: Session, rows: list[dict], result: Checked, warehouse
     _duplicates(rows, lambda r: (r.get("warehouse"), r.get("sku")), "sku", result.problems)
     balances = {(b.warehouse_code, b.sku): b for b in session.scalars(
         select(StockBalance).where(StockBalance.sku.in_({g["sku"] for g in good})))}
+    costs = dict(session.execute(select(Part.sku, Part.unit_cost).where(Part.sku.in_({g["sku"] for g in good}))).all())
+    policy = load_policy(session) if warehouse is not None else None
+    waiting = {wh: cycle_counts.waiting_skus(session, wh, [g["sku"] for g in good if g["warehouse"] == wh])
+               for wh in {g["warehouse"] for g in good}}
     for g in good:
         b = balances.get((g["warehouse"], g["sku"]))
         on_hand, reserved = (b.on_hand, b.reserved) if b else (0, 0)
         if g["counted"] < reserved:
             result.problems.append(Problem(g["_row"], "counted",
                                            _l("%(n)s units are reserved; release or re-plan them first", n=reserved)))
+        if g["sku"] in waiting[g["warehouse"]]:
+            result.problems.append(Problem(g["_row"], "sku", _l(
+                "a count of it already waits for HQ (cycle count %(count)s); HQ decides it first",
+                count=waiting[g["warehouse"]][g["sku"]])))
         g["on_hand"], g["delta"] = on_hand, g["counted"] - on_hand
-        if g["delta"]:
+        if warehouse is not None and not cycle_counts.within_tolerance(policy, g["delta"], on_hand, costs[g["sku"]]):
+            result.waiting += 1
+        elif g["delta"]:
             result.changed += 1
         else:
             result.unchanged += 1
@@ -387,15 +399,29 @@ def check(session: Session, kind: str, rows: list[dict], *, warehouse: str | Non
     return result
 
 
-def apply(session: Session, checked: Checked, *, actor: str) -> int:
-    """Write a clean import (the caller's transaction commits all of it or none); rows written."""
+def apply(session: Session, checked: Checked, *, actor: str, hq: bool = False) -> int:
+    """Write a clean import (the caller's transaction commits all of it or none); rows written.
+    Stock counts: HQ's own (`hq`) are posted as counted (audited, `stock.adjust`); a clerk's
+    follow the cycle count's rule - within the tolerance posted, beyond it waiting for HQ
+    (`checked.waiting` says how many)."""
     if not checked.ok:
         raise ValueError("an import with problems is never applied")
-    if checked.kind == "stock_counts":
+    if checked.kind == "stock_counts" and hq:
         changed = 0
         for row in checked.rows:
             changed += bool(ledger.adjust_to_count(session, row["warehouse"], row["sku"], row["counted"],
                                                    actor=actor, reason=f"count import: {row['reason']}"[:200]))
+        return changed
+    if checked.kind == "stock_counts":
+        policy, changed, checked.waiting = load_policy(session), 0, 0
+        by_warehouse: dict[str, list[tuple[str, int, str]]] = {}
+        for row in checked.rows:
+            by_warehouse.setdefault(row["warehouse"], []).append(
+                (row["sku"], row["counted"], f"count import: {row['reason']}"[:200]))
+        for warehouse, counted in sorted(by_warehouse.items()):
+            for done in cycle_counts.direct_counts(session, warehouse, counted, policy, actor=actor):
+                changed += bool(done.posted_delta)
+                checked.waiting += done.waiting
         return changed
     if checked.kind == "list_prices":
         return set_list_prices(session, {row["sku"]: row["list_price"] for row in checked.rows}, actor=actor,

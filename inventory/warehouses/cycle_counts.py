@@ -286,6 +286,94 @@ def submit_count(session: Session, count_id: int, counted: dict[str, int], polic
     return count
 
 
+# -- a direct count (the clerk's stock-count page and its spreadsheet import) ----------------------
+
+@dataclass(frozen=True)
+class DirectCount:
+    """What one directly counted sku did: posted (`posted_delta`, 0 when it matched the book) or
+    waits for HQ on the one-off count `count_id`, line `line_id`."""
+
+    sku: str
+    counted: int
+    book: int
+    variance: int
+    posted_delta: int | None = None
+    count_id: int | None = None
+    line_id: int | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.line_id is not None
+
+
+def waiting_skus(session: Session, warehouse: str, skus) -> dict[str, int]:
+    """sku -> the count whose line of it at `warehouse` awaits HQ's decision."""
+    return dict(session.execute(
+        select(CycleCountLine.sku, CycleCountLine.count_id)
+        .join(CycleCount, CycleCount.id == CycleCountLine.count_id)
+        .where(CycleCount.warehouse_code == warehouse, CycleCountLine.status == "awaiting_approval",
+               CycleCountLine.sku.in_(set(skus)))).all())
+
+
+def direct_counts(session: Session, warehouse: str, counted: list[tuple[str, int, str]], policy: Policy, *,
+                  actor: str, now: datetime | None = None) -> list[DirectCount]:
+    """Counts a clerk enters outside a cycle count, `(sku, counted, reason)` each, under the same
+    rule as a cycle count: a variance within the tolerance is posted at once; beyond it nothing
+    is posted and the line waits for HQ on a one-off count (submitted, one line per such sku),
+    which HQ approves or rejects like any cycle count line. A sku already waiting for HQ at the
+    warehouse cannot be counted again until HQ decides (its approval would post on top).
+    All or nothing, like a submit: any refusal raises and the caller's transaction rolls back."""
+    now = now or utcnow()
+    if session.get(Warehouse, warehouse) is None:
+        raise NotFound(f"no warehouse {warehouse}")
+    skus = [sku for sku, _, _ in counted]
+    if len(set(skus)) != len(skus):
+        raise InvalidInput("each sku may be counted once", field="sku")
+    for sku, value, reason in counted:
+        check_counted(sku, value)
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidInput("a stock adjustment needs a reason", field="reason")
+    costs = dict(session.execute(select(Part.sku, Part.unit_cost).where(Part.sku.in_(skus))).all())
+    for sku in skus:
+        if sku not in costs:
+            raise NotFound(f"no part {sku}")
+    ledger.lock_balances(session, [(warehouse, sku) for sku in skus])
+    waiting = waiting_skus(session, warehouse, skus)
+    if waiting:
+        sku = sorted(waiting)[0]
+        raise Conflict(f"a count of {sku} at {warehouse} already waits for HQ (cycle count {waiting[sku]}); "
+                       "HQ decides it first")
+    results, count, classes = [], None, None
+    for sku, value, reason in counted:
+        row = ledger.get_balance(session, warehouse, sku)
+        book, reserved = (row.on_hand, row.reserved) if row else (0, 0)
+        variance, cost = value - book, to_money(costs[sku])
+        if value < reserved:
+            raise Conflict(f"counted {value} but {reserved} of {sku} are reserved at {warehouse}; "
+                           "release or re-plan them first")
+        if within_tolerance(policy, variance, book, cost):
+            delta = ledger.adjust_to_count(session, warehouse, sku, value, actor=actor, reason=reason.strip()[:200])
+            results.append(DirectCount(sku, value, book, variance, posted_delta=delta))
+            continue
+        if count is None:
+            count = CycleCount(warehouse_code=warehouse, status="submitted", created_by=actor, created_at=now,
+                               submitted_by=actor, submitted_at=now)
+            session.add(count)
+            session.flush()
+            classes = abc_classes(session, policy, now=now)
+        line = CycleCountLine(count_id=count.id, sku=sku, abc_class=classes.get(sku, "C"),
+                              status="awaiting_approval", counted=value, book=book, variance=variance,
+                              unit_cost=cost, variance_value=to_money(abs(variance) * cost), within_tolerance=False,
+                              note=reason.strip()[:200])
+        session.add(line)
+        session.flush()
+        audit.record(session, actor, "cycle_count.direct", f"cycle_count:{count.id}/{sku}", warehouse=warehouse,
+                     counted=value, book=book, variance=variance, value=str(line.variance_value),
+                     reason=reason.strip()[:200])
+        results.append(DirectCount(sku, value, book, variance, count_id=count.id, line_id=line.id))
+    return results
+
+
 # -- HQ's decision -----------------------------------------------------------------------------------
 
 def _waiting_line(session: Session, line_id: int) -> tuple[CycleCountLine, CycleCount]:

@@ -237,3 +237,53 @@ def test_the_accuracy_report_adds_up(history):
     assert cc.accuracy_total(list(wider.values())).within == 5
     with pytest.raises(InvalidInput):
         cc.accuracy_report(history, days=7)
+
+
+# -- a direct count (the clerk's stock-count page and import) ---------------------------------------
+
+def direct(session, counted, warehouse="GD1"):
+    with transaction(session):
+        return cc.direct_counts(session, warehouse, counted, Policy(), actor=CLERK, now=NOW)
+
+
+def test_a_direct_count_posts_within_the_tolerance_and_holds_the_rest_for_hq(history):
+    s = history  # GD1: pump 10 (80 RMB), remote 20 (20 RMB), motor 3 (310 RMB)
+    done = {d.sku: d for d in direct(s, [("WM-PUMP-01", 9, "shelf"), ("AC-REMOTE-01", 30, "found a box"),
+                                         ("WM-MOTOR-01", 2, "one missing")])}
+    assert (done["WM-PUMP-01"].posted_delta, done["WM-PUMP-01"].waiting) == (-1, False)
+    assert done["AC-REMOTE-01"].waiting and done["WM-MOTOR-01"].waiting  # +50 % of the book; -33 %
+    assert done["AC-REMOTE-01"].count_id == done["WM-MOTOR-01"].count_id  # one one-off count
+    assert (book(s, "GD1", "WM-PUMP-01"), book(s, "GD1", "AC-REMOTE-01"), book(s, "GD1", "WM-MOTOR-01")) == (9, 20, 3)
+    count = cc.get_count(s, done["AC-REMOTE-01"].count_id)
+    assert (count.status, count.submitted_by) == ("submitted", CLERK)
+    held = lines(s, count.id)
+    assert {sku: (line.status, line.book, line.variance, line.note) for sku, line in held.items()} == {
+        "AC-REMOTE-01": ("awaiting_approval", 20, 10, "found a box"),
+        "WM-MOTOR-01": ("awaiting_approval", 3, -1, "one missing")}
+    assert [e.subject for e in entries(s, action="cycle_count.direct")] == [
+        f"cycle_count:{count.id}/AC-REMOTE-01", f"cycle_count:{count.id}/WM-MOTOR-01"]
+    with transaction(s):
+        cc.approve_line(s, held["AC-REMOTE-01"].id, actor=BOSS)
+    assert book(s, "GD1", "AC-REMOTE-01") == 30
+    with pytest.raises(Conflict, match="already waits for HQ"):
+        direct(s, [("WM-MOTOR-01", 3, "recount")])
+    with transaction(s):
+        cc.reject_line(s, held["WM-MOTOR-01"].id, actor=BOSS, reason="count again")
+    assert cc.get_count(s, count.id).status == "closed"
+    assert direct(s, [("WM-MOTOR-01", 3, "recount")])[0].posted_delta == 0
+
+
+@pytest.mark.parametrize("counted, error", [
+    ([("WM-PUMP-01", 9, "ok"), ("AC-REMOTE-01", -1, "bad")], InvalidInput),
+    ([("WM-PUMP-01", 9, "ok"), ("AC-REMOTE-01", 21, " ")], InvalidInput),
+    ([("WM-PUMP-01", 9, "ok"), ("NO-SUCH", 1, "x")], NotFound),
+    ([("WM-PUMP-01", 9, "ok"), ("WM-PUMP-01", 8, "twice")], InvalidInput),
+])
+def test_a_bad_direct_count_changes_nothing(history, counted, error):
+    s = history
+    movements = s.scalar(select(StockMovement.id).order_by(StockMovement.id.desc()).limit(1))
+    with pytest.raises(error):
+        direct(s, counted)
+    assert book(s, "GD1", "WM-PUMP-01") == 10
+    assert s.scalar(select(StockMovement.id).order_by(StockMovement.id.desc()).limit(1)) == movements
+    assert cc.awaiting_approval(s) == []

@@ -101,7 +101,7 @@ def test_a_stock_count_whose_connection_dies_shows_an_error_page_and_saves_nothi
     before = state(pg_engine)
     killer = Killer(monkeypatch, audit, "record")  # after the balance and the ledger row are written
     response = killer.kill_during(lambda: clerk.http.post("/w/GD1/count", data={
-        "sku": "WM-PUMP-01", "counted": "7", "reason": "monthly count", "csrf_token": token}), pg_engine)
+        "sku": "WM-PUMP-01", "counted": "9", "reason": "monthly count", "csrf_token": token}), pg_engine)
 
     page = response.get_data(as_text=True)
     assert response.status_code == 500 and response.mimetype == "text/html"
@@ -109,7 +109,7 @@ def test_a_stock_count_whose_connection_dies_shows_an_error_page_and_saves_nothi
     assert state(pg_engine) == before and ledger_clean(pg_engine)
 
     monkeypatch.setattr(audit, "record", killer.real)
-    assert clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "7", "reason": "monthly count"}).status_code == 302
+    assert clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "9", "reason": "monthly count"}).status_code == 302
     with app.app_context():
         from api.extensions import db
 

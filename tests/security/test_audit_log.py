@@ -162,9 +162,16 @@ def test_the_web_pages_audit_the_signed_in_hq_user(hq, engine):
 
 
 def test_a_clerks_count_on_the_web_is_audited_under_their_name(clerk, engine):
-    assert clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "8", "reason": "monthly count"}).status_code == 302
+    assert clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "9", "reason": "monthly count"}).status_code == 302
     [row] = audit_rows(engine)
-    assert (row.action, row.actor, row.details["delta"]) == ("stock.adjust", "clerk:gd_clerk", -2)
+    assert (row.action, row.actor, row.details["delta"]) == ("stock.adjust", "clerk:gd_clerk", -1)
+
+
+def test_a_clerks_count_beyond_the_tolerance_is_audited_as_held_for_hq(clerk, engine):
+    assert clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "5", "reason": "monthly count"}).status_code == 302
+    [row] = audit_rows(engine)
+    assert (row.action, row.actor) == ("cycle_count.direct", "clerk:gd_clerk")
+    assert (row.details["counted"], row.details["book"], row.details["variance"]) == (5, 10, -5)
 
 
 # -- parts audit ---------------------------------------------------------------------------------

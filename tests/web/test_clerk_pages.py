@@ -63,12 +63,61 @@ def test_the_balance_lookup_tells_the_books(clerk):
 
 # -- count -----------------------------------------------------------------------------------------
 
-def test_a_count_sets_on_hand_and_records_the_reason(clerk, engine):
+def test_a_count_within_the_tolerance_sets_on_hand_and_records_the_reason(clerk, engine):
+    # 10 on the books, 9 counted: 1 unit (80 RMB at cost, 10 % of the book) is within the tolerance
+    response = clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "9", "reason": "monthly count"})
+    assert response.status_code == 302
+    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 9
+    move = last_movement(engine, warehouse="GD1", kind="adjustment")
+    assert (move.on_hand_delta, move.reason) == (-1, "monthly count")
+    assert "WM-PUMP-01 实盘 9：账面在库调整 -1。" in text(clerk.get("/w/GD1/count"))
+    assert _waiting(engine) == []
+
+
+def _waiting(engine):
+    from inventory.warehouses import cycle_counts
+
+    with make_session_factory(engine)() as session:
+        return [(count.warehouse_code, line.sku, line.counted, line.book, line.variance, line.note, count.submitted_by)
+                for line, count in cycle_counts.awaiting_approval(session)]
+
+
+def test_a_count_beyond_the_tolerance_posts_nothing_and_waits_for_hq(clerk, hq, engine):
+    moves = movement_count(engine)
+    # 8 of 10: 20 % of the book, beyond the 10 % tolerance (the clerk page used to post it at once)
     response = clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "8", "reason": "monthly count"})
     assert response.status_code == 302
+    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 10
+    assert movement_count(engine) == moves
+    assert _waiting(engine) == [("GD1", "WM-PUMP-01", 8, 10, -2, "monthly count", "clerk:gd_clerk")]
+    page = text(clerk.get("/w/GD1/count"))
+    assert "WM-PUMP-01 实盘 8：差异超出允许范围，未过账，已提交总部审批（循环盘点" in page
+    # a second count of it is refused until HQ decides (an approval would post on top of it)
+    again = clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "9", "reason": "recount"})
+    assert again.status_code == 422
+    assert "已有盘点差异等待总部审批" in field_error(text(again), "counted")
+    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 10
+    # HQ's approvals page has it, with the clerk's reason; approving posts it through the ledger
+    approvals = text(hq.get("/hq/cycle-counts"))
+    assert "WM-PUMP-01" in approvals and "monthly count" in approvals
+    [line] = re.findall(r'id="line-(\d+)"', approvals)
+    response = hq.post(f"/hq/cycle-counts/lines/{line}/approve",
+                       {f"approve-{line}-csrf_token": hq.token("/hq/cycle-counts")}, csrf=False)
+    assert response.status_code == 302
     assert balance(engine, "GD1", "WM-PUMP-01")[0] == 8
-    move = last_movement(engine, warehouse="GD1", kind="adjustment")
-    assert (move.on_hand_delta, move.reason) == (-2, "monthly count")
+    assert _waiting(engine) == []
+    assert clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "8", "reason": "recount"}).status_code == 302
+
+
+def test_a_count_of_a_dear_part_beyond_the_money_tolerance_waits_too(clerk, engine):
+    from inventory.catalog import Part
+
+    with make_session_factory(engine)() as session, transaction(session):
+        session.get(Part, "WM-PUMP-01").unit_cost = 600  # one unit is beyond 500 RMB
+    response = clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "11", "reason": "found one"})
+    assert response.status_code == 302
+    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 10
+    assert [w[1:5] for w in _waiting(engine)] == [("WM-PUMP-01", 11, 10, 1)]
 
 
 def test_a_count_without_a_reason_is_refused_next_to_the_reason(clerk, engine):

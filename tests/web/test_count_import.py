@@ -15,7 +15,7 @@ from .conftest import FAST_HASH, balance, movement_count, signed_in, text
 
 PAGE = "/w/GD1/import"
 COUNT = ("warehouse,sku,counted,reason\n"
-         "GD1,WM-PUMP-01,12,monthly count\n"
+         "GD1,WM-PUMP-01,11,monthly count\n"  # 10 on the books: +1 is within the cycle count tolerance
          "GD1,AC-REMOTE-01,20,monthly count\n")
 
 
@@ -45,18 +45,59 @@ def test_the_clerk_previews_a_count_then_confirms_it_into_the_ledger_as_themselv
     response = upload(clerk, COUNT.encode())
     assert response.status_code == 200
     page = text(response)
-    assert "2 行全部正确：新增 0，变更 1，不变 1。" in page and "+2" in page
+    assert "2 行全部正确：新增 0，变更 1，不变 1。" in page and "+1" in page
+    assert "等待总部审批" not in page
     assert balance(engine, "GD1", "WM-PUMP-01")[0] == 10  # nothing until confirmed
 
     response = confirm(clerk, token_of(page))
     assert response.status_code == 302 and response.headers["Location"] == PAGE
-    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 12
+    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 11
     assert balance(engine, "GD1", "AC-REMOTE-01")[0] == 20
     assert movement_count(engine) == moves + 1
     with make_session_factory(engine)() as session:
         move = movement_history(session, warehouse="GD1", kind="adjustment", limit=1).rows[0]
-    assert (move.actor, move.on_hand_delta, move.reason) == ("clerk:gd_clerk", 2, "count import: monthly count")
+    assert (move.actor, move.on_hand_delta, move.reason) == ("clerk:gd_clerk", 1, "count import: monthly count")
     assert "已导入 count.csv：2 行，写入 1 处变更。" in text(clerk.get(PAGE))
+
+
+def _waiting(engine):
+    from inventory.warehouses import cycle_counts
+
+    with make_session_factory(engine)() as session:
+        return [(count.warehouse_code, line.sku, line.counted, line.book, line.note, count.submitted_by)
+                for line, count in cycle_counts.awaiting_approval(session)]
+
+
+def test_counts_beyond_the_tolerance_in_a_clerks_import_wait_for_hq_and_post_nothing(clerk, hq, engine):
+    moves = movement_count(engine)
+    data = ("warehouse,sku,counted,reason\n"
+            "GD1,WM-PUMP-01,12,monthly count\n"      # +2 of 10: beyond 10 %
+            "GD1,AC-REMOTE-01,21,monthly count\n")   # +1 of 20: within
+    page = text(upload(clerk, data.encode()))
+    assert "2 行全部正确：新增 0，变更 1，不变 0。" in page
+    assert "1 行实盘与账面的差异超出循环盘点允许范围：导入时不会过账，将等待总部审批。" in page
+    response = confirm(clerk, token_of(page))
+    assert response.status_code == 302
+    assert balance(engine, "GD1", "WM-PUMP-01")[0] == 10
+    assert balance(engine, "GD1", "AC-REMOTE-01")[0] == 21
+    assert movement_count(engine) == moves + 1
+    assert _waiting(engine) == [("GD1", "WM-PUMP-01", 12, 10, "count import: monthly count", "clerk:gd_clerk")]
+    after = text(clerk.get(PAGE))
+    assert "已导入 count.csv：2 行，写入 1 处变更。" in after
+    assert "1 行实盘差异超出循环盘点允许范围，未过账，已提交总部审批。" in after
+    # the same sku again while HQ has not decided: a problem on its row, nothing written
+    again = upload(clerk, "warehouse,sku,counted,reason\nGD1,WM-PUMP-01,10,recount\n".encode())
+    assert again.status_code == 422
+    assert "该零件已有盘点差异等待总部审批" in text(again) and "/confirm" not in text(again)
+    # HQ's own count import posts at once (HQ approves its own; audited as stock.adjust)
+    hq_page = text(hq.post("/hq/import", {"kind": "stock_counts", "file": (io.BytesIO(
+        b"warehouse,sku,counted,reason\nGD1,AC-REMOTE-01,40,annual count\n"), "c.csv")},
+        token_from="/hq/import", content_type="multipart/form-data"))
+    assert "等待总部审批" not in hq_page
+    hq_token = re.search(r"/hq/import/([\w-]+)/confirm", hq_page).group(1)
+    assert hq.post(f"/hq/import/{hq_token}/confirm", {"confirm-csrf_token": hq.token("/hq/import")},
+                   csrf=False).status_code == 302
+    assert balance(engine, "GD1", "AC-REMOTE-01")[0] == 40
 
 
 def test_a_row_for_another_warehouse_is_a_problem_and_nothing_is_written(clerk, engine):

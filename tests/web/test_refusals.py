@@ -99,6 +99,17 @@ def _count_below_reserved(e):
     return refused_by(e, lambda s: ledger.adjust_to_count(s, "GD1", "WM-PUMP-01", 3, actor=CLERK, reason="count"))
 
 
+def _count_again_while_one_waits_for_hq(e):
+    from inventory.policy import Policy
+    from inventory.warehouses import cycle_counts
+
+    def direct(counted):
+        return lambda s: cycle_counts.direct_counts(s, "GD1", [("WM-PUMP-01", counted, "count")], Policy(), actor=CLERK)
+
+    assert _commit(e, direct(5))[0].waiting  # 5 of 10: beyond the tolerance, it waits for HQ
+    return refused_by(e, direct(9))
+
+
 def _transfer_in(step: str, qty: int = 1, **made):
     def provoke(e):
         tid = transfer(e, **made)
@@ -186,6 +197,8 @@ PROVOKE = {
     "%(warehouse)s has fewer than %(qty)s of %(sku)s available": _available,
     "counted %(counted)s but %(reserved)s of %(sku)s are reserved at %(warehouse)s; release or re-plan them first":
         _count_below_reserved,
+    "a count of %(sku)s at %(warehouse)s already waits for HQ (cycle count %(count)s); HQ decides it first":
+        _count_again_while_one_waits_for_hq,
     "a stock adjustment needs a reason":
         lambda e: refused_by(e, lambda s: ledger.adjust_to_count(s, "GD1", "WM-PUMP-01", 3, actor=CLERK, reason=" ")),
     "cannot ship transfer %(transfer)s: it is %(status)s": _transfer_in("ship", ship=True),
@@ -267,6 +280,14 @@ def _count_below_what_is_reserved(clerk, hq, engine):
     submit_requisition(engine, qty=4)
     return clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "3", "reason": "count"}), 422, \
         "实盘 3 件，但 GD1 已预留 4 件 WM-PUMP-01；请先释放预留或重新安排"
+
+
+def _count_again_while_the_first_waits_for_hq(clerk, hq, engine):
+    assert clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "5", "reason": "count"}).status_code == 302
+    page = text(clerk.get("/w/GD1/count"))
+    count = re.search(r"已提交总部审批（循环盘点 (\d+)）", page).group(1)
+    return clerk.post("/w/GD1/count", {"sku": "WM-PUMP-01", "counted": "9", "reason": "count"}), 422, \
+        f"GD1 的 WM-PUMP-01 已有盘点差异等待总部审批（循环盘点 {count}）；请待总部处理后再盘点"
 
 
 def _ship_a_transfer_twice(clerk, hq, engine):
@@ -433,6 +454,8 @@ ON_PAGES = {
     "%(warehouse)s has fewer than %(qty)s of %(sku)s available": _approve_more_than_the_source_has,
     "counted %(counted)s but %(reserved)s of %(sku)s are reserved at %(warehouse)s; release or re-plan them first":
         _count_below_what_is_reserved,
+    "a count of %(sku)s at %(warehouse)s already waits for HQ (cycle count %(count)s); HQ decides it first":
+        _count_again_while_the_first_waits_for_hq,
     "cannot ship transfer %(transfer)s: it is %(status)s": _ship_a_transfer_twice,
     "cannot receive transfer %(transfer)s: it is %(status)s": _receive_a_transfer_already_received,
     "cannot close transfer %(transfer)s: it is %(status)s": _close_a_transfer_already_closed,
