@@ -3,8 +3,10 @@ too many within the policy's window lock that name or address for the policy's l
 refusing even the right password, so nothing can guess a password at speed.
 
 An unknown username is counted and locked exactly like a real one: nothing here tells a
-visitor whether a user exists. Every lock, every refused attempt and every unlock is an
-audit row.
+visitor whether a user exists. Every lock, the first attempt each lock refuses and every
+unlock is an audit row; the lock's further refusals are only counted on the lock (HQ's
+sign-in locks page shows the count), so an attack kept up against a lock does not grow the
+append-only audit table one row per attempt.
 
 The counts live in Redis when there is one (`RedisStore`, atomic across every process) and
 otherwise in the database (`DbStore`, the `signin_attempt` table), which is just as correct
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from sqlalchemy import BigInteger, Index, Integer, String, delete, func, insert, select
+from sqlalchemy import BigInteger, Index, Integer, String, delete, func, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import audit
@@ -86,6 +88,8 @@ class Store(Protocol):
     def lock(self, key: str, now: datetime, until: datetime) -> None: ...
     def clear(self, key: str) -> None: ...
     def locks(self, now: datetime) -> dict[str, datetime]: ...
+    def refuse(self, key: str, now: datetime) -> int: ...
+    def refusals(self, keys: list[str], now: datetime) -> dict[str, int]: ...
 
 
 # -- the database store ---------------------------------------------------------------------------
@@ -100,6 +104,7 @@ class SigninAttempt(Base):
     key: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # a lock's refused attempts
 
 
 class DbStore:
@@ -128,6 +133,21 @@ class DbStore:
         rows = self.session.execute(select(SigninAttempt.key, func.max(SigninAttempt.locked_until))
                                     .where(SigninAttempt.locked_until > now).group_by(SigninAttempt.key))
         return {key: until for key, until in rows}
+
+    def refuse(self, key: str, now: datetime) -> int:
+        """Count one attempt refused by `key`'s lock in force; how many it has refused so far
+        (0 when no lock of `key` is kept here). The row lock orders concurrent refusals."""
+        in_force = (SigninAttempt.key == key, SigninAttempt.locked_until > now)
+        self.session.execute(update(SigninAttempt).where(*in_force).values(refused=SigninAttempt.refused + 1))
+        return self.session.scalar(select(func.max(SigninAttempt.refused)).where(*in_force)) or 0
+
+    def refusals(self, keys: list[str], now: datetime) -> dict[str, int]:
+        if not keys:
+            return {}
+        rows = self.session.execute(select(SigninAttempt.key, func.max(SigninAttempt.refused))
+                                    .where(SigninAttempt.key.in_(keys), SigninAttempt.locked_until > now)
+                                    .group_by(SigninAttempt.key))
+        return {key: int(n or 0) for key, n in rows}
 
     def _prune(self, now: datetime, window: timedelta) -> None:
         """Forget failures older than the window and expired locks, a batch at a time. Rows
@@ -163,6 +183,9 @@ class RedisStore:
     def _lock_key(self, key: str) -> str:
         return f"{self.prefix}lock:{key}"
 
+    def _refused_key(self, key: str) -> str:
+        return f"{self.prefix}refused:{key}"
+
     def locked_until(self, key: str, now: datetime) -> datetime | None:
         raw = self.redis.get(self._lock_key(key))
         if raw is None:
@@ -181,10 +204,29 @@ class RedisStore:
 
     def lock(self, key: str, now: datetime, until: datetime) -> None:
         seconds = max(1, math.ceil((until - now).total_seconds())) + 60
-        self.redis.set(self._lock_key(key), repr(_ts(until)), ex=seconds)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(self._lock_key(key), repr(_ts(until)), ex=seconds)
+        pipe.delete(self._refused_key(key))  # a new lock counts its own refusals
+        pipe.execute()
 
     def clear(self, key: str) -> None:
-        self.redis.delete(self._fail_key(key), self._lock_key(key))
+        self.redis.delete(self._fail_key(key), self._lock_key(key), self._refused_key(key))
+
+    def refuse(self, key: str, now: datetime) -> int:
+        """INCR beside the lock, living as long as the lock key does (0 when no lock is kept)."""
+        ttl = self.redis.ttl(self._lock_key(key))
+        if ttl is None or int(ttl) < 0:
+            return 0
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.incr(self._refused_key(key))
+        pipe.expire(self._refused_key(key), int(ttl) + 1)
+        return int(pipe.execute()[0])
+
+    def refusals(self, keys: list[str], now: datetime) -> dict[str, int]:
+        if not keys:
+            return {}
+        values = self.redis.mget([self._refused_key(key) for key in keys])
+        return {key: int(value) for key, value in zip(keys, values) if value is not None}
 
     def locks(self, now: datetime) -> dict[str, datetime]:
         found = {}
@@ -227,6 +269,12 @@ class FallbackStore:
 
     def locks(self, now):
         return self._call("locks", now)
+
+    def refuse(self, key, now):
+        return self._call("refuse", key, now)
+
+    def refusals(self, keys, now):
+        return self._call("refusals", keys, now)
 
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -272,8 +320,10 @@ def attempt(session: Session, store: Store, username: str, password: str, addres
     address = address or "unknown"
     lock = current_lock(store, username, address, now)
     if lock is not None:
-        audit.record(session, _actor(address), "signin.refused", key_for(USER, username),
-                     address=address, locked=lock.scope, until=lock.until.isoformat())
+        # the first refusal of each lock is audited; the rest are counted on the lock
+        if store.refuse(key_for(lock.scope, username if lock.scope == USER else address), now) <= 1:
+            audit.record(session, _actor(address), "signin.refused", key_for(USER, username),
+                         address=address, locked=lock.scope, until=lock.until.isoformat())
         return Outcome(None, lock)
     user = check_login(session, username, password)
     if user is not None:
@@ -297,6 +347,12 @@ def locks(store: Store, now: datetime) -> list[tuple[str, str, datetime]]:
     """Every lock in force: (scope, name, until), soonest to end first."""
     found = [(*key.split(":", 1), until) for key, until in store.locks(now).items()]
     return sorted(found, key=lambda lock: (lock[2], lock[0], lock[1]))
+
+
+def refusals(store: Store, found: list[tuple[str, str, datetime]], now: datetime) -> dict[tuple[str, str], int]:
+    """How many attempts each of these locks (from `locks`) has refused: (scope, name) -> count."""
+    counts = store.refusals([key_for(scope, name) for scope, name, _ in found], now)
+    return {(scope, name): counts.get(key_for(scope, name), 0) for scope, name, _ in found}
 
 
 def unlock(session: Session, store: Store, scope: str, name: str, *, actor: str, now: datetime) -> datetime:

@@ -39,9 +39,13 @@ ZH = {
     "%(name)s can sign in again.": "%(name)s 已解锁，可以再次登录。",
     "After %(failures)s failed sign-ins within %(window)s minutes a username is locked for %(lock)s minutes, even "
     "against the right password; after %(address)s failed sign-ins a network address is. Unlocking lifts the lock "
-    "and forgets the failures. Every lock, refused sign-in and unlock is in the audit log.":
+    "and forgets the failures. Every lock, the first sign-in each lock refuses and every unlock are in the audit "
+    "log; the lock’s further refusals are counted here.":
         "%(window)s 分钟内同一用户名登录失败 %(failures)s 次即锁定 %(lock)s 分钟，期间即使密码正确也拒绝登录；"
-        "同一网络地址失败 %(address)s 次亦同。解锁即解除锁定并清除失败记录。每次锁定、拒绝登录和解锁都记入审计日志。",
+        "同一网络地址失败 %(address)s 次亦同。解锁即解除锁定并清除失败记录。每次锁定、每次锁定后的首次拒绝登录和每次解锁"
+        "都记入审计日志；此后的拒绝次数在此计数。",
+    "Refused while locked": "锁定期间拒绝",
+    "refused %(n)s times while locked": "锁定期间已拒绝 %(n)s 次",
     "%(name)s is not locked": "%(name)s 未被锁定",
     "policy %(key)s: %(value)s is less than %(least)s": "策略 %(key)s：%(value)s 小于允许的最小值 %(least)s",
     "You have signed out.": "您已退出。",

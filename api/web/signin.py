@@ -68,8 +68,10 @@ class UnlockForm(FlaskForm):
 
 def _render_locks(form: UnlockForm | None = None, status: int = 200):
     policy = load_policy(db.session)
-    return render_template("hq/signin_locks.html", locks=signin.locks(store(), now()), scopes=SCOPES,
-                           form=form or UnlockForm(formdata=None), policy=policy), status
+    guard, at = store(), now()
+    locks = signin.locks(guard, at)
+    return render_template("hq/signin_locks.html", locks=locks, refused=signin.refusals(guard, locks, at),
+                           scopes=SCOPES, form=form or UnlockForm(formdata=None), policy=policy), status
 
 
 @bp.get("/hq/sign-in-locks")

@@ -1,7 +1,7 @@
 """The sign-in guard in the domain (inventory/signin.py) on the test database, with its counts in
 the database and in Redis: a username locks after the policy's failures within the window and
 refuses even the right password until the lock ends or HQ lifts it; an address locks the same
-way; each lock, refusal and unlock is one audit row. And new users' passwords follow the rules."""
+way; each lock, its first refusal and each unlock is one audit row, further refusals a count on the lock. And new users' passwords follow the rules."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -131,6 +131,30 @@ def test_each_lock_refusal_and_unlock_is_one_audit_row(guard, clock, session):
                             "window_minutes": 15}
     assert refused.details == {"address": THERE, "locked": "user", "until": until}
     assert unlocked.details == {"was_locked_until": until}
+
+
+def test_refusals_during_one_lock_are_one_audit_row_and_a_count_on_the_lock(guard, clock, session):
+    for _ in range(10):
+        guard()
+    for n in range(200):
+        guard(password=PASSWORD if n % 2 else "wrong password", address=HERE if n % 3 else THERE)
+    assert [e.action for e in entries(session, action="signin.")] == ["signin.lock", "signin.refused"]
+    found = signin.locks(guard.store(), clock.now)
+    assert signin.refusals(guard.store(), found, clock.now) == {(signin.USER, "gd_clerk"): 200}
+    # an address lock counts its own; a lock that ended and a new one start again from one row
+    clock.advance(minutes=15)
+    for n in range(50):
+        guard(username=f"guess{n}", address=THERE)
+    for n in range(7):
+        guard(username="someone", address=THERE)
+    found = signin.locks(guard.store(), clock.now)
+    assert signin.refusals(guard.store(), found, clock.now) == {(signin.ADDRESS, THERE): 7}
+    assert [e.action for e in entries(session, action="signin.")] == [
+        "signin.lock", "signin.refused", "signin.lock", "signin.refused"]
+    # unlocking forgets the count with the lock
+    with transaction(session):
+        signin.unlock(session, guard.store(), signin.ADDRESS, THERE, actor="hq:boss", now=clock.now)
+    assert signin.refusals(guard.store(), [(signin.ADDRESS, THERE, clock.now)], clock.now) == {(signin.ADDRESS, THERE): 0}
 
 
 def test_the_policy_sets_the_count_the_window_and_the_lock(guard, clock, session):

@@ -153,18 +153,27 @@ def test_only_hq_opens_the_locks_page(app):
     assert WebClient(app).get("/hq/sign-in-locks").status_code == 302
 
 
-def test_every_lock_and_refusal_is_in_the_audit_log(web, engine, clock):
+def test_the_lock_and_its_first_refusal_are_audited_and_the_rest_only_counted(app, web, engine, clock):
     fail(web, times=10)
     web.login("gd_clerk", PASSWORD)
-    fail(web)
+    fail(web, times=40)  # an attack kept up against the lock: no audit row each
     until = (clock.now + timedelta(minutes=15)).isoformat()
     assert audit(engine) == [
         ("address:127.0.0.1", "signin.lock", "user:gd_clerk",
          {"address": "127.0.0.1", "failures": 10, "until": until, "username": "gd_clerk", "window_minutes": 15}),
         ("address:127.0.0.1", "signin.refused", "user:gd_clerk",
-         {"address": "127.0.0.1", "locked": "user", "until": until}),
-        ("address:127.0.0.1", "signin.refused", "user:gd_clerk",
          {"address": "127.0.0.1", "locked": "user", "until": until})]
+    hq = WebClient(app)
+    assert hq.login("boss").status_code == 302
+    page = html.unescape(text(hq.get("/hq/sign-in-locks")))
+    assert "锁定期间已拒绝 41 次" in page
+
+    # the lock ends; a new lock has its own first refusal audited and its own count
+    clock.advance(minutes=15)
+    fail(web, times=10)
+    fail(web, times=3)
+    assert [row[1] for row in audit(engine)] == ["signin.lock", "signin.refused", "signin.lock", "signin.refused"]
+    assert "锁定期间已拒绝 3 次" in html.unescape(text(hq.get("/hq/sign-in-locks")))
 
 
 def test_the_command_line_lists_and_lifts_a_lock(app, web, database, engine, kept_in, monkeypatch):
