@@ -177,12 +177,17 @@ def _signin_store(session):
 def users_locks():
     """List the sign-in locks in force (usernames and network addresses)."""
     from inventory.db import utcnow
-    from inventory.signin import locks
+    from inventory.signin import locks, refusals
 
+    now = utcnow()
     with session_scope() as session:
-        found = locks(_signin_store(session), utcnow())
+        store = _signin_store(session)
+        found = locks(store, now)
+        refused = refusals(store, found, now)
     for scope, name, until in found:
-        click.echo(f"{scope}  {name}  until {until.isoformat(timespec='seconds')}")
+        times = refused.get((scope, name), 0)
+        tail = f"  (refused {times} times while locked)" if times else ""
+        click.echo(f"{scope}  {name}  until {until.isoformat(timespec='seconds')}{tail}")
     if not found:
         click.echo("nothing is locked")
 

@@ -184,6 +184,10 @@ def test_the_command_line_lists_and_lifts_a_lock(app, web, database, engine, kep
     runner = CliRunner()
     listed = runner.invoke(cli, ["users", "locks"])
     assert listed.exit_code == 0 and listed.output.startswith("user  gd_clerk  until ")
+    assert "refused" not in listed.output
+    fail(web, times=3)
+    listed = runner.invoke(cli, ["users", "locks"])
+    assert listed.output.rstrip().endswith("  (refused 3 times while locked)")
 
     unlocked = runner.invoke(cli, ["users", "unlock", "--username", "gd_clerk"])
     assert unlocked.exit_code == 0, unlocked.output
