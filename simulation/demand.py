@@ -17,6 +17,7 @@ import numpy as np
 
 from inventory.demo import PROVINCES
 
+from .appliances import APPLIANCE_COLUMNS
 from .calendar import START
 from .truth import Truth
 
@@ -25,7 +26,8 @@ QTY_CHOICES = (1, 2, 3)
 QTY_WEIGHTS = (0.90, 0.08, 0.02)
 MEAN_QTY = float(np.dot(QTY_CHOICES, QTY_WEIGHTS))
 DEALER_SHARE = 0.5         # of the demand of a point that has a dealer, the share the dealer orders
-IN_WARRANTY_SHARE = 0.75   # of a point's own requisitions, those for an in-warranty repair ticket
+TICKET_SHARE = 0.75        # of a point's own requisitions, those for a repair ticket (the engine decides if free)
+APPLIANCE_STREAM = 12      # the tickets' appliances (`appliances`): a stream of its own
 WORK_HOURS = (8.0, 20.0)   # Beijing hours in which service points requisition parts
 DEALER_ORDER_HOUR = 17.0   # dealers send one consolidated order per ship-to point a day
 RANDOM_COLUMNS = 12        # uniforms per line for its ticket and return story (see `tickets`)
@@ -40,8 +42,9 @@ class DayDemand:
     qty: np.ndarray
     hour: np.ndarray         # Beijing hour of day the requisition is submitted
     dealer: np.ndarray       # index into Demand.dealers, -1 for the point's own requisition
-    in_warranty: np.ndarray  # bool
+    ticketed: np.ndarray     # bool: a repair ticket (with its appliance) behind the line
     u: np.ndarray            # (n, RANDOM_COLUMNS) uniforms for the ticket and return story
+    appliance_u: np.ndarray  # (n, APPLIANCE_COLUMNS) uniforms for the ticket's appliance
 
     def __len__(self) -> int:
         return len(self.sku)
@@ -88,13 +91,14 @@ class Demand:
         qty = rng.choice(QTY_CHOICES, size=n, p=QTY_WEIGHTS)
         hour = rng.uniform(*WORK_HOURS, size=n)
         via_dealer = (self.point_dealer[point] >= 0) & (rng.random(n) < DEALER_SHARE)
-        in_warranty = rng.random(n) < IN_WARRANTY_SHARE
+        ticketed = rng.random(n) < TICKET_SHARE
         u = rng.random((n, RANDOM_COLUMNS))
         dealer = np.where(via_dealer, self.point_dealer[point], -1)
         hour = np.where(via_dealer, DEALER_ORDER_HOUR, hour)
         order = np.argsort(hour, kind="stable")
+        appliance_u = np.random.default_rng([self.seed, APPLIANCE_STREAM, day]).random((n, APPLIANCE_COLUMNS))
         return DayDemand(sku[order], point[order], qty[order], hour[order], dealer[order],
-                         in_warranty[order] & (dealer[order] < 0), u[order])
+                         ticketed[order] & (dealer[order] < 0), u[order], appliance_u[order])
 
 
 def _points_by_region(region: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -52,6 +52,7 @@ from inventory.warehouses import transfers
 from optimizer.targets import MIN_MEAN
 
 from . import metrics, policies
+from .appliances import ApplianceBook
 from .calendar import START, at, day_of_month, days_in_month, month_of, weekday
 from .demand import DEALER_ORDER_HOUR, DayDemand, Demand
 from .forecast_check import ForecastCheck
@@ -161,6 +162,7 @@ class Engine:
         self._keep_loaded()
         self.log = Log()
         self.pending: dict[str, Pending] = {}
+        self.appliances = ApplianceBook()
         self.in_flight: dict[tuple[str, str], datetime] = {}  # (requisition, sender): last parcel lands
         self.heap: list = []
         self._seq = 0
@@ -247,25 +249,22 @@ class Engine:
         day, i, today = payload
         d = self.demand
         sku, point, qty = d.skus[today.sku[i]], d.points[today.point[i]], int(today.qty[i])
-        warranty = bool(today.in_warranty[i]) and self.config.tickets
-        ticket = f"TK{day:03d}{i:05d}" if warranty else None
+        ticket = f"TK{day:03d}{i:05d}" if bool(today.ticketed[i]) and self.config.tickets else None
         owner = Principal("service_point", point)
-        if ticket:  # the call centre records the appliance: bought within the year, invoice kept (free parts)
-            family = d.family[today.sku[i]]
-            record_appliance(self.s, ticket, product_line="ac" if "ac" in family else "washer", use="household",
-                             model=family[:64], serial=f"SN{ticket}", proof="invoice", fault="E01",
-                             purchased_on=business_date(when) - timedelta(days=30 + (7 * day + i) % 300),
-                             actor=CALL_CENTER.name, policy=self.policy, now=when)
-        req = reqs.submit(self.s, owner, ship_to=point, lines=[LineRequest(sku, qty)], ticket=ticket,
-                          policy=self.policy, in_warranty=warranty, now=when)
         story = None
-        if ticket:
-            story = TicketStory.before(when, ticket, point, d.family[today.sku[i]],
-                                       self.remote[point] == "remote", today.u[i])
+        if ticket:  # the call centre opens the ticket and records the appliance; the engine decides what is free
+            family = d.family[today.sku[i]]
+            story = TicketStory.before(when, ticket, point, family, self.remote[point] == "remote", today.u[i])
             for kind, instant in story.opening_events():
                 record_event(self.s, ticket, kind, at=instant, principal=CALL_CENTER, now=when,
                              service_point=point if kind == "created" else None,
                              family=story.family if kind == "created" else None)
+            unit = self.appliances.appliance(ticket, point, family, business_date(story.created), today.appliance_u[i])
+            record_appliance(self.s, ticket, product_line=unit.product_line, use=unit.use, model=unit.model,
+                             serial=unit.serial, proof=unit.proof, fault=unit.fault, purchased_on=unit.purchased_on,
+                             actor=CALL_CENTER.name, policy=self.policy, now=when)
+        req = reqs.submit(self.s, owner, ship_to=point, lines=[LineRequest(sku, qty)], ticket=ticket,
+                          policy=self.policy, in_warranty=None if ticket else False, now=when)
         self.pending[req.code] = Pending(owner, point, sku, qty, story, today.u[i])
         self._note_backorders(req)
 
