@@ -67,6 +67,9 @@ def dashboard():
     seconds = current_app.config["WEB_CHART_CACHE_SECONDS"]
     f = cache().get("dashboard", seconds, _dashboard_figures)
     money = lambda v: f"{float(v) / 10000:,.1f}"  # noqa: E731 - 万元 on the bars
+    from .centers import party_label  # the centre pages' words for a party ('网点 SP0001')
+
+    fined = [(party_label(party), float(v)) for party, v in f["penalties"] or [] if v > 0]  # a party fined nothing is no bar
     svg = {
         "by_day": charts.rate_line(f["by_day"], title=_("On-time rate by day")),
         "by_centre": charts.hbar([(label, rate) for label, rate, _n in f["by_centre"]], max_value=1.0,
@@ -75,10 +78,9 @@ def dashboard():
                                  fmt=lambda v: f"{int(v)}", css="bar warn", title=_("Shortages by warehouse")),
         "stock_value": charts.hbar([(f"{code} {name}", float(v)) for code, name, v in f["stock_value"]],
                                    fmt=money, title=_("Stock value by warehouse")),
-        "penalties": charts.hbar([(party, float(v)) for party, v in f["penalties"] or []],
-                                 fmt=lambda v: f"{v:,.0f}", css="bar bad", title=_("Penalties by party")),
+        "penalties": charts.hbar(fined, fmt=lambda v: f"{v:,.0f}", css="bar bad", title=_("Penalties by party")),
     }
-    return render_template("hq/dashboard.html", f=f, svg=svg, days=DASHBOARD_DAYS)
+    return render_template("hq/dashboard.html", f=f, svg=svg, days=DASHBOARD_DAYS, fined=fined)
 
 
 @bp.get("/hq/warehouses")

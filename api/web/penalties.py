@@ -88,8 +88,10 @@ def _render(period: str, posted: PartsCauseForm | None = None, status: int = 200
                 forms[i] = posted
     db.session.rollback()
     fined_centers = [c for c in report["centers"] if any(v != "0.00" for v in c["role_totals"].values())]
+    from .centers import party_label  # the centre's words for a party ('网点 SP0001'); it imports this module late
+
     return render_template("hq/penalties.html", period=period, report=report, waits=waits,
-                           fined_centers=fined_centers,
+                           fined_centers=fined_centers, party_label=party_label,
                            rows=list(zip(waits["waits"], forms)), cause_label=lambda c: CAUSE.get(c, c),
                            cause_status_label=lambda s: CAUSE_STATUS.get(s, s), role_label=lambda r: ROLE.get(r, r),
                            roles=CENTER_ROLES), status

@@ -43,7 +43,8 @@ def test_the_dashboard_shows_fines_by_party_from_repair_tickets(hq, engine):
             record_event(session, "T-LATE-DISPATCH", kind, created + timedelta(minutes=minutes), None, None,
                          Principal("call_center"), service_point="SP0001", family="twin_tub")
     page = text(hq.get("/hq/"))
-    assert "hq_dispatch" in page and "30" in page
+    assert "总部接单员" in page and "30" in page  # the party in words, not its key
+    assert "hq_dispatch" not in page
 
 
 def test_the_dashboard_speaks_english_too(hq):
@@ -185,7 +186,7 @@ def test_the_penalties_report_shows_the_month_s_fines_and_centre_rates(hq, engin
             record_event(session, "T-PEN", kind, created + timedelta(minutes=minutes), None, None,
                          Principal("call_center"), service_point="SP0001", family="twin_tub")
     page = text(hq.get(f"/hq/penalties?period={period_of(utcnow())}"))
-    assert "hq_dispatch" in page and "30.00" in page and "GD" in page
+    assert "总部接单员" in page and "hq_dispatch" not in page and "30.00" in page and "GD" in page
 
 
 def test_a_clerk_cannot_open_the_penalties_report(clerk):
