@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -67,6 +67,7 @@ def _seed(url: str) -> dict:
             create_user(s, "gd_clerk", PASSWORD, "clerk", "GD1")
             create_user(s, "hb_clerk", PASSWORD, "clerk", "HB1")
             create_user(s, "boss", PASSWORD, "hq")
+            create_user(s, "gd_center", PASSWORD, "center", center="GD")
         policy = load_policy(s)
         for day in range(14, 0, -1):
             wuhan_sku = "WM-MOTOR-01" if day % 3 == 0 else "WM-PUMP-01"  # HB1 holds no motors: a shortage
@@ -107,13 +108,78 @@ def _seed(url: str) -> dict:
                                               {"supplier": "SUP01", "sku": "WM-MOTOR-01", "unit_price": "310.00"}]})
             order = purchasing.propose(s, {"WM-PUMP-01": 1400, "WM-MOTOR-01": 110}, actor="system:stock-plan")[0]
         ids = {"requisitions": todays, "draft": draft.id, "outgoing": outgoing.id, "arriving": arriving.id,
-               "purchase": order.code}
+               "purchase": order.code, **_warranty_month(s, policy, now)}
     from optimizer.runs import run_now
 
     ids["run"] = run_now(make_session_factory(engine), propose=False)["id"]  # a real run for the HQ page
     ids["plans"] = _plans(make_session_factory(engine), now)
     engine.dispose()
     return ids
+
+
+# Last month's repair tickets: (ticket, point, day of the month (< 0: days before now), [(sku, qty)],
+# appliance). Ages are
+# days from purchase to the report; each is decided by the warranty engine, never asserted here.
+WASHER = {"product_line": "washer", "use": "household", "model": "XQB70-BQ3", "proof": "invoice", "fault": "E21"}
+WARRANTY_TICKETS = [
+    ("W01", "SP0001", 1, [("WM-PUMP-01", 1)], {**WASHER, "age": 100}),                     # 12 months: free
+    ("W02", "SP0001", 2, [("WM-MOTOR-01", 1), ("WM-PUMP-01", 1)], {**WASHER, "age": 700}),  # motor free to 36, pump paid
+    ("W03", "SP0001", 3, [("WM-PUMP-01", 2)], {**WASHER, "age": 2000, "proof": "warranty_card",  # expired: paid
+                                               "hq_dispatch_hours": 2}),  # HQ dispatched after 2 h: fined
+    ("W04", "SP0001", 4, [("AC-REMOTE-01", 1)], {**WASHER, "product_line": "ac", "model": "KFR-35GW/BPA3",
+                                                 "fault": "E5", "age": 2000}),  # household AC: parts for life
+    ("W05", "SP0001", 5, [("WM-PUMP-01", 1)], {**WASHER, "proof": None, "age": None}),       # no proof: paid
+    ("W06", "SP0001", 6, [("WM-PUMP-01", 1)], {**WASHER, "age": 4}),                      # 7 days: return or exchange
+    ("W07", "SP0002", 7, [("WM-PUMP-01", 1)], {**WASHER, "age": 12}),                     # 15 days: exchange
+    ("W08", "SP0001", 8, [("WM-PUMP-01", 1)], {**WASHER, "use": "commercial", "age": 200}),  # commercial 3 months: paid
+] + [(f"W09-{n}", "SP0001", 9 + 4 * n, [("WM-PUMP-01", 1)], {**WASHER, "serial": "SN-W09", "age": 150 + 4 * n})
+     for n in range(4)] + [  # the same washer four times for the same fault: the fourth is a 三包 exchange
+    ("W10", "SP0001", -4, [("WM-PUMP-01", 1)], {**WASHER, "age": 60, "hq_dispatch_hours": 2}),  # 4 days ago
+]
+
+
+def _warranty_month(s, policy, now) -> dict:
+    """Last month's tickets of 广东's points, from report to completion, with the appliances the call
+    centre recorded: in and out of warranty, no proof, 7- and 15-day cases, a fault repeated on one
+    serial. Their requisitions are delivered, so the month's statement, penalties and centre pages
+    have lines, fees and 三包 flags. The codes HQ's requisition page and the statement show."""
+    from zoneinfo import ZoneInfo
+
+    from inventory.access import Principal
+    from inventory.db import transaction
+    from inventory.requisitions import service as reqs
+    from inventory.tickets import record_event
+    from inventory.tickets.appliance import business_date, record_appliance
+
+    beijing = ZoneInfo("Asia/Shanghai")
+    first = business_date(now).replace(day=1)
+    month = (first - timedelta(days=1)).replace(day=1)
+    call_center = Principal("call_center")
+    codes = {}
+    for ticket, point, day, lines, unit in WARRANTY_TICKETS:
+        reported = datetime(month.year, month.month, day, 9, tzinfo=beijing).astimezone(timezone.utc) if day > 0 \
+            else now + timedelta(days=day)
+        who = Principal("service_point", point)
+        with transaction(s):
+            late = unit.get("hq_dispatch_hours", 0.1) - 0.1
+            for kind, hours in (("created", 0), ("dispatched_center", 0.1 + late), ("dispatched_point", 0.2 + late),
+                                ("contacted", 0.5 + late), ("visited", 5 + late)):
+                record_event(s, ticket, kind, at=reported + timedelta(hours=hours), principal=call_center,
+                             now=reported + timedelta(hours=hours), service_point=point if kind == "created" else None)
+            age = unit["age"]
+            record_appliance(s, ticket, product_line=unit["product_line"], use=unit["use"], model=unit["model"],
+                             serial=unit.get("serial", f"SN-{ticket}"), proof=unit["proof"], fault=unit["fault"],
+                             purchased_on=None if age is None else business_date(reported) - timedelta(days=age),
+                             actor="call_center", policy=policy, now=reported + timedelta(hours=5 + late))
+            submitted = reported + timedelta(hours=6 + late)
+            req = reqs.submit(s, who, ship_to=point, ticket=ticket, policy=policy, now=submitted,
+                              lines=[reqs.LineRequest(sku, qty) for sku, qty in lines])
+            reqs.ship(s, "system:e2e", req.code, at=submitted + timedelta(hours=2), now=submitted + timedelta(hours=2))
+            reqs.receive(s, who, req.code, at=submitted + timedelta(hours=20), now=submitted + timedelta(hours=20))
+            record_event(s, ticket, "completed", at=submitted + timedelta(hours=26), principal=call_center,
+                         now=submitted + timedelta(hours=26))
+        codes[ticket] = req.code
+    return {"warranty_month": month.strftime("%Y-%m"), "warranty_requisitions": codes}
 
 
 def _plans(sessions, now) -> list[str]:
