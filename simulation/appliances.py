@@ -13,8 +13,10 @@ the same ticket gets the same appliance whatever policy runs and the other strea
   air conditioners past their six years.
 - Proof: mostly the invoice, some the warranty card, a few none (no warranty at all).
 - Repeat faults: some tickets are the same appliance again (same serial, purchase date and
-  fault) at the same point; a unit that came back tends to come back again, so some reach a
-  third visit for the same fault.
+  fault), found among the latest of the same product line in the point's centre (the centre may
+  dispatch the second call to another of its points; a national run samples 2 % of the skus, so
+  one point sees too few tickets to meet its own again); a unit that came back tends to come back
+  again, so some reach a fourth visit: the fault repaired three times before.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ COMMERCIAL_WASHER_SHARE = 0.05
 NO_PROOF_SHARE = 0.03
 WARRANTY_CARD_SHARE = 0.30     # of those with proof; the rest keep the invoice
 REPEAT_SHARE = 0.08            # of tickets: the same appliance again, same fault
-REPEAT_SAME_UNIT = 0.85        # of repeats: the unit already back again (while it has had < 4 visits)
+REPEAT_SAME_UNIT = 0.9         # of repeats: the unit already back again (while it has had < 4 visits)
 MAX_VISITS = 4
 FAULTS = {"washer": ("E1", "E2", "E3", "E4", "F1", "F2"), "ac": ("E1", "E2", "E4", "E5", "F1", "P4")}
 
@@ -79,15 +81,15 @@ def new_appliance(ticket: str, family: str, reported_on: date, u) -> Appliance:
 
 
 class ApplianceBook:
-    """What the simulated call centre remembers per (point, family): the latest appliance it
-    recorded and the unit that keeps coming back, so a repeat fault finds its serial."""
+    """What the simulated call centre remembers per (centre, product line): the latest appliance
+    it recorded and the unit that keeps coming back, so a repeat fault finds its serial."""
 
     def __init__(self) -> None:
         self.latest: dict[tuple[str, str], Appliance] = {}
         self.returning: dict[tuple[str, str], Appliance] = {}
 
-    def appliance(self, ticket: str, point: str, family: str, reported_on: date, u) -> Appliance:
-        key = (point, family)
+    def appliance(self, ticket: str, centre: str, family: str, reported_on: date, u) -> Appliance:
+        key = (centre, product_line(family))
         again = None
         if u[0] < REPEAT_SHARE and key in self.latest:
             again = self.returning.get(key)

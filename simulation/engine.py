@@ -259,7 +259,8 @@ class Engine:
                 record_event(self.s, ticket, kind, at=instant, principal=CALL_CENTER, now=when,
                              service_point=point if kind == "created" else None,
                              family=story.family if kind == "created" else None)
-            unit = self.appliances.appliance(ticket, point, family, business_date(story.created), today.appliance_u[i])
+            unit = self.appliances.appliance(ticket, d.regions[d.point_region[today.point[i]]], family,
+                                             business_date(story.created), today.appliance_u[i])
             record_appliance(self.s, ticket, product_line=unit.product_line, use=unit.use, model=unit.model,
                              serial=unit.serial, proof=unit.proof, fault=unit.fault, purchased_on=unit.purchased_on,
                              actor=CALL_CENTER.name, policy=self.policy, now=when)
