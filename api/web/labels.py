@@ -98,3 +98,10 @@ SANBAO_FLAG = {
     "parts_wait_90_days": _l("over 90 days waiting for parts: exchange"),
 }
 SANBAO_OUTCOME = {"return_or_exchange": _l("return or exchange"), "exchange": _l("exchange")}
+SANBAO_NONE = {"no_appliance": _l("appliance not recorded"), "no_proof": _l("no proof of purchase"),
+               "not_reported": _l("no report yet")}
+
+# the appliance on a ticket (inventory.tickets.appliance)
+PRODUCT_LINE = {"washer": _l("washing machine"), "ac": _l("air conditioner")}
+USE = {"household": _l("household"), "commercial": _l("commercial")}
+PROOF = {"invoice": _l("invoice"), "warranty_card": _l("warranty card")}

@@ -42,6 +42,18 @@ def sanbao_outcome_label(code: str | None) -> str:
     return str(labels.SANBAO_OUTCOME.get(code, code)) if code else ""
 
 
+@bp.app_template_global()
+def sanbao_none_label(code: str | None) -> str:
+    return str(labels.SANBAO_NONE.get(code, code)) if code else ""
+
+
+@bp.app_template_global()
+def appliance_label(kind: str, code: str | None) -> str:
+    """A product line, use or proof of purchase in the page's words."""
+    table = {"product_line": labels.PRODUCT_LINE, "use": labels.USE, "proof": labels.PROOF}[kind]
+    return str(table.get(code, code)) if code else ""
+
+
 class WarrantyOverrideForm(FlaskForm):
     """HQ makes one line free or paid against the engine, saying why."""
 

@@ -122,3 +122,26 @@ def test_every_page_that_does_not_admit_centres_refuses_one(gd, endpoint, method
 
 def test_hqs_penalties_report_links_each_centre_to_its_page(hq, centres):
     assert 'href="/centers/GD/?period=2026-10"' in text(hq.get("/hq/penalties?period=2026-10"))
+
+
+def test_the_ticket_page_shows_the_appliance_its_warranty_and_its_三包_rights(centres, engine):
+    """Bought four days before the report (2026-10-05), with an invoice: parts are free under the
+    whole unit's 12 months, and a fault within 7 days of purchase entitles a return or exchange."""
+    from datetime import date
+
+    from tests.appliances import record
+
+    with make_session_factory(engine)() as session:
+        record(session, "T-LATE", purchased_on=date(2026, 10, 1), serial="SN-T-LATE")
+    gd = signed_in(centres, "gd_center")
+    body = page(gd.get("/centers/GD/tickets/T-LATE?period=2026-10"))
+    card = body[body.index('id="appliance"'):]
+    assert "洗衣机" in card and "家用" in card and "SN-T-LATE" in card and "2026-10-01" in card and "发票" in card
+    assert "保内" in card and "整机保修" in card and "2027-10-01" in card      # the unit's 12 months
+    assert "三包权益" in card and "退货或换货" in card                          # reported within 7 days
+    test_the_centre_pages_are_all_chinese(gd)
+
+
+def test_a_ticket_without_an_appliance_says_no_part_is_free(gd):
+    body = page(gd.get("/centers/GD/tickets/T-LATE?period=2026-10"))
+    assert "呼叫中心尚未登记机器信息" in body and "未登记机器信息" in body
