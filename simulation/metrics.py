@@ -7,7 +7,7 @@ transfers and their lanes, penalties from `inventory.tickets.penalties_for_month
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -211,6 +211,8 @@ class Penalties:
     tickets: int
     centers: dict[str, dict]
     exchange_flagged: int
+    sanbao: dict[str, int] = field(default_factory=dict)    # tickets per 三包 flag, over the months
+    warranty: dict[str, int] = field(default_factory=dict)  # ticketed lines free ("in") and paid ("out")
 
 
 def penalties(session: Session, months: list[str], policy: Policy, now: datetime) -> Penalties:
@@ -220,6 +222,7 @@ def penalties(session: Session, months: list[str], policy: Policy, now: datetime
     centers: dict[str, dict] = defaultdict(lambda: {"tickets": 0, "within_3_days": 0, "over_3_days": 0,
                                                     "over_7_days": 0, "bonus_cancelled_months": 0})
     tickets = flagged = 0
+    sanbao: dict[str, int] = {}
     for month in months:
         report = penalties_for_month(session, month, policy, now=now)
         month_fines = {c: ZERO for c in PARTY_CLASSES}
@@ -237,7 +240,13 @@ def penalties(session: Session, months: list[str], policy: Policy, now: datetime
             entry["bonus_cancelled_months"] += int(c["bonus_cancelled"])
         tickets += report["tickets"]
         flagged += len(report["exchange_flagged"])
-    return Penalties(fines, {k: round(v, 1) for k, v in hours.items()}, by_month, tickets, dict(centers), flagged)
+        for flag, n in report["sanbao"]["flags"].items():
+            sanbao[flag] = sanbao.get(flag, 0) + n
+    warranty = {"in" if free else "out": n for free, n in session.execute(
+        select(RequisitionLine.in_warranty, func.count()).join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+        .where(Requisition.ticket.is_not(None)).group_by(RequisitionLine.in_warranty))}
+    return Penalties(fines, {k: round(v, 1) for k, v in hours.items()}, by_month, tickets, dict(centers), flagged,
+                     sanbao, {"in": warranty.get("in", 0), "out": warranty.get("out", 0)})
 
 
 def center_names(session: Session) -> dict[str, str]:

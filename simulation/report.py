@@ -65,6 +65,7 @@ def details(r: Results) -> dict:
         "return_failures": r.log.return_failures,
         "penalties": {"fines": {k: str(v) for k, v in r.penalties.fines.items()}, "hours": r.penalties.hours,
                       "tickets": r.penalties.tickets, "exchange_flagged": r.penalties.exchange_flagged,
+                      "sanbao": r.penalties.sanbao, "warranty_lines": r.penalties.warranty,
                       "by_month": {m: {k: str(v) for k, v in f.items()} for m, f in r.penalties.by_month.items()}},
         "by_month": month_rows(r),
         "by_centre": centre_rows(r),
@@ -244,7 +245,11 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
     charges = d["return_charges"]
     lines += ["", f"Old-part return charges to service points (overdue or wrong part): "
               + (", ".join(f"{k} {_rmb(v)} RMB" for k, v in charges.items()) or "none")
-              + f". Tickets flagged for a 三包 exchange: {d['penalties']['exchange_flagged']}.", "",
+              + f". Tickets flagged for a 三包 exchange (90 days waiting for parts): "
+              f"{d['penalties']['exchange_flagged']}. 三包 rights of the months' tickets: "
+              + (", ".join(f"{k} {n:,}" for k, n in d["penalties"]["sanbao"].items()) or "none")
+              + f". Lines of repair tickets free / paid (the warranty engine's decision): "
+              f"{d['penalties']['warranty_lines'].get('in', 0):,} / {d['penalties']['warranty_lines'].get('out', 0):,}.", "",
               "## Where the time went", "", "| phase | seconds | events |", "|---|---:|---:|"]
     for key, value in sorted(d["seconds"]["events"].items(), key=lambda kv: -kv[1]):
         lines.append(f"| {key} | {value:,.1f} | {d['seconds']['event_counts'].get(key, 0):,} |")
@@ -276,8 +281,10 @@ MODEL_NOTES = """## How the simulation works
   Pareto profile) times seasonality (air-conditioner parts +60 % in mid-July, -60 % in
   January); each line picks its sku by demand weight and its service point by population.
   Half the demand of points that have a dealer is ordered by the dealer (one consolidated
-  order a day per ship-to point); 75 % of the points' own lines are in-warranty repairs with
-  a ticket. The same seed gives every policy the same demand.
+  order a day per ship-to point); 75 % of the points' own lines are for a repair ticket, whose
+  appliance (purchase date, proof, use, repeat faults) is drawn from a stream of its own and
+  decides, through the warranty engine, whether the line is free. The same seed gives every
+  policy the same demand.
 - **Shipping.** Warehouses ship in pick waves at 09:00, 13:00 and 17:00 (Beijing); a parcel
   arrives at its reservation's `eta` (lane hours include 8 h of handling), later when it
   waited longer than that for its wave. Lines accepted after the 17:00 wave, dealers' orders

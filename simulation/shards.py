@@ -132,4 +132,13 @@ def _penalties(parts: list[Penalties]) -> Penalties:
             for key, value in row.items():
                 into[key] += value
     return Penalties(fines, hours, by_month, sum(p.tickets for p in parts), {k: dict(v) for k, v in centers.items()},
-                     sum(p.exchange_flagged for p in parts))
+                     sum(p.exchange_flagged for p in parts), _summed([p.sanbao for p in parts]),
+                     _summed([p.warranty for p in parts]))
+
+
+def _summed(counts: list[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for part in counts:
+        for key, n in part.items():
+            total[key] = total.get(key, 0) + n
+    return total
