@@ -31,6 +31,16 @@ from .forms import IMPORT_KINDS, ActionForm, CountImportForm, ImportForm
 from .refusals import refusal
 from .views import bp
 
+
+@bp.app_template_global()
+def column_label(name: str) -> str:
+    """A spreadsheet column as the page's language calls it (its first Chinese header on a Chinese
+    page; the file's own key otherwise)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return spreadsheet.HEADER_ZH.get(name, name) if locale is not None and locale.language == "zh" else name
+
 PENDING_SECONDS = 3600
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 

@@ -53,6 +53,10 @@ ALIASES = {
     "零售价": "list_price", "用户价": "list_price", "收费标准": "list_price", "配件收费": "list_price",
     "城市级别": "city_tier", "城市类别": "city_tier",
 }
+# each column's first Chinese header above: what a Chinese page calls the column
+HEADER_ZH: dict[str, str] = {}
+for _header, _key in ALIASES.items():
+    HEADER_ZH.setdefault(_key, _header)
 TRUE = {"1", "true", "yes", "y", "是", "t"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 
