@@ -248,6 +248,7 @@ def webhooks_dispatch(every):
                 counts = _dispatch_round(session, settings)
             click.echo("events {events}  delivered {delivered}  retrying {retrying}  failed {failed}"
                        .format(**counts))
+            sys.stdout.flush()   # a round's line reaches a pipe or a log at once, not at exit
             if every is None:
                 return
             time.sleep(max(0.0, every - (time.monotonic() - started)))

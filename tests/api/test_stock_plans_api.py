@@ -182,7 +182,8 @@ def test_a_queue_that_is_down_answers_503_and_the_run_is_failed(client, auth, en
     monkeypatch.setattr(tasks.plan_run, "apply_async", down)
     headers = {**auth["hq"], "Idempotency-Key": "k1"}
     answer = client.post("/api/v1/stock-plans", headers=headers, json={})
-    assert answer.status_code == 503 and answer.headers["Retry-After"] == "60"
+    # 60 s, or the rate limiter's own reset when its headers stamp the answer (59 a second later)
+    assert answer.status_code == 503 and 0 < int(answer.headers["Retry-After"]) <= 60
     run = client.get("/api/v1/stock-plans/runs", headers=auth["hq"]).json[0]
     assert run["status"] == "failed" and "queue unavailable" in run["error"]
     monkeypatch.undo()
