@@ -6,7 +6,6 @@ table and the line columns and keeps the requisitions. Both ways, on the backend
 database of its own: migrating back and forth)."""
 from __future__ import annotations
 
-import os
 
 import pytest
 from alembic import command
@@ -16,27 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from inventory.db import normalise_url
 from inventory.migrate import alembic_config, upgrade
 
-from ..databases import PostgresDatabase, pg_unreachable_reason
+from .migrated import url  # noqa: F401 - the fixture
 
 REVISION = "0015_appliance"
 LINE_COLUMNS = {"in_warranty", "warranty_basis", "warranty_until", "warranty_computed", "warranty_override_by",
                 "warranty_override_at", "warranty_override_reason"}
 
 
-@pytest.fixture
-def url(tmp_path):
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        reason = pg_unreachable_reason()
-        if reason:
-            pytest.skip(reason)
-        database = PostgresDatabase()
-        database.engine.dispose()
-        yield database.url
-        database.close()
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-        upgrade(url)
-        yield url
 
 
 def _requisitions_before(conn) -> None:

@@ -2,7 +2,6 @@
 under test (a database of its own: migrating back and forth)."""
 from __future__ import annotations
 
-import os
 
 import pytest
 from alembic import command
@@ -12,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from inventory.db import normalise_url
 from inventory.migrate import alembic_config, upgrade
 
-from ..databases import PostgresDatabase, pg_unreachable_reason
+from .migrated import url  # noqa: F401 - the fixture
 
 REVISION = "0017_center_role"
 INSERT = text("INSERT INTO web_user (username, password_hash, role, warehouse_code, center_code, created_at) "
@@ -20,20 +19,6 @@ INSERT = text("INSERT INTO web_user (username, password_hash, role, warehouse_co
 KEY = text("INSERT INTO api_key (prefix, digest, role, code, created_at) VALUES (:p, 'd', :role, :code, CURRENT_TIMESTAMP)")
 
 
-@pytest.fixture
-def url(tmp_path):
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        reason = pg_unreachable_reason()
-        if reason:
-            pytest.skip(reason)
-        database = PostgresDatabase()
-        database.engine.dispose()
-        yield database.url
-        database.close()
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-        upgrade(url)
-        yield url
 
 
 def test_the_centre_role_comes_with_its_centre_and_goes_back_down(url):

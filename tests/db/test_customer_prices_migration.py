@@ -3,35 +3,19 @@ get the tier their master data implies, parts keep their rows with no list price
 revision goes down and up again (a database of its own, on the backend under test)."""
 from __future__ import annotations
 
-import os
 
-import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
 from inventory.db import normalise_url
 from inventory.migrate import alembic_config, upgrade
 
-from ..databases import PostgresDatabase, pg_unreachable_reason
+from .migrated import url  # noqa: F401 - the fixture
 
 REVISION = "0016_customer_prices"
 POINTS = [("SP1", "北京", "urban"), ("SP2", "北京", "remote"), ("SP3", "湖北", "urban"), ("SP4", "湖北", "remote")]
 
 
-@pytest.fixture
-def url(tmp_path):
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        reason = pg_unreachable_reason()
-        if reason:
-            pytest.skip(reason)
-        database = PostgresDatabase()
-        database.engine.dispose()
-        yield database.url
-        database.close()
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-        upgrade(url)
-        yield url
 
 
 def test_existing_points_get_their_tier_and_the_revision_goes_down_and_up(url):

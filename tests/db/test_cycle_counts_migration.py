@@ -2,7 +2,6 @@
 (on a database of its own, migrated back and forth)."""
 from __future__ import annotations
 
-import os
 
 import pytest
 from alembic import command
@@ -11,26 +10,12 @@ from sqlalchemy import create_engine, inspect, text
 from inventory.db import normalise_url
 from inventory.migrate import alembic_config, upgrade
 
-from ..databases import PostgresDatabase, pg_unreachable_reason
+from .migrated import url  # noqa: F401 - the fixture
 
 REVISION = "0021_cycle_counts"
 TABLES = {"cycle_count", "cycle_count_line"}
 
 
-@pytest.fixture
-def url(tmp_path):
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        reason = pg_unreachable_reason()
-        if reason:
-            pytest.skip(reason)
-        database = PostgresDatabase()
-        database.engine.dispose()
-        yield database.url
-        database.close()
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-        upgrade(url)
-        yield url
 
 
 def test_the_cycle_count_tables_go_down_and_come_back_up(url):

@@ -3,34 +3,18 @@ kept across the policy key's rename (fine_regional_shortage_per_role -> fine_cen
 both ways, on the backend under test (a database of its own: migrating back and forth)."""
 from __future__ import annotations
 
-import os
 
-import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
 from inventory.db import normalise_url
 from inventory.migrate import alembic_config, upgrade
 
-from ..databases import PostgresDatabase, pg_unreachable_reason
+from .migrated import url  # noqa: F401 - the fixture
 
 REVISION = "0014_parts_wait_cause"
 
 
-@pytest.fixture
-def url(tmp_path):
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        reason = pg_unreachable_reason()
-        if reason:
-            pytest.skip(reason)
-        database = PostgresDatabase()
-        database.engine.dispose()
-        yield database.url
-        database.close()
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-        upgrade(url)
-        yield url
 
 
 def settings(engine) -> list[tuple[str, str]]:

@@ -2,10 +2,8 @@
 to the cent, both ways, on the backend under test (a database of its own: migrating back and forth)."""
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
-import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.orm import Session
@@ -14,25 +12,11 @@ from inventory.db import normalise_url
 from inventory.migrate import alembic_config, upgrade
 from inventory.planning import StockPlanRecord
 
-from ..databases import PostgresDatabase, pg_unreachable_reason
+from .migrated import url  # noqa: F401 - the fixture
 
 REVISION = "0019_stock_plan_money"
 
 
-@pytest.fixture
-def url(tmp_path):
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        reason = pg_unreachable_reason()
-        if reason:
-            pytest.skip(reason)
-        database = PostgresDatabase()
-        database.engine.dispose()
-        yield database.url
-        database.close()
-    else:
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-        upgrade(url)
-        yield url
 
 
 def test_a_kept_plans_figures_become_cents_and_come_back(url):
