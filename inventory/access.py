@@ -20,8 +20,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .db import Base, UTCDateTime, utcnow
 from .errors import Conflict, InvalidInput, NotFound
 
-ROLES = ("dealer", "service_point", "call_center", "hq", "center")  # API keys; a centre reads its own month
-CODED_ROLES = ("dealer", "service_point", "center")  # keys bound to one dealer, point or centre
+# API keys; a centre reads its own month; a clerk's key keeps its warehouse's bins (its code: the warehouse)
+ROLES = ("dealer", "service_point", "call_center", "hq", "center", "clerk")
+CODED_ROLES = ("dealer", "service_point", "center", "clerk")  # keys bound to one dealer, point, centre, warehouse
 WEB_ROLES = ("clerk", "hq")  # the staff of warehouses and HQ: what a page opens to by default
 CENTER = "center"  # a provincial service centre (省级服务中心): reads its own tickets, fines and rates
 USER_ROLES = WEB_ROLES + (CENTER,)
@@ -43,7 +44,7 @@ class Principal:
 
 class ApiKey(Base):
     __tablename__ = "api_key"
-    __table_args__ = (CheckConstraint("role in ('dealer', 'service_point', 'call_center', 'hq', 'center')",
+    __table_args__ = (CheckConstraint("role in ('dealer', 'service_point', 'call_center', 'hq', 'center', 'clerk')",
                                       name="role"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
@@ -97,9 +98,9 @@ def create_key(session: Session, role: str, code: str | None = None) -> str:
 
 
 def _check_principal_exists(session: Session, role: str, code: str | None) -> None:
-    from .network import Center, Dealer, ServicePoint
+    from .network import Center, Dealer, ServicePoint, Warehouse
 
-    model = {"dealer": Dealer, "service_point": ServicePoint, "center": Center}.get(role)
+    model = {"dealer": Dealer, "service_point": ServicePoint, "center": Center, "clerk": Warehouse}.get(role)
     if model is not None and session.get(model, code) is None:
         raise NotFound(f"no {role.replace('_', ' ')} {code}")
 

@@ -43,6 +43,7 @@ ACTIONS = {
     "webhook.register": "a dealer or service point registered a webhook (URL and events; never the secret)",
     "webhook.remove": "a dealer or service point removed its webhook",
     "webhook.replay": "a dealer or service point asked for a delivery of its webhook to be sent again",
+    "bin.set": "a warehouse's bin locations were set or cleared (库位): its clerk, HQ, the API or a spreadsheet",
 }
 
 
