@@ -32,3 +32,11 @@ class InsufficientStock(Conflict):
 
 class QuotaExceeded(DomainError):
     """A dealer's monthly credit quota would be overspent; nothing was reserved."""
+
+
+class WrongPartScanned(InvalidInput):
+    """A clerk scanned a part the pick does not ship (错发 stopped at the shelf); nothing shipped."""
+
+
+class ScanCountMismatch(InvalidInput):
+    """The units scanned for a sku are not the units the pick ships; nothing shipped."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import supersession
 from ..access import Principal
 from ..catalog import Part
 from ..db import utcnow
@@ -27,6 +28,7 @@ from ..quotas import service as quota
 from ..warehouses import ledger
 from ..warehouses.ledger import Ref
 from ..warehouses.models import StockBalance
+from . import scans
 from .allocation import Option, preference, stock_seen
 from .models import Allocation, Requisition, RequisitionEvent, RequisitionLine, parse_code
 
@@ -107,7 +109,7 @@ def _check_lines(session: Session, lines: list[LineRequest]) -> dict[str, Part]:
     return parts
 
 
-def options_for(session: Session, point: ServicePoint, sku: str) -> list[Option]:
+def options_for(session: Session, point: ServicePoint, sku: str, rank: int = 0) -> list[Option]:
     """Every warehouse with a lane to the point and stock of the sku, with fresh availability."""
     rows = session.execute(
         select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, Warehouse.center_code,
@@ -117,13 +119,19 @@ def options_for(session: Session, point: ServicePoint, sku: str) -> list[Option]
         .where(Lane.to_code == point.code)
         .execution_options(populate_existing=True)).all()
     return [Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
-                   is_regional_of_point=center == point.center_code)
+                   is_regional_of_point=center == point.center_code, sku=sku, rank=rank)
             for w, h, cost, kind, center, avail in rows]
 
 
+def serving_options(session: Session, point: ServicePoint, serving: list[str]) -> list[Option]:
+    """The options of every sku that may serve a line (`supersession.serving_skus`), ranked in
+    that order: the line's own sku alone when it is in no replacement chain."""
+    return [o for rank, sku in enumerate(serving) for o in options_for(session, point, sku, rank)]
+
+
 def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, point: ServicePoint,
-                  policy: Policy, now: datetime) -> None:
-    options = options_for(session, point, line.sku)
+                  policy: Policy, now: datetime, serving: list[str]) -> None:
+    options = serving_options(session, point, serving)
     line.stock_seen = stock_seen(options, line.qty, policy.promise_hours)
     line.backordered_qty = reserve_units(session, req, line, options, line.qty, policy=policy,
                                          actor=req.created_by, now=now)
@@ -131,19 +139,22 @@ def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, poi
 
 def reserve_units(session: Session, req: Requisition, line: RequisitionLine, options: list[Option], need: int,
                   *, policy: Policy, actor: str, now: datetime) -> int:
-    """Reserve `need` units of the line in preference order, as new allocations; returns the
-    units nobody could reserve (the caller backorders them)."""
+    """Reserve `need` units of the line in preference order, as new allocations (each of the
+    sku its option holds: the line's own or a substitute); returns the units nobody could
+    reserve (the caller backorders them)."""
     for option in preference(options, policy.promise_hours):
+        sku = option.sku or line.sku
         while need and option.available > 0:
             take = min(need, option.available)
             try:
-                ledger.reserve(session, option.warehouse, line.sku, take, actor=actor,
-                               reason="requisition", ref=ledger_ref(req))
+                ledger.reserve(session, option.warehouse, sku, take, actor=actor,
+                               reason="requisition" if sku == line.sku else f"requisition for {line.sku}",
+                               ref=ledger_ref(req))
             except InsufficientStock:  # someone took some meanwhile: look again
-                option = Option(**{**option.__dict__, "available": ledger.available(session, option.warehouse, line.sku)})
+                option = Option(**{**option.__dict__, "available": ledger.available(session, option.warehouse, sku)})
                 continue
             line.allocations.append(Allocation(
-                warehouse_code=option.warehouse, qty=take, status="reserved", promised_by=line.promised_by,
+                warehouse_code=option.warehouse, sku=sku, qty=take, status="reserved", promised_by=line.promised_by,
                 eta=now + timedelta(hours=option.hours), lane_hours=option.hours, unit_cost=option.unit_cost,
                 created_at=now))
             need -= take
@@ -154,22 +165,24 @@ def reserve_units(session: Session, req: Requisition, line: RequisitionLine, opt
 
 
 def planned_keys(session: Session, point: ServicePoint, needs: list[tuple[str, int]],
-                 policy: Policy) -> set[tuple[str, str]]:
+                 policy: Policy, serving: dict[str, list[str]] | None = None) -> set[tuple[str, str]]:
     """The balance rows reserving (sku, qty) needs is expected to touch, to lock them in one global
-    order first: two requisitions wanting the same rows in different orders would deadlock."""
+    order first: two requisitions wanting the same rows in different orders would deadlock.
+    `serving` names the skus that may serve each (substitutes' rows are locked too)."""
     keys = set()
     for sku, need in needs:
-        for option in preference(options_for(session, point, sku), policy.promise_hours):
+        options = serving_options(session, point, (serving or {}).get(sku, [sku]))
+        for option in preference(options, policy.promise_hours):
             if need <= 0:
                 break
             if option.available > 0:
-                keys.add((option.warehouse, sku))
+                keys.add((option.warehouse, option.sku or sku))
                 need -= option.available
     return keys
 
 
 def _lock_reserved(session: Session, req: Requisition, warehouse: str | None = None) -> None:
-    ledger.lock_balances(session, {(a.warehouse_code, line.sku) for line in req.lines for a in line.allocations
+    ledger.lock_balances(session, {(a.warehouse_code, a.sku) for line in req.lines for a in line.allocations
                                    if a.status == "reserved" and warehouse in (None, a.warehouse_code)})
 
 
@@ -227,15 +240,27 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     session.flush()
     if req.dealer_code:
         quota.reserve(session, req.dealer_code, req.quota_period, value, actor=principal.name, ref_id=req.code)
-    ledger.lock_balances(session, planned_keys(session, point, [(l.sku, l.qty) for l in req.lines], policy))
+    serving = supersession.serving_skus(session, [l.sku for l in req.lines])
+    ledger.lock_balances(session, planned_keys(session, point, [(l.sku, l.qty) for l in req.lines], policy,
+                                               serving))
     for line in req.lines:
-        _reserve_line(session, req, line, point, policy, now)
+        _reserve_line(session, req, line, point, policy, now, serving[line.sku])
     refresh_status(req)
     session.flush()
     add_event(session, req, "submitted", principal.name, now, value=str(value),
            allocations=[[l.sku, a.warehouse_code, a.qty] for l in req.lines for a in l.allocations],
-           backordered={l.sku: l.backordered_qty for l in req.lines if l.backordered_qty})
+           backordered={l.sku: l.backordered_qty for l in req.lines if l.backordered_qty},
+           **substitutes_of(req.lines))
     return req
+
+
+def substitutes_of(lines, shipped_at: datetime | None = None) -> dict:
+    """The units served with another sku than the line's, for the history: {"substitutes":
+    [[line sku, served sku, warehouse, qty]]}, or nothing when there are none (an event's
+    `allocations` rows keep their three fields: webhooks read them as they are)."""
+    rows = [[l.sku, a.sku, a.warehouse_code, a.qty] for l in lines for a in l.allocations
+            if a.sku != l.sku and a.status != "released" and (shipped_at is None or a.shipped_at == shipped_at)]
+    return {"substitutes": rows} if rows else {}
 
 
 def visible_to(principal: Principal):
@@ -299,7 +324,7 @@ def cancel(session: Session, principal: Principal, code: str, *, now: datetime |
     for line in req.lines:
         for a in line.allocations:
             if a.status == "reserved":
-                ledger.release(session, a.warehouse_code, line.sku, a.qty, actor=principal.name,
+                ledger.release(session, a.warehouse_code, a.sku, a.qty, actor=principal.name,
                                reason="requisition cancelled", ref=ledger_ref(req))
                 a.status = "released"
     if req.dealer_code:
@@ -311,34 +336,44 @@ def cancel(session: Session, principal: Principal, code: str, *, now: datetime |
 
 
 def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
-         warehouse: str | None = None, now: datetime | None = None) -> Requisition:
-    """Issue every reserved allocation (of one warehouse, when a clerk ships its pick)."""
+         warehouse: str | None = None, scanned: Sequence[str] | None = None,
+         now: datetime | None = None) -> Requisition:
+    """Issue every reserved allocation (of one warehouse, when a clerk ships its pick).
+
+    `scanned`: the skus a clerk scanned, one per unit; given, they must be exactly what ships
+    (`scans.check`), else nothing ships. The API's ship passes none (a warehouse system's call)."""
     now = now or utcnow()
     at = event_time(at, now)
     req = get(session, Principal("hq"), code, for_update=True)
     if req.status == "cancelled":
         raise Conflict(f"requisition {code} is cancelled")
     _lock_reserved(session, req, warehouse)
-    shipped, value = [], Decimal("0.00")
-    for line in req.lines:
-        for a in line.allocations:
-            if a.status == "reserved" and (warehouse is None or a.warehouse_code == warehouse):
-                if at < a.created_at:
-                    raise InvalidInput("at is before the units were reserved", field="at")
-                ledger.issue(session, a.warehouse_code, line.sku, a.qty, actor=actor, reason="requisition shipped",
-                             ref=ledger_ref(req), at=at)
-                a.status, a.shipped_at = "shipped", at
-                shipped.append([line.sku, a.warehouse_code, a.qty])
-                value += line.unit_price * a.qty
-    if not shipped:
+    to_ship = [(line, a) for line in req.lines for a in line.allocations
+               if a.status == "reserved" and (warehouse is None or a.warehouse_code == warehouse)]
+    if not to_ship:
         raise Conflict(f"requisition {code} has nothing reserved to ship"
                        + (f" from {warehouse}" if warehouse else ""))
+    if scanned is not None:
+        shipping: dict[str, int] = {}
+        for line, a in to_ship:  # the part on the shelf: the allocation's own once supersession names it
+            sku = getattr(a, "sku", None) or line.sku
+            shipping[sku] = shipping.get(sku, 0) + a.qty
+        scans.check(code, warehouse, shipping, scanned)
+    shipped, value = [], Decimal("0.00")
+    for line, a in to_ship:
+        if at < a.created_at:
+            raise InvalidInput("at is before the units were reserved", field="at")
+        ledger.issue(session, a.warehouse_code, a.sku, a.qty, actor=actor, reason="requisition shipped",
+                     ref=ledger_ref(req), at=at)
+        a.status, a.shipped_at = "shipped", at
+        shipped.append([line.sku, a.warehouse_code, a.qty])
+        value += line.unit_price * a.qty
     if req.dealer_code:
         quota.consume(session, req.dealer_code, req.quota_period, value, actor=actor, ref_id=req.code)
     from ..returns.service import expect_returns_for_shipment  # returns build on requisitions: import here
     expect_returns_for_shipment(session, req, at, actor=actor)
     refresh_status(req)
-    add_event(session, req, "shipped", actor, at, allocations=shipped)
+    add_event(session, req, "shipped", actor, at, allocations=shipped, **substitutes_of(req.lines, at))
     return req
 
 
