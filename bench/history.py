@@ -1,0 +1,337 @@
+"""The fault campaign's history checker: what the clients were told against what the database holds.
+
+Jepsen-style: the load records every attempt as the client saw it (`History`); after a trial
+`gather` reads the database once, read-only, into plain `Facts`; `anomalies(history, facts)`
+is a pure function, so tests prove it on fabricated histories. An attempt's outcome is
+`ack` (2xx, or the web form's 302), `refused` (4xx: nothing may have happened) or `unknown`
+(5xx or no answer: it may or may not have happened). The checks:
+
+- each acknowledged request's effect exists exactly once; an unknown one at most once; a
+  refused one not at all (submits and returns are told apart by Idempotency-Key, HQ's quota
+  extensions by their reason);
+- nothing exists that no request asked for (requisitions, returns, extensions, shipped
+  transfers, optimizer runs);
+- the attempts of one Idempotency-Key that were acknowledged all name the same requisition;
+- the ledger recomputes every balance (`parts check-ledger`);
+- each dealer's quota (reserved, consumed, extension) equals what its requisitions and
+  extensions add up to;
+- no transfer shipped twice, no requisition issued more units than it shipped;
+- each optimizer run applied wholly (its events and drafts match its counts) or not at all.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request as its client saw it: `target` names what it was about (an Idempotency-Key,
+    a requisition or transfer code, an extension's reason), `status` None for no answer."""
+
+    op: str
+    target: str
+    status: int | None
+    request: dict = field(default_factory=dict)
+    answer: dict = field(default_factory=dict)
+
+    @property
+    def outcome(self) -> str:
+        if self.status is None or self.status >= 500:
+            return "unknown"
+        return "refused" if self.status >= 400 else "ack"
+
+
+class History:
+    """Attempts from many client threads, in the order they finished."""
+
+    def __init__(self, attempts: list[Attempt] | None = None):
+        self.attempts = list(attempts or [])
+        self._lock = threading.Lock()
+
+    def add(self, attempt: Attempt) -> None:
+        with self._lock:
+            self.attempts.append(attempt)
+
+    def by_target(self, *ops: str) -> dict[str, list[Attempt]]:
+        grouped = defaultdict(list)
+        for a in self.attempts:
+            if a.op in ops:
+                grouped[a.target].append(a)
+        return grouped
+
+
+@dataclass
+class Req:
+    ticket: str | None
+    status: str
+    lines: list[tuple[str, int]]
+    dealer: str | None = None
+    period: str | None = None
+    value: Decimal = Decimal("0.00")
+    shipped_value: Decimal = Decimal("0.00")  # lines' price x units shipped or delivered
+    shipped: dict = field(default_factory=dict)  # sku -> units shipped or delivered (allocations)
+    issued: dict = field(default_factory=dict)  # sku -> units issued in the ledger
+    delivered: bool = False
+
+
+@dataclass
+class Run:
+    status: str
+    lines_changed: int = 0
+    transfers_proposed: int = 0
+    replanned: int = 0  # 'replanned' events naming the run
+    movements: int = 0  # ledger rows 'planned by' / 're-planned by' the run
+    drafts: int = 0  # transfers it proposed
+
+
+@dataclass
+class Facts:
+    """What the database holds, read once after a trial."""
+
+    requisitions: dict[str, Req] = field(default_factory=dict)
+    returns: dict[str, str] = field(default_factory=dict)  # return code -> its reason (the request's tag)
+    quota: dict[tuple[str, str], dict] = field(default_factory=dict)  # (dealer, period) -> reserved/consumed/extension
+    extensions: list[tuple[str, str, Decimal, str]] = field(default_factory=list)  # dealer, period, amount, reason
+    transfers: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> (status, transfer_out rows)
+    runs: dict[str, Run] = field(default_factory=dict)
+    ledger_differences: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    kind: str
+    subject: str
+    detail: str = ""
+
+
+def anomalies(history: History, facts: Facts) -> list[Anomaly]:
+    found: list[Anomaly] = []
+    for check in (_submits, _requisition_events, _returns, _extensions, _quota, _transfers, _runs):
+        found += check(history, facts)
+    found += [Anomaly("ledger", f"{d['warehouse']}/{d['sku']}", f"balance {d['balance']} != ledger {d['ledger']}")
+              for d in facts.ledger_differences]
+    return found
+
+
+def _exactly_once(op: str, attempts: list[Attempt], made: list[str]) -> list[Anomaly]:
+    """Acknowledged: exactly one effect, the one named; unknown: at most one; refused: none."""
+    key = attempts[0].target
+    outcomes = {a.outcome for a in attempts}
+    acked = sorted({a.answer.get("id") for a in attempts if a.outcome == "ack"})
+    if len(acked) > 1:
+        return [Anomaly("diverged", f"{op} {key}", f"acknowledged as {acked}")]
+    if len(made) > 1:
+        return [Anomaly("duplicate", f"{op} {key}", f"made {sorted(made)}")]
+    if "ack" in outcomes and not made:
+        return [Anomaly("lost", f"{op} {key}", f"acknowledged as {acked[0]}, not in the database")]
+    if "ack" in outcomes and made != acked:
+        return [Anomaly("diverged", f"{op} {key}", f"acknowledged as {acked[0]}, the database has {made[0]}")]
+    if outcomes == {"refused"} and made:
+        return [Anomaly("refused_but_done", f"{op} {key}", f"refused, yet {made[0]} exists")]
+    return []
+
+
+def _submits(history: History, facts: Facts) -> list[Anomaly]:
+    found = []
+    by_ticket = defaultdict(list)
+    for code, req in facts.requisitions.items():
+        by_ticket[req.ticket].append(code)
+    asked = history.by_target("submit")
+    for key, attempts in asked.items():
+        made = by_ticket.get(key, [])
+        found += _exactly_once("submit", attempts, made)
+        wanted = sorted(tuple(line) for line in attempts[0].request.get("lines", []))
+        for code in made:
+            if sorted(facts.requisitions[code].lines) != wanted:
+                found.append(Anomaly("mismatch", f"submit {key}", f"{code} has {facts.requisitions[code].lines}"))
+    for ticket, codes in by_ticket.items():
+        if ticket not in asked:
+            found += [Anomaly("phantom", f"requisition {code}", f"ticket {ticket} was never submitted") for code in codes]
+    return found
+
+
+def _requisition_events(history: History, facts: Facts) -> list[Anomaly]:
+    """Acknowledged ships, receives and cancels took effect; nothing issued more than it shipped."""
+    found = []
+    for a in history.attempts:
+        if a.outcome != "ack" or a.op not in ("ship", "receive", "cancel"):
+            continue
+        req = facts.requisitions.get(a.target)
+        done = req is not None and {"ship": bool(req and req.shipped), "receive": bool(req and req.delivered),
+                                    "cancel": bool(req and req.status == "cancelled")}[a.op]
+        if not done:
+            found.append(Anomaly("lost", f"{a.op} {a.target}", f"acknowledged; status {req.status if req else None}"))
+    for code, req in facts.requisitions.items():
+        for sku in set(req.issued) | set(req.shipped):
+            if req.issued.get(sku, 0) != req.shipped.get(sku, 0):
+                found.append(Anomaly("shipped_twice" if req.issued.get(sku, 0) > req.shipped.get(sku, 0) else "ledger",
+                                     f"requisition {code}",
+                                     f"{sku}: {req.issued.get(sku, 0)} issued for {req.shipped.get(sku, 0)} shipped"))
+    return found
+
+
+def _returns(history: History, facts: Facts) -> list[Anomaly]:
+    found = []
+    by_reason = defaultdict(list)
+    for code, reason in facts.returns.items():
+        by_reason[reason].append(code)
+    asked = history.by_target("return")
+    for key, attempts in asked.items():
+        found += _exactly_once("return", attempts, by_reason.get(attempts[0].request.get("reason"), []))
+    tags = {attempts[0].request.get("reason") for attempts in asked.values()}
+    for reason, codes in by_reason.items():
+        if reason not in tags:
+            found += [Anomaly("phantom", f"return {code}", f"reason {reason!r} was never asked for") for code in codes]
+    return found
+
+
+def _extensions(history: History, facts: Facts) -> list[Anomaly]:
+    found = []
+    by_reason = defaultdict(list)
+    for dealer, period, amount, reason in facts.extensions:
+        by_reason[reason].append((dealer, amount))
+    asked = history.by_target("extension")
+    for reason, attempts in asked.items():
+        made = by_reason.get(reason, [])
+        outcomes = {a.outcome for a in attempts}
+        if len(made) > 1:
+            found.append(Anomaly("duplicate", f"extension {reason}", f"granted {len(made)} times"))
+        elif "ack" in outcomes and not made:
+            found.append(Anomaly("lost", f"extension {reason}", "acknowledged, not in the database"))
+        elif outcomes == {"refused"} and made:
+            found.append(Anomaly("refused_but_done", f"extension {reason}", "refused, yet granted"))
+        want = (attempts[0].request.get("dealer"), Decimal(attempts[0].request.get("amount", "0")))
+        if made and made[0] != want:
+            found.append(Anomaly("mismatch", f"extension {reason}", f"granted {made[0]}, asked {want}"))
+    for reason in by_reason.keys() - asked.keys():
+        found.append(Anomaly("phantom", f"extension {reason}", "no request asked for it"))
+    return found
+
+
+def _quota(history: History, facts: Facts) -> list[Anomaly]:
+    """An account's reserved is its live requisitions' unshipped value, consumed their shipped
+    value, extension the sum of its extensions."""
+    want = defaultdict(lambda: {"reserved": Decimal("0.00"), "consumed": Decimal("0.00"), "extension": Decimal("0.00")})
+    for req in facts.requisitions.values():
+        if req.dealer:
+            account = want[(req.dealer, req.period)]
+            account["consumed"] += req.shipped_value
+            if req.status != "cancelled":
+                account["reserved"] += req.value - req.shipped_value
+    for dealer, period, amount, _ in facts.extensions:
+        want[(dealer, period)]["extension"] += amount
+    found = []
+    for account in sorted(set(want) | set(facts.quota)):
+        have = facts.quota.get(account, {"reserved": Decimal("0.00"), "consumed": Decimal("0.00"),
+                                         "extension": Decimal("0.00")})
+        for column in ("reserved", "consumed", "extension"):
+            if have[column] != want[account][column]:
+                found.append(Anomaly("quota", f"{account[0]} {account[1]}",
+                                     f"{column} {have[column]} != {want[account][column]} from its requisitions"))
+    return found
+
+
+def _transfers(history: History, facts: Facts) -> list[Anomaly]:
+    found = []
+    approved = {a.target for a in history.attempts if a.op == "approve"}
+    acked = {a.target for a in history.attempts if a.op == "approve" and a.outcome == "ack"}
+    for tid, (status, shipments) in facts.transfers.items():
+        if shipments > 1:
+            found.append(Anomaly("shipped_twice", f"transfer {tid}", f"{shipments} transfer_out rows"))
+        if shipments and tid not in approved:
+            found.append(Anomaly("phantom", f"transfer {tid}", "shipped, never approved"))
+    for tid in acked:
+        if not facts.transfers.get(tid, ("", 0))[1]:
+            found.append(Anomaly("lost", f"approve {tid}", "acknowledged, not shipped"))
+    acks = Counter(a.target for a in history.attempts if a.op == "approve" and a.outcome == "ack")
+    found += [Anomaly("duplicate", f"approve {tid}", f"acknowledged {n} times") for tid, n in acks.items() if n > 1]
+    return found
+
+
+def _runs(history: History, facts: Facts) -> list[Anomaly]:
+    found = []
+    asked = history.by_target("optimize")
+    acked = {a.answer.get("id") for attempts in asked.values() for a in attempts if a.outcome == "ack"}
+    maybe = sum(1 for attempts in asked.values() if {a.outcome for a in attempts} != {"refused"})
+    for code in acked - facts.runs.keys():
+        found.append(Anomaly("lost", f"optimizer run {code}", "acknowledged, not in the database"))
+    if len(facts.runs) > maybe:
+        found.append(Anomaly("phantom", "optimizer runs", f"{len(facts.runs)} runs for {maybe} requests"))
+    for code, run in facts.runs.items():
+        if run.status == "done":
+            whole = run.replanned == run.lines_changed and run.drafts == run.transfers_proposed \
+                and (run.movements > 0) == (run.lines_changed > 0)
+        else:
+            whole = run.replanned == run.movements == run.drafts == 0
+        if not whole:
+            found.append(Anomaly("run_partial", f"optimizer run {code}",
+                                 f"{run.status}: {run.replanned} lines replanned of {run.lines_changed}, "
+                                 f"{run.movements} ledger rows, {run.drafts} drafts of {run.transfers_proposed}"))
+    return found
+
+
+def gather(session) -> Facts:
+    """Read everything the checks need in one read-only pass (run it once the trial has settled)."""
+    from sqlalchemy import func, select
+
+    from inventory import planning
+    from inventory.quotas.models import QuotaAccount, QuotaMovement
+    from inventory.requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine
+    from inventory.returns.models import Return
+    from inventory.returns.models import format_code as return_code
+    from inventory.warehouses.ledger import ledger_differences
+    from inventory.warehouses.models import StockMovement, Transfer
+
+    facts = Facts(ledger_differences=ledger_differences(session))
+    for r in session.scalars(select(Requisition)):
+        facts.requisitions[r.code] = Req(r.ticket, r.status, [], r.dealer_code, r.quota_period, r.value)
+    ids = {int(code[1:]): req for code, req in facts.requisitions.items()}
+    for rid, sku, qty in session.execute(select(RequisitionLine.requisition_id, RequisitionLine.sku,
+                                                RequisitionLine.qty).order_by(RequisitionLine.id)):
+        ids[rid].lines.append((sku, qty))
+    for rid, sku, price, status, qty in session.execute(
+            select(RequisitionLine.requisition_id, Allocation.sku, RequisitionLine.unit_price, Allocation.status,
+                   Allocation.qty).join(Allocation, Allocation.line_id == RequisitionLine.id)
+            .where(Allocation.status.in_(("shipped", "delivered")))):
+        req = ids[rid]
+        req.shipped[sku] = req.shipped.get(sku, 0) + qty
+        req.shipped_value += price * qty
+        req.delivered = req.delivered or status == "delivered"
+    for ref, sku, units in session.execute(
+            select(StockMovement.ref_id, StockMovement.sku, func.sum(-StockMovement.on_hand_delta))
+            .where(StockMovement.kind == "issue", StockMovement.ref_type == "requisition")
+            .group_by(StockMovement.ref_id, StockMovement.sku)):
+        if ref in facts.requisitions:
+            facts.requisitions[ref].issued[sku] = int(units)
+    for rid, reason in session.execute(select(Return.id, Return.reason).where(Return.kind == "unused")):
+        facts.returns[return_code(rid)] = reason
+    for a in session.scalars(select(QuotaAccount)):
+        facts.quota[(a.dealer_code, a.period)] = {"reserved": a.reserved, "consumed": a.consumed,
+                                                  "extension": a.extension}
+    facts.extensions = [tuple(row) for row in session.execute(
+        select(QuotaMovement.dealer_code, QuotaMovement.period, QuotaMovement.amount, QuotaMovement.reason)
+        .where(QuotaMovement.kind == "extension"))]
+    outs = dict(session.execute(select(StockMovement.ref_id, func.count()).where(
+        StockMovement.kind == "transfer_out", StockMovement.ref_type == "transfer").group_by(StockMovement.ref_id)).all())
+    for tid, status in session.execute(select(Transfer.id, Transfer.status)):
+        facts.transfers[tid] = (status, outs.get(tid, 0))
+    for run in session.scalars(select(planning.OptimizerRun)):
+        facts.runs[run.code] = Run(run.status, run.lines_changed, run.transfers_proposed)
+    for detail, in session.execute(select(RequisitionEvent.detail).where(RequisitionEvent.kind == "replanned")):
+        code = json.loads(detail).get("run")
+        if code in facts.runs:
+            facts.runs[code].replanned += 1
+    for reason, n in session.execute(select(StockMovement.reason, func.count())
+                                     .where(StockMovement.reason.like("%planned by OR%")).group_by(StockMovement.reason)):
+        code = reason.rsplit(" ", 1)[-1]
+        if code in facts.runs:
+            facts.runs[code].movements += n
+    for code, n in session.execute(select(Transfer.proposal_run_id, func.count())
+                                   .where(Transfer.proposal_run_id.is_not(None)).group_by(Transfer.proposal_run_id)):
+        if code in facts.runs:
+            facts.runs[code].drafts += n
+    return facts
