@@ -36,6 +36,7 @@ ACTIONS = {
     "signin.refused": "a web sign-in was refused because its username or address is locked",
     "signin.unlock": "HQ lifted a sign-in lock",
     "catalog.list_prices": "HQ set customer list prices of parts (零部件收费标准): API or spreadsheet",
+    "catalog.supersession": "HQ set or removed replaced part numbers (替代件): API, page or spreadsheet",
     "cycle_count.approve": "HQ approved a cycle count variance beyond the tolerance; it was posted (循环盘点差异审批)",
     "cycle_count.direct": "a clerk's direct count beyond the tolerance was held for HQ's approval, not posted (盘点差异待审批)",
     "cycle_count.reject": "HQ rejected a cycle count variance; the sku is to be counted again (循环盘点差异驳回)",

@@ -19,4 +19,5 @@ from .overcharges import OverchargePenalty  # noqa: F401,E402
 from .signin import SigninAttempt  # noqa: F401,E402
 from .webhooks.models import Webhook, WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEvent  # noqa: F401,E402,E501
 from .warehouses.cycle_counts import CycleCount, CycleCountLine  # noqa: F401,E402
+from .supersession import Supersession  # noqa: F401,E402
 from .warehouses.bins import BinLocation  # noqa: F401,E402

@@ -5,6 +5,12 @@ plan is applied in one transaction that moves reservations only for lines whose 
 are still exactly as snapshotted (anything shipped, cancelled or re-reserved meanwhile is
 left alone and counted as skipped). A plan that is not strictly better than what is already
 reserved is not applied at all, so re-running on unchanged data changes nothing.
+
+Replaced part numbers (替代件): the model plans one sku per line, so a line that holds units
+of a substitute (a successor or interchangeable sku reserved at submit) is left out of the
+re-plan as it stands, and a backordered line is re-planned on its own sku only: the nightly
+run does not fill a backorder with a successor's stock (submit does, and so does the next
+requisition for the sku). Its demand and stock stay as the ledger has them.
 """
 from __future__ import annotations
 
@@ -65,13 +71,17 @@ def snapshot(session: Session, now: datetime, policy: Policy) -> dict:
         .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
         .where(Requisition.status.in_(OPEN_STATUSES))).all()
     allocations = session.connection().execute(
-        select(Allocation.line_id, Allocation.warehouse_code, Allocation.qty, Allocation.status)
+        select(Allocation.line_id, Allocation.warehouse_code, Allocation.qty, Allocation.status,
+               Allocation.sku != RequisitionLine.sku)
         .join(RequisitionLine, RequisitionLine.id == Allocation.line_id)
         .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
         .where(Requisition.status.in_(OPEN_STATUSES), Allocation.status != "released")).all()
     gone: dict[int, int] = defaultdict(int)
     current: dict[int, dict[str, int]] = defaultdict(dict)
-    for line_id, warehouse, qty, status in allocations:
+    substituted = {line_id for line_id, _, _, status, other in allocations if other and status == "reserved"}
+    for line_id, warehouse, qty, status, _ in allocations:
+        if line_id in substituted:
+            continue
         if status == "reserved":
             current[line_id][warehouse] = current[line_id].get(warehouse, 0) + qty
         else:
@@ -79,7 +89,7 @@ def snapshot(session: Session, now: datetime, policy: Policy) -> dict:
     open_lines, reserved_by_lines = [], defaultdict(int)
     for line_id, sku, qty, promised_by, point, accepted, ticket in lines:
         open_qty = qty - gone[line_id]
-        if open_qty <= 0:
+        if open_qty <= 0 or line_id in substituted:
             continue
         hours_left = (promised_by - now).total_seconds() / 3600
         age = (now - accepted).total_seconds() / 3600
@@ -224,6 +234,7 @@ class LineState:
     cancelled: bool
     reserved: dict = field(default_factory=lambda: defaultdict(list))  # warehouse -> [(allocation id, qty)]
     gone: int = 0  # units shipped or delivered
+    substituted: bool = False  # holds reserved units of another sku (left to submit's reservation)
 
     @property
     def ref(self) -> ledger.Ref:
@@ -231,7 +242,8 @@ class LineState:
 
     def as_snapshotted(self, snapshotted: dict[str, int], open_qty: int) -> bool:
         reserved = {w: sum(q for _, q in allocs) for w, allocs in self.reserved.items()}
-        return reserved == snapshotted and self.qty - self.gone == open_qty and not self.cancelled
+        return (reserved == snapshotted and self.qty - self.gone == open_qty and not self.cancelled
+                and not self.substituted)
 
 
 def _line_states(session: Session, ids: list[int]) -> dict[int, LineState]:
@@ -244,10 +256,13 @@ def _line_states(session: Session, ids: list[int]) -> dict[int, LineState]:
                 .where(match)):
             states[lid] = LineState(lid, rid, sku, qty, promised, point, cancelled is not None)
     for match in bulk.in_ids(session, Allocation.line_id, ids):
-        for aid, lid, warehouse, qty, status in session.connection().execute(
-                select(Allocation.id, Allocation.line_id, Allocation.warehouse_code, Allocation.qty, Allocation.status)
+        for aid, lid, warehouse, qty, status, sku in session.connection().execute(
+                select(Allocation.id, Allocation.line_id, Allocation.warehouse_code, Allocation.qty, Allocation.status,
+                       Allocation.sku)
                 .where(match)):
-            if status == "reserved":
+            if status == "reserved" and sku != states[lid].sku:
+                states[lid].substituted = True
+            elif status == "reserved":
                 states[lid].reserved[warehouse].append((aid, qty))
             elif status in ("shipped", "delivered"):
                 states[lid].gone += qty
@@ -272,7 +287,7 @@ def _insert_allocations(session: Session, rows: list[tuple[LineState, str, int]]
     values = []
     for st, warehouse, qty in rows:
         hours, cost = lanes[(warehouse, st.service_point)]
-        values.append({"line_id": st.id, "warehouse_code": warehouse, "qty": qty, "status": "reserved",
+        values.append({"line_id": st.id, "warehouse_code": warehouse, "sku": st.sku, "qty": qty, "status": "reserved",
                        "promised_by": st.promised_by, "eta": now + timedelta(hours=hours), "lane_hours": hours,
                        "unit_cost": cost, "created_at": now, "shipped_at": None, "delivered_at": None, "on_time": None})
     bulk.insert_rows(session, Allocation.__table__, values)

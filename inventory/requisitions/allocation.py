@@ -1,7 +1,10 @@
 """Which warehouses should serve a line: pure ordering rules, no database.
 
 Cheapest warehouse that keeps the 2-day promise first (split across several when one cannot
-cover the line), then the fastest late option, then backorder.
+cover the line), then the fastest late option, then backorder. A replaced sku (替代件) brings
+the stock of the skus that may serve it, ranked (`rank`, from `supersession.Chains.serving`):
+within the promise the better-ranked sku's stock goes first (old stock is not stranded), and a
+successor keeping the promise beats the sku's own stock that would be late.
 """
 from __future__ import annotations
 
@@ -19,12 +22,17 @@ class Option:
     unit_cost: Decimal
     is_hq: bool = False
     is_regional_of_point: bool = False
+    sku: str = ""  # the sku this stock is ("" : the line's own)
+    rank: int = 0  # its place in the line's serving order (0 first)
 
 
 def preference(options: list[Option], promise_hours: int) -> list[Option]:
-    """On-time options by cost (then speed), followed by late options by speed (then cost)."""
-    on_time = sorted((o for o in options if o.hours <= promise_hours), key=lambda o: (o.unit_cost, o.hours, o.warehouse))
-    late = sorted((o for o in options if o.hours > promise_hours), key=lambda o: (o.hours, o.unit_cost, o.warehouse))
+    """On-time options by serving rank, then cost (then speed), followed by late options by
+    speed (then rank, then cost)."""
+    on_time = sorted((o for o in options if o.hours <= promise_hours),
+                     key=lambda o: (o.rank, o.unit_cost, o.hours, o.warehouse))
+    late = sorted((o for o in options if o.hours > promise_hours),
+                  key=lambda o: (o.hours, o.rank, o.unit_cost, o.warehouse))
     return on_time + late
 
 

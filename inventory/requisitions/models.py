@@ -101,7 +101,10 @@ class Allocation(Base):
 
     `wrong_part_*` record a mis-shipment (错发): the point reported that these units arrived as
     another part (`wrong_part_sku`); the allocation is then released and a replacement allocated
-    (`inventory.requisitions.wrong_part`). The evidence that fines the shipper (HQ parts group)."""
+    (`inventory.requisitions.wrong_part`). The evidence that fines the shipper (HQ parts group).
+
+    `sku` is the part these units are: the line's own, or a successor or interchangeable part
+    that served it (替代件, `inventory.supersession`); stock moves under this sku."""
 
     __tablename__ = "allocation"
     __table_args__ = (
@@ -113,6 +116,7 @@ class Allocation(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("requisition_line.id"), index=True)
     warehouse_code: Mapped[str] = mapped_column(ForeignKey("warehouse.code"))
+    sku: Mapped[str] = mapped_column(ForeignKey("part.sku"))
     qty: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12))
     promised_by: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -131,6 +135,11 @@ class Allocation(Base):
     @property
     def mis_shipped(self) -> bool:
         return self.wrong_part_at is not None
+
+    @property
+    def substituted(self) -> bool:
+        """Served with another part than the line asked for (a successor or interchangeable one)."""
+        return self.line is not None and self.sku != self.line.sku
 
 
 class RequisitionEvent(Base):

@@ -26,7 +26,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, supersession
 from ..access import Principal
 from ..catalog import Part
 from ..db import utcnow
@@ -37,8 +37,8 @@ from ..quotas import service as quota
 from ..returns import service as returns
 from ..warehouses import ledger
 from .models import Allocation, Requisition, RequisitionLine
-from .service import (add_event, event_time, get, ledger_ref, options_for, planned_keys, refresh_status,
-                      require_owner, reserve_units)
+from .service import (add_event, event_time, get, ledger_ref, planned_keys, refresh_status, require_owner,
+                      reserve_units, serving_options)
 
 MAX_NOTE = 200
 
@@ -103,8 +103,9 @@ def check_reports(session: Session, req: Requisition,
 
 def _choose(line: RequisitionLine, arrived: list[Allocation], report: WrongPart,
             field: str) -> list[tuple[Allocation, int]]:
-    """Which arrived allocations hold the wrong units, latest arrival first."""
-    pool = [a for a in arrived if report.warehouse in (None, a.warehouse_code)]
+    """Which arrived allocations hold the wrong units, latest arrival first (units that are the
+    reported sku, a substitute shipped as such, are the right part)."""
+    pool = [a for a in arrived if report.warehouse in (None, a.warehouse_code) and a.sku != report.received_sku]
     if not pool:
         raise InvalidInput(f"no units of line {line.line_no} arrived from {report.warehouse}",
                            field=_at(field, "warehouse"))
@@ -131,7 +132,7 @@ def _mark(line: RequisitionLine, a: Allocation, qty: int, report: WrongPart, act
     """Release `qty` units of `a` as mis-shipped (a twin row holds them when only some were wrong)."""
     if qty < a.qty:
         a.qty -= qty
-        a = Allocation(warehouse_code=a.warehouse_code, qty=qty, status=a.status, promised_by=a.promised_by,
+        a = Allocation(warehouse_code=a.warehouse_code, sku=a.sku, qty=qty, status=a.status, promised_by=a.promised_by,
                        eta=a.eta, lane_hours=a.lane_hours, unit_cost=a.unit_cost, created_at=a.created_at,
                        shipped_at=a.shipped_at, delivered_at=a.delivered_at)
         line.allocations.append(a)
@@ -140,16 +141,17 @@ def _mark(line: RequisitionLine, a: Allocation, qty: int, report: WrongPart, act
     return a
 
 
-def _correct_stock(session: Session, req: Requisition, line: RequisitionLine, warehouse: str, qty: int,
-                   received_sku: str, actor: str, at: datetime) -> bool:
-    """The shipping warehouse's books as they physically stand: the ordered units back on hand,
-    the received ones off. False when its books lack that many of the received sku to take off."""
+def _correct_stock(session: Session, req: Requisition, line: RequisitionLine, warehouse: str, sent_sku: str,
+                   qty: int, received_sku: str, actor: str, at: datetime) -> bool:
+    """The shipping warehouse's books as they physically stand: the units it booked out (the
+    line's sku or the substitute it served) back on hand, the received ones off. False when its
+    books lack that many of the received sku to take off."""
     why = f"wrong part on {req.code} line {line.line_no}"
-    ledger.receive(session, warehouse, line.sku, qty, actor=actor, kind="mis_shipment",
+    ledger.receive(session, warehouse, sent_sku, qty, actor=actor, kind="mis_shipment",
                    reason=f"{why}: the ordered units never left", ref=ledger_ref(req), at=at)
     try:
         ledger.take_available(session, warehouse, received_sku, qty, kind="mis_shipment", actor=actor,
-                              reason=f"{why}: shipped instead of {line.sku}", ref=ledger_ref(req), at=at)
+                              reason=f"{why}: shipped instead of {sent_sku}", ref=ledger_ref(req), at=at)
     except InsufficientStock:
         return False
     return True
@@ -168,19 +170,22 @@ def record(session: Session, req: Requisition, line: RequisitionLine, report: Wr
     point = session.get(ServicePoint, req.service_point_code)
     qty = sum(n for _, n in chosen)
     by_warehouse: dict[str, int] = defaultdict(int)
+    booked_out: dict[tuple[str, str], int] = defaultdict(int)
     for a, n in chosen:
         by_warehouse[a.warehouse_code] += n
-    ledger.lock_balances(session, {(w, s) for w in by_warehouse for s in (line.sku, report.received_sku)}
-                         | planned_keys(session, point, [(line.sku, qty)], policy))
+        booked_out[(a.warehouse_code, a.sku)] += n
+    serving = supersession.serving_skus(session, [line.sku])
+    ledger.lock_balances(session, {(w, s) for w, sent in booked_out for s in (sent, report.received_sku)}
+                         | planned_keys(session, point, [(line.sku, qty)], policy, serving))
     to_count = []
-    for warehouse, n in sorted(by_warehouse.items()):
-        if not _correct_stock(session, req, line, warehouse, n, report.received_sku, actor, at):
+    for (warehouse, sent), n in sorted(booked_out.items()):
+        if not _correct_stock(session, req, line, warehouse, sent, n, report.received_sku, actor, at):
             to_count.append(warehouse)
     for a, n in chosen:
         _mark(line, a, n, report, actor, at)
     before = len(line.allocations)
-    line.backordered_qty += reserve_units(session, req, line, options_for(session, point, line.sku), qty,
-                                          policy=policy, actor=actor, now=at)
+    line.backordered_qty += reserve_units(session, req, line, serving_options(session, point, serving[line.sku]),
+                                          qty, policy=policy, actor=actor, now=at)
     if req.dealer_code:
         quota.reopen(session, req.dealer_code, req.quota_period, line.unit_price * qty, actor=actor,
                      ref_id=req.code, reason=f"wrong part on line {line.line_no}: replacement to ship")

@@ -336,7 +336,7 @@ def inspect(session: Session, actor: str, code: str, outcome: str, *, note: str 
     row.status, row.outcome, row.note, row.inspected_at, row.inspected_by = "inspected", outcome, note, now, actor
     ref = Ref("return", row.code)
     if row.kind == "unused" and outcome == "no_fault_found":
-        ledger.receive(session, row.warehouse_code, row.sku, row.qty, actor=actor, kind="return_in",
+        ledger.receive(session, row.warehouse_code, _sku_shipped(row), row.qty, actor=actor, kind="return_in",
                        reason="unused part returned in good order", ref=ref, at=now)
     line = next((l for l in row.requisition.lines if l.sku == row.sku), None)
     if outcome == "defective_confirmed" and row.dealer_code and line is not None and line.in_warranty:
@@ -345,6 +345,15 @@ def inspect(session: Session, actor: str, code: str, outcome: str, *, note: str 
     if outcome == "wrong_part":
         _charge(session, row, "wrong_part", load_policy(session), now, actor)
     return row
+
+
+def _sku_shipped(row: Return) -> str:
+    """The part an unused return physically is: the substitute its warehouse shipped for the line
+    (替代件) when it shipped none of the line's own sku, else the line's sku."""
+    line = next((l for l in row.requisition.lines if l.sku == row.sku), None)
+    sent = {a.sku for a in (line.allocations if line else []) if a.warehouse_code == row.warehouse_code
+            and a.status in ISSUED}
+    return next(iter(sent)) if len(sent) == 1 else row.sku
 
 
 def close(session: Session, actor: str, code: str, *, note: str | None = None,
