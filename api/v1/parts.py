@@ -5,6 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 from sqlalchemy import func, or_, select
 
+from inventory import supersession
 from inventory.catalog import Part
 from inventory.errors import InvalidInput, NotFound
 from inventory.network import ServicePoint, dealer_ship_to
@@ -37,7 +38,20 @@ class AvailabilitySchema(StrictSchema):
     transit_hours = fields.Integer(allow_none=True)
 
 
+class ReplacedSchema(StrictSchema):
+    sku = fields.String()
+    two_way = fields.Boolean(metadata={"description": "this part may also serve requests for the one replacing it"})
+
+
 class PartDetailSchema(PartSchema):
+    replaced_by = fields.String(allow_none=True, metadata={
+        "description": "the part that replaces this one (替代件): requests for this sku are served from its stock "
+                       "when this sku's own cannot keep the promise; null when not replaced"})
+    two_way = fields.Boolean(metadata={"description": "replaced_by and this part serve each other's requests"})
+    final_successor = fields.String(allow_none=True, metadata={"description": "the end of the replacement chain"})
+    replaces = fields.List(fields.Nested(ReplacedSchema), metadata={"description": "the parts this one replaces"})
+    served_by = fields.List(fields.String(), metadata={
+        "description": "the skus whose stock may serve a request for this one, in the order they are used"})
     ship_to = fields.String(allow_none=True)
     availability = fields.List(fields.Nested(AvailabilitySchema))
     two_day_available = fields.Integer(allow_none=True,
@@ -104,6 +118,7 @@ class PartBySku(MethodView):
         point = _ship_to_for(current_principal(), args["ship_to"])
         promise = load_policy(db.session).promise_hours
         body = PartSchema().dump(part)
+        body.update(supersession.links_of(db.session, sku))
         if point is None:
             from inventory.warehouses.enquiry import stock_for_sku
 

@@ -46,6 +46,8 @@ class RequisitionInSchema(StrictSchema):
 
 class AllocationSchema(StrictSchema):
     warehouse = fields.String(attribute="warehouse_code")
+    sku = fields.String(metadata={"description": "the part these units are: the line's sku, or a part that replaces "
+                                                "it (替代件) serving the line when its own stock could not"})
     qty = fields.Integer()
     status = fields.String()
     promised_by = fields.AwareDateTime()
@@ -85,12 +87,22 @@ class LineSchema(StrictSchema):
     warranty_override_at = fields.AwareDateTime(allow_none=True)
     warranty_override_reason = fields.String(allow_none=True)
     allocations = fields.Method("live_allocations")
+    served_by = fields.Method("substitutes", metadata={
+        "description": "units served with a part that replaces the line's sku (替代件): [{sku, qty}]; empty when "
+                       "every unit is the sku asked for"})
     wrong_parts = fields.Method("mis_shipped", metadata={
         "description": "units that arrived as another part (错发); a replacement is among the allocations "
                        "or backordered"})
 
     def live_allocations(self, line):
         return AllocationSchema(many=True).dump([a for a in line.allocations if a.status != "released"])
+
+    def substitutes(self, line):
+        served: dict[str, int] = {}
+        for a in line.allocations:
+            if a.status != "released" and a.sku != line.sku:
+                served[a.sku] = served.get(a.sku, 0) + a.qty
+        return [{"sku": sku, "qty": qty} for sku, qty in sorted(served.items())]
 
     def mis_shipped(self, line):
         return WrongPartSchema(many=True).dump([a for a in line.allocations if a.mis_shipped])
