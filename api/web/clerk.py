@@ -168,10 +168,10 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, BEIJING).astimezone(timezone.utc)
 
 
-@bp.get("/w/<wh>/movements")
-@warehouse_page
-def movements(warehouse: Warehouse):
-    args, errors = request.args, {}
+def movement_filters(args) -> tuple[dict, dict]:
+    """The movements page's filters as `enquiry.movement_history` takes them, and what is wrong
+    with any (the page and its download read the same query string)."""
+    errors = {}
     kind = args.get("kind") or None
     if kind and kind not in MOVEMENT_KINDS:
         errors["kind"] = _("Unknown movement kind.")
@@ -179,13 +179,19 @@ def movements(warehouse: Warehouse):
     since, until = _day(args.get("since"), "since", errors), _day(args.get("until"), "until", errors)
     if since and until and until < since:
         errors["until"] = _("The end date is before the start date.")
+    return {"sku": (args.get("sku") or "").strip() or None, "kind": kind,
+            "actor": (args.get("actor") or "").strip() or None, "ref_id": (args.get("ref") or "").strip() or None,
+            "since": _start_of(since) if since else None,
+            "until": _start_of(until + timedelta(days=1)) if until else None}, errors
+
+
+@bp.get("/w/<wh>/movements")
+@warehouse_page
+def movements(warehouse: Warehouse):
+    filters, errors = movement_filters(request.args)
     page = page_number()
-    result = enquiry.movement_history(
-        db.session, warehouse=warehouse.code, sku=(args.get("sku") or "").strip() or None, kind=kind,
-        actor=(args.get("actor") or "").strip() or None, ref_id=(args.get("ref") or "").strip() or None,
-        since=_start_of(since) if since else None,
-        until=_start_of(until + timedelta(days=1)) if until else None,
-        limit=PAGE, offset=(page - 1) * PAGE)
+    result = enquiry.movement_history(db.session, warehouse=warehouse.code, **filters,
+                                      limit=PAGE, offset=(page - 1) * PAGE)
     return render_template("clerk/movements.html", warehouse=warehouse, result=result, page=page,
                            per_page=PAGE, kinds=MOVEMENT_KINDS, errors=errors), 400 if errors else 200
 
@@ -266,17 +272,20 @@ def close_transfer(warehouse: Warehouse, transfer_id: str):
 
 # -- stock lookup (everyone) ---------------------------------------------------------------------
 
-@bp.get("/stock")
-@login_required()
-def stock():
-    args = request.args
-    user = g.web_user
+def stock_filters(args, user) -> tuple[str, str | None, bool]:
+    """The stock lookup's search text, warehouse (a clerk's own unless chosen) and 'only available'."""
     text = (args.get("q") or "").strip()
     if "warehouse" in args:
         wh = args.get("warehouse") or None
     else:
         wh = user.warehouse_code if user.role == "clerk" else None
-    only_available = args.get("available") == "1"
+    return text, wh, args.get("available") == "1"
+
+
+@bp.get("/stock")
+@login_required()
+def stock():
+    text, wh, only_available = stock_filters(request.args, g.web_user)
     page = page_number()
     result = enquiry.search_stock(db.session, text or None, warehouse=wh, only_available=only_available,
                                   limit=PAGE, offset=(page - 1) * PAGE)

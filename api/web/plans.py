@@ -49,6 +49,11 @@ def typed_budget(text: str | None) -> Decimal | None:
     return Decimal(plain)
 
 
+def target_filters(args) -> tuple[str | None, str | None]:
+    """The levels table's filters (warehouse code, part of a sku); its download reads the same."""
+    return (args.get("warehouse") or "").strip()[:16] or None, (args.get("sku") or "").strip()[:40] or None
+
+
 def _figures(key: str | int | None):
     """One plan by its code or id (None: no plan yet); an unknown code is a 404."""
     try:
@@ -74,8 +79,7 @@ def _render(code: str | None = None, form: PlanForm | None = None, status: int =
                "policy_budget": load_policy(db.session).stock_budget, "latest": history[0] if history else None}
     if plan is not None:
         page = page_number()
-        warehouse = (request.args.get("warehouse") or "").strip()[:16] or None
-        sku = (request.args.get("sku") or "").strip()[:40] or None
+        warehouse, sku = target_filters(request.args)
         rows, matching = planning.target_rows(db.session, plan.id, warehouse=warehouse, sku=sku,
                                               offset=(page - 1) * TARGETS_PER_PAGE, limit=TARGETS_PER_PAGE)
         totals = planning.warehouse_totals(db.session, plan.id)

@@ -10,7 +10,7 @@ from .conftest import balance, submit_requisition
 
 ARGS = {"wh": "GD1", "code": "R00000001", "transfer_id": "TR0000000000", "key": "promise_hours",
         "sku": "WM-PUMP-01", "token": "t" * 32, "center": "GD", "ticket": "T-1",
-        "count_id": 1, "line_id": 1, "line": 1}
+        "count_id": 1, "line_id": 1, "line": 1, "fmt": "csv"}
 PUBLIC_ENDPOINTS = {"web.login", "web.healthz", "web.static"}
 
 
