@@ -36,6 +36,8 @@ BISECTIONS = 60
 MODES = ("through", "reserve")
 NIGHTLY_BATCH_DAYS = 1.0      # a holder HQ refills every night gets a day's demand at a time
 CELL_BLOCK = 100_000          # cells whose curves are computed at once
+BACKUP_FILL = 0.0             # how often another in-time holder has the units when a point's own is out (lateral service)
+DRAIN_DAYS = 28.0             # stock above a holder's level that its own demand sells within this is not surplus
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,16 @@ class Instance:
     min_order: np.ndarray | None = None     # per sku: the least a purchase brings (supplier's minimum, pack)
     weight: np.ndarray | None = None        # per sku: how many skus it stands for (a sample), else 1
     stock_weight: np.ndarray | None = None  # the same for its stock value
+    held: np.ndarray | None = None          # (sku, warehouse) units already there: on hand + in transit - reserved
+
+    def surplus_value(self) -> np.ndarray | None:
+        """(sku, warehouse) RMB of the stock already at each regional warehouse, stock-weighted;
+        HQ's is left out: it feeds transfers and purchases, so no choice of holders strands it."""
+        if self.held is None:
+            return None
+        value = np.asarray(self.held, float) * (self.weights()[1] * self.unit_cost)[:, None]
+        value[:, self.network.hq] = 0.0
+        return value
 
     def weights(self) -> tuple[np.ndarray, np.ndarray]:
         ones = np.ones(len(self.skus))
@@ -189,6 +201,27 @@ def service(net: Network, holders: np.ndarray, evening_share: float = EVENING_SH
     return served, on_time
 
 
+def backup(net: Network, holders: np.ndarray, evening_share: float = EVENING_SHARE,
+           promise: float = PROMISE_HOURS) -> np.ndarray:
+    """(region, warehouse): of the demand each holder serves, the share another holder can still
+    deliver within the promise when it is out (the best reach among the other holders). The
+    allocation takes any warehouse in time with the units, so a line its own holder cannot fill
+    is not lost where a second one reaches its point."""
+    rho = reach(net.hours, promise, evening_share, net.late_ratios)
+    finite_hours = np.where(np.isfinite(net.hours), net.hours, 1e6)
+    finite_cost = np.where(np.isfinite(net.cost), net.cost, 1e6)
+    score = np.where(rho > 0, rho * 1e9 - finite_cost, -finite_hours * 1e3)
+    score = np.where(holders[:, None], score, -np.inf)
+    server = score.argmax(axis=0)
+    points = np.arange(len(server))
+    others = np.where(holders[:, None], rho, 0.0)
+    others[server, points] = 0.0
+    second = others.max(axis=0)
+    out = np.zeros((net.n_regions, len(net.warehouses)))
+    np.add.at(out, (net.point_region, server), net.point_share * np.minimum(second, rho[server, points]))
+    return out
+
+
 # -- the stock side: Poisson base stock on a grid --------------------------------------------
 
 def cdf(k: np.ndarray, mean: np.ndarray, dispersion: np.ndarray | float = 0.0) -> np.ndarray:
@@ -301,18 +334,32 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     o_gain.append(np.zeros(n))
     o_cost.append(np.zeros(n))
     o_res.append(np.zeros(n, np.int64))
+    # stock already at a regional warehouse stays there whatever the plan says, unless the plan's
+    # own demand sells it: a holder's level above it uses it, a warehouse the option leaves out
+    # strands all of it (its value counts against the budget with nothing to show for it)
+    surplus = inst.surplus_value()
+    held = None if surplus is None else np.asarray(inst.held, float)
+    if surplus is not None:
+        o_cost[0] = o_cost[0] + surplus.sum(axis=1)
+    c_held, c_lam = [], []
     for s, (_, holders) in enumerate(sets):
         served, on_time = service(net, holders, inst.evening_share, inst.promise_hours)
         lam = inst.rate @ served      # (sku, warehouse) units a day each holder sends
         tau = inst.rate @ on_time     # of which on time when it has the stock
+        # of which another holder lands in time when this one is out: a holder with stock level S
+        # delivers tau x fill(S) + BACKUP_FILL x tau2 x (1 - fill(S)) on time
+        tau2 = BACKUP_FILL * (inst.rate @ backup(net, holders, inst.evening_share, inst.promise_hours)) \
+            if BACKUP_FILL > 0 else np.zeros_like(tau)
         for m, mode in enumerate(MODES):
             first = len(o_sku) * n
             o_sku.append(np.arange(n))
             o_set.append(np.full(n, s))
             o_mode.append(np.full(n, m))
             with_hq = holders[net.hq] and mode == "reserve"
-            o_gain.append(tau[:, net.hq] * reserve_fill if with_hq else np.zeros(n))
-            o_cost.append(batch_extra + (reserve_cost if mode == "reserve" else 0.0))
+            lateral = weight * (tau2 * ((lam > 0) & holders[None, :])).sum(axis=1)
+            o_gain.append(lateral + (tau[:, net.hq] - tau2[:, net.hq]) * reserve_fill if with_hq else lateral)
+            stranded = 0.0 if surplus is None else (surplus * (~holders[None, :] | (lam <= 0))).sum(axis=1)
+            o_cost.append(batch_extra + stranded + (reserve_cost if mode == "reserve" else 0.0))
             o_res.append(reserve if mode == "reserve" else np.zeros(n, np.int64))
             for w in np.flatnonzero(holders):
                 if w == net.hq and mode == "reserve":
@@ -325,13 +372,17 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
                 c_sku.append(active)
                 c_opt.append(first + active)
                 c_w.append(np.full(len(active), w))
-                c_tau.append(tau[active, w])
+                c_tau.append(tau[active, w] - tau2[active, w])
                 c_mean.append(lam[active, w] * lead)
                 c_cycle.append(lam[active, w] * batch / 2)
+                c_lam.append(lam[active, w])
+                c_held.append(np.zeros(len(active)) if held is None or w == net.hq else held[active, w])
     options = _Options(np.concatenate(o_sku), np.concatenate(o_set), np.concatenate(o_mode),
                        np.concatenate(o_gain), np.concatenate(o_cost), np.concatenate(o_res))
     sku, mean = np.concatenate(c_sku), np.concatenate(c_mean)
     tau, cycle = np.concatenate(c_tau), np.concatenate(c_cycle)
+    # what a holder holds above its level beyond what its demand sells within DRAIN_DAYS
+    excess = np.maximum(np.concatenate(c_held) - np.concatenate(c_lam) * DRAIN_DAYS, 0.0)
     # the curves in blocks, kept as float32 and int32: a national plan has millions of cells,
     # and float64 temporaries over all of them at once took 8 GB
     levels = np.empty((len(sku), GRID), np.int32)
@@ -343,7 +394,7 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
         levels[b] = lv
         gain[b] = (weight[j] * tau[b])[:, None] * fill(lv, m, inst.qty_shares, d)
         cost[b] = (stock_weight[j] * inst.unit_cost[j])[:, None] * (
-            on_hand(lv, m, d) + np.where(lv > 0, cycle[b][:, None], 0.0))
+            on_hand(lv, m, d) + np.where(lv > 0, cycle[b][:, None], 0.0) + np.maximum(excess[b][:, None] - lv, 0.0))
     return sets, options, _Cells(sku, np.concatenate(c_opt), np.concatenate(c_w), levels, gain, cost)
 
 
@@ -381,7 +432,9 @@ def solve(inst: Instance) -> Plan:
         final = low
     else:
         high = at(1e-6)
-        while high["cost"] > inst.budget:
+        for _ in range(30):   # stock already stranded may cost more than the budget: then the least-cost plan
+            if high["cost"] <= inst.budget:
+                break
             bound = min(bound, high["dual"])
             high = at(high["price"] * 10)
         bound = min(bound, high["dual"])

@@ -37,6 +37,7 @@ CARRIER_SAMPLE = 5000
 CARRIER_MIN_SAMPLE = 50
 PROMPT_HOURS = 8.0           # a parcel that left within this of its reservation was due at its eta
 MIN_PLACED_SHARE = 0.5       # the self-correction never places less than this share of the budget
+COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
 SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
                              # seasonal_budget: 1.0 measured no better in the national year)
 
@@ -124,6 +125,7 @@ class Request:
     budget: float
     last: StockPlanRecord | None
     held: float
+    held_units: np.ndarray | None    # (sku, warehouse) on hand + in transit - reserved
     min_order: np.ndarray
     weights: np.ndarray | None
     stock_weights: np.ndarray | None
@@ -140,7 +142,8 @@ def read_request(session: Session, now: datetime, policy: Policy, *, budget: flo
     if last is not None:
         session.expunge(last)
     return Request(inputs, float(policy.stock_budget if budget is None else budget), last,
-                   stock_held(session, stock_weights), _least_purchase(session, inputs.skus), pick(weights),
+                   stock_held(session, stock_weights), held_units(session, inputs.skus, inputs.network.warehouses)
+                   if COUNT_STOCK_IN_PLACE else None, _least_purchase(session, inputs.skus), pick(weights),
                    pick(stock_weights), float(policy.promise_hours))
 
 
@@ -157,7 +160,7 @@ def solve_request(request: Request) -> StockPlan:
                                   min_order=request.min_order, qty_shares=inputs.qty_shares,
                                   promise_hours=request.promise_hours, evening_share=inputs.evening_share,
                                   dispersion=fc.dispersion, weight=request.weights,
-                                  stock_weight=request.stock_weights)
+                                  stock_weight=request.stock_weights, held=request.held_units)
     return StockPlan(inputs, fc, placement.solve(instance), request.budget, week_budget)
 
 
@@ -205,6 +208,20 @@ def stock_held(session: Session, stock_weights: dict[str, float] | None = None) 
     rows = session.execute(select(Part.sku, Part.unit_cost, func.sum(StockBalance.on_hand + StockBalance.in_transit))
                            .join(StockBalance, StockBalance.sku == Part.sku).group_by(Part.sku, Part.unit_cost))
     return float(sum(weight.get(sku, 1.0) * float(cost) * units for sku, cost, units in rows))
+
+
+def held_units(session: Session, skus: list[str], warehouses: list[str]) -> np.ndarray:
+    """(sku, warehouse) units each warehouse holds for new lines: on hand and on its way there,
+    less what is reserved for lines already taken."""
+    sku_index = {s: j for j, s in enumerate(skus)}
+    w_index = {w: i for i, w in enumerate(warehouses)}
+    held = np.zeros((len(skus), len(warehouses)))
+    for w, sku, units in session.execute(
+            select(StockBalance.warehouse_code, StockBalance.sku,
+                   StockBalance.on_hand + StockBalance.in_transit - StockBalance.reserved)):
+        if sku in sku_index and w in w_index and units > 0:
+            held[sku_index[sku], w_index[w]] = units
+    return held
 
 
 def _least_purchase(session: Session, skus: list[str]) -> np.ndarray:

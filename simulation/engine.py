@@ -386,7 +386,12 @@ class Engine:
             night = policies.replan(self.config.policy, self.sessions, now=when, policy=self.policy, day=day)
             self._forget_requisitions()
         if self.config.policy == "planned" and (self.plan is None or weekday(day, self.start) == REVIEW_WEEKDAY):
+            first = self.plan is None
             self._plan(when)
+            if first and weekday(day, self.start) != REVIEW_WEEKDAY and day < self.config.days:
+                # the product proposes purchases with every plan it keeps (`keep_and_propose`): HQ
+                # buys to its first plan at once rather than at the next Monday's review
+                self.push(self.at(day, REVIEW_HOUR), "review", day)
         if self.config.with_transfers:
             policies.ship_transfers(self.s, night, now=when, policy=self.policy, cover=self.config.cover,
                                     min_mean=self.config.min_mean, plan=self.plan)

@@ -51,8 +51,16 @@ def test_the_plan_learns_where_a_part_is_asked_for_and_holds_it_within_reach(ses
 
 
 def test_a_plan_with_no_history_and_no_estimates_places_nothing_it_cannot_pay_for(session, world):
+    """The plan counts the stock already at regional warehouses (it stays there whatever the plan
+    says); a budget below it places nothing beyond it."""
     plan = make_plan(session, NOW, load_policy(session), budget=100.0)
-    assert plan.placement.stock_value <= 100.0
+    inst = plan.inputs
+    from optimizer.stock_plan import held_units
+    held = held_units(session, inst.skus, inst.network.warehouses)
+    held[:, inst.network.hq] = 0
+    in_place = float((held * inst.unit_cost[:, None]).sum())
+    assert in_place > 100.0
+    assert plan.placement.stock_value <= in_place + 100.0
     assert plan.inputs.history.days == 0
 
 

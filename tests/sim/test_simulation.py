@@ -327,3 +327,12 @@ def test_late_lines_by_demand_tenth_split_the_catalogue_fastest_first():
     assert [r["late_share"] for r in rows[:9]] == [0.0] * 9 and rows[9]["late_share"] == 0.5
     assert sum(r["late_lines"] for r in rows) == pytest.approx(t.total("lines") - t.total("on_time"))
     assert sum(r["stock"] for r in rows) == pytest.approx(t.total("stock"))
+
+
+def test_hq_buys_to_its_first_plan_the_night_it_is_made(tmp_path, monkeypatch):
+    """The year opens on a Wednesday: the first plan's purchases go out that night, as the
+    product proposes them with every plan it keeps, not at the next Monday's review."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    _, summary = simulate_cli(tmp_path / "one", "--days", "1", "--policy", "planned", "--budget", "600000",
+                              "--seed", "2")
+    assert float(summary["purchase_cost"]) > 0

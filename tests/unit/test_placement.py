@@ -6,8 +6,9 @@ import itertools
 import numpy as np
 import pytest
 
-from optimizer.placement import (MODES, NIGHTLY_BATCH_DAYS, Instance, Network, fill, holder_sets, on_hand, reach, reserve_level,
-                                 service, solve)
+from optimizer import placement
+from optimizer.placement import (MODES, NIGHTLY_BATCH_DAYS, Instance, Network, backup, fill, holder_sets, on_hand, reach,
+                                 reserve_level, service, solve)
 
 
 def line_network(hq_hours=(20.0, 60.0, 60.0), far_hours=(60.0, 20.0, 60.0), third=(60.0, 60.0, 20.0)) -> Network:
@@ -58,13 +59,15 @@ def _model_value(inst: Instance, sets, choice) -> tuple[float, float]:
         _, holders = sets[s]
         served, on_time = service(net, holders, inst.evening_share, inst.promise_hours)
         lam, tau = inst.rate[j] @ served, inst.rate[j] @ on_time
+        tau2 = placement.BACKUP_FILL * (inst.rate[j] @ backup(net, holders, inst.evening_share, inst.promise_hours))
         national = inst.rate[j].sum() * net.supplier_days
         if mode == "reserve":
             r = reserve_level(np.array([national]))[0]
             cycle = inst.rate[j].sum() * net.review_days / 2 if r > 0 else 0.0
             cost += inst.unit_cost[j] * (on_hand(np.array([[r]]), np.array([[national]]))[0, 0] + cycle)
             if holders[net.hq]:
-                gain += tau[net.hq] * fill(np.array([[r]]), np.array([[national]]), inst.qty_shares)[0, 0]
+                f = fill(np.array([[r]]), np.array([[national]]), inst.qty_shares)[0, 0]
+                gain += tau2[net.hq] + (tau[net.hq] - tau2[net.hq]) * f
         for w, level in zip(np.flatnonzero(holders), levels):
             if (w == net.hq and mode == "reserve") or lam[w] <= 0:
                 continue
@@ -72,7 +75,8 @@ def _model_value(inst: Instance, sets, choice) -> tuple[float, float]:
                 net.supplier_days if mode == "through" else 0.0)
             m = np.array([[lam[w] * lead]])
             batch = net.review_days if (mode == "through" or w == net.hq) else NIGHTLY_BATCH_DAYS
-            gain += tau[w] * fill(np.array([[level]]), m, inst.qty_shares)[0, 0]
+            f = fill(np.array([[level]]), m, inst.qty_shares)[0, 0]
+            gain += tau2[w] + (tau[w] - tau2[w]) * f
             cost += inst.unit_cost[j] * (on_hand(np.array([[level]]), m)[0, 0] + (lam[w] * batch / 2 if level else 0))
     return gain, cost
 
@@ -95,8 +99,10 @@ def _enumerate(inst: Instance, max_level: int = 4) -> float:
     return float(gain[cost <= inst.budget].max())
 
 
+@pytest.mark.parametrize("lateral", [0.0, 0.8])
 @pytest.mark.parametrize("budget", [60.0, 150.0, 400.0])
-def test_the_placement_finds_the_enumerated_optimum_within_its_gap(budget):
+def test_the_placement_finds_the_enumerated_optimum_within_its_gap(budget, lateral, monkeypatch):
+    monkeypatch.setattr(placement, "BACKUP_FILL", lateral)
     net = line_network()
     rate = np.array([[0.02, 0.01, 0.0], [0.0, 0.03, 0.02]])
     inst = Instance(net, ["A", "B"], np.array([100.0, 80.0]), rate, budget=budget)
@@ -164,3 +170,75 @@ def test_a_plans_figures_are_python_floats_for_json():
     assert 0 < plan.stock_value <= 300.0
     json.dumps({"on_time": plan.on_time_rate, "stock": plan.stock_value, "bound": plan.upper_bound,
                 "gap": plan.gap, "price": plan.price})
+
+
+def test_stock_already_at_a_holder_is_used_rather_than_counted_as_surplus():
+    """R1 reaches every point in time. The part sells once in half a year per region: on its
+    own, one or two units at R1 are worth their money. With four already at R1 (bought for a
+    season past), a level below four would keep them anyway (they sell too slowly to drain) and
+    count them as surplus, so the plan's level at R1 takes all four."""
+    hours = np.array([[60.0, 60.0, 60.0], [30.0, 30.0, 30.0], [60.0, 60.0, 30.0]])
+    net = Network(["HQ", "R1", "R2"], 0, np.array([0, 1, 2]), np.ones(3), 3, hours, hours / 10,
+                  np.array([0.0, 2.0, 2.0]), 14.0)
+    rate = np.array([[0.002, 0.002, 0.002]])
+    fresh = solve(Instance(net, ["SLOW"], np.array([100.0]), rate, budget=250.0))
+    assert 1 <= fresh.targets().get(("R1", "SLOW"), 0) <= 2
+    held = solve(Instance(net, ["SLOW"], np.array([100.0]), rate, budget=500.0,
+                          held=np.array([[0.0, 4.0, 0.0]])))
+    assert held.targets().get(("R1", "SLOW"), 0) >= 4 and held.stock_value <= 500.0
+    # a budget below what already sits there: the least-cost plan, its stock reported honestly
+    short = solve(Instance(net, ["SLOW"], np.array([100.0]), rate, budget=200.0,
+                           held=np.array([[0.0, 4.0, 0.0]])))
+    assert short.stock_value > 350.0
+
+
+def test_stranded_stock_counts_against_the_budget():
+    """Stock at a warehouse the plan cannot use still costs: with all the budget already sitting
+    where it serves nothing, the plan places no more."""
+    net = line_network()
+    rate = np.array([[0.0, 0.0, 0.5]])           # all demand near R2
+    held = np.array([[0.0, 10.0, 0.0]])          # ten units stranded at R1, 60 h from it
+    free = solve(Instance(net, ["A"], np.array([100.0]), rate, budget=2000.0))
+    counted = solve(Instance(net, ["A"], np.array([100.0]), rate, budget=2000.0, held=held))
+    assert free.expected_on_time > 0
+    assert counted.stock_value <= 2000.0 + 1e-9
+    assert counted.stock_value >= 1000.0          # the stranded units are in the plan's stock
+    assert counted.expected_on_time < free.expected_on_time
+    assert counted.holders == ["hubs:1"]          # the stranded warehouse is not made a holder
+
+
+def test_hq_stock_is_never_stranded():
+    net = line_network()
+    rate = np.array([[0.0, 0.0, 0.5]])
+    held = np.array([[5.0, 0.0, 0.0]])
+    a = solve(Instance(net, ["A"], np.array([100.0]), rate, budget=2000.0))
+    b = solve(Instance(net, ["A"], np.array([100.0]), rate, budget=2000.0, held=held))
+    assert a.targets() == b.targets() and a.stock_value == pytest.approx(b.stock_value)
+
+
+def test_a_second_holder_in_reach_serves_a_line_the_first_cannot():
+    """Two warehouses both reach every point: the point's own holder serves it, the other one
+    catches what it cannot; a point only one of them reaches has no second chance."""
+    hours = np.array([[30.0, 30.0, 70.0], [30.0, 30.0, 30.0], [70.0, 70.0, 70.0]])
+    net = Network(["A", "B", "C"], 2, np.array([0, 1, 2]), np.ones(3), 3, hours, hours / 10, np.zeros(3), 14.0)
+    second = backup(net, np.array([True, True, False]))
+    assert second[0].sum() == pytest.approx(1.0) and second[1].sum() == pytest.approx(1.0)
+    assert second[2].sum() == 0.0                      # only B reaches region 2's point
+    assert backup(net, np.array([False, True, False])).sum() == 0.0
+
+
+def test_lateral_service_raises_what_a_budget_buys(monkeypatch):
+    rng = np.random.default_rng(5)
+    W, P, R, n = 5, 30, 3, 40
+    here, there = rng.uniform(0, 6, (W, 2)), rng.uniform(0, 6, (P, 2))
+    km = np.sqrt(((here[:, None] - there[None]) ** 2).sum(-1))
+    region = rng.integers(0, R, P)
+    share = 1.0 / np.bincount(region, minlength=R)[region]
+    net = Network([f"W{i}" for i in range(W)], 0, region, share, R, 10 + 6 * km, 2 + km / 5, np.full(W, 2.0), 17.0)
+    rate = rng.gamma(0.5, 0.2, (n, 1)) * rng.dirichlet(np.ones(R), n)
+    inst = Instance(net, [f"S{j}" for j in range(n)], rng.uniform(50, 300, n), rate, budget=5000.0)
+    alone = solve(inst)
+    monkeypatch.setattr(placement, "BACKUP_FILL", 0.8)
+    pooled = solve(inst)
+    assert pooled.stock_value <= 5000.0 and pooled.gap < 0.03
+    assert pooled.on_time_rate > alone.on_time_rate
