@@ -99,6 +99,7 @@ IMPORT_KINDS = {
     "service_points": _l("Service points (master data)"),
     "stock_counts": _l("Stock counts"),
     "list_prices": _l("Customer price list (list price per part)"),
+    "supersessions": _l("Replaced part numbers (old sku, new sku, two-way)"),
 }
 
 

@@ -1081,4 +1081,32 @@ ZH = {
     "Transfers proposed": "建议调拨数",
     "Unit price (RMB)": "单价（元）",
     "Warehouse name": "仓库名称",
+    # replaced part numbers, 替代件 (supersessions.py, supersession_rows.py, hq/supersessions.html, stock_sku.html)
+    "Replaced part numbers (old sku, new sku, two-way)": "替代件（旧配件编码、新配件编码、是否双向互换）",
+    "Replaced parts": "替代件",
+    "Replaced part (old SKU)": "被替代配件（旧编码）",
+    "Replaced by (new SKU)": "替代配件（新编码）",
+    "Interchangeable both ways": "双向互换",
+    "interchangeable both ways": "双向互换",
+    "End of the chain": "替代链末端",
+    "end of the chain: %(sku)s": "替代链末端：%(sku)s",
+    "Set at": "设置时间",
+    "Remove": "删除",
+    "No part is replaced.": "暂无替代件。",
+    "Replace a part": "设置替代件",
+    "Many at once: a spreadsheet on the import page.": "批量设置：在导入页面上传表格。",
+    "A request for a replaced part is served from its own stock first, then from the parts that replace it, along "
+    "the chain. A new part is served with the old one only when the pair is interchangeable both ways. The stock "
+    "targets count a replaced part’s demand for the last part of its chain.":
+        "被替代配件的申请先用其自身库存，再沿替代链用替代配件的库存。只有双向互换的一对配件，新配件的申请才可用旧配件满足。"
+        "库存目标把被替代配件的需求计入替代链末端的配件。",
+    "%(old)s is now replaced by %(new)s.": "%(old)s 已由 %(new)s 替代。",
+    "%(old)s is not replaced by any part.": "%(old)s 没有替代配件。",
+    "%(old)s is no longer replaced.": "已取消 %(old)s 的替代。",
+    "a part cannot replace itself": "配件不能替代自身",
+    "would close a cycle (%(cycle)s); parts that serve each other are one two-way pair":
+        "会形成循环替代（%(cycle)s）；可相互替代的配件请设为一对双向互换",
+    "Replaced by %(sku)s": "已由 %(sku)s 替代",
+    "Replaces %(skus)s": "替代 %(skus)s",
+    "A request for it is served from the stock of: %(skus)s": "申请此配件时依次使用以下配件的库存：%(skus)s",
 }

@@ -29,7 +29,7 @@ from inventory.world_schema import SKU, Money, PartSchema, ServicePointSchema, S
 
 from .schema_messages import schema_message
 
-KINDS = ("parts", "service_points", "stock_counts", "list_prices")
+KINDS = ("parts", "service_points", "stock_counts", "list_prices", "supersessions")
 
 COLUMNS = {
     "parts": (("sku", True), ("name", True), ("unit_price", True), ("unit_cost", True), ("family", True),
@@ -39,6 +39,7 @@ COLUMNS = {
                        ("distance_class", True), ("lat", False), ("lon", False), ("city_tier", False)),
     "stock_counts": (("warehouse", True), ("sku", True), ("counted", True), ("reason", True)),
     "list_prices": (("sku", True), ("list_price", True)),
+    "supersessions": (("old_sku", True), ("new_sku", True), ("two_way", False)),
 }
 
 # Chinese headers as people write them in their own sheets.
@@ -52,6 +53,8 @@ ALIASES = {
     "年需求": "annual_demand", "季节": "season",
     "零售价": "list_price", "用户价": "list_price", "收费标准": "list_price", "配件收费": "list_price",
     "城市级别": "city_tier", "城市类别": "city_tier",
+    "旧配件编码": "old_sku", "原配件编码": "old_sku", "被替代编码": "old_sku", "新配件编码": "new_sku",
+    "替代配件编码": "new_sku", "替代编码": "new_sku", "双向互换": "two_way", "可互换": "two_way",
 }
 # each column's first Chinese header above: what a Chinese page calls the column
 HEADER_ZH: dict[str, str] = {}
@@ -397,6 +400,10 @@ def check(session: Session, kind: str, rows: list[dict], *, warehouse: str | Non
         _check_counts(session, rows, result, warehouse)
     elif kind == "list_prices":
         _check_prices(session, rows, result)
+    elif kind == "supersessions":
+        from .supersession_rows import check_rows  # it builds on this module
+
+        check_rows(session, rows, result)
     else:
         _check_master(session, kind, rows, result)
     result.problems.sort(key=lambda p: (p.row, p.column))
@@ -430,5 +437,9 @@ def apply(session: Session, checked: Checked, *, actor: str, hq: bool = False) -
     if checked.kind == "list_prices":
         return set_list_prices(session, {row["sku"]: row["list_price"] for row in checked.rows}, actor=actor,
                                source="spreadsheet")
+    if checked.kind == "supersessions":
+        from .supersession_rows import apply_rows
+
+        return apply_rows(session, checked.rows, actor=actor, source="spreadsheet")
     report = load_world(session, {checked.kind: checked.rows})
     return report.changed
