@@ -15,7 +15,7 @@ from .common import Money
 
 RESOURCES = ("parts", "requisitions", "quota", "returns", "tickets", "reports", "optimizer", "transfers", "purchasing",
              "stock_plans", "admin", "price_list", "statements", "centers", "webhooks",
-             "cycle_counts", "supersessions")
+             "cycle_counts", "warehouses", "documents", "supersessions")
 
 
 class PartsApi(Api):

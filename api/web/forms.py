@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DecimalField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from inventory.requisitions.service import MAX_QTY
 
@@ -99,6 +99,7 @@ IMPORT_KINDS = {
     "service_points": _l("Service points (master data)"),
     "stock_counts": _l("Stock counts"),
     "list_prices": _l("Customer price list (list price per part)"),
+    "bins": _l("Bin locations (warehouse, sku, bin)"),
     "supersessions": _l("Replaced part numbers (old sku, new sku, two-way)"),
 }
 
@@ -110,6 +111,20 @@ def _spreadsheet():
 
 class ImportForm(FlaskForm):
     kind = SelectField(_l("What the file holds"), choices=[choice(k, label) for k, label in IMPORT_KINDS.items()], validators=[DataRequired()])
+    file = _spreadsheet()
+
+
+class BinForm(FlaskForm):
+    """A clerk sets (or, left empty, clears) one sku's bin at their warehouse."""
+
+    sku = _sku()
+    bin = StringField(_l("Bin"), validators=[Optional(), Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$", message=_l(
+        "a bin code is 1-20 letters, digits or '-'"))], filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
+class BinImportForm(FlaskForm):
+    """A clerk's bin import: the rows are bins of their warehouse."""
+
     file = _spreadsheet()
 
 

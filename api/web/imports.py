@@ -1,8 +1,8 @@
 """Spreadsheet import: upload, preview every problem, then confirm (or nothing is written).
 
-Two desks take the same steps: HQ's (`/hq/import`: parts, service points, stock counts of any
-warehouse) and a warehouse's (`/w/<wh>/import`: its clerk's stock counts of that warehouse
-only). Between preview and confirm the parsed rows wait in a file under the instance folder,
+Three desks take the same steps: HQ's (`/hq/import`: parts, service points, stock counts and
+bins of any warehouse) and a warehouse's two (`/w/<wh>/import`: its clerk's stock counts of that
+warehouse only; `/w/<wh>/bins/import`: its bins). Between preview and confirm the parsed rows wait in a file under the instance folder,
 named by a random token and bound to the user who uploaded them and to the desk; confirming
 checks them again against the database as it is then, and writes them in one transaction.
 """
@@ -27,7 +27,7 @@ from inventory.network import Warehouse
 from ..extensions import db
 from . import spreadsheet
 from .auth import actor_name, login_required, warehouse_page
-from .forms import IMPORT_KINDS, ActionForm, CountImportForm, ImportForm
+from .forms import IMPORT_KINDS, ActionForm, BinImportForm, CountImportForm, ImportForm
 from .refusals import refusal
 from .views import bp
 
@@ -72,6 +72,10 @@ HQ_DESK = Desk("import", "hq/import.html", ImportForm)
 
 def warehouse_desk(warehouse: Warehouse) -> Desk:
     return Desk("count_import", "clerk/import.html", CountImportForm, kind="stock_counts", warehouse=warehouse)
+
+
+def bin_desk(warehouse: Warehouse) -> Desk:
+    return Desk("bin_import", "clerk/bin_import.html", BinImportForm, kind="bins", warehouse=warehouse)
 
 
 # -- rows waiting between preview and confirm ----------------------------------------------------
@@ -229,3 +233,29 @@ def count_import_confirm(warehouse: Warehouse, token: str):
 @warehouse_page
 def count_import_discard(warehouse: Warehouse, token: str):
     return _discard(warehouse_desk(warehouse), token)
+
+
+# -- a warehouse: its bins (库位) ----------------------------------------------------------------
+
+@bp.get("/w/<wh>/bins/import")
+@warehouse_page
+def bin_import_start(warehouse: Warehouse):
+    return _page(bin_desk(warehouse), BinImportForm())
+
+
+@bp.post("/w/<wh>/bins/import")
+@warehouse_page
+def bin_import_upload(warehouse: Warehouse):
+    return _upload(bin_desk(warehouse))
+
+
+@bp.post("/w/<wh>/bins/import/<token>/confirm")
+@warehouse_page
+def bin_import_confirm(warehouse: Warehouse, token: str):
+    return _confirm(bin_desk(warehouse), token)
+
+
+@bp.post("/w/<wh>/bins/import/<token>/discard")
+@warehouse_page
+def bin_import_discard(warehouse: Warehouse, token: str):
+    return _discard(bin_desk(warehouse), token)

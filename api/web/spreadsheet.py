@@ -1,9 +1,10 @@
-"""Spreadsheet import (CSV or XLSX) of parts, service points, stock counts and the customer price list.
+"""Spreadsheet import (CSV or XLSX) of parts, service points, stock counts, the customer price list and bins.
 
 `read_table` turns an upload into rows of text keyed by column; `check` validates every row
 (all problems, each named by row and column, not just the first) and says what would change;
 `apply` writes a checked import in the caller's transaction, through the world loader
-(master data), the ledger's stock count (counts) or the catalogue's list prices (prices). Nothing is written while any row is bad.
+(master data), the ledger's stock count (counts), the catalogue's list prices (prices) or the
+warehouses' bins (`inventory.warehouses.bins`). Nothing is written while any row is bad.
 Problems and table errors are marked for translation and read in the page's language when
 shown, the schemas' messages too (`schema_messages`).
 """
@@ -22,14 +23,17 @@ from sqlalchemy.orm import Session
 from inventory.catalog import Part, set_list_prices
 from inventory.network import Center, ServicePoint, Warehouse
 from inventory.policy import load_policy
+from inventory.errors import InvalidInput
+from inventory.warehouses import bins as bin_locations
 from inventory.warehouses import cycle_counts, ledger
+from inventory.warehouses.bins import BinLocation
 from inventory.warehouses.models import StockBalance
 from inventory.world import load_world
 from inventory.world_schema import SKU, Money, PartSchema, ServicePointSchema, Strict
 
 from .schema_messages import schema_message
 
-KINDS = ("parts", "service_points", "stock_counts", "list_prices", "supersessions")
+KINDS = ("parts", "service_points", "stock_counts", "list_prices", "bins", "supersessions")
 
 COLUMNS = {
     "parts": (("sku", True), ("name", True), ("unit_price", True), ("unit_cost", True), ("family", True),
@@ -39,6 +43,7 @@ COLUMNS = {
                        ("distance_class", True), ("lat", False), ("lon", False), ("city_tier", False)),
     "stock_counts": (("warehouse", True), ("sku", True), ("counted", True), ("reason", True)),
     "list_prices": (("sku", True), ("list_price", True)),
+    "bins": (("warehouse", True), ("sku", True), ("bin", True)),
     "supersessions": (("old_sku", True), ("new_sku", True), ("two_way", False)),
 }
 
@@ -53,6 +58,7 @@ ALIASES = {
     "年需求": "annual_demand", "季节": "season",
     "零售价": "list_price", "用户价": "list_price", "收费标准": "list_price", "配件收费": "list_price",
     "城市级别": "city_tier", "城市类别": "city_tier",
+    "库位": "bin", "货位": "bin", "库位编码": "bin", "储位": "bin",
     "旧配件编码": "old_sku", "原配件编码": "old_sku", "被替代编码": "old_sku", "新配件编码": "new_sku",
     "替代配件编码": "new_sku", "替代编码": "new_sku", "双向互换": "two_way", "可互换": "two_way",
 }
@@ -388,6 +394,43 @@ def _check_counts(session: Session, rows: list[dict], result: Checked, warehouse
     result.preview = good[:20]
 
 
+def _check_bins(session: Session, rows: list[dict], result: Checked, warehouse: str | None) -> None:
+    """Every row a known warehouse (the desk's own, at a warehouse), a known sku and a bin code;
+    one row per warehouse and sku. new = skus that had no bin there yet."""
+    warehouses = set(session.scalars(select(Warehouse.code)))
+    skus = set(session.scalars(select(Part.sku).where(Part.sku.in_({r.get("sku", "") for r in rows}))))
+    good = []
+    for row in rows:
+        number, problems = row["_row"], []
+        wh, sku = row.get("warehouse", ""), row.get("sku", "")
+        if wh not in warehouses:
+            problems.append(Problem(number, "warehouse", _l("unknown warehouse '%(code)s'", code=wh)))
+        elif warehouse is not None and wh != warehouse:
+            problems.append(Problem(number, "warehouse", _l("only bins of %(warehouse)s can be imported here",
+                                                            warehouse=warehouse)))
+        if sku not in skus:
+            problems.append(Problem(number, "sku", _l("unknown sku '%(sku)s'", sku=sku)))
+        try:
+            code = bin_locations.bin_code(row.get("bin", ""))
+        except InvalidInput:
+            problems.append(Problem(number, "bin", _l("a bin code is 1-20 letters, digits or '-'")))
+            code = None
+        result.problems.extend(problems)
+        if not problems:
+            good.append({"warehouse": wh, "sku": sku, "bin": code, "_row": number})
+    _duplicates(rows, lambda r: (r.get("warehouse"), r.get("sku")), "sku", result.problems)
+    current = {(b.warehouse_code, b.sku): b.bin for b in session.scalars(
+        select(BinLocation).where(BinLocation.sku.in_({g["sku"] for g in good})))}
+    for g in good:
+        before = current.get((g["warehouse"], g["sku"]))
+        g["_status"] = "new" if before is None else "update" if before != g["bin"] else "unchanged"
+        result.new += before is None
+        result.changed += before is not None and before != g["bin"]
+        result.unchanged += before == g["bin"]
+    result.rows = [{k: g[k] for k in ("warehouse", "sku", "bin")} for g in good]
+    result.preview = good[:20]
+
+
 def check(session: Session, kind: str, rows: list[dict], *, warehouse: str | None = None) -> Checked:
     """Every problem of every row, and what the import would change; writes nothing."""
     if kind not in KINDS:
@@ -400,6 +443,8 @@ def check(session: Session, kind: str, rows: list[dict], *, warehouse: str | Non
         _check_counts(session, rows, result, warehouse)
     elif kind == "list_prices":
         _check_prices(session, rows, result)
+    elif kind == "bins":
+        _check_bins(session, rows, result, warehouse)
     elif kind == "supersessions":
         from .supersession_rows import check_rows  # it builds on this module
 
@@ -437,6 +482,12 @@ def apply(session: Session, checked: Checked, *, actor: str, hq: bool = False) -
     if checked.kind == "list_prices":
         return set_list_prices(session, {row["sku"]: row["list_price"] for row in checked.rows}, actor=actor,
                                source="spreadsheet")
+    if checked.kind == "bins":
+        by_warehouse: dict[str, dict[str, str]] = {}
+        for row in checked.rows:
+            by_warehouse.setdefault(row["warehouse"], {})[row["sku"]] = row["bin"]
+        return sum(bin_locations.set_bins(session, wh, assigned, actor=actor)
+                   for wh, assigned in sorted(by_warehouse.items()))
     if checked.kind == "supersessions":
         from .supersession_rows import apply_rows
 

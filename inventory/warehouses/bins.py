@@ -24,7 +24,6 @@ from ..network import Warehouse
 
 MAX_BIN = 20
 BIN_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
-MAX_PAGE = 500
 MAX_AT_ONCE = 5000  # assignments in one call (an import's rows, a PUT's list)
 
 
@@ -57,7 +56,7 @@ def bin_code(value: str) -> str:
     code = (value or "").strip().upper()
     if not BIN_CODE.match(code):
         raise InvalidInput(f"bin code {value!r} must be 1-{MAX_BIN} letters, digits or '-', starting with a "
-                           "letter or digit", code="bad_bin", bin=value)
+                           "letter or digit", code="bad_bin", field="bin", bin=value)
     return code
 
 
@@ -77,20 +76,23 @@ def bins_of(session: Session, warehouse: str, skus) -> dict[str, str]:
         BinLocation.warehouse_code == warehouse, BinLocation.sku.in_(skus))).all())
 
 
-def list_bins(session: Session, warehouse: str, *, sku: str | None = None, bin_prefix: str | None = None,
-              limit: int = 50, offset: int = 0) -> tuple[list[BinRow], int]:
-    """The warehouse's bins in bin order (then sku), with the part's name, and how many match."""
+def list_bins(session: Session, warehouse: str, *, sku: str | None = None, skus=None,
+              bin_prefix: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[BinRow], int]:
+    """The warehouse's bins in bin order (then sku), with the part's name, and how many match;
+    `sku` or `skus` narrow them to those parts, `bin_prefix` to bins starting so."""
     _warehouse(session, warehouse)
     where = [BinLocation.warehouse_code == warehouse]
     if sku:
         where.append(BinLocation.sku == sku)
+    if skus is not None:
+        where.append(BinLocation.sku.in_(set(skus)))
     if bin_prefix:
         where.append(BinLocation.bin.startswith(bin_prefix.strip().upper(), autoescape=True))
     total = session.scalar(select(func.count()).select_from(BinLocation).where(*where))
     rows = session.execute(
         select(BinLocation.sku, Part.name, BinLocation.bin, BinLocation.updated_by, BinLocation.updated_at)
         .join(Part, Part.sku == BinLocation.sku).where(*where)
-        .order_by(BinLocation.bin, BinLocation.sku).limit(min(limit, MAX_PAGE)).offset(offset)).all()
+        .order_by(BinLocation.bin, BinLocation.sku).limit(limit).offset(offset)).all()
     return [BinRow(*row) for row in rows], total
 
 
@@ -105,7 +107,7 @@ def set_bins(session: Session, warehouse: str, assignments: Mapping[str, str | N
     known = set(session.scalars(select(Part.sku).where(Part.sku.in_(wanted)))) if wanted else set()
     unknown = sorted(set(wanted) - known)
     if unknown:
-        raise InvalidInput(f"unknown sku {', '.join(unknown[:5])}", code="unknown_sku", skus=unknown)
+        raise InvalidInput(f"unknown sku {', '.join(unknown[:5])}", code="unknown_sku", field="sku", skus=unknown)
     current = {row.sku: row for row in session.scalars(select(BinLocation).where(
         BinLocation.warehouse_code == warehouse, BinLocation.sku.in_(wanted)))} if wanted else {}
     now, changes = utcnow(), {}
