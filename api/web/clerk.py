@@ -50,12 +50,18 @@ def warehouse_home(warehouse: Warehouse):
 
 # -- pick and ship -------------------------------------------------------------------------------
 
-def _render_picks(warehouse: Warehouse, errors: dict[str, str] | None = None, status: int = 200):
+def _render_picks(warehouse: Warehouse, errors: dict[str, str] | None = None, status: int = 200,
+                  scanned: dict[str, list[str]] | None = None):
     page = page_number()
     picks, total = queries.pick_list(db.session, warehouse.code, limit=PAGE, offset=(page - 1) * PAGE)
     forms = {p.code: ActionForm(prefix=p.code) for p in picks}
     return render_template("clerk/picks.html", warehouse=warehouse, picks=picks, total=total, page=page,
-                           per_page=PAGE, forms=forms, errors=errors or {}), status
+                           per_page=PAGE, forms=forms, errors=errors or {}, scanned=scanned or {}), status
+
+
+def posted_scans() -> list[str]:
+    """The skus scanned for a pick, one a line as a keyboard-wedge scanner types them."""
+    return [line.strip() for line in request.form.get("scanned", "").splitlines() if line.strip()]
 
 
 @bp.get("/w/<wh>/picks")
@@ -67,9 +73,11 @@ def pick_list(warehouse: Warehouse):
 @bp.post("/w/<wh>/picks/<code>/ship")
 @warehouse_page
 def ship_pick(warehouse: Warehouse, code: str):
-    why = refused(lambda: requisitions.ship(db.session, actor_name(g.web_user), code, warehouse=warehouse.code))
+    scanned = posted_scans()  # every unit scanned before it ships: the domain refuses a wrong part (错发)
+    why = refused(lambda: requisitions.ship(db.session, actor_name(g.web_user), code, warehouse=warehouse.code,
+                                            scanned=scanned))
     if why:
-        return _render_picks(warehouse, {code: why}, 409)
+        return _render_picks(warehouse, {code: why}, 409, {code: scanned})
     flash(_("Requisition %(code)s shipped.", code=code), "success")
     return redirect(url_for("web.pick_list", wh=warehouse.code))
 

@@ -165,6 +165,42 @@ ZH = {
     "Imported %(file)s: %(rows)s rows, %(written)s changes written.": "已导入 %(file)s：%(rows)s 行，写入 %(written)s 处变更。",
     "Import discarded; nothing was written.": "已放弃导入，未写入任何数据。",
     "Return %(code)s received; inspect it next.": "退件 %(code)s 已收货，请接着检验。",
+    # scanning at the shelf (scanning.py, clerk/_scan.html, static/scan.js)
+    "Scan every unit as you pack it: a wrong part is refused, and the requisition ships when each line is "
+    "scanned in full.": "装箱时逐件扫描：扫到错误的配件会被拒绝，每行都扫够件数后申请单即发运。",
+    "Scanned": "已扫描",
+    "ships %(sku)s, its replacement": "发替代件 %(sku)s",
+    "Scan the parts of %(code)s": "扫描 %(code)s 的配件",
+    "Scanned part codes": "已扫描的配件编码",
+    "Scan each unit: a scanner puts one code on each line.": "逐件扫描：扫描枪每扫一件写入一行编码。",
+    "Scan here": "在此扫描",
+    "Scan with the camera": "用摄像头扫描",
+    "Stop the camera": "关闭摄像头",
+    "The camera could not start: %(reason)s": "摄像头无法启动：%(reason)s",
+    "%(code)s is not on this pick: it may not ship. Put it back.": "%(code)s 不是本单的配件，不能发运，请放回货架。",
+    "All %(qty)s × %(code)s are scanned already.": "%(code)s 已扫够 %(qty)s 件。",
+    "%(code)s: %(n)s of %(qty)s scanned.": "%(code)s：已扫描 %(n)s / %(qty)s 件。",
+    "Every unit is scanned: shipping.": "全部扫描完毕，正在发运。",
+    "Now scanning requisition %(code)s.": "现在扫描申请单 %(code)s。",
+    "%(code)s is not part of this count.": "%(code)s 不在本次盘点中。",
+    "%(code)s: %(n)s counted.": "%(code)s：已计 %(n)s 件。",
+    "Save %(sku)s before scanning %(code)s.": "请先保存 %(sku)s，再扫描 %(code)s。",
+    "Scan the parts": "扫描配件",
+    "Each scan of the same part adds one to the quantity.": "同一配件每扫描一次，数量加一。",
+    "Each scan of the same part adds one to the counted quantity.": "同一配件每扫描一次，盘点数量加一。",
+    "Each scan adds one to that part’s counted quantity.": "每扫描一次，该配件的盘点数量加一。",
+    "Receive by scanning": "扫码收货",
+    "Scan the QR code on a transfer parcel or a returned part: what is still outstanding is received at once.":
+        "扫描调拨包裹或退件上的二维码：尚未收到的件数立即收货。",
+    "Parcel or return code": "包裹或退件编号",
+    "Scan or type a code.": "请扫描或输入编号。",
+    "Scan": "扫描",
+    "%(code)s is neither a transfer nor a return on its way to %(warehouse)s.":
+        "%(code)s 不是发往 %(warehouse)s 的调拨单或退件。",
+    "scanned %(sku)s, which requisition %(code)s does not ship from %(warehouse)s; put it back":
+        "扫描到 %(sku)s，不是申请单 %(code)s 从 %(warehouse)s 发运的配件，请放回货架",
+    "scanned %(scanned)s of %(qty)s × %(sku)s for requisition %(code)s; scan each unit once":
+        "申请单 %(code)s 的 %(sku)s 应发 %(qty)s 件，已扫描 %(scanned)s 件；请逐件扫描，每件一次",
     "Return %(code)s inspected: %(outcome)s.": "退件 %(code)s 已检验：%(outcome)s。",
     "Return %(code)s closed.": "退件 %(code)s 已关闭。",
     # charts

@@ -70,6 +70,11 @@ class PickLine:
     warranty_basis: str | None = None
     warranty_until: date | None = None
     warranty_overridden: bool = False
+    ships: str | None = None  # the part on the shelf, scanned and shipped: the sku or its successor (替代件)
+
+    @property
+    def shelf_sku(self) -> str:
+        return self.ships or self.sku
 
 
 @dataclass
@@ -107,22 +112,23 @@ def pick_list(session: Session, wh: str, *, limit: int = 100, offset: int = 0) -
         select(Requisition.id, Requisition.ticket, ServicePoint.code, ServicePoint.name, Allocation.promised_by,
                RequisitionLine.sku, Part.name, Allocation.qty, StockBalance.on_hand, replaces,
                RequisitionLine.in_warranty, RequisitionLine.warranty_basis, RequisitionLine.warranty_until,
-               RequisitionLine.warranty_override_at)
+               RequisitionLine.warranty_override_at, Allocation.sku)
         .join(RequisitionLine, RequisitionLine.requisition_id == Requisition.id)
         .join(Allocation, Allocation.line_id == RequisitionLine.id)
         .join(ServicePoint, ServicePoint.code == Requisition.service_point_code)
         .join(Part, Part.sku == RequisitionLine.sku)
-        .outerjoin(StockBalance, (StockBalance.warehouse_code == wh) & (StockBalance.sku == RequisitionLine.sku))
+        .outerjoin(StockBalance, (StockBalance.warehouse_code == wh) & (StockBalance.sku == Allocation.sku))
         .where(Requisition.id.in_(ids), Allocation.warehouse_code == wh, Allocation.status == "reserved")
         .order_by(Allocation.promised_by, Requisition.id, RequisitionLine.line_no)).all()
     picks: dict[int, Pick] = {}
-    for rid, ticket, sp, sp_name, promise, sku, name, qty, on_hand, replaced, free, basis, until, overridden in rows:
+    for rid, ticket, sp, sp_name, promise, sku, name, qty, on_hand, replaced, free, basis, until, overridden, ships \
+            in rows:
         pick = picks.get(rid)
         if pick is None:
             pick = picks[rid] = Pick(format_code(rid), promise, sp, sp_name, ticket)
         pick.promised_by = min(pick.promised_by, promise)
         pick.lines.append(PickLine(sku, name, qty, on_hand or 0, replaced, bool(free), basis, until,
-                                   overridden is not None))
+                                   overridden is not None, ships if ships != sku else None))
     return sorted(picks.values(), key=lambda p: (p.promised_by, p.code)), total
 
 

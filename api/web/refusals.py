@@ -50,6 +50,9 @@ MESSAGES = (
     # requisitions
     N_("requisition %(code)s has nothing reserved to ship from %(warehouse)s"),
     N_("requisition %(code)s is cancelled"),
+    # requisitions: scan to ship (scans.check), 错发 stopped at the shelf
+    N_("scanned %(sku)s, which requisition %(code)s does not ship from %(warehouse)s; put it back"),
+    N_("scanned %(scanned)s of %(qty)s × %(sku)s for requisition %(code)s; scan each unit once"),
     # returns
     N_("return %(code)s is %(status)s; it cannot be received again"),
     N_("return %(code)s was already inspected (%(outcome)s)"),

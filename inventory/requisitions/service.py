@@ -355,9 +355,8 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
                        + (f" from {warehouse}" if warehouse else ""))
     if scanned is not None:
         shipping: dict[str, int] = {}
-        for line, a in to_ship:  # the part on the shelf: the allocation's own once supersession names it
-            sku = getattr(a, "sku", None) or line.sku
-            shipping[sku] = shipping.get(sku, 0) + a.qty
+        for _line, a in to_ship:  # the part on the shelf: the allocation's own (a successor may serve the line)
+            shipping[a.sku] = shipping.get(a.sku, 0) + a.qty
         scans.check(code, warehouse, shipping, scanned)
     shipped, value = [], Decimal("0.00")
     for line, a in to_ship:

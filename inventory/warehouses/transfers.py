@@ -121,6 +121,20 @@ def receive(session: Session, transfer_id: str, qty: int, *, actor: str, note: s
     return transfer
 
 
+def receive_parcel(session: Session, transfer_id: str, *, warehouse: str, actor: str,
+                   now: datetime | None = None) -> tuple[Transfer, int]:
+    """The parcel's QR (its transfer id) was scanned where it arrived: all still outstanding lands;
+    the transfer and the units landed.
+
+    A parcel for another warehouse is not found here, as if it did not exist; a short parcel is
+    received on the transfer's own form (a quantity) or closed short instead."""
+    transfer = get(session, transfer_id, lock=True)
+    if transfer.to_warehouse != warehouse:
+        raise NotFound(f"no transfer {transfer_id} to {warehouse}")
+    landing = transfer.outstanding
+    return receive(session, transfer_id, max(landing, 1), actor=actor, now=now), landing
+
+
 def close_with_discrepancy(session: Session, transfer_id: str, *, actor: str, note: str) -> Transfer:
     """Give up on the units still in transit: they leave in-transit and become the discrepancy.
 

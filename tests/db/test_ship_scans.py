@@ -72,3 +72,27 @@ def test_a_system_that_ships_without_scans_is_not_asked_for_them(session, world)
     code = submit(session)
     with transaction(session):
         assert reqs.ship(session, "hq:wms", code).status == "shipped"
+
+
+def test_a_line_served_by_its_successor_is_scanned_as_the_part_on_the_shelf(session, world):
+    """替代件: the requisition asks for the old pump, GD1 ships the new one; the new one's code is
+    what the clerk scans, and the old code (not what leaves) is refused."""
+    from inventory import supersession
+    from inventory.supersession import Replacement
+    from inventory.world import load_world
+
+    with transaction(session):
+        base = next(p for p in world["parts"] if p["sku"] == "WM-PUMP-01")
+        load_world(session, {"parts": [{**base, "sku": "WM-PUMP-02", "name": "排水泵（新款）"}],
+                             "stock": [{"warehouse": "GD1", "sku": "WM-PUMP-02", "qty": 5}]})
+        for row in world["stock"]:  # every old pump is spoken for
+            if row["sku"] == "WM-PUMP-01":
+                ledger.reserve(session, row["warehouse"], "WM-PUMP-01", row["qty"], actor="test")
+        supersession.set_replacements(session, [Replacement("WM-PUMP-01", "WM-PUMP-02")], actor="hq:test",
+                                      source="test")
+    code = submit(session, lines=(("WM-PUMP-01", 2),))
+    with pytest.raises(WrongPartScanned):
+        ship(session, code, ["WM-PUMP-01", "WM-PUMP-01"])
+    req = ship(session, code, ["WM-PUMP-02", "WM-PUMP-02"])
+    assert [(a.sku, a.status) for a in req.lines[0].allocations] == [("WM-PUMP-02", "shipped")]
+    assert books(session, "WM-PUMP-02") == (3, 0) and books(session, "WM-PUMP-01") == (10, 10)

@@ -146,3 +146,8 @@ def movement_count(engine) -> int:
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+def scans(sku: str, qty: int) -> dict:
+    """A pick's ship form as a keyboard-wedge scanner fills it: the sku once a line, one per unit."""
+    return {"scanned": "\r\n".join([sku] * qty)}

@@ -8,7 +8,7 @@ from inventory.db import make_session_factory, transaction, utcnow
 from inventory.warehouses import transfers
 from inventory.warehouses.enquiry import movement_history
 
-from .conftest import balance, movement_count, submit_requisition, text
+from .conftest import balance, movement_count, scans, submit_requisition, text
 
 
 def field_error(page: str, field: str) -> str | None:
@@ -146,7 +146,7 @@ def test_the_pick_list_puts_the_earliest_promise_first(clerk, engine):
 
 def test_shipping_a_pick_issues_its_reserved_units(clerk, engine):
     code = submit_requisition(engine, qty=3)
-    response = clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
+    response = clerk.post(f"/w/GD1/picks/{code}/ship", scans("WM-PUMP-01", 3), token_from="/w/GD1/picks")
     assert response.status_code == 302
     assert balance(engine, "GD1", "WM-PUMP-01") == (7, 0, 0)
     assert f'id="pick-{code}"' not in text(clerk.get("/w/GD1/picks"))
@@ -154,8 +154,8 @@ def test_shipping_a_pick_issues_its_reserved_units(clerk, engine):
 
 def test_shipping_twice_explains_the_refusal_beside_the_pick(clerk, engine):
     code = submit_requisition(engine, qty=3)
-    clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
-    response = clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
+    clerk.post(f"/w/GD1/picks/{code}/ship", scans("WM-PUMP-01", 3), token_from="/w/GD1/picks")
+    response = clerk.post(f"/w/GD1/picks/{code}/ship", scans("WM-PUMP-01", 3), token_from="/w/GD1/picks")
     assert response.status_code == 409
     assert f"申请单 {code} 在 GD1 没有可发运的预留库存" in text(response)
     assert balance(engine, "GD1", "WM-PUMP-01") == (7, 0, 0)
@@ -167,7 +167,7 @@ def test_a_replacement_for_a_wrong_part_is_flagged_on_the_pick_list(clerk, engin
     from inventory.requisitions.wrong_part import WrongPart
 
     code = submit_requisition(engine, qty=1)
-    clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
+    clerk.post(f"/w/GD1/picks/{code}/ship", scans("WM-PUMP-01", 1), token_from="/w/GD1/picks")
     with make_session_factory(engine)() as session, transaction(session):
         reqs.receive(session, Principal("service_point", "SP0001"), code,
                      wrong_parts=[WrongPart(line=1, received_sku="WM-MOTOR-01")])
@@ -258,7 +258,7 @@ def test_a_part_page_shows_every_warehouse_holding_it(clerk):
 
 def test_a_clerk_receives_and_inspects_the_old_part_of_a_shipped_requisition(clerk, engine):
     code = submit_requisition(engine, qty=1)
-    clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
+    clerk.post(f"/w/GD1/picks/{code}/ship", scans("WM-PUMP-01", 1), token_from="/w/GD1/picks")
     page = text(clerk.get("/w/GD1/returns"))
     ret = re.search(r'id="ret-(RT\d+)"', page).group(1)
     assert clerk.post(f"/w/GD1/returns/{ret}/receive", {}, token_from="/w/GD1/returns").status_code == 302
@@ -272,6 +272,6 @@ def test_a_clerk_receives_and_inspects_the_old_part_of_a_shipped_requisition(cle
 
 def test_another_warehouse_cannot_touch_the_return(clerk, other_clerk, engine):
     code = submit_requisition(engine, qty=1)
-    clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks")
+    clerk.post(f"/w/GD1/picks/{code}/ship", scans("WM-PUMP-01", 1), token_from="/w/GD1/picks")
     ret = re.search(r'id="ret-(RT\d+)"', text(clerk.get("/w/GD1/returns"))).group(1)
     assert other_clerk.post(f"/w/HB1/returns/{ret}/receive", {}, token_from="/w/HB1/returns").status_code == 404

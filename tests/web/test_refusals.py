@@ -138,6 +138,13 @@ def _ship_requisition(made):
     return provoke
 
 
+def _ship_scanned(qty: int, scanned: list[str]):
+    def provoke(e):
+        code = submit_requisition(e, qty=qty)
+        return refused_by(e, lambda s: reqs.ship(s, CLERK, code, warehouse="GD1", scanned=scanned))
+    return provoke
+
+
 def purchase_order(engine, *, approve=False, close=False) -> str:
     """A proposal for 30 pumps from S1 (packs of 10), taken as far as asked."""
     from inventory.purchasing import service as purchasing
@@ -211,6 +218,10 @@ PROVOKE = {
         lambda e: refused_by(e, lambda s: transfers.create_draft(s, "HQ", "HQ", "WM-PUMP-01", 1, actor=ACTOR)),
     "requisition %(code)s has nothing reserved to ship from %(warehouse)s": _ship_requisition(shipped_requisition),
     "requisition %(code)s is cancelled": _ship_requisition(cancelled_requisition),
+    "scanned %(sku)s, which requisition %(code)s does not ship from %(warehouse)s; put it back":
+        _ship_scanned(1, ["WM-MOTOR-01"]),
+    "scanned %(scanned)s of %(qty)s × %(sku)s for requisition %(code)s; scan each unit once":
+        _ship_scanned(2, ["WM-PUMP-01"]),
     "return %(code)s is %(status)s; it cannot be received again": _return_in("receive", received=True),
     "return %(code)s was already inspected (%(outcome)s)": _return_in("inspect", received=True, inspected=True),
     "return %(code)s is %(status)s; receive it before inspecting": _return_in("inspect"),
@@ -335,6 +346,18 @@ def _ship_a_pick_twice(clerk, hq, engine):
 def _ship_a_cancelled_pick(clerk, hq, engine):
     code = cancelled_requisition(engine)
     return clerk.post(f"/w/GD1/picks/{code}/ship", {}, token_from="/w/GD1/picks"), 409, f"申请单 {code} 已取消"
+
+
+def _ship_a_wrong_part(clerk, hq, engine):
+    code = submit_requisition(engine, qty=1)
+    return clerk.post(f"/w/GD1/picks/{code}/ship", {"scanned": "WM-MOTOR-01"}, token_from="/w/GD1/picks"), 409, \
+        f"扫描到 WM-MOTOR-01，不是申请单 {code} 从 GD1 发运的配件，请放回货架"
+
+
+def _ship_a_unit_short(clerk, hq, engine):
+    code = submit_requisition(engine, qty=2)
+    return clerk.post(f"/w/GD1/picks/{code}/ship", {"scanned": "WM-PUMP-01"}, token_from="/w/GD1/picks"), 409, \
+        f"申请单 {code} 的 WM-PUMP-01 应发 2 件，已扫描 1 件；请逐件扫描，每件一次"
 
 
 def _receive_a_return_twice(clerk, hq, engine):
@@ -465,6 +488,8 @@ ON_PAGES = {
     "a transfer cannot go from %(warehouse)s to itself": _draft_a_transfer_to_itself,
     "requisition %(code)s has nothing reserved to ship from %(warehouse)s": _ship_a_pick_twice,
     "requisition %(code)s is cancelled": _ship_a_cancelled_pick,
+    "scanned %(sku)s, which requisition %(code)s does not ship from %(warehouse)s; put it back": _ship_a_wrong_part,
+    "scanned %(scanned)s of %(qty)s × %(sku)s for requisition %(code)s; scan each unit once": _ship_a_unit_short,
     "return %(code)s is %(status)s; it cannot be received again": _receive_a_return_twice,
     "return %(code)s was already inspected (%(outcome)s)": _inspect_a_return_twice,
     "return %(code)s is %(status)s; receive it before inspecting": _inspect_a_return_not_received,
