@@ -17,6 +17,7 @@ from inventory.tickets.report import MONTH
 from ..auth import current_principal, roles
 from ..extensions import db
 from .common import Blueprint, Money, PageArgsSchema, StrictSchema, paginated
+from .csv_reports import csv_report
 from .reports import CenterMonthSchema
 
 blp = Blueprint("centers", __name__, url_prefix="/api/v1/centers",
@@ -96,6 +97,7 @@ class CenterMonth(MethodView):
 
 @blp.route("/<string:code>/tickets")
 class CenterTickets(MethodView):
+    @csv_report(name="center-tickets")
     @roles("hq", "center")
     @blp.arguments(CenterTicketsArgsSchema, location="query")
     @blp.response(200, CenterTicketSchema(many=True))

@@ -19,6 +19,7 @@ from inventory.warehouses import cycle_counts as cc
 from ..auth import current_principal, roles
 from ..extensions import db
 from .common import Blueprint, Money, PageArgsSchema, StrictSchema, paginated
+from .csv_reports import csv_report
 
 blp = Blueprint("cycle_counts", __name__, url_prefix="/api/v1/cycle-counts",
                 description="Cycle counts: ABC due lists, blind counts, HQ approval of large variances, accuracy")
@@ -162,6 +163,7 @@ class CycleCountDue(MethodView):
 
 @blp.route("/accuracy")
 class CycleCountAccuracy(MethodView):
+    @csv_report({"rows": "rows"}, name="count-accuracy")
     @roles("hq")
     @blp.arguments(CycleCountAccuracyArgsSchema, location="query")
     @blp.response(200, CycleCountAccuracySchema)

@@ -14,6 +14,7 @@ from ..auth import current_principal, roles
 from ..errors import problem
 from ..extensions import db
 from .common import Blueprint, StrictSchema
+from .csv_reports import csv_report
 from .transfers import TransferSchema
 
 blp = Blueprint("optimizer", __name__, url_prefix="/api/v1/optimizer", description="The allocation optimizer")
@@ -81,6 +82,7 @@ class Runs(MethodView):
         db.session.rollback()
         return {"id": code, "status": planning.get_run(db.session, run_id).status}
 
+    @csv_report(name="optimizer-runs")
     @roles("hq")
     @blp.response(200, RunSchema(many=True))
     def get(self):

@@ -13,6 +13,7 @@ from inventory.tickets.report import MONTH
 from ..auth import roles
 from ..extensions import db
 from .common import Blueprint, StrictSchema
+from .csv_reports import csv_report
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="HQ reports")
 
@@ -107,6 +108,7 @@ class PenaltyReportSchema(StrictSchema):
 
 @blp.route("/penalties")
 class Penalties(MethodView):
+    @csv_report({"parties": "parties", "centers": "centers"}, name="penalties")
     @roles("hq")
     @blp.arguments(PenaltyArgsSchema, location="query")
     @blp.response(200, PenaltyReportSchema)

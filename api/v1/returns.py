@@ -14,6 +14,7 @@ from inventory.returns.service import MAX_QTY, MAX_TEXT
 from ..auth import current_principal, roles
 from ..extensions import db
 from .common import Blueprint, EventTimeSchema, Money, PageArgsSchema, StrictSchema, create_once, paginated
+from .csv_reports import csv_report
 
 blp = Blueprint("returns", __name__, url_prefix="/api/v1/returns",
                 description="Old-part and unused-part returns, their inspection and charges")
@@ -128,6 +129,7 @@ class Returns(MethodView):
 
 @blp.route("/report")
 class ReturnsReport(MethodView):
+    @csv_report(name="returns-report")
     @roles("hq")
     @blp.arguments(ReturnsReportArgsSchema, location="query")
     @blp.response(200, CenterReturnsSchema(many=True))

@@ -16,6 +16,7 @@ from ..auth import current_principal, roles
 from ..errors import problem
 from ..extensions import db
 from .common import Blueprint, Money, PageArgsSchema, StrictSchema, create_once, paginated
+from .csv_reports import csv_report
 
 blp = Blueprint("stock_plans", __name__, url_prefix="/api/v1/stock-plans",
                 description="Stock plans: forecast and placement under a budget (库存计划)")
@@ -203,6 +204,7 @@ class StockPlanById(MethodView):
 
 @blp.route("/<string:code>/targets")
 class StockPlanTargets(MethodView):
+    @csv_report(name="plan-targets")
     @roles("hq")
     @blp.arguments(StockTargetQueryArgsSchema, location="query")
     @blp.response(200, StockTargetSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
