@@ -16,11 +16,13 @@ from marshmallow import ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from . import supersession
 from .catalog import Part
 from .db import utcnow
 from .errors import InvalidInput
 from .network import Center, Dealer, Lane, ServicePoint, Warehouse, dealer_ship_to, derive_city_tier
 from .purchasing.models import Supplier, SupplierPart
+from .supersession import Replacement
 from .warehouses.models import StockBalance, StockMovement
 from .world_schema import SECTIONS
 
@@ -157,6 +159,12 @@ def _check_references(p: dict[str, list[dict]], session: Session) -> None:
     for i, part in enumerate(p["parts"]):
         if part["unit_cost"] > part["unit_price"] * 10:
             _refuse("parts", i, part["sku"], "unit_cost: more than ten times the unit price; a typo?")
+        if part.get("two_way") is not None and not part.get("replaced_by"):
+            _refuse("parts", i, part["sku"], "two_way: only a part with replaced_by can be two-way")
+        if part.get("replaced_by") and part["replaced_by"] not in skus:
+            _refuse("parts", i, part["sku"], f"replaced_by: unknown sku {part['replaced_by']!r}")
+        if part.get("replaced_by") == part["sku"]:
+            _refuse("parts", i, part["sku"], "replaced_by: a part cannot replace itself")
     for i, lane in enumerate(p["lanes"]):
         name = f"{lane['from_']} -> {lane['to']}"
         if lane["from_"] not in warehouses:
@@ -241,6 +249,11 @@ def load_world(session: Session, data: Any, progress: Progress | None = None) ->
     _, priced = _upsert(session, Part, [{"sku": x["sku"], "list_price": x["list_price"]}
                                         for x in p["parts"] if x.get("list_price") is not None], ("sku",))
     report.updated["parts"] += priced
+    replacements = [Replacement(x["sku"], x["replaced_by"], bool(x.get("two_way"))) for x in p["parts"]
+                    if x.get("replaced_by")]
+    if replacements:  # 替代件; a one-way cycle with what is recorded refuses the whole file
+        report.updated["parts"] += supersession.set_replacements(session, replacements, actor="world",
+                                                                 source="world")
     points = set(session.scalars(select(ServicePoint.code)))
     put("lanes", Lane, [
         {"from_code": lane["from_"], "to_code": lane["to"], "hours": lane["hours"], "unit_cost": lane["unit_cost"],

@@ -100,6 +100,8 @@ class PartSchema(Strict):
     annual_demand = fields.Float(allow_nan=False, validate=validate.Range(0, 1e9))
     season = fields.String(validate=validate.Length(max=16))
     list_price = Money()  # the customer's price out of warranty; absent: the part's list price is left as it is
+    replaced_by = fields.String(validate=SKU)  # 替代件: the newer sku that may serve this one's requests
+    two_way = fields.Boolean()  # with replaced_by: the two serve each other's requests
 
 
 class LaneSchema(Strict):

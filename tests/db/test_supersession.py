@@ -168,3 +168,32 @@ def test_replacements_are_audited_and_setting_the_same_again_changes_nothing(ses
         supersession.remove_replacement(session, OLD, actor="hq:test", source="test")
     assert rows(session) == [(NEW, NEWEST, True)]
     assert session.scalar(select(func.count()).select_from(Supersession)) == 1
+
+
+def test_a_world_file_carries_replacements_and_loading_it_twice_changes_nothing(session):
+    data = tiny_world()
+    base = next(p for p in data["parts"] if p["sku"] == OLD)
+    data["parts"] += [{**base, "sku": NEW, "name": "排水泵（新款）", "replaced_by": NEWEST, "two_way": True},
+                      {**base, "sku": NEWEST, "name": "排水泵（第三代）"}]
+    base["replaced_by"] = NEW
+    with transaction(session):
+        load_world(session, data)
+    assert rows(session) == [(OLD, NEW, False), (NEW, NEWEST, True)]
+    with transaction(session):
+        report = load_world(session, data)
+    assert report.changed == 0
+    assert len(audit.entries(session, action="catalog.supersession")) == 1
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"replaced_by": "NOPE-01"}, "replaced_by: unknown sku 'NOPE-01'"),
+    ({"replaced_by": OLD}, "replaced_by: a part cannot replace itself"),
+    ({"two_way": True}, "two_way: only a part with replaced_by"),
+])
+def test_a_world_file_with_a_bad_replacement_is_refused_whole(session, change, message):
+    data = tiny_world()
+    next(p for p in data["parts"] if p["sku"] == OLD).update(change)
+    with pytest.raises(InvalidInput, match=message):
+        with transaction(session):
+            load_world(session, data)
+    assert session.scalar(select(func.count()).select_from(Supersession)) == 0
