@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, supersession
 from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
 from ..network import hq_code
@@ -74,8 +74,11 @@ def on_order(session: Session) -> dict[str, int]:
 
 
 def positions(session: Session) -> dict[str, int]:
-    """The network position per sku: on hand - reserved + in transit - backordered + on order."""
+    """The network position per sku: on hand - reserved + in transit - backordered + on order.
+    A replaced sku's backorders count against its final successor (替代件: that is what will serve
+    them and what is bought)."""
     pos: dict[str, int] = defaultdict(int)
+    finals = supersession.final_successors(supersession.load(session))
     for sku, units in session.execute(
             select(StockBalance.sku, func.sum(StockBalance.on_hand - StockBalance.reserved + StockBalance.in_transit))
             .group_by(StockBalance.sku)):
@@ -85,7 +88,7 @@ def positions(session: Session) -> dict[str, int]:
             .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
             .where(Requisition.status.in_(OPEN_REQUISITIONS), RequisitionLine.backordered_qty > 0)
             .group_by(RequisitionLine.sku)):
-        pos[sku] -= int(short or 0)
+        pos[finals.get(sku, sku)] -= int(short or 0)
     for sku, units in on_order(session).items():
         pos[sku] += units
     return dict(pos)

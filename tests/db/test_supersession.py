@@ -197,3 +197,15 @@ def test_a_world_file_with_a_bad_replacement_is_refused_whole(session, change, m
         with transaction(session):
             load_world(session, data)
     assert session.scalar(select(func.count()).select_from(Supersession)) == 0
+
+
+def test_a_replaced_skus_backorder_counts_against_its_final_successors_position(session, pumps):
+    from inventory.purchasing.service import positions
+
+    with transaction(session):
+        ledger.scrap(session, "HB1", OLD, 4, actor="test", reason="test")
+        ledger.scrap(session, "GD1", NEW, 6, actor="test", reason="test")
+    replace(session, (OLD, NEW), (NEW, NEWEST))
+    assert submit(session, OLD, 3).status == "backordered"
+    position = positions(session)
+    assert position.get(NEWEST) == -3 and position.get(OLD, 0) == 0
