@@ -106,6 +106,9 @@ def _choose(line: RequisitionLine, arrived: list[Allocation], report: WrongPart,
     """Which arrived allocations hold the wrong units, latest arrival first (units that are the
     reported sku, a substitute shipped as such, are the right part)."""
     pool = [a for a in arrived if report.warehouse in (None, a.warehouse_code) and a.sku != report.received_sku]
+    if not pool and any(a.sku == report.received_sku for a in arrived):
+        raise InvalidInput(f"{report.received_sku} replaces {line.sku} (替代件) and line {line.line_no} was served "
+                           "with it; that is not a wrong part", field=_at(field, "received_sku"))
     if not pool:
         raise InvalidInput(f"no units of line {line.line_no} arrived from {report.warehouse}",
                            field=_at(field, "warehouse"))

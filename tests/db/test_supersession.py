@@ -209,3 +209,34 @@ def test_a_replaced_skus_backorder_counts_against_its_final_successors_position(
     assert submit(session, OLD, 3).status == "backordered"
     position = positions(session)
     assert position.get(NEWEST) == -3 and position.get(OLD, 0) == 0
+
+
+def shipped_and_received(session, req):
+    with transaction(session):
+        reqs.ship(session, "clerk:gd1", req.code)
+    return req
+
+
+def test_a_wrong_part_on_a_substituted_line_puts_the_successor_back_and_serves_it_again(session, pumps):
+    from inventory.requisitions.wrong_part import WrongPart
+
+    replace(session, (OLD, NEW))
+    req = shipped_and_received(session, submit(session, OLD, 2))
+    with transaction(session):  # the point opened the box: a remote control, not a pump
+        reqs.receive(session, POINT, req.code, wrong_parts=[WrongPart(line=1, received_sku="AC-REMOTE-01")])
+    balance = ledger.get_balance(session, "GD1", NEW)
+    assert (balance.on_hand, balance.reserved) == (6, 2)  # the two never left; reserved again for the line
+    assert ledger.get_balance(session, "GD1", OLD) is None or ledger.get_balance(session, "GD1", OLD).on_hand == 0
+    live = [(a.warehouse_code, a.sku, a.qty, a.status) for a in req.lines[0].allocations if a.status != "released"]
+    assert live == [("GD1", NEW, 2, "reserved")]
+    assert ledger.ledger_differences(session) == []
+
+
+def test_receiving_the_successor_a_line_was_served_with_is_not_a_wrong_part(session, pumps):
+    from inventory.requisitions.wrong_part import WrongPart
+
+    replace(session, (OLD, NEW))
+    req = shipped_and_received(session, submit(session, OLD, 2))
+    with pytest.raises(InvalidInput, match="not a wrong part"):
+        with transaction(session):
+            reqs.receive(session, POINT, req.code, wrong_parts=[WrongPart(line=1, received_sku=NEW)])
