@@ -73,7 +73,10 @@ def test_a_wrong_part_scanned_refuses_the_shipment_and_the_right_ones_ship_it(pa
     page.goto(f"{live.url}/w/GD1/picks")
     pick = page.locator(f"#pick-{code}")
     ship = pick.locator("button[type=submit]")
-    pick.locator("input[data-scan]").click()
+    expect(page.locator(".pick input[data-scan]").first).to_be_focused()  # the first pick takes the scanner
+    scan(page, code)  # the parcel label's QR of another pick: its scan field takes the next scans
+    expect(pick.locator("input[data-scan]")).to_be_focused()
+    expect(pick.locator(".scan-status")).to_have_text(f"现在扫描申请单 {code}。")
 
     scan(page, "WM-MOTOR-01")  # a motor picked from the wrong bin
     expect(pick.locator(".scan-status")).to_have_text("WM-MOTOR-01 不是本单的配件，不能发运，请放回货架。")
@@ -131,6 +134,21 @@ def test_each_scan_counts_one_more_of_the_part_being_counted(page, live):
     scan(page, "WM-PUMP-01")  # another part before this count is saved: refused
     expect(page.locator(".scan-status")).to_have_text("请先保存 WM-MOTOR-01，再扫描 WM-PUMP-01。")
     expect(page.locator("input[name=counted]")).to_have_value("3")
+
+
+def test_each_scan_adds_one_to_that_parts_line_of_the_cycle_count(page, live):
+    sign_in(page, live, "gd_clerk")
+    page.goto(f"{live.url}/w/GD1/cycle-count")
+    page.locator("button", has_text="开始今日盘点").click()
+    line = page.locator("input[data-sku=WM-PUMP-01]")
+    expect(line).to_have_value("")
+    expect(page.locator("#scan-cycle-count")).to_be_focused()
+    scan(page, "WM-PUMP-01")
+    scan(page, "WM-PUMP-01")
+    expect(line).to_have_value("2")
+    scan(page, "NOT-A-PART")
+    expect(page.locator(".scan-status")).to_have_text("NOT-A-PART 不在本次盘点中。")
+    expect(line).to_have_value("2")
 
 
 def test_a_camera_scan_of_a_parcels_qr_receives_the_transfer(page, live):

@@ -138,3 +138,31 @@ def test_another_warehouses_clerk_cannot_receive_by_scanning_here(other_clerk, e
     response = other_clerk.post("/w/GD1/receive/scan", {"code": tid}, token_from="/w/HB1/receive")
     assert response.status_code == 403
     assert balance(engine, "GD1", "WM-PUMP-01") == (10, 0, 4)  # still on its way
+
+
+def test_a_line_served_by_its_replacement_is_scanned_as_the_part_on_the_shelf(clerk, engine):
+    """替代件: the point asks for the old pump, every old one is spoken for, GD1 ships the new one;
+    the pick list says so and its scan field expects the new one's code, as the server does."""
+    from inventory import supersession
+    from inventory.supersession import Replacement
+    from inventory.warehouses import ledger
+    from inventory.world import load_world
+
+    from ..factories import tiny_world
+
+    world = tiny_world()
+    pump = next(p for p in world["parts"] if p["sku"] == "WM-PUMP-01")
+    with make_session_factory(engine)() as session, transaction(session):
+        load_world(session, {"parts": [{**pump, "sku": "WM-PUMP-02", "name": "排水泵（新款）"}],
+                             "stock": [{"warehouse": "GD1", "sku": "WM-PUMP-02", "qty": 5}]})
+        for row in world["stock"]:
+            if row["sku"] == "WM-PUMP-01":
+                ledger.reserve(session, row["warehouse"], "WM-PUMP-01", row["qty"], actor="test")
+        supersession.set_replacements(session, [Replacement("WM-PUMP-01", "WM-PUMP-02")], actor="hq:test",
+                                      source="test")
+    code = submit_requisition(engine, sku="WM-PUMP-01", qty=2)
+    body = page(clerk.get(PICKS))
+    assert '<tr data-sku="WM-PUMP-02" data-qty="2"><td>WM-PUMP-01' in body and "发替代件 WM-PUMP-02" in body
+    assert ship(clerk, code, scans("WM-PUMP-01", 2)).status_code == 409
+    assert ship(clerk, code, scans("WM-PUMP-02", 2)).status_code == 302
+    assert balance(engine, "GD1", "WM-PUMP-02") == (3, 0, 0)
