@@ -128,11 +128,10 @@ def receive_parcel(session: Session, transfer_id: str, *, warehouse: str, actor:
 
     A parcel for another warehouse is not found here, as if it did not exist; a short parcel is
     received on the transfer's own form (a quantity) or closed short instead."""
-    transfer = get(session, transfer_id, lock=True)
-    if transfer.to_warehouse != warehouse:
+    if get(session, transfer_id).to_warehouse != warehouse:
         raise NotFound(f"no transfer {transfer_id} to {warehouse}")
-    landing = transfer.outstanding
-    return receive(session, transfer_id, max(landing, 1), actor=actor, now=now), landing
+    landing = _in_status(session, transfer_id, IN_TRANSIT, "receive").outstanding
+    return receive(session, transfer_id, landing, actor=actor, now=now), landing
 
 
 def close_with_discrepancy(session: Session, transfer_id: str, *, actor: str, note: str) -> Transfer:
