@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import bulk
+from inventory.business_calendar import local as _local
 from inventory.catalog import Part
 from inventory.db import transaction, utcnow
 from inventory.network import Lane, ServicePoint, Warehouse, hq_code
@@ -26,7 +26,6 @@ from inventory.warehouses.models import StockBalance
 
 from . import forecast, placement
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 HISTORY_DAYS = 365
 LAST_WAVE_HOUR = 17.0         # lines after the last pick wave of the day wait for the morning's
 NIGHTLY_WAIT_DAYS = 0.5       # a unit used today is asked for at the next night's transfer run
@@ -231,10 +230,6 @@ def _least_purchase(session: Session, skus: list[str]) -> np.ndarray:
 
     terms = best_terms(session, set(skus))
     return np.array([order_qty(1, terms[s]) if s in terms else 1 for s in skus], dtype=float)
-
-
-def _local(instant: datetime) -> datetime:
-    return instant.astimezone(BUSINESS_TZ)
 
 
 def _network(session: Session, policy: Policy) -> tuple[list[str], placement.Network, dict[str, int]]:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+from inventory.business_calendar import BUSINESS_TZ as BEIJING
+
 START = date(2025, 1, 1)  # day 0 of every simulation: a calendar year from 1 January
 
 

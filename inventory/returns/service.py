@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..access import Principal
+from ..business_calendar import month_bounds
 from ..catalog import Part
 from ..db import to_money, utcnow
 from ..errors import Conflict, InvalidInput, NotFound
@@ -485,17 +486,6 @@ class CenterReturns:
         if not self.due_units:
             return None
         return (Decimal(self.returned_units) / Decimal(self.due_units)).quantize(RATE)
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The UTC instants a 'YYYY-MM' month starts and ends, by Beijing calendar like quota periods."""
-    try:
-        year, mon = (int(part) for part in month.split("-"))
-        start = datetime(year, mon, 1, tzinfo=quota.BUSINESS_TZ)
-    except (ValueError, TypeError):
-        raise InvalidInput(f"month must be YYYY-MM, got {month!r}", field="month") from None
-    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=quota.BUSINESS_TZ)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
 def monthly_report(session: Session, month: str) -> list[CenterReturns]:

@@ -25,12 +25,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..business_calendar import business_date
 from ..db import utcnow
 from ..errors import InvalidInput
 from ..requisitions.models import Allocation, Requisition, RequisitionLine
@@ -38,18 +38,12 @@ from ..warranty import PRODUCT_LINES, PROOFS, USES, Case, Repair
 from .events import _locked_ticket, check_code
 from .models import RepairTicket, TicketAppliance, TicketEvent
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 MAX_TEXT = 64
 MAX_FAULT = 32
 EARLIEST_PURCHASE = date(1970, 1, 1)
 CHUNK = 1000
 FIELDS = ("product_line", "use", "model", "serial", "purchased_on", "proof", "fault")
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./\-]{0,63}$")
-
-
-def business_date(at: datetime) -> date:
-    """The Beijing calendar date of an instant: the day the customer and the point count in."""
-    return at.astimezone(BUSINESS_TZ).date()
 
 
 def _text(field: str, value: Any, longest: int) -> str:

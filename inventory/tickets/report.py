@@ -20,20 +20,17 @@ entitled to an exchange today.
 """
 from __future__ import annotations
 
-import re
 from decimal import Decimal
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from ..attribution import attribute
+from ..business_calendar import MONTH, month_bounds  # noqa: F401 - MONTH and month_bounds are read from here too
 from ..db import utcnow
-from ..errors import InvalidInput
 from ..penalty_report import monthly_report, report_to_dict
 from ..policy import Policy
-from .events import EARLIEST, LATEST
 from .facts import load_facts
 from .appliance import load_appliances
 from .models import RepairTicket
@@ -41,20 +38,7 @@ from .sanbao import FLAGS as SANBAO_FLAGS
 from .sanbao import live_flags
 from .waits import automatic_cause, delivered_at, judged_cause
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
-MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 SAMPLE = 20
-
-
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """[start, end) of a `YYYY-MM` Beijing month, in UTC."""
-    match = MONTH.fullmatch(month or "") if isinstance(month, str) else None
-    if match is None or not EARLIEST.year <= int(match[1]) < LATEST.year:
-        raise InvalidInput(f"month: {month!r} is not a month (YYYY-MM)", field="month")
-    year, number = int(match[1]), int(match[2])
-    start = datetime(year, number, 1, tzinfo=BUSINESS_TZ)
-    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=BUSINESS_TZ)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
 def open_at(as_of: datetime):
