@@ -46,6 +46,15 @@ def ensure_account(session: Session, dealer_code: str, period: str) -> None:
     session.execute(module.insert(QuotaAccount).values(values).on_conflict_do_nothing())
 
 
+def lock_account(session: Session, dealer_code: str, period: str) -> None:
+    """Lock the month's account row. Submit takes it before any stock row, so ship and cancel
+    take it first too: the same order everywhere, and crossing requests queue instead of
+    deadlocking (FOR UPDATE is not emitted on SQLite, whose write lock is the database's)."""
+    ensure_account(session, dealer_code, period)
+    session.execute(select(QuotaAccount.dealer_code).where(QuotaAccount.dealer_code == dealer_code,
+                                                           QuotaAccount.period == period).with_for_update())
+
+
 def account(session: Session, dealer_code: str, period: str) -> QuotaAccount:
     ensure_account(session, dealer_code, period)
     return session.execute(

@@ -320,6 +320,8 @@ def cancel(session: Session, principal: Principal, code: str, *, now: datetime |
     allocations = [a for line in req.lines for a in line.allocations]
     if any(a.status in ("shipped", "delivered") or a.mis_shipped for a in allocations):
         raise Conflict(f"requisition {code} has shipped; return the parts instead of cancelling")
+    if req.dealer_code:  # the quota row before the stock rows, as submit takes them
+        quota.lock_account(session, req.dealer_code, req.quota_period)
     _lock_reserved(session, req)
     for line in req.lines:
         for a in line.allocations:
@@ -347,6 +349,8 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
     req = get(session, Principal("hq"), code, for_update=True)
     if req.status == "cancelled":
         raise Conflict(f"requisition {code} is cancelled")
+    if req.dealer_code:  # the quota row before the stock rows, as submit takes them
+        quota.lock_account(session, req.dealer_code, req.quota_period)
     _lock_reserved(session, req, warehouse)
     to_ship = [(line, a) for line in req.lines for a in line.allocations
                if a.status == "reserved" and (warehouse is None or a.warehouse_code == warehouse)]

@@ -178,6 +178,8 @@ def record(session: Session, req: Requisition, line: RequisitionLine, report: Wr
         by_warehouse[a.warehouse_code] += n
         booked_out[(a.warehouse_code, a.sku)] += n
     serving = supersession.serving_skus(session, [line.sku])
+    if req.dealer_code:  # the quota row before the stock rows, as submit takes them
+        quota.lock_account(session, req.dealer_code, req.quota_period)
     ledger.lock_balances(session, {(w, s) for w, sent in booked_out for s in (sent, report.received_sku)}
                          | planned_keys(session, point, [(line.sku, qty)], policy, serving))
     to_count = []

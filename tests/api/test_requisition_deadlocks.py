@@ -40,3 +40,32 @@ def test_crossing_multi_line_requisitions_all_succeed_without_deadlock(pg_engine
     assert raised(race(8, worker)) == []  # a deadlock or lock timeout would be raised here
     with sessions() as session:
         assert ledger_differences(session) == []
+
+
+def test_a_dealers_submits_ships_and_cancels_at_once_do_not_deadlock_on_its_quota(pg_engine):
+    """Submit takes the dealer's quota row, then stock rows; ship and cancel took stock rows, then
+    the quota row: crossing, they deadlocked (found by bench/faults.py as a 500 on submit)."""
+    world = tiny_world()
+    for row in world["stock"]:
+        row["qty"] = 10_000
+    world["dealers"][0]["monthly_quota"] = "100000000.00"
+    sessions = make_session_factory(pg_engine)
+    with sessions() as s, transaction(s):
+        load_world(s, world)
+    dealer = Principal("dealer", "D001")
+
+    def worker(index: int):
+        with sessions() as session:
+            for _ in range(ROUNDS):
+                with transaction(session):
+                    req = reqs.submit(session, dealer, ship_to="SP0001", ticket=None, policy=Policy(),
+                                      lines=[LineRequest("WM-PUMP-01", 1), LineRequest("AC-REMOTE-01", 1)])
+                with transaction(session):
+                    if index % 2:
+                        reqs.cancel(session, dealer, req.code)
+                    else:
+                        reqs.ship(session, "hq", req.code)
+
+    assert raised(race(8, worker)) == []
+    with sessions() as session:
+        assert ledger_differences(session) == []
