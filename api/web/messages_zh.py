@@ -1180,4 +1180,5 @@ ZH = {
     "Replaced by %(sku)s": "已由 %(sku)s 替代",
     "Replaces %(skus)s": "替代 %(skus)s",
     "A request for it is served from the stock of: %(skus)s": "申请此配件时依次使用以下配件的库存：%(skus)s",
+    "%(qty)s served with %(sku)s, which replaces it": "%(qty)s 件以替代件 %(sku)s 发货",
 }

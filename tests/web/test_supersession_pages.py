@@ -87,3 +87,18 @@ def test_hq_removes_a_replacement(hq, engine):
 
 def test_a_clerk_may_not_open_the_page(clerk):
     assert clerk.get("/hq/supersessions").status_code == 403
+
+
+def test_hqs_requisition_page_says_which_units_a_successor_serves(hq, engine):
+    from inventory.db import transaction
+    from inventory.warehouses import ledger
+
+    from .conftest import submit_requisition
+
+    hq.post("/hq/supersessions", {"old_sku": PUMP, "new_sku": REMOTE})  # GD1 holds 20 remotes
+    with make_session_factory(engine)() as session, transaction(session):
+        for wh in ("GD1", "HQ", "HB1"):
+            ledger.reserve(session, wh, PUMP, ledger.available(session, wh, PUMP), actor="test")
+    code = submit_requisition(engine, sku=PUMP, qty=2)
+    page = text(hq.get(f"/hq/requisitions/{code}"))
+    assert f"2 件以替代件 {REMOTE} 发货" in page
