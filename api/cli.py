@@ -117,15 +117,16 @@ def keys():
 @click.option("--call-center", is_flag=True)
 @click.option("--hq", is_flag=True)
 @click.option("--center", metavar="CODE", help="a provincial centre's key: reads its own month")
-def keys_create(dealer, service_point, call_center, hq, center):
+@click.option("--clerk", metavar="WAREHOUSE", help="a warehouse clerk's key: keeps that warehouse's bins")
+def keys_create(dealer, service_point, call_center, hq, center, clerk):
     """Print a new API key once (the last token on stdout)."""
     from inventory.access import create_key
 
     chosen = [(r, c) for r, c, on in (("dealer", dealer, dealer), ("service_point", service_point, service_point),
                                       ("call_center", None, call_center), ("hq", None, hq),
-                                      ("center", center, center)) if on]
+                                      ("center", center, center), ("clerk", clerk, clerk)) if on]
     if len(chosen) != 1:
-        raise click.UsageError("give exactly one of --dealer, --service-point, --call-center, --hq, --center")
+        raise click.UsageError("give exactly one of --dealer, --service-point, --call-center, --hq, --center, --clerk")
     role, code = chosen[0]
     with session_scope() as session:
         key = create_key(session, role, code)

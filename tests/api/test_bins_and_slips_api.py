@@ -9,6 +9,7 @@ from inventory.access import create_key
 from inventory.db import make_session_factory, transaction
 
 from .. import pdfs
+from .test_cli_ledger import parts  # noqa: F401 - the fixture: the `parts` command on the test database
 
 BINS = "/api/v1/warehouses/GD1/bins"
 
@@ -114,3 +115,13 @@ def test_anyone_elses_packing_slip_is_not_found(client, auth, who, status):
 def test_an_unknown_requisition_has_no_packing_slip(client, auth):
     assert client.get("/api/v1/requisitions/R99999999/packing-slip", headers=auth["hq"]).status_code == 404
     assert client.get("/api/v1/requisitions/nonsense/packing-slip", headers=auth["hq"]).status_code == 404
+
+
+def test_the_cli_makes_a_clerks_key_for_a_known_warehouse_only(parts, world, client):
+    result = parts("keys", "create", "--clerk", "GD1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("clerk:GD1 key")
+    headers = {"Authorization": f"Bearer {result.stdout.split()[-1]}"}
+    assert client.get(BINS, headers=headers).status_code == 200
+    assert client.get("/api/v1/warehouses/HB1/bins", headers=headers).status_code == 404
+    assert parts("keys", "create", "--clerk", "XX9").returncode != 0
