@@ -316,7 +316,8 @@ def gather(session) -> Facts:
         select(QuotaMovement.dealer_code, QuotaMovement.period, QuotaMovement.amount, QuotaMovement.reason)
         .where(QuotaMovement.kind == "extension"))]
     outs = dict(session.execute(select(StockMovement.ref_id, func.count()).where(
-        StockMovement.kind == "transfer_out", StockMovement.ref_type == "transfer").group_by(StockMovement.ref_id)).all())
+        StockMovement.kind == "transfer_out", StockMovement.ref_type == "transfer", StockMovement.on_hand_delta < 0)
+        .group_by(StockMovement.ref_id)).all())  # the source's row (the destination's in-transit row is its twin)
     for tid, status in session.execute(select(Transfer.id, Transfer.status)):
         facts.transfers[tid] = (status, outs.get(tid, 0))
     for run in session.scalars(select(planning.OptimizerRun)):

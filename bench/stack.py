@@ -61,6 +61,9 @@ class PrivatePostgres:
                             f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"])
         return int(out.stdout.strip() or 0)
 
+    def create_database(self, name: str) -> None:
+        _as_postgres([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name])
+
     def remove(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
             self.stop("immediate")
