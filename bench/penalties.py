@@ -84,8 +84,8 @@ def _add_wait(rows: Rows, rng: random.Random, code: str, point: str, sku: tuple,
     rows.requisition.append((req_id, "service_point", None, point, code, True, status, price * 2, None,
                              submitted, f"service_point:{point}", None))
     rows.line.append((line_id, req_id, 1, sku_code, 2, price, backordered, promised, seen))
-    rows.allocation.append((rows.next_alloc, line_id, hq if from_hq else regional, 2 - backordered, "delivered",
-                            promised, submitted + _hours(lane), lane, 350, submitted, shipped, delivered,
+    rows.allocation.append((rows.next_alloc, line_id, hq if from_hq else regional, sku_code, 2 - backordered,
+                            "delivered", promised, submitted + _hours(lane), lane, 350, submitted, shipped, delivered,
                             delivered <= promised))
     rows.next_alloc += 1
 
@@ -142,7 +142,7 @@ COLUMNS = {
     "requisition": "id, requester_role, dealer_code, service_point_code, ticket, in_warranty, status, value, "
                    "quota_period, created_at, created_by, cancelled_at",
     "requisition_line": "id, requisition_id, line_no, sku, qty, unit_price, backordered_qty, promised_by, stock_seen",
-    "allocation": "id, line_id, warehouse_code, qty, status, promised_by, eta, lane_hours, unit_cost, created_at, "
+    "allocation": "id, line_id, warehouse_code, sku, qty, status, promised_by, eta, lane_hours, unit_cost, created_at, "
                   "shipped_at, delivered_at, on_time",
 }
 
