@@ -3,7 +3,9 @@
 filters select, not one page of them. The tables are built here; `exports` writes the files."""
 from __future__ import annotations
 
-from flask import abort, g, request
+from datetime import datetime
+
+from flask import abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -11,6 +13,7 @@ from inventory import overcharges, planning
 from inventory.catalog import Part
 from inventory.centers import center_month
 from inventory.db import utcnow
+from inventory.errors import NotFound
 from inventory.network import Center, Dealer, Warehouse
 from inventory.policy import load_policy
 from inventory.purchasing import service as purchasing
@@ -18,7 +21,6 @@ from inventory.tickets import parts_waits_for_month, penalties_for_month
 from inventory.tickets.report import month_bounds
 from inventory.warehouses import cycle_counts as cc
 from inventory.warehouses import enquiry
-from inventory.errors import NotFound
 from inventory.warehouses.models import Transfer
 
 from ..extensions import db
@@ -26,7 +28,8 @@ from . import queries
 from .auth import login_required, warehouse_page
 from .centers import center_page
 from .exports import Column, Table, capped, download, every_page, export_url, max_rows, refuse
-from .labels import OUTCOME, movement_label, purchase_note, return_kind_label, status_label
+from .labels import (OUTCOME, actor_label, movement_label, purchase_note, return_kind_label, status_label,
+                     warehouse_kind_label)
 from .views import bp
 
 HQ = "hq"
@@ -279,7 +282,8 @@ def penalties_export(fmt: str):
     start, end = month_bounds(period)
     charged = overcharges.in_period(session, start, end)
     session.rollback()
-    kept, cancelled = _l("kept"), _l("cancelled")
+    kept, cancelled, yes, no = _l("kept"), _l("cancelled"), _l("yes"), _l("no")
+    from .warranty import sanbao_flag_label
     tables = [
         Table(_l("Fines by party"), PARTIES, [(party_label(p["party"]), p["tickets"], p["hours"], p["fines"],
                                                p["bonuses"]) for p in report["parties"]]),
@@ -296,6 +300,11 @@ def penalties_export(fmt: str):
              CAUSE.get(w["cause"], w["cause"]), w["cause_warehouse"], CAUSE_STATUS.get(w["cause_status"]))
             for w in waits]),
         Table(_l("Overcharge penalties"), OVERCHARGES, _overcharge_rows(charged)),
+        Table(_l("Waiting over 90 days for parts (exchange under 三包)"), [Column(_l("Ticket")), Column(_l("Open"))],
+              [(t, no) for t in report["exchange_flagged"] or []]
+              + [(t, yes) for t in report["exchange_flagged_open"] or []]),
+        Table(_l("三包 rights of the month's tickets"), [Column(_l("Right")), Column(_l("Tickets"), "int")],
+              [(sanbao_flag_label(flag), n) for flag, n in report["sanbao"]["flags"].items()]),
     ]
     return download(f"penalties-{period}", fmt, tables)
 
@@ -364,6 +373,14 @@ TARGETS = [Column(_l("Warehouse")), Column(_l("SKU")), Column(_l("Part")), Colum
            Column(_l("HQ keeps back"), "int"), Column(_l("Unit cost (RMB)"), "money"), Column(_l("Value (RMB)"), "money")]
 
 
+WAREHOUSE_TOTALS = [Column(_l("Warehouse")), Column(_l("Name")), Column(_l("Kind")), Column(_l("SKUs held"), "int"),
+                    Column(_l("Units"), "int"), Column(_l("Value at cost (RMB)"), "money")]
+PLANS = [Column(_l("Plan")), Column(_l("Made"), "datetime"), Column(_l("By")), Column(_l("Budget (RMB)"), "money"),
+         Column(_l("Expected stock value (RMB)"), "money"), Column(_l("Expected on-time"), "rate"),
+         Column(_l("Upper bound"), "rate"), Column(_l("Gap"), "rate"), Column(_l("Forecast units a day"), "number"),
+         Column(_l("Time (s)"), "number")]
+
+
 def _targets_export(code: str | None, fmt: str):
     from .plans import target_filters
 
@@ -382,7 +399,16 @@ def _targets_export(code: str | None, fmt: str):
         return planning.target_rows(db.session, plan.id, warehouse=warehouse, sku=sku, offset=offset, limit=limit)
 
     rows = [(t.warehouse, t.sku, t.name, t.level, t.keep, t.unit_cost, t.value) for t in every_page(fetch)]
-    return download(f"plan-{plan.code}", fmt, Table(_l("Levels by warehouse and part"), TARGETS, rows))
+    totals = [(t.warehouse, t.name, warehouse_kind_label(t.kind), t.skus, t.units, t.value)
+              for t in planning.warehouse_totals(db.session, plan.id)]
+    history = every_page(lambda limit, offset: planning.plan_history(db.session, offset=offset, limit=limit,
+                                                                     counted=False))
+    plans = [(p.code, p.created_at, actor_label(p.created_by), p.budget, p.stock_value, p.expected_on_time_rate,
+              p.upper_bound_rate, p.gap, p.forecast_units_per_day, p.seconds) for p in history]
+    return download(f"plan-{plan.code}", fmt, [
+        Table(_l("Levels by warehouse and part"), TARGETS, rows),
+        Table(_l("What plan %(code)s has each warehouse hold", code=plan.code), WAREHOUSE_TOTALS, totals),
+        Table(_l("Plans so far"), PLANS, plans)])
 
 
 @bp.get("/hq/plans/export.<fmt>")
@@ -409,7 +435,10 @@ TICKETS = [Column(_l("Ticket")), Column(_l("Service point")), Column(_l("Status"
 @center_page
 def center_export(center: Center, fmt: str):
     """The centre's month's tickets under the page's filter (`?only=`), every one."""
+    from inventory.centers import center_returns
+
     from .centers import FILTERS, REASON, TICKET_STATUS, _period, _shown
+    from .penalties import ROLE
 
     period = _period()
     month = center_month(db.session, center.code, period, load_policy(db.session))
@@ -419,4 +448,128 @@ def center_export(center: Center, fmt: str):
     rows = [(t["ticket"], t["service_point"], TICKET_STATUS.get(t["status"], t["status"]), t["created_at"],
              t["elapsed_hours"], t["late_hours"], t["center_hours"],
              "、".join(str(REASON.get(r, r)) for r in t["center_reasons"]), t["center_fines"]) for t in shown]
-    return download(f"tickets-{center.code}-{period}", fmt, Table(_l("The month’s tickets"), TICKETS, rows))
+    rates, back = month["rates"], center_returns(db.session, center.code, period)
+    db.session.rollback()
+    fines = [(ROLE.get(role, role), rates["ticket_fines"].get(role, "0.00"), rates["fines"].get(role, "0.00"),
+              rates["role_totals"][role]) for role in ROLE]
+    returns = [(_l("Old parts due this month (units)"), back["due_units"]),
+               (_l("Sent back by the due date (units)"), back["returned_units"]),
+               (_l("Return rate"), None if back["return_rate"] is None else float(back["return_rate"])),
+               (_l("Returns gone overdue this month"), back["overdue_count"]),
+               (_l("Unused parts returned (units)"), back["unused_units"]),
+               (_l("Charged to the points (RMB)"), back["charges"]),
+               (_l("Tickets whose repair fee waits for an old part today"), back["held_settlements"])]
+    return download(f"tickets-{center.code}-{period}", fmt, [
+        Table(_l("The month’s tickets"), TICKETS, rows),
+        Table(_l("Fines to the centre’s three roles"), [Column(_l("Role")), Column(_l("Per-ticket fines"), "money"),
+                                                        Column(_l("Monthly fine"), "money"),
+                                                        Column(_l("Total"), "money")], fines),
+        Table(_l("Old-part returns of the centre’s points"), [Column(_l("Item")), Column(_l("Value"), "auto")],
+              [(str(label), value) for label, value in returns])])
+
+
+# -- HQ's dashboard, warehouses and policy; one sku's stock ------------------------------------------
+
+@bp.get("/hq/export.<fmt>")
+@login_required(HQ)
+def dashboard_export(fmt: str):
+    """The dashboard's figures behind its charts, one table per chart (the last 30 days)."""
+    from .centers import party_label
+    from .hq import DASHBOARD_DAYS, _dashboard_figures, cache
+
+    f = cache().get("dashboard", current_app.config["WEB_CHART_CACHE_SECONDS"], _dashboard_figures)
+    tables = [
+        Table(_l("2-day on-time rate by day"), [Column(_l("Day"), "date"), Column(_l("On-time rate"), "rate"),
+                                                 Column(_l("Deliveries"), "int")],
+              [(datetime.strptime(day, "%Y-%m-%d").date(), rate, n) for day, rate, n in f["by_day"]]),
+        Table(_l("2-day on-time rate by centre"), [Column(_l("Centre")), Column(_l("On-time rate"), "rate"),
+                                                    Column(_l("Deliveries"), "int")], f["by_centre"]),
+        Table(_l("Shortages by warehouse"), [Column(_l("Warehouse")), Column(_l("Lines short"), "int"),
+                                             Column(_l("Units backordered"), "int")], f["shortages"]),
+        Table(_l("Stock value by warehouse"), [Column(_l("Warehouse")), Column(_l("Name")),
+                                               Column(_l("Stock value"), "money")], f["stock_value"]),
+        Table(_l("Penalties by party"), [Column(_l("Party")), Column(_l("Fines"), "money")],
+              [(party_label(party), amount) for party, amount in f["penalties"] or []]),
+    ]
+    return download(f"dashboard-{DASHBOARD_DAYS}d", fmt, tables)
+
+
+@bp.get("/hq/warehouses/export.<fmt>")
+@login_required(HQ)
+def warehouses_export(fmt: str):
+    from .labels import warehouse_kind_label
+
+    values = {code: value for code, _name, value in queries.stock_value_by_warehouse(db.session)}
+    rows = [(w.code, w.name, warehouse_kind_label(w.kind), w.center_code, values.get(w.code, 0))
+            for w in capped(queries.warehouses(db.session))]
+    return download("warehouses", fmt, Table(_l("Warehouses"), [
+        Column(_l("Code")), Column(_l("Name")), Column(_l("Kind")), Column(_l("Centre")),
+        Column(_l("Stock value"), "money")], rows))
+
+
+@bp.get("/hq/policy/export.<fmt>")
+@login_required(HQ)
+def policy_export(fmt: str):
+    """Every policy key: its default, where the default comes from, the value in force, who changed it."""
+    from flask_babel import gettext as _
+
+    from inventory.policy import DEFAULTS, PolicySetting, format_value
+
+    policy = load_policy(db.session).as_dict()
+    overrides = {row.key: row for row in db.session.scalars(select(PolicySetting))}
+    rows = []
+    for key, item in DEFAULTS.items():
+        origin = item.origin
+        source = (_("our default") if origin.ours
+                  else _("seed %(seed)s: %(section)s", seed=origin.seed, section=origin.section))
+        changed = overrides.get(key)
+        rows.append((key, _(item.description), format_value(item.default), source, format_value(policy[key]),
+                     changed.updated_by if changed else None, changed.updated_at if changed else None))
+    return download("policy", fmt, Table(_l("Policy table"), [
+        Column(_l("Setting")), Column(_l("Description")), Column(_l("Default")), Column(_l("Source")),
+        Column(_l("Current value")), Column(_l("Changed by")), Column(_l("Changed"), "datetime")], rows))
+
+
+@bp.get("/stock/<sku>/export.<fmt>")
+@login_required()
+def stock_sku_export(sku: str, fmt: str):
+    try:
+        found = enquiry.stock_for_sku(db.session, sku)
+    except NotFound:
+        abort(404)
+    rows = [(r.warehouse, r.warehouse_name, r.on_hand, r.reserved, r.available, r.in_transit) for r in found.rows]
+    return download(f"stock-{sku}", fmt, Table(f"{found.sku} {found.name}", [
+        Column(_l("Warehouse")), Column(_l("Warehouse name")), Column(_l("On hand"), "int"),
+        Column(_l("Reserved"), "int"), Column(_l("Available"), "int"), Column(_l("In transit"), "int")], rows))
+
+
+# -- the clerk's cycle count (blind: no book quantity) ----------------------------------------------
+
+@bp.get("/w/<wh>/cycle-count/export.<fmt>")
+@warehouse_page
+def cycle_count_export(warehouse: Warehouse, fmt: str):
+    """The open count's lines to count (sku, name, class: blind, no book), else every sku due, and
+    the recent counts; a count sheet to take to the shelf."""
+    from .cycle_counts import _names, _recent
+
+    session = db.session
+    count = cc.open_count(session, warehouse.code)
+    if count is not None:
+        lines = cc.lines_of(session, count.id)
+        names = _names([line.sku for line in lines])
+        first = Table(_l("Count %(id)s", id=count.id), [Column(_l("SKU")), Column(_l("Name")), Column(_l("Class")),
+                                                        Column(_l("Counted quantity"), "int")],
+                      [(line.sku, names.get(line.sku), line.abc_class, None) for line in lines])
+    else:
+        due = capped(cc.due_list(session, warehouse.code, load_policy(session), limit=_all()))
+        names = _names([d.sku for d in due])
+        first = Table(_l("Due for counting"), [Column(_l("SKU")), Column(_l("Name")), Column(_l("Class")),
+                                               Column(_l("Last counted"), "datetime")],
+                      [(d.sku, names.get(d.sku), d.abc_class, d.last_counted) for d in due])
+    recent = Table(_l("Recent counts"), [
+        Column(_l("Count"), "int"), Column(_l("Submitted"), "datetime"), Column(_l("Status")),
+        Column(_l("Lines"), "int"), Column(_l("Posted"), "int"), Column(_l("Awaiting approval"), "int"),
+        Column(_l("To count again"), "int")],
+        [(c.id, c.submitted_at, status_label(c.status), n, by.get("posted", 0) + by.get("approved", 0),
+          by.get("awaiting_approval", 0), by.get("rejected", 0)) for c, n, by in _recent(warehouse.code)])
+    return download(f"cycle-count-{warehouse.code}", fmt, [first, recent])

@@ -25,7 +25,7 @@ from openpyxl.styles import Font
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
-KINDS = ("text", "int", "money", "number", "rate", "date", "datetime")
+KINDS = ("text", "int", "money", "number", "rate", "date", "datetime", "auto")  # auto: by the value's type
 NUMBER_FORMATS = {"int": "#,##0", "money": "#,##0.00", "rate": "0.0%", "date": "yyyy-mm-dd",
                   "datetime": "yyyy-mm-dd hh:mm"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP's CSV injection prefixes
@@ -72,8 +72,19 @@ def defused(text: str) -> str:
     return "'" + text
 
 
+def _kind_of(value) -> str:
+    """A column of mixed values (a summary's label and value): money is Decimal, counts are int."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, date)):
+        return "text"
+    if isinstance(value, datetime):
+        return "datetime"
+    return {int: "int", float: "number", Decimal: "money"}.get(type(value), "date")
+
+
 def _typed(value, kind: str):
     """The value as the column's kind: Decimal money to the cent, aware times in local time."""
+    if kind == "auto":
+        kind = _kind_of(value)
     if value is None or value == "":
         return None
     if kind == "money":
@@ -92,6 +103,7 @@ def _typed(value, kind: str):
 
 
 def _csv_value(value, kind: str) -> str:
+    kind = _kind_of(value) if kind == "auto" else kind
     value = _typed(value, kind)
     if value is None:
         return ""
@@ -150,6 +162,7 @@ def _column_letter(index: int) -> str:
 
 
 def _xlsx_cell(sheet, value, kind: str) -> WriteOnlyCell:
+    kind = _kind_of(value) if kind == "auto" else kind
     value = _typed(value, kind)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):

@@ -8,11 +8,10 @@ in the page's language; recording goes through `inventory.overcharges.record` (a
 """
 from __future__ import annotations
 
-import io
 import re
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -33,7 +32,8 @@ from inventory.tickets.report import month_bounds
 from ..extensions import db
 from .actions import carried_out
 from .auth import actor_name, login_required
-from .statement_export import workbook
+from .exports import download
+from .statement_export import tables as statement_tables
 from .views import bp
 from .warranty import override_form
 
@@ -159,16 +159,17 @@ def _allowed_checks(form: OverchargeForm, point: ServicePoint) -> bool:
     return True
 
 
-@bp.get("/hq/statements/<code>.xlsx")
+@bp.get("/hq/statements/<code>.xlsx", defaults={"fmt": "xlsx"})
+@bp.get("/hq/statements/<code>.csv", defaults={"fmt": "csv"})
 @login_required(HQ)
-def statement_xlsx(code: str):
-    """The statement as a workbook: a summary sheet and one sheet per kind of line."""
+def statement_xlsx(code: str, fmt: str):
+    """The statement as a download: a summary and one table per kind of line (XLSX sheets, or CSV
+    tables one after another)."""
     point, period = _point(code), _period()
     statement = monthly_statement(db.session, point.code, period, load_policy(db.session))
-    data = workbook(statement, _labels())
+    made = statement_tables(statement, _labels())
     db.session.rollback()
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"statement-{point.code}-{period}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(f"statement-{point.code}-{period}", fmt, made)
 
 
 @bp.get("/hq/requisitions/<code>")

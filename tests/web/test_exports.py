@@ -19,7 +19,9 @@ from inventory.warehouses import enquiry, ledger, transfers
 
 from .conftest import submit_requisition, text
 from .test_center_pages import centres, gd  # noqa: F401  (fixtures: two centres, GD's user)
+from .test_cycle_count_pages import PUMP_BOOK, REMOTE_BOOK, books, started  # noqa: F401  (fixture: GD1's books)
 from .test_refusals import old_part_return, purchase_order
+from .test_statement_pages import MONTH, month  # noqa: F401  (fixture: SP0001's month)
 from .test_stock_plans_pages import two_plans  # noqa: F401  (fixture: two kept plans)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,6 +47,18 @@ def table(response) -> list[list[str]]:
     assert response.mimetype == "text/csv"
     assert response.data.startswith(codecs.BOM_UTF8)  # Excel reads the Chinese as UTF-8
     return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def sections(lines: list[list[str]]) -> list[list[list[str]]]:
+    """A CSV of several tables (title row, header, rows; a blank row between): each table's header and rows."""
+    chunks, chunk = [], []
+    for row in lines:
+        if row == []:
+            chunks.append(chunk)
+            chunk = []
+        else:
+            chunk.append(row)
+    return [c[1:] for c in chunks + [chunk]]
 
 
 def zh(*english: str) -> list[str]:
@@ -260,15 +274,15 @@ def test_every_level_of_the_plan_is_downloaded_under_the_pages_filters(hq, two_p
     assert len(rows) - 1 == 5  # the page shows two at a time
     remotes = sheet(hq.get("/hq/plans/export.xlsx?sku=remote"))
     assert [(r[0], r[1], r[3]) for r in remotes[1:]] == [("GD1", "AC-REMOTE-01", 10)]
-    older = table(hq.get(f"/hq/plans/{two_plans[0]}/export.csv"))
+    older = sections(table(hq.get(f"/hq/plans/{two_plans[0]}/export.csv")))[0]
     assert [(r[0], r[1], r[3]) for r in older[1:]] == [("HQ", "WM-PUMP-01", "30")]
     assert hq.get("/hq/plans/SP999999/export.csv").status_code == 404
 
 
 def test_a_centre_downloads_its_own_tickets_and_not_anothers(gd):  # noqa: F811
-    rows = table(gd.get("/centers/GD/export.csv?period=2026-10"))
+    rows = sections(table(gd.get("/centers/GD/export.csv?period=2026-10")))[0]
     assert [r[0] for r in rows[1:]] == ["T-LATE"]
-    assert table(gd.get("/centers/GD/export.csv?period=2026-10&only=open"))[1:] == []
+    assert sections(table(gd.get("/centers/GD/export.csv?period=2026-10&only=open")))[0][1:] == []
     assert gd.get("/centers/HB/export.csv?period=2026-10").status_code == gd.get("/centers/HB/").status_code == 404
 
 
@@ -306,3 +320,78 @@ def test_more_rows_than_the_cap_are_refused_not_cut_short(clerk, app, engine):
     assert response.status_code == 413 and "缩小筛选范围" in text(response)
     app.config["WEB_EXPORT_MAX_ROWS"] = 4
     assert len(sheet(clerk.get("/w/GD1/movements/export.xlsx?sku=WM-MOTOR-01"))) == 5
+
+
+# -- the rest of HQ's pages: dashboard, warehouses, policy, one sku, a statement ----------------------
+
+def test_the_dashboard_download_has_the_figures_behind_its_charts(hq, engine):
+    from api.web.hq import _dashboard_figures
+
+    with hq.app.test_request_context():
+        figures = _dashboard_figures()
+    response = hq.get("/hq/export.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == zh("2-day on-time rate by day", "2-day on-time rate by centre", "Shortages by warehouse",
+                                 "Stock value by warehouse", "Penalties by party")
+    values = sheet(response, ZH["Stock value by warehouse"])
+    assert [(r[0], Decimal(str(r[2])).quantize(Decimal("0.01"))) for r in values[1:]] == [
+        (code, value) for code, _name, value in figures["stock_value"]]
+    assert values[1:]  # the tiny world holds stock
+
+
+def test_warehouses_policy_and_one_skus_stock_download_as_their_pages_show_them(hq, clerk, engine):
+    from inventory.policy import DEFAULTS
+
+    warehouses = sheet(hq.get("/hq/warehouses/export.xlsx"))
+    assert warehouses[0] == zh("Code", "Name", "Kind", "Centre", "Stock value")
+    assert {"GD1", "HB1", "HQ"} <= {r[0] for r in warehouses[1:]}
+    policy = table(hq.get("/hq/policy/export.csv"))
+    assert [r[0] for r in policy[1:]] == list(DEFAULTS)
+    with make_session_factory(engine)() as session:
+        found = enquiry.stock_for_sku(session, "WM-PUMP-01").rows
+    one = sheet(clerk.get("/stock/WM-PUMP-01/export.xlsx"))
+    assert one[1:] == [[r.warehouse, r.warehouse_name, r.on_hand, r.reserved, r.available, r.in_transit] for r in found]
+    assert clerk.get("/stock/NOPE-1/export.csv").status_code == clerk.get("/stock/NOPE-1").status_code == 404
+    assert clerk.get("/hq/policy/export.csv").status_code == 403
+
+
+def test_a_statement_downloads_as_csv_too_with_the_same_tables(hq, month):  # noqa: F811
+    lines = table(hq.get("/hq/statements/SP0001.csv", query_string={"period": MONTH}))
+    assert lines[0] == [ZH["Summary"]] and lines[1] == zh("Item", "Value")
+    summary = dict(r for r in lines[2:lines.index([])] if len(r) == 2)
+    assert summary[ZH["To collect from customers"]] == "361.00"
+    workbook = sheet(hq.get("/hq/statements/SP0001.xlsx", query_string={"period": MONTH}), ZH["Parts"])
+    start = lines.index([ZH["Parts"]])
+    assert len(workbook) - 1 == 2 and lines[start + 1] == workbook[0]
+
+
+# -- the clerk's cycle count: blind ----------------------------------------------------------------
+
+def test_the_cycle_count_sheet_lists_the_open_counts_lines_without_the_book(clerk, engine, books):  # noqa: F811
+    due = table(clerk.get("/w/GD1/cycle-count/export.csv"))
+    assert due[0] == [ZH["Due for counting"]] and "WM-PUMP-01" in {r[0] for r in due[2:] if r}
+    count_id, fields = started(clerk, engine)
+    rows = sheet(clerk.get("/w/GD1/cycle-count/export.xlsx"))
+    assert rows[0] == zh("SKU", "Name", "Class", "Counted quantity")
+    assert {r[0] for r in rows[1:]} == set(fields) and all(r[3] is None for r in rows[1:])
+    body = table(clerk.get("/w/GD1/cycle-count/export.csv"))
+    flat_cells = {cell for row in body for cell in row}
+    assert str(PUMP_BOOK) not in flat_cells and str(REMOTE_BOOK) not in flat_cells  # blind
+
+
+# -- more of the report pages' tables --------------------------------------------------------------
+
+def test_a_plans_download_adds_its_warehouse_totals_and_the_plans_so_far(hq, two_plans):  # noqa: F811
+    response = hq.get("/hq/plans/export.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert len(book.sheetnames) == 3
+    plans = sheet(response, 2)
+    assert [r[0] for r in plans[1:]] == list(reversed(two_plans))
+    assert isinstance(plans[1][5], float) and plans[1][5] == pytest.approx(0.97)
+
+
+def test_a_centres_download_has_its_roles_fines_and_returns(gd):  # noqa: F811
+    response = gd.get("/centers/GD/export.xlsx?period=2026-10")
+    fines = sheet(response, 1)
+    assert [r[0] for r in fines[1:]] == zh("service director", "parts admin", "chase clerk")
+    assert all(isinstance(r[3], (int, float)) for r in fines[1:])
