@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory import bulk
+from inventory import bulk, supersession
 from inventory.business_calendar import local as _local
 from inventory.catalog import Part
 from inventory.db import transaction, utcnow
@@ -104,7 +104,8 @@ def read_inputs(session: Session, now: datetime, policy: Policy) -> Inputs:
     skus = [p.sku for p in parts]
     regions, net, point_index = _network(session, policy)
     hist, qty_shares, evening, point_lines = _history(session, now, {s: j for j, s in enumerate(skus)}, point_index,
-                                                      net.point_region)
+                                                      net.point_region,
+                                                      supersession.final_successors(supersession.load(session)))
     share = _point_share(net.point_region, point_lines, len(regions))
     net = placement.Network(net.warehouses, net.hq, net.point_region, share, net.n_regions, net.hours, net.cost,
                             net.transfer_days, net.supplier_days, _late_ratios(session, now),
@@ -260,9 +261,11 @@ def _network(session: Session, policy: Policy) -> tuple[list[str], placement.Net
 
 
 def _history(session: Session, now: datetime, sku_index: dict[str, int], point_index: dict[str, int],
-             point_region: np.ndarray):
+             point_region: np.ndarray, finals: dict[str, str] | None = None):
     """The requisition lines of the last year as a forecast.History, the share of lines of 1, 2
-    and 3+ units, the share that came after the last pick wave, and lines per point."""
+    and 3+ units, the share that came after the last pick wave, and lines per point. A replaced
+    sku's lines count for its final successor (`finals`, 替代件): that is the part to stock."""
+    finals = finals or {}
     since = now - timedelta(days=HISTORY_DAYS)
     rows = session.execute(
         select(Requisition.created_at, Requisition.service_point_code, RequisitionLine.sku, RequisitionLine.qty)
@@ -274,6 +277,7 @@ def _history(session: Session, now: datetime, sku_index: dict[str, int], point_i
     sizes = np.zeros(3)
     evening = first = 0
     for created, point, part, units in rows:
+        part = finals.get(part, part)
         if part not in sku_index or point not in point_index:
             continue
         local = _local(created)

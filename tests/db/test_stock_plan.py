@@ -50,6 +50,20 @@ def test_the_plan_learns_where_a_part_is_asked_for_and_holds_it_within_reach(ses
     assert plan.echelon()[PUMP] == sum(q for (_, sku), q in targets.items() if sku == PUMP)
 
 
+def test_a_replaced_parts_history_is_forecast_for_its_successor(session, world):
+    """替代件: requests still written as the old part number are demand for the part that will be
+    stocked, its final successor."""
+    from inventory.supersession import Replacement, set_replacements
+
+    asked(session, "SP0003", PUMP, per_day=3, days=30)
+    with transaction(session):
+        set_replacements(session, [Replacement(PUMP, "WM-MOTOR-01")], actor="hq", source="test", now=NOW)
+    plan = make_plan(session, NOW, load_policy(session), budget=5_000.0)
+    national = plan.forecast.national(plan.inputs.today_doy)
+    assert national[plan.inputs.skus.index("WM-MOTOR-01")] > 2.0
+    assert national[plan.inputs.skus.index(PUMP)] < 0.5
+
+
 def test_a_plan_with_no_history_and_no_estimates_places_nothing_it_cannot_pay_for(session, world):
     """The plan counts the stock already at regional warehouses (it stays there whatever the plan
     says); a budget below it places nothing beyond it."""
