@@ -526,7 +526,7 @@ def schedule(seed: int, kinds: list[str], per_kind: int) -> list[str]:
 
 def report(results: list[dict], seconds: float) -> int:
     print(f"\n{len(results)} trials in {seconds / 60:.1f} min")
-    print(f"{'fault':<14}{'trials':>7}{'ops':>8}{'5xx':>6}{'lost':>6}{'unanswered':>11}"
+    print(f"{'fault':<14}{'trials':>7}{'ops':>8}{'5xx':>6}{'no answer':>10}{'unanswered':>11}"
           f"{'anomalies':>10}{'recovery p50 s':>15}{'max s':>7}")
     total_anomalies = 0
     for kind in KINDS:
@@ -538,7 +538,7 @@ def report(results: list[dict], seconds: float) -> int:
         lost = sum(r["statuses"].get(0, 0) for r in rows)
         anomalies_n = sum(len(r["anomalies"]) for r in rows)
         total_anomalies += anomalies_n
-        print(f"{kind:<14}{len(rows):>7}{sum(r['ops'] for r in rows):>8}{fivexx:>6}{lost:>6}"
+        print(f"{kind:<14}{len(rows):>7}{sum(r['ops'] for r in rows):>8}{fivexx:>6}{lost:>10}"
               f"{sum(r['unanswered'] for r in rows):>11}{anomalies_n:>10}"
               f"{statistics.median(rec) if rec else float('nan'):>15.2f}{max(rec) if rec else float('nan'):>7.2f}"
               + ("" if len(rec) == len(rows) else f"  ({len(rows) - len(rec)} never recovered)"))

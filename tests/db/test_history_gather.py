@@ -1,0 +1,60 @@
+"""The fault campaign's checker reads a real database (bench/history.gather): a history the
+services carried out has no anomaly, and a second shipment of one transfer is seen as such
+(a transfer's ledger rows come in pairs, source and destination, and count once)."""
+from __future__ import annotations
+
+from sqlalchemy import insert
+
+from bench.history import Attempt, History, anomalies, gather
+from inventory.access import Principal
+from inventory.db import transaction, utcnow
+from inventory.policy import Policy
+from inventory.requisitions import service as reqs
+from inventory.warehouses import transfers
+from inventory.warehouses.models import StockMovement
+from inventory.world import load_world
+
+from ..factories import tiny_world
+
+DEALER = Principal("dealer", "D001")
+
+
+def carried_out(session) -> tuple[History, str, str]:
+    """A dealer's submit shipped and received, another cancelled, one transfer approved."""
+    with transaction(session):
+        load_world(session, tiny_world())
+    history, codes = History(), []
+    for key in ("k1", "k2"):
+        with transaction(session):
+            code = reqs.submit(session, DEALER, ship_to="SP0001", ticket=key, policy=Policy(),
+                               lines=[reqs.LineRequest("WM-PUMP-01", 2)]).code
+        history.add(Attempt("submit", key, 201, {"lines": [["WM-PUMP-01", 2]]}, {"id": code}))
+        codes.append(code)
+    shipped, cancelled = codes
+    with transaction(session):
+        reqs.ship(session, "hq", shipped)
+        reqs.receive(session, DEALER, shipped)
+        reqs.cancel(session, DEALER, cancelled)
+    with transaction(session):
+        tid = transfers.create_draft(session, "HQ", "GD1", "WM-PUMP-01", 3, actor="test").id
+        transfers.approve_and_ship(session, tid, actor="hq")
+    for op, target in (("ship", shipped), ("receive", shipped), ("cancel", cancelled), ("approve", tid)):
+        history.add(Attempt(op, target, 200))
+    return history, shipped, tid
+
+
+def test_what_the_services_did_reads_back_without_anomaly(session):
+    history, shipped, _ = carried_out(session)
+    facts = gather(session)
+    assert anomalies(history, facts) == []
+    assert facts.requisitions[shipped].shipped == facts.requisitions[shipped].issued == {"WM-PUMP-01": 2}
+
+
+def test_a_second_shipment_of_one_transfer_is_found(session):
+    history, _, tid = carried_out(session)
+    with transaction(session):
+        session.execute(insert(StockMovement).values(at=utcnow(), warehouse_code="HQ", sku="WM-PUMP-01",
+                                                     kind="transfer_out", on_hand_delta=-3, actor="hq",
+                                                     ref_type="transfer", ref_id=tid))
+    found = {(a.kind, a.subject) for a in anomalies(history, gather(session))}
+    assert ("shipped_twice", f"transfer {tid}") in found
