@@ -1,4 +1,4 @@
-"""Downloads of the pages' lists and reports as XLSX (openpyxl) or CSV (the csv module).
+"""Downloads of the pages' lists and reports as XLSX (XlsxWriter) or CSV (the csv module).
 
 A page describes its export as tables of typed columns (`Column`) and plain rows; `download`
 turns them into either format: headers in the page's language, money as numbers with two
@@ -16,12 +16,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable, Iterable, Sequence
 
+import xlsxwriter
 from flask import abort, current_app, make_response, render_template, request, send_file, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
@@ -132,44 +130,39 @@ def _sheet_title(title: str, taken: set[str]) -> str:
 
 
 def xlsx_bytes(tables: Sequence[Table]) -> bytes:
-    """One sheet per table, a bold frozen header row; text cells are always text, never formulas."""
-    book = Workbook(write_only=True)
+    """One sheet per table, a bold frozen header row. XlsxWriter in constant-memory mode: rows go
+    to a temporary file as they are written, so a large export does not grow the worker."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_numbers": False, "strings_to_urls": False})
+    formats = {kind: book.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()}
+    bold = book.add_format({"bold": True})
     taken: set[str] = set()
     for table in tables:
-        sheet = book.create_sheet(_sheet_title(str(table.title), taken))
-        for i, column in enumerate(table.columns):
-            letter = _column_letter(i)
-            sheet.column_dimensions[letter].width = max(10, min(40, 2 * len(str(column.header)) + 4))
-        sheet.freeze_panes = "A2"
-        header = []
-        for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=str(column.header))
-            cell.data_type = "s"
-            cell.font = Font(bold=True)
-            header.append(cell)
-        sheet.append(header)
-        for row in table.rows:
-            sheet.append([_xlsx_cell(sheet, value, column.kind) for value, column in zip(row, table.columns)])
-    buffer = io.BytesIO()
-    book.save(buffer)
+        sheet = book.add_worksheet(_sheet_title(str(table.title), taken))
+        sheet.freeze_panes(1, 0)
+        for col, column in enumerate(table.columns):
+            sheet.set_column(col, col, max(10, min(40, 2 * len(str(column.header)) + 4)))
+            sheet.write_string(0, col, str(column.header), bold)
+        for row, values in enumerate(table.rows, start=1):
+            for col, (value, column) in enumerate(zip(values, table.columns)):
+                _xlsx_write(sheet, row, col, value, column.kind, formats)
+    book.close()
     return buffer.getvalue()
 
 
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
-
-
-def _xlsx_cell(sheet, value, kind: str) -> WriteOnlyCell:
+def _xlsx_write(sheet, row: int, col: int, value, kind: str, formats: dict) -> None:
+    """Text as text (never a formula), numbers as numbers, dates as dates, each in its format."""
     kind = _kind_of(value) if kind == "auto" else kind
     value = _typed(value, kind)
-    cell = WriteOnlyCell(sheet, value=value)
+    if value is None:
+        return
     if isinstance(value, str):
-        cell.data_type = "s"  # openpyxl would store "=..." as a formula
-    elif value is not None and kind in NUMBER_FORMATS:
-        cell.number_format = NUMBER_FORMATS[kind]
-    return cell
+        sheet.write_string(row, col, value)
+    elif isinstance(value, (datetime, date)):
+        sheet.write_datetime(row, col, value, formats["datetime" if isinstance(value, datetime) else "date"])
+    else:
+        sheet.write_number(row, col, value, formats.get(kind))
 
 
 def csv_bytes(tables: Sequence[Table]) -> bytes:
