@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -15,9 +14,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from inventory.business_calendar import BUSINESS_TZ as BEIJING
+
 from .pdf import Fonts, draw_qr, draw_text, fonts, markup
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 MARGIN = 15 * mm
 QR_SIZE = 30 * mm
 

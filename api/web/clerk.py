@@ -3,11 +3,11 @@ transfers; and stock lookup, which every signed-in user may use."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from inventory.business_calendar import BUSINESS_TZ as BEIJING
 from inventory.catalog import Part
 from inventory.db import transaction
 from inventory.errors import Conflict, DomainError, NotFound
@@ -25,7 +25,6 @@ from .forms import ActionForm, CountForm, ReceiveForm, TransferCloseForm, Transf
 from .refusals import refusal
 from .views import bp
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 IN_TRANSIT = ("shipped", "partially_received")
 DONE = ("received", "closed_with_discrepancy", "cancelled", "rejected")
 PAGE = 50

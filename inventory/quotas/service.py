@@ -8,25 +8,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..business_calendar import month_of
 from ..db import to_money, utcnow
 from ..errors import Conflict, InvalidInput, NotFound, QuotaExceeded
 from ..network import Dealer
 from .models import QuotaAccount, QuotaMovement
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 MAX_AMOUNT = Decimal("100000000.00")
 
 
 def period_of(at: datetime) -> str:
     """The quota month of an instant, by Beijing calendar (quotas are set per Chinese month)."""
-    return at.astimezone(BUSINESS_TZ).strftime("%Y-%m")
+    return month_of(at)
 
 
 def _dealer(session: Session, code: str) -> Dealer:
