@@ -96,6 +96,19 @@ def csv_report(tables: dict[str, str | None] | None = None, name: str = "report"
                 out.headers["X-Total-Count"] = response.headers["X-Total-Count"]
             return out
 
+        _document(wrapper, tables)
         return wrapper
 
     return decorate
+
+
+def _document(view, tables: dict[str, str | None]) -> None:
+    """Say it in the OpenAPI document: a text/csv answer beside the JSON, and how to ask for it."""
+    choose = (f" `?rows=` picks the list: {', '.join(f'`{t}`' for t in tables)} (default `{next(iter(tables))}`)."
+              if len(tables) > 1 else "")
+    view._apidoc = dict(getattr(view, "_apidoc", {}))
+    manual = dict(view._apidoc.get("manual_doc", {}))
+    manual["description"] = ("Also CSV: `Accept: text/csv` or `?format=csv` (`?format=json` forces JSON): one line per "
+                             "record, a column per field (nested objects as `outer.inner`)." + choose)
+    manual["responses"] = {200: {"content": {CSV: {"schema": {"type": "string"}}}}}
+    view._apidoc["manual_doc"] = manual
