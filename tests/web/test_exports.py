@@ -19,7 +19,7 @@ from inventory.warehouses import enquiry, ledger, transfers
 
 from .conftest import submit_requisition, text
 from .test_center_pages import centres, gd  # noqa: F401  (fixtures: two centres, GD's user)
-from .test_cycle_count_pages import PUMP_BOOK, REMOTE_BOOK, books, started  # noqa: F401  (fixture: GD1's books)
+from .test_cycle_count_pages import PUMP_BOOK, REMOTE_BOOK, books, started, submitted  # noqa: F401  (GD1's books)
 from .test_refusals import old_part_return, purchase_order
 from .test_statement_pages import MONTH, month  # noqa: F401  (fixture: SP0001's month)
 from .test_stock_plans_pages import two_plans  # noqa: F401  (fixture: two kept plans)
@@ -59,6 +59,26 @@ def sections(lines: list[list[str]]) -> list[list[list[str]]]:
         else:
             chunk.append(row)
     return [c[1:] for c in chunks + [chunk]]
+
+
+def both(client, url: str, table_index: int = 0) -> tuple[list[list], list[list[str]]]:
+    """The XLSX and the CSV of one export: the same header and the same rows, keyed alike."""
+    query = url.partition("?")[2]
+    path = url.partition("?")[0]
+    book = sheet(client.get(f"{path}.xlsx?{query}"), table_index)
+    lines = table(client.get(f"{path}.csv?{query}"))
+    if lines and len(lines[0]) == 1 and len(lines) > 1 and len(lines[1]) > 1:  # several tables: take one
+        lines = sections(lines)[table_index]
+    assert lines[0] == book[0]
+    assert [r[0] for r in lines[1:]] == [as_csv(r[0]) for r in book[1:]]
+    return book, lines
+
+
+def as_csv(value) -> str:
+    """A cell read from the XLSX as the CSV writes it."""
+    if value is None:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else str(value)
 
 
 def zh(*english: str) -> list[str]:
@@ -395,3 +415,69 @@ def test_a_centres_download_has_its_roles_fines_and_returns(gd):  # noqa: F811
     fines = sheet(response, 1)
     assert [r[0] for r in fines[1:]] == zh("service director", "parts admin", "chase clerk")
     assert all(isinstance(r[3], (int, float)) for r in fines[1:])
+
+
+# -- every page kind in both formats -------------------------------------------------------------------
+
+def test_the_clerks_transfers_returns_and_purchasing_in_both_formats(clerk, hq, engine):
+    out = commit(engine, lambda s: transfers.create_draft(s, "GD1", "HB1", "WM-PUMP-01", 1, actor="hq:boss").id)
+    rows, _lines = both(clerk, "/w/GD1/transfers/export")
+    assert [r[0] for r in rows[1:]] == [out] and rows[1][5] == 1
+    code = old_part_return(engine)
+    rows, lines = both(clerk, "/w/GD1/returns/export")
+    assert [r[0] for r in rows[1:]] == [code] and lines[1][6] == "1"
+    order = purchase_order(engine, approve=True)
+    rows, _lines = both(hq, "/w/HQ/purchasing/export")  # HQ reads the page of HQ's clerk
+    assert [r[0] for r in rows[1:]] == [order]
+    assert both(clerk, "/w/GD1/purchasing/export")[0][1:] == []  # nothing is bought into GD1
+
+
+def test_one_dealers_quota_history_in_both_formats(hq):
+    dealer = table(hq.get("/hq/quotas/export.csv"))[1][0]
+    token = hq.token(f"/hq/quotas/{dealer}")
+    response = hq.post(f"/hq/quotas/{dealer}/extend", {"ext-csrf_token": token, "ext-amount": "500.00",
+                                                         "ext-reason": "=年底促销"}, csrf=False)
+    assert response.status_code == 302, text(response)[:500]
+    rows, lines = both(hq, f"/hq/quotas/{dealer}/export")
+    assert rows[0] == zh("When", "Month", "Kind", "Amount", "By", "Reason", "Reference")
+    assert [(r[3], r[5]) for r in rows[1:]] == [(500, "=年底促销")] and lines[1][3] == "500.00"
+    assert lines[1][5] == "'=年底促销"  # defused in CSV
+    assert hq.get("/hq/quotas/NOPE/export.csv").status_code == hq.get("/hq/quotas/NOPE").status_code == 404
+
+
+def test_optimizer_dashboard_warehouses_policy_and_one_sku_in_both_formats(hq, clerk, engine):
+    commit(engine, lambda s: transfers.create_draft(s, "HQ", "GD1", "WM-PUMP-01", 2, actor="optimizer",
+                                                    proposal_run_id="RUN-C"))
+    assert [r[0] for r in both(hq, "/hq/optimizer/export", 1)[0][1:]] == ["RUN-C"]
+    values, lines = both(hq, "/hq/export", 3)
+    assert values[1:] and all(line[2].endswith(".00") or "." in line[2] for line in lines[1:])
+    assert {"GD1", "HB1", "HQ"} <= {r[0] for r in both(hq, "/hq/warehouses/export")[0][1:]}
+    assert len(both(hq, "/hq/policy/export")[0]) > 10
+    rows, lines = both(clerk, "/stock/WM-PUMP-01/export")
+    assert [int(line[2]) for line in lines[1:]] == [r[2] for r in rows[1:]]
+
+
+def test_the_months_overcharges_in_both_formats_and_another_month_excludes_them(hq, month):  # noqa: F811
+    response = hq.post("/hq/statements/SP0001/overcharges", {"ticket": "T-2", "charged": "400.00",
+                                                             "note": "用户投诉，已电话核实"},
+                       token_from="/hq/statements/SP0001")
+    assert response.status_code == 302
+    rows, lines = both(hq, f"/hq/statements/export?period={MONTH}")
+    assert [(r[1], r[2], r[5]) for r in rows[1:]] == [("SP0001", "T-2", 390)] and lines[1][5] == "390.00"
+    assert both(hq, "/hq/statements/export?period=2020-01")[0][1:] == []
+
+
+def test_approvals_and_accuracy_in_both_formats(clerk, hq, engine, books):  # noqa: F811
+    count_id, fields = started(clerk, engine)
+    submitted(clerk, count_id, fields, {"WM-PUMP-01": str(PUMP_BOOK), "AC-REMOTE-01": "4000"})
+    rows, lines = both(hq, "/hq/cycle-counts/export")
+    assert [(r[0], r[1], r[4], r[7], r[8], r[9]) for r in rows[1:]] == [
+        ("GD1", count_id, "AC-REMOTE-01", 4000, REMOTE_BOOK, 4000 - REMOTE_BOOK)]
+    accuracy, _lines = both(hq, "/hq/cycle-counts/accuracy/export?days=30")
+    with make_session_factory(engine)() as session:
+        from inventory.warehouses import cycle_counts as cc
+
+        report = cc.accuracy_report(session, days=30)
+    assert [(r[0], r[1], r[2], r[3]) for r in accuracy[1:]] == [(a.warehouse, a.abc_class, a.lines, a.within)
+                                                              for a in report]
+    assert accuracy[1:]
