@@ -80,6 +80,10 @@ class Problem:
     column: str
     message: str  # or a lazy translation, read when the page shows it
 
+    def __str__(self) -> str:
+        # already the page's language (lazy translation), unlike a domain error's English .message
+        return str(getattr(self, "message"))
+
 
 @dataclass
 class Checked:

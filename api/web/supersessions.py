@@ -70,7 +70,7 @@ def supersession_set():
                              "two_way": form.two_way.data, "_row": 1}], checked)
     if checked.problems:
         db.session.rollback()
-        return _page(form, [p.message for p in checked.problems], status=422)
+        return _page(form, [str(p) for p in checked.problems], status=422)
     try:
         with transaction(db.session):
             apply_rows(db.session, checked.rows, actor=actor_name(g.web_user), source="web")
