@@ -36,6 +36,20 @@ def preference(options: list[Option], promise_hours: int) -> list[Option]:
     return on_time + late
 
 
+def split(options: list[Option], qty: int, promise_hours: int) -> tuple[list[tuple[Option, int]], int]:
+    """How `qty` units would be taken: (option, units) in preference order, each option giving
+    what it has until the line is covered, and the units left over (backordered)."""
+    takes = []
+    for option in preference(options, promise_hours):
+        if qty <= 0:
+            break
+        if option.available > 0:
+            take = min(qty, option.available)
+            takes.append((option, take))
+            qty -= take
+    return takes, max(qty, 0)
+
+
 def stock_seen(options: list[Option], qty: int, promise_hours: int) -> str:
     """Where stock stood at submit, for shortage attribution (缺件原因).
 

@@ -29,7 +29,7 @@ from ..warehouses import ledger
 from ..warehouses.ledger import Ref
 from ..warehouses.models import StockBalance
 from . import scans
-from .allocation import Option, preference, stock_seen
+from .allocation import Option, preference, split, stock_seen
 from .models import Allocation, Requisition, RequisitionEvent, RequisitionLine, parse_code
 
 if TYPE_CHECKING:
@@ -172,12 +172,8 @@ def planned_keys(session: Session, point: ServicePoint, needs: list[tuple[str, i
     keys = set()
     for sku, need in needs:
         options = serving_options(session, point, (serving or {}).get(sku, [sku]))
-        for option in preference(options, policy.promise_hours):
-            if need <= 0:
-                break
-            if option.available > 0:
-                keys.add((option.warehouse, option.sku or sku))
-                need -= option.available
+        takes, _ = split(options, need, policy.promise_hours)
+        keys.update((option.warehouse, option.sku or sku) for option, _ in takes)
     return keys
 
 
