@@ -573,3 +573,23 @@ def cycle_count_export(warehouse: Warehouse, fmt: str):
         [(c.id, c.submitted_at, status_label(c.status), n, by.get("posted", 0) + by.get("approved", 0),
           by.get("awaiting_approval", 0), by.get("rejected", 0)) for c, n, by in _recent(warehouse.code)])
     return download(f"cycle-count-{warehouse.code}", fmt, [first, recent])
+
+
+# -- bins (库位) ------------------------------------------------------------------------------------
+
+@bp.get("/w/<wh>/bins/export.<fmt>")
+@warehouse_page
+def bins_export(warehouse: Warehouse, fmt: str):
+    """The warehouse's bins in bin order, under the page's filters (`?sku=`, `?bin=` a bin's start)."""
+    from inventory.warehouses import bins
+
+    sku = (request.args.get("sku") or "").strip() or None
+
+    def fetch(limit, offset):
+        return bins.list_bins(db.session, warehouse.code, sku=sku, bin_prefix=request.args.get("bin"),
+                              limit=limit, offset=offset)
+
+    rows = [(r.bin, r.sku, r.name, r.updated_by, r.updated_at) for r in every_page(fetch)]
+    return download(f"bins-{warehouse.code}", fmt, Table(_l("Bins"), [
+        Column(_l("Bin")), Column(_l("SKU")), Column(_l("Part")), Column(_l("Set by")),
+        Column(_l("When"), "datetime")], rows))

@@ -481,3 +481,19 @@ def test_approvals_and_accuracy_in_both_formats(clerk, hq, engine, books):  # no
     assert [(r[0], r[1], r[2], r[3]) for r in accuracy[1:]] == [(a.warehouse, a.abc_class, a.lines, a.within)
                                                               for a in report]
     assert accuracy[1:]
+
+
+def test_a_warehouses_bins_in_both_formats_under_the_pages_filters(clerk, other_clerk, engine, monkeypatch):
+    from inventory.warehouses import bins
+
+    import api.web.printing
+
+    monkeypatch.setattr(api.web.printing, "PAGE", 1)  # the page shows one bin at a time
+    commit(engine, lambda s: bins.set_bins(s, "GD1", {"WM-PUMP-01": "A-01-02", "AC-REMOTE-01": "B-03-01",
+                                                      "WM-MOTOR-01": "A-02-01"}, actor="clerk:gd_clerk"))
+    rows, _lines = both(clerk, "/w/GD1/bins/export")
+    assert [(r[0], r[1]) for r in rows[1:]] == [("A-01-02", "WM-PUMP-01"), ("A-02-01", "WM-MOTOR-01"),
+                                               ("B-03-01", "AC-REMOTE-01")]
+    assert rows[0] == zh("Bin", "SKU", "Part", "Set by", "When")
+    assert [r[0] for r in both(clerk, "/w/GD1/bins/export?bin=a-")[0][1:]] == ["A-01-02", "A-02-01"]
+    assert other_clerk.get("/w/GD1/bins/export.csv").status_code == other_clerk.get("/w/GD1/bins").status_code
