@@ -39,10 +39,15 @@ def pick_list(session: Session, warehouse: Warehouse) -> sheets.PickList:
     from api.web.queries import pick_list as open_picks
 
     picks, _total = open_picks(session, warehouse.code, limit=MAX_PICKS)
-    bins = bins_of(session, warehouse.code, {line.sku for p in picks for line in p.lines})
-    lines = [sheets.PickLine(bins.get(line.sku), line.sku, line.name, line.qty, p.code, p.service_point,
-                             p.promised_by) for p in picks for line in p.lines]
+    bins = bins_of(session, warehouse.code, {line.shelf_sku for p in picks for line in p.lines})
+    lines = [sheets.PickLine(bins.get(line.shelf_sku), line.shelf_sku, _picked_name(line), line.qty, p.code,
+                             p.service_point, p.promised_by) for p in picks for line in p.lines]
     return sheets.PickList(warehouse.code, warehouse.name, utcnow(), lines)
+
+
+def _picked_name(line) -> str:
+    """The line's part; when a successor on the shelf serves it (替代件), which sku it stands for."""
+    return line.name if line.shelf_sku == line.sku else f"{line.name}（替代 {line.sku}）"
 
 
 def packing_slip(session: Session, req: Requisition, warehouse: str | None = None) -> sheets.PackingSlip | None:

@@ -18,9 +18,9 @@ from inventory.warehouses.models import Transfer
 from ..documents import gather, labels, sheets
 from ..documents.pdf import FontUnavailable
 from ..extensions import db
-from . import queries
 from .actions import carried_out
 from .auth import actor_name, warehouse_page
+from .clerk import page_number
 from .forms import BinForm
 from .views import bp
 
@@ -54,7 +54,7 @@ def _label_sheet(found: list[labels.Label], title: str, filename: str):
 # -- bins ----------------------------------------------------------------------------------------
 
 def _render_bins(warehouse: Warehouse, form: BinForm, status: int = 200):
-    page = max(1, min(queries.int_or_none(request.args.get("page")) or 1, 100_000))
+    page = page_number()
     sku = (request.args.get("sku") or "").strip() or None
     rows, total = bins.list_bins(db.session, warehouse.code, sku=sku, bin_prefix=request.args.get("bin"),
                                  limit=PAGE, offset=(page - 1) * PAGE)

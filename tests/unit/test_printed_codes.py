@@ -98,3 +98,12 @@ def test_without_an_embeddable_font_pages_fall_back_to_the_cid_font(monkeypatch)
         assert pdfs.codes(slip) == [("QRCode", "R00000042")]
     finally:
         pdf.fonts.cache_clear()
+
+
+def test_a_pick_served_by_a_successor_is_printed_as_the_part_on_the_shelf():
+    from api.documents.gather import _picked_name
+    from api.web.queries import PickLine
+
+    served = PickLine("WM-PUMP-01", "排水泵", 1, 0, ships="WM-PUMP-02")
+    assert (served.shelf_sku, _picked_name(served)) == ("WM-PUMP-02", "排水泵（替代 WM-PUMP-01）")
+    assert _picked_name(PickLine("WM-PUMP-01", "排水泵", 1, 0)) == "排水泵"
