@@ -136,6 +136,35 @@ def shard_results(session: Session, run_id: int) -> list[OptimizerShardResult]:
                                 .order_by(OptimizerShardResult.shard)))
 
 
+# A run's status moves only through these (queued -> running -> done | failed), whoever executes
+# it: the CLI, the Celery tasks, the API when the queue is down. The caller holds the row locked.
+
+def mark_running(run: OptimizerRun, *, as_of: datetime, inputs_hash: str) -> None:
+    """The snapshot is taken: solving starts."""
+    run.status, run.stage, run.progress, run.started_at, run.as_of = "running", "solving", 0.2, utcnow(), as_of
+    run.inputs_hash = inputs_hash
+
+
+def mark_shard_solved(run: OptimizerRun, done: int, shards: int) -> None:
+    """Progress of a sharded run: the solve is 0.2 to 0.8 of it."""
+    run.progress, run.stage = 0.2 + 0.6 * done / shards, f"solved {done}/{shards} shards"
+
+
+def mark_done(run: OptimizerRun, *, kpis_before: dict, kpis_after: dict, solve_seconds: float, lines_changed: int,
+              lines_skipped: int, transfers_proposed: int) -> None:
+    run.kpis_before, run.kpis_after = json.dumps(kpis_before), json.dumps(kpis_after)
+    run.solve_seconds, run.lines_changed, run.lines_skipped = solve_seconds, lines_changed, lines_skipped
+    run.transfers_proposed = transfers_proposed
+    run.status, run.stage, run.progress, run.finished_at = "done", "done", 1.0, utcnow()
+
+
+def mark_failed(run: OptimizerRun, error: str) -> None:
+    """Failed, with why; a run already done stays done (a late failure of a redelivered task)."""
+    if run.status != "done":
+        run.status, run.stage, run.finished_at = "failed", "failed", utcnow()
+        run.error = error[:2000]
+
+
 class StockPlanRecord(Base):
     """One stock plan (`optimizer.stock_plan`): the budget asked for (a year's average stock),
     what it placed this week (`placed_budget`: the week's share, self-corrected; None for plans

@@ -20,8 +20,7 @@ import math
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from time import perf_counter
 
@@ -29,13 +28,13 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory import bulk, planning
+from inventory import planning
 from inventory.db import transaction, utcnow
 from inventory.network import Lane
 from inventory.policy import Policy, load_policy
-from inventory.requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine, format_code
-from inventory.requisitions.service import status_of
-from inventory.warehouses import ledger
+from inventory.requisitions import replan
+from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
+from inventory.requisitions.replan import Applied
 from inventory.warehouses.models import StockBalance
 
 from .allocate import solve
@@ -167,158 +166,17 @@ def current_allocations(document: dict) -> list[dict]:
     return [{"line": lid, "warehouse": w, "qty": q} for lid, by in document["current"].items() for w, q in by.items()]
 
 
-@dataclass
-class Applied:
-    changed: int = 0
-    skipped: int = 0
-
-
 def apply_plan(session: Session, document: dict, allocations: list[dict], *, now: datetime,
                run_code: str, actor: str = ACTOR) -> Applied:
-    """Move reservations to the plan for lines still as snapshotted. Caller owns the transaction.
-
-    Works in bulk statements (a national night moves tens of thousands of lines): releases
-    first, so stock freed by one line is there for another, then reservations granted up to
-    what is available, then the lines' backorders, their requisitions' statuses and history.
-    """
+    """Hand the lines whose plan differs from what they hold to `requisitions.replan`, which
+    moves them if still as snapshotted. Caller owns the transaction."""
     target: dict[str, dict[str, int]] = defaultdict(dict)
     for a in allocations:
         target[a["line"]][a["warehouse"]] = target[a["line"]].get(a["warehouse"], 0) + a["qty"]
     current = document["current"]
-    meta = {line["id"]: line for line in document["lines"]}
-    changed = [lid for lid in meta if target.get(lid, {}) != current.get(lid, {})]
-    result = Applied()
-    if not changed:
-        return result
-    state = _line_states(session, [int(lid) for lid in changed])
-    moves = []
-    for lid in changed:
-        st = state.get(int(lid))
-        if st is None or not st.as_snapshotted(current.get(lid, {}), meta[lid]["qty"]):
-            result.skipped += 1
-            continue
-        moves.append((st, current.get(lid, {}), target.get(lid, {})))
-    if not moves:
-        return result
-    ledger.lock_balances(session, {(w, st.sku) for st, have, want in moves for w in set(have) | set(want)})
-    released = [(aid, w, st.sku, q, st.ref) for st, have, want in moves
-                for w, allocs in st.reserved.items() if have.get(w) != want.get(w) for aid, q in allocs]
-    ledger.release_many(session, [(w, sku, q, ref) for _, w, sku, q, ref in released], actor=actor,
-                        reason=f"re-planned by {run_code}", at=now)
-    _mark_released(session, [aid for aid, *_ in released])
-    wanted = [(st, w, q) for st, have, want in moves for w, q in sorted(want.items()) if have.get(w) != q and q > 0]
-    granted = _reserve_up_to(session, [(w, st.sku, q, st.ref) for st, w, q in wanted], actor, run_code, now)
-    _insert_allocations(session, [(st, w, g) for (st, w, _), g in zip(wanted, granted) if g], now)
-    reserved_now = defaultdict(int)
-    for st, have, want in moves:
-        reserved_now[st.id] += sum(q for w, q in have.items() if want.get(w) == q)
-    for (st, _, _), g in zip(wanted, granted):
-        reserved_now[st.id] += g
-    _set_backorders(session, {st.id: st.qty - st.gone - reserved_now[st.id] for st, _, _ in moves})
-    _refresh_statuses(session, {st.requisition_id for st, _, _ in moves})
-    _record_events(session, moves, now, actor, run_code)
-    result.changed = len(moves)
-    return result
-
-
-@dataclass
-class LineState:
-    """A line as the database has it now, to compare with the snapshot."""
-
-    id: int
-    requisition_id: int
-    sku: str
-    qty: int
-    promised_by: datetime
-    service_point: str
-    cancelled: bool
-    reserved: dict = field(default_factory=lambda: defaultdict(list))  # warehouse -> [(allocation id, qty)]
-    gone: int = 0  # units shipped or delivered
-    substituted: bool = False  # holds reserved units of another sku (left to submit's reservation)
-
-    @property
-    def ref(self) -> ledger.Ref:
-        return ledger.Ref("requisition", format_code(self.requisition_id))
-
-    def as_snapshotted(self, snapshotted: dict[str, int], open_qty: int) -> bool:
-        reserved = {w: sum(q for _, q in allocs) for w, allocs in self.reserved.items()}
-        return (reserved == snapshotted and self.qty - self.gone == open_qty and not self.cancelled
-                and not self.substituted)
-
-
-def _line_states(session: Session, ids: list[int]) -> dict[int, LineState]:
-    states: dict[int, LineState] = {}
-    for match in bulk.in_ids(session, RequisitionLine.id, ids):
-        for lid, rid, sku, qty, promised, point, cancelled in session.connection().execute(
-                select(RequisitionLine.id, RequisitionLine.requisition_id, RequisitionLine.sku, RequisitionLine.qty,
-                       RequisitionLine.promised_by, Requisition.service_point_code, Requisition.cancelled_at)
-                .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
-                .where(match)):
-            states[lid] = LineState(lid, rid, sku, qty, promised, point, cancelled is not None)
-    for match in bulk.in_ids(session, Allocation.line_id, ids):
-        for aid, lid, warehouse, qty, status, sku in session.connection().execute(
-                select(Allocation.id, Allocation.line_id, Allocation.warehouse_code, Allocation.qty, Allocation.status,
-                       Allocation.sku)
-                .where(match)):
-            if status == "reserved" and sku != states[lid].sku:
-                states[lid].substituted = True
-            elif status == "reserved":
-                states[lid].reserved[warehouse].append((aid, qty))
-            elif status in ("shipped", "delivered"):
-                states[lid].gone += qty
-    return states
-
-
-def _mark_released(session: Session, allocation_ids: list[int]) -> None:
-    table = Allocation.__table__
-    for match in bulk.in_ids(session, table.c.id, allocation_ids):
-        session.execute(table.update().where(match).values(status="released"))
-
-
-def _reserve_up_to(session, requests, actor, run_code, now) -> list[int]:
-    """Reserve the planned units, or as many as are still there (someone took some meanwhile)."""
-    return ledger.reserve_many(session, requests, actor=actor, reason=f"planned by {run_code}", at=now)
-
-
-def _insert_allocations(session: Session, rows: list[tuple[LineState, str, int]], now: datetime) -> None:
-    lanes = dict(((f, t), (h, c)) for f, t, h, c in session.execute(
-        select(Lane.from_code, Lane.to_code, Lane.hours, Lane.unit_cost)
-        .where(Lane.to_code.in_({st.service_point for st, _, _ in rows}))))
-    values = []
-    for st, warehouse, qty in rows:
-        hours, cost = lanes[(warehouse, st.service_point)]
-        values.append({"line_id": st.id, "warehouse_code": warehouse, "sku": st.sku, "qty": qty, "status": "reserved",
-                       "promised_by": st.promised_by, "eta": now + timedelta(hours=hours), "lane_hours": hours,
-                       "unit_cost": cost, "created_at": now, "shipped_at": None, "delivered_at": None, "on_time": None})
-    bulk.insert_rows(session, Allocation.__table__, values)
-
-
-def _set_backorders(session: Session, backorders: dict[int, int]) -> None:
-    bulk.update_rows(session, RequisitionLine.__table__, ("id",), "backordered_qty", list(backorders.items()))
-
-
-def _refresh_statuses(session: Session, requisition_ids: set[int]) -> None:
-    """Recompute each touched requisition's status from all its lines and allocations."""
-    ids = sorted(requisition_ids)
-    backordered, statuses = defaultdict(int), defaultdict(list)
-    for match in bulk.in_ids(session, RequisitionLine.requisition_id, ids):
-        for rid, b in session.connection().execute(select(RequisitionLine.requisition_id, RequisitionLine.backordered_qty)
-                                      .where(match)):
-            backordered[rid] += b
-        for rid, status in session.connection().execute(
-                select(RequisitionLine.requisition_id, Allocation.status)
-                .join(Allocation, Allocation.line_id == RequisitionLine.id)
-                .where(match)):
-            statuses[rid].append(status)
-    bulk.update_rows(session, Requisition.__table__, ("id",), "status",
-                     [(rid, status_of(False, backordered[rid], statuses[rid])) for rid in ids])
-
-
-def _record_events(session: Session, moves, now: datetime, actor: str, run_code: str) -> None:
-    rows = [{"requisition_id": st.requisition_id, "at": now, "kind": "replanned", "actor": actor,
-             "detail": json.dumps({"run": run_code, "sku": st.sku, "from": have, "to": want})}
-            for st, have, want in moves]
-    bulk.insert_rows(session, RequisitionEvent.__table__, rows)
+    planned = [replan.LineMove(int(line["id"]), current.get(line["id"], {}), line["qty"], target.get(line["id"], {}))
+               for line in document["lines"] if target.get(line["id"], {}) != current.get(line["id"], {})]
+    return replan.apply(session, planned, now=now, run_code=run_code, actor=actor)
 
 
 def execute_run(sessions: sessionmaker, run_id: int, *, now: datetime | None = None, workers: int | None = None,
@@ -345,8 +203,7 @@ def take_snapshot(sessions: sessionmaker, run_id: int, *, now: datetime | None =
         now = now or run.as_of or utcnow()
         document = snapshot(session, now, load_policy(session))
         document["as_of"] = now.isoformat()
-        run.status, run.stage, run.progress, run.started_at, run.as_of = "running", "solving", 0.2, utcnow(), now
-        run.inputs_hash = inputs_hash(document)
+        planning.mark_running(run, as_of=now, inputs_hash=inputs_hash(document))
         if store:
             planning.store_input(session, run_id, document)
     return document
@@ -374,19 +231,15 @@ def finish_run(sessions: sessionmaker, run_id: int, document: dict, allocations:
         proposed = propose_transfers(session, now=now, policy=load_policy(session), run_id=run.code,
                                      targets=plan.regional if plan else None,
                                      hq_keep=plan.hq_keep if plan else None) if propose else []
-        run.kpis_before, run.kpis_after = json.dumps(before), json.dumps(after if better else before)
-        run.solve_seconds, run.lines_changed, run.lines_skipped = seconds, applied.changed, applied.skipped
-        run.transfers_proposed = len(proposed)
-        run.status, run.stage, run.progress, run.finished_at = "done", "done", 1.0, utcnow()
+        planning.mark_done(run, kpis_before=before, kpis_after=after if better else before, solve_seconds=seconds,
+                           lines_changed=applied.changed, lines_skipped=applied.skipped,
+                           transfers_proposed=len(proposed))
     return run
 
 
 def fail_run(sessions: sessionmaker, run_id: int, exc: BaseException) -> None:
     with sessions() as session, transaction(session):
-        run = planning.get_run(session, run_id, lock=True)
-        if run.status != "done":
-            run.status, run.stage, run.finished_at = "failed", "failed", utcnow()
-            run.error = f"{type(exc).__name__}: {exc}"[:2000]
+        planning.mark_failed(planning.get_run(session, run_id, lock=True), f"{type(exc).__name__}: {exc}")
 
 
 def run_now(sessions: sessionmaker, *, now: datetime | None = None, trigger: str = "cli",

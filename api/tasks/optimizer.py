@@ -61,8 +61,7 @@ def solve_shard(run_id: int, shard: int, shards: int) -> int:
             planning.store_shard(session, run_id, shard, allocations, seconds)
             session.flush()
             done = len(planning.shard_results(session, run_id))
-            run = planning.get_run(session, run_id, lock=True)
-            run.progress, run.stage = 0.2 + 0.6 * done / shards, f"solved {done}/{shards} shards"
+            planning.mark_shard_solved(planning.get_run(session, run_id, lock=True), done, shards)
     except Exception as exc:
         runs.fail_run(sessions, run_id, exc)
         raise

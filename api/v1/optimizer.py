@@ -75,8 +75,7 @@ class Runs(MethodView):
             start_run.apply_async((run_id,), ignore_result=True)  # nobody waits on it: progress is in the run row
         except (BrokerDown, OSError, RuntimeError) as exc:  # broker or result store unreachable
             with transaction(db.session):
-                failed = planning.get_run(db.session, run_id, lock=True)
-                failed.status, failed.stage, failed.error = "failed", "failed", f"queue unavailable: {exc}"
+                planning.mark_failed(planning.get_run(db.session, run_id, lock=True), f"queue unavailable: {exc}")
             return problem(503, "Service Unavailable", "the task queue is unavailable; try again shortly",
                            headers={"Retry-After": "60"})
         db.session.rollback()

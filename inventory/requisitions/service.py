@@ -52,10 +52,25 @@ def ledger_ref(req: Requisition) -> Ref:
     return Ref("requisition", req.code)
 
 
+def event_values(requisition_id: int, kind: str, actor: str, at: datetime, **detail) -> dict:
+    """The columns of one history row: built here for submit and the other operations one at a
+    time and for a re-plan (`replan`) in bulk, so both write the same rows."""
+    return {"requisition_id": requisition_id, "at": at, "kind": kind, "actor": actor,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str)}
+
+
 def add_event(session: Session, req: Requisition, kind: str, actor: str, at: datetime, **detail) -> None:
     """One row of the requisition's history, shown in the API and the clerk's pages."""
-    session.add(RequisitionEvent(requisition_id=req.id, at=at, kind=kind, actor=actor,
-                                 detail=json.dumps(detail, ensure_ascii=False, default=str)))
+    session.add(RequisitionEvent(**event_values(req.id, kind, actor, at, **detail)))
+
+
+def allocation_values(*, warehouse: str, sku: str, qty: int, promised_by: datetime, lane_hours: int,
+                      unit_cost: Decimal, now: datetime) -> dict:
+    """The columns of a new reservation of a line's units at a warehouse, its eta from the lane:
+    one builder for submit (row by row) and a re-plan (`replan`, in bulk)."""
+    return {"warehouse_code": warehouse, "sku": sku, "qty": qty, "status": "reserved", "promised_by": promised_by,
+            "eta": now + timedelta(hours=lane_hours), "lane_hours": lane_hours, "unit_cost": unit_cost,
+            "created_at": now}
 
 
 def event_time(at: datetime | None, now: datetime) -> datetime:
@@ -153,10 +168,9 @@ def reserve_units(session: Session, req: Requisition, line: RequisitionLine, opt
             except InsufficientStock:  # someone took some meanwhile: look again
                 option = Option(**{**option.__dict__, "available": ledger.available(session, option.warehouse, sku)})
                 continue
-            line.allocations.append(Allocation(
-                warehouse_code=option.warehouse, sku=sku, qty=take, status="reserved", promised_by=line.promised_by,
-                eta=now + timedelta(hours=option.hours), lane_hours=option.hours, unit_cost=option.unit_cost,
-                created_at=now))
+            line.allocations.append(Allocation(**allocation_values(
+                warehouse=option.warehouse, sku=sku, qty=take, promised_by=line.promised_by, lane_hours=option.hours,
+                unit_cost=option.unit_cost, now=now)))
             need -= take
             break
         if not need:

@@ -114,7 +114,7 @@ def test_a_run_killed_half_way_leaves_the_last_good_state(sessions, session, wor
     def crash(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(runs, "_reserve_up_to", crash)  # after the releases, before the new reservations
+    monkeypatch.setattr(ledger, "reserve_many", crash)  # after the releases, before the new reservations
     with pytest.raises(RuntimeError):
         runs.run_now(sessions, now=now, propose=False)
     session.expire_all()
