@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session
 
 from . import supersession
 from .catalog import Part
-from .db import utcnow
 from .errors import InvalidInput
 from .network import Center, Dealer, Lane, ServicePoint, Warehouse, dealer_ship_to, derive_city_tier
 from .purchasing.models import Supplier, SupplierPart
 from .supersession import Replacement
-from .warehouses.models import StockBalance, StockMovement
+from .warehouses import ledger
 from .world_schema import SECTIONS
 
 Progress = Callable[[str, int], None]
@@ -290,32 +289,6 @@ def _replace_ship_to(session: Session, dealers: list[dict]) -> int:
 
 
 def _set_opening_stock(session: Session, stock: list[dict]) -> tuple[int, int]:
-    """Bring on-hand to the file's figures through receipt or adjustment ledger rows."""
-    balances = {(b.warehouse_code, b.sku): b for b in session.execute(
-        select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, StockBalance.reserved))}
-    now = utcnow()
-    new_balances, changed_balances, movements = [], [], []
-    for s in stock:
-        key = (s["warehouse"], s["sku"])
-        old = balances.get(key)
-        delta = s["qty"] - (old.on_hand if old else 0)
-        if old is None:
-            new_balances.append({"warehouse_code": key[0], "sku": key[1], "on_hand": s["qty"],
-                                 "reserved": 0, "in_transit": 0})
-        elif delta:
-            if s["qty"] < old.reserved:
-                raise InvalidInput(f"stock ({key[0]}/{key[1]}): qty {s['qty']} is below the {old.reserved} units reserved")
-            changed_balances.append({"warehouse_code": key[0], "sku": key[1], "on_hand": s["qty"]})
-        if delta:
-            movements.append({"at": now, "warehouse_code": key[0], "sku": key[1],
-                              "kind": "receipt" if old is None else "adjustment",
-                              "on_hand_delta": delta, "reserved_delta": 0, "in_transit_delta": 0,
-                              "actor": LOADER, "reason": "opening stock (world file)",
-                              "ref_type": None, "ref_id": None})
-    for start in range(0, len(new_balances), 5000):
-        session.execute(insert(StockBalance), new_balances[start:start + 5000])
-    if changed_balances:
-        session.execute(update(StockBalance), changed_balances)
-    for start in range(0, len(movements), 5000):
-        session.execute(insert(StockMovement), movements[start:start + 5000])
-    return len(new_balances), len(changed_balances)
+    """Bring on-hand to the file's figures through the ledger (receipt or adjustment rows)."""
+    return ledger.set_opening_stock(session, [(s["warehouse"], s["sku"], s["qty"]) for s in stock],
+                                    actor=LOADER, reason="opening stock (world file)")

@@ -319,3 +319,40 @@ def reserve_many(session: Session, requests: list[tuple[str, str, int, Ref]], *,
     _bulk_balance_update(session, "reserved", totals)
     _bulk_record(session, rows)
     return granted
+
+
+def set_opening_stock(session: Session, counts: list[tuple[str, str, int]], *, actor: str,
+                      reason: str) -> tuple[int, int]:
+    """Bring on hand to the given (warehouse, sku, qty) figures in bulk (a world file's opening
+    stock): a receipt row for a new balance, an adjustment row for a changed one, nothing for
+    an unchanged one. Refused whole when a figure is below what is reserved. Returns the
+    balances (created, changed)."""
+    balances = {(w, s): (on_hand, reserved) for w, s, on_hand, reserved in session.execute(
+        select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand, StockBalance.reserved))}
+    now = utcnow()
+    new_balances, changed_balances, movements = [], [], []
+    for warehouse, sku, qty in counts:
+        old = balances.get((warehouse, sku))
+        delta = qty - (old[0] if old else 0)
+        if old is None:
+            new_balances.append({"warehouse_code": warehouse, "sku": sku, "on_hand": qty, "reserved": 0,
+                                 "in_transit": 0})
+        elif delta:
+            if qty < old[1]:
+                raise InvalidInput(f"stock ({warehouse}/{sku}): qty {qty} is below the {old[1]} units reserved")
+            changed_balances.append({"warehouse_code": warehouse, "sku": sku, "on_hand": qty})
+        if delta:
+            movements.append({"at": now, "warehouse_code": warehouse, "sku": sku,
+                              "kind": "receipt" if old is None else "adjustment",
+                              "on_hand_delta": delta, "reserved_delta": 0, "in_transit_delta": 0,
+                              "actor": actor, "reason": reason, "ref_type": None, "ref_id": None})
+    for start in range(0, len(new_balances), OPENING_CHUNK):
+        session.execute(insert(StockBalance), new_balances[start:start + OPENING_CHUNK])
+    if changed_balances:
+        session.execute(update(StockBalance), changed_balances)
+    for start in range(0, len(movements), OPENING_CHUNK):
+        session.execute(insert(StockMovement), movements[start:start + OPENING_CHUNK])
+    return len(new_balances), len(changed_balances)
+
+
+OPENING_CHUNK = 5000
