@@ -81,7 +81,7 @@ class Problem:
     message: str  # or a lazy translation, read when the page shows it
 
     def __str__(self) -> str:
-        # already the page's language (lazy translation), unlike a domain error's English .message
+        # already in the page's language (a lazy translation), unlike a domain error's English text
         return str(getattr(self, "message"))
 
 
