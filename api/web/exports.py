@@ -220,6 +220,11 @@ def every_page(fetch: Callable[[int, int], tuple[list, int]], page_size: int = 5
     return rows
 
 
+def one_over_cap() -> int:
+    """A query limit one beyond the cap: `capped` then tells a full export from one cut short."""
+    return max_rows() + 1
+
+
 def capped(rows: list) -> list:
     within_cap(len(rows))
     return rows

@@ -218,5 +218,5 @@ from . import cycle_counts  # noqa: E402,F401  (cycle counts: the blind count, H
 from . import warranty  # noqa: E402,F401  (warranty decisions shown on pages; HQ's override of a line)
 from . import printing  # noqa: E402,F401  (bins; labels and documents as PDF: pick list, packing slip, notes)
 from . import scanning  # noqa: E402,F401  (receiving a parcel or a return by scanning its QR)
-from . import export_pages  # noqa: E402,F401  (XLSX and CSV downloads of the lists and reports, beside each page)
+from . import export_pages, export_reports  # noqa: E402,F401  (XLSX and CSV downloads of the lists and reports, beside each page)
 from . import supersessions  # noqa: E402,F401  (replaced part numbers: HQ's list and form; the part page's lines)
