@@ -7,7 +7,7 @@ import marshmallow as ma
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
-from inventory.errors import DomainError
+from inventory.errors import Conflict, DomainError, NotFound
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -79,12 +79,28 @@ def http_problem(error: HTTPException):
     return problem(error.code or 500, error.name, detail, errors=errors, headers=headers)
 
 
+# A domain refusal's HTTP status, by its class (the nearest listed ancestor); any other refusal is 422.
+STATUSES: dict[type[DomainError], tuple[int, str]] = {
+    NotFound: (404, "Not Found"),
+    Conflict: (409, "Conflict"),
+    DomainError: (422, "Unprocessable Content"),
+}
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status a refusal is answered with (the web pages use it too)."""
+    return _status(error)[0]
+
+
+def _status(error: DomainError) -> tuple[int, str]:
+    return next(STATUSES[kind] for kind in type(error).__mro__ if kind in STATUSES)
+
+
 def domain_problem(error: DomainError):
     field = error.details.get("field")
     errors = error.details.get("errors") or ({field: [error.message]} if field else None)
-    kind = type(error).__name__
-    return problem(error.status, {404: "Not Found", 409: "Conflict"}.get(error.status, "Unprocessable Content"),
-                   error.message, kind=kind, errors=errors)
+    status, title = _status(error)
+    return problem(status, title, error.message, kind=type(error).__name__, errors=errors)
 
 
 def unexpected_problem(error: Exception):

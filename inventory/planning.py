@@ -264,7 +264,8 @@ def check_budget(budget: Decimal | None) -> Decimal | None:
     if budget is None:
         return None
     if not isinstance(budget, Decimal) or not budget.is_finite() or not 0 < budget <= MAX_BUDGET:
-        raise InvalidInput(f"a budget must be more than 0.00 and at most {MAX_BUDGET:,} RMB", field="budget")
+        raise InvalidInput(f"a budget must be more than 0.00 and at most {MAX_BUDGET:,} RMB", code="plan.budget_out_of_range",
+                           field="budget", most=f"{MAX_BUDGET:,}")
     return budget.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -284,7 +285,7 @@ def request_plan(session: Session, *, actor: str, trigger: str, budget: Decimal 
     running = busy_run(session, now)
     if running is not None:
         raise Conflict(f"stock plan run {running.code} is {running.status}; wait for it to finish",
-                       run=running.code)
+                       code="plan.run_busy", run=running.code, status=running.status)
     run = StockPlanRun(trigger=trigger, created_by=actor, created_at=now, budget=budget)
     session.add(run)
     session.flush()

@@ -197,14 +197,16 @@ def parse_value(key: str, raw: str) -> Any:
                 raise ValueError
             return value
     except (ValueError, InvalidOperation, json.JSONDecodeError):
-        raise InvalidInput(f"policy {key}: {raw!r} is not a valid {type(default).__name__}") from None
+        raise InvalidInput(f"policy {key}: {raw!r} is not a valid {type(default).__name__}", code="policy.not_valid",
+                           key=key, value=repr(raw), type=type(default).__name__) from None
     return raw
 
 
 def _at_least(key: str, value: Any) -> Any:
     least = DEFAULTS[key].least
     if least is not None and value < least:
-        raise InvalidInput(f"policy {key}: {value} is less than {least}")
+        raise InvalidInput(f"policy {key}: {value} is less than {least}", code="policy.below_least",
+                           key=key, value=value, least=least)
     return value
 
 

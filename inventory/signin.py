@@ -364,7 +364,7 @@ def unlock(session: Session, store: Store, scope: str, name: str, *, actor: str,
     key = key_for(scope, name)
     until = store.locked_until(key, now)
     if until is None:
-        raise Conflict(f"{name} is not locked")
+        raise Conflict(f"{name} is not locked", code="signin.not_locked", name=name)
     store.clear(key)
     audit.record(session, actor, "signin.unlock", key, was_locked_until=until.isoformat())
     return until

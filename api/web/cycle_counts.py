@@ -24,33 +24,33 @@ from inventory.warehouses import ledger
 from ..extensions import db
 from .auth import actor_name, login_required, warehouse_page
 from .forms import ActionForm, RejectForm
-from .refusals import N_, find, in_page_language, pattern, refusal
+from . import refusals
+from .refusals import N_, refusal
 from .views import bp
 
 HQ = "hq"
 WINDOWS = (30, 90)
 BACKLOG = 1_000_000  # every due sku: the page says how many wait beyond today's cap
 
-# The cycle-count domain's refusals, in its exact words (translated like refusals.MESSAGES).
-MESSAGES = (
-    N_("cycle count %(count)s of %(warehouse)s is still open; submit it first"),
-    N_("nothing is due for counting at %(warehouse)s today"),
-    N_("cycle count %(count)s is %(status)s; it cannot be submitted again"),
-    N_("cycle count line %(line)s is %(status)s; only a line awaiting approval can be decided"),
-    N_("%(sku)s at %(warehouse)s now has %(current)s on hand, fewer than the variance of %(variance)s takes "
-       "away; reject it and count again"),
-    N_("rejecting a count needs a reason"),
-    N_("%(sku)s: a counted quantity must be a whole number from 0 to %(most)s"),
-    N_("%(sku)s is not on cycle count %(count)s"),
-    N_("%(sku)s: enter the counted quantity of every line"),
-)
-TABLE = tuple((msgid, pattern(msgid)) for msgid in MESSAGES)
+# The cycle-count domain's refusals by code (worded like refusals.MESSAGES; the shared table after).
+MESSAGES = {
+    "count.still_open": N_("cycle count %(count)s of %(warehouse)s is still open; submit it first"),
+    "count.nothing_due": N_("nothing is due for counting at %(warehouse)s today"),
+    "count.submitted_again": N_("cycle count %(count)s is %(status)s; it cannot be submitted again"),
+    "count.line_not_waiting": N_("cycle count line %(line)s is %(status)s; only a line awaiting approval can be decided"),
+    "count.variance_exceeds_stock": N_("%(sku)s at %(warehouse)s now has %(current)s on hand, fewer than the "
+                                       "variance of %(variance)s takes away; reject it and count again"),
+    "count.reject_needs_reason": N_("rejecting a count needs a reason"),
+    "count.not_a_quantity": N_("%(sku)s: a counted quantity must be a whole number from 0 to %(most)s"),
+    "count.sku_not_on_count": N_("%(sku)s is not on cycle count %(count)s"),
+    "count.line_missing": N_("%(sku)s: enter the counted quantity of every line"),
+}
+TABLE = {**refusals.MESSAGES, **MESSAGES}
 
 
 def count_refusal(error: DomainError) -> str:
-    """Why the domain refused, in the page's language: this module's table, else the shared one."""
-    said = str(error)
-    return in_page_language(said, TABLE) if find(said, TABLE) else refusal(error)
+    """Why the domain refused, in the page's language: this module's table and the shared one."""
+    return refusal(error, TABLE)
 
 
 def _refused(action) -> str | None:

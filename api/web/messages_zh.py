@@ -197,10 +197,10 @@ ZH = {
     "Scan": "扫描",
     "%(code)s is neither a transfer nor a return on its way to %(warehouse)s.":
         "%(code)s 不是发往 %(warehouse)s 的调拨单或退件。",
-    "scanned %(sku)s, which requisition %(code)s does not ship from %(warehouse)s; put it back":
-        "扫描到 %(sku)s，不是申请单 %(code)s 从 %(warehouse)s 发运的配件，请放回货架",
-    "scanned %(scanned)s of %(qty)s × %(sku)s for requisition %(code)s; scan each unit once":
-        "申请单 %(code)s 的 %(sku)s 应发 %(qty)s 件，已扫描 %(scanned)s 件；请逐件扫描，每件一次",
+    "scanned %(sku)s, which requisition %(requisition)s does not ship from %(warehouse)s; put it back":
+        "扫描到 %(sku)s，不是申请单 %(requisition)s 从 %(warehouse)s 发运的配件，请放回货架",
+    "scanned %(scanned)s of %(qty)s × %(sku)s for requisition %(requisition)s; scan each unit once":
+        "申请单 %(requisition)s 的 %(sku)s 应发 %(qty)s 件，已扫描 %(scanned)s 件；请逐件扫描，每件一次",
     "Return %(code)s inspected: %(outcome)s.": "退件 %(code)s 已检验：%(outcome)s。",
     "Return %(code)s closed.": "退件 %(code)s 已关闭。",
     # charts
@@ -499,14 +499,14 @@ ZH = {
     "transfer %(transfer)s has only %(outstanding)s outstanding, cannot receive %(qty)s":
         "调拨单 %(transfer)s 只有 %(outstanding)s 件未收，不能收货 %(qty)s 件",
     "a transfer cannot go from %(warehouse)s to itself": "调出仓和调入仓不能同为 %(warehouse)s",
-    "requisition %(code)s has nothing reserved to ship from %(warehouse)s":
-        "申请单 %(code)s 在 %(warehouse)s 没有可发运的预留库存",
-    "requisition %(code)s is cancelled": "申请单 %(code)s 已取消",
-    "return %(code)s is %(status)s; it cannot be received again": "退件 %(code)s 当前状态为“%(status)s”，不能再次收货",
-    "return %(code)s was already inspected (%(outcome)s)": "退件 %(code)s 已检验过（%(outcome)s）",
-    "return %(code)s is %(status)s; receive it before inspecting": "退件 %(code)s 当前状态为“%(status)s”，请先收货再检验",
-    "return %(code)s is %(status)s; only an inspected return can be closed":
-        "退件 %(code)s 当前状态为“%(status)s”，只有已检验的退件才能关闭",
+    "requisition %(requisition)s has nothing reserved to ship from %(warehouse)s":
+        "申请单 %(requisition)s 在 %(warehouse)s 没有可发运的预留库存",
+    "requisition %(requisition)s is cancelled": "申请单 %(requisition)s 已取消",
+    "return %(return_code)s is %(status)s; it cannot be received again": "退件 %(return_code)s 当前状态为“%(status)s”，不能再次收货",
+    "return %(return_code)s was already inspected (%(outcome)s)": "退件 %(return_code)s 已检验过（%(outcome)s）",
+    "return %(return_code)s is %(status)s; receive it before inspecting": "退件 %(return_code)s 当前状态为“%(status)s”，请先收货再检验",
+    "return %(return_code)s is %(status)s; only an inspected return can be closed":
+        "退件 %(return_code)s 当前状态为“%(status)s”，只有已检验的退件才能关闭",
     "amount must be between 0.00 and %(most)s": "金额必须在 0.00 到 %(most)s 之间",
     "new limit %(new)s is not above the current %(current)s": "新额度 %(new)s 不高于当前额度 %(current)s",
     "an extension must be more than 0.00": "临时额度必须大于 0.00",

@@ -19,6 +19,7 @@ from inventory.db import transaction
 from inventory.errors import DomainError, NotFound
 from inventory.policy import load_policy
 
+from ..errors import status_of
 from ..extensions import db
 from . import charts
 from .auth import actor_name, login_required
@@ -125,7 +126,7 @@ def request_stock_plan():
             run_id, run_code = run.id, run.code
     except DomainError as error:
         form.budget.errors.append(refusal(error))
-        return _render(form=form, status=error.status)
+        return _render(form=form, status=status_of(error))
     why = dispatch(run_id)
     db.session.rollback()  # the task wrote with sessions of its own
     run = planning.get_plan_run(db.session, run_id)

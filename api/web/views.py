@@ -21,6 +21,7 @@ from inventory.access import USER_ROLES, end_sessions
 from inventory.db import transaction, utcnow
 from inventory.errors import DomainError
 
+from ..errors import status_of
 from ..extensions import db
 from . import labels
 from .auth import (PUBLIC, actor_name, load_user, login_redirect, login_required, public, sign_in,
@@ -146,7 +147,8 @@ def http_error(error: HTTPException):
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
     db.session.rollback()
-    return render_template("error.html", code=error.status, title=_("Refused"), detail=refusal(error)), error.status
+    status = status_of(error)
+    return render_template("error.html", code=status, title=_("Refused"), detail=refusal(error)), status
 
 
 @bp.errorhandler(Exception)

@@ -149,7 +149,9 @@ def get(session: Session, code: str, *, lock: bool = False) -> PurchaseOrder:
 def _in_status(session: Session, code: str, allowed: tuple[str, ...], doing: str) -> PurchaseOrder:
     order = get(session, code, lock=True)
     if order.status not in allowed:
-        raise Conflict(f"cannot {doing} purchase order {order.code}: it is {order.status}")
+        raise Conflict(f"cannot {doing} purchase order {order.code}: it is {order.status}",
+                       code=f"purchase_order.cannot_{doing.replace(' against', '')}", order=order.code,
+                       status=order.status)
     return order
 
 
@@ -199,7 +201,8 @@ def receive(session: Session, code: str, received: dict[str, int], *, actor: str
             if by_sku[sku].qty_received + qty > by_sku[sku].qty}
     if over and not (note and note.strip()):
         sku, extra = next(iter(over.items()))
-        raise InvalidInput(f"{extra} more of {sku} than ordered: say why to accept it", field="note")
+        raise InvalidInput(f"{extra} more of {sku} than ordered: say why to accept it", code="purchase_order.over_received",
+                           field="note", extra=extra, sku=sku)
     ref = ledger.Ref("purchase_order", order.code)
     for sku in sorted(received):
         ledger.receive(session, order.warehouse_code, sku, received[sku], actor=actor,

@@ -87,7 +87,8 @@ def _update(session, dealer_code, period, condition=None, **deltas) -> bool:
 def _amount(value) -> Decimal:
     amount = to_money(value)
     if amount < 0 or amount > MAX_AMOUNT:
-        raise InvalidInput(f"amount must be between 0.00 and {MAX_AMOUNT}")
+        raise InvalidInput(f"amount must be between 0.00 and {MAX_AMOUNT}", code="quota.amount_out_of_range",
+                           most=MAX_AMOUNT)
     return amount
 
 
@@ -157,7 +158,8 @@ def raise_limit(session: Session, dealer_code: str, new_limit, *, actor: str, re
         raise InvalidInput("a limit change needs a reason")
     dealer = _dealer(session, dealer_code)
     if new_limit <= dealer.monthly_quota:
-        raise InvalidInput(f"new limit {new_limit} is not above the current {dealer.monthly_quota}")
+        raise InvalidInput(f"new limit {new_limit} is not above the current {dealer.monthly_quota}",
+                           code="quota.limit_not_raised", new=new_limit, current=dealer.monthly_quota)
     period = period_of(at or utcnow())
     ensure_account(session, dealer_code, period)
     delta = new_limit - dealer.monthly_quota
@@ -173,7 +175,7 @@ def grant_extension(session: Session, dealer_code: str, amount, *, actor: str, r
     """A one-off extension for one month only (recorded with who and why)."""
     amount = _amount(amount)
     if amount <= 0:
-        raise InvalidInput("an extension must be more than 0.00")
+        raise InvalidInput("an extension must be more than 0.00", code="quota.extension_not_positive")
     if not reason.strip():
         raise InvalidInput("an extension needs a reason")
     period = period or period_of(utcnow())

@@ -21,8 +21,10 @@ def check(code: str, warehouse: str | None, shipping: Mapping[str, int], scanned
         if sku not in shipping:
             where = f" from {warehouse}" if warehouse else ""
             raise WrongPartScanned(f"scanned {sku}, which requisition {code} does not ship{where}; put it back",
-                                   field="scanned", sku=sku)
+                                   code="scan.wrong_part" + ("_from" if warehouse else ""),
+                                   field="scanned", sku=sku, requisition=code, warehouse=warehouse)
     for sku, qty in shipping.items():
         if counted[sku] != qty:
             raise ScanCountMismatch(f"scanned {counted[sku]} of {qty} × {sku} for requisition {code}; "
-                                    f"scan each unit once", field="scanned", sku=sku, scanned=counted[sku], qty=qty)
+                                    f"scan each unit once", field="scanned", sku=sku, scanned=counted[sku], qty=qty,
+                                    requisition=code)

@@ -358,15 +358,16 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
     at = event_time(at, now)
     req = get(session, Principal("hq"), code, for_update=True)
     if req.status == "cancelled":
-        raise Conflict(f"requisition {code} is cancelled")
+        raise Conflict(f"requisition {code} is cancelled", code="requisition.cancelled", requisition=code)
     if req.dealer_code:  # the quota row before the stock rows, as submit takes them
         quota.lock_account(session, req.dealer_code, req.quota_period)
     _lock_reserved(session, req, warehouse)
     to_ship = [(line, a) for line in req.lines for a in line.allocations
                if a.status == "reserved" and (warehouse is None or a.warehouse_code == warehouse)]
     if not to_ship:
-        raise Conflict(f"requisition {code} has nothing reserved to ship"
-                       + (f" from {warehouse}" if warehouse else ""))
+        raise Conflict(f"requisition {code} has nothing reserved to ship" + (f" from {warehouse}" if warehouse else ""),
+                       code="requisition.nothing_to_ship" + ("_from" if warehouse else ""),
+                       requisition=code, warehouse=warehouse)
     if scanned is not None:
         shipping: dict[str, int] = {}
         for _line, a in to_ship:  # the part on the shelf: the allocation's own (a successor may serve the line)

@@ -47,6 +47,8 @@ MAX_REASON = 500
 class WarrantyMismatch(InvalidInput):
     """The caller asserted an `in_warranty` the warranty engine does not decide; nothing was done."""
 
+    code = "warranty.mismatch"
+
 
 @dataclass(frozen=True)
 class LineWarranty:
@@ -164,7 +166,7 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
     if line is None:
         raise NotFound(f"requisition {code} has no line {line_no}")
     if req.cancelled_at is not None:
-        raise Conflict(f"requisition {code} is cancelled")
+        raise Conflict(f"requisition {code} is cancelled", code="requisition.cancelled", requisition=code)
     if line.in_warranty == in_warranty:
         raise Conflict(f"line {line_no} of {code} is already {'in' if in_warranty else 'out of'} warranty")
     before = warranty_to_dict(line)

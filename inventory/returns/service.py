@@ -309,7 +309,8 @@ def receive(session: Session, actor: str, code: str, *, at: datetime | None = No
     now = now or utcnow()
     row = _load(session, code, _at_warehouse(warehouse), for_update=True)
     if row.status not in RECEIVABLE:
-        raise Conflict(f"return {code} is {row.status}; it cannot be received again")
+        raise Conflict(f"return {code} is {row.status}; it cannot be received again", code="return.received_again",
+                       return_code=code, status=row.status)
     row.received_at = _event_time(at, now, row.shipped_at or row.created_at)
     row.status, row.received_by = "received", actor
     return row
@@ -331,9 +332,11 @@ def inspect(session: Session, actor: str, code: str, outcome: str, *, note: str 
         raise InvalidInput(f"note may have at most {MAX_TEXT} characters", field="note")
     row = _load(session, code, _at_warehouse(warehouse), for_update=True)
     if row.status in ("inspected", "closed"):
-        raise Conflict(f"return {code} was already inspected ({row.outcome})")
+        raise Conflict(f"return {code} was already inspected ({row.outcome})", code="return.inspected_again",
+                       return_code=code, outcome=row.outcome)
     if row.status != "received":
-        raise Conflict(f"return {code} is {row.status}; receive it before inspecting")
+        raise Conflict(f"return {code} is {row.status}; receive it before inspecting", code="return.not_received",
+                       return_code=code, status=row.status)
     row.status, row.outcome, row.note, row.inspected_at, row.inspected_by = "inspected", outcome, note, now, actor
     ref = Ref("return", row.code)
     if row.kind == "unused" and outcome == "no_fault_found":
@@ -365,7 +368,8 @@ def close(session: Session, actor: str, code: str, *, note: str | None = None,
         raise InvalidInput(f"note may have at most {MAX_TEXT} characters", field="note")
     row = _load(session, code, _at_warehouse(warehouse), for_update=True)
     if row.status != "inspected":
-        raise Conflict(f"return {code} is {row.status}; only an inspected return can be closed")
+        raise Conflict(f"return {code} is {row.status}; only an inspected return can be closed",
+                       code="return.not_inspected", return_code=code, status=row.status)
     row.status, row.closed_at, row.closed_by = "closed", now, actor
     if note:
         row.note = f"{row.note}; {note}" if row.note else note

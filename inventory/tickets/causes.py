@@ -46,7 +46,7 @@ def _lines(facts: TicketFacts, requisition: str, line: int | None) -> list[LineF
         if not lines:
             raise NotFound(f"requisition {requisition} has no line {line}")
     if not lines[0].live:
-        raise Conflict(f"requisition {requisition} is cancelled", requisition=requisition)  # not a parts wait
+        raise Conflict(f"requisition {requisition} is cancelled", code="requisition.cancelled", requisition=requisition)  # not a parts wait
     return lines
 
 

@@ -205,10 +205,11 @@ def start_count(session: Session, warehouse: str, policy: Policy, *, actor: str,
         raise NotFound(f"no warehouse {warehouse}")
     existing = open_count(session, warehouse)
     if existing is not None:
-        raise Conflict(f"cycle count {existing.id} of {warehouse} is still open; submit it first")
+        raise Conflict(f"cycle count {existing.id} of {warehouse} is still open; submit it first",
+                       code="count.still_open", count=existing.id, warehouse=warehouse)
     due = due_list(session, warehouse, policy, now=now)
     if not due:
-        raise Conflict(f"nothing is due for counting at {warehouse} today")
+        raise Conflict(f"nothing is due for counting at {warehouse} today", code="count.nothing_due", warehouse=warehouse)
     count = CycleCount(warehouse_code=warehouse, status="counting", created_by=actor, created_at=now)
     session.add(count)
     session.flush()
@@ -222,7 +223,7 @@ def check_counted(sku: str, value) -> int:
     """A counted quantity: a whole number from 0 to MAX_COUNTED (never a float, a bool or text)."""
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNTED:
         raise InvalidInput(f"{sku}: a counted quantity must be a whole number from 0 to {MAX_COUNTED}",
-                           field=sku)
+                           code="count.not_a_quantity", field=sku, sku=sku, most=MAX_COUNTED)
     return value
 
 
@@ -251,15 +252,18 @@ def submit_count(session: Session, count_id: int, counted: dict[str, int], polic
     now = now or utcnow()
     count = get_count(session, count_id, warehouse=warehouse, lock=True)
     if count.status != "counting":
-        raise Conflict(f"cycle count {count.id} is {count.status}; it cannot be submitted again")
+        raise Conflict(f"cycle count {count.id} is {count.status}; it cannot be submitted again",
+                       code="count.submitted_again", count=count.id, status=count.status)
     lines = lines_of(session, count.id)
     skus = {line.sku for line in lines}
     unknown = sorted(set(counted) - skus)
     if unknown:
-        raise InvalidInput(f"{unknown[0]} is not on cycle count {count.id}", field=unknown[0])
+        raise InvalidInput(f"{unknown[0]} is not on cycle count {count.id}", code="count.sku_not_on_count",
+                           field=unknown[0], sku=unknown[0], count=count.id)
     missing = sorted(skus - set(counted))
     if missing:
-        raise InvalidInput(f"{missing[0]}: enter the counted quantity of every line", field=missing[0])
+        raise InvalidInput(f"{missing[0]}: enter the counted quantity of every line", code="count.line_missing",
+                           field=missing[0], sku=missing[0])
     checked = {sku: check_counted(sku, value) for sku, value in counted.items()}
     costs = dict(session.execute(select(Part.sku, Part.unit_cost).where(Part.sku.in_(skus))).all())
     ledger.lock_balances(session, [(count.warehouse_code, sku) for sku in skus])
@@ -273,7 +277,8 @@ def submit_count(session: Session, count_id: int, counted: dict[str, int], polic
         line.within_tolerance = within_tolerance(policy, line.variance, book, line.unit_cost)
         if line.counted < reserved:  # the ledger's own words: the same refusal as a plain count
             raise Conflict(f"counted {line.counted} but {reserved} of {line.sku} are reserved at "
-                           f"{count.warehouse_code}; release or re-plan them first")
+                           f"{count.warehouse_code}; release or re-plan them first", code="stock.count_below_reserved",
+                           counted=line.counted, reserved=reserved, sku=line.sku, warehouse=count.warehouse_code)
         if line.within_tolerance:
             line.posted_delta = ledger.adjust_to_count(session, count.warehouse_code, line.sku, line.counted,
                                                        actor=actor, reason=_reason(count), ref=_ref(count))
@@ -332,7 +337,7 @@ def direct_counts(session: Session, warehouse: str, counted: list[tuple[str, int
     for sku, value, reason in counted:
         check_counted(sku, value)
         if not isinstance(reason, str) or not reason.strip():
-            raise InvalidInput("a stock adjustment needs a reason", field="reason")
+            raise InvalidInput("a stock adjustment needs a reason", code="stock.adjustment_needs_reason", field="reason")
     costs = dict(session.execute(select(Part.sku, Part.unit_cost).where(Part.sku.in_(skus))).all())
     for sku in skus:
         if sku not in costs:
@@ -342,7 +347,8 @@ def direct_counts(session: Session, warehouse: str, counted: list[tuple[str, int
     if waiting:
         sku = sorted(waiting)[0]
         raise Conflict(f"a count of {sku} at {warehouse} already waits for HQ (cycle count {waiting[sku]}); "
-                       "HQ decides it first")
+                       "HQ decides it first", code="count.waits_for_hq", sku=sku, warehouse=warehouse,
+                       count=waiting[sku])
     results, count, classes = [], None, None
     for sku, value, reason in counted:
         row = ledger.get_balance(session, warehouse, sku)
@@ -350,7 +356,8 @@ def direct_counts(session: Session, warehouse: str, counted: list[tuple[str, int
         variance, cost = value - book, to_money(costs[sku])
         if value < reserved:
             raise Conflict(f"counted {value} but {reserved} of {sku} are reserved at {warehouse}; "
-                           "release or re-plan them first")
+                           "release or re-plan them first", code="stock.count_below_reserved",
+                           counted=value, reserved=reserved, sku=sku, warehouse=warehouse)
         if within_tolerance(policy, variance, book, cost):
             delta = ledger.adjust_to_count(session, warehouse, sku, value, actor=actor, reason=reason.strip()[:200])
             results.append(DirectCount(sku, value, book, variance, posted_delta=delta))
@@ -381,7 +388,8 @@ def _waiting_line(session: Session, line_id: int) -> tuple[CycleCountLine, Cycle
     if line is None:
         raise NotFound(f"no cycle count line {line_id}")
     if line.status != "awaiting_approval":
-        raise Conflict(f"cycle count line {line_id} is {line.status}; only a line awaiting approval can be decided")
+        raise Conflict(f"cycle count line {line_id} is {line.status}; only a line awaiting approval can be decided",
+                       code="count.line_not_waiting", line=line_id, status=line.status)
     return line, get_count(session, line.count_id, lock=True)
 
 
@@ -399,7 +407,9 @@ def approve_line(session: Session, line_id: int, *, actor: str, now: datetime | 
     target = current + line.variance
     if target < 0:
         raise Conflict(f"{line.sku} at {count.warehouse_code} now has {current} on hand, fewer than the "
-                       f"variance of {line.variance} takes away; reject it and count again")
+                       f"variance of {line.variance} takes away; reject it and count again",
+                       code="count.variance_exceeds_stock", sku=line.sku, warehouse=count.warehouse_code,
+                       current=current, variance=line.variance)
     line.posted_delta = ledger.adjust_to_count(session, count.warehouse_code, line.sku, target, actor=actor,
                                                reason=f"{_reason(count)} approved", ref=_ref(count))
     line.status, line.decided_by, line.decided_at = "approved", actor, now or utcnow()
@@ -414,7 +424,7 @@ def reject_line(session: Session, line_id: int, *, actor: str, reason: str,
                 now: datetime | None = None) -> CycleCountLine:
     """Nothing is posted; the sku is due again at the warehouse (a recount)."""
     if not reason or not reason.strip():
-        raise InvalidInput("rejecting a count needs a reason")
+        raise InvalidInput("rejecting a count needs a reason", code="count.reject_needs_reason", field="reason")
     line, count = _waiting_line(session, line_id)
     line.status, line.decided_by, line.decided_at = "rejected", actor, now or utcnow()
     line.note = reason.strip()[:200]

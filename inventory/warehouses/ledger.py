@@ -146,7 +146,7 @@ def reserve(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
                 StockBalance.on_hand - StockBalance.reserved >= qty, reserved=qty)
     if not ok:
         raise InsufficientStock(f"{warehouse} has fewer than {qty} of {sku} available",
-                                warehouse=warehouse, sku=sku, qty=qty)
+                                code="stock.insufficient", warehouse=warehouse, sku=sku, qty=qty)
     _record(session, warehouse, sku, "reservation", reserved=qty, actor=actor, reason=reason, ref=ref)
 
 
@@ -179,7 +179,7 @@ def take_available(session: Session, warehouse: str, sku: str, qty: int, *, kind
     if not _apply(session, warehouse, sku,
                   StockBalance.on_hand - StockBalance.reserved >= qty, on_hand=-qty):
         raise InsufficientStock(f"{warehouse} has fewer than {qty} of {sku} available",
-                                warehouse=warehouse, sku=sku, qty=qty)
+                                code="stock.insufficient", warehouse=warehouse, sku=sku, qty=qty)
     _record(session, warehouse, sku, kind, on_hand=-qty, actor=actor, reason=reason, ref=ref, at=at)
     if in_transit_to is not None:
         _ensure_balance(session, in_transit_to, sku)
@@ -215,7 +215,7 @@ def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *,
     if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
         raise InvalidInput(f"counted quantity must be a whole number >= 0, got {counted!r}")
     if not reason.strip():
-        raise InvalidInput("a stock adjustment needs a reason")
+        raise InvalidInput("a stock adjustment needs a reason", code="stock.adjustment_needs_reason", field="reason")
     _ensure_balance(session, warehouse, sku)
     row = session.execute(
         select(StockBalance).where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
@@ -223,7 +223,8 @@ def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *,
     ).scalar_one()
     if counted < row.reserved:
         raise Conflict(f"counted {counted} but {row.reserved} of {sku} are reserved at {warehouse}; "
-                       "release or re-plan them first")
+                       "release or re-plan them first", code="stock.count_below_reserved",
+                       counted=counted, reserved=row.reserved, sku=sku, warehouse=warehouse)
     delta = counted - row.on_hand
     if delta:
         _apply(session, warehouse, sku, StockBalance.on_hand == row.on_hand, on_hand=delta) or _raced()

@@ -53,7 +53,8 @@ def get(session: Session, transfer_id: str, *, lock: bool = False) -> Transfer:
 def _in_status(session: Session, transfer_id: str, allowed: tuple[str, ...], doing: str) -> Transfer:
     transfer = get(session, transfer_id, lock=True)
     if transfer.status not in allowed:
-        raise Conflict(f"cannot {doing} transfer {transfer.id}: it is {transfer.status}")
+        raise Conflict(f"cannot {doing} transfer {transfer.id}: it is {transfer.status}",
+                       code=f"transfer.cannot_{doing}", transfer=transfer.id, status=transfer.status)
     return transfer
 
 
@@ -64,7 +65,8 @@ def create_draft(session: Session, from_warehouse: str, to_warehouse: str, sku: 
     if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
         raise InvalidInput(f"quantity must be a positive integer, got {qty!r}")
     if from_warehouse == to_warehouse:
-        raise InvalidInput(f"a transfer cannot go from {from_warehouse} to itself")
+        raise InvalidInput(f"a transfer cannot go from {from_warehouse} to itself", code="transfer.to_itself",
+                           warehouse=from_warehouse)
     for code in (from_warehouse, to_warehouse):
         if session.get(Warehouse, code) is None:
             raise NotFound(f"no warehouse {code}")
@@ -106,7 +108,8 @@ def receive(session: Session, transfer_id: str, qty: int, *, actor: str, note: s
         raise InvalidInput(f"quantity must be a positive integer, got {qty!r}")
     if qty > transfer.outstanding:
         raise Conflict(f"transfer {transfer.id} has only {transfer.outstanding} outstanding, "
-                       f"cannot receive {qty}")
+                       f"cannot receive {qty}", code="transfer.over_outstanding", transfer=transfer.id,
+                       outstanding=transfer.outstanding, qty=qty)
     now = now or utcnow()
     ledger.land_in_transit(session, transfer.to_warehouse, transfer.sku, expected=qty, received=qty,
                            actor=actor, ref=_ref(transfer), at=now,

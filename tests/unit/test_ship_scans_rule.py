@@ -14,7 +14,8 @@ def test_scans_in_any_order_with_stray_blanks_match_the_pick():
 def test_a_wrong_part_is_named_before_any_count_that_is_off():
     with pytest.raises(WrongPartScanned) as refused:
         check("R1", "GD1", {"A": 2}, ["X"])
-    assert refused.value.details == {"field": "scanned", "sku": "X"}
+    assert refused.value.code == "scan.wrong_part_from"
+    assert refused.value.values == {"sku": "X", "requisition": "R1", "warehouse": "GD1"}
 
 
 def test_a_part_scanned_once_too_often_is_refused():
