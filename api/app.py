@@ -33,7 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             storage_uri=app.config["RATELIMIT_STORAGE_URI"], default_limits_exempt_when=lambda: not _is_api())
 
     from . import v1, web
-    from .celery_app import celery_init_app
+    from .celery_setup import celery_init_app
 
     celery_init_app(app)
 

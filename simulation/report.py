@@ -9,7 +9,7 @@ import numpy as np
 from . import plots
 from .estimate import SkuTable
 from .metrics import LATE_CAUSES, PARTY_CLASSES
-from .run import Results, config_dict
+from .results import Results, config_dict
 
 PARTY_LABELS = {"hq_dispatch": "HQ dispatcher 总部派工", "hq_parts_planning": "HQ parts planning 总部配件计划",
                 "hq_parts_group": "HQ parts group 总部配件组", "center": "provincial centres 省级服务中心",

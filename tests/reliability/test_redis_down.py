@@ -103,7 +103,7 @@ def test_optimizer_tasks_are_acknowledged_only_when_done(app):
 
 
 def test_beat_keeps_trying_to_send_the_nightly_run_until_the_broker_is_back(app):
-    from api.celery_app import beat_schedule
+    from api.celery_setup import beat_schedule
 
     entry = beat_schedule(app)["nightly-optimizer"]
     policy = entry.get("options", {}).get("retry_policy", {})
