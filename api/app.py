@@ -7,7 +7,7 @@ import re
 
 from flask import Flask, request
 from flask_limiter import Limiter
-from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from inventory.db import normalise_url
@@ -50,6 +50,9 @@ DATA_CSP = "default-src 'none'; frame-ancestors 'none'"  # JSON is data, never a
 HSTS_SECONDS = 365 * 24 * 3600
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no text column takes them
 UNSTORABLE_MESSAGE = "text may not contain NUL characters or unpaired surrogates"
+# gunicorn runs with --limit-request-line 0 (its own 414 is an HTML page, outside the API's
+# problem+json contract), so the app bounds the URL itself, at gunicorn's largest limit.
+MAX_URL = 8190
 
 
 def _is_api() -> bool:
@@ -69,6 +72,10 @@ def _unstorable(value) -> bool:
 def _refuse_unstorable_input():
     """Input the databases cannot store (PostgreSQL refuses NUL in text; neither takes lone
     surrogates) or JSON nested beyond the parser's depth is refused up front, not met as a 500."""
+    if len(request.full_path) > MAX_URL:
+        if _is_api():
+            return problem(414, "URI Too Long", f"the path and query may have at most {MAX_URL} characters")
+        raise RequestURITooLarge()
     texts = [*(request.view_args or {}).values(), *request.args.keys(), *request.args.values(),
              *request.headers.values()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):

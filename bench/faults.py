@@ -150,6 +150,7 @@ class Stack:
         self.gunicorn = subprocess.Popen(
             [str(bin_dir / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{self.port}",
              "--timeout", str(GUNICORN_TIMEOUT), "--graceful-timeout", "5", "--log-level", "warning",
+             "--limit-request-line", "0",
              "api.app:create_app()"], env=self.env, cwd=self.dir,
             stdout=open(self.dir / "gunicorn.log", "a"), stderr=subprocess.STDOUT)
         for i in range(2):

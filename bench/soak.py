@@ -160,6 +160,7 @@ def gunicorn(url: str, port: int, workers: int, threads: int, log: Path):
     with open(log, "w") as out:
         proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-k", "gthread",
                                  "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                                 "--limit-request-line", "0",  # the app answers a too long URL (api/app.py)
                                  "--timeout", "60", "api.app:create_app()"], env=env, cwd=log.parent,
                                 stdout=out, stderr=subprocess.STDOUT)
         try:
