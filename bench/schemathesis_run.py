@@ -11,6 +11,7 @@ its authorisation (bench/schemathesis_hooks.py). Exits with schemathesis's statu
 
     .venv/bin/python bench/schemathesis_run.py [--max-examples 1000] [--seed 21] [--private]
                                                [--phases examples,coverage,fuzzing,stateful]
+                                               [--pg-port 5434] [--report-dir DIR]
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def seed_keys(url: str) -> dict:
 
 
 @contextlib.contextmanager
-def database(private: bool):
+def database(private: bool, port: int = 5434):
     from bench import throwaway
 
     if not private:
@@ -49,7 +50,7 @@ def database(private: bool):
         return
     from bench.stack import PrivatePostgres
 
-    pg = PrivatePostgres(5434)
+    pg = PrivatePostgres(port)
     try:
         pg.start()
         throwaway.PG_SERVER = pg.url()
@@ -64,14 +65,16 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
-    parser.add_argument("--workers", default="2", help="schemathesis's concurrent workers")
-    parser.add_argument("--private", action="store_true", help="a PostgreSQL cluster of our own on port 5434")
-    parser.add_argument("--report-dir", default=None, help="keep schemathesis's JUnit report here")
+    parser.add_argument("--workers", default="1", help="schemathesis's concurrent workers (threads)")
+    parser.add_argument("--private", action="store_true", help="a PostgreSQL cluster of our own (--pg-port)")
+    parser.add_argument("--pg-port", type=int, default=5434)
+    parser.add_argument("--report-dir", default=None, help="keep schemathesis's JUnit and NDJSON reports here")
+    parser.add_argument("--include-path-regex", default=None, help="only the operations whose path matches")
     args = parser.parse_args()
 
     from bench.soak import free_port, gunicorn
 
-    with database(args.private) as url, tempfile.TemporaryDirectory() as tmp:
+    with database(args.private, args.pg_port) as url, tempfile.TemporaryDirectory() as tmp:
         keys = Path(tmp) / "keys.json"
         keys.write_text(json.dumps(seed_keys(url)))
         port = free_port()
@@ -82,8 +85,10 @@ def main() -> int:
                        "--checks", "all", "--exclude-checks", "positive_data_acceptance,negative_data_rejection",
                        "--generation-database", "none", "--request-timeout", "60", "--no-color",
                        "--suppress-health-check", "all"]
+            if args.include_path_regex:
+                command += ["--include-path-regex", args.include_path_regex]
             if args.report_dir:
-                command += ["--report", "junit", "--report-dir", args.report_dir]
+                command += ["--report", "junit,ndjson", "--report-dir", args.report_dir]
             print("$ " + " ".join(command), flush=True)
             started = time.monotonic()
             env = {**os.environ, "SCHEMATHESIS_HOOKS": "bench.schemathesis_hooks", "PARTS_FUZZ_KEYS": str(keys),
