@@ -18,8 +18,9 @@ from inventory.policy import load_policy
 from ..extensions import db
 from .actions import carried_out
 from .auth import actor_name, login_required
+from .exports import Column, Table, download
 from .forms import choice
-from .views import bp
+from .blueprint import bp
 
 
 def now() -> datetime:
@@ -78,6 +79,21 @@ def _render_locks(form: UnlockForm | None = None, status: int = 200):
 @login_required("hq")
 def signin_locks():
     return _render_locks()
+
+
+LOCKS = [Column(_l("Kind")), Column(_l("Username or address")), Column(_l("Locked until"), "datetime"),
+         Column(_l("Refused while locked"), "int")]
+
+
+@bp.get("/hq/sign-in-locks/export.<fmt>")
+@login_required("hq")
+def signin_locks_export(fmt: str):
+    """The locks the page lists, as a file (who is locked out, until when, how often refused)."""
+    guard, at = store(), now()
+    locks = signin.locks(guard, at)
+    refused = signin.refusals(guard, locks, at)
+    rows = [(SCOPES[scope], name, until, refused.get((scope, name), 0)) for scope, name, until in locks]
+    return download("sign-in-locks", fmt, Table(_l("Sign-in locks"), LOCKS, rows))
 
 
 @bp.post("/hq/sign-in-locks")

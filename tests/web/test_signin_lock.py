@@ -145,10 +145,29 @@ def test_hq_sees_the_lock_and_lifts_it_and_the_user_signs_in_again(app, engine, 
                                                {"was_locked_until": until})]
 
 
+def test_hq_downloads_the_locks_it_sees(app, clock):
+    import csv
+    import io
+
+    import openpyxl
+
+    hq = WebClient(app)
+    hq.login("boss")
+    fail(WebClient(app), times=10)
+    assert "sign-in-locks/export.xlsx" in text(hq.get("/hq/sign-in-locks"))
+    got = hq.get("/hq/sign-in-locks/export.csv")
+    rows = list(csv.reader(io.StringIO(got.get_data().decode("utf-8-sig"))))
+    assert got.status_code == 200 and rows[-1][:2] == ["用户名", "gd_clerk"]
+    sheet = openpyxl.load_workbook(io.BytesIO(hq.get("/hq/sign-in-locks/export.xlsx").get_data())).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert ["用户名", "gd_clerk"] in [v[:2] for v in values]
+
+
 def test_only_hq_opens_the_locks_page(app):
     clerk = WebClient(app)
     clerk.login("gd_clerk")
     assert clerk.get("/hq/sign-in-locks").status_code == 403
+    assert clerk.get("/hq/sign-in-locks/export.csv").status_code == 403
     assert clerk.post("/hq/sign-in-locks", {"scope": "user", "name": "x"}, token_from="/w/GD1/").status_code == 403
     assert WebClient(app).get("/hq/sign-in-locks").status_code == 302
 
