@@ -13,14 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import exists, false, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from .catalog import Part, customer_price
 from .db import to_money
 from .network import ServicePoint
 from .policy import Policy
-from .requisitions.models import Requisition, RequisitionLine
+from .requisitions.models import Requisition, RequisitionLine, format_code
 from .tickets.models import RepairTicket, TicketEvent
 
 ZERO = Decimal("0.00")
@@ -86,23 +87,24 @@ def _line_charge(line: RequisitionLine, part: Part, markup: Decimal, counts: boo
                       to_money(price * line.qty) if counts else ZERO)
 
 
-def _has_out_of_warranty(req: Requisition) -> bool:
-    return any(not line_in_warranty(line) for line in req.lines)
-
-
-def visit_holders(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Requisition]:
-    """(point, ticket) -> the requisition that carries the ticket's visit fee at that point."""
+def visit_holders(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(point, ticket) -> the id of the requisition that carries the ticket's visit fee at that
+    point: its first live one with an out-of-warranty line. One query, no requisition loaded."""
     keys = set(keys)
     if not keys:
         return {}
-    tickets = {ticket for _, ticket in keys}
-    holders: dict[tuple[str, str], Requisition] = {}
-    rows = session.scalars(select(Requisition).where(Requisition.ticket.in_(tickets),
-                                                     Requisition.status != "cancelled").order_by(Requisition.id))
-    for req in rows:
-        key = (req.service_point_code, req.ticket)
-        if key in keys and key not in holders and _has_out_of_warranty(req):
-            holders[key] = req
+    out_of_warranty = (select(RequisitionLine.id)
+                       .where(RequisitionLine.requisition_id == Requisition.id,
+                              func.coalesce(RequisitionLine.in_warranty, Requisition.in_warranty) == false())
+                       .exists())
+    holders: dict[tuple[str, str], int] = {}
+    for rid, point, ticket in session.execute(
+            select(Requisition.id, Requisition.service_point_code, Requisition.ticket)
+            .where(Requisition.ticket.in_({ticket for _, ticket in keys}), Requisition.status != "cancelled",
+                   out_of_warranty)
+            .order_by(Requisition.id)):
+        if (point, ticket) in keys:
+            holders.setdefault((point, ticket), rid)
     return holders
 
 
@@ -111,21 +113,30 @@ def repaired_in_shop(session: Session, tickets: Iterable[str]) -> set[str]:
     tickets = set(tickets)
     if not tickets:
         return set()
-    completed = set(session.scalars(select(RepairTicket.code).where(RepairTicket.code.in_(tickets),
-                                                                    RepairTicket.completed_at.is_not(None))))
-    visited = set(session.scalars(select(TicketEvent.ticket_code).where(TicketEvent.ticket_code.in_(completed),
-                                                                        TicketEvent.type == "visited")))
-    return completed - visited
+    visited = exists().where(TicketEvent.ticket_code == RepairTicket.code, TicketEvent.type == "visited")
+    return set(session.scalars(select(RepairTicket.code).where(RepairTicket.code.in_(tickets),
+                                                                RepairTicket.completed_at.is_not(None), ~visited)))
+
+
+def _by_key(session: Session, model, keys: set, column) -> dict:
+    """Rows by primary key: those the session already holds (a response right after its submit)
+    without a query, the others in one."""
+    found = {}
+    for key in keys:
+        row = session.identity_map.get(identity_key(model, key))
+        if row is not None:
+            found[key] = row
+    missing = keys - set(found)
+    if missing:
+        found.update((getattr(row, column.key), row) for row in session.scalars(select(model).where(column.in_(missing))))
+    return found
 
 
 def requisition_charges(session: Session, reqs: Sequence[Requisition], policy: Policy) -> dict[int, RequisitionCharge]:
     """Each requisition's charge to the customer (by requisition id), read in a few queries.
     A cancelled requisition collects nothing."""
-    skus = {line.sku for req in reqs for line in req.lines}
-    parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_(skus)))} if skus else {}
-    points = {req.service_point_code for req in reqs}
-    tiers = dict(session.execute(select(ServicePoint.code, ServicePoint.city_tier)
-                                 .where(ServicePoint.code.in_(points))).all()) if points else {}
+    parts = _by_key(session, Part, {line.sku for req in reqs for line in req.lines}, Part.sku)
+    points = _by_key(session, ServicePoint, {req.service_point_code for req in reqs}, ServicePoint.code)
     holders = visit_holders(session, {(r.service_point_code, r.ticket) for r in reqs if r.ticket})
     in_shop = repaired_in_shop(session, {ticket for _, ticket in holders})
     markup = Decimal(policy.list_price_markup)
@@ -136,12 +147,12 @@ def requisition_charges(session: Session, reqs: Sequence[Requisition], policy: P
         parts_total = sum((line.amount for line in lines), ZERO)
         holder = holders.get((req.service_point_code, req.ticket)) if req.ticket and counts else None
         visit = visit_on = None
-        if holder is not None and holder.id == req.id:
+        if holder is not None and holder == req.id:
             kind = "in_shop" if req.ticket in in_shop else "visit"
-            tier = tiers[req.service_point_code]
+            tier = points[req.service_point_code].city_tier
             visit = VisitCharge(req.ticket, req.code, kind, tier, visit_fee(policy, tier, kind))
         elif holder is not None:
-            visit_on = holder.code
+            visit_on = format_code(holder)
         total = parts_total + (visit.amount if visit else ZERO)
         result[req.id] = RequisitionCharge(req.code, lines, parts_total, visit, visit_on, total)
     return result

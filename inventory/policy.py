@@ -240,8 +240,24 @@ def load_policy(session: Session) -> Policy:
     return Policy({key: parse_value(key, value) for key, value in rows if key in DEFAULTS})
 
 
+def policy_of_transaction(session: Session) -> Policy:
+    """The policy as the session's current transaction reads it, loaded once per transaction:
+    a request's submit and its response read one policy in one query. `set_policy` drops it,
+    and the next transaction reads the table again, so a change is never missed."""
+    cached = session.info.get(_CACHED)
+    if cached is not None and session.in_transaction() and cached[0] is session.get_transaction():
+        return cached[1]
+    policy = load_policy(session)  # begins the transaction when none had begun
+    session.info[_CACHED] = (session.get_transaction(), policy)
+    return policy
+
+
+_CACHED = "policy_of_transaction"
+
+
 def set_policy(session: Session, key: str, raw: str, *, actor: str) -> Any:
     """Record an override (the caller's transaction commits it)."""
+    session.info.pop(_CACHED, None)
     value = _at_least(key, parse_value(key, raw))
     row = session.get(PolicySetting, key)
     if row is None:

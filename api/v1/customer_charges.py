@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from flask import g
 
 from inventory.customer_charges import charge_to_dict, requisition_charges
-from inventory.policy import Policy, load_policy
+from inventory.policy import Policy, policy_of_transaction
 
 from ..extensions import db
 
@@ -20,9 +20,7 @@ DESCRIPTION = ("what the service point must collect from the customer (seed 003,
 
 
 def _policy() -> Policy:
-    if "charge_policy" not in g:
-        g.charge_policy = load_policy(db.session)
-    return g.charge_policy
+    return policy_of_transaction(db.session())  # the one a submit in this transaction used
 
 
 def warm(reqs: Sequence) -> None:

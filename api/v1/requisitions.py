@@ -5,7 +5,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from inventory.db import transaction
-from inventory.policy import load_policy
+from inventory.policy import policy_of_transaction
 from inventory.requisitions import service as reqs
 from inventory.requisitions import warranty, wrong_part
 from inventory.requisitions.models import STATUSES
@@ -95,7 +95,7 @@ class LineSchema(StrictSchema):
                        "or backordered"})
 
     def live_allocations(self, line):
-        return AllocationSchema(many=True).dump([a for a in line.allocations if a.status != "released"])
+        return ALLOCATIONS.dump([a for a in line.allocations if a.status != "released"])
 
     def substitutes(self, line):
         served: dict[str, int] = {}
@@ -105,7 +105,12 @@ class LineSchema(StrictSchema):
         return [{"sku": sku, "qty": qty} for sku, qty in sorted(served.items())]
 
     def mis_shipped(self, line):
-        return WrongPartSchema(many=True).dump([a for a in line.allocations if a.mis_shipped])
+        return WRONG_PARTS.dump([a for a in line.allocations if a.mis_shipped])
+
+
+# Built once: a schema's construction (deep copies of its fields) cost more than a line's dump.
+ALLOCATIONS = AllocationSchema(many=True)
+WRONG_PARTS = WrongPartSchema(many=True)
 
 
 class EventSchema(StrictSchema):
@@ -127,6 +132,9 @@ class RequisitionSchema(StrictSchema):
 
     def to_collect(self, req):
         return customer_charges.charge_of(req)
+
+
+REQUISITION = RequisitionSchema()
 
 
 class RequisitionDetailSchema(RequisitionSchema):
@@ -183,11 +191,11 @@ class Requisitions(MethodView):
 
         def create():
             return reqs.submit(db.session, principal, ship_to=body["ship_to"], ticket=body["ticket"],
-                               in_warranty=body["in_warranty"], policy=load_policy(db.session),
+                               in_warranty=body["in_warranty"], policy=policy_of_transaction(db.session()),
                                lines=[LineRequest(line["sku"], line["qty"], line["in_warranty"])
                                       for line in body["lines"]])
 
-        return create_once(principal.name, body, create, RequisitionSchema().dump)
+        return create_once(principal.name, body, create, REQUISITION.dump)
 
     @roles("dealer", "service_point", "hq")
     @blp.arguments(RequisitionQueryArgsSchema, location="query")

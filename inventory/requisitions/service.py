@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -124,29 +124,44 @@ def _check_lines(session: Session, lines: list[LineRequest]) -> dict[str, Part]:
     return parts
 
 
-def options_for(session: Session, point: ServicePoint, sku: str, rank: int = 0) -> list[Option]:
-    """Every warehouse with a lane to the point and stock of the sku, with fresh availability."""
+def options_by_sku(session: Session, point: ServicePoint, skus) -> dict[str, list[Option]]:
+    """Every warehouse with a lane to the point and stock of each sku, with fresh availability:
+    one query for all of them."""
+    skus = list(dict.fromkeys(skus))
+    by_sku: dict[str, list[Option]] = {sku: [] for sku in skus}
     rows = session.execute(
-        select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, Warehouse.center_code,
+        select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, Warehouse.center_code, StockBalance.sku,
                StockBalance.on_hand - StockBalance.reserved)
         .join(Warehouse, Warehouse.code == Lane.from_code)
-        .join(StockBalance, (StockBalance.warehouse_code == Lane.from_code) & (StockBalance.sku == sku))
+        .join(StockBalance, (StockBalance.warehouse_code == Lane.from_code)
+              & (StockBalance.sku == skus[0] if len(skus) == 1 else StockBalance.sku.in_(skus)))
         .where(Lane.to_code == point.code)
-        .execution_options(populate_existing=True)).all()
-    return [Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
-                   is_regional_of_point=center == point.center_code, sku=sku, rank=rank)
-            for w, h, cost, kind, center, avail in rows]
+        .execution_options(populate_existing=True)).all() if skus else []
+    for w, h, cost, kind, center, sku, avail in rows:
+        by_sku[sku].append(Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
+                                  is_regional_of_point=center == point.center_code, sku=sku))
+    return by_sku
+
+
+def options_for(session: Session, point: ServicePoint, sku: str, rank: int = 0) -> list[Option]:
+    """Every warehouse with a lane to the point and stock of the sku, with fresh availability."""
+    return _ranked(options_by_sku(session, point, [sku]), [sku], first=rank)
+
+
+def _ranked(by_sku: dict[str, list[Option]], serving: list[str], first: int = 0) -> list[Option]:
+    """The options of the skus that may serve a line, each ranked by its place in `serving`."""
+    return [replace(o, rank=rank) if o.rank != rank else o
+            for rank, sku in enumerate(serving, start=first) for o in by_sku.get(sku, [])]
 
 
 def serving_options(session: Session, point: ServicePoint, serving: list[str]) -> list[Option]:
     """The options of every sku that may serve a line (`supersession.serving_skus`), ranked in
     that order: the line's own sku alone when it is in no replacement chain."""
-    return [o for rank, sku in enumerate(serving) for o in options_for(session, point, sku, rank)]
+    return _ranked(options_by_sku(session, point, serving), serving)
 
 
-def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, point: ServicePoint,
-                  policy: Policy, now: datetime, serving: list[str]) -> None:
-    options = serving_options(session, point, serving)
+def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, policy: Policy, now: datetime,
+                  options: list[Option]) -> None:
     line.stock_seen = stock_seen(options, line.qty, policy.promise_hours)
     line.backordered_qty = reserve_units(session, req, line, options, line.qty, policy=policy,
                                          actor=req.created_by, now=now)
@@ -183,10 +198,11 @@ def planned_keys(session: Session, point: ServicePoint, needs: list[tuple[str, i
     """The balance rows reserving (sku, qty) needs is expected to touch, to lock them in one global
     order first: two requisitions wanting the same rows in different orders would deadlock.
     `serving` names the skus that may serve each (substitutes' rows are locked too)."""
+    serving = {sku: (serving or {}).get(sku, [sku]) for sku, _ in needs}
+    by_sku = options_by_sku(session, point, [s for skus in serving.values() for s in skus])
     keys = set()
     for sku, need in needs:
-        options = serving_options(session, point, (serving or {}).get(sku, [sku]))
-        takes, _ = split(options, need, policy.promise_hours)
+        takes, _ = split(_ranked(by_sku, serving[sku]), need, policy.promise_hours)
         keys.update((option.warehouse, option.sku or sku) for option, _ in takes)
     return keys
 
@@ -236,25 +252,23 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     warranty.check_asserted([(i, l.sku, decided[l.sku]) for i, l in enumerate(lines)], in_warranty,
                             [l.in_warranty for l in lines])
     value = sum((parts[l.sku].unit_price * l.qty for l in lines), start=Decimal("0.00"))
+    promised_by = now + timedelta(hours=policy.promise_hours)
+    new_lines = [RequisitionLine(line_no=i + 1, sku=l.sku, qty=l.qty, unit_price=parts[l.sku].unit_price,
+                                 promised_by=promised_by, stock_seen="nowhere") for i, l in enumerate(lines)]
+    for line in new_lines:
+        warranty.apply(line, decided[line.sku])
     req = Requisition(requester_role=principal.role, dealer_code=principal.code if principal.role == "dealer" else None,
-                      service_point_code=point.code, ticket=ticket, in_warranty=False, status="allocated",
+                      service_point_code=point.code, ticket=ticket, status="allocated", lines=[],
+                      in_warranty=any(line.in_warranty for line in new_lines),  # as refresh_requisition below
                       value=value, created_at=now, created_by=principal.name,
                       quota_period=quota.period_of(now) if principal.role == "dealer" else None)
-    promised_by = now + timedelta(hours=policy.promise_hours)
-    req.lines = [RequisitionLine(line_no=i + 1, sku=l.sku, qty=l.qty, unit_price=parts[l.sku].unit_price,
-                                 promised_by=promised_by, stock_seen="nowhere") for i, l in enumerate(lines)]
-    for line in req.lines:
-        warranty.apply(line, decided[line.sku])
-    warranty.refresh_requisition(req)
     session.add(req)
-    session.flush()
+    session.flush()  # the requisition's number, for the quota's and the ledger's rows
     if req.dealer_code:
         quota.reserve(session, req.dealer_code, req.quota_period, value, actor=principal.name, ref_id=req.code)
-    serving = supersession.serving_skus(session, [l.sku for l in req.lines])
-    ledger.lock_balances(session, planned_keys(session, point, [(l.sku, l.qty) for l in req.lines], policy,
-                                               serving))
-    for line in req.lines:
-        _reserve_line(session, req, line, point, policy, now, serving[line.sku])
+    _reserve_lines(session, req, new_lines, point, policy, now)
+    req.lines = new_lines  # lines and allocations are inserted once, complete (no update after)
+    warranty.refresh_requisition(req)
     refresh_status(req)
     session.flush()
     add_event(session, req, "submitted", principal.name, now, value=str(value),
@@ -262,6 +276,22 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
            backordered={l.sku: l.backordered_qty for l in req.lines if l.backordered_qty},
            **substitutes_of(req.lines))
     return req
+
+
+def _reserve_lines(session: Session, req: Requisition, lines: list[RequisitionLine], point: ServicePoint,
+                   policy: Policy, now: datetime) -> None:
+    """Lock the balance rows the lines should take, then reserve each line from fresh options.
+    The options of all lines are read in one query when no two lines may take the same sku
+    (替代件 chains can overlap); otherwise line by line, each seeing what the one before took."""
+    serving = supersession.serving_skus(session, [l.sku for l in lines])
+    ledger.lock_balances(session, planned_keys(session, point, [(l.sku, l.qty) for l in lines], policy, serving),
+                         create=False)
+    skus = [s for l in lines for s in serving[l.sku]]
+    by_sku = options_by_sku(session, point, skus) if len(skus) == len(set(skus)) else None
+    for line in lines:
+        options = (_ranked(by_sku, serving[line.sku]) if by_sku is not None
+                   else serving_options(session, point, serving[line.sku]))
+        _reserve_line(session, req, line, policy, now, options)
 
 
 def substitutes_of(lines, shipped_at: datetime | None = None) -> dict:

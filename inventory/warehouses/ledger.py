@@ -75,14 +75,20 @@ def _apply(session: Session, warehouse: str, sku: str, condition, **deltas) -> b
     return session.execute(stmt).rowcount == 1
 
 
-def lock_balances(session: Session, keys) -> None:
+def lock_balances(session: Session, keys, *, create: bool = True) -> None:
     """Create (if absent) and lock the given (warehouse, sku) balance rows in sorted order.
 
     Multi-row operations call this first so every transaction takes its row locks in the
     same order. On SQLite FOR UPDATE is not emitted: the immediate transaction already
-    holds the database's write lock.
+    holds the database's write lock. `create=False` (rows known to exist, as the ones a
+    submit found stock in): lock them in one statement, creating none.
     """
     ordered = sorted(set(keys))
+    if not create:
+        columns = (StockBalance.warehouse_code, StockBalance.sku)
+        for match in bulk.in_keys(session, columns, ordered):
+            session.execute(select(StockBalance.warehouse_code).where(match).order_by(*columns).with_for_update())
+        return
     if len(ordered) <= 2:
         for warehouse, sku in ordered:
             _ensure_balance(session, warehouse, sku)
