@@ -26,7 +26,8 @@ from inventory.quotas.service import period_of
 from ..extensions import db
 from .auth import Access, current_user
 from .clerk import page_number
-from .views import bp, when
+from .blueprint import bp
+from .views import when
 
 HQ = "hq"
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

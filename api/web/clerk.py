@@ -23,7 +23,7 @@ from .actions import carried_out, refused
 from .auth import actor_name, login_required, warehouse_page
 from .forms import ActionForm, CountForm, ReceiveForm, TransferCloseForm, TransferReceiveForm, unshown_errors
 from .refusals import refusal
-from .views import bp
+from .blueprint import bp
 
 IN_TRANSIT = ("shipped", "partially_received")
 DONE = ("received", "closed_with_discrepancy", "cancelled", "rejected")

@@ -26,7 +26,7 @@ from .auth import actor_name, login_required, warehouse_page
 from .forms import ActionForm, RejectForm
 from . import refusals
 from .refusals import N_, refusal
-from .views import bp
+from .blueprint import bp
 
 HQ = "hq"
 WINDOWS = (30, 90)

@@ -20,7 +20,7 @@ from . import queries
 from .auth import login_required, warehouse_page
 from .exports import Column, Table, capped, download, every_page, export_url, one_over_cap, refuse
 from .labels import OUTCOME, movement_label, purchase_note, return_kind_label, status_label
-from .views import bp
+from .blueprint import bp
 
 HQ = "hq"
 bp.add_app_template_global(export_url)  # the pages' download links (macros.export_links)

@@ -26,7 +26,7 @@ from .auth import login_required
 from .centers import center_page
 from .exports import Column, Table, capped, download, every_page, one_over_cap, refuse
 from .labels import actor_label, status_label, warehouse_kind_label
-from .views import bp
+from .blueprint import bp
 
 HQ = "hq"
 

@@ -26,7 +26,7 @@ from .auth import actor_name, login_required
 from .forms import (ActionForm, choice, ExtensionForm, PolicyForm, RaiseLimitForm, RejectForm, TransferDraftForm,
                     unshown_errors)
 from .refusals import refusal
-from .views import bp
+from .blueprint import bp
 
 HQ = "hq"
 DASHBOARD_DAYS = 30

@@ -29,7 +29,7 @@ from . import spreadsheet
 from .auth import actor_name, login_required, warehouse_page
 from .forms import IMPORT_KINDS, ActionForm, BinImportForm, CountImportForm, ImportForm
 from .refusals import refusal
-from .views import bp
+from .blueprint import bp
 
 
 @bp.app_template_global()

@@ -28,7 +28,7 @@ from ..extensions import db
 from .actions import carried_out
 from .auth import actor_name, login_required
 from .forms import choice
-from .views import bp
+from .blueprint import bp
 
 HQ = "hq"
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

@@ -25,7 +25,7 @@ from . import charts
 from .auth import actor_name, login_required
 from .clerk import page_number
 from .refusals import refusal
-from .views import bp
+from .blueprint import bp
 
 HQ = "hq"
 HISTORY = 52          # plans on the chart and in the table: a year of Mondays

@@ -22,7 +22,7 @@ from .actions import carried_out
 from .auth import actor_name, warehouse_page
 from .clerk import page_number
 from .forms import BinForm
-from .views import bp
+from .blueprint import bp
 
 PAGE = 50
 MAX_ASKED = 500  # codes named in one label request (?sku=...&sku=...)

@@ -17,7 +17,7 @@ from ..extensions import db
 from .actions import carried_out, refused
 from .auth import actor_name, login_required, warehouse_page
 from .forms import ActionForm, RejectForm, unshown_errors
-from .views import bp
+from .blueprint import bp
 
 HQ = "hq"
 MAX_QTY = purchasing.MAX_QTY

@@ -18,7 +18,7 @@ from .actions import carried_out, refused
 from .auth import actor_name, warehouse_page
 from .forms import ActionForm, choice, unshown_errors
 from .labels import OUTCOME as OUTCOME_LABELS
-from .views import bp
+from .blueprint import bp
 
 TO_RECEIVE = ("expected", "shipped", "overdue")
 

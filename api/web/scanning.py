@@ -23,7 +23,7 @@ from . import clerk, returns as return_pages
 from .auth import actor_name, warehouse_page
 from .forms import ReceiveForm
 from .refusals import refusal
-from .views import bp
+from .blueprint import bp
 
 MAX_CODE = 64
 

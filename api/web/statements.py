@@ -34,7 +34,7 @@ from .actions import carried_out
 from .auth import actor_name, login_required
 from .exports import download
 from .statement_export import tables as statement_tables
-from .views import bp
+from .blueprint import bp
 from .warranty import override_form
 
 HQ = "hq"

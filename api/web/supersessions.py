@@ -21,7 +21,7 @@ from .auth import actor_name, login_required
 from .refusals import refusal
 from .spreadsheet import Checked
 from .supersession_rows import apply_rows, check_rows
-from .views import bp
+from .blueprint import bp
 
 
 def _strip(value):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+from flask import (abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
@@ -24,13 +24,13 @@ from inventory.errors import DomainError
 from ..errors import status_of
 from ..extensions import db
 from . import labels
+from . import signin as signin_guard  # the sign-in guard: attempts, locks
 from .auth import (PUBLIC, actor_name, load_user, login_redirect, login_required, public, sign_in,
                    sign_out, start_page)
 from .forms import ActionForm, LoginForm
+from .blueprint import bp
 from .refusals import refusal
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/web")
 
 
 # -- hooks -------------------------------------------------------------------------------------
@@ -177,14 +177,14 @@ def login():
     if request.method == "GET" and user is not None:
         return redirect(start_page(user))
     if form.validate_on_submit():
-        outcome = guard.attempt(form.username.data.strip(), form.password.data)
+        outcome = signin_guard.attempt(form.username.data.strip(), form.password.data)
         if outcome.user is not None:
             sign_in(outcome.user)
             g.web_user = outcome.user
             return redirect(_safe_next(request.args.get("next")) or start_page(outcome.user))
         if outcome.lock is not None:  # 429 whether or not the username exists
-            form.password.errors.append(guard.lock_message(outcome.lock))
-            return render_template("login.html", form=form), 429, {"Retry-After": guard.retry_after(outcome.lock)}
+            form.password.errors.append(signin_guard.lock_message(outcome.lock))
+            return render_template("login.html", form=form), 429, {"Retry-After": signin_guard.retry_after(outcome.lock)}
         form.password.errors.append(_("Wrong username or password."))
     return render_template("login.html", form=form)
 
@@ -211,14 +211,3 @@ def index():
 def healthz():
     db.session.execute(select(1))
     return {"status": "ok"}
-
-
-from . import centers, clerk, hq, imports, plans, purchasing, returns  # noqa: E402,F401  (they add their routes to bp)
-from . import signin as guard  # noqa: E402  (the sign-in guard; HQ's page of locks)
-from . import statements  # noqa: E402,F401  (out-of-warranty money: statements, requisitions)
-from . import cycle_counts  # noqa: E402,F401  (cycle counts: the blind count, HQ approvals, accuracy)
-from . import warranty  # noqa: E402,F401  (warranty decisions shown on pages; HQ's override of a line)
-from . import printing  # noqa: E402,F401  (bins; labels and documents as PDF: pick list, packing slip, notes)
-from . import scanning  # noqa: E402,F401  (receiving a parcel or a return by scanning its QR)
-from . import export_pages, export_reports  # noqa: E402,F401  (XLSX and CSV downloads of the lists and reports, beside each page)
-from . import supersessions  # noqa: E402,F401  (replaced part numbers: HQ's list and form; the part page's lines)

@@ -21,7 +21,7 @@ from inventory.requisitions import warranty
 from ..extensions import db
 from . import labels
 from .auth import actor_name, login_required
-from .views import bp
+from .blueprint import bp
 
 HQ = "hq"
 
