@@ -151,7 +151,8 @@ ZH = {
     "Use a date like 2025-01-31.": "请输入日期，例如 2025-01-31。",
     "Unknown movement kind.": "未知的流水类型。",
     "The end date is before the start date.": "结束日期早于开始日期。",
-    "An optimizer proposal ships once HQ approves it.": "优化建议的调拨需总部审批后才发运。",
+    "transfer %(transfer)s is an optimizer proposal; it ships once HQ approves it":
+        "调拨单 %(transfer)s 是优化建议，需总部审批后才发运",
     "Transfer %(id)s shipped.": "调拨单 %(id)s 已发运。",
     "Received %(qty)s on transfer %(id)s.": "调拨单 %(id)s 已收货 %(qty)s。",
     "Transfer %(id)s closed short.": "调拨单 %(id)s 已按短少关闭。",

@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     "transfer.cannot_receive": N_("cannot receive transfer %(transfer)s: it is %(status)s"),
     "transfer.cannot_close": N_("cannot close transfer %(transfer)s: it is %(status)s"),
     "transfer.cannot_reject": N_("cannot reject transfer %(transfer)s: it is %(status)s"),
+    "transfer.proposal_needs_hq": N_("transfer %(transfer)s is an optimizer proposal; it ships once HQ approves it"),
     "transfer.over_outstanding": N_("transfer %(transfer)s has only %(outstanding)s outstanding, cannot receive %(qty)s"),
     # purchasing
     "purchase_order.cannot_approve": N_("cannot approve purchase order %(order)s: it is %(status)s"),

@@ -80,6 +80,16 @@ def create_draft(session: Session, from_warehouse: str, to_warehouse: str, sku: 
     return transfer
 
 
+def ship_own_draft(session: Session, transfer_id: str, *, actor: str, now: datetime | None = None) -> Transfer:
+    """A warehouse ships a draft it wrote; an optimizer proposal ships only once HQ approves it
+    (`approve_and_ship`), so a clerk is refused one and nothing moves."""
+    transfer = get(session, transfer_id, lock=True)
+    if transfer.status == "draft" and transfer.proposal_run_id:
+        raise Conflict(f"transfer {transfer.id} is an optimizer proposal; it ships once HQ approves it",
+                       code="transfer.proposal_needs_hq", transfer=transfer.id)
+    return approve_and_ship(session, transfer_id, actor=actor, now=now)
+
+
 def approve_and_ship(session: Session, transfer_id: str, *, actor: str, now: datetime | None = None) -> Transfer:
     """Ship a draft: source on hand falls, destination in transit rises, or nothing happens.
 

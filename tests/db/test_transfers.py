@@ -120,6 +120,17 @@ def test_shipping_more_than_the_source_has_available_is_refused_and_the_draft_st
     assert balance(session, "HB1") == (4, 0, 0) and balance(session, "GD1") == (10, 0, 0)
 
 
+def test_a_warehouse_ships_its_own_draft_but_an_optimizer_proposal_only_once_hq_approves_it(session, world):
+    own = draft(session, qty=2)
+    assert run(session, transfers.ship_own_draft, own, actor="hq-clerk").status == "shipped"
+    proposal = draft(session, qty=3, proposal_run_id="run-1")
+    with pytest.raises(Conflict) as refused:
+        run(session, transfers.ship_own_draft, proposal, actor="hq-clerk")
+    assert (refused.value.code, refused.value.values) == ("transfer.proposal_needs_hq", {"transfer": proposal})
+    assert fetch(session, proposal).status == "draft" and balance(session, "HQ") == (48, 0, 0)
+    assert run(session, transfers.approve_and_ship, proposal, actor="hq:boss").status == "shipped"
+
+
 def test_reserved_units_are_not_shipped_on_a_transfer(session, world):
     run(session, ledger.reserve, "HB1", PUMP, 2, actor="svc")
     transfer_id = draft(session, qty=3, source="HB1", destination="GD1")

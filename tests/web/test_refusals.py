@@ -194,6 +194,12 @@ def _unlock_what_is_not_locked(s):
     return signin.unlock(s, signin.DbStore(s), signin.USER, "gd_clerk", actor=ACTOR, now=utcnow())
 
 
+def _ship_a_proposal_as_a_clerk(e):
+    tid = _commit(e, lambda s: transfers.create_draft(s, "GD1", "HB1", "WM-PUMP-01", 2, actor=ACTOR,
+                                                      proposal_run_id="run-1").id)
+    return refused_by(e, lambda s: transfers.ship_own_draft(s, tid, actor=CLERK))
+
+
 PROVOKE = {
     "cannot approve purchase order %(order)s: it is %(status)s": _purchase_in("approve", approve=True),
     "cannot reject purchase order %(order)s: it is %(status)s": _purchase_in("reject", approve=True),
@@ -212,6 +218,7 @@ PROVOKE = {
     "cannot receive transfer %(transfer)s: it is %(status)s": _transfer_in("receive", ship=True, received=4),
     "cannot close transfer %(transfer)s: it is %(status)s": _transfer_in("close", ship=True, received=4),
     "cannot reject transfer %(transfer)s: it is %(status)s": _transfer_in("reject", ship=True),
+    "transfer %(transfer)s is an optimizer proposal; it ships once HQ approves it": _ship_a_proposal_as_a_clerk,
     "transfer %(transfer)s has only %(outstanding)s outstanding, cannot receive %(qty)s":
         _transfer_in("receive", qty=9, ship=True),
     "a transfer cannot go from %(warehouse)s to itself":
@@ -278,6 +285,13 @@ def test_views_show_refusals_only_through_the_table():
 
 def page(response) -> str:
     return html.unescape(text(response))
+
+
+def _ship_a_proposal_on_the_page(clerk, hq, engine):
+    tid = _commit(engine, lambda s: transfers.create_draft(s, "GD1", "HB1", "WM-PUMP-01", 2, actor=ACTOR,
+                                                           proposal_run_id="run-1").id)
+    return clerk.post(f"/w/GD1/transfers/{tid}/ship", {}, token_from="/w/GD1/transfers"), 409, \
+        f"调拨单 {tid} 是优化建议，需总部审批后才发运"
 
 
 def _approve_more_than_the_source_has(clerk, hq, engine):
@@ -482,6 +496,7 @@ ON_PAGES = {
     "cannot receive transfer %(transfer)s: it is %(status)s": _receive_a_transfer_already_received,
     "cannot close transfer %(transfer)s: it is %(status)s": _close_a_transfer_already_closed,
     "cannot reject transfer %(transfer)s: it is %(status)s": _reject_a_transfer_already_shipped,
+    "transfer %(transfer)s is an optimizer proposal; it ships once HQ approves it": _ship_a_proposal_on_the_page,
     "transfer %(transfer)s has only %(outstanding)s outstanding, cannot receive %(qty)s":
         _receive_more_than_outstanding,
     "a transfer cannot go from %(warehouse)s to itself": _draft_a_transfer_to_itself,
