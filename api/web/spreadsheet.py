@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from inventory.catalog import Part, set_list_prices
 from inventory.network import Center, ServicePoint, Warehouse
 from inventory.policy import load_policy
-from inventory.errors import InvalidInput
+from inventory.errors import DomainError, InvalidInput
 from inventory.warehouses import bins as bin_locations
 from inventory.warehouses import cycle_counts, ledger
 from inventory.warehouses.bins import BinLocation
@@ -31,6 +32,7 @@ from inventory.warehouses.models import StockBalance
 from inventory.world import load_world
 from inventory.world_schema import SKU, Money, PartSchema, ServicePointSchema, Strict
 
+from .refusals import refusal
 from .schema_messages import schema_message
 
 KINDS = ("parts", "service_points", "stock_counts", "list_prices", "bins", "supersessions")
@@ -380,9 +382,10 @@ def _check_counts(session: Session, rows: list[dict], result: Checked, warehouse
     for g in good:
         b = balances.get((g["warehouse"], g["sku"]))
         on_hand, reserved = (b.on_hand, b.reserved) if b else (0, 0)
-        if g["counted"] < reserved:
-            result.problems.append(Problem(g["_row"], "counted",
-                                           _l("%(n)s units are reserved; release or re-plan them first", n=reserved)))
+        try:
+            ledger.check_count(g["warehouse"], g["sku"], g["counted"], reserved)
+        except DomainError as error:
+            result.problems.append(Problem(g["_row"], "counted", LazyString(refusal, error)))
         if g["sku"] in waiting[g["warehouse"]]:
             result.problems.append(Problem(g["_row"], "sku", _l(
                 "a count of it already waits for HQ (cycle count %(count)s); HQ decides it first",

@@ -275,10 +275,7 @@ def submit_count(session: Session, count_id: int, counted: dict[str, int], polic
         line.variance = line.counted - book
         line.variance_value = to_money(abs(line.variance) * line.unit_cost)
         line.within_tolerance = within_tolerance(policy, line.variance, book, line.unit_cost)
-        if line.counted < reserved:  # the ledger's own words: the same refusal as a plain count
-            raise Conflict(f"counted {line.counted} but {reserved} of {line.sku} are reserved at "
-                           f"{count.warehouse_code}; release or re-plan them first", code="stock.count_below_reserved",
-                           counted=line.counted, reserved=reserved, sku=line.sku, warehouse=count.warehouse_code)
+        ledger.check_count(count.warehouse_code, line.sku, line.counted, reserved)  # as a plain count
         if line.within_tolerance:
             line.posted_delta = ledger.adjust_to_count(session, count.warehouse_code, line.sku, line.counted,
                                                        actor=actor, reason=_reason(count), ref=_ref(count))
@@ -354,10 +351,7 @@ def direct_counts(session: Session, warehouse: str, counted: list[tuple[str, int
         row = ledger.get_balance(session, warehouse, sku)
         book, reserved = (row.on_hand, row.reserved) if row else (0, 0)
         variance, cost = value - book, to_money(costs[sku])
-        if value < reserved:
-            raise Conflict(f"counted {value} but {reserved} of {sku} are reserved at {warehouse}; "
-                           "release or re-plan them first", code="stock.count_below_reserved",
-                           counted=value, reserved=reserved, sku=sku, warehouse=warehouse)
+        ledger.check_count(warehouse, sku, value, reserved)
         if within_tolerance(policy, variance, book, cost):
             delta = ledger.adjust_to_count(session, warehouse, sku, value, actor=actor, reason=reason.strip()[:200])
             results.append(DirectCount(sku, value, book, variance, posted_delta=delta))

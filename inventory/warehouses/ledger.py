@@ -211,6 +211,16 @@ def land_in_transit(session: Session, warehouse: str, sku: str, *, expected: int
             actor=actor, reason=reason, ref=ref, at=at)
 
 
+def check_count(warehouse: str, sku: str, counted: int, reserved: int) -> None:
+    """A count may not go below what is reserved: those reservations must be released (and their
+    lines re-planned) first, so no promise silently loses its stock. Every count posts through
+    here, and an import's preview asks it before anything is posted."""
+    if counted < reserved:
+        raise Conflict(f"counted {counted} but {reserved} of {sku} are reserved at {warehouse}; "
+                       "release or re-plan them first", code="stock.count_below_reserved",
+                       counted=counted, reserved=reserved, sku=sku, warehouse=warehouse)
+
+
 def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *, actor: str,
                     reason: str, ref: Ref | None = None) -> int:
     """Stock count (盘点): set on hand to what was counted; returns the difference written.
@@ -227,10 +237,7 @@ def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *,
         select(StockBalance).where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
         .with_for_update().execution_options(populate_existing=True)
     ).scalar_one()
-    if counted < row.reserved:
-        raise Conflict(f"counted {counted} but {row.reserved} of {sku} are reserved at {warehouse}; "
-                       "release or re-plan them first", code="stock.count_below_reserved",
-                       counted=counted, reserved=row.reserved, sku=sku, warehouse=warehouse)
+    check_count(warehouse, sku, counted, row.reserved)
     delta = counted - row.on_hand
     if delta:
         _apply(session, warehouse, sku, StockBalance.on_hand == row.on_hand, on_hand=delta) or _raced()
