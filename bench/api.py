@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/api.py [--seconds 10] [--clients 1,8,32] [--rounds 1] [--skus demand|uniform]
                                   [--gunicorn-workers 2] [--gunicorn-threads 8] [--skip-ledger]
+                                  [--baseline REV]
 
 A throwaway PostgreSQL database (bench.throwaway.postgres_db) gets the small demo world
 (`generate_world('small')`) with every stock quantity multiplied so nothing runs out, and
@@ -20,6 +21,12 @@ Beside each row, bench/ledger.py's own measuring function (`run_threads`: one
 concurrency on its own throwaway database, and the ratio API submits/s / ledger
 reservations/s is printed. A requisition reserves 1-3 lines (mean about 2), so the ratio
 is "whole HTTP requisitions per single bare reservation", not like for like.
+
+`--baseline REV` serves commit REV's code too (its files by `git archive`, a second gunicorn
+on the same database) and measures it cell by cell beside this checkout, so before and after
+are compared under the same load. The last table checks issue 20's goals at 8 clients for
+each server: gunicorn CPU per submit <= 5 ms, API submits/s >= half the ledger's
+reservations/s, p99 < 100 ms.
 
 Client, gunicorn and PostgreSQL share this machine's CPUs; the CPU table splits each
 submit's cost between them (from /proc). gunicorn is stopped and both databases dropped at
@@ -111,18 +118,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(url: str, workers: int, threads: int):
+def gunicorn(url: str, workers: int, threads: int, tree: Path = ROOT):
+    """gunicorn serving the app from `tree` (this checkout, or an earlier commit's files)."""
     binary = ROOT / ".venv" / "bin" / "gunicorn"
     if not binary.exists():
         sys.exit(f"{binary} not found: .venv/bin/pip install gunicorn")
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-not-secret",
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-not-secret", "PYTHONPATH": str(tree),
            "RATELIMIT_DEFAULT": "10000000 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
     env.pop("CELERY_BROKER_URL", None)
     with tempfile.NamedTemporaryFile("w+", prefix="gunicorn_", suffix=".log") as log:
         proc = subprocess.Popen([str(binary), "-w", str(workers), "--threads", str(threads),
                                  "-b", f"127.0.0.1:{port}", "api.app:create_app()"],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         try:
             _wait_healthy(proc, port, log)
@@ -330,6 +338,21 @@ def _loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+GOAL_SERVER_CPU_MS = 5.0   # gunicorn CPU per submit (issue 20)
+GOAL_LEDGER_SHARE = 0.5     # API submits/s against the ledger's bare reservations/s...
+GOAL_AT_CLIENTS = 8         # ...at this many clients
+GOAL_P99_MS = 100.0
+
+
+@contextlib.contextmanager
+def source_tree(rev: str):
+    """The files of commit `rev` in a temporary directory (git archive), to serve beside this checkout."""
+    with tempfile.TemporaryDirectory(prefix="bench_api_") as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        yield Path(tmp)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per cell (API and ledger each)")
@@ -340,6 +363,9 @@ def main() -> None:
     parser.add_argument("--skus", choices=("demand", "uniform"), default="demand",
                         help="draw lines by annual demand (Pareto: popular rows' locks are contended) or uniformly")
     parser.add_argument("--skip-ledger", action="store_true")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also serve commit REV's code (git archive) on the same database and measure it in "
+                             "the same run, cell by cell beside this checkout: before and after under one load")
     args = parser.parse_args()
     counts = [int(n) for n in args.clients.split(",")]
 
@@ -359,21 +385,31 @@ def main() -> None:
 
             ledger_url = stack.enter_context(postgres_db())
             ledger._load(ledger_url)
-        proc, port, _log = stack.enter_context(gunicorn(api_url, args.gunicorn_workers, args.gunicorn_threads))
-        meter = CpuMeter(proc.pid, api_url)
-        stack.callback(meter.close)
-        print(f"gunicorn up on 127.0.0.1:{port} (pid {proc.pid})\n", flush=True)
+        trees = [("this checkout", ROOT)]
+        if args.baseline:
+            trees.insert(0, (f"baseline {args.baseline[:12]}", stack.enter_context(source_tree(args.baseline))))
+        servers = []
+        for name, tree in trees:
+            proc, port, _log = stack.enter_context(gunicorn(api_url, args.gunicorn_workers, args.gunicorn_threads, tree))
+            meter = CpuMeter(proc.pid, api_url)
+            stack.callback(meter.close)
+            servers.append((name, port, meter))
+            print(f"gunicorn ({name}) up on 127.0.0.1:{port} (pid {proc.pid})", flush=True)
+        print(flush=True)
 
         rows = []
         for n in counts:
-            best, best_ledger = None, 0.0
+            best = {name: None for name, _, _ in servers}
+            best_ledger = 0.0
             for r in range(args.rounds):
-                result = run_api(port, keys, skus, weights, n, args.seconds, meter, r)
-                if best is None or result["submits"] > best["submits"]:
-                    best = result
+                for name, port, meter in servers:
+                    result = run_api(port, keys, skus, weights, n, args.seconds, meter, r)
+                    if best[name] is None or result["submits"] > best[name]["submits"]:
+                        best[name] = result
                 if ledger is not None:
                     best_ledger = max(best_ledger, ledger.run_threads(ledger_url, n, ledger.ROWS, args.seconds))
-            rows.append((n, best, best_ledger))
+            for name, _, _ in servers:
+                rows.append((n, name, best[name], best_ledger))
             print(f"  {n} clients done (load average {_loadavg()})", flush=True)
 
         from inventory.warehouses.ledger import ledger_differences
@@ -383,6 +419,7 @@ def main() -> None:
             diffs = ledger_differences(session)
         check.dispose()
         _print_tables(rows, ledger is not None)
+        _print_goals(rows, ledger is not None)
         print(f"\ncheck-ledger on the API database after the run: "
               f"{'clean' if not diffs else f'{len(diffs)} differences!'}")
         print(f"load average at the end: {_loadavg()}")
@@ -391,32 +428,51 @@ def main() -> None:
 def _print_tables(rows, with_ledger: bool) -> None:
     print("\nrequisition submits through the API (POST /api/v1/requisitions, 201s only) "
           "beside the ledger bench's threaded reservations (spread)")
-    header = (f"{'clients':>7} | {'API submits/s':>13} | {'p50 ms':>7} | {'p99 ms':>7} | {'lines/req':>9} | "
-              f"{'non-201':>7}")
+    header = (f"{'clients':>7} | {'server':<22} | {'API submits/s':>13} | {'p50 ms':>7} | {'p99 ms':>7} | "
+              f"{'lines/req':>9} | {'non-201':>7}")
     if with_ledger:
         header += f" | {'ledger res/s':>12} | {'API / ledger':>12}"
     print(header)
     print("-" * len(header))
-    for n, r, led in rows:
+    for n, name, r, led in rows:
         bad = sum(r["bad"].values())
-        line = (f"{n:>7} | {r['submits']:>13,.1f} | {r['p50'] * 1000:>7.1f} | {r['p99'] * 1000:>7.1f} | "
+        line = (f"{n:>7} | {name:<22} | {r['submits']:>13,.1f} | {r['p50'] * 1000:>7.1f} | {r['p99'] * 1000:>7.1f} | "
                 f"{r['lines']:>9.2f} | {bad:>7}")
         if with_ledger:
             line += f" | {led:>12,.0f} | {r['submits'] / led if led else float('nan'):>12.1%}"
         print(line)
-    for n, r, _ in rows:
+    for n, name, r, _ in rows:
         for status, count in r["bad"].items():
-            print(f"  {n} clients: {count} x {status}: {r['samples'].get(status, '')!r}")
+            print(f"  {n} clients, {name}: {count} x {status}: {r['samples'].get(status, '')!r}")
 
     print("\nCPU per request (ms) and CPUs busy during the API cells (from /proc)")
-    header = f"{'clients':>7} | {'client':>7} | {'gunicorn':>8} | {'postgres':>8} | {'total':>7} | {'CPUs busy':>9}"
+    header = (f"{'clients':>7} | {'server':<22} | {'client':>7} | {'gunicorn':>8} | {'postgres':>8} | {'total':>7} | "
+              f"{'CPUs busy':>9}")
     print(header)
     print("-" * len(header))
-    for n, r, _ in rows:
+    for n, name, r, _ in rows:
         c = r["cpu"]
         total = sum(c.values())
-        print(f"{n:>7} | {c['client'] * 1000:>7.2f} | {c['gunicorn'] * 1000:>8.2f} | {c['postgres'] * 1000:>8.2f} | "
-              f"{total * 1000:>7.2f} | {r['cpu_total']:>9.2f}")
+        print(f"{n:>7} | {name:<22} | {c['client'] * 1000:>7.2f} | {c['gunicorn'] * 1000:>8.2f} | "
+              f"{c['postgres'] * 1000:>8.2f} | {total * 1000:>7.2f} | {r['cpu_total']:>9.2f}")
+
+
+def _print_goals(rows, with_ledger: bool) -> None:
+    """Issue 20's three figures for each server, at the goal's client count (else the nearest measured)."""
+    measured = sorted({n for n, *_ in rows})
+    at = min(measured, key=lambda n: (abs(n - GOAL_AT_CLIENTS), n))
+    print(f"\ngoals at {at} clients: server (gunicorn) CPU <= {GOAL_SERVER_CPU_MS:g} ms a submit, "
+          f"API submits/s >= {GOAL_LEDGER_SHARE:.0%} of the ledger's bare reservations/s, p99 < {GOAL_P99_MS:g} ms")
+    for n, name, r, led in rows:
+        if n != at:
+            continue
+        cpu_ms, p99_ms = r["cpu"]["gunicorn"] * 1000, r["p99"] * 1000
+        share = r["submits"] / led if with_ledger and led else float("nan")
+        verdict = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+        print(f"  {name:<22} server CPU {cpu_ms:6.2f} ms ({verdict(cpu_ms <= GOAL_SERVER_CPU_MS)}); "
+              f"{r['submits']:,.1f} submits/s = {share:.1%} of the ledger's {led:,.0f} res/s "
+              f"({verdict(share >= GOAL_LEDGER_SHARE) if with_ledger else 'no ledger measured'}); "
+              f"p99 {p99_ms:.1f} ms ({verdict(p99_ms < GOAL_P99_MS)})")
 
 
 if __name__ == "__main__":
