@@ -14,7 +14,7 @@ from .common import Money
 
 
 RESOURCES = ("parts", "requisitions", "quota", "returns", "tickets", "reports", "optimizer", "transfers", "purchasing",
-             "stock_plans", "admin", "price_list", "statements", "centers", "webhooks",
+             "stock_plans", "price_list", "statements", "centers", "webhooks",
              "cycle_counts", "warehouses", "documents", "supersessions")
 
 
@@ -74,11 +74,5 @@ def register(app: Flask) -> Api:
     app.before_request(_require_json)
     app.add_url_rule("/api/v1/docs/assets/<path:filename>", "swagger_ui_assets", _swagger_ui_asset)
     for name in RESOURCES:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue  # a resource not built yet
-        api.register_blueprint(module.blp)
+        api.register_blueprint(importlib.import_module(f"{__name__}.{name}").blp)
     return api

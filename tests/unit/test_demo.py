@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from inventory.demo import CENTRE_CODES, PROVINCES, generate_world, great_circle_km, lane_hours
+from inventory import world_schema
 from inventory.errors import InvalidInput
 
 MONEY = re.compile(r"^\d+\.\d{2}$")
@@ -197,13 +198,11 @@ def test_small_stock_is_scaled_down_with_the_network(small):
 
 
 def test_national_world_passes_the_world_file_schemas(national):
-    world_schema = pytest.importorskip("inventory.world_schema")
     for section, (schema, _) in world_schema.SECTIONS.items():
         schema(many=True).load(national[section])
 
 
 def test_small_world_passes_the_world_file_schemas(small):
-    world_schema = pytest.importorskip("inventory.world_schema")
     for section, (schema, _) in world_schema.SECTIONS.items():
         schema(many=True).load(small[section])
 
