@@ -7,10 +7,9 @@ from sqlalchemy import func, or_, select
 
 from inventory import supersession
 from inventory.catalog import Part
-from inventory.errors import InvalidInput, NotFound
-from inventory.network import ServicePoint, dealer_ship_to
+from inventory.errors import NotFound
 from inventory.policy import load_policy
-from inventory.requisitions.service import options_for
+from inventory.requisitions.availability import availability, ship_to_point
 
 from ..auth import current_principal, roles
 from ..extensions import db
@@ -84,27 +83,6 @@ class Parts(MethodView):
         return paginated(rows, total)
 
 
-def _ship_to_for(principal, requested: str | None) -> ServicePoint | None:
-    """The point availability is measured toward: the caller's own, or one it names and owns."""
-    session = db.session
-    if principal.role == "service_point":
-        return session.get(ServicePoint, principal.code)
-    if principal.role == "dealer":
-        owned = list(session.scalars(select(dealer_ship_to.c.service_point_code)
-                                     .where(dealer_ship_to.c.dealer_code == principal.code)
-                                     .order_by(dealer_ship_to.c.service_point_code)))
-        code = requested or (owned[0] if owned else None)
-        if code not in owned:
-            raise InvalidInput(f"{code} is not one of your ship-to service points", field="ship_to")
-        return session.get(ServicePoint, code)
-    if requested:
-        point = session.get(ServicePoint, requested)
-        if point is None:
-            raise InvalidInput(f"no service point {requested}", field="ship_to")
-        return point
-    return None
-
-
 @blp.route("/<string:sku>")
 class PartBySku(MethodView):
     @roles(*ANY)
@@ -115,22 +93,12 @@ class PartBySku(MethodView):
         part = db.session.get(Part, sku)
         if part is None:
             raise NotFound(f"no part {sku}")
-        point = _ship_to_for(current_principal(), args["ship_to"])
-        promise = load_policy(db.session).promise_hours
+        point = ship_to_point(db.session, current_principal(), args["ship_to"])
+        found = availability(db.session, sku, point, load_policy(db.session))
         body = PartSchema().dump(part)
         body.update(supersession.links_of(db.session, sku))
-        if point is None:
-            from inventory.warehouses.enquiry import stock_for_sku
-
-            rows = stock_for_sku(db.session, sku).rows
-            body.update(ship_to=None, two_day_available=None, availability=[
-                {"warehouse": r.warehouse, "available": r.available, "transit_hours": None}
-                for r in rows if r.available > 0])
-            return body
-        options = sorted(options_for(db.session, point, sku), key=lambda o: (o.hours, o.warehouse))
-        body.update(ship_to=point.code,
-                    availability=[{"warehouse": o.warehouse, "available": o.available, "transit_hours": o.hours}
-                                  for o in options if o.available > 0],
-                    two_day_available=sum(o.available for o in options if o.hours <= promise and o.available > 0))
+        body.update(ship_to=found.ship_to, two_day_available=found.within_promise,
+                    availability=[{"warehouse": s.warehouse, "available": s.available, "transit_hours": s.transit_hours}
+                                  for s in found.sources])
         return body
 
