@@ -66,6 +66,15 @@ DEFAULTS: dict[str, Item] = {
     "regional_min_mean": Item(D("0.05"), "expected units over a regional warehouse's cover below which the nightly "
                                          "transfers leave a sku at HQ; lower holds more of the long tail near the "
                                          "points (README: the trade-off curve)", OURS),
+    # the nightly base-stock targets (optimizer/targets.py)
+    "target_history_days": Item(28, "days of requisitions the nightly targets estimate each warehouse's daily demand from",
+                                OURS, least=1),
+    "target_prior_days": Item(14, "days' weight of the catalogue's annual demand blended into that estimate "
+                                  "(a sku seldom seen still gets a rate)", OURS, least=0),
+    "target_service_z": Item(D("1.65"), "safety factor of a regional base-stock target: mean plus this many "
+                                        "standard deviations of demand over the cover", OURS, least=D("0")),
+    "hq_keep_days": Item(2, "tenths of the network's targets of a sku that HQ keeps back from the nightly transfers",
+                         OURS, least=0),
     # stock planning (docs/planning.md)
     "stock_budget": Item(D("30000000.00"), "RMB of stock on hand at cost that the stock plan places across HQ and "
                                            "the regional warehouses", seed("001", "2.3.4 总库存量达到3000多万元")),

@@ -26,16 +26,18 @@ from sqlalchemy.orm import Session
 from inventory import bulk, supersession
 from inventory.catalog import Part
 from inventory.network import Lane, ServicePoint, Warehouse, hq_code
-from inventory.policy import Policy
+from inventory.policy import DEFAULTS, Policy
 from inventory.requisitions.models import Requisition, RequisitionLine
 from inventory.warehouses import transfers
 from inventory.warehouses.models import StockBalance, Transfer
 
-HISTORY_DAYS = 28
-PRIOR_DAYS = 14
-SERVICE_Z = 1.65
-MIN_MEAN = 0.05  # least expected demand over the cover for which a regional warehouse holds a sku (policy default)
-HQ_KEEP_DAYS = 2
+# The policy table is their home (HQ may override them); these are its defaults, for callers
+# without a policy at hand (the simulation's curves and replenishment).
+HISTORY_DAYS = DEFAULTS["target_history_days"].default
+PRIOR_DAYS = DEFAULTS["target_prior_days"].default
+SERVICE_Z = float(DEFAULTS["target_service_z"].default)
+MIN_MEAN = float(DEFAULTS["regional_min_mean"].default)  # least expected demand over the cover held regionally
+HQ_KEEP_DAYS = DEFAULTS["hq_keep_days"].default
 ACTOR = "system:optimizer"
 
 
@@ -63,7 +65,7 @@ class Rates:
     per_day: np.ndarray
 
 
-def daily_rates(session: Session, now: datetime) -> Rates:
+def daily_rates(session: Session, now: datetime, policy: Policy | None = None) -> Rates:
     """Forecast units per day per (regional warehouse, sku): history blended with the prior.
     A replaced sku's requests count for its final successor (替代件: that is the part stocked).
 
@@ -80,7 +82,9 @@ def daily_rates(session: Session, now: datetime) -> Rates:
     s_index = {sku: j for j, sku in enumerate(skus)}
     national = np.array([float(demand or 0.0) / 365.0 for _, demand in priors])
     seen = np.zeros((len(warehouses), len(skus)))
-    since = now - timedelta(days=HISTORY_DAYS)
+    policy = policy or Policy()
+    history, prior_days = policy.target_history_days, policy.target_prior_days
+    since = now - timedelta(days=history)
     finals = supersession.final_successors(supersession.load(session))
     for point, sku, qty in session.connection().execute(
             select(Requisition.service_point_code, RequisitionLine.sku, func.sum(RequisitionLine.qty))
@@ -91,19 +95,21 @@ def daily_rates(session: Session, now: datetime) -> Rates:
         if point in home and sku in s_index:
             seen[w_index[home[point]], s_index[sku]] += float(qty)
     prior = np.outer(points / max(1.0, points.sum()), national)
-    return Rates(warehouses, skus, (seen + prior * PRIOR_DAYS) / (HISTORY_DAYS + PRIOR_DAYS))
+    return Rates(warehouses, skus, (seen + prior * prior_days) / (history + prior_days))
 
 
 def base_stock_targets(session: Session, now: datetime, *, cover_factor: float = 1.0,
-                       min_mean: float = MIN_MEAN) -> dict[tuple[str, str], int]:
+                       min_mean: float = MIN_MEAN, policy: Policy | None = None) -> dict[tuple[str, str], int]:
     """S per (regional warehouse, sku); `cover_factor` scales the days of cover and `min_mean`
     sets how slow a sku may be and still be held regionally (trade-off curves)."""
     hq = hq_code(session)
     lead = {t: h for t, h in session.execute(select(Lane.to_code, Lane.hours).where(Lane.from_code == hq))}
-    rates = daily_rates(session, now)
+    policy = policy or Policy()
+    rates = daily_rates(session, now, policy)
+    z = float(policy.target_service_z)
     days = np.array([(lead.get(w, 48) / 24.0 + 1.0) * cover_factor for w in rates.warehouses])
     mean = rates.per_day * days[:, None]
-    target = np.where((mean >= min_mean) & (mean > 0), np.ceil(mean + SERVICE_Z * np.sqrt(mean)), 0).astype(np.int64)
+    target = np.where((mean >= min_mean) & (mean > 0), np.ceil(mean + z * np.sqrt(mean)), 0).astype(np.int64)
     return {(rates.warehouses[i], rates.skus[j]): int(target[i, j]) for i, j in zip(*np.nonzero(target > 0))}
 
 
@@ -120,7 +126,7 @@ def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id
                     .values(status="rejected", closing_note=f"superseded by {run_id or 'a newer run'}",
                             closed_by=ACTOR, closed_at=now).execution_options(synchronize_session=False))
     if targets is None:
-        targets = base_stock_targets(session, now, cover_factor=cover_factor, min_mean=min_mean)
+        targets = base_stock_targets(session, now, cover_factor=cover_factor, min_mean=min_mean, policy=policy)
     if not targets:
         return []
     hq = hq_code(session)
@@ -151,7 +157,7 @@ def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id
         if not gaps:
             continue
         supply = {}
-        keep = hq_keep.get(sku, 0) if hq_keep is not None else math.ceil(national[sku] * HQ_KEEP_DAYS / 10)
+        keep = hq_keep.get(sku, 0) if hq_keep is not None else math.ceil(national[sku] * policy.hq_keep_days / 10)
         hq_spare = available[(hq, sku)] - keep
         if hq_spare > 0:
             supply[hq] = hq_spare

@@ -22,14 +22,13 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from inventory.purchasing import service as purchasing
-from optimizer.targets import HQ_KEEP_DAYS, MIN_MEAN, base_stock_targets
+from optimizer.targets import HQ_KEEP_DAYS, MIN_MEAN, SERVICE_Z, base_stock_targets
 
 from .hq_estimate import estimated_rate
 
 LEAD_DAYS = (7, 14)        # the heuristic's planning horizon: the longest supplier lead time
 REVIEW_DAYS = 7
 REVIEW_WEEKDAY = 0         # Monday
-SERVICE_Z = 1.65
 ACTOR = "system:simulation:purchasing"
 
 

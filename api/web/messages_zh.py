@@ -540,6 +540,14 @@ ZH = {
         "夜间优化运行的时刻（UTC）；UTC 18 点 = 北京时间 02:00",
     "expected units over a regional warehouse's cover below which the nightly transfers leave a sku at HQ; lower holds more of the long tail near the points (README: the trade-off curve)":
         "区域库覆盖期内预期需求低于此数量的配件，夜间调拨留在总部；调低则在网点附近备更多长尾配件（见 README 的权衡曲线）",
+    "days of requisitions the nightly targets estimate each warehouse's daily demand from":
+        "夜间目标库存按最近多少天的申请估算各仓库的日需求",
+    "days' weight of the catalogue's annual demand blended into that estimate (a sku seldom seen still gets a rate)":
+        "估算时掺入目录年需求量的天数权重（很少出现的配件也有需求率）",
+    "safety factor of a regional base-stock target: mean plus this many standard deviations of demand over the cover":
+        "区域仓目标库存的安全系数：覆盖期需求均值加上若干倍标准差",
+    "tenths of the network's targets of a sku that HQ keeps back from the nightly transfers":
+        "总部在夜间调拨中保留的配件数量，按全网目标库存的十分之几计",
     "RMB of stock on hand at cost that the stock plan places across HQ and the regional warehouses":
         "库存计划在总部与各区域库布放的在库库存（按成本计，元）",
     "days from an HQ purchase order to the supplier's delivery, on average":

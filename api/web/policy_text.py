@@ -16,6 +16,10 @@ DESCRIPTIONS = (
     N_("hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing"),
     N_("expected units over a regional warehouse's cover below which the nightly transfers leave a sku "
        "at HQ; lower holds more of the long tail near the points (README: the trade-off curve)"),
+    N_("days of requisitions the nightly targets estimate each warehouse's daily demand from"),
+    N_("days' weight of the catalogue's annual demand blended into that estimate (a sku seldom seen still gets a rate)"),
+    N_("safety factor of a regional base-stock target: mean plus this many standard deviations of demand over the cover"),
+    N_("tenths of the network's targets of a sku that HQ keeps back from the nightly transfers"),
     N_("RMB of stock on hand at cost that the stock plan places across HQ and the regional warehouses"),
     N_("days from an HQ purchase order to the supplier's delivery, on average"),
     N_("days between HQ's purchase reviews"),
