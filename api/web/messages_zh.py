@@ -368,7 +368,6 @@ ZH = {
     "unknown sku '%(sku)s'": "未知的配件编码“%(sku)s”",
     "must be a whole number >= 0": "必须是大于等于 0 的整数",
     "at most 200 characters": "最多 200 个字符",
-    "%(n)s units are reserved; release or re-plan them first": "已预留 %(n)s 件；请先释放预留或重新安排",
     # optimizer
     "Optimizer runs": "优化运行",
     "Runs": "运行记录",
