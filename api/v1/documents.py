@@ -8,7 +8,7 @@ import io
 from flask import current_app, send_file
 from flask.views import MethodView
 
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 
 from ..auth import current_principal, roles
 from ..documents import gather, sheets
@@ -31,7 +31,7 @@ class RequisitionPackingSlip(MethodView):
     @blp.alt_response(503, schema=None, description="the server has no CJK font to embed (PDF_CJK_FONT)")
     def get(self, code):
         """The requisition's packing slip (装箱单) as PDF, with its QR code"""
-        req = reqs.get(db.session, current_principal(), code)
+        req = requisitions.get(db.session, current_principal(), code)
         doc = gather.packing_slip(db.session, req)
         try:
             pdf = sheets.packing_slip(doc, font=current_app.config.get("PDF_CJK_FONT"))

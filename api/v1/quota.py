@@ -7,7 +7,7 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from inventory.db import utcnow
-from inventory.quotas import service as quota
+from inventory.quotas import service as quotas
 
 from ..auth import current_principal, roles
 from ..extensions import db
@@ -46,8 +46,8 @@ class Quota(MethodView):
     def get(self, args):
         """The calling dealer's quota for a month (default: this month)"""
         dealer = current_principal().code
-        period = args["period"] or quota.period_of(utcnow())
-        acct = quota.account(db.session, dealer, period)
+        period = args["period"] or quotas.period_of(utcnow())
+        acct = quotas.account(db.session, dealer, period)
         body = quota_body(acct)
         db.session.rollback()  # reading opens the month's account lazily; nothing to keep from a GET
         return body

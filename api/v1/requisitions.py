@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from inventory.db import transaction
 from inventory.policy import policy_of_transaction
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions import warranty, wrong_part
 from inventory.requisitions.models import STATUSES
 from inventory.requisitions.service import MAX_LINES, MAX_QTY, LineRequest
@@ -190,7 +190,7 @@ class Requisitions(MethodView):
         principal = current_principal()
 
         def create():
-            return reqs.submit(db.session, principal, ship_to=body["ship_to"], ticket=body["ticket"],
+            return requisitions.submit(db.session, principal, ship_to=body["ship_to"], ticket=body["ticket"],
                                in_warranty=body["in_warranty"], policy=policy_of_transaction(db.session()),
                                lines=[LineRequest(line["sku"], line["qty"], line["in_warranty"])
                                       for line in body["lines"]])
@@ -202,7 +202,7 @@ class Requisitions(MethodView):
     @blp.response(200, RequisitionSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
     def get(self, args):
         """Your requisitions, newest first (HQ: all)"""
-        rows, total = reqs.list_for(db.session, current_principal(), status=args["status"],
+        rows, total = requisitions.list_for(db.session, current_principal(), status=args["status"],
                                     page=args["page"], per_page=args["per_page"])
         customer_charges.warm(rows)
         return paginated(rows, total)
@@ -214,7 +214,7 @@ class RequisitionById(MethodView):
     @blp.response(200, RequisitionDetailSchema)
     def get(self, code):
         """One requisition with its history"""
-        return reqs.get(db.session, current_principal(), code)
+        return requisitions.get(db.session, current_principal(), code)
 
 
 @blp.route("/<string:code>/cancel")
@@ -224,7 +224,7 @@ class RequisitionCancel(MethodView):
     def post(self, code):
         """Cancel: release reservations and quota (409 once shipped)"""
         with transaction(db.session):
-            req = reqs.cancel(db.session, current_principal(), code)
+            req = requisitions.cancel(db.session, current_principal(), code)
         return req
 
 
@@ -236,7 +236,7 @@ class RequisitionShip(MethodView):
     def post(self, body, code):
         """Ship every reserved allocation (warehouse systems)"""
         with transaction(db.session):
-            req = reqs.ship(db.session, current_principal().name, code, at=(body or {}).get("at"))
+            req = requisitions.ship(db.session, current_principal().name, code, at=(body or {}).get("at"))
         return req
 
 
@@ -250,7 +250,7 @@ class RequisitionReceive(MethodView):
         body = body or {}
         reports = [_wrong_part(w, w["line"]) for w in body.get("wrong_parts") or ()]
         with transaction(db.session):
-            req = reqs.receive(db.session, current_principal(), code, at=body.get("at"),
+            req = requisitions.receive(db.session, current_principal(), code, at=body.get("at"),
                                warehouse=body.get("warehouse"), wrong_parts=reports)
         return req
 

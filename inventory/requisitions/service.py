@@ -24,7 +24,7 @@ from ..db import utcnow
 from ..errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from ..network import Lane, ServicePoint, Warehouse, dealer_ship_to
 from ..policy import Policy, load_policy
-from ..quotas import service as quota
+from ..quotas import service as quotas
 from ..warehouses import ledger
 from ..warehouses.ledger import Ref
 from ..warehouses.models import StockBalance
@@ -261,11 +261,11 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
                       service_point_code=point.code, ticket=ticket, status="allocated", lines=[],
                       in_warranty=any(line.in_warranty for line in new_lines),  # as refresh_requisition below
                       value=value, created_at=now, created_by=principal.name,
-                      quota_period=quota.period_of(now) if principal.role == "dealer" else None)
+                      quota_period=quotas.period_of(now) if principal.role == "dealer" else None)
     session.add(req)
     session.flush()  # the requisition's number, for the quota's and the ledger's rows
     if req.dealer_code:
-        quota.reserve(session, req.dealer_code, req.quota_period, value, actor=principal.name, ref_id=req.code)
+        quotas.reserve(session, req.dealer_code, req.quota_period, value, actor=principal.name, ref_id=req.code)
     _reserve_lines(session, req, new_lines, point, policy, now)
     req.lines = new_lines  # lines and allocations are inserted once, complete (no update after)
     warranty.refresh_requisition(req)
@@ -361,7 +361,7 @@ def cancel(session: Session, principal: Principal, code: str, *, now: datetime |
     if any(a.status in ("shipped", "delivered") or a.mis_shipped for a in allocations):
         raise Conflict(f"requisition {code} has shipped; return the parts instead of cancelling")
     if req.dealer_code:  # the quota row before the stock rows, as submit takes them
-        quota.lock_account(session, req.dealer_code, req.quota_period)
+        quotas.lock_account(session, req.dealer_code, req.quota_period)
     _lock_reserved(session, req)
     for line in req.lines:
         for a in line.allocations:
@@ -370,7 +370,7 @@ def cancel(session: Session, principal: Principal, code: str, *, now: datetime |
                                reason="requisition cancelled", ref=ledger_ref(req))
                 a.status = "released"
     if req.dealer_code:
-        quota.release(session, req.dealer_code, req.quota_period, req.value, actor=principal.name, ref_id=req.code)
+        quotas.release(session, req.dealer_code, req.quota_period, req.value, actor=principal.name, ref_id=req.code)
     req.cancelled_at = now
     refresh_status(req)
     add_event(session, req, "cancelled", principal.name, now)
@@ -390,7 +390,7 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
     if req.status == "cancelled":
         raise Conflict(f"requisition {code} is cancelled", code="requisition.cancelled", requisition=code)
     if req.dealer_code:  # the quota row before the stock rows, as submit takes them
-        quota.lock_account(session, req.dealer_code, req.quota_period)
+        quotas.lock_account(session, req.dealer_code, req.quota_period)
     _lock_reserved(session, req, warehouse)
     to_ship = [(line, a) for line in req.lines for a in line.allocations
                if a.status == "reserved" and (warehouse is None or a.warehouse_code == warehouse)]
@@ -413,7 +413,7 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
         shipped.append([line.sku, a.warehouse_code, a.qty])
         value += line.unit_price * a.qty
     if req.dealer_code:
-        quota.consume(session, req.dealer_code, req.quota_period, value, actor=actor, ref_id=req.code)
+        quotas.consume(session, req.dealer_code, req.quota_period, value, actor=actor, ref_id=req.code)
     from ..returns.service import expect_returns_for_shipment  # returns build on requisitions: import here
     expect_returns_for_shipment(session, req, at, actor=actor)
     refresh_status(req)

@@ -150,7 +150,7 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
     Setting it back to the engine's answer lifts the override. Making a shipped line free expects
     its old part from now; making it paid withdraws its old parts still expected, and is refused
     (409) once one is on its way or overdue."""
-    from ..requisitions import service as reqs
+    from ..requisitions import service as requisitions
     from ..access import Principal
 
     now = now or utcnow()
@@ -161,7 +161,7 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"reason: at most {MAX_REASON} characters", field="reason")
-    req = reqs.get(session, Principal("hq"), code, for_update=True)
+    req = requisitions.get(session, Principal("hq"), code, for_update=True)
     line = next((item for item in req.lines if item.line_no == line_no), None)
     if line is None:
         raise NotFound(f"requisition {code} has no line {line_no}")
@@ -185,7 +185,7 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
         expect_returns_for_shipment(session, req, now, actor=actor)
     audit.record(session, actor, "requisition.warranty_override", f"requisition:{code}/line:{line_no}", sku=line.sku,
                  before=before, after=warranty_to_dict(line), reason=reason)
-    reqs.add_event(session, req, "warranty_override", actor, now, line=line_no, in_warranty=in_warranty,
+    requisitions.add_event(session, req, "warranty_override", actor, now, line=line_no, in_warranty=in_warranty,
                    reason=reason)
     return req
 

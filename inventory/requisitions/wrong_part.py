@@ -33,7 +33,7 @@ from ..db import utcnow
 from ..errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from ..network import ServicePoint
 from ..policy import Policy, load_policy
-from ..quotas import service as quota
+from ..quotas import service as quotas
 from ..returns import service as returns
 from ..warehouses import ledger
 from .models import Allocation, Requisition, RequisitionLine
@@ -179,7 +179,7 @@ def record(session: Session, req: Requisition, line: RequisitionLine, report: Wr
         booked_out[(a.warehouse_code, a.sku)] += n
     serving = supersession.serving_skus(session, [line.sku])
     if req.dealer_code:  # the quota row before the stock rows, as submit takes them
-        quota.lock_account(session, req.dealer_code, req.quota_period)
+        quotas.lock_account(session, req.dealer_code, req.quota_period)
     ledger.lock_balances(session, {(w, s) for w, sent in booked_out for s in (sent, report.received_sku)}
                          | planned_keys(session, point, [(line.sku, qty)], policy, serving))
     to_count = []
@@ -192,7 +192,7 @@ def record(session: Session, req: Requisition, line: RequisitionLine, report: Wr
     line.backordered_qty += reserve_units(session, req, line, serving_options(session, point, serving[line.sku]),
                                           qty, policy=policy, actor=actor, now=at)
     if req.dealer_code:
-        quota.reopen(session, req.dealer_code, req.quota_period, line.unit_price * qty, actor=actor,
+        quotas.reopen(session, req.dealer_code, req.quota_period, line.unit_price * qty, actor=actor,
                      ref_id=req.code, reason=f"wrong part on line {line.line_no}: replacement to ship")
     returns.withdraw_unissued(session, req, line, actor=actor, now=at,
                               note="expectation withdrawn: the wrong part arrived, nothing was fitted")

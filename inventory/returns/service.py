@@ -23,8 +23,8 @@ from ..db import to_money, utcnow
 from ..errors import Conflict, InvalidInput, NotFound
 from ..network import Center, ServicePoint
 from ..policy import Policy, load_policy
-from ..quotas import service as quota
-from ..requisitions import service as reqs
+from ..quotas import service as quotas
+from ..requisitions import service as requisitions
 from ..requisitions.models import Requisition, RequisitionLine
 from ..warehouses import ledger
 from ..warehouses.ledger import Ref
@@ -154,7 +154,7 @@ def create_return(session: Session, principal: Principal, requisition: str, sku:
     """
     now = now or utcnow()
     _check_request(principal, qty, kind, reason)
-    req = reqs.get(session, principal, requisition, for_update=True)
+    req = requisitions.get(session, principal, requisition, for_update=True)
     line = next((l for l in req.lines if l.sku == sku), None)
     if line is None:
         raise InvalidInput(f"{sku} is not on requisition {req.code}", field="sku")
@@ -322,7 +322,7 @@ def inspect(session: Session, actor: str, code: str, outcome: str, *, note: str 
 
     Unused and good: back on hand (`return_in`). Defective, no fault found on an old part, or
     wrong: held in quarantine (this row), never available. Defective from a dealer's
-    in-warranty requisition: its value credited back to the dealer's quota. Wrong part:
+    in-warranty requisition: its value credited back to the dealer's quotas. Wrong part:
     its price charged to the service point.
     """
     now = now or utcnow()
@@ -344,7 +344,7 @@ def inspect(session: Session, actor: str, code: str, outcome: str, *, note: str 
                        reason="unused part returned in good order", ref=ref, at=now)
     line = next((l for l in row.requisition.lines if l.sku == row.sku), None)
     if outcome == "defective_confirmed" and row.dealer_code and line is not None and line.in_warranty:
-        quota.credit(session, row.dealer_code, quota.period_of(now), row.unit_price * row.qty,
+        quotas.credit(session, row.dealer_code, quotas.period_of(now), row.unit_price * row.qty,
                      actor=actor, ref_id=row.code)
     if outcome == "wrong_part":
         _charge(session, row, "wrong_part", load_policy(session), now, actor)

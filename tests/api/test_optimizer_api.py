@@ -9,7 +9,7 @@ from datetime import timedelta
 from inventory.access import Principal
 from inventory.db import make_session_factory, transaction, utcnow
 from inventory.policy import Policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.warehouses import ledger
 
@@ -18,7 +18,7 @@ def demand_history(engine):
     with make_session_factory(engine)() as session, transaction(session):
         ledger.receive(session, "HQ", "WM-MOTOR-01", 20, actor="t")
         for day in range(14):
-            reqs.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001", ticket="T",
+            requisitions.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001", ticket="T",
                         policy=Policy(), lines=[LineRequest("WM-MOTOR-01", 1)], now=utcnow() - timedelta(days=day + 1))
 
 

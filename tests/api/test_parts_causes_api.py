@@ -16,7 +16,7 @@ from inventory.access import Principal
 from inventory.audit import entries
 from inventory.db import transaction
 from inventory.policy import Policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.tickets.models import PartsWaitCause
 from inventory.warehouses import ledger
@@ -46,12 +46,12 @@ def requisition(session, ticket=TICKET, *, regional_empty=True, shipped=2.0, rec
         with transaction(session):
             ledger.reserve(session, "GD1", "WM-PUMP-01", 10, actor="test")
     with transaction(session):
-        code = reqs.submit(session, point, ship_to="SP0001", lines=[LineRequest("WM-PUMP-01", 1)], ticket=ticket,
+        code = requisitions.submit(session, point, ship_to="SP0001", lines=[LineRequest("WM-PUMP-01", 1)], ticket=ticket,
                            policy=Policy(), now=h(1)).code
     with transaction(session):
-        reqs.ship(session, "hq", code, at=h(shipped), now=h(shipped))
+        requisitions.ship(session, "hq", code, at=h(shipped), now=h(shipped))
     with transaction(session):
-        reqs.receive(session, point, code, at=h(received), now=h(received))
+        requisitions.receive(session, point, code, at=h(received), now=h(received))
     return code
 
 
@@ -143,10 +143,10 @@ def test_a_bad_decision_is_422_naming_the_field_and_changes_nothing(client, auth
 def test_a_cancelled_requisition_is_not_a_wait_409(client, auth, session):
     post_flow(client, auth["call_center"])
     with transaction(session):
-        code = reqs.submit(session, POINT, ship_to="SP0001", lines=[LineRequest("WM-PUMP-01", 1)], ticket=TICKET,
+        code = requisitions.submit(session, POINT, ship_to="SP0001", lines=[LineRequest("WM-PUMP-01", 1)], ticket=TICKET,
                            policy=Policy(), now=h(1)).code
     with transaction(session):
-        reqs.cancel(session, POINT, code, now=h(2))
+        requisitions.cancel(session, POINT, code, now=h(2))
     r = confirm(client, auth["hq"], requisition=code, cause="none")
     assert r.status_code == 409 and r.mimetype == "application/problem+json"
     assert stored(session) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from inventory.access import Principal
 from inventory.db import make_session_factory, transaction
 from inventory.policy import Policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.warehouses.ledger import ledger_differences
 from inventory.world import load_world
@@ -32,10 +32,10 @@ def test_crossing_multi_line_requisitions_all_succeed_without_deadlock(pg_engine
         with sessions() as session:
             for _ in range(ROUNDS):
                 with transaction(session):
-                    req = reqs.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001",
+                    req = requisitions.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001",
                                       ticket="T", lines=lines, policy=Policy())
                 with transaction(session):
-                    reqs.ship(session, "hq", req.code)
+                    requisitions.ship(session, "hq", req.code)
 
     assert raised(race(8, worker)) == []  # a deadlock or lock timeout would be raised here
     with sessions() as session:
@@ -58,13 +58,13 @@ def test_a_dealers_submits_ships_and_cancels_at_once_do_not_deadlock_on_its_quot
         with sessions() as session:
             for _ in range(ROUNDS):
                 with transaction(session):
-                    req = reqs.submit(session, dealer, ship_to="SP0001", ticket=None, policy=Policy(),
+                    req = requisitions.submit(session, dealer, ship_to="SP0001", ticket=None, policy=Policy(),
                                       lines=[LineRequest("WM-PUMP-01", 1), LineRequest("AC-REMOTE-01", 1)])
                 with transaction(session):
                     if index % 2:
-                        reqs.cancel(session, dealer, req.code)
+                        requisitions.cancel(session, dealer, req.code)
                     else:
-                        reqs.ship(session, "hq", req.code)
+                        requisitions.ship(session, "hq", req.code)
 
     assert raised(race(8, worker)) == []
     with sessions() as session:

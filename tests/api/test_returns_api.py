@@ -9,7 +9,7 @@ from inventory.access import Principal
 from inventory.db import make_session_factory, transaction, utcnow
 from inventory.policy import Policy
 from inventory.quotas.service import period_of
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 
 from .. import appliances
@@ -276,10 +276,10 @@ def test_the_beat_task_sweeps_overdue_returns_and_a_rerun_charges_nothing(app, e
     with make_session_factory(engine)() as session:
         appliances.record(session, "T-OLD", purchased_on=appliances.bought(when))
         with transaction(session):
-            req = reqs.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001", ticket="T-OLD",
+            req = requisitions.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001", ticket="T-OLD",
                               policy=Policy(), lines=[LineRequest(PUMP, 2)], now=when)
         with transaction(session):
-            reqs.ship(session, "hq", req.code, at=when + timedelta(minutes=1))
+            requisitions.ship(session, "hq", req.code, at=when + timedelta(minutes=1))
     task = app.extensions["celery"].tasks["returns.sweep_overdue"]
     assert task.delay().get() == {"overdue": 1, "charged": 1}
     assert task.delay().get() == {"overdue": 0, "charged": 0}

@@ -13,7 +13,7 @@ import pytest
 from inventory.access import Principal
 from inventory.db import transaction
 from inventory.policy import Policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.warehouses import ledger
 
@@ -45,12 +45,12 @@ def late_shortage(session, ticket="T20261005-0001") -> str:
     point = Principal("service_point", "SP0001")
     with transaction(session):
         ledger.reserve(session, "GD1", "WM-PUMP-01", 10, actor="test")
-        code = reqs.submit(session, point, ship_to="SP0001", lines=[LineRequest("WM-PUMP-01", 1)], ticket=ticket,
+        code = requisitions.submit(session, point, ship_to="SP0001", lines=[LineRequest("WM-PUMP-01", 1)], ticket=ticket,
                            policy=Policy(), now=h(1)).code
     with transaction(session):
-        reqs.ship(session, "hq", code, at=h(2), now=h(2))
+        requisitions.ship(session, "hq", code, at=h(2), now=h(2))
     with transaction(session):
-        reqs.receive(session, point, code, at=h(90), now=h(90))
+        requisitions.receive(session, point, code, at=h(90), now=h(90))
     return code
 
 

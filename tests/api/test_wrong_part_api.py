@@ -9,7 +9,7 @@ import pytest
 from inventory.access import Principal
 from inventory.db import transaction
 from inventory.policy import Policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.warehouses import ledger
 
@@ -135,7 +135,7 @@ def test_the_ticket_charges_the_hq_parts_group_for_a_wrong_part_until_the_replac
         assert r.status_code == 201, r.json
     with transaction(session):  # submitted in the past (the API stamps submits with the server's clock)
         ledger.reserve(session, "GD1", "WM-PUMP-01", 10, actor="test")
-        code = reqs.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001", ticket=TICKET,
+        code = requisitions.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001", ticket=TICKET,
                            lines=[LineRequest("WM-PUMP-01", 1)], policy=Policy(),
                            now=T0 + timedelta(hours=1)).code
     assert client.post(f"/api/v1/requisitions/{code}/ship", headers=auth["hq"], json={"at": h(2)}).status_code == 200

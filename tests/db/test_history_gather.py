@@ -9,7 +9,7 @@ from bench.history import Attempt, History, anomalies, gather
 from inventory.access import Principal
 from inventory.db import transaction, utcnow
 from inventory.policy import Policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.warehouses import transfers
 from inventory.warehouses.models import StockMovement
 from inventory.world import load_world
@@ -26,15 +26,15 @@ def carried_out(session) -> tuple[History, str, str]:
     history, codes = History(), []
     for key in ("k1", "k2"):
         with transaction(session):
-            code = reqs.submit(session, DEALER, ship_to="SP0001", ticket=key, policy=Policy(),
-                               lines=[reqs.LineRequest("WM-PUMP-01", 2)]).code
+            code = requisitions.submit(session, DEALER, ship_to="SP0001", ticket=key, policy=Policy(),
+                               lines=[requisitions.LineRequest("WM-PUMP-01", 2)]).code
         history.add(Attempt("submit", key, 201, {"lines": [["WM-PUMP-01", 2]]}, {"id": code}))
         codes.append(code)
     shipped, cancelled = codes
     with transaction(session):
-        reqs.ship(session, "hq", shipped)
-        reqs.receive(session, DEALER, shipped)
-        reqs.cancel(session, DEALER, cancelled)
+        requisitions.ship(session, "hq", shipped)
+        requisitions.receive(session, DEALER, shipped)
+        requisitions.cancel(session, DEALER, cancelled)
     with transaction(session):
         tid = transfers.create_draft(session, "HQ", "GD1", "WM-PUMP-01", 3, actor="test").id
         transfers.approve_and_ship(session, tid, actor="hq")

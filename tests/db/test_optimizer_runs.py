@@ -10,7 +10,7 @@ from inventory import planning
 from inventory.access import Principal
 from inventory.db import transaction, utcnow
 from inventory.policy import Policy, load_policy, set_policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.warehouses import ledger, transfers
 from inventory.warehouses.models import StockMovement, Transfer
@@ -22,12 +22,12 @@ POINT = Principal("service_point", "SP0001")
 
 def submit(session, sku, qty, now):
     with transaction(session):
-        return reqs.submit(session, POINT, ship_to="SP0001", ticket="T1", policy=Policy(),
+        return requisitions.submit(session, POINT, ship_to="SP0001", ticket="T1", policy=Policy(),
                            lines=[LineRequest(sku, qty)], now=now)
 
 
 def where(session, code):
-    req = reqs.get(session, Principal("hq"), code)
+    req = requisitions.get(session, Principal("hq"), code)
     found = sorted((a.warehouse_code, a.qty) for line in req.lines for a in line.allocations if a.status == "reserved")
     session.rollback()  # SQLite: an open read transaction would hold the write lock
     return found
@@ -63,7 +63,7 @@ def test_a_backordered_line_is_allocated_once_stock_exists(sessions, session, wo
         ledger.receive(session, "GD1", "WM-MOTOR-01", 4, actor="t")
     runs.run_now(sessions, now=now, propose=False)
     session.expire_all()
-    got = reqs.get(session, Principal("hq"), req.code)
+    got = requisitions.get(session, Principal("hq"), req.code)
     assert got.lines[0].backordered_qty == 0 and got.status == "allocated"
     session.rollback()
     assert sum(q for _, q in where(session, req.code)) == 7
@@ -92,11 +92,11 @@ def test_lines_shipped_after_the_snapshot_are_left_alone(sessions, session, worl
     document = runs.take_snapshot(sessions, run_id, now=now, store=True)
     allocations, seconds = runs.solve_document(document)
     with transaction(session):
-        reqs.ship(session, "hq", req.code)  # the clerk ships from HB1 while the solver works
+        requisitions.ship(session, "hq", req.code)  # the clerk ships from HB1 while the solver works
     run = runs.finish_run(sessions, run_id, document, allocations, seconds, propose=False)
     assert (run.lines_changed, run.lines_skipped) == (0, 1)
     session.expire_all()
-    assert reqs.get(session, Principal("hq"), req.code).status == "shipped"
+    assert requisitions.get(session, Principal("hq"), req.code).status == "shipped"
     session.rollback()
     assert ledger.ledger_differences(session) == []
 
@@ -129,7 +129,7 @@ def test_a_run_proposes_transfers_that_lift_regional_stock_to_target(sessions, s
     with transaction(session):  # two weeks of demand at SP0001 (served by GD1), none left at GD1
         ledger.receive(session, "HQ", "WM-MOTOR-01", 20, actor="t")
         for day in range(14):
-            reqs.submit(session, POINT, ship_to="SP0001", ticket="T", policy=Policy(),
+            requisitions.submit(session, POINT, ship_to="SP0001", ticket="T", policy=Policy(),
                         lines=[LineRequest("WM-MOTOR-01", 1)], now=now - timedelta(days=day + 1))
     result = runs.run_now(sessions, now=now)
     drafts = session.scalars(select(Transfer).where(Transfer.status == "draft")).all()
@@ -165,7 +165,7 @@ def test_a_newer_run_supersedes_undecided_proposals(sessions, session, world):
     with transaction(session):
         ledger.receive(session, "HQ", "WM-MOTOR-01", 20, actor="t")
         for day in range(14):
-            reqs.submit(session, POINT, ship_to="SP0001", ticket="T", policy=Policy(),
+            requisitions.submit(session, POINT, ship_to="SP0001", ticket="T", policy=Policy(),
                         lines=[LineRequest("WM-MOTOR-01", 1)], now=now - timedelta(days=day + 1))
     first = runs.run_now(sessions, now=now)
     second = runs.run_now(sessions, now=now)

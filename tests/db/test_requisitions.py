@@ -10,8 +10,8 @@ from inventory.access import Principal
 from inventory.db import transaction, utcnow
 from inventory.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
 from inventory.policy import Policy
-from inventory.quotas import service as quota
-from inventory.requisitions import service as reqs
+from inventory.quotas import service as quotas
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.warehouses import ledger
 
@@ -24,7 +24,7 @@ POLICY = Policy()
 
 def submit(session, principal=POINT, ship_to="SP0001", lines=(("WM-PUMP-01", 2),), ticket="T1", **kw):
     with transaction(session):
-        return reqs.submit(session, principal, ship_to=ship_to, ticket=ticket, policy=POLICY,
+        return requisitions.submit(session, principal, ship_to=ship_to, ticket=ticket, policy=POLICY,
                            lines=[LineRequest(s, q) for s, q in lines], **kw)
 
 
@@ -92,7 +92,7 @@ def test_bad_requisitions_are_refused_and_reserve_nothing(session, world, kwargs
 
 def test_a_dealer_requisition_reserves_its_value_against_the_month_quota(session, world):
     req = submit(session, principal=DEALER, ticket=None, lines=[("WM-MOTOR-01", 2)])
-    acct = quota.account(session, "D001", req.quota_period)
+    acct = quotas.account(session, "D001", req.quota_period)
     assert req.value == Decimal("920.00")
     assert (acct.reserved, acct.available) == (Decimal("920.00"), Decimal("49080.00"))
 
@@ -101,39 +101,39 @@ def test_over_quota_is_refused_whole_with_the_shortfall(session, world):
     with pytest.raises(QuotaExceeded, match="value 20280.00 exceeds .* quota 20000.00 .* by 280.00"):
         submit(session, principal=OTHER_DEALER, ship_to="SP0003", ticket=None, lines=[("WM-PUMP-01", 4), ("WM-MOTOR-01", 43)])
     assert ledger.get_balance(session, "HB1", "WM-PUMP-01").reserved == 0
-    assert quota.account(session, "D002", quota.period_of(utcnow())).reserved == 0
+    assert quotas.account(session, "D002", quotas.period_of(utcnow())).reserved == 0
 
 
 def test_cancel_restores_stock_and_quota_exactly(session, world):
     req = submit(session, principal=DEALER, ticket=None, lines=[("WM-PUMP-01", 15)])
     with transaction(session):
-        reqs.cancel(session, DEALER, req.code)
+        requisitions.cancel(session, DEALER, req.code)
     assert ledger.get_balance(session, "GD1", "WM-PUMP-01").reserved == 0
     assert ledger.get_balance(session, "HQ", "WM-PUMP-01").reserved == 0
-    acct = quota.account(session, "D001", req.quota_period)
+    acct = quotas.account(session, "D001", req.quota_period)
     assert (acct.reserved, acct.consumed, acct.available) == (0, 0, Decimal("50000.00"))
-    assert reqs.get(session, HQ, req.code).status == "cancelled"
+    assert requisitions.get(session, HQ, req.code).status == "cancelled"
     assert ledger.ledger_differences(session) == []
 
 
 def test_shipping_issues_the_stock_and_consumes_the_quota(session, world):
     req = submit(session, principal=DEALER, ticket=None, lines=[("WM-PUMP-01", 3)])
     with transaction(session):
-        reqs.ship(session, "hq", req.code)
+        requisitions.ship(session, "hq", req.code)
     balance = ledger.get_balance(session, "GD1", "WM-PUMP-01")
     assert (balance.on_hand, balance.reserved) == (7, 0)
-    acct = quota.account(session, "D001", req.quota_period)
+    acct = quotas.account(session, "D001", req.quota_period)
     assert (acct.reserved, acct.consumed) == (0, Decimal("375.00"))
-    assert reqs.get(session, HQ, req.code).status == "shipped"
+    assert requisitions.get(session, HQ, req.code).status == "shipped"
 
 
 def test_cancel_is_refused_once_shipped(session, world):
     req = submit(session)
     with transaction(session):
-        reqs.ship(session, "hq", req.code)
+        requisitions.ship(session, "hq", req.code)
     with pytest.raises(Conflict, match="has shipped"):
         with transaction(session):
-            reqs.cancel(session, POINT, req.code)
+            requisitions.cancel(session, POINT, req.code)
 
 
 def test_receipt_within_the_promise_is_on_time_and_after_it_late(session, world):
@@ -141,9 +141,9 @@ def test_receipt_within_the_promise_is_on_time_and_after_it_late(session, world)
     on_time, late = (submit(session, lines=[("WM-PUMP-01", 1)], now=accepted) for _ in range(2))
     for req, hours in ((on_time, 47), (late, 49)):
         with transaction(session):
-            reqs.ship(session, "hq", req.code, at=accepted + timedelta(hours=1))
+            requisitions.ship(session, "hq", req.code, at=accepted + timedelta(hours=1))
         with transaction(session):
-            got = reqs.receive(session, POINT, req.code, at=accepted + timedelta(hours=hours))
+            got = requisitions.receive(session, POINT, req.code, at=accepted + timedelta(hours=hours))
         assert got.status == "delivered"
         assert got.lines[0].allocations[0].on_time is (hours <= 48)
 
@@ -154,52 +154,52 @@ def test_each_warehouses_parcel_is_received_on_its_own(session, world):
     req = submit(session, lines=[("WM-PUMP-01", 15)], now=accepted)
     assert allocations(req) == [("GD1", 10), ("HQ", 5)]
     with transaction(session):
-        reqs.ship(session, "hq", req.code, at=accepted + timedelta(hours=1))
+        requisitions.ship(session, "hq", req.code, at=accepted + timedelta(hours=1))
     with transaction(session):
-        got = reqs.receive(session, POINT, req.code, warehouse="GD1", at=accepted + timedelta(hours=20))
+        got = requisitions.receive(session, POINT, req.code, warehouse="GD1", at=accepted + timedelta(hours=20))
     assert {a.warehouse_code: (a.status, a.on_time) for a in got.lines[0].allocations} == {
         "GD1": ("delivered", True), "HQ": ("shipped", None)}
     assert got.status != "delivered"
     with pytest.raises(Conflict, match="nothing shipped to receive from GD1"):
         with transaction(session):
-            reqs.receive(session, POINT, req.code, warehouse="GD1")
+            requisitions.receive(session, POINT, req.code, warehouse="GD1")
     with transaction(session):
-        got = reqs.receive(session, POINT, req.code, warehouse="HQ", at=accepted + timedelta(hours=50))
+        got = requisitions.receive(session, POINT, req.code, warehouse="HQ", at=accepted + timedelta(hours=50))
     assert {a.warehouse_code: a.on_time for a in got.lines[0].allocations} == {"GD1": True, "HQ": False}
     assert got.status == "delivered"
-    assert [e.kind for e in reqs.get(session, HQ, req.code).events] == ["submitted", "shipped", "received", "received"]
+    assert [e.kind for e in requisitions.get(session, HQ, req.code).events] == ["submitted", "shipped", "received", "received"]
 
 
 def test_event_times_may_not_lie_in_the_future(session, world):
     req = submit(session)
     with pytest.raises(InvalidInput, match="future"):
         with transaction(session):
-            reqs.ship(session, "hq", req.code, at=utcnow() + timedelta(hours=2))
+            requisitions.ship(session, "hq", req.code, at=utcnow() + timedelta(hours=2))
 
 
 def test_another_principal_cannot_see_or_cancel_a_requisition(session, world):
     req = submit(session, principal=DEALER, ticket=None)
     for other in (OTHER_DEALER, POINT, Principal("service_point", "SP0002")):
         with pytest.raises(NotFound):
-            reqs.get(session, other, req.code)
+            requisitions.get(session, other, req.code)
         with pytest.raises(NotFound):
-            reqs.cancel(session, other, req.code)
+            requisitions.cancel(session, other, req.code)
 
 
 def test_history_keeps_every_step(session, world):
     req = submit(session)
     with transaction(session):
-        reqs.ship(session, "hq", req.code)
+        requisitions.ship(session, "hq", req.code)
     with transaction(session):
-        reqs.receive(session, POINT, req.code)
-    assert [e.kind for e in reqs.get(session, HQ, req.code).events] == ["submitted", "shipped", "received"]
+        requisitions.receive(session, POINT, req.code)
+    assert [e.kind for e in requisitions.get(session, HQ, req.code).events] == ["submitted", "shipped", "received"]
 
 
 def test_hq_raises_a_limit_and_grants_an_extension_on_the_record(session, world):
     with transaction(session):
-        quota.raise_limit(session, "D002", "30000.00", actor="hq:li", reason="peak season")
-        quota.grant_extension(session, "D002", "5000.00", actor="hq:li", reason="flood repairs")
-    acct = quota.account(session, "D002", quota.period_of(utcnow()))
+        quotas.raise_limit(session, "D002", "30000.00", actor="hq:li", reason="peak season")
+        quotas.grant_extension(session, "D002", "5000.00", actor="hq:li", reason="flood repairs")
+    acct = quotas.account(session, "D002", quotas.period_of(utcnow()))
     assert (acct.credit_limit, acct.extension, acct.available) == (Decimal("30000.00"), Decimal("5000.00"), Decimal("35000.00"))
     with pytest.raises(InvalidInput, match="not above"):
-        quota.raise_limit(session, "D002", "100.00", actor="hq:li", reason="x")
+        quotas.raise_limit(session, "D002", "100.00", actor="hq:li", reason="x")

@@ -12,9 +12,9 @@ from inventory.access import Principal
 from inventory.db import transaction, utcnow
 from inventory.errors import Conflict, InvalidInput, NotFound
 from inventory.policy import Policy, set_policy
-from inventory.quotas import service as quota
+from inventory.quotas import service as quotas
 from inventory.quotas.models import QuotaMovement
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.returns import service as returns
 from inventory.returns.models import Return, ReturnCharge
@@ -45,11 +45,11 @@ def issued(session, principal=POINT, lines=((PUMP, 2),), ticket="T1", days_ago=0
         appliances.record(session, ticket, covered=in_warranty, serial=f"SN-{ticket}-{in_warranty}",
                           purchased_on=appliances.bought(when, in_warranty))
     with transaction(session):
-        req = reqs.submit(session, principal, ship_to=ship_to, ticket=ticket, policy=Policy(),
+        req = requisitions.submit(session, principal, ship_to=ship_to, ticket=ticket, policy=Policy(),
                           in_warranty=in_warranty if ticket else (None if in_warranty else False), lines=[LineRequest(s, q) for s, q in lines], now=when)
     if ship:
         with transaction(session):
-            reqs.ship(session, "hq", req.code, at=when + timedelta(minutes=1))
+            requisitions.ship(session, "hq", req.code, at=when + timedelta(minutes=1))
     return req
 
 
@@ -123,7 +123,7 @@ def test_shipping_warehouse_by_warehouse_expects_each_unit_once(session, world):
     req = issued(session, lines=((PUMP, 15),), ship=False)
     for warehouse in ("GD1", "HQ"):
         with transaction(session):
-            reqs.ship(session, "hq", req.code, warehouse=warehouse)
+            requisitions.ship(session, "hq", req.code, warehouse=warehouse)
         with transaction(session):
             assert returns.expect_returns_for_shipment(session, req, utcnow()) == []  # idempotent
     assert [(r.warehouse_code, r.qty) for r in expected_of(session, req)] == [("GD1", 10), ("HQ", 5)]
@@ -325,10 +325,10 @@ def test_every_other_outcome_is_quarantined_and_never_available(session, world, 
 def test_a_confirmed_defective_old_part_credits_the_dealers_quota(session, world):
     req = issued(session, principal=DEALER, ticket="T9", lines=((MOTOR, 2),))
     row = receive(session, post(session, req, qty=2, sku=MOTOR, principal=DEALER))
-    acct = quota.account(session, "D001", quota.period_of(utcnow()))
+    acct = quotas.account(session, "D001", quotas.period_of(utcnow()))
     assert acct.consumed == Decimal("920.00")
     inspect(session, row, "defective_confirmed")
-    acct = quota.account(session, "D001", quota.period_of(utcnow()))
+    acct = quotas.account(session, "D001", quotas.period_of(utcnow()))
     assert (acct.credited, acct.available) == (Decimal("920.00"), Decimal("50000.00"))
     move = session.scalars(select(QuotaMovement).where(QuotaMovement.kind == "credit")).one()
     assert (move.amount, move.ref_id) == (Decimal("920.00"), row.code)
@@ -338,13 +338,13 @@ def test_a_confirmed_defective_old_part_credits_the_dealers_quota(session, world
 def test_only_a_confirmed_defect_credits_the_quota(session, world, outcome):
     req = issued(session, principal=DEALER, ticket="T9")
     inspect(session, receive(session, post(session, req, qty=2, principal=DEALER)), outcome)
-    assert quota.account(session, "D001", quota.period_of(utcnow())).credited == 0
+    assert quotas.account(session, "D001", quotas.period_of(utcnow())).credited == 0
 
 
 def test_an_out_of_warranty_dealer_requisition_gets_no_credit_for_a_defective_unused_part(session, world):
     req = issued(session, principal=DEALER, ticket=None, in_warranty=False)
     inspect(session, receive(session, post(session, req, qty=1, kind="unused", principal=DEALER)), "defective_confirmed")
-    assert quota.account(session, "D001", quota.period_of(utcnow())).credited == 0
+    assert quotas.account(session, "D001", quotas.period_of(utcnow())).credited == 0
 
 
 def test_a_service_points_defective_return_credits_no_quota(session, world):
@@ -374,7 +374,7 @@ def test_inspecting_twice_is_a_conflict_and_changes_nothing(session, world):
         with pytest.raises(Conflict, match="already inspected"):
             inspect(session, row, outcome)
     assert returns.get(session, HQ, row.code).outcome == "defective_confirmed"
-    assert quota.account(session, "D001", quota.period_of(utcnow())).credited == Decimal("250.00")
+    assert quotas.account(session, "D001", quotas.period_of(utcnow())).credited == Decimal("250.00")
     assert charges(session) == []
 
 

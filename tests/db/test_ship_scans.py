@@ -9,7 +9,7 @@ from inventory.access import Principal
 from inventory.db import transaction
 from inventory.errors import ScanCountMismatch, WrongPartScanned
 from inventory.policy import Policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.warehouses import ledger
 
@@ -18,13 +18,13 @@ POINT = Principal("service_point", "SP0001")
 
 def submit(session, lines=(("WM-PUMP-01", 2), ("AC-REMOTE-01", 1))) -> str:
     with transaction(session):
-        return reqs.submit(session, POINT, ship_to="SP0001", ticket="T1", policy=Policy(),
+        return requisitions.submit(session, POINT, ship_to="SP0001", ticket="T1", policy=Policy(),
                            lines=[LineRequest(s, q) for s, q in lines]).code
 
 
 def ship(session, code, scanned):
     with transaction(session):
-        return reqs.ship(session, "clerk:gd", code, warehouse="GD1", scanned=scanned)
+        return requisitions.ship(session, "clerk:gd", code, warehouse="GD1", scanned=scanned)
 
 
 def books(session, sku):
@@ -46,7 +46,7 @@ def test_a_wrong_part_scanned_ships_nothing(session, world):
     assert refused.value.message == (f"scanned WM-MOTOR-01, which requisition {code} does not ship from GD1; "
                                      "put it back")
     session.expire_all()
-    assert reqs.get(session, POINT, code).status == "allocated"
+    assert requisitions.get(session, POINT, code).status == "allocated"
     assert books(session, "WM-PUMP-01") == (10, 2) and books(session, "AC-REMOTE-01") == (20, 1)
 
 
@@ -71,7 +71,7 @@ def test_only_the_units_reserved_at_the_clerks_warehouse_are_scanned(session, wo
 def test_a_system_that_ships_without_scans_is_not_asked_for_them(session, world):
     code = submit(session)
     with transaction(session):
-        assert reqs.ship(session, "hq:wms", code).status == "shipped"
+        assert requisitions.ship(session, "hq:wms", code).status == "shipped"
 
 
 def test_a_line_served_by_its_successor_is_scanned_as_the_part_on_the_shelf(session, world):

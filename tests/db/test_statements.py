@@ -17,7 +17,7 @@ from inventory.errors import InvalidInput, NotFound
 from inventory.network import ServicePoint
 from inventory.overcharges import OverchargePenalty
 from inventory.policy import load_policy, set_policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.models import Requisition
 from inventory.returns import service as returns
 from inventory.returns.models import Return
@@ -32,8 +32,8 @@ ZERO = Decimal("0.00")
 
 
 def submit(session, ticket, lines, *, point="SP0001", at=JUNE):
-    req = reqs.submit(session, Principal("service_point", point), ship_to=point, ticket=ticket,
-                      lines=[reqs.LineRequest(sku, qty) for sku, qty in lines], policy=load_policy(session), now=at)
+    req = requisitions.submit(session, Principal("service_point", point), ship_to=point, ticket=ticket,
+                      lines=[requisitions.LineRequest(sku, qty) for sku, qty in lines], policy=load_policy(session), now=at)
     return req
 
 
@@ -100,7 +100,7 @@ def test_a_cancelled_requisition_collects_nothing(priced):
     with transaction(priced):
         req = submit(priced, "T-1", [("WM-PUMP-01", 1)])
         decide(req, False)
-        reqs.cancel(priced, POINT, req.code, now=JUNE)
+        requisitions.cancel(priced, POINT, req.code, now=JUNE)
     assert requisition_charge(priced, req, load_policy(priced)).total == ZERO
 
 
@@ -173,8 +173,8 @@ def june(priced):
         for req in (r2, r3, r4, other, july):
             decide(req, False)
     with transaction(s):
-        reqs.cancel(s, POINT, r4.code, now=JUNE + timedelta(days=2))
-        reqs.ship(s, "clerk:gd", r1.code, now=JUNE + timedelta(hours=3))
+        requisitions.cancel(s, POINT, r4.code, now=JUNE + timedelta(days=2))
+        requisitions.ship(s, "clerk:gd", r1.code, now=JUNE + timedelta(hours=3))
         returns.expect_returns_for_shipment(s, s.get(Requisition, r1.id), JUNE + timedelta(hours=3))
     with transaction(s):
         returns.sweep_overdue(s, now=JUNE + timedelta(days=10))

@@ -12,7 +12,7 @@ from inventory.access import Principal
 from inventory.db import transaction, utcnow
 from inventory.errors import InvalidInput
 from inventory.policy import Policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.supersession import Replacement, Supersession
 from inventory.warehouses import ledger
@@ -47,7 +47,7 @@ def replace(session, *rows):
 
 def submit(session, sku, qty, now=None):
     with transaction(session):
-        return reqs.submit(session, POINT, ship_to="SP0001", ticket=None, in_warranty=False, policy=POLICY,
+        return requisitions.submit(session, POINT, ship_to="SP0001", ticket=None, in_warranty=False, policy=POLICY,
                            lines=[LineRequest(sku, qty)], now=now)
 
 
@@ -72,7 +72,7 @@ def test_shipping_a_substituted_line_issues_the_successor_and_the_ledger_agrees(
     replace(session, (OLD, NEW))
     req = submit(session, OLD, 2)
     with transaction(session):
-        reqs.ship(session, "clerk:gd1", req.code)
+        requisitions.ship(session, "clerk:gd1", req.code)
     balance = ledger.get_balance(session, "GD1", NEW)
     assert (balance.on_hand, balance.reserved) == (4, 0)
     assert ledger.get_balance(session, "HB1", OLD).on_hand == 4
@@ -83,7 +83,7 @@ def test_cancelling_a_substituted_line_releases_the_successor(session, pumps):
     replace(session, (OLD, NEW))
     req = submit(session, OLD, 2)
     with transaction(session):
-        reqs.cancel(session, POINT, req.code)
+        requisitions.cancel(session, POINT, req.code)
     assert ledger.get_balance(session, "GD1", NEW).reserved == 0
     assert ledger.ledger_differences(session) == []
 
@@ -131,7 +131,7 @@ def test_a_line_served_by_a_successor_is_left_alone_by_the_nightly_re_plan(sessi
     result = runs.run_now(sessions, now=now + timedelta(hours=1), propose=False)
     assert result["status"] == "done" and result["lines_changed"] == 0
     session.expire_all()
-    assert served(reqs.get(session, Principal("hq"), req.code)) == [("GD1", NEW, 2)]
+    assert served(requisitions.get(session, Principal("hq"), req.code)) == [("GD1", NEW, 2)]
     assert ledger.ledger_differences(session) == []
 
 
@@ -213,7 +213,7 @@ def test_a_replaced_skus_backorder_counts_against_its_final_successors_position(
 
 def shipped_and_received(session, req):
     with transaction(session):
-        reqs.ship(session, "clerk:gd1", req.code)
+        requisitions.ship(session, "clerk:gd1", req.code)
     return req
 
 
@@ -223,7 +223,7 @@ def test_a_wrong_part_on_a_substituted_line_puts_the_successor_back_and_serves_i
     replace(session, (OLD, NEW))
     req = shipped_and_received(session, submit(session, OLD, 2))
     with transaction(session):  # the point opened the box: a remote control, not a pump
-        reqs.receive(session, POINT, req.code, wrong_parts=[WrongPart(line=1, received_sku="AC-REMOTE-01")])
+        requisitions.receive(session, POINT, req.code, wrong_parts=[WrongPart(line=1, received_sku="AC-REMOTE-01")])
     balance = ledger.get_balance(session, "GD1", NEW)
     assert (balance.on_hand, balance.reserved) == (6, 2)  # the two never left; reserved again for the line
     assert ledger.get_balance(session, "GD1", OLD) is None or ledger.get_balance(session, "GD1", OLD).on_hand == 0
@@ -239,4 +239,4 @@ def test_receiving_the_successor_a_line_was_served_with_is_not_a_wrong_part(sess
     req = shipped_and_received(session, submit(session, OLD, 2))
     with pytest.raises(InvalidInput, match="not a wrong part"):
         with transaction(session):
-            reqs.receive(session, POINT, req.code, wrong_parts=[WrongPart(line=1, received_sku=NEW)])
+            requisitions.receive(session, POINT, req.code, wrong_parts=[WrongPart(line=1, received_sku=NEW)])

@@ -17,7 +17,7 @@ from inventory.attribution import PartsWait
 from inventory.db import transaction
 from inventory.errors import InvalidInput, NotFound
 from inventory.policy import Policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.requisitions.wrong_part import WrongPart
 from inventory.tickets import build_ticket_input, penalties_for_month, record_event, ticket_view
@@ -64,14 +64,14 @@ def post_all(session, ticket: str, events) -> None:
 def requisition(session, ticket: str, sku: str = "WM-PUMP-01", qty: int = 1, *, submitted: float = 1.0,
                 shipped: float | None = None, received: float | None = None, principal=POINT) -> str:
     with transaction(session):
-        code = reqs.submit(session, principal, ship_to=principal.code, lines=[LineRequest(sku, qty)],
+        code = requisitions.submit(session, principal, ship_to=principal.code, lines=[LineRequest(sku, qty)],
                            ticket=ticket, policy=POLICY, now=h(submitted)).code
     if shipped is not None:
         with transaction(session):
-            reqs.ship(session, "hq", code, at=h(shipped), now=h(shipped))
+            requisitions.ship(session, "hq", code, at=h(shipped), now=h(shipped))
     if received is not None:
         with transaction(session):
-            reqs.receive(session, principal, code, at=h(received), now=h(received))
+            requisitions.receive(session, principal, code, at=h(received), now=h(received))
     return code
 
 
@@ -249,7 +249,7 @@ def test_a_cancelled_requisition_is_not_a_wait(session, world):
     post_all(session, "T1", flow_events())
     code = requisition(session, "T1", submitted=1)
     with transaction(session):
-        reqs.cancel(session, POINT, code, now=h(2))
+        requisitions.cancel(session, POINT, code, now=h(2))
     assert causes(session, "T1") == []
     assert view(session, "T1")["requisitions"][0]["status"] == "cancelled"
 
@@ -304,12 +304,12 @@ def test_a_regional_warehouse_reported_for_the_wrong_part_is_charged_until_the_r
     post_all(session, "T1", flow_events(completed=100))
     code = requisition(session, "T1", submitted=1, shipped=2)  # from GD1
     with transaction(session):
-        reqs.receive(session, POINT, code, at=h(14), wrong_parts=[WrongPart(line=1, received_sku="AC-REMOTE-01")],
+        requisitions.receive(session, POINT, code, at=h(14), wrong_parts=[WrongPart(line=1, received_sku="AC-REMOTE-01")],
                      policy=POLICY, now=h(14))
     with transaction(session):
-        reqs.ship(session, "hq", code, at=h(40), now=h(40))
+        requisitions.ship(session, "hq", code, at=h(40), now=h(40))
     with transaction(session):
-        reqs.receive(session, POINT, code, at=h(70), now=h(70))
+        requisitions.receive(session, POINT, code, at=h(70), now=h(70))
     (wait,) = build_ticket_input(session, "T1", now=h(24 * 30)).parts_waits
     assert (wait.cause, wait.warehouse) == ("regional_wrong_part", "GD1")
     assert rows(view(session, "T1"))[0] == ("warehouse:GD1", "regional_wrong_part", 21.0, "30.00")
@@ -366,12 +366,12 @@ def test_hq_shipping_the_wrong_part_fines_the_parts_group_until_the_replacement_
     post_all(session, "T1", flow_events(completed=100))
     code = requisition(session, "T1", submitted=1, shipped=2)
     with transaction(session):
-        reqs.receive(session, POINT, code, at=h(22), wrong_parts=[WrongPart(line=1, received_sku="WM-MOTOR-01")],
+        requisitions.receive(session, POINT, code, at=h(22), wrong_parts=[WrongPart(line=1, received_sku="WM-MOTOR-01")],
                      policy=POLICY, now=h(22))
     with transaction(session):
-        reqs.ship(session, "hq", code, at=h(23), now=h(23))
+        requisitions.ship(session, "hq", code, at=h(23), now=h(23))
     with transaction(session):
-        reqs.receive(session, POINT, code, at=h(70), now=h(70))
+        requisitions.receive(session, POINT, code, at=h(70), now=h(70))
     assert causes(session, "T1") == ["hq_wrong_part"]
     result = view(session, "T1")
     assert rows(result)[0] == ("hq_parts_group", "hq_wrong_part", 21.0, "30.00")  # promised by 49, right part at 70

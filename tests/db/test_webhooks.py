@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from inventory.access import Principal
 from inventory.db import make_session_factory, transaction, utcnow
 from inventory.policy import load_policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.models import RequisitionEvent
 from inventory.webhooks import outbox, sender, service
 from inventory.webhooks.models import WebhookCursor, WebhookDelivery, WebhookEvent
@@ -83,7 +83,7 @@ def hooked(session):
 
 def _submit(session):
     with transaction(session):
-        return reqs.submit(session, DEALER, ship_to="SP0001", lines=[reqs.LineRequest("WM-PUMP-01", 1)],
+        return requisitions.submit(session, DEALER, ship_to="SP0001", lines=[requisitions.LineRequest("WM-PUMP-01", 1)],
                            ticket=None, policy=load_policy(session))
 
 

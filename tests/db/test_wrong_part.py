@@ -16,8 +16,8 @@ from inventory.audit import AuditEntry, entries
 from inventory.db import make_session_factory, transaction
 from inventory.errors import Conflict, InvalidInput, NotFound
 from inventory.policy import Policy
-from inventory.quotas import service as quota
-from inventory.requisitions import service as reqs
+from inventory.quotas import service as quotas
+from inventory.requisitions import service as requisitions
 from inventory.requisitions import wrong_part
 from inventory.requisitions.models import Allocation, RequisitionEvent
 from inventory.requisitions.service import LineRequest
@@ -57,16 +57,16 @@ def shipped(session, qty: int = 1, principal=POINT, ticket: str | None = "T1", s
     if ticket:
         appliances.record(session, ticket, purchased_on=appliances.bought(h(1)))
     with transaction(session):
-        code = reqs.submit(session, principal, ship_to="SP0001", lines=[LineRequest(sku, qty)], ticket=ticket,
+        code = requisitions.submit(session, principal, ship_to="SP0001", lines=[LineRequest(sku, qty)], ticket=ticket,
                            policy=POLICY, now=h(1)).code
     with transaction(session):
-        reqs.ship(session, "hq", code, at=h(2), now=h(2))
+        requisitions.ship(session, "hq", code, at=h(2), now=h(2))
     return code
 
 
 def receive(session, code: str, *wrong: WrongPart, at: float = 20, principal=POINT):
     with transaction(session):
-        return reqs.receive(session, principal, code, at=h(at), wrong_parts=list(wrong), policy=POLICY, now=CLOCK)
+        return requisitions.receive(session, principal, code, at=h(at), wrong_parts=list(wrong), policy=POLICY, now=CLOCK)
 
 
 def report(session, code: str, wrong: WrongPart, at: float | None = 30, principal=POINT):
@@ -108,7 +108,7 @@ def test_a_wrong_part_on_receipt_is_released_and_a_replacement_reserved_at_once(
     assert mis_shipped.wrong_part_by == "service_point:SP0001"
     assert (replacement.created_at, replacement.promised_by) == (h(20), req.lines[0].promised_by)
     assert (req.status, req.lines[0].backordered_qty) == ("allocated", 0)
-    assert [e.kind for e in reqs.get(session, HQ, code).events] == ["submitted", "shipped", "received", "wrong_part"]
+    assert [e.kind for e in requisitions.get(session, HQ, code).events] == ["submitted", "shipped", "received", "wrong_part"]
 
 
 def test_the_shipper_gets_the_ordered_units_back_on_hand_and_loses_the_part_it_sent(session, world):
@@ -142,7 +142,7 @@ def test_the_replacement_ships_and_arrives_and_only_its_old_part_is_expected(ses
     expected = session.scalars(select(Return).where(Return.status == "expected")).all()
     assert expected == []  # the wrong part was never fitted: no old part is owed for it
     with transaction(session):
-        reqs.ship(session, "hq", code, at=h(21), now=CLOCK)
+        requisitions.ship(session, "hq", code, at=h(21), now=CLOCK)
     req = receive(session, code, at=60)
     assert req.status == "delivered" and rows(req)[-1] == ("HQ", 1, "delivered", None)
     assert req.lines[0].allocations[-1].on_time is False  # the promise (h 49) was not renewed
@@ -173,13 +173,13 @@ def test_a_line_from_two_warehouses_must_name_the_sender_when_only_some_units_we
 def test_a_dealer_pays_once_for_a_part_that_was_replaced(session, world):
     empty_gd1(session)
     code = shipped(session, qty=2, principal=DEALER, ticket=None)
-    period = reqs.get(session, HQ, code).quota_period
+    period = requisitions.get(session, HQ, code).quota_period
     receive(session, code, WrongPart(line=1, received_sku=MOTOR), principal=DEALER)
-    acct = quota.account(session, "D001", period)
+    acct = quotas.account(session, "D001", period)
     assert (acct.reserved, acct.consumed) == (Decimal("250.00"), Decimal("0.00"))
     with transaction(session):
-        reqs.ship(session, "hq", code, at=h(21), now=CLOCK)
-    acct = quota.account(session, "D001", period)
+        requisitions.ship(session, "hq", code, at=h(21), now=CLOCK)
+    acct = quotas.account(session, "D001", period)
     assert (acct.reserved, acct.consumed, acct.available) == (Decimal("0.00"), Decimal("250.00"), Decimal("49750.00"))
 
 
@@ -187,10 +187,10 @@ def test_a_receipt_naming_a_line_with_nothing_arriving_is_refused_whole(session,
     empty_gd1(session)
     with transaction(session):
         ledger.reserve(session, "GD1", REMOTE, 20, actor="test")  # line 2 is backordered: nothing ships
-        code = reqs.submit(session, POINT, ship_to="SP0001", lines=[LineRequest(PUMP, 1), LineRequest(REMOTE, 1)],
+        code = requisitions.submit(session, POINT, ship_to="SP0001", lines=[LineRequest(PUMP, 1), LineRequest(REMOTE, 1)],
                            ticket="T1", policy=POLICY, now=h(1)).code
     with transaction(session):
-        reqs.ship(session, "hq", code, at=h(2), now=h(2))
+        requisitions.ship(session, "hq", code, at=h(2), now=h(2))
     before = state(session)
     with pytest.raises(Conflict, match="no units of line 2"):
         receive(session, code, WrongPart(line=2, received_sku=MOTOR))
@@ -199,7 +199,7 @@ def test_a_receipt_naming_a_line_with_nothing_arriving_is_refused_whole(session,
     with pytest.raises(InvalidInput, match="reported twice"):
         receive(session, code, WrongPart(line=1, received_sku=MOTOR), WrongPart(line=1, received_sku=REMOTE))
     assert state(session) == before
-    assert reqs.get(session, HQ, code).status == "partially_backordered"
+    assert requisitions.get(session, HQ, code).status == "partially_backordered"
 
 
 # -- later, on units already received --------------------------------------------------------------
@@ -239,7 +239,7 @@ def test_a_replacement_that_is_wrong_again_is_a_new_report(session, world):
     code = shipped(session)
     receive(session, code, WrongPart(line=1, received_sku=MOTOR))
     with transaction(session):
-        reqs.ship(session, "hq", code, at=h(21), now=CLOCK)
+        requisitions.ship(session, "hq", code, at=h(21), now=CLOCK)
     receive(session, code, at=40)
     req = report(session, code, WrongPart(line=1, received_sku=MOTOR), at=41)
     assert [a.status for a in req.lines[0].allocations] == ["released", "released", "reserved"]
@@ -289,7 +289,7 @@ def test_a_requisition_with_a_wrong_part_can_no_longer_be_cancelled(session, wor
     receive(session, code, WrongPart(line=1, received_sku=MOTOR))
     with pytest.raises(Conflict, match="has shipped"):
         with transaction(session):
-            reqs.cancel(session, POINT, code, now=CLOCK)
+            requisitions.cancel(session, POINT, code, now=CLOCK)
 
 
 def test_the_same_report_sent_at_once_is_recorded_once(pg_engine):
@@ -308,7 +308,7 @@ def test_the_same_report_sent_at_once_is_recorded_once(pg_engine):
 
     assert raised(race(6, worker)) == []
     with sessions() as session:
-        req = reqs.get(session, HQ, code)
+        req = requisitions.get(session, HQ, code)
         assert rows(req) == [("HQ", 1, "released", MOTOR), ("HQ", 1, "reserved", None)]
         assert [e.kind for e in req.events].count("wrong_part") == 1
         assert balance(session, "HQ", PUMP) == (50, 1) and ledger.ledger_differences(session) == []

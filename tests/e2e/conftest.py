@@ -40,7 +40,7 @@ def _seed(url: str) -> dict:
     from inventory.access import Principal, create_user
     from inventory.db import make_engine, make_session_factory, transaction, utcnow
     from inventory.policy import load_policy
-    from inventory.requisitions import service as reqs
+    from inventory.requisitions import service as requisitions
     from inventory.warehouses import transfers
     from inventory.world import load_world
 
@@ -78,18 +78,18 @@ def _seed(url: str) -> dict:
                 with transaction(s):
                     if ticket:  # the call centre's record: a washer bought 100 days before, its parts free
                         record_appliance(s, ticket, **free_appliance(ticket, start), now=start)
-                    req = reqs.submit(s, who, ship_to=ship_to, lines=[reqs.LineRequest(sku, 1 + i)],
+                    req = requisitions.submit(s, who, ship_to=ship_to, lines=[requisitions.LineRequest(sku, 1 + i)],
                                       ticket=ticket, policy=policy, now=start)
-                    reqs.ship(s, "system:e2e", req.code, at=start + timedelta(hours=2), now=now)
+                    requisitions.ship(s, "system:e2e", req.code, at=start + timedelta(hours=2), now=now)
                     late = (day + i) % 5 == 0 and day >= 3
-                    reqs.receive(s, who, req.code, at=start + timedelta(hours=60 if late else 20), now=now)
+                    requisitions.receive(s, who, req.code, at=start + timedelta(hours=60 if late else 20), now=now)
         with transaction(s):
             for n in range(3):
                 record_appliance(s, f"T-NOW-{n}", **free_appliance(f"T-NOW-{n}", now - timedelta(hours=6)),
                                  now=now - timedelta(hours=6))
-            todays = [reqs.submit(s, point, ship_to="SP0001", ticket=f"T-NOW-{n}", policy=policy,
-                                  lines=[reqs.LineRequest("WM-PUMP-01", n + 1)] +
-                                        ([reqs.LineRequest("AC-REMOTE-01", 2)] if n == 1 else []),
+            todays = [requisitions.submit(s, point, ship_to="SP0001", ticket=f"T-NOW-{n}", policy=policy,
+                                  lines=[requisitions.LineRequest("WM-PUMP-01", n + 1)] +
+                                        ([requisitions.LineRequest("AC-REMOTE-01", 2)] if n == 1 else []),
                                   now=now - timedelta(hours=5 - n)).code for n in range(3)]
             draft = transfers.create_draft(s, "HQ", "GD1", "WM-MOTOR-01", 2, actor="hq:boss",
                                            reason="restock for the season")
@@ -147,7 +147,7 @@ def _warranty_month(s, policy, now) -> dict:
 
     from inventory.access import Principal
     from inventory.db import transaction
-    from inventory.requisitions import service as reqs
+    from inventory.requisitions import service as requisitions
     from inventory.tickets import record_event
     from inventory.tickets.appliance import business_date, record_appliance
 
@@ -172,10 +172,10 @@ def _warranty_month(s, policy, now) -> dict:
                              purchased_on=None if age is None else business_date(reported) - timedelta(days=age),
                              actor="call_center", policy=policy, now=reported + timedelta(hours=5 + late))
             submitted = reported + timedelta(hours=6 + late)
-            req = reqs.submit(s, who, ship_to=point, ticket=ticket, policy=policy, now=submitted,
-                              lines=[reqs.LineRequest(sku, qty) for sku, qty in lines])
-            reqs.ship(s, "system:e2e", req.code, at=submitted + timedelta(hours=2), now=submitted + timedelta(hours=2))
-            reqs.receive(s, who, req.code, at=submitted + timedelta(hours=20), now=submitted + timedelta(hours=20))
+            req = requisitions.submit(s, who, ship_to=point, ticket=ticket, policy=policy, now=submitted,
+                              lines=[requisitions.LineRequest(sku, qty) for sku, qty in lines])
+            requisitions.ship(s, "system:e2e", req.code, at=submitted + timedelta(hours=2), now=submitted + timedelta(hours=2))
+            requisitions.receive(s, who, req.code, at=submitted + timedelta(hours=20), now=submitted + timedelta(hours=20))
             record_event(s, ticket, "completed", at=submitted + timedelta(hours=26), principal=call_center,
                          now=submitted + timedelta(hours=26))
         codes[ticket] = req.code

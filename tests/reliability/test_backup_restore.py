@@ -18,7 +18,7 @@ from inventory.db import make_engine, make_session_factory, transaction
 from inventory.models import Base
 from inventory.policy import load_policy, set_policy
 from inventory.quotas import service as quotas
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.warehouses import ledger
 from inventory.warehouses.models import StockMovement
 from inventory.world import load_world
@@ -27,8 +27,8 @@ from ..factories import tiny_world
 
 
 def submit(session, who: Principal, qty: int = 1) -> str:
-    return reqs.submit(session, who, ship_to="SP0001", ticket="T-1", policy=load_policy(session),
-                       lines=[reqs.LineRequest("WM-PUMP-01", qty)]).code
+    return requisitions.submit(session, who, ship_to="SP0001", ticket="T-1", policy=load_policy(session),
+                       lines=[requisitions.LineRequest("WM-PUMP-01", qty)]).code
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def live(tmp_path):
             shipped = submit(session, Principal("service_point", "SP0001"), 2)
             submit(session, Principal("dealer", "D001"), 3)
         with transaction(session):
-            reqs.ship(session, "hq", shipped)
+            requisitions.ship(session, "hq", shipped)
             quotas.raise_limit(session, "D001", Decimal("80000.00"), actor="hq:boss", reason="season")
             set_policy(session, "promise_hours", "36", actor="hq:boss")
             ledger.adjust_to_count(session, "GD1", "AC-REMOTE-01", 1990, actor="clerk:a", reason="count")
@@ -121,10 +121,10 @@ def test_a_backup_taken_while_requisitions_are_written_is_a_consistent_snapshot(
             copied = session.scalar(select(func.count()).select_from(StockMovement))
             reserved = session.scalar(select(func.count()).where(StockMovement.kind == "reservation"))
             assert 0 < copied and reserved >= 7  # the two of the fixture and some written meanwhile
-            requisitions = set(session.scalars(select(reqs.Requisition.id)))
+            stored = set(session.scalars(select(requisitions.Requisition.id)))
     finally:
         engine.dispose()
-    assert len(requisitions) - 2 <= len(written)  # nothing that was not written, nothing half-written
+    assert len(stored) - 2 <= len(written)  # nothing that was not written, nothing half-written
 
 
 def test_restore_refuses_to_overwrite_a_database_with_tables_unless_forced(live, tmp_path, monkeypatch):

@@ -23,7 +23,7 @@ from inventory import planning
 from inventory.access import Principal
 from inventory.db import make_session_factory, transaction
 from inventory.policy import load_policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.warehouses import ledger
 from inventory.warehouses.models import StockMovement, Transfer
 from optimizer import runs
@@ -87,8 +87,8 @@ def late_reservation(engine) -> str:
                 ledger.scrap(session, wh, "WM-PUMP-01", ledger.available(session, wh, "WM-PUMP-01"),
                              actor="test", reason="make GD1 and HQ empty")
         with transaction(session):
-            code = reqs.submit(session, POINT, ship_to="SP0001", ticket="T-1", policy=load_policy(session),
-                               lines=[reqs.LineRequest("WM-PUMP-01", 2)]).code
+            code = requisitions.submit(session, POINT, ship_to="SP0001", ticket="T-1", policy=load_policy(session),
+                               lines=[requisitions.LineRequest("WM-PUMP-01", 2)]).code
         with transaction(session):
             ledger.receive(session, "GD1", "WM-PUMP-01", 5, actor="test", reason="restocked")
     return code
@@ -153,7 +153,7 @@ def test_a_run_whose_worker_is_killed_mid_apply_is_redone_once_with_nothing_dupl
     assert worker["proc"].poll() is None  # the worker itself lives on with a new pool process
 
     with sessions() as session:
-        req = reqs.get(session, Principal("hq"), code)
+        req = requisitions.get(session, Principal("hq"), code)
         live = [(a.warehouse_code, a.qty) for line in req.lines for a in line.allocations if a.status == "reserved"]
         assert live == [("GD1", 2)]
         planned = session.scalars(select(StockMovement).where(

@@ -18,7 +18,7 @@ from inventory.db import make_session_factory, transaction
 from inventory.errors import DomainError
 from inventory.policy import Policy, set_policy
 from inventory.quotas import service as quotas
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.wrong_part import WrongPart
 from inventory.warehouses import ledger, transfers
 
@@ -51,10 +51,10 @@ def reject_transfer(s):
 
 def report_wrong_part(s):
     point = Principal("service_point", "SP0001")
-    code = reqs.submit(s, point, ship_to="SP0001", lines=[reqs.LineRequest("WM-PUMP-01", 1)], ticket="T1",
+    code = requisitions.submit(s, point, ship_to="SP0001", lines=[requisitions.LineRequest("WM-PUMP-01", 1)], ticket="T1",
                        policy=Policy()).code
-    reqs.ship(s, "hq", code)
-    reqs.receive(s, point, code, wrong_parts=[WrongPart(line=1, received_sku="AC-REMOTE-01")], policy=Policy())
+    requisitions.ship(s, "hq", code)
+    requisitions.receive(s, point, code, wrong_parts=[WrongPart(line=1, received_sku="AC-REMOTE-01")], policy=Policy())
 
 
 CHANGES = {

@@ -115,15 +115,15 @@ def submit_requisition(engine, sku: str = "WM-PUMP-01", qty: int = 2, *, point: 
     from inventory.access import Principal
     from inventory.db import utcnow
     from inventory.policy import load_policy
-    from inventory.requisitions import service as reqs
+    from inventory.requisitions import service as requisitions
 
     from .. import appliances
 
     with make_session_factory(engine)() as session:
         appliances.record(session, ticket, purchased_on=appliances.bought(now or utcnow()))
     with make_session_factory(engine)() as session, transaction(session):
-        req = reqs.submit(session, Principal("service_point", point), ship_to=point, ticket=ticket,
-                          lines=[reqs.LineRequest(sku, qty)], policy=load_policy(session), now=now)
+        req = requisitions.submit(session, Principal("service_point", point), ship_to=point, ticket=ticket,
+                          lines=[requisitions.LineRequest(sku, qty)], policy=load_policy(session), now=now)
         return req.code
 
 

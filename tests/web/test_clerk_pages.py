@@ -163,13 +163,13 @@ def test_shipping_twice_explains_the_refusal_beside_the_pick(clerk, engine):
 
 def test_a_replacement_for_a_wrong_part_is_flagged_on_the_pick_list(clerk, engine):
     from inventory.access import Principal
-    from inventory.requisitions import service as reqs
+    from inventory.requisitions import service as requisitions
     from inventory.requisitions.wrong_part import WrongPart
 
     code = submit_requisition(engine, qty=1)
     clerk.post(f"/w/GD1/picks/{code}/ship", scans("WM-PUMP-01", 1), token_from="/w/GD1/picks")
     with make_session_factory(engine)() as session, transaction(session):
-        reqs.receive(session, Principal("service_point", "SP0001"), code,
+        requisitions.receive(session, Principal("service_point", "SP0001"), code,
                      wrong_parts=[WrongPart(line=1, received_sku="WM-MOTOR-01")])
     page = text(clerk.get("/w/GD1/picks"))
     assert f'id="pick-{code}"' in page and "补发：此前错发了 WM-MOTOR-01" in page

@@ -148,15 +148,15 @@ def test_the_dashboard_charts_delivered_requisitions_by_day_and_centre(hq, engin
 
     from inventory.access import Principal
     from inventory.db import utcnow
-    from inventory.requisitions import service as reqs
+    from inventory.requisitions import service as requisitions
 
     from .conftest import submit_requisition
 
     start = utcnow() - timedelta(days=3)
     code = submit_requisition(engine, qty=1, now=start)
     with make_session_factory(engine)() as session, transaction(session):
-        reqs.ship(session, "system", code, at=start + timedelta(hours=1))
-        reqs.receive(session, Principal("service_point", "SP0001"), code, at=start + timedelta(hours=20))
+        requisitions.ship(session, "system", code, at=start + timedelta(hours=1))
+        requisitions.receive(session, Principal("service_point", "SP0001"), code, at=start + timedelta(hours=20))
     page = text(hq.get("/hq/"))
     assert "GD 广东服务中心" in page  # on-time rate by centre
     assert page.count("<svg") == 3  # by day, by centre, stock value

@@ -17,7 +17,7 @@ from inventory.attribution import CAUSES, CENTER_ROLES
 from inventory.audit import entries
 from inventory.db import make_session_factory, transaction
 from inventory.policy import Policy
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.tickets import record_event
 from inventory.tickets.models import PartsWaitCause
@@ -45,12 +45,12 @@ def late_ticket(engine, ticket="T-LATE", completed: float | None = 200.0) -> str
                                  service_point="SP0001" if kind == "created" else None)
         with transaction(session):
             ledger.reserve(session, "GD1", "WM-PUMP-01", 10, actor="test")
-            code = reqs.submit(session, POINT, ship_to="SP0001", lines=[LineRequest("WM-PUMP-01", 1)], ticket=ticket,
+            code = requisitions.submit(session, POINT, ship_to="SP0001", lines=[LineRequest("WM-PUMP-01", 1)], ticket=ticket,
                                policy=Policy(), now=h(1)).code
         with transaction(session):
-            reqs.ship(session, "hq", code, at=h(2), now=h(2))
+            requisitions.ship(session, "hq", code, at=h(2), now=h(2))
         with transaction(session):
-            reqs.receive(session, POINT, code, at=h(195), now=h(195))
+            requisitions.receive(session, POINT, code, at=h(195), now=h(195))
     return code
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from inventory.access import Principal
 from inventory.db import make_session_factory, transaction
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.returns.models import Return
 from inventory.warehouses import bins, transfers
 
@@ -132,12 +132,12 @@ def test_parcel_labels_carry_the_requisitions_of_the_open_picks(clerk, engine):
 
 def _shipped(engine, code: str) -> None:
     with make_session_factory(engine)() as session, transaction(session):
-        reqs.ship(session, "clerk:gd_clerk", code, warehouse="GD1")
+        requisitions.ship(session, "clerk:gd_clerk", code, warehouse="GD1")
 
 
 def _old_part(engine, code: str) -> str:
     with make_session_factory(engine)() as session:
-        req = reqs.get(session, Principal("hq"), code)
+        req = requisitions.get(session, Principal("hq"), code)
         return session.scalars(select(Return).where(Return.requisition_id == req.id)).one().code
 
 

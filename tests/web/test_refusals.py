@@ -17,7 +17,7 @@ from inventory.db import make_session_factory, transaction
 from inventory.errors import DomainError
 from inventory.policy import set_policy
 from inventory.quotas import service as quotas
-from inventory.requisitions import service as reqs
+from inventory.requisitions import service as requisitions
 from inventory.returns import service as returns
 from inventory.returns.models import Return
 from inventory.warehouses import ledger, transfers
@@ -52,13 +52,13 @@ def transfer(engine, source="HQ", dest="GD1", qty=4, *, ship=False, received=0, 
 
 def shipped_requisition(engine) -> str:
     code = submit_requisition(engine, qty=1)
-    _commit(engine, lambda s: reqs.ship(s, CLERK, code, warehouse="GD1"))
+    _commit(engine, lambda s: requisitions.ship(s, CLERK, code, warehouse="GD1"))
     return code
 
 
 def cancelled_requisition(engine) -> str:
     code = submit_requisition(engine, qty=1)
-    _commit(engine, lambda s: reqs.cancel(s, POINT, code))
+    _commit(engine, lambda s: requisitions.cancel(s, POINT, code))
     return code
 
 
@@ -67,7 +67,7 @@ def old_part_return(engine, *, received=False, inspected=False, closed=False) ->
     requisition = shipped_requisition(engine)
 
     def work(s):
-        row = s.scalars(select(Return).where(Return.requisition_id == reqs.get(s, POINT, requisition).id)).one()
+        row = s.scalars(select(Return).where(Return.requisition_id == requisitions.get(s, POINT, requisition).id)).one()
         if received:
             returns.receive(s, CLERK, row.code, warehouse="GD1")
         if inspected:
@@ -134,14 +134,14 @@ def _return_in(step: str, **made):
 def _ship_requisition(made):
     def provoke(e):
         code = made(e)
-        return refused_by(e, lambda s: reqs.ship(s, CLERK, code, warehouse="GD1"))
+        return refused_by(e, lambda s: requisitions.ship(s, CLERK, code, warehouse="GD1"))
     return provoke
 
 
 def _ship_scanned(qty: int, scanned: list[str]):
     def provoke(e):
         code = submit_requisition(e, qty=qty)
-        return refused_by(e, lambda s: reqs.ship(s, CLERK, code, warehouse="GD1", scanned=scanned))
+        return refused_by(e, lambda s: requisitions.ship(s, CLERK, code, warehouse="GD1", scanned=scanned))
     return provoke
 
 
