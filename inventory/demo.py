@@ -133,13 +133,13 @@ PROVINCES: tuple[Province, ...] = (
         ("克拉玛依", 45.58, 84.89), ("哈密", 42.82, 93.51), ("阿克苏", 41.17, 80.26), ("石河子", 44.31, 86.08))),
 )
 
-SZ_CENTRE = ("SZ", "深圳", 22.54, 114.06)  # the 32nd centre: 深圳服务中心, province 广东
-CENTRE_CODES = {**{p.name: p.code for p in PROVINCES}, SZ_CENTRE[1]: SZ_CENTRE[0]}  # the table above
+SZ_CENTER = ("SZ", "深圳", 22.54, 114.06)  # the 32nd centre: 深圳服务中心, province 广东
+CENTER_CODES = {**{p.name: p.code for p in PROVINCES}, SZ_CENTER[1]: SZ_CENTER[0]}  # the table above
 HQ = {"code": "HQ", "name": "总部配件中心", "kind": "hq", "center": None, "lat": 23.02, "lon": 113.12}  # 佛山
 SECOND_WAREHOUSES = (("SD2", "SD", "青岛", 36.07, 120.38),
                      ("JS2", "JS", "苏州", 31.30, 120.62),
                      ("HA2", "HA", "洛阳", 34.62, 112.45))
-SMALL_CENTRES = ("GD", "SZ", "HN", "SC", "BJ", "SD")  # near, mid and far from HQ; SD has two warehouses
+SMALL_CENTERS = ("GD", "SZ", "HN", "SC", "BJ", "SD")  # near, mid and far from HQ; SD has two warehouses
 
 URBAN_SHARE = 0.6
 URBAN_KM = 30.0
@@ -212,11 +212,11 @@ class Scale:
     points: int
     dealers: int
     skus: int
-    centres: tuple[str, ...] | None  # None: all 32
+    centers: tuple[str, ...] | None  # None: all 32
 
 
-SCALES = {"national": Scale(points=3000, dealers=300, skus=20000, centres=None),
-          "small": Scale(points=120, dealers=10, skus=300, centres=SMALL_CENTRES)}
+SCALES = {"national": Scale(points=3000, dealers=300, skus=20000, centers=None),
+          "small": Scale(points=120, dealers=10, skus=300, centers=SMALL_CENTERS)}
 NATIONAL_POINTS = 3000
 NATIONAL_DEMAND_UNITS = 900_000      # units a year over the 3,000 national points
 NATIONAL_STOCK_RMB = 30_000_000.0    # opening stock at cost (seed 001: 3000多万元)
@@ -229,7 +229,7 @@ def generate_world(scale: str = "national", seed: int = 1) -> dict:
     size = SCALES[scale]
     rng = np.random.default_rng(seed)
     ratio = size.points / NATIONAL_POINTS
-    centers, warehouses = _centres_and_warehouses(size.centres)
+    centers, warehouses = _centers_and_warehouses(size.centers)
     provinces = [p for p in PROVINCES if any(c["province"] == p.name for c in centers)]
     points, cities = _service_points(rng, provinces, warehouses, size.points)
     dealers = _dealers(rng, points, cities, size.dealers)
@@ -248,10 +248,10 @@ def generate_world(scale: str = "national", seed: int = 1) -> dict:
 
 # -- network --------------------------------------------------------------------------------
 
-def _centres_and_warehouses(only: tuple[str, ...] | None) -> tuple[list[dict], list[dict]]:
+def _centers_and_warehouses(only: tuple[str, ...] | None) -> tuple[list[dict], list[dict]]:
     """One centre per province plus 深圳; warehouse <centre>1 at the capital, <centre>2 where listed."""
     sites = [(p.code, p.name, *p.cities[0]) for p in PROVINCES]
-    sites.insert(next(i for i, s in enumerate(sites) if s[0] == "GD") + 1, (SZ_CENTRE[0], "广东", *SZ_CENTRE[1:]))
+    sites.insert(next(i for i, s in enumerate(sites) if s[0] == "GD") + 1, (SZ_CENTER[0], "广东", *SZ_CENTER[1:]))
     sites = [s for s in sites if only is None or s[0] in only]
     centers = [{"code": code, "name": f"{city}服务中心" if code == "SZ" else f"{province}服务中心", "province": province}
                for code, province, city, _, _ in sites]
@@ -259,8 +259,8 @@ def _centres_and_warehouses(only: tuple[str, ...] | None) -> tuple[list[dict], l
     for code, _, city, lat, lon in sites:
         warehouses.append({"code": f"{code}1", "name": f"{city}配件仓", "kind": "regional",
                            "center": code, "lat": lat, "lon": lon})
-        for wcode, centre, wcity, wlat, wlon in SECOND_WAREHOUSES:
-            if centre == code:
+        for wcode, center, wcity, wlat, wlon in SECOND_WAREHOUSES:
+            if center == code:
                 warehouses.append({"code": wcode, "name": f"{wcity}配件仓", "kind": "regional",
                                    "center": code, "lat": wlat, "lon": wlon})
     return centers, warehouses
@@ -293,7 +293,7 @@ def _bearing_deg(lat1, lon1, lat2, lon2) -> np.ndarray:
 def _place_points(rng, province: Province, n: int):
     """Anchor city, urban flag and coordinates: urban within 30 km of a city, remote 30 km up to
     the province's reach, aimed inland (towards the centroid) when the city sits off-centre."""
-    big = {SZ_CENTRE[1], *(w[2] for w in SECOND_WAREHOUSES), "佛山"}
+    big = {SZ_CENTER[1], *(w[2] for w in SECOND_WAREHOUSES), "佛山"}
     weights = np.array([BIG_CITY_WEIGHT if i == 0 or c[0] in big else 1.0 for i, c in enumerate(province.cities)])
     anchor = rng.choice(len(province.cities), size=n, p=weights / weights.sum())
     urban = rng.random(n) < URBAN_SHARE
@@ -303,9 +303,9 @@ def _place_points(rng, province: Province, n: int):
     km = np.where(urban, 1.0 + (URBAN_KM - 2.0) * rng.random(n),
                   URBAN_KM + 1.0 + (reach - URBAN_KM - 1.0) * rng.random(n) ** 1.5)
     inland = _bearing_deg(lat0, lon0, *province.centroid)
-    off_centre = great_circle_km(lat0, lon0, *province.centroid) > 60.0
+    off_center = great_circle_km(lat0, lon0, *province.centroid) > 60.0
     spread = rng.uniform(-180.0, 180.0, n)
-    bearing = np.where(off_centre & ~urban, inland + spread * (100.0 / 180.0), spread)
+    bearing = np.where(off_center & ~urban, inland + spread * (100.0 / 180.0), spread)
     lat, lon = _offset(lat0, lon0, km, bearing)
     return anchor, urban, lat, lon
 
@@ -340,11 +340,11 @@ def _service_points(rng, provinces: list[Province], warehouses: list[dict],
         anchor, urban, lat, lon = _place_points(rng, province, n)
         names = _point_names(rng, province, anchor, urban, seen)
         cities += [province.cities[a][0] for a in anchor.tolist()]
-        centres = np.full(n, province.code, dtype=object)
+        centers = np.full(n, province.code, dtype=object)
         if province.code == "GD" and "SZ1" in by_code:
-            centres[_nearer(lat, lon, by_code["SZ1"], than=by_code["GD1"])] = "SZ"
+            centers[_nearer(lat, lon, by_code["SZ1"], than=by_code["GD1"])] = "SZ"
         for i in range(n):
-            points.append({"code": "", "name": names[i], "center": centres[i], "province": province.name,
+            points.append({"code": "", "name": names[i], "center": centers[i], "province": province.name,
                            "distance_class": "urban" if urban[i] else "remote",
                            "lat": round(float(lat[i]), 4), "lon": round(float(lon[i]), 4),
                            "city_tier": _city_tier(province, int(anchor[i]), bool(urban[i]))})

@@ -88,8 +88,8 @@ class ApplianceBook:
         self.latest: dict[tuple[str, str], Appliance] = {}
         self.returning: dict[tuple[str, str], Appliance] = {}
 
-    def appliance(self, ticket: str, centre: str, family: str, reported_on: date, u) -> Appliance:
-        key = (centre, product_line(family))
+    def appliance(self, ticket: str, center: str, family: str, reported_on: date, u) -> Appliance:
+        key = (center, product_line(family))
         again = None
         if u[0] < REPEAT_SHARE and key in self.latest:
             again = self.returning.get(key)

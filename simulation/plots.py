@@ -57,7 +57,7 @@ def on_time_by_month(months: list[str], rates: list[float], lines: list[int], po
     return _save(fig, path)
 
 
-def on_time_by_centre(labels: list[str], rates: list[float], lines: list[int], policy: str, path: Path,
+def on_time_by_center(labels: list[str], rates: list[float], lines: list[int], policy: str, path: Path,
                       note: str = "") -> str:
     style()
     order = np.argsort(rates)

@@ -127,12 +127,12 @@ def forecast(session: Session, now: datetime, days: int, skus: list[str], region
         return out
 
     rates = daily_rates(session, now)
-    centre = dict(session.execute(select(Warehouse.code, Warehouse.center_code)).all())
+    center = dict(session.execute(select(Warehouse.code, Warehouse.center_code)).all())
     column = {sku: j for j, sku in enumerate(rates.skus)}
     cols = np.array([column[s] for s in skus], dtype=np.int64)
     region = {c: r for r, c in enumerate(regions)}
     out = np.zeros((len(skus), len(regions)))
     for i, warehouse in enumerate(rates.warehouses):
-        if centre.get(warehouse) in region:
-            out[:, region[centre[warehouse]]] += rates.per_day[i, cols] * days
+        if center.get(warehouse) in region:
+            out[:, region[center[warehouse]]] += rates.per_day[i, cols] * days
     return out

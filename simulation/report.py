@@ -35,11 +35,11 @@ def _num(x: float) -> float | None:
     return None if x != x else round(x, 5)
 
 
-def centre_rows(r: Results) -> list[dict]:
+def center_rows(r: Results) -> list[dict]:
     rows = []
     for c, (n, ok, w) in r.by(r.lines.center).items():
         p = r.penalties.centers.get(c, {})
-        rows.append({"center": c, "name": r.centre_names.get(c, c), "lines": n, "on_time_lines": ok,
+        rows.append({"center": c, "name": r.center_names.get(c, c), "lines": n, "on_time_lines": ok,
                      "on_time_rate": ok / n if n else None, "on_time_rate_all_skus": _num(w), "tickets": p.get("tickets", 0),
                      "within_3_days": p.get("within_3_days", 0), "bonus_cancelled_months": p.get("bonus_cancelled_months", 0)})
     return rows
@@ -68,7 +68,7 @@ def details(r: Results) -> dict:
                       "sanbao": r.penalties.sanbao, "warranty_lines": r.penalties.warranty,
                       "by_month": {m: {k: str(v) for k, v in f.items()} for m, f in r.penalties.by_month.items()}},
         "by_month": month_rows(r),
-        "by_centre": centre_rows(r),
+        "by_centre": center_rows(r),
         "daily": {"hq_stock": np.round(hq, 2).tolist(), "regional_stock": np.round(regional, 2).tolist(),
                   "in_transit": np.round(transit, 2).tolist(), "lines_submitted": submitted.tolist(),
                   "open_backordered_lines": [b[0] for b in r.log.backorders[: r.config.days]],
@@ -134,16 +134,16 @@ def write_report(r: Results, out: Path) -> None:
 def draw(r: Results, d: dict, out: Path) -> dict[str, str]:
     policy = "greedy + transfers" if r.config.policy == "greedy" and r.config.transfers else r.config.policy
     months = d["by_month"]
-    centres = d["by_centre"]
+    centers = d["by_centre"]
     hq, regional, transit = r.daily_stock()
     parties = list(PARTY_CLASSES)
     note = "" if r.world.sku_share >= 1 else " (all skus, estimated)"
     return {
         "month": plots.on_time_by_month([m["month"] for m in months], [m["on_time_rate_all_skus"] or 0 for m in months],
                                         [m["lines"] for m in months], policy, out / "on_time_by_month.png", note),
-        "centre": plots.on_time_by_centre([c["name"] for c in centres],
-                                          [c["on_time_rate_all_skus"] or 0 for c in centres],
-                                          [c["lines"] for c in centres], policy, out / "on_time_by_centre.png", note),
+        "centre": plots.on_time_by_center([c["name"] for c in centers],
+                                          [c["on_time_rate_all_skus"] or 0 for c in centers],
+                                          [c["lines"] for c in centers], policy, out / "on_time_by_centre.png", note),
         "stock": plots.stock_over_time(hq, regional, transit, policy, out / "stock_value.png",
                                        "" if r.world.sku_share >= 1 else f" (simulated skus, {r.world.sku_share:.0%} sample)"),
         "demand": plots.demand_and_backorders(np.array(d["daily"]["lines_submitted"]),

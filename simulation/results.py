@@ -33,7 +33,7 @@ class Results:
     delivery_cost: Decimal
     penalties: metrics.Penalties
     return_charges: dict[str, Decimal]
-    centre_names: dict[str, str]
+    center_names: dict[str, str]
     hq: str
     forecast: ForecastCheck | None = None
     purchase_cost: Decimal = Decimal("0.00")

@@ -74,7 +74,7 @@ def merge(config: SimConfig, world, parts: list[Results]) -> Results:
                    sum((p.transfer_cost for p in parts), Decimal("0.00")), transfer_by_sku,
                    sum(p.transfer_count for p in parts), sum(p.transfer_units for p in parts),
                    sum((p.delivery_cost for p in parts), Decimal("0.00")), _penalties([p.penalties for p in parts]),
-                   dict(charges), first.centre_names, first.hq, forecast,
+                   dict(charges), first.center_names, first.hq, forecast,
                    sum((p.purchase_cost for p in parts), Decimal("0.00")), first.budget, first.plans)
 
 

@@ -92,7 +92,7 @@ def optimizer_export(fmt: str):
 
 PARTIES = [Column(_l("Party")), Column(_l("Tickets"), "int"), Column(_l("Hours over allowance"), "number"),
            Column(_l("Fines"), "money"), Column(_l("Bonuses"), "money")]
-CENTRES = [Column(_l("Centre")), Column(_l("Province")), Column(_l("Tickets"), "int"),
+CENTERS = [Column(_l("Centre")), Column(_l("Province")), Column(_l("Tickets"), "int"),
            Column(_l("Open at month end"), "int"), Column(_l("Within 3 days"), "rate"), Column(_l("Target"), "rate"),
            Column(_l("Within 7 days"), "rate"), Column(_l("Target"), "rate"), Column(_l("Over 7 days"), "int"),
            Column(_l("Monthly bonus"))]
@@ -124,7 +124,7 @@ def penalties_export(fmt: str):
     tables = [
         Table(_l("Fines by party"), PARTIES, [(party_label(p["party"]), p["tickets"], p["hours"], p["fines"],
                                                p["bonuses"]) for p in report["parties"]]),
-        Table(_l("Centres"), CENTRES, [(c["center"], c["province"], c["tickets"], c["open_at_month_end"],
+        Table(_l("Centres"), CENTERS, [(c["center"], c["province"], c["tickets"], c["open_at_month_end"],
                                         c["three_day_rate"], c["three_day_target"], c["seven_day_rate"],
                                         c["seven_day_target"], c["over_7_days"],
                                         cancelled if c["bonus_cancelled"] else kept) for c in report["centers"]]),

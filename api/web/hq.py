@@ -43,13 +43,13 @@ def _dashboard_figures() -> dict:
     session = db.session
     since = queries.window_start(DASHBOARD_DAYS)
     by_day = queries.on_time_by_day(session, since)
-    by_centre = queries.on_time_by_center(session, since)
+    by_center = queries.on_time_by_center(session, since)
     value = queries.stock_value_by_warehouse(session)
     delivered = sum(n for _, n, _ in by_day)
     on_time = sum(ok for _, _, ok in by_day)
     return {
         "by_day": [(d, ok / n, n) for d, n, ok in by_day if n],
-        "by_centre": [(f"{code} {name}", ok / n if n else 0.0, n) for code, name, n, ok in by_centre],
+        "by_centre": [(f"{code} {name}", ok / n if n else 0.0, n) for code, name, n, ok in by_center],
         "shortages": queries.shortages_by_warehouse(session, since),
         "stock_value": value,
         "stock_value_total": sum((v for _, _, v in value), Decimal("0.00")),

@@ -212,11 +212,11 @@ def on_time_by_center(session: Session, since: datetime) -> list[tuple[str, str,
     return [(c, n, int(total), int(ok or 0)) for c, n, total, ok in rows]
 
 
-def centre_warehouses(session: Session) -> dict[str, list[str]]:
+def center_warehouses(session: Session) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for code, centre in session.execute(select(Warehouse.code, Warehouse.center_code).order_by(Warehouse.code)):
-        if centre:
-            out.setdefault(centre, []).append(code)
+    for code, center in session.execute(select(Warehouse.code, Warehouse.center_code).order_by(Warehouse.code)):
+        if center:
+            out.setdefault(center, []).append(code)
     return out
 
 
@@ -231,7 +231,7 @@ def shortages_by_warehouse(session: Session, since: datetime) -> list[tuple[str,
         .join(ServicePoint, ServicePoint.code == Requisition.service_point_code)
         .where(Requisition.created_at >= since)
         .group_by(ServicePoint.center_code)).all()
-    names = centre_warehouses(session)
+    names = center_warehouses(session)
     out = [("/".join(names.get(c, [c])), int(s or 0), int(b or 0)) for c, s, b in rows]
     return sorted((r for r in out if r[1] or r[2]), key=lambda r: (-r[1], r[0]))
 

@@ -270,10 +270,10 @@ def _check_master(session: Session, kind: str, rows: list[dict], result: Checked
             records.append((row["_row"], record))
     _duplicates(rows, lambda r: r.get(key), key, result.problems)
     if kind == "service_points":
-        centres = set(session.scalars(select(Center.code)))
+        centers = set(session.scalars(select(Center.code)))
         warehouses = set(session.scalars(select(Warehouse.code)))
         for number, rec in records:
-            if rec["center"] not in centres:
+            if rec["center"] not in centers:
                 result.problems.append(Problem(number, "center",
                                                _l("unknown service centre '%(code)s'", code=rec["center"])))
             if rec["code"] in warehouses:

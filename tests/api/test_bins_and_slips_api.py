@@ -54,7 +54,7 @@ def test_a_clerks_key_keeps_its_own_warehouses_bins_and_no_other(client, auth, c
 
 
 @pytest.mark.parametrize("who", ["dealer", "point", "call_center"])
-def test_dealers_points_and_the_call_centre_may_not_touch_bins(client, auth, who):
+def test_dealers_points_and_the_call_center_may_not_touch_bins(client, auth, who):
     assert client.get(BINS, headers=auth[who]).status_code == 403
     assert put(client, auth[who], [{"sku": "WM-PUMP-01", "bin": "A-01"}]).status_code == 403
 

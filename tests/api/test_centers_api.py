@@ -11,7 +11,7 @@ from .test_reports_api import post_ticket, report
 
 
 @pytest.fixture
-def centres(engine, auth):
+def centers(engine, auth):
     """A key per centre, and the month's tickets: GD's six (two late), HB's one."""
     with make_session_factory(engine)() as session, transaction(session):
         keys = {code: create_key(session, "center", code) for code in ("GD", "HB")}
@@ -19,7 +19,7 @@ def centres(engine, auth):
 
 
 @pytest.fixture
-def month(client, auth, centres):
+def month(client, auth, centers):
     for n in range(4):
         post_ticket(client, auth["call_center"], f"T-GD-{n}", 10)
     for n in range(2):
@@ -28,8 +28,8 @@ def month(client, auth, centres):
     return "2026-10"
 
 
-def test_a_centre_reads_its_own_month_as_the_hq_report_has_it(client, auth, centres, month):
-    r = client.get("/api/v1/centers/GD/month", headers=centres["GD"], query_string={"month": month})
+def test_a_center_reads_its_own_month_as_the_hq_report_has_it(client, auth, centers, month):
+    r = client.get("/api/v1/centers/GD/month", headers=centers["GD"], query_string={"month": month})
     assert r.status_code == 200, r.json
     (hq_row,) = [c for c in report(client, auth["hq"], month=month).json["centers"] if c["center"] == "GD"]
     assert r.json["rates"] == hq_row
@@ -37,8 +37,8 @@ def test_a_centre_reads_its_own_month_as_the_hq_report_has_it(client, auth, cent
     assert r.json["returns"]["due_units"] == 0 and r.json["returns"]["return_rate"] is None
 
 
-def test_a_centre_lists_its_own_tickets_only(client, centres, month):
-    r = client.get("/api/v1/centers/GD/tickets", headers=centres["GD"],
+def test_a_center_lists_its_own_tickets_only(client, centers, month):
+    r = client.get("/api/v1/centers/GD/tickets", headers=centers["GD"],
                    query_string={"month": month, "per_page": 5})
     assert r.status_code == 200 and r.headers["X-Total-Count"] == "6"
     assert len(r.json) == 5 and all(t["ticket"].startswith("T-GD") for t in r.json)
@@ -46,13 +46,13 @@ def test_a_centre_lists_its_own_tickets_only(client, centres, month):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/centers/HB/month", "/api/v1/centers/HB/tickets", "/api/v1/centers/XX/month"])
-def test_another_centres_month_is_not_found_like_a_missing_one(client, centres, month, path):
-    r = client.get(path, headers=centres["GD"], query_string={"month": month})
+def test_another_centers_month_is_not_found_like_a_missing_one(client, centers, month, path):
+    r = client.get(path, headers=centers["GD"], query_string={"month": month})
     assert r.status_code == 404 and r.mimetype == "application/problem+json"
     assert "T-HB" not in r.get_data(as_text=True) and "湖北" not in r.get_data(as_text=True)
 
 
-def test_hq_reads_any_centre_and_other_keys_may_not(client, auth, centres, month):
+def test_hq_reads_any_center_and_other_keys_may_not(client, auth, centers, month):
     assert client.get("/api/v1/centers/HB/month", headers=auth["hq"], query_string={"month": month}).status_code == 200
     for who in ("dealer", "point", "call_center"):
         r = client.get("/api/v1/centers/GD/month", headers=auth[who], query_string={"month": month})
@@ -61,16 +61,16 @@ def test_hq_reads_any_centre_and_other_keys_may_not(client, auth, centres, month
 
 @pytest.mark.parametrize("url", ["/api/v1/reports/penalties?month=2026-10", "/api/v1/tickets/T-GD-0",
                                  "/api/v1/stock-plans"])
-def test_a_centre_key_cannot_read_hq_resources(client, centres, month, url):
-    assert client.get(url, headers=centres["GD"]).status_code == 403
+def test_a_center_key_cannot_read_hq_resources(client, centers, month, url):
+    assert client.get(url, headers=centers["GD"]).status_code == 403
 
 
-def test_a_bad_month_is_422(client, centres):
-    r = client.get("/api/v1/centers/GD/month", headers=centres["GD"], query_string={"month": "2026-13"})
+def test_a_bad_month_is_422(client, centers):
+    r = client.get("/api/v1/centers/GD/month", headers=centers["GD"], query_string={"month": "2026-13"})
     assert r.status_code == 422 and "month" in r.json["errors"]
 
 
-def test_a_centre_key_needs_an_existing_centre(session, world):
+def test_a_center_key_needs_an_existing_center(session, world):
     from inventory.errors import InvalidInput, NotFound
 
     with pytest.raises(NotFound):

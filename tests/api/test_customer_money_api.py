@@ -142,7 +142,7 @@ def test_a_point_cannot_read_another_points_statement(client, auth):
 
 
 @pytest.mark.parametrize("who", ["dealer", "call_center"])
-def test_dealers_and_the_call_centre_may_not_read_statements(client, auth, who):
+def test_dealers_and_the_call_center_may_not_read_statements(client, auth, who):
     r = statement(client, auth, who=who)
     assert r.status_code == 403 and r.mimetype == PROBLEM
 

@@ -27,7 +27,7 @@ TICKET = "T20261005-0001"
 POINT = Principal("service_point", "SP0001")
 FLOW = (("created", 0.0), ("dispatched_center", 0.1), ("dispatched_point", 0.2), ("contacted", 0.5),
         ("visited", 5.0), ("completed", 200.0))
-CENTRE_FINES = [("center:GD", "center_over_7_days", "50.00")] * 3
+CENTER_FINES = [("center:GD", "center_over_7_days", "50.00")] * 3
 
 
 def h(hours: float) -> datetime:
@@ -164,12 +164,12 @@ def test_the_automatic_cause_is_shown_as_automatic_until_hq_confirms_it(client, 
     line = r.json["requisitions"][0]["lines"][0]
     assert (line["cause"], line["cause_status"], line["cause_confirmed_by"], line["cause_note"]) == (
         "regional_shortage", "confirmed", "hq", "GD1 没备货")
-    assert fines(r.json) == CENTRE_FINES  # the same cause: the same three fines
+    assert fines(r.json) == CENTER_FINES  # the same cause: the same three fines
 
 
-def test_correcting_a_shortage_to_hqs_re_attributes_the_ticket_and_lifts_the_centres_fines(client, auth, shortage):
+def test_correcting_a_shortage_to_hqs_re_attributes_the_ticket_and_lifts_the_centers_fines(client, auth, shortage):
     before = client.get(f"/api/v1/tickets/{TICKET}", headers=auth["hq"]).json
-    assert fines(before) == CENTRE_FINES and before["fine_total"] == "150.00"
+    assert fines(before) == CENTER_FINES and before["fine_total"] == "150.00"
 
     r = confirm(client, auth["hq"], requisition=shortage, cause="hq_shortage", note="总部缺件, 配件模块确认")
     assert r.status_code == 200, r.json
@@ -198,7 +198,7 @@ def test_a_later_decision_replaces_the_earlier_and_both_stay_in_the_audit_log(cl
     confirm(client, auth["hq"], requisition=shortage, cause="hq_shortage")
     r = confirm(client, auth["hq"], requisition=shortage, cause="regional_shortage")
     assert r.json["requisitions"][0]["lines"][0]["cause_status"] == "confirmed"
-    assert fines(r.json) == CENTRE_FINES
+    assert fines(r.json) == CENTER_FINES
     assert stored(session) == 1
     assert [(details["previous"], details["cause"]) for *_, details in audited(session)] == [
         ("regional_shortage", "hq_shortage"), ("hq_shortage", "regional_shortage")]

@@ -48,16 +48,16 @@ def month_with_tickets(client, auth) -> str:
     return "2026-10"
 
 
-def test_the_penalty_report_as_csv_has_the_json_parties_and_centres(client, auth, month_with_tickets):
+def test_the_penalty_report_as_csv_has_the_json_parties_and_centers(client, auth, month_with_tickets):
     body = report(client, auth["hq"], month=month_with_tickets).json
     assert body["parties"] and body["centers"]
     by_accept = client.get("/api/v1/reports/penalties", headers={**auth["hq"], "Accept": "text/csv"},
                            query_string={"month": month_with_tickets})
     same_rows(body["parties"], rows(by_accept))
     assert by_accept.headers["Content-Disposition"] == 'attachment; filename="penalties.csv"'
-    centres = report(client, auth["hq"], month=month_with_tickets, format="csv", rows="centers")
-    same_rows(body["centers"], rows(centres))
-    assert "role_totals.service_director" in rows(centres)[0]  # nested objects flattened
+    centers = report(client, auth["hq"], month=month_with_tickets, format="csv", rows="centers")
+    same_rows(body["centers"], rows(centers))
+    assert "role_totals.service_director" in rows(centers)[0]  # nested objects flattened
 
 
 def test_json_stays_the_answer_unless_csv_is_asked_for(client, auth, month_with_tickets):
@@ -95,7 +95,7 @@ def test_optimizer_runs_and_count_accuracy_as_csv_match_their_json(client, auth)
     same_rows(accuracy["rows"], table)
 
 
-def test_a_centres_tickets_as_csv_match_their_json(client, auth, month_with_tickets):
+def test_a_centers_tickets_as_csv_match_their_json(client, auth, month_with_tickets):
     tickets = client.get("/api/v1/centers/GD/tickets?month=2026-10", headers=auth["hq"])
     assert tickets.status_code == 200, tickets.json
     assert tickets.json

@@ -54,7 +54,7 @@ def test_an_empty_month_is_an_empty_report(client, auth):
     assert (r.json["tickets"], r.json["parties"], r.json["centers"]) == (0, [], [])
 
 
-def test_a_centre_with_over_21_percent_of_tickets_over_3_days_loses_the_bonus(client, auth):
+def test_a_center_with_over_21_percent_of_tickets_over_3_days_loses_the_bonus(client, auth):
     for n in range(3):
         post_ticket(client, auth["call_center"], f"T-GD-{n}", 10)
     for n in range(2):
@@ -68,7 +68,7 @@ def test_a_centre_with_over_21_percent_of_tickets_over_3_days_loses_the_bonus(cl
     assert parties["service_point:SP0001"]["fines"] == "100.00"  # 50 each for the two over 72 h
 
 
-def test_a_centre_with_more_than_5_tickets_over_7_days_is_fined(client, auth):
+def test_a_center_with_more_than_5_tickets_over_7_days_is_fined(client, auth):
     for n in range(6):
         post_ticket(client, auth["call_center"], f"T-HB-{n}", 200, point="SP0003")
     (hb,) = report(client, auth["hq"], month="2026-10").json["centers"]

@@ -68,7 +68,7 @@ def parts(database, engine):
 
 # -- POST events -------------------------------------------------------------------------------------
 
-def test_the_call_centre_posts_an_event_and_gets_the_stored_event(client, auth):
+def test_the_call_center_posts_an_event_and_gets_the_stored_event(client, auth):
     r = event(client, auth["call_center"], "created", 0, note="用户报修: 不排水", service_point="SP0001")
     assert r.status_code == 201, r.json
     body = r.json

@@ -34,7 +34,7 @@ def stock(client, auth) -> list:
 
 # -- the call centre records the appliance -------------------------------------------------------------
 
-def test_the_call_centre_records_the_appliance_and_the_ticket_shows_it(client, auth):
+def test_the_call_center_records_the_appliance_and_the_ticket_shows_it(client, auth):
     body = appliances.appliance_body(serial="SN-9", purchased_on=date(2026, 3, 1))
     r = client.put("/api/v1/tickets/T-W1/appliance", headers=auth["call_center"], json=body)
     assert r.status_code == 200
@@ -67,7 +67,7 @@ def test_a_purchase_in_the_future_is_refused(client, auth):
 
 
 @pytest.mark.parametrize("who, status", [("point", 403), ("dealer", 403), ("hq", 200)])
-def test_only_the_call_centre_and_hq_record_appliances(client, auth, who, status):
+def test_only_the_call_center_and_hq_record_appliances(client, auth, who, status):
     r = client.put("/api/v1/tickets/T-W1/appliance", headers=auth[who], json=appliances.appliance_body())
     assert r.status_code == status
 

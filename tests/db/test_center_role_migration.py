@@ -21,7 +21,7 @@ KEY = text("INSERT INTO api_key (prefix, digest, role, code, created_at) VALUES 
 
 
 
-def test_the_centre_role_comes_with_its_centre_and_goes_back_down(url):
+def test_the_center_role_comes_with_its_center_and_goes_back_down(url):
     engine = create_engine(normalise_url(url))
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO center (code, name, province) VALUES ('GD', '广东服务中心', '广东')"))

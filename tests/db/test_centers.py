@@ -33,7 +33,7 @@ def month(session, world):
     return "2026-10"
 
 
-def test_the_centre_sees_only_its_own_tickets_with_what_it_is_charged(session, month):
+def test_the_center_sees_only_its_own_tickets_with_what_it_is_charged(session, month):
     result = center_month(session, "GD", month, POLICY, now=CLOCK)
     tickets = {t["ticket"]: t for t in result["tickets"]}
     assert set(tickets) == {"T-GD-LATE", "T-GD-OK", "T-GD-OPEN"}
@@ -44,7 +44,7 @@ def test_the_centre_sees_only_its_own_tickets_with_what_it_is_charged(session, m
     assert center_month(session, "HB", month, POLICY, now=CLOCK)["tickets"][0]["ticket"] == "T-HB"
 
 
-def test_the_centres_rates_and_role_fines_are_the_hq_reports_row(session, month):
+def test_the_centers_rates_and_role_fines_are_the_hq_reports_row(session, month):
     hq = {row["center"]: row for row in penalties_for_month(session, month, POLICY, now=CLOCK)["centers"]}
     for center in ("GD", "HB"):
         assert center_month(session, center, month, POLICY, now=CLOCK)["rates"] == hq[center]
@@ -59,7 +59,7 @@ def test_a_month_without_tickets_shows_the_targets_and_nothing_over(session, mon
     assert rates["role_totals"] == {"service_director": "0.00", "parts_admin": "0.00", "chase_clerk": "0.00"}
 
 
-def test_a_ticket_of_another_centre_is_not_found_as_if_it_did_not_exist(session, month):
+def test_a_ticket_of_another_center_is_not_found_as_if_it_did_not_exist(session, month):
     assert center_ticket(session, "GD", "T-GD-LATE", POLICY, now=CLOCK)["center"] == "GD"
     with pytest.raises(NotFound) as other:
         center_ticket(session, "GD", "T-HB", POLICY, now=CLOCK)
@@ -68,7 +68,7 @@ def test_a_ticket_of_another_centre_is_not_found_as_if_it_did_not_exist(session,
     assert str(other.value).replace("T-HB", "?") == str(missing.value).replace("T-NONE", "?")
 
 
-def test_an_unknown_centre_or_a_bad_month_is_refused(session, month):
+def test_an_unknown_center_or_a_bad_month_is_refused(session, month):
     with pytest.raises(NotFound):
         center_month(session, "XX", month, POLICY, now=CLOCK)
     with pytest.raises(InvalidInput):
@@ -86,7 +86,7 @@ def _owed(session, requisition_code: str, point: str, warehouse: str, due_by, sh
                        created_at=due_by - timedelta(days=30), created_by="system", shipped_at=shipped_at))
 
 
-def test_the_centres_returns_count_its_points_old_parts_only(session, world):
+def test_the_centers_returns_count_its_points_old_parts_only(session, world):
     from inventory.returns.service import sweep_overdue
 
     gd = requisition(session, "T-GD", submitted=1, shipped=2)

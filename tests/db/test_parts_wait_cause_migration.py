@@ -22,7 +22,7 @@ def settings(engine) -> list[tuple[str, str]]:
         return [tuple(row) for row in conn.execute(text("SELECT key, value FROM policy_setting ORDER BY key"))]
 
 
-def test_an_override_of_the_centres_fine_follows_the_key_up_and_down(url):
+def test_an_override_of_the_centers_fine_follows_the_key_up_and_down(url):
     engine = create_engine(normalise_url(url))
     cfg = alembic_config(url)
     command.downgrade(cfg, f"{REVISION}@-1")

@@ -494,7 +494,7 @@ def test_a_ticket_without_returnable_parts_settles_at_once(session, world):
     assert returns.settlement_ready(session, "T3") and returns.settlement_ready(session, "NO-SUCH")
 
 
-def test_the_monthly_report_gives_each_centre_its_return_rate_overdue_count_and_charges(session, world):
+def test_the_monthly_report_gives_each_center_its_return_rate_overdue_count_and_charges(session, world):
     kept = issued(session, when=MARCH, ticket="T1")                      # 2 due 31 March, sent in time
     post(session, kept, qty=2, now=MARCH + 20 * DAY)
     issued(session, when=MARCH, ticket="T2", lines=((PUMP, 1),))         # 1 due 31 March, never sent

@@ -324,7 +324,7 @@ def test_an_on_time_ticket_with_a_late_shortage_records_the_hours_but_no_fine(se
     assert rows(result) == [("center:GD", "regional_shortage", 6.0, "0.00")]
 
 
-def test_a_ticket_late_but_within_7_days_records_the_centres_shortage_without_a_fine(session, world):
+def test_a_ticket_late_but_within_7_days_records_the_centers_shortage_without_a_fine(session, world):
     regional_warehouse_empty(session)
     post_all(session, "T1", flow_events(completed=100))
     code = requisition(session, "T1", submitted=1, shipped=2, received=90)
@@ -334,7 +334,7 @@ def test_a_ticket_late_but_within_7_days_records_the_centres_shortage_without_a_
     assert result["attribution"][0]["requisitions"] == [code]
 
 
-def test_a_ticket_over_7_days_through_the_centres_shortage_fines_its_three_roles(session, world):
+def test_a_ticket_over_7_days_through_the_centers_shortage_fines_its_three_roles(session, world):
     regional_warehouse_empty(session)
     post_all(session, "T1", flow_events(completed=200))
     requisition(session, "T1", submitted=1, shipped=2, received=195)  # 146 h past the promise at 49
@@ -345,7 +345,7 @@ def test_a_ticket_over_7_days_through_the_centres_shortage_fines_its_three_roles
     assert (result["over_7_days_center_cause"], result["fine_total"]) == (True, "150.00")
 
 
-def test_time_lost_to_a_wrong_dispatch_is_the_centres(session, world):
+def test_time_lost_to_a_wrong_dispatch_is_the_centers(session, world):
     post_all(session, "T1", flow_events(completed=180, visited=175) + [
         ("wrong_dispatch", 0.2, 170.2, {"note": "派错网点: SP0002"})])
     result = view(session, "T1")
@@ -437,7 +437,7 @@ def test_the_month_counts_tickets_completed_within_the_beijing_month(session, wo
     assert october["from"] == "2026-09-30T16:00:00+00:00" and october["until"] == "2026-10-31T16:00:00+00:00"
 
 
-def test_the_month_sums_fines_per_party_and_applies_the_centre_rules(session, world):
+def test_the_month_sums_fines_per_party_and_applies_the_center_rules(session, world):
     regional_warehouse_empty(session)
     for n in range(4):
         post_all(session, f"T{n}", flow_events(completed=60))

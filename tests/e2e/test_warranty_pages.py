@@ -44,7 +44,7 @@ def test_the_penalties_report_counts_the_months_sanbao_tickets(page, live):
     shot(page, "hq-penalties-sanbao")
 
 
-def test_the_centre_reads_its_own_month(page, live):
+def test_the_center_reads_its_own_month(page, live):
     sign_in(page, live, "gd_center")
     expect(page).to_have_url(f"{live.url}/centers/GD/")
     page.goto(f"{live.url}/centers/GD/?period={live.ids['warranty_month']}")

@@ -131,7 +131,7 @@ def test_the_points_own_regional_warehouse_covering_in_time_is_regional():
                       3, PROMISE) == "regional"
 
 
-def test_two_regional_warehouses_of_the_points_centre_together_covering_in_time_are_regional():
+def test_two_regional_warehouses_of_the_points_center_together_covering_in_time_are_regional():
     options = [option("SD1", available=2, is_regional_of_point=True), option("SD2", available=1, is_regional_of_point=True)]
     assert stock_seen(options, 3, PROMISE) == "regional"
 

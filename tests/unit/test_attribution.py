@@ -317,7 +317,7 @@ def test_the_table_covers_every_party_reason_and_excuse():
     assert causes == set(CAUSES)
 
 
-def test_the_centres_three_fines_each_name_the_role_they_are_paid_from():
+def test_the_centers_three_fines_each_name_the_role_they_are_paid_from():
     ticket = make_ticket(flow(co=192), [wait("R1", 6, 54, 190, "regional_shortage")])
     fines = [c for c in attribute(ticket, Policy(), h(500)).attribution if c.reason == "center_over_7_days"]
     assert [(c.party, c.role, c.hours, c.fine) for c in fines] == [
@@ -325,13 +325,13 @@ def test_the_centres_three_fines_each_name_the_role_they_are_paid_from():
     assert tuple(c.role for c in fines) == CENTER_ROLES
 
 
-def test_the_centres_fine_per_role_is_a_policy_value():
+def test_the_centers_fine_per_role_is_a_policy_value():
     ticket = make_ticket(flow(co=192), [wait("R1", 6, 54, 190, "regional_shortage")])
     result = attribute(ticket, Policy({"fine_center_over_7d_per_role": Decimal("80.00")}), h(500))
     assert result.fine_total == Decimal("240.00")
 
 
-def test_an_open_ticket_already_over_7_days_through_the_centre_shows_its_fines_as_of_now():
+def test_an_open_ticket_already_over_7_days_through_the_center_shows_its_fines_as_of_now():
     ticket = make_ticket(flow(co=None), [wait("R1", 6, 54, None, "regional_shortage")])
     assert attribute(ticket, Policy(), h(160)).over_7_days_center_cause is False
     assert attribute(ticket, Policy(), h(170)).over_7_days_center_cause is True

@@ -45,7 +45,7 @@ def test_the_api_example_gives_the_documented_shape_with_money_as_strings():
     json.dumps(out)
 
 
-def test_over_7_days_through_the_centre_the_three_fines_name_their_roles():
+def test_over_7_days_through_the_center_the_three_fines_name_their_roles():
     data = ticket_json()
     data["events"][-1]["at"] = "2026-11-10T15:00:00+08:00"  # completed at 198 h
     data["parts_waits"][0]["delivered_at"] = "2026-11-10T13:00:00+08:00"  # 142 h past the promise
@@ -64,7 +64,7 @@ def test_a_regional_warehouse_cause_names_its_warehouse_and_charges_it():
                                    "fine": "30.00", "requisitions": ["R1"]}]
 
 
-def test_a_wrong_dispatch_event_charges_the_centre():
+def test_a_wrong_dispatch_event_charges_the_center():
     data = ticket_json()
     data["events"].append({"type": "wrong_dispatch", "at": "2026-11-02T09:12:00+08:00",
                            "until": "2026-11-02T19:12:00+08:00", "note": "派错网点"})

@@ -8,7 +8,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from inventory.demo import CENTRE_CODES, PROVINCES, generate_world, great_circle_km, lane_hours
+from inventory.demo import CENTER_CODES, PROVINCES, generate_world, great_circle_km, lane_hours
 from inventory import world_schema
 from inventory.errors import InvalidInput
 
@@ -30,7 +30,7 @@ def stock_value(world: dict) -> Decimal:
     return sum((cost[s["sku"]] * s["qty"] for s in world["stock"]), Decimal(0))
 
 
-def test_national_network_has_hq_35_regional_warehouses_and_32_centres(national):
+def test_national_network_has_hq_35_regional_warehouses_and_32_centers(national):
     kinds = Counter(w["kind"] for w in national["warehouses"])
     assert kinds == {"hq": 1, "regional": 35}
     assert len(national["centers"]) == 32
@@ -53,7 +53,7 @@ def test_regional_warehouses_sit_at_real_province_capitals(national):
     assert (by_code["GD1"]["name"], by_code["GD1"]["lat"], by_code["GD1"]["lon"]) == ("广州配件仓", 23.13, 113.26)
     assert by_code["SZ1"]["center"] == "SZ" and by_code["SD2"]["center"] == "SD"
     assert by_code["HQ"]["center"] is None
-    assert {c["code"] for c in national["centers"]} == set(CENTRE_CODES.values())
+    assert {c["code"] for c in national["centers"]} == set(CENTER_CODES.values())
     assert len({p.cities[0][0] for p in PROVINCES}) == 31
 
 
@@ -101,7 +101,7 @@ def test_compressors_and_motors_are_key_components(national):
     assert not by_component["RMTC"]
 
 
-def test_every_point_belongs_to_a_known_centre_of_its_province(national):
+def test_every_point_belongs_to_a_known_center_of_its_province(national):
     province_of = {c["code"]: c["province"] for c in national["centers"]}
     for point in national["service_points"]:
         assert province_of[point["center"]] == point["province"], point["code"]
@@ -188,9 +188,9 @@ def test_small_scale_is_small_but_complete(small):
     assert len(small["warehouses"]) <= 10 and len(small["service_points"]) <= 200
     assert len(small["parts"]) <= 500 and len(small["dealers"]) <= 20
     assert len(small["lanes"]) <= 2000
-    centres = {c["code"] for c in small["centers"]}
-    assert {w["center"] for w in small["warehouses"] if w["kind"] == "regional"} == centres
-    assert {p["center"] for p in small["service_points"]} == centres
+    centers = {c["code"] for c in small["centers"]}
+    assert {w["center"] for w in small["warehouses"] if w["kind"] == "regional"} == centers
+    assert {p["center"] for p in small["service_points"]} == centers
 
 
 def test_small_stock_is_scaled_down_with_the_network(small):

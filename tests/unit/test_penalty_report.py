@@ -24,14 +24,14 @@ OVER_3 = replace(ON_TIME, late=True, late_hours=10.0, within_3_days=False, late_
 OVER_7 = replace(OVER_3, late_hours=100.0, within_7_days=False, over_7_days=True, over_7_days_excluding_hq=True)
 LATE_BY_HQ = replace(ON_TIME, late=True, late_hours=80.0, within_3_days=False)
 # Over 7 days through the centre's shortage: the shortage hours, then one 50.00 fine per role.
-CENTRE_FINES = tuple(Charge("center:GD", "center_over_7_days", 0.0, Decimal("50.00"), role=role)
+CENTER_FINES = tuple(Charge("center:GD", "center_over_7_days", 0.0, Decimal("50.00"), role=role)
                      for role in CENTER_ROLES)
-OVER_7_BY_CENTRE = replace(OVER_7, over_7_days_center_cause=True, attribution=(
-    Charge("center:GD", "regional_shortage", 10.0, Decimal("0.00")), *CENTRE_FINES))
+OVER_7_BY_CENTER = replace(OVER_7, over_7_days_center_cause=True, attribution=(
+    Charge("center:GD", "regional_shortage", 10.0, Decimal("0.00")), *CENTER_FINES))
 # Still open at the month's end, attributed as of then: not completed, so never "within" by the flags.
 OPEN_YOUNG = replace(ON_TIME, within_3_days=False, within_7_days=False)
 OPEN_OVER_3 = replace(OVER_3, within_7_days=False)
-OPEN_OVER_7 = replace(OVER_7, attribution=CENTRE_FINES, over_7_days_center_cause=True, visit_bonus=Decimal("20.00"))
+OPEN_OVER_7 = replace(OVER_7, attribution=CENTER_FINES, over_7_days_center_cause=True, visit_bonus=Decimal("20.00"))
 
 
 def month(*groups: tuple[int, Attribution], center="GD", province="广东"):
@@ -51,7 +51,7 @@ def only_center(rows, policy=None):
 
 
 @pytest.mark.parametrize("over, cancelled", [(20, False), (21, False), (22, True)])
-def test_a_centre_loses_the_bonus_only_above_21_percent_over_3_days(over, cancelled):
+def test_a_center_loses_the_bonus_only_above_21_percent_over_3_days(over, cancelled):
     center = only_center(month((over, OVER_3), (100 - over, ON_TIME)))
     assert center.bonus_cancelled is cancelled
     assert center.cancelled_because == (("over_3_days_rate",) if cancelled else ())
@@ -73,22 +73,22 @@ def test_more_than_5_tickets_over_7_days_cancels_the_bonus_and_fines_the_three_r
     assert center.fines == expected
 
 
-def test_monthly_centre_fines_are_added_to_the_centre_party_total():
-    report = monthly_report(month((6, OVER_7_BY_CENTRE), (94, ON_TIME)), Policy())
+def test_monthly_center_fines_are_added_to_the_center_party_total():
+    report = monthly_report(month((6, OVER_7_BY_CENTER), (94, ON_TIME)), Policy())
     (party,) = report.parties
     # six tickets x 3 roles x 50 = 900, and the monthly 200 + 100 + 100 of 超七单据超过5张
     assert (party.party, party.tickets, party.fines, party.hours) == ("center:GD", 6, Decimal("1300.00"), 60.0)
 
 
-def test_each_role_of_the_centre_sees_its_per_ticket_and_monthly_fines():
-    center = only_center(month((6, OVER_7_BY_CENTRE), (94, ON_TIME)))
+def test_each_role_of_the_center_sees_its_per_ticket_and_monthly_fines():
+    center = only_center(month((6, OVER_7_BY_CENTER), (94, ON_TIME)))
     assert center.tickets_fined == 6
     assert center.ticket_fines == {role: Decimal("300.00") for role in CENTER_ROLES}
     assert center.role_totals() == {"service_director": Decimal("500.00"), "parts_admin": Decimal("400.00"),
                                     "chase_clerk": Decimal("400.00")}
 
 
-def test_a_ticket_over_7_days_for_another_cause_fines_no_centre_role():
+def test_a_ticket_over_7_days_for_another_cause_fines_no_center_role():
     center = only_center(month((1, OVER_7), (9, ON_TIME)))
     assert (center.tickets_fined, center.ticket_fines) == (0, {})
     assert center.role_totals() == dict.fromkeys(CENTER_ROLES, Decimal("0.00"))
@@ -96,7 +96,7 @@ def test_a_ticket_over_7_days_for_another_cause_fines_no_centre_role():
 
 # -- tickets still open at the month's end: counted by their age then ---------------------------------
 
-def test_tickets_open_at_the_month_end_count_by_their_age_in_the_centres_rules():
+def test_tickets_open_at_the_month_end_count_by_their_age_in_the_centers_rules():
     completed = month((4, ON_TIME))
     still_open = month((1, OPEN_YOUNG), (1, OPEN_OVER_3), (1, OPEN_OVER_7))
     center = only_center_with_open(completed, still_open)
@@ -134,7 +134,7 @@ def only_center_with_open(rows, open_rows):
     return center
 
 
-def test_tickets_late_only_because_of_hq_do_not_count_against_the_centre():
+def test_tickets_late_only_because_of_hq_do_not_count_against_the_center():
     center = only_center(month((50, LATE_BY_HQ), (50, ON_TIME)))
     assert center.over_3_days == 0
     assert center.bonus_cancelled is False
@@ -171,14 +171,14 @@ def test_tickets_flagged_for_exchange_are_listed():
     assert monthly_report(rows, Policy()).exchange_flagged == ("GD-3", "GD-4")
 
 
-def test_centres_are_reported_separately_in_code_order():
+def test_centers_are_reported_separately_in_code_order():
     rows = month((1, OVER_3), center="YN", province="云南") + month((1, ON_TIME))
     report = monthly_report(rows, Policy())
     assert [(c.center, c.three_day_target, c.bonus_cancelled) for c in report.centers] == [
         ("GD", Decimal("0.85"), False), ("YN", Decimal("0.70"), True)]
 
 
-def test_a_centre_in_two_provinces_is_refused():
+def test_a_center_in_two_provinces_is_refused():
     with pytest.raises(InvalidInput, match="center GD"):
         monthly_report(month((1, ON_TIME)) + month((1, ON_TIME), province="广西"), Policy())
 
@@ -199,7 +199,7 @@ def test_an_empty_month_reports_nothing():
 
 
 def test_a_hundred_thousand_tickets_aggregate_in_a_few_seconds():
-    charges = (Charge("center:GD", "regional_shortage", 46.0, Decimal("0.00")), *CENTRE_FINES,
+    charges = (Charge("center:GD", "regional_shortage", 46.0, Decimal("0.00")), *CENTER_FINES,
                Charge("service_point:SP0001", "visit", 6.0, Decimal("0.00")))
     late = replace(OVER_3, attribution=charges, visit_bonus=Decimal("0.00"))
     rows = [(late if i % 5 == 0 else ON_TIME, f"C{i % 32:02d}", "广东") for i in range(100_000)]

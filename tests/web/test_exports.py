@@ -18,7 +18,7 @@ from inventory.quotas.service import period_of
 from inventory.warehouses import enquiry, ledger, transfers
 
 from .conftest import submit_requisition, text
-from .test_center_pages import centres, gd  # noqa: F401  (fixtures: two centres, GD's user)
+from .test_center_pages import centers, gd  # noqa: F401  (fixtures: two centres, GD's user)
 from .test_cycle_count_pages import PUMP_BOOK, REMOTE_BOOK, books, started, submitted  # noqa: F401  (GD1's books)
 from .test_refusals import old_part_return, purchase_order
 from .test_statement_pages import MONTH, month  # noqa: F401  (fixture: SP0001's month)
@@ -299,7 +299,7 @@ def test_every_level_of_the_plan_is_downloaded_under_the_pages_filters(hq, two_p
     assert hq.get("/hq/plans/SP999999/export.csv").status_code == 404
 
 
-def test_a_centre_downloads_its_own_tickets_and_not_anothers(gd):  # noqa: F811
+def test_a_center_downloads_its_own_tickets_and_not_anothers(gd):  # noqa: F811
     rows = sections(table(gd.get("/centers/GD/export.csv?period=2026-10")))[0]
     assert [r[0] for r in rows[1:]] == ["T-LATE"]
     assert sections(table(gd.get("/centers/GD/export.csv?period=2026-10&only=open")))[0][1:] == []
@@ -410,7 +410,7 @@ def test_a_plans_download_adds_its_warehouse_totals_and_the_plans_so_far(hq, two
     assert isinstance(plans[1][5], float) and plans[1][5] == pytest.approx(0.97)
 
 
-def test_a_centres_download_has_its_roles_fines_and_returns(gd):  # noqa: F811
+def test_a_centers_download_has_its_roles_fines_and_returns(gd):  # noqa: F811
     response = gd.get("/centers/GD/export.xlsx?period=2026-10")
     fines = sheet(response, 1)
     assert [r[0] for r in fines[1:]] == zh("service director", "parts admin", "chase clerk")

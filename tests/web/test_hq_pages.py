@@ -143,7 +143,7 @@ def test_an_unknown_policy_key_is_not_found(hq):
     assert hq.post("/hq/policy/nope", {"nope-value": "1"}, token_from="/hq/policy").status_code == 404
 
 
-def test_the_dashboard_charts_delivered_requisitions_by_day_and_centre(hq, engine):
+def test_the_dashboard_charts_delivered_requisitions_by_day_and_center(hq, engine):
     from datetime import timedelta
 
     from inventory.access import Principal
@@ -171,7 +171,7 @@ def test_the_optimizer_page_lists_runs_with_their_progress(hq, engine):
     assert summary["id"] in page and "<progress" in page
 
 
-def test_the_penalties_report_shows_the_month_s_fines_and_centre_rates(hq, engine):
+def test_the_penalties_report_shows_the_month_s_fines_and_center_rates(hq, engine):
     from datetime import timedelta
 
     from inventory.access import Principal

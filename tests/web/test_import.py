@@ -75,7 +75,7 @@ def test_a_good_xlsx_is_previewed_then_imported(hq, engine):
     assert _part(engine, "WM-PUMP-01").name == "排水泵（新款）"
 
 
-def test_service_points_need_a_known_centre(hq, engine):
+def test_service_points_need_a_known_center(hq, engine):
     data = ("code,name,center,province,distance_class\n"
             "SP0100,佛山顺德特约维修网点,GD,广东,urban\n"
             "SP0101,某网点,XX,广东,urban\n").encode("gb18030")  # saved by Excel in China

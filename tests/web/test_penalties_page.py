@@ -73,7 +73,7 @@ def test_every_cause_status_and_role_has_words_on_the_page():
     assert set(penalties.CAUSE_STATUS) == {"automatic", "confirmed", "corrected"}
 
 
-def test_the_page_names_each_centre_role_and_its_fines(hq, engine):
+def test_the_page_names_each_center_role_and_its_fines(hq, engine):
     late_ticket(engine)
     shown = page(hq.get(PAGE))
     assert "各中心三个岗位的罚款" in shown

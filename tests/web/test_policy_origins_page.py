@@ -28,7 +28,7 @@ def test_every_key_of_ours_is_marked_and_every_seeded_key_cites_its_section(hq):
             assert f"厂方资料 {item.origin.seed}：{item.origin.section}" in row, key
 
 
-def test_the_centres_blank_fines_are_marked_ours_on_the_page(hq):
+def test_the_centers_blank_fines_are_marked_ours_on_the_page(hq):
     found = rows(hq.get("/hq/policy"))
     for key in ("fine_center_over_7d_per_role", "fine_center_director_monthly", "fine_center_staff_monthly",
                 "fine_point_over_72h", "fine_point_over_7d"):
