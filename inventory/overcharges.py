@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import audit
+from .business_calendar import month_bounds
 from .catalog import MAX_LIST_PRICE
 from .customer_charges import ticket_charge
 from .db import Base, Money, UTCDateTime, to_money, utcnow
@@ -124,7 +125,6 @@ def to_dict(row: OverchargePenalty) -> dict:
 
 def month_summary(session: Session, month: str) -> dict:
     """The month's overcharge penalties across the network, as the penalty report lists them."""
-    from .tickets.report import month_bounds  # tickets read requisitions and policy; import when used
 
     start, end = month_bounds(month)
     rows = in_period(session, start, end)

@@ -27,6 +27,7 @@ from ..extensions import db
 from .auth import Access, current_user
 from .clerk import page_number
 from .blueprint import bp
+from .labels import party_label
 from .views import when
 
 HQ = "hq"
@@ -44,10 +45,6 @@ REASON = {
     "hq_wrong_part": _l("HQ shipped the wrong part"), "contact": _l("late contact"), "visit": _l("late visit"),
     "repair": _l("slow repair"), "center_over_7_days": _l("over 7 days through the centre"),
 }
-PARTY = {"hq_dispatch": _l("HQ order-taker"), "hq_parts_planning": _l("HQ parts planning"),
-         "hq_parts_group": _l("HQ parts group")}
-PARTY_KIND = {"center": _l("centre %(code)s"), "service_point": _l("service point %(code)s"),
-              "warehouse": _l("warehouse %(code)s")}
 EVENT = {
     "created": _l("ticket created"), "dispatched_center": _l("dispatched to the centre"),
     "dispatched_point": _l("dispatched to the point"), "contacted": _l("customer contacted"),
@@ -56,13 +53,6 @@ EVENT = {
 }
 BONUS_RULE = {"over_3_days_rate": _l("too many tickets over 3 days"),
               "over_7_days_count": _l("too many tickets over 7 days")}
-
-
-def party_label(party: str) -> str:
-    kind, _sep, code = party.partition(":")
-    if code and kind in PARTY_KIND:
-        return str(PARTY_KIND[kind]) % {"code": code}
-    return str(PARTY.get(party, party))
 
 
 @bp.app_template_filter("isotime")

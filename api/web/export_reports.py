@@ -109,7 +109,7 @@ OVERCHARGES = [Column(_l("Penalty")), Column(_l("Service point")), Column(_l("Ti
 @login_required(HQ)
 def penalties_export(fmt: str):
     """The month's report as the page shows it, the parts waits all of them (the page shows 50)."""
-    from .centers import party_label
+    from .labels import party_label
     from .penalties import CAUSE, CAUSE_STATUS, ROLE, _period
 
     period, session = _period(), db.session
@@ -311,7 +311,7 @@ def center_export(center: Center, fmt: str):
 @login_required(HQ)
 def dashboard_export(fmt: str):
     """The dashboard's figures behind its charts, one table per chart (the last 30 days)."""
-    from .centers import party_label
+    from .labels import party_label
     from .hq import DASHBOARD_DAYS, _dashboard_figures, cache
 
     f = cache().get("dashboard", current_app.config["WEB_CHART_CACHE_SECONDS"], _dashboard_figures)

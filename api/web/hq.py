@@ -67,7 +67,7 @@ def dashboard():
     seconds = current_app.config["WEB_CHART_CACHE_SECONDS"]
     f = cache().get("dashboard", seconds, _dashboard_figures)
     money = lambda v: f"{float(v) / 10000:,.1f}"  # noqa: E731 - 万元 on the bars
-    from .centers import party_label  # the centre pages' words for a party ('网点 SP0001')
+    from .labels import party_label
 
     fined = [(party_label(party), float(v)) for party, v in f["penalties"] or [] if v > 0]  # a party fined nothing is no bar
     svg = {

@@ -105,3 +105,18 @@ SANBAO_NONE = {"no_appliance": _l("appliance not recorded"), "no_proof": _l("no 
 PRODUCT_LINE = {"washer": _l("washing machine"), "ac": _l("air conditioner")}
 USE = {"household": _l("household"), "commercial": _l("commercial")}
 PROOF = {"invoice": _l("invoice"), "warranty_card": _l("warranty card")}
+
+
+# who a fine or a late ticket is charged to: a named party, or a kind and its code ('center:C-GD')
+PARTY = {"hq_dispatch": _l("HQ order-taker"), "hq_parts_planning": _l("HQ parts planning"),
+         "hq_parts_group": _l("HQ parts group")}
+PARTY_KIND = {"center": _l("centre %(code)s"), "service_point": _l("service point %(code)s"),
+              "warehouse": _l("warehouse %(code)s")}
+
+
+def party_label(party: str) -> str:
+    """A party in the page's words ('网点 SP0001'), shared by the center pages, HQ's reports and exports."""
+    kind, _sep, code = party.partition(":")
+    if code and kind in PARTY_KIND:
+        return str(PARTY_KIND[kind]) % {"code": code}
+    return str(PARTY.get(party, party))

@@ -28,6 +28,7 @@ from ..extensions import db
 from .actions import carried_out
 from .auth import actor_name, login_required
 from .forms import choice
+from .labels import party_label
 from .blueprint import bp
 
 HQ = "hq"
@@ -88,7 +89,6 @@ def _render(period: str, posted: PartsCauseForm | None = None, status: int = 200
                 forms[i] = posted
     db.session.rollback()
     fined_centers = [c for c in report["centers"] if any(v != "0.00" for v in c["role_totals"].values())]
-    from .centers import party_label  # the centre's words for a party ('网点 SP0001'); it imports this module late
 
     return render_template("hq/penalties.html", period=period, report=report, waits=waits,
                            fined_centers=fined_centers, party_label=party_label,
