@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import LazyString
@@ -33,6 +32,7 @@ from inventory.world import load_world
 from inventory.world_schema import SKU, Money, PartSchema, ServicePointSchema, Strict
 
 from .refusals import refusal
+from .sheet_rows import FALSE, TRUE, Checked, Problem
 from .schema_messages import schema_message
 
 KINDS = ("parts", "service_points", "stock_counts", "list_prices", "bins", "supersessions")
@@ -68,39 +68,8 @@ ALIASES = {
 HEADER_ZH: dict[str, str] = {}
 for _header, _key in ALIASES.items():
     HEADER_ZH.setdefault(_key, _header)
-TRUE = {"1", "true", "yes", "y", "是", "t"}
-FALSE = {"0", "false", "no", "n", "否", "f", ""}
-
-
 class TableError(ValueError):
     """The upload cannot be read as a table at all (the message says why)."""
-
-
-@dataclass
-class Problem:
-    row: int  # the spreadsheet's own row number (the header is row 1)
-    column: str
-    message: str  # or a lazy translation, read when the page shows it
-
-    def __str__(self) -> str:
-        # already in the page's language (a lazy translation), unlike a domain error's English text
-        return str(getattr(self, "message"))
-
-
-@dataclass
-class Checked:
-    kind: str
-    rows: list[dict]
-    problems: list[Problem] = field(default_factory=list)
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    waiting: int = 0  # stock counts beyond the cycle count tolerance: they wait for HQ, nothing is posted
-    preview: list[dict] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and bool(self.rows)
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from inventory import supersession
 from inventory.catalog import Part
 from inventory.supersession import Chains, Replacement
 
-from .spreadsheet import Checked, Problem, TRUE, FALSE
+from .sheet_rows import FALSE, TRUE, Checked, Problem
 
 
 def _two_way(value, number: int, problems: list[Problem]) -> bool:

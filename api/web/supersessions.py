@@ -19,7 +19,7 @@ from inventory.errors import DomainError
 from ..extensions import db
 from .auth import actor_name, login_required
 from .refusals import refusal
-from .spreadsheet import Checked
+from .sheet_rows import Checked
 from .supersession_rows import apply_rows, check_rows
 from .blueprint import bp
 
