@@ -11,7 +11,8 @@ import schemathesis
 from tests.api.test_schemathesis import CALLER
 
 # HQ-only operations the suite's map leaves to the service point (they answer it 403 only)
-HQ_PREFIXES = ("/api/v1/purchase-orders", "/api/v1/transfers", "/api/v1/optimizer", "/api/v1/returns/report")
+HQ_PREFIXES = ("/api/v1/purchase-orders", "/api/v1/transfers", "/api/v1/optimizer", "/api/v1/returns/report",
+               "/api/v1/warehouses", "/api/v1/supersessions")
 HQ_ONLY = {"POST /api/v1/returns/{code}/receive", "POST /api/v1/returns/{code}/inspect",
            "POST /api/v1/returns/{code}/close", "POST /api/v1/service-points/{code}/overcharges",
            "PUT /api/v1/price-list", "PUT /api/v1/price-list/{sku}"}
