@@ -229,6 +229,8 @@ def _dispatch_round(session, settings) -> dict:
 def webhooks_dispatch(every):
     """One round: record new events, claim the due deliveries and send them; print the counts.
     WEBHOOKS_ALLOW_PRIVATE, WEBHOOKS_TIMEOUT and WEBHOOKS_MAX_ATTEMPTS apply as in the server."""
+    import signal
+    import threading
     import time
 
     from inventory.db import make_engine, make_session_factory
@@ -241,9 +243,15 @@ def webhooks_dispatch(every):
     except ValueError as exc:
         raise CommandError(f"bad WEBHOOKS_TIMEOUT or WEBHOOKS_MAX_ATTEMPTS: {exc}") from None
     engine = make_engine(config.database_url())
+    stop = threading.Event()
+    if every is not None:
+        # Ctrl-C or a service manager's TERM ends the loop after the round in flight: a delivery
+        # is never cut off half-sent, and the stop does not depend on where the signal lands
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
     try:
         sessions = make_session_factory(engine)
-        while True:
+        while not stop.is_set():
             started = time.monotonic()
             with sessions() as session:
                 counts = _dispatch_round(session, settings)
@@ -252,7 +260,7 @@ def webhooks_dispatch(every):
             sys.stdout.flush()   # a round's line reaches a pipe or a log at once, not at exit
             if every is None:
                 return
-            time.sleep(max(0.0, every - (time.monotonic() - started)))
+            stop.wait(max(0.0, every - (time.monotonic() - started)))
     except KeyboardInterrupt:
         return
     finally:

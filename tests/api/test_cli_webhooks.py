@@ -83,7 +83,8 @@ def test_the_private_rule_holds_on_the_command_line_too(client, auth, receiver, 
     assert receiver.requests == []
 
 
-def test_loop_keeps_sending_what_happens_later_until_interrupted(client, auth, receiver, env):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_loop_keeps_sending_what_happens_later_until_interrupted(client, auth, receiver, env, stop):
     register(client, auth["dealer"], receiver.url())
     process = subprocess.Popen(_command("webhooks", "dispatch", "--loop", "1"), env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -94,7 +95,7 @@ def test_loop_keeps_sending_what_happens_later_until_interrupted(client, auth, r
             time.sleep(0.1)
         assert len(receiver.requests) == 1
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "delivered 1" in out and "Traceback" not in err

@@ -153,11 +153,11 @@ def verify(secret: str, request: dict) -> bool:
 # ---------------------------------------------------------------- registration
 
 def test_register_list_and_remove_follow_the_contract_and_are_audited(client, auth, receiver, sessions):
-    r = register(client, auth["dealer"], receiver.url(), events=["requisition.shipped", "quotas.threshold"])
+    r = register(client, auth["dealer"], receiver.url(), events=["requisition.shipped", "quota.threshold"])
     assert r.status_code == 201, r.json
     hook = r.json
     assert set(hook) >= {"id", "url", "events"} and "secret" not in hook
-    assert (hook["url"], hook["events"]) == (receiver.url(), ["requisition.shipped", "quotas.threshold"])
+    assert (hook["url"], hook["events"]) == (receiver.url(), ["requisition.shipped", "quota.threshold"])
     listed = client.get("/api/v1/webhooks", headers=auth["dealer"])
     assert listed.status_code == 200 and listed.headers["X-Total-Count"] == "1"
     assert [h["id"] for h in listed.json] == [hook["id"]] and "secret" not in listed.json[0]
@@ -189,7 +189,7 @@ def test_idempotency_key_returns_the_first_webhook(client, auth, receiver):
     ({"secret": "x" * 257}, "secret"),
     ({"events": []}, "events"),
     ({"events": ["requisition.exploded"]}, "events.0"),
-    ({"events": ["quotas.threshold", "quotas.threshold"]}, "events"),
+    ({"events": ["quota.threshold", "quota.threshold"]}, "events"),
     ({"colour": "red"}, "colour"),
 ])
 def test_bad_registrations_are_422_problems_and_create_nothing(client, auth, body, field):
@@ -492,7 +492,7 @@ def test_an_overdue_return_is_pushed_once_to_its_owner(app, client, auth, receiv
 
 
 def test_quota_at_80_percent_and_exhausted_is_pushed_once_each(app, client, auth, receiver, sessions):
-    register(client, auth["dealer"], receiver.url(), events=["quotas.threshold"])
+    register(client, auth["dealer"], receiver.url(), events=["quota.threshold"])
     period = quotas.period_of(utcnow())
 
     def reserve(amount):
@@ -510,11 +510,11 @@ def test_quota_at_80_percent_and_exhausted_is_pushed_once_each(app, client, auth
     dispatch(app)
     dispatch(app)
     assert [(b["event"], b["data"]["level"], b["data"]["exhausted"], b["data"]["used"], b["data"]["available"])
-            for b in receiver.bodies()] == [("quotas.threshold", 80, False, "40000.00", "10000.00"),
-                                            ("quotas.threshold", 100, True, "50000.00", "0.00")]
+            for b in receiver.bodies()] == [("quota.threshold", 80, False, "40000.00", "10000.00"),
+                                            ("quota.threshold", 100, True, "50000.00", "0.00")]
     assert {b["data"]["dealer"] for b in receiver.bodies()} == {"D001"}
     with sessions() as s:
-        assert len(s.scalars(select(WebhookEvent).where(WebhookEvent.name == "quotas.threshold")).all()) == 2
+        assert len(s.scalars(select(WebhookEvent).where(WebhookEvent.name == "quota.threshold")).all()) == 2
 
 
 def test_removing_a_webhook_cancels_what_it_still_had_to_send(app, client, auth, receiver, sessions):
