@@ -182,17 +182,22 @@ def _mask(net: Network, members: list[int]) -> np.ndarray:
     return mask
 
 
+def _servers(net: Network, holders: np.ndarray, evening_share: float, promise: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each lane's reach, and each point's serving holder: the best reach, then the cheapest lane;
+    a point no holder reaches in time goes to the fastest."""
+    rho = reach(net.hours, promise, evening_share, net.late_ratios)
+    finite_hours = np.where(np.isfinite(net.hours), net.hours, 1e6)
+    finite_cost = np.where(np.isfinite(net.cost), net.cost, 1e6)
+    score = np.where(rho > 0, rho * 1e9 - finite_cost, -finite_hours * 1e3)
+    return rho, np.where(holders[:, None], score, -np.inf).argmax(axis=0)
+
+
 def service(net: Network, holders: np.ndarray, evening_share: float = EVENING_SHARE,
             promise: float = PROMISE_HOURS) -> tuple[np.ndarray, np.ndarray]:
     """(served, on_time), each (region, warehouse): the share of a region's demand each holder
     serves, and the share it can deliver within the promise. A point goes to its holder with
     the best reach, then the cheapest lane; a point no holder reaches in time to the fastest."""
-    rho = reach(net.hours, promise, evening_share, net.late_ratios)
-    finite_hours = np.where(np.isfinite(net.hours), net.hours, 1e6)
-    finite_cost = np.where(np.isfinite(net.cost), net.cost, 1e6)
-    score = np.where(rho > 0, rho * 1e9 - finite_cost, -finite_hours * 1e3)
-    score = np.where(holders[:, None], score, -np.inf)
-    server = score.argmax(axis=0)
+    rho, server = _servers(net, holders, evening_share, promise)
     points = np.arange(len(server))
     served = np.zeros((net.n_regions, len(net.warehouses)))
     on_time = np.zeros_like(served)
@@ -207,12 +212,7 @@ def backup(net: Network, holders: np.ndarray, evening_share: float = EVENING_SHA
     deliver within the promise when it is out (the best reach among the other holders). The
     allocation takes any warehouse in time with the units, so a line its own holder cannot fill
     is not lost where a second one reaches its point."""
-    rho = reach(net.hours, promise, evening_share, net.late_ratios)
-    finite_hours = np.where(np.isfinite(net.hours), net.hours, 1e6)
-    finite_cost = np.where(np.isfinite(net.cost), net.cost, 1e6)
-    score = np.where(rho > 0, rho * 1e9 - finite_cost, -finite_hours * 1e3)
-    score = np.where(holders[:, None], score, -np.inf)
-    server = score.argmax(axis=0)
+    rho, server = _servers(net, holders, evening_share, promise)
     points = np.arange(len(server))
     others = np.where(holders[:, None], rho, 0.0)
     others[server, points] = 0.0
