@@ -44,10 +44,11 @@ from inventory.policy import load_policy
 from inventory.requisitions import service as reqs
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine, format_code
 from inventory.requisitions.service import LineRequest
+from inventory.requisitions.warranty import record_appliance
 from inventory.returns import service as returns
 from inventory.returns.models import Return
 from inventory.tickets import record_event
-from inventory.tickets.appliance import business_date, record_appliance
+from inventory.tickets.appliance import business_date
 from inventory.warehouses import transfers
 from optimizer.targets import MIN_MEAN
 

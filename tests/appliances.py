@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 from inventory.db import transaction, utcnow
 from inventory.policy import Policy
-from inventory.tickets.appliance import business_date, record_appliance
+from inventory.requisitions.warranty import record_appliance
+from inventory.tickets.appliance import business_date
 
 FREE_DAYS = 100    # bought 100 days ago: a household washer's 12 months cover any part
 EXPIRED_DAYS = 2000  # five and a half years: only a household air conditioner's ordinary parts still are

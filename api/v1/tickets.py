@@ -9,8 +9,9 @@ from inventory import tickets
 from inventory.attribution import CAUSES, CENTER_ROLES, EVENT_TYPES, SPANS
 from inventory.db import transaction
 from inventory.policy import load_policy
+from inventory.requisitions.warranty import record_appliance
 from inventory.tickets import causes
-from inventory.tickets.appliance import MAX_FAULT, MAX_TEXT, appliance_to_dict, record_appliance
+from inventory.tickets.appliance import MAX_FAULT, MAX_TEXT, appliance_to_dict
 from inventory.tickets.events import MAX_NOTE
 from inventory.tickets.sanbao import FLAGS as SANBAO_FLAGS
 from inventory.warranty import PRODUCT_LINES, PROOFS, USES

@@ -1,5 +1,5 @@
 """Where a part can come from toward a ship-to point, and how much of it within the promise:
-the same options a submit would allocate from (`service.options_for`), read without reserving.
+the same options a submit would allocate from (`reserving.options_for`), read without reserving.
 The API's part page shows it; the rules of whose ship-to a caller may name live here too."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..errors import InvalidInput
 from ..network import ServicePoint, dealer_ship_to
 from ..policy import Policy
 from ..warehouses.enquiry import stock_for_sku
-from .service import options_for
+from .reserving import options_for
 
 
 @dataclass(frozen=True)

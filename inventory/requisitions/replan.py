@@ -1,6 +1,6 @@
 """Apply a re-plan (the nightly optimizer's) to requisitions: the one writer of allocations,
-backorders, statuses and history beside submit, sharing its builders (`service.allocation_values`,
-`service.event_values`, `service.status_of`). Callers own the transaction.
+backorders, statuses and history beside submit, sharing its builders (`reserving.allocation_values`,
+`history.event_values`, `history.status_of`). Callers own the transaction.
 
 Reservations move only for lines still exactly as the plan's snapshot saw them (anything
 shipped, cancelled or re-reserved meanwhile is left alone and counted as skipped). Works in
@@ -21,7 +21,8 @@ from .. import bulk
 from ..network import Lane
 from ..warehouses import ledger
 from .models import Allocation, Requisition, RequisitionEvent, RequisitionLine, format_code
-from .service import allocation_values, event_values, status_of
+from .history import event_values, status_of
+from .reserving import allocation_values
 
 
 @dataclass(frozen=True)

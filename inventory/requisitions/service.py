@@ -7,9 +7,8 @@ in the caller's one transaction, so a refusal anywhere leaves nothing reserved.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -21,16 +20,17 @@ from .. import supersession
 from ..access import Principal
 from ..catalog import Part
 from ..db import utcnow
-from ..errors import Conflict, InsufficientStock, InvalidInput, NotFound
-from ..network import Lane, ServicePoint, Warehouse, dealer_ship_to
+from ..errors import Conflict, InvalidInput
+from ..network import ServicePoint, dealer_ship_to
 from ..policy import Policy, load_policy
 from ..quotas import service as quotas
 from ..warehouses import ledger
-from ..warehouses.ledger import Ref
-from ..warehouses.models import StockBalance
 from . import scans
-from .allocation import Option, preference, split, stock_seen
-from .models import Allocation, Requisition, RequisitionEvent, RequisitionLine, parse_code
+from .allocation import Option, stock_seen
+from .history import add_event, event_time, refresh_status
+from .models import Requisition, RequisitionLine
+from .reads import get, list_for, require_owner  # noqa: F401  list_for: the API's list reads it here
+from .reserving import ledger_ref, options_by_sku, planned_keys, ranked, reserve_units, serving_options
 
 if TYPE_CHECKING:
     from .wrong_part import WrongPart
@@ -45,43 +45,6 @@ class LineRequest:
     sku: str
     qty: int
     in_warranty: bool | None = None  # the caller's assertion, checked against the decision
-
-
-def ledger_ref(req: Requisition) -> Ref:
-    """What a ledger row points back to (the requisition's code)."""
-    return Ref("requisition", req.code)
-
-
-def event_values(requisition_id: int, kind: str, actor: str, at: datetime, **detail) -> dict:
-    """The columns of one history row: built here for submit and the other operations one at a
-    time and for a re-plan (`replan`) in bulk, so both write the same rows."""
-    return {"requisition_id": requisition_id, "at": at, "kind": kind, "actor": actor,
-            "detail": json.dumps(detail, ensure_ascii=False, default=str)}
-
-
-def add_event(session: Session, req: Requisition, kind: str, actor: str, at: datetime, **detail) -> None:
-    """One row of the requisition's history, shown in the API and the clerk's pages."""
-    session.add(RequisitionEvent(**event_values(req.id, kind, actor, at, **detail)))
-
-
-def allocation_values(*, warehouse: str, sku: str, qty: int, promised_by: datetime, lane_hours: int,
-                      unit_cost: Decimal, now: datetime) -> dict:
-    """The columns of a new reservation of a line's units at a warehouse, its eta from the lane:
-    one builder for submit (row by row) and a re-plan (`replan`, in bulk)."""
-    return {"warehouse_code": warehouse, "sku": sku, "qty": qty, "status": "reserved", "promised_by": promised_by,
-            "eta": now + timedelta(hours=lane_hours), "lane_hours": lane_hours, "unit_cost": unit_cost,
-            "created_at": now}
-
-
-def event_time(at: datetime | None, now: datetime) -> datetime:
-    """When a reported event happened: now, or an earlier UTC time the caller gives (a late scan)."""
-    if at is None:
-        return now
-    if at.tzinfo is None:
-        raise InvalidInput("at must carry a UTC offset", field="at")
-    if at > now + timedelta(seconds=5):
-        raise InvalidInput("at may not lie in the future", field="at")
-    return at
 
 
 def _check_ship_to(session: Session, principal: Principal, ship_to: str) -> ServicePoint:
@@ -124,42 +87,6 @@ def _check_lines(session: Session, lines: list[LineRequest]) -> dict[str, Part]:
     return parts
 
 
-def options_by_sku(session: Session, point: ServicePoint, skus) -> dict[str, list[Option]]:
-    """Every warehouse with a lane to the point and stock of each sku, with fresh availability:
-    one query for all of them."""
-    skus = list(dict.fromkeys(skus))
-    by_sku: dict[str, list[Option]] = {sku: [] for sku in skus}
-    rows = session.execute(
-        select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, Warehouse.center_code, StockBalance.sku,
-               StockBalance.on_hand - StockBalance.reserved)
-        .join(Warehouse, Warehouse.code == Lane.from_code)
-        .join(StockBalance, (StockBalance.warehouse_code == Lane.from_code)
-              & (StockBalance.sku == skus[0] if len(skus) == 1 else StockBalance.sku.in_(skus)))
-        .where(Lane.to_code == point.code)
-        .execution_options(populate_existing=True)).all() if skus else []
-    for w, h, cost, kind, center, sku, avail in rows:
-        by_sku[sku].append(Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
-                                  is_regional_of_point=center == point.center_code, sku=sku))
-    return by_sku
-
-
-def options_for(session: Session, point: ServicePoint, sku: str, rank: int = 0) -> list[Option]:
-    """Every warehouse with a lane to the point and stock of the sku, with fresh availability."""
-    return _ranked(options_by_sku(session, point, [sku]), [sku], first=rank)
-
-
-def _ranked(by_sku: dict[str, list[Option]], serving: list[str], first: int = 0) -> list[Option]:
-    """The options of the skus that may serve a line, each ranked by its place in `serving`."""
-    return [replace(o, rank=rank) if o.rank != rank else o
-            for rank, sku in enumerate(serving, start=first) for o in by_sku.get(sku, [])]
-
-
-def serving_options(session: Session, point: ServicePoint, serving: list[str]) -> list[Option]:
-    """The options of every sku that may serve a line (`supersession.serving_skus`), ranked in
-    that order: the line's own sku alone when it is in no replacement chain."""
-    return _ranked(options_by_sku(session, point, serving), serving)
-
-
 def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, policy: Policy, now: datetime,
                   options: list[Option]) -> None:
     line.stock_seen = stock_seen(options, line.qty, policy.promise_hours)
@@ -167,69 +94,9 @@ def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, pol
                                          actor=req.created_by, now=now)
 
 
-def reserve_units(session: Session, req: Requisition, line: RequisitionLine, options: list[Option], need: int,
-                  *, policy: Policy, actor: str, now: datetime) -> int:
-    """Reserve `need` units of the line in preference order, as new allocations (each of the
-    sku its option holds: the line's own or a substitute); returns the units nobody could
-    reserve (the caller backorders them)."""
-    for option in preference(options, policy.promise_hours):
-        sku = option.sku or line.sku
-        while need and option.available > 0:
-            take = min(need, option.available)
-            try:
-                ledger.reserve(session, option.warehouse, sku, take, actor=actor,
-                               reason="requisition" if sku == line.sku else f"requisition for {line.sku}",
-                               ref=ledger_ref(req))
-            except InsufficientStock:  # someone took some meanwhile: look again
-                option = Option(**{**option.__dict__, "available": ledger.available(session, option.warehouse, sku)})
-                continue
-            line.allocations.append(Allocation(**allocation_values(
-                warehouse=option.warehouse, sku=sku, qty=take, promised_by=line.promised_by, lane_hours=option.hours,
-                unit_cost=option.unit_cost, now=now)))
-            need -= take
-            break
-        if not need:
-            break
-    return need
-
-
-def planned_keys(session: Session, point: ServicePoint, needs: list[tuple[str, int]],
-                 policy: Policy, serving: dict[str, list[str]] | None = None) -> set[tuple[str, str]]:
-    """The balance rows reserving (sku, qty) needs is expected to touch, to lock them in one global
-    order first: two requisitions wanting the same rows in different orders would deadlock.
-    `serving` names the skus that may serve each (substitutes' rows are locked too)."""
-    serving = {sku: (serving or {}).get(sku, [sku]) for sku, _ in needs}
-    by_sku = options_by_sku(session, point, [s for skus in serving.values() for s in skus])
-    keys = set()
-    for sku, need in needs:
-        takes, _ = split(_ranked(by_sku, serving[sku]), need, policy.promise_hours)
-        keys.update((option.warehouse, option.sku or sku) for option, _ in takes)
-    return keys
-
-
 def _lock_reserved(session: Session, req: Requisition, warehouse: str | None = None) -> None:
     ledger.lock_balances(session, {(a.warehouse_code, a.sku) for line in req.lines for a in line.allocations
                                    if a.status == "reserved" and warehouse in (None, a.warehouse_code)})
-
-
-def status_of(cancelled: bool, backordered: int, allocation_statuses: list[str]) -> str:
-    """A requisition's status from its backordered units and its allocations' statuses."""
-    if cancelled:
-        return "cancelled"
-    live = [s for s in allocation_statuses if s != "released"]
-    if backordered:
-        return "partially_backordered" if live else "backordered"
-    if live and all(s == "delivered" for s in live):
-        return "delivered"
-    if live and all(s in ("shipped", "delivered") for s in live):
-        return "shipped"
-    return "allocated"
-
-
-def refresh_status(req: Requisition) -> None:
-    """Derive the requisition's status from its lines and allocations."""
-    req.status = status_of(req.cancelled_at is not None, sum(line.backordered_qty for line in req.lines),
-                           [a.status for line in req.lines for a in line.allocations])
 
 
 def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[LineRequest],
@@ -289,7 +156,7 @@ def _reserve_lines(session: Session, req: Requisition, lines: list[RequisitionLi
     skus = [s for l in lines for s in serving[l.sku]]
     by_sku = options_by_sku(session, point, skus) if len(skus) == len(set(skus)) else None
     for line in lines:
-        options = (_ranked(by_sku, serving[line.sku]) if by_sku is not None
+        options = (ranked(by_sku, serving[line.sku]) if by_sku is not None
                    else serving_options(session, point, serving[line.sku]))
         _reserve_line(session, req, line, policy, now, options)
 
@@ -301,53 +168,6 @@ def substitutes_of(lines, shipped_at: datetime | None = None) -> dict:
     rows = [[l.sku, a.sku, a.warehouse_code, a.qty] for l in lines for a in l.allocations
             if a.sku != l.sku and a.status != "released" and (shipped_at is None or a.shipped_at == shipped_at)]
     return {"substitutes": rows} if rows else {}
-
-
-def visible_to(principal: Principal):
-    """The SQL condition for the requisitions a principal may see."""
-    if principal.role == "dealer":
-        return Requisition.dealer_code == principal.code
-    if principal.role == "service_point":
-        return (Requisition.service_point_code == principal.code) & (Requisition.requester_role == "service_point")
-    if principal.role == "hq":
-        return Requisition.id.is_not(None)
-    return Requisition.id.is_(None)
-
-
-def get(session: Session, principal: Principal, code: str, *, for_update: bool = False) -> Requisition:
-    """One requisition if the principal may see it; otherwise NotFound, whether or not it exists."""
-    number = parse_code(code)
-    if number is None:
-        raise NotFound(f"no requisition {code}")
-    stmt = select(Requisition).where(Requisition.id == number, visible_to(principal))
-    if for_update:
-        stmt = stmt.with_for_update()
-    req = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
-    if req is None:
-        raise NotFound(f"no requisition {code}")
-    return req
-
-
-def list_for(session: Session, principal: Principal, *, status: str | None, page: int, per_page: int):
-    """The principal's requisitions, newest first, and the total count."""
-    from sqlalchemy import func
-
-    cond = visible_to(principal)
-    if status:
-        cond = cond & (Requisition.status == status)
-    total = session.scalar(select(func.count()).select_from(Requisition).where(cond))
-    rows = session.scalars(select(Requisition).where(cond).order_by(Requisition.id.desc())
-                           .offset((page - 1) * per_page).limit(per_page)).all()
-    return rows, total
-
-
-def require_owner(principal: Principal, req: Requisition) -> None:
-    """Only HQ and the requester act on a requisition; others are told it does not exist."""
-    if principal.role == "hq":
-        return
-    owner = req.dealer_code if req.requester_role == "dealer" else req.service_point_code
-    if principal.role != req.requester_role or principal.code != owner:
-        raise NotFound(f"no requisition {req.code}")
 
 
 def cancel(session: Session, principal: Principal, code: str, *, now: datetime | None = None) -> Requisition:

@@ -29,13 +29,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..access import Principal
 from ..catalog import Part
 from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
-from ..policy import Policy
+from ..policy import Policy, load_policy
 from ..warranty import BASES as ENGINE_BASES
+from ..tickets.appliance import appliance_facts, fitted_on, save_appliance
+from ..tickets.models import RepairTicket, TicketAppliance
 from ..warranty import decide
+from .history import add_event
 from .models import Requisition, RequisitionLine
+from .reads import get, warranty_to_dict
 
 NO_TICKET = "no_ticket"
 NO_APPLIANCE = "no_appliance"
@@ -61,9 +66,6 @@ def decide_parts(session: Session, ticket: str | None, parts: list[Part], policy
                  now: datetime | None = None) -> dict[str, LineWarranty]:
     """sku -> the engine's decision for each part on this ticket, reported when its `created`
     event says (else `now`)."""
-    from ..tickets.appliance import appliance_facts, fitted_on
-    from ..tickets.models import RepairTicket
-
     now = now or utcnow()
     if not ticket:
         return {p.sku: LineWarranty(False, NO_TICKET, None) for p in parts}
@@ -143,6 +145,18 @@ def redecide_ticket(session: Session, ticket: str, policy: Policy, *, actor: str
     return changed
 
 
+def record_appliance(session: Session, ticket: str, *, actor: str, policy: Policy | None = None,
+                     now: datetime | None = None, **appliance: Any) -> TicketAppliance:
+    """Record (or correct) the ticket's appliance (`tickets.appliance.save_appliance`: product_line,
+    use, model, serial, purchased_on, proof, fault) in the caller's transaction; when it changed,
+    the ticket's lines that nothing has been issued for are decided again from it (`redecide_ticket`)."""
+    now = now or utcnow()
+    row, changed = save_appliance(session, ticket, actor=actor, now=now, **appliance)
+    if changed:
+        redecide_ticket(session, row.ticket_code, policy or load_policy(session), actor=actor, now=now)
+    return row
+
+
 def override(session: Session, actor: str, code: str, line_no: int, in_warranty: Any, reason: Any,
              now: datetime | None = None) -> Requisition:
     """HQ sets a line free or paid against the engine's decision, with a reason; audited.
@@ -150,8 +164,6 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
     Setting it back to the engine's answer lifts the override. Making a shipped line free expects
     its old part from now; making it paid withdraws its old parts still expected, and is refused
     (409) once one is on its way or overdue."""
-    from ..requisitions import service as requisitions
-    from ..access import Principal
 
     now = now or utcnow()
     if not isinstance(in_warranty, bool):
@@ -161,7 +173,7 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"reason: at most {MAX_REASON} characters", field="reason")
-    req = requisitions.get(session, Principal("hq"), code, for_update=True)
+    req = get(session, Principal("hq"), code, for_update=True)
     line = next((item for item in req.lines if item.line_no == line_no), None)
     if line is None:
         raise NotFound(f"requisition {code} has no line {line_no}")
@@ -185,8 +197,7 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
         expect_returns_for_shipment(session, req, now, actor=actor)
     audit.record(session, actor, "requisition.warranty_override", f"requisition:{code}/line:{line_no}", sku=line.sku,
                  before=before, after=warranty_to_dict(line), reason=reason)
-    requisitions.add_event(session, req, "warranty_override", actor, now, line=line_no, in_warranty=in_warranty,
-                   reason=reason)
+    add_event(session, req, "warranty_override", actor, now, line=line_no, in_warranty=in_warranty, reason=reason)
     return req
 
 
@@ -202,14 +213,3 @@ def _withdraw_old_parts(session: Session, req: Requisition, line: RequisitionLin
     for row in rows:
         row.status, row.closed_at, row.closed_by = "cancelled", now, actor[:64]
         row.note = "withdrawn: HQ made the line out of warranty"
-
-
-def warranty_to_dict(line: RequisitionLine) -> dict[str, Any]:
-    """A line's warranty as the API shows it beside the line."""
-    return {"in_warranty": line.in_warranty, "warranty_basis": line.warranty_basis,
-            "warranty_until": line.warranty_until.isoformat() if line.warranty_until else None,
-            "warranty_overridden": line.warranty_overridden,
-            "warranty_computed": line.warranty_computed,
-            "warranty_override_by": line.warranty_override_by,
-            "warranty_override_at": line.warranty_override_at.isoformat() if line.warranty_override_at else None,
-            "warranty_override_reason": line.warranty_override_reason}

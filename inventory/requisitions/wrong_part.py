@@ -37,8 +37,9 @@ from ..quotas import service as quotas
 from ..returns import service as returns
 from ..warehouses import ledger
 from .models import Allocation, Requisition, RequisitionLine
-from .service import (add_event, event_time, get, ledger_ref, planned_keys, refresh_status, require_owner,
-                      reserve_units, serving_options)
+from .history import add_event, event_time, refresh_status
+from .reads import get, require_owner
+from .reserving import ledger_ref, planned_keys, reserve_units, serving_options
 
 MAX_NOTE = 200
 

@@ -24,7 +24,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..network import Center, ServicePoint
 from ..policy import Policy, load_policy
 from ..quotas import service as quotas
-from ..requisitions import service as requisitions
+from ..requisitions import reads as requisitions
 from ..requisitions.models import Requisition, RequisitionLine
 from ..warehouses import ledger
 from ..warehouses.ledger import Ref

@@ -91,13 +91,15 @@ def appliance_to_dict(row: TicketAppliance | ApplianceFacts | None) -> dict[str,
             "fault": row.fault, "recorded_at": row.recorded_at.isoformat(), "recorded_by": row.recorded_by}
 
 
-def record_appliance(session: Session, ticket: str, *, product_line: Any, use: Any, model: Any, serial: Any,
-                     purchased_on: Any, proof: Any, fault: Any, actor: str, policy=None,
-                     now: datetime | None = None) -> TicketAppliance:
-    """Record (or correct) the ticket's appliance in the caller's transaction; a correction is audited.
+def save_appliance(session: Session, ticket: str, *, product_line: Any, use: Any, model: Any, serial: Any,
+                   purchased_on: Any, proof: Any, fault: Any, actor: str,
+                   now: datetime | None = None) -> tuple[TicketAppliance, bool]:
+    """Store (or correct) the ticket's appliance in the caller's transaction; a correction is
+    audited. The row, and whether it changed (the same record again changes nothing).
 
-    The purchase may not come after the ticket's report. Lines of the ticket's requisitions that
-    nothing has been issued for yet are decided again from the new record (`requisitions.warranty`)."""
+    The purchase may not come after the ticket's report. Callers record an appliance through
+    `requisitions.warranty.record_appliance`, which also decides again the ticket's lines that
+    nothing has been issued for (the tickets sit below requisitions: they never call them)."""
     now = now or utcnow()
     code = check_code(ticket)
     values = check_appliance(product_line, use, model, serial, purchased_on, proof, fault, business_date(now))
@@ -107,7 +109,7 @@ def record_appliance(session: Session, ticket: str, *, product_line: Any, use: A
                            f"({business_date(row.created_at).isoformat()})", field="purchased_on")
     existing = session.get(TicketAppliance, code, populate_existing=True)
     if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
-        return existing
+        return existing, False
     before = appliance_to_dict(existing)
     if existing is None:
         existing = TicketAppliance(ticket_code=code, **values, recorded_at=now, recorded_by=actor[:64])
@@ -120,11 +122,7 @@ def record_appliance(session: Session, ticket: str, *, product_line: Any, use: A
     if before is not None:  # a correction changes what was decided on: who changed it, from what
         audit.record(session, actor, "ticket.appliance", f"ticket:{code}", before=before,
                      after=appliance_to_dict(existing))
-    from ..policy import load_policy
-    from ..requisitions.warranty import redecide_ticket  # requisitions build on tickets: import here
-
-    redecide_ticket(session, code, policy or load_policy(session), actor=actor, now=now)
-    return existing
+    return existing, True
 
 
 # ---------------------------------------------------------------- history by serial

@@ -18,7 +18,7 @@ from ..db import utcnow
 from ..errors import InvalidInput, NotFound
 from ..policy import Policy
 from ..requisitions.models import RequisitionLine
-from ..requisitions.warranty import warranty_to_dict
+from ..requisitions.reads import warranty_to_dict
 from ..warranty import decide
 from ..warranty_io import decision_to_dict
 from .appliance import appliance_facts, appliance_to_dict, business_date

@@ -15,7 +15,7 @@ from inventory.db import transaction
 from inventory.errors import InvalidInput
 from inventory.requisitions.models import Requisition
 from inventory.tickets import penalties_for_month
-from inventory.tickets.appliance import record_appliance
+from inventory.requisitions.warranty import record_appliance
 
 from .test_tickets import CLOCK, POLICY, flow_events, h, post, post_all, requisition, view
 

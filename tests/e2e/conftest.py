@@ -44,7 +44,7 @@ def _seed(url: str) -> dict:
     from inventory.warehouses import transfers
     from inventory.world import load_world
 
-    from inventory.tickets.appliance import record_appliance
+    from inventory.requisitions.warranty import record_appliance
 
     from ..appliances import bought
     from ..factories import tiny_world
@@ -149,7 +149,8 @@ def _warranty_month(s, policy, now) -> dict:
     from inventory.db import transaction
     from inventory.requisitions import service as requisitions
     from inventory.tickets import record_event
-    from inventory.tickets.appliance import business_date, record_appliance
+    from inventory.requisitions.warranty import record_appliance
+    from inventory.tickets.appliance import business_date
 
     beijing = ZoneInfo("Asia/Shanghai")
     first = business_date(now).replace(day=1)

@@ -1,0 +1,111 @@
+"""Reserving a line's units: the warehouses that may serve a point and their fresh availability,
+the balance rows to lock first, and the reservations themselves in `allocation`'s preference
+order. Shared by submit (`service`), a wrong part's replacement (`wrong_part`), a part's
+availability (`availability`) and a re-plan (`replan`), none of which import the lifecycle."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InsufficientStock
+from ..network import Lane, ServicePoint, Warehouse
+from ..policy import Policy
+from ..warehouses import ledger
+from ..warehouses.ledger import Ref
+from ..warehouses.models import StockBalance
+from .allocation import Option, preference, split
+from .models import Allocation, Requisition, RequisitionLine
+
+
+def ledger_ref(req: Requisition) -> Ref:
+    """What a ledger row points back to (the requisition's code)."""
+    return Ref("requisition", req.code)
+
+
+def allocation_values(*, warehouse: str, sku: str, qty: int, promised_by: datetime, lane_hours: int,
+                      unit_cost: Decimal, now: datetime) -> dict:
+    """The columns of a new reservation of a line's units at a warehouse, its eta from the lane:
+    one builder for submit (row by row) and a re-plan (`replan`, in bulk)."""
+    return {"warehouse_code": warehouse, "sku": sku, "qty": qty, "status": "reserved", "promised_by": promised_by,
+            "eta": now + timedelta(hours=lane_hours), "lane_hours": lane_hours, "unit_cost": unit_cost,
+            "created_at": now}
+
+
+def options_by_sku(session: Session, point: ServicePoint, skus) -> dict[str, list[Option]]:
+    """Every warehouse with a lane to the point and stock of each sku, with fresh availability:
+    one query for all of them."""
+    skus = list(dict.fromkeys(skus))
+    by_sku: dict[str, list[Option]] = {sku: [] for sku in skus}
+    rows = session.execute(
+        select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, Warehouse.center_code, StockBalance.sku,
+               StockBalance.on_hand - StockBalance.reserved)
+        .join(Warehouse, Warehouse.code == Lane.from_code)
+        .join(StockBalance, (StockBalance.warehouse_code == Lane.from_code)
+              & (StockBalance.sku == skus[0] if len(skus) == 1 else StockBalance.sku.in_(skus)))
+        .where(Lane.to_code == point.code)
+        .execution_options(populate_existing=True)).all() if skus else []
+    for w, h, cost, kind, center, sku, avail in rows:
+        by_sku[sku].append(Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
+                                  is_regional_of_point=center == point.center_code, sku=sku))
+    return by_sku
+
+
+def options_for(session: Session, point: ServicePoint, sku: str, rank: int = 0) -> list[Option]:
+    """Every warehouse with a lane to the point and stock of the sku, with fresh availability."""
+    return ranked(options_by_sku(session, point, [sku]), [sku], first=rank)
+
+
+def ranked(by_sku: dict[str, list[Option]], serving: list[str], first: int = 0) -> list[Option]:
+    """The options of the skus that may serve a line, each ranked by its place in `serving`."""
+    return [replace(o, rank=rank) if o.rank != rank else o
+            for rank, sku in enumerate(serving, start=first) for o in by_sku.get(sku, [])]
+
+
+def serving_options(session: Session, point: ServicePoint, serving: list[str]) -> list[Option]:
+    """The options of every sku that may serve a line (`supersession.serving_skus`), ranked in
+    that order: the line's own sku alone when it is in no replacement chain."""
+    return ranked(options_by_sku(session, point, serving), serving)
+
+
+def reserve_units(session: Session, req: Requisition, line: RequisitionLine, options: list[Option], need: int,
+                  *, policy: Policy, actor: str, now: datetime) -> int:
+    """Reserve `need` units of the line in preference order, as new allocations (each of the
+    sku its option holds: the line's own or a substitute); returns the units nobody could
+    reserve (the caller backorders them)."""
+    for option in preference(options, policy.promise_hours):
+        sku = option.sku or line.sku
+        while need and option.available > 0:
+            take = min(need, option.available)
+            try:
+                ledger.reserve(session, option.warehouse, sku, take, actor=actor,
+                               reason="requisition" if sku == line.sku else f"requisition for {line.sku}",
+                               ref=ledger_ref(req))
+            except InsufficientStock:  # someone took some meanwhile: look again
+                option = Option(**{**option.__dict__, "available": ledger.available(session, option.warehouse, sku)})
+                continue
+            line.allocations.append(Allocation(**allocation_values(
+                warehouse=option.warehouse, sku=sku, qty=take, promised_by=line.promised_by, lane_hours=option.hours,
+                unit_cost=option.unit_cost, now=now)))
+            need -= take
+            break
+        if not need:
+            break
+    return need
+
+
+def planned_keys(session: Session, point: ServicePoint, needs: list[tuple[str, int]],
+                 policy: Policy, serving: dict[str, list[str]] | None = None) -> set[tuple[str, str]]:
+    """The balance rows reserving (sku, qty) needs is expected to touch, to lock them in one global
+    order first: two requisitions wanting the same rows in different orders would deadlock.
+    `serving` names the skus that may serve each (substitutes' rows are locked too)."""
+    serving = {sku: (serving or {}).get(sku, [sku]) for sku, _ in needs}
+    by_sku = options_by_sku(session, point, [s for skus in serving.values() for s in skus])
+    keys = set()
+    for sku, need in needs:
+        takes, _ = split(ranked(by_sku, serving[sku]), need, policy.promise_hours)
+        keys.update((option.warehouse, option.sku or sku) for option, _ in takes)
+    return keys
