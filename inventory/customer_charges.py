@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import exists, false, func, select
+from sqlalchemy import bindparam, exists, false, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -87,22 +87,28 @@ def _line_charge(line: RequisitionLine, part: Part, markup: Decimal, counts: boo
                       to_money(price * line.qty) if counts else ZERO)
 
 
+# Built once: a statement built per call costs more CPU (its cache key) than PostgreSQL takes to run it.
+_OUT_OF_WARRANTY = (select(RequisitionLine.id)
+                    .where(RequisitionLine.requisition_id == Requisition.id,
+                           func.coalesce(RequisitionLine.in_warranty, Requisition.in_warranty) == false())
+                    .exists())
+_HOLDERS = (select(Requisition.id, Requisition.service_point_code, Requisition.ticket)
+            .where(Requisition.ticket.in_(bindparam("tickets", expanding=True)), Requisition.status != "cancelled",
+                   _OUT_OF_WARRANTY)
+            .order_by(Requisition.id))
+_IN_SHOP = select(RepairTicket.code).where(
+    RepairTicket.code.in_(bindparam("tickets", expanding=True)), RepairTicket.completed_at.is_not(None),
+    ~exists().where(TicketEvent.ticket_code == RepairTicket.code, TicketEvent.type == "visited"))
+
+
 def visit_holders(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """(point, ticket) -> the id of the requisition that carries the ticket's visit fee at that
     point: its first live one with an out-of-warranty line. One query, no requisition loaded."""
     keys = set(keys)
     if not keys:
         return {}
-    out_of_warranty = (select(RequisitionLine.id)
-                       .where(RequisitionLine.requisition_id == Requisition.id,
-                              func.coalesce(RequisitionLine.in_warranty, Requisition.in_warranty) == false())
-                       .exists())
     holders: dict[tuple[str, str], int] = {}
-    for rid, point, ticket in session.execute(
-            select(Requisition.id, Requisition.service_point_code, Requisition.ticket)
-            .where(Requisition.ticket.in_({ticket for _, ticket in keys}), Requisition.status != "cancelled",
-                   out_of_warranty)
-            .order_by(Requisition.id)):
+    for rid, point, ticket in session.execute(_HOLDERS, {"tickets": sorted({ticket for _, ticket in keys})}):
         if (point, ticket) in keys:
             holders.setdefault((point, ticket), rid)
     return holders
@@ -113,9 +119,10 @@ def repaired_in_shop(session: Session, tickets: Iterable[str]) -> set[str]:
     tickets = set(tickets)
     if not tickets:
         return set()
-    visited = exists().where(TicketEvent.ticket_code == RepairTicket.code, TicketEvent.type == "visited")
-    return set(session.scalars(select(RepairTicket.code).where(RepairTicket.code.in_(tickets),
-                                                                RepairTicket.completed_at.is_not(None), ~visited)))
+    return set(session.scalars(_IN_SHOP, {"tickets": sorted(tickets)}))
+
+
+_BY_KEY: dict = {}
 
 
 def _by_key(session: Session, model, keys: set, column) -> dict:
@@ -128,7 +135,10 @@ def _by_key(session: Session, model, keys: set, column) -> dict:
             found[key] = row
     missing = keys - set(found)
     if missing:
-        found.update((getattr(row, column.key), row) for row in session.scalars(select(model).where(column.in_(missing))))
+        stmt = _BY_KEY.get(column)
+        if stmt is None:
+            stmt = _BY_KEY[column] = select(model).where(column.in_(bindparam("keys", expanding=True)))
+        found.update((getattr(row, column.key), row) for row in session.scalars(stmt, {"keys": sorted(missing)}))
     return found
 
 

@@ -244,8 +244,11 @@ class Policy:
         return Decimal(raw) if raw is not None else self.three_day_target_default
 
 
+_SETTINGS = select(PolicySetting.key, PolicySetting.value)  # built once: its cache key is computed once
+
+
 def load_policy(session: Session) -> Policy:
-    rows = session.execute(select(PolicySetting.key, PolicySetting.value)).all()
+    rows = session.execute(_SETTINGS).all()
     return Policy({key: parse_value(key, value) for key, value in rows if key in DEFAULTS})
 
 

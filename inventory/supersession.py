@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, delete, or_, select
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, bindparam, delete, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import audit
@@ -135,15 +135,19 @@ def load(session: Session) -> Chains:
         select(Supersession.old_sku, Supersession.new_sku, Supersession.two_way)))
 
 
+_SKUS = bindparam("skus", expanding=True)
+_AROUND = (select(Supersession.old_sku, Supersession.new_sku, Supersession.two_way)  # built once: every submit runs it
+           .where(or_(Supersession.old_sku.in_(_SKUS),
+                      Supersession.new_sku.in_(_SKUS) & Supersession.two_way.is_(True))))
+
+
 def load_around(session: Session, skus: Iterable[str]) -> Chains:
     """The rows reachable from `skus` forward, and backward through two-way links: all that
     `serving` needs for them, in one query per chain step (usually a single empty one)."""
     chains, frontier, seen = Chains(), set(skus), set()
     while frontier:
         seen |= frontier
-        rows = session.execute(select(Supersession.old_sku, Supersession.new_sku, Supersession.two_way).where(
-            or_(Supersession.old_sku.in_(sorted(frontier)),
-                Supersession.new_sku.in_(sorted(frontier)) & Supersession.two_way.is_(True)))).all()
+        rows = session.execute(_AROUND, {"skus": sorted(frontier)}).all()
         for old, new, two_way in rows:
             chains.successor[old] = new
             if two_way:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..errors import InsufficientStock
@@ -35,19 +35,20 @@ def allocation_values(*, warehouse: str, sku: str, qty: int, promised_by: dateti
             "created_at": now}
 
 
+_OPTIONS = (select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, Warehouse.center_code, StockBalance.sku,
+                   StockBalance.on_hand - StockBalance.reserved)
+            .join(Warehouse, Warehouse.code == Lane.from_code)
+            .join(StockBalance, (StockBalance.warehouse_code == Lane.from_code)
+                  & StockBalance.sku.in_(bindparam("skus", expanding=True)))
+            .where(Lane.to_code == bindparam("point")))  # built once: every submit runs it twice
+
+
 def options_by_sku(session: Session, point: ServicePoint, skus) -> dict[str, list[Option]]:
     """Every warehouse with a lane to the point and stock of each sku, with fresh availability:
     one query for all of them."""
     skus = list(dict.fromkeys(skus))
     by_sku: dict[str, list[Option]] = {sku: [] for sku in skus}
-    rows = session.execute(
-        select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, Warehouse.center_code, StockBalance.sku,
-               StockBalance.on_hand - StockBalance.reserved)
-        .join(Warehouse, Warehouse.code == Lane.from_code)
-        .join(StockBalance, (StockBalance.warehouse_code == Lane.from_code)
-              & (StockBalance.sku == skus[0] if len(skus) == 1 else StockBalance.sku.in_(skus)))
-        .where(Lane.to_code == point.code)
-        .execution_options(populate_existing=True)).all() if skus else []
+    rows = session.execute(_OPTIONS, {"skus": skus, "point": point.code}).all() if skus else []
     for w, h, cost, kind, center, sku, avail in rows:
         by_sku[sku].append(Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
                                   is_regional_of_point=center == point.center_code, sku=sku))
@@ -95,6 +96,33 @@ def reserve_units(session: Session, req: Requisition, line: RequisitionLine, opt
         if not need:
             break
     return need
+
+
+def reserve_locked_lines(session: Session, req: Requisition, lines: list[tuple[RequisitionLine, list[Option]]],
+                         locked: set[tuple[str, str]], *, policy: Policy, actor: str, now: datetime) -> bool:
+    """Reserve every line from options read after `locked` (`planned_keys`) was locked: when each
+    take `split` names falls on a locked row, none can be refused, and all go to the ledger in one
+    statement (`ledger.reserve_locked`) as the allocations `reserve_units` would write, the rest of
+    each line backordered. False, with nothing done, when a take falls elsewhere (the options moved
+    between the plan and the lock): the caller reserves line by line (`reserve_units`)."""
+    planned = []
+    for line, options in lines:
+        takes, left = split(options, line.qty, policy.promise_hours)
+        if any((option.warehouse, option.sku or line.sku) not in locked for option, _ in takes):
+            return False
+        planned.append((line, takes, left))
+    ledger.reserve_locked(session, [(option.warehouse, option.sku or line.sku, take,
+                                     "requisition" if (option.sku or line.sku) == line.sku
+                                     else f"requisition for {line.sku}")
+                                    for line, takes, _ in planned for option, take in takes],
+                          actor=actor, ref=ledger_ref(req))
+    for line, takes, left in planned:
+        for option, take in takes:
+            line.allocations.append(Allocation(**allocation_values(
+                warehouse=option.warehouse, sku=option.sku or line.sku, qty=take, promised_by=line.promised_by,
+                lane_hours=option.hours, unit_cost=option.unit_cost, now=now)))
+        line.backordered_qty = left
+    return True
 
 
 def planned_keys(session: Session, point: ServicePoint, needs: list[tuple[str, int]],

@@ -24,13 +24,15 @@ from ..errors import Conflict, InvalidInput
 from ..network import ServicePoint, dealer_ship_to
 from ..policy import Policy, load_policy
 from ..quotas import service as quotas
+from ..returns.lifecycle import expect_returns_for_shipment
 from ..warehouses import ledger
 from . import scans
 from .allocation import Option, stock_seen
 from .history import add_event, event_time, refresh_status
 from .models import Requisition, RequisitionLine
 from .reads import get, list_for, require_owner  # noqa: F401  list_for: the API's list reads it here
-from .reserving import ledger_ref, options_by_sku, planned_keys, ranked, reserve_units, serving_options
+from .reserving import (ledger_ref, options_by_sku, planned_keys, ranked, reserve_locked_lines, reserve_units,
+                        serving_options)
 
 if TYPE_CHECKING:
     from .wrong_part import WrongPart
@@ -151,10 +153,16 @@ def _reserve_lines(session: Session, req: Requisition, lines: list[RequisitionLi
     The options of all lines are read in one query when no two lines may take the same sku
     (替代件 chains can overlap); otherwise line by line, each seeing what the one before took."""
     serving = supersession.serving_skus(session, [l.sku for l in lines])
-    ledger.lock_balances(session, planned_keys(session, point, [(l.sku, l.qty) for l in lines], policy, serving),
-                         create=False)
+    locked = planned_keys(session, point, [(l.sku, l.qty) for l in lines], policy, serving)
+    ledger.lock_balances(session, locked, create=False)
     skus = [s for l in lines for s in serving[l.sku]]
     by_sku = options_by_sku(session, point, skus) if len(skus) == len(set(skus)) else None
+    if by_sku is not None:  # every take on a locked row: all of them in one ledger statement
+        fresh = [(line, ranked(by_sku, serving[line.sku])) for line in lines]
+        for line, options in fresh:
+            line.stock_seen = stock_seen(options, line.qty, policy.promise_hours)
+        if reserve_locked_lines(session, req, fresh, locked, policy=policy, actor=req.created_by, now=now):
+            return
     for line in lines:
         options = (ranked(by_sku, serving[line.sku]) if by_sku is not None
                    else serving_options(session, point, serving[line.sku]))
@@ -234,7 +242,6 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
         value += line.unit_price * a.qty
     if req.dealer_code:
         quotas.consume(session, req.dealer_code, req.quota_period, value, actor=actor, ref_id=req.code)
-    from ..returns.service import expect_returns_for_shipment  # returns build on requisitions: import here
     expect_returns_for_shipment(session, req, at, actor=actor)
     refresh_status(req)
     add_event(session, req, "shipped", actor, at, allocations=shipped, **substitutes_of(req.lines, at))

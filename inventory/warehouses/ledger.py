@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -85,6 +85,9 @@ def lock_balances(session: Session, keys, *, create: bool = True) -> None:
     """
     ordered = sorted(set(keys))
     if not create:
+        if len(ordered) <= bulk.CHUNK:  # a submit's few rows: one statement built once
+            session.execute(_LOCK_EXISTING, {"keys": ordered})
+            return
         columns = (StockBalance.warehouse_code, StockBalance.sku)
         for match in bulk.in_keys(session, columns, ordered):
             session.execute(select(StockBalance.warehouse_code).where(match).order_by(*columns).with_for_update())
@@ -103,6 +106,9 @@ def lock_balances(session: Session, keys, *, create: bool = True) -> None:
                         .order_by(*columns).with_for_update())
 
 
+_LOCK_EXISTING = (select(StockBalance.warehouse_code)
+                  .where(tuple_(StockBalance.warehouse_code, StockBalance.sku).in_(bindparam("keys", expanding=True)))
+                  .order_by(StockBalance.warehouse_code, StockBalance.sku).with_for_update())
 LOCK_CHUNK = 1000
 
 
@@ -154,6 +160,45 @@ def reserve(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
         raise InsufficientStock(f"{warehouse} has fewer than {qty} of {sku} available",
                                 code="stock.insufficient", warehouse=warehouse, sku=sku, qty=qty)
     _record(session, warehouse, sku, "reservation", reserved=qty, actor=actor, reason=reason, ref=ref)
+
+
+# The balances' conditional UPDATE and the ledger rows of many reservations in one statement.
+_RESERVE_LOCKED = text("""
+WITH d AS (SELECT * FROM unnest(CAST(:warehouses AS TEXT[]), CAST(:skus AS TEXT[]), CAST(:qtys AS INTEGER[]),
+                                CAST(:reasons AS TEXT[])) AS d(warehouse_code, sku, qty, reason)),
+     u AS (UPDATE stock_balance AS b SET reserved = b.reserved + d.qty FROM d
+           WHERE b.warehouse_code = d.warehouse_code AND b.sku = d.sku AND b.on_hand - b.reserved >= d.qty
+           RETURNING d.warehouse_code, d.sku, d.qty, d.reason)
+INSERT INTO stock_movement (at, warehouse_code, sku, kind, on_hand_delta, reserved_delta, in_transit_delta,
+                            actor, reason, ref_type, ref_id)
+SELECT CAST(:at AS TIMESTAMPTZ), u.warehouse_code, u.sku, 'reservation', 0, u.qty, 0, CAST(:actor AS TEXT), u.reason,
+       CAST(:ref_type AS TEXT), CAST(:ref_id AS TEXT) FROM u
+RETURNING warehouse_code, sku""")
+
+
+def reserve_locked(session: Session, takes: list[tuple[str, str, int, str]], *, actor: str, ref: Ref) -> None:
+    """`reserve` for each (warehouse, sku, qty, reason), at rows this transaction has locked
+    (`lock_balances`) and read since, so each is known to hold the units: on PostgreSQL one
+    statement for all of them (the same conditional UPDATE and ledger rows), `reserve` one by
+    one elsewhere or when a row comes twice. A row short of units is still refused
+    (InsufficientStock), but then the others have been reserved: the caller lets the
+    transaction roll back."""
+    for _, _, qty, _ in takes:
+        _check_qty(qty)
+    if not takes:
+        return
+    if not bulk.on_postgresql(session) or len({(w, s) for w, s, _, _ in takes}) < len(takes):
+        for warehouse, sku, qty, reason in takes:
+            reserve(session, warehouse, sku, qty, actor=actor, reason=reason, ref=ref)
+        return
+    done = set(session.execute(_RESERVE_LOCKED, {
+        "warehouses": [t[0] for t in takes], "skus": [t[1] for t in takes], "qtys": [t[2] for t in takes],
+        "reasons": [t[3] for t in takes], "at": utcnow(), "actor": actor, "ref_type": ref.type,
+        "ref_id": ref.id}).tuples())
+    for warehouse, sku, qty, _ in takes:
+        if (warehouse, sku) not in done:
+            raise InsufficientStock(f"{warehouse} has fewer than {qty} of {sku} available",
+                                    code="stock.insufficient", warehouse=warehouse, sku=sku, qty=qty)
 
 
 def release(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
