@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, Money, UTCDateTime
+
+if TYPE_CHECKING:
+    from ..catalog import Part
+    from ..network import ServicePoint
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 STATUSES = ("allocated", "partially_backordered", "backordered", "shipped", "delivered", "cancelled")
@@ -41,6 +46,9 @@ class Requisition(Base):
         cascade="all, delete-orphan")
     events: Mapped[list[RequisitionEvent]] = relationship(
         order_by="RequisitionEvent.id", lazy="select", cascade="all, delete-orphan")
+    # Read only, set by submit: the rows it checked stay in the session for its response (the
+    # customer charge reads the point and the parts by key without a query).
+    point: Mapped[ServicePoint] = relationship(viewonly=True)
 
     @property
     def code(self) -> str:
@@ -88,6 +96,7 @@ class RequisitionLine(Base):
     warranty_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     warranty_override_reason: Mapped[str | None] = mapped_column(Text)
     requisition: Mapped[Requisition] = relationship(back_populates="lines")
+    part: Mapped[Part] = relationship(viewonly=True)  # read only, as Requisition.point
 
     @property
     def warranty_overridden(self) -> bool:

@@ -122,12 +122,13 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
                             [l.in_warranty for l in lines])
     value = sum((parts[l.sku].unit_price * l.qty for l in lines), start=Decimal("0.00"))
     promised_by = now + timedelta(hours=policy.promise_hours)
-    new_lines = [RequisitionLine(line_no=i + 1, sku=l.sku, qty=l.qty, unit_price=parts[l.sku].unit_price,
-                                 promised_by=promised_by, stock_seen="nowhere") for i, l in enumerate(lines)]
+    new_lines = [RequisitionLine(line_no=i + 1, sku=l.sku, part=parts[l.sku], qty=l.qty,
+                                 unit_price=parts[l.sku].unit_price, promised_by=promised_by, stock_seen="nowhere")
+                 for i, l in enumerate(lines)]
     for line in new_lines:
         warranty.apply(line, decided[line.sku])
     req = Requisition(requester_role=principal.role, dealer_code=principal.code if principal.role == "dealer" else None,
-                      service_point_code=point.code, ticket=ticket, status="allocated", lines=[],
+                      service_point_code=point.code, point=point, ticket=ticket, status="allocated", lines=[],
                       in_warranty=any(line.in_warranty for line in new_lines),  # as refresh_requisition below
                       value=value, created_at=now, created_by=principal.name,
                       quota_period=quotas.period_of(now) if principal.role == "dealer" else None)
@@ -139,11 +140,11 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     req.lines = new_lines  # lines and allocations are inserted once, complete (no update after)
     warranty.refresh_requisition(req)
     refresh_status(req)
-    session.flush()
     add_event(session, req, "submitted", principal.name, now, value=str(value),
            allocations=[[l.sku, a.warehouse_code, a.qty] for l in req.lines for a in l.allocations],
            backordered={l.sku: l.backordered_qty for l in req.lines if l.backordered_qty},
            **substitutes_of(req.lines))
+    session.flush()  # lines, allocations and the event in one flush
     return req
 
 
