@@ -24,7 +24,8 @@ from .network import Center, ServicePoint
 from .penalty_report import CenterMonth, PenaltyReport, monthly_report, report_to_dict
 from .policy import Policy
 from .requisitions.models import Requisition
-from .returns import service as returns
+from .returns import report as returns_report
+from .returns.settlement import held_settlements
 from .tickets.facts import TicketFacts, load_facts
 from .tickets.models import RepairTicket
 from .tickets.report import month_bounds, open_at
@@ -112,9 +113,9 @@ def center_returns(session: Session, center: str, month: str) -> dict[str, Any]:
     """The centre's points' old-part returns in the month (due, sent back by the due date, overdue,
     charges) and the tickets whose repair fee is held for an old part today."""
     get_center(session, center)
-    row = next((r for r in returns.monthly_report(session, month) if r.center == center),
-               returns.CenterReturns(center))
-    held = returns.held_settlements(session, center)
+    row = next((r for r in returns_report.monthly_report(session, month) if r.center == center),
+               returns_report.CenterReturns(center))
+    held = held_settlements(session, center)
     return {"due_units": row.due_units, "returned_units": row.returned_units, "return_rate": row.return_rate,
             "overdue_count": row.overdue_count, "unused_units": row.unused_units, "charges": row.charges,
             "charges_by_kind": dict(row.charges_by_kind), "held_settlements": len(held)}

@@ -1,7 +1,7 @@
 """The discrete-event simulation: a clock, an event queue, and the real service calls.
 
 Every change of state goes through the domain layer with the simulated time as `now`/`at`:
-`requisitions.service.submit/ship/receive`, `tickets.record_event`, `returns.service`,
+`requisitions.service.submit/ship/receive`, `tickets.record_event`, `returns.lifecycle`,
 `purchasing.service` (HQ's orders and their receipts), `warehouses.transfers` (approved transfers) and the
 optimizer's nightly run. The engine only decides *when* each call happens and remembers what
 it has to do later (deliveries, completions, returns, arrivals). A day, Beijing time:
@@ -45,7 +45,7 @@ from inventory.requisitions import service as reqs
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine, format_code
 from inventory.requisitions.service import LineRequest
 from inventory.requisitions.warranty import record_appliance
-from inventory.returns import service as returns
+from inventory.returns import lifecycle, settlement
 from inventory.returns.models import Return
 from inventory.tickets import record_event
 from inventory.tickets.appliance import business_date
@@ -362,7 +362,7 @@ class Engine:
         for qty in sends:
             try:
                 with self.s.begin_nested():
-                    row = returns.create_return(self.s, item.owner, code, item.sku, qty, kind, now=when)
+                    row = lifecycle.create_return(self.s, item.owner, code, item.sku, qty, kind, now=when)
             except DomainError:
                 self.log.return_failures += 1
                 continue
@@ -372,11 +372,11 @@ class Engine:
     def _return_arrive(self, when: datetime, payload) -> None:
         code, warehouse, outcome = payload
         clerk = f"clerk:{warehouse}"
-        returns.receive(self.s, clerk, code, at=when, warehouse=warehouse, now=when)
-        returns.inspect(self.s, clerk, code, outcome, warehouse=warehouse, now=when)
+        lifecycle.receive(self.s, clerk, code, at=when, warehouse=warehouse, now=when)
+        lifecycle.inspect(self.s, clerk, code, outcome, warehouse=warehouse, now=when)
 
     def _sweep(self, when: datetime, day: int) -> None:
-        returns.sweep_overdue(self.s, now=when, actor=ACTOR)
+        settlement.sweep_overdue(self.s, now=when, actor=ACTOR)
 
     # -- the night, purchases and transfers --------------------------------------------------
 

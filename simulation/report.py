@@ -271,7 +271,7 @@ MODEL_NOTES = """## How the simulation works
 
 - **Real service code.** Requisitions go through `requisitions.service.submit` (dealers' orders
   spend their monthly quota), `ship` and `receive`; repair-ticket events through
-  `tickets.record_event`; old and unused parts through `returns.service`; purchases through
+  `tickets.record_event`; old and unused parts through `returns.lifecycle`; purchases through
   `warehouses.ledger.receive`; transfers through `warehouses.transfers`; the nightly re-plan is
   `optimizer.runs.run_now` (policy `optimizer`) or the greedy baseline applied with
   `optimizer.runs.apply_plan` (policy `greedy`); base-stock transfers come from

@@ -4,7 +4,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from inventory.db import transaction, utcnow
-from inventory.returns import service as returns
+from inventory.returns import settlement
 
 from ..extensions import db
 
@@ -13,5 +13,5 @@ from ..extensions import db
 def sweep_overdue() -> dict:
     """Mark past-due expected returns overdue and charge them; a re-run charges nothing twice."""
     with transaction(db.session):
-        rows = returns.sweep_overdue(db.session, utcnow())
+        rows = settlement.sweep_overdue(db.session, utcnow())
         return {"overdue": len(rows), "charged": sum(len(row.charges) for row in rows)}

@@ -7,9 +7,9 @@ from flask.views import MethodView
 from marshmallow import fields, validate
 
 from inventory.db import transaction
-from inventory.returns import service as returns
+from inventory.returns import lifecycle, report, settlement
 from inventory.returns.models import KINDS, OUTCOMES, STATUSES
-from inventory.returns.service import MAX_QTY, MAX_TEXT
+from inventory.returns.lifecycle import MAX_QTY, MAX_TEXT
 
 from ..auth import current_principal, roles
 from ..extensions import db
@@ -112,8 +112,8 @@ class Returns(MethodView):
         principal = current_principal()
 
         def create():
-            return returns.create_return(db.session, principal, body["requisition"], body["sku"], body["qty"],
-                                         body["kind"], body["reason"])
+            return lifecycle.create_return(db.session, principal, body["requisition"], body["sku"], body["qty"],
+                                           body["kind"], body["reason"])
 
         return create_once(principal.name, body, create, ReturnSchema().dump)
 
@@ -122,8 +122,8 @@ class Returns(MethodView):
     @blp.response(200, ReturnSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
     def get(self, args):
         """Your returns, newest first (HQ: all)"""
-        rows, total = returns.list_for(db.session, current_principal(), status=args["status"], kind=args["kind"],
-                                       page=args["page"], per_page=args["per_page"])
+        rows, total = report.list_for(db.session, current_principal(), status=args["status"], kind=args["kind"],
+                                      page=args["page"], per_page=args["per_page"])
         return paginated(rows, total)
 
 
@@ -135,7 +135,7 @@ class ReturnsReport(MethodView):
     @blp.response(200, CenterReturnsSchema(many=True))
     def get(self, args):
         """Per centre for a month: return rate, overdue count, unused returns, charges"""
-        return returns.monthly_report(db.session, args["month"])
+        return report.monthly_report(db.session, args["month"])
 
 
 @blp.route("/settlements/<string:ticket>")
@@ -144,7 +144,7 @@ class TicketSettlement(MethodView):
     @blp.response(200, TicketSettlementSchema)
     def get(self, ticket):
         """Whether a ticket's repair fee may be settled: held until its old parts are in"""
-        return returns.settlement(db.session, ticket)
+        return settlement.settlement(db.session, ticket)
 
 
 @blp.route("/<string:code>")
@@ -153,7 +153,7 @@ class ReturnById(MethodView):
     @blp.response(200, ReturnSchema)
     def get(self, code):
         """One return"""
-        return returns.get(db.session, current_principal(), code)
+        return report.get(db.session, current_principal(), code)
 
 
 @blp.route("/<string:code>/receive")
@@ -164,7 +164,7 @@ class ReturnReceive(MethodView):
     def post(self, body, code):
         """The issuing warehouse has the parcel (warehouse systems)"""
         with transaction(db.session):
-            row = returns.receive(db.session, current_principal().name, code, at=(body or {}).get("at"))
+            row = lifecycle.receive(db.session, current_principal().name, code, at=(body or {}).get("at"))
         return row
 
 
@@ -176,7 +176,7 @@ class ReturnInspect(MethodView):
     def post(self, body, code):
         """Record the inspection outcome and apply its effect (stock, quota credit, charge); 409 twice"""
         with transaction(db.session):
-            row = returns.inspect(db.session, current_principal().name, code, body["outcome"], note=body["note"])
+            row = lifecycle.inspect(db.session, current_principal().name, code, body["outcome"], note=body["note"])
         return row
 
 
@@ -188,5 +188,5 @@ class ReturnClose(MethodView):
     def post(self, body, code):
         """File an inspected return: its quarantined units are disposed of"""
         with transaction(db.session):
-            row = returns.close(db.session, current_principal().name, code, note=(body or {}).get("note"))
+            row = lifecycle.close(db.session, current_principal().name, code, note=(body or {}).get("note"))
         return row

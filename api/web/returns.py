@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from inventory.network import Warehouse
-from inventory.returns import service as returns
+from inventory.returns import lifecycle
 from inventory.returns.models import OUTCOMES, parse_code
 
 from ..extensions import db
@@ -67,7 +67,7 @@ def warehouse_returns(warehouse: Warehouse):
 @warehouse_page
 def receive_return(warehouse: Warehouse, code: str):
     _known(code)
-    why = refused(lambda: returns.receive(db.session, actor_name(g.web_user), code, warehouse=warehouse.code))
+    why = refused(lambda: lifecycle.receive(db.session, actor_name(g.web_user), code, warehouse=warehouse.code))
     if why:
         return _render(warehouse, errors={code: why}, status=409)
     flash(_("Return %(code)s received; inspect it next.", code=code), "success")
@@ -79,7 +79,7 @@ def receive_return(warehouse: Warehouse, code: str):
 def inspect_return(warehouse: Warehouse, code: str):
     _known(code)
     form = InspectForm(prefix=f"insp-{code}")
-    if form.validate() and carried_out(form.outcome, lambda: returns.inspect(
+    if form.validate() and carried_out(form.outcome, lambda: lifecycle.inspect(
             db.session, actor_name(g.web_user), code, form.outcome.data, note=form.note.data or None,
             warehouse=warehouse.code)):
         flash(_("Return %(code)s inspected: %(outcome)s.", code=code, outcome=OUTCOME_LABELS[form.outcome.data]),
@@ -93,7 +93,7 @@ def inspect_return(warehouse: Warehouse, code: str):
 def close_return(warehouse: Warehouse, code: str):
     _known(code)
     form = CloseForm(prefix=f"cls-{code}")
-    if form.validate() and carried_out(form.note, lambda: returns.close(
+    if form.validate() and carried_out(form.note, lambda: lifecycle.close(
             db.session, actor_name(g.web_user), code, note=form.note.data or None, warehouse=warehouse.code)):
         flash(_("Return %(code)s closed.", code=code), "success")
         return redirect(url_for("web.warehouse_returns", wh=warehouse.code))

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 from inventory.db import transaction
 from inventory.errors import DomainError, NotFound
 from inventory.network import Warehouse
-from inventory.returns import service as returns
+from inventory.returns import lifecycle
 from inventory.returns.models import parse_code as return_number
 from inventory.warehouses import transfers
 
@@ -47,7 +47,7 @@ def _render(back: str, warehouse: Warehouse, errors: dict[str, str], status: int
 def _receive(code: str, warehouse: Warehouse, actor: str) -> str:
     """Receive what `code` names at `warehouse`; what the clerk is told."""
     if return_number(code) is not None:
-        returns.receive(db.session, actor, code, warehouse=warehouse.code)
+        lifecycle.receive(db.session, actor, code, warehouse=warehouse.code)
         return _("Return %(code)s received; inspect it next.", code=code)
     _transfer, landed = transfers.receive_parcel(db.session, code, warehouse=warehouse.code, actor=actor)
     return _("Received %(qty)s on transfer %(id)s.", qty=landed, id=code)

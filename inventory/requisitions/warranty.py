@@ -3,7 +3,7 @@
 At submit every line is decided from the linked ticket's appliance (`tickets.appliance`) and the
 part (the catalogue's `key_component`; a part fitted at an earlier repair of the same serial):
 `in_warranty`, `warranty_basis`, `warranty_until` on the line. Downstream reads the line:
-the old part's expected return (`returns.expect_returns_for_shipment`), the dealer's quota
+the old part's expected return (`returns.lifecycle.expect_returns_for_shipment`), the dealer's quota
 credit for a confirmed defective old part, the point's statement.
 
 - No ticket: not a repair we can decide (a dealer's stock order), so not free: basis `no_ticket`.
@@ -34,6 +34,8 @@ from ..catalog import Part
 from ..db import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
 from ..policy import Policy, load_policy
+from ..returns.lifecycle import expect_returns_for_shipment
+from ..returns.models import Return
 from ..warranty import BASES as ENGINE_BASES
 from ..tickets.appliance import appliance_facts, fitted_on, save_appliance
 from ..tickets.models import RepairTicket, TicketAppliance
@@ -192,8 +194,6 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
     refresh_requisition(req)
     session.flush()
     if in_warranty and req.ticket and _issued(line):
-        from ..returns.service import expect_returns_for_shipment  # returns build on requisitions
-
         expect_returns_for_shipment(session, req, now, actor=actor)
     audit.record(session, actor, "requisition.warranty_override", f"requisition:{code}/line:{line_no}", sku=line.sku,
                  before=before, after=warranty_to_dict(line), reason=reason)
@@ -202,8 +202,6 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
 
 
 def _withdraw_old_parts(session: Session, req: Requisition, line: RequisitionLine, actor: str, now: datetime) -> None:
-    from ..returns.models import Return
-
     rows = session.scalars(select(Return).where(Return.requisition_id == req.id, Return.sku == line.sku,
                                                 Return.kind == "old_part", Return.status != "cancelled")).all()
     beyond = [r for r in rows if r.status != "expected"]

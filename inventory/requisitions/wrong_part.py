@@ -34,7 +34,7 @@ from ..errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from ..network import ServicePoint
 from ..policy import Policy, load_policy
 from ..quotas import service as quotas
-from ..returns import service as returns
+from ..returns.lifecycle import withdraw_unissued
 from ..warehouses import ledger
 from .models import Allocation, Requisition, RequisitionLine
 from .history import add_event, event_time, refresh_status
@@ -195,8 +195,8 @@ def record(session: Session, req: Requisition, line: RequisitionLine, report: Wr
     if req.dealer_code:
         quotas.reopen(session, req.dealer_code, req.quota_period, line.unit_price * qty, actor=actor,
                      ref_id=req.code, reason=f"wrong part on line {line.line_no}: replacement to ship")
-    returns.withdraw_unissued(session, req, line, actor=actor, now=at,
-                              note="expectation withdrawn: the wrong part arrived, nothing was fitted")
+    withdraw_unissued(session, req, line, actor=actor, now=at,
+                      note="expectation withdrawn: the wrong part arrived, nothing was fitted")
     detail = {"line": line.line_no, "sku": line.sku, "received_sku": report.received_sku,
               "units": sorted(by_warehouse.items()),
               "replacement": [[a.warehouse_code, a.qty] for a in line.allocations[before:]],

@@ -87,7 +87,7 @@ def _owed(session, requisition_code: str, point: str, warehouse: str, due_by, sh
 
 
 def test_the_centers_returns_count_its_points_old_parts_only(session, world):
-    from inventory.returns.service import sweep_overdue
+    from inventory.returns.settlement import sweep_overdue
 
     gd = requisition(session, "T-GD", submitted=1, shipped=2)
     hb = requisition(session, "T-HB", submitted=1, shipped=2, principal=HUBEI_POINT)

@@ -16,7 +16,7 @@ from inventory.quotas import service as quotas
 from inventory.quotas.models import QuotaMovement
 from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
-from inventory.returns import service as returns
+from inventory.returns import lifecycle, report, settlement
 from inventory.returns.models import Return, ReturnCharge
 from inventory.warehouses import ledger
 from inventory.warehouses.models import StockMovement
@@ -59,22 +59,22 @@ def expected_of(session, req):
 
 def post(session, req, qty=1, kind="old_part", sku=PUMP, principal=POINT, reason="", now=None):
     with transaction(session):
-        return returns.create_return(session, principal, req.code, sku, qty, kind, reason, now=now)
+        return lifecycle.create_return(session, principal, req.code, sku, qty, kind, reason, now=now)
 
 
 def receive(session, row, **kw):
     with transaction(session):
-        return returns.receive(session, "clerk:gd", row.code, **kw)
+        return lifecycle.receive(session, "clerk:gd", row.code, **kw)
 
 
 def inspect(session, row, outcome, **kw):
     with transaction(session):
-        return returns.inspect(session, "clerk:gd", row.code, outcome, **kw)
+        return lifecycle.inspect(session, "clerk:gd", row.code, outcome, **kw)
 
 
 def sweep(session, now=None):
     with transaction(session):
-        return returns.sweep_overdue(session, now or utcnow())
+        return settlement.sweep_overdue(session, now or utcnow())
 
 
 def on_hand(session, warehouse="GD1", sku=PUMP):
@@ -125,7 +125,7 @@ def test_shipping_warehouse_by_warehouse_expects_each_unit_once(session, world):
         with transaction(session):
             requisitions.ship(session, "hq", req.code, warehouse=warehouse)
         with transaction(session):
-            assert returns.expect_returns_for_shipment(session, req, utcnow()) == []  # idempotent
+            assert lifecycle.expect_returns_for_shipment(session, req, utcnow()) == []  # idempotent
     assert [(r.warehouse_code, r.qty) for r in expected_of(session, req)] == [("GD1", 10), ("HQ", 5)]
 
 
@@ -248,14 +248,14 @@ def test_old_parts_of_non_returnable_or_paid_repairs_are_not_taken_back(session,
 
 def test_owners_and_hq_see_a_return_and_nobody_else(session, world):
     row = post(session, issued(session), qty=2)
-    assert returns.get(session, POINT, row.code).id == row.id
-    assert returns.get(session, HQ, row.code).id == row.id
+    assert report.get(session, POINT, row.code).id == row.id
+    assert report.get(session, HQ, row.code).id == row.id
     for other in (OTHER_POINT, DEALER, Principal("call_center")):
         with pytest.raises(NotFound):
-            returns.get(session, other, row.code)
+            report.get(session, other, row.code)
     with pytest.raises(NotFound):
-        returns.get(session, HQ, "RT99999999")
-    assert returns.list_for(session, POINT)[1] == 1 and returns.list_for(session, OTHER_POINT)[1] == 0
+        report.get(session, HQ, "RT99999999")
+    assert report.list_for(session, POINT)[1] == 1 and report.list_for(session, OTHER_POINT)[1] == 0
 
 
 # ---------------------------------------------------------------- receive, inspect, close
@@ -302,7 +302,7 @@ def test_an_unused_part_inspected_good_goes_back_on_hand(session, world):
     assert on_hand(session) == before + 1 and ledger.available(session, "GD1", PUMP) == before + 1
     move = session.scalars(select(StockMovement).where(StockMovement.kind == "return_in")).one()
     assert (move.warehouse_code, move.on_hand_delta, move.ref_type, move.ref_id) == ("GD1", 1, "return", row.code)
-    assert returns.quarantine(session, "GD1") == []
+    assert report.quarantine(session, "GD1") == []
     assert ledger.ledger_differences(session) == []
 
 
@@ -314,10 +314,10 @@ def test_every_other_outcome_is_quarantined_and_never_available(session, world, 
     req = issued(session)
     before = on_hand(session)
     row = receive(session, post(session, req, qty=1, kind=kind))
-    assert [r.code for r in returns.quarantine(session, "GD1")] == [row.code]
+    assert [r.code for r in report.quarantine(session, "GD1")] == [row.code]
     inspect(session, row, outcome)
     assert on_hand(session) == before and ledger.available(session, "GD1", PUMP) == before
-    assert [r.code for r in returns.quarantine(session, "GD1")] == [row.code]
+    assert [r.code for r in report.quarantine(session, "GD1")] == [row.code]
     assert session.scalar(select(func.count()).select_from(StockMovement).where(StockMovement.kind == "return_in")) == 0
     assert ledger.ledger_differences(session) == []
 
@@ -373,7 +373,7 @@ def test_inspecting_twice_is_a_conflict_and_changes_nothing(session, world):
     for outcome in ("defective_confirmed", "wrong_part"):
         with pytest.raises(Conflict, match="already inspected"):
             inspect(session, row, outcome)
-    assert returns.get(session, HQ, row.code).outcome == "defective_confirmed"
+    assert report.get(session, HQ, row.code).outcome == "defective_confirmed"
     assert quotas.account(session, "D001", quotas.period_of(utcnow())).credited == Decimal("250.00")
     assert charges(session) == []
 
@@ -394,19 +394,19 @@ def test_an_unknown_outcome_is_refused(session, world):
 def test_closing_an_inspected_return_ends_its_quarantine(session, world):
     row = inspect(session, receive(session, post(session, issued(session), qty=2)), "defective_confirmed")
     with transaction(session):
-        got = returns.close(session, "clerk:gd", row.code, note="scrapped")
+        got = lifecycle.close(session, "clerk:gd", row.code, note="scrapped")
     assert (got.status, got.closed_by, got.note) == ("closed", "clerk:gd", "scrapped") and got.closed_at
-    assert returns.quarantine(session, "GD1") == []
+    assert report.quarantine(session, "GD1") == []
     with pytest.raises(Conflict, match="only an inspected return"):
         with transaction(session):
-            returns.close(session, "clerk:gd", row.code)
+            lifecycle.close(session, "clerk:gd", row.code)
 
 
 def test_a_return_cannot_be_closed_before_inspection(session, world):
     row = receive(session, post(session, issued(session), qty=2))
     with pytest.raises(Conflict, match="only an inspected return"):
         with transaction(session):
-            returns.close(session, "clerk:gd", row.code)
+            lifecycle.close(session, "clerk:gd", row.code)
 
 
 # ---------------------------------------------------------------- the overdue sweep
@@ -470,28 +470,28 @@ def test_concurrent_sweeps_charge_once(sessions, world):
 
 def test_settlement_of_a_ticket_waits_for_its_old_parts(session, world):
     req = issued(session, lines=((PUMP, 1), (MOTOR, 1)), ticket="T7")
-    assert not returns.settlement_ready(session, "T7")
+    assert not settlement.settlement_ready(session, "T7")
     pump = post(session, req, sku=PUMP)
     motor = post(session, req, sku=MOTOR)
     receive(session, pump)
-    held = returns.settlement(session, "T7")
+    held = settlement.settlement(session, "T7")
     assert not held.ready and [r.code for r in held.waiting] == [motor.code]
-    assert [s.ticket for s in returns.held_settlements(session)] == ["T7"]
+    assert [s.ticket for s in settlement.held_settlements(session)] == ["T7"]
     receive(session, motor)
-    assert returns.settlement_ready(session, "T7") and returns.held_settlements(session) == []
+    assert settlement.settlement_ready(session, "T7") and settlement.held_settlements(session) == []
 
 
 def test_an_overdue_old_part_keeps_the_settlement_held(session, world):
     issued(session, days_ago=31, ticket="T8")
     sweep(session)
-    assert not returns.settlement_ready(session, "T8")
-    assert [s.ticket for s in returns.held_settlements(session, center="GD")] == ["T8"]
-    assert returns.held_settlements(session, center="HB") == []
+    assert not settlement.settlement_ready(session, "T8")
+    assert [s.ticket for s in settlement.held_settlements(session, center="GD")] == ["T8"]
+    assert settlement.held_settlements(session, center="HB") == []
 
 
 def test_a_ticket_without_returnable_parts_settles_at_once(session, world):
     issued(session, lines=((REMOTE, 1),), ticket="T3")
-    assert returns.settlement_ready(session, "T3") and returns.settlement_ready(session, "NO-SUCH")
+    assert settlement.settlement_ready(session, "T3") and settlement.settlement_ready(session, "NO-SUCH")
 
 
 def test_the_monthly_report_gives_each_center_its_return_rate_overdue_count_and_charges(session, world):
@@ -503,11 +503,11 @@ def test_the_monthly_report_gives_each_center_its_return_rate_overdue_count_and_
     issued(session, principal=OTHER_POINT, ship_to="SP0003", ticket="T3", when=MARCH + 10 * DAY)  # due 10 April
     sweep(session, APRIL + 4 * DAY)
     sweep(session, APRIL + 14 * DAY)
-    march = {r.center: r for r in returns.monthly_report(session, "2025-03")}
+    march = {r.center: r for r in report.monthly_report(session, "2025-03")}
     assert (march["GD"].due_units, march["GD"].returned_units, march["GD"].return_rate) == (5, 2, Decimal("0.4000"))
     assert (march["GD"].unused_units, march["GD"].overdue_count, march["GD"].charges) == (1, 0, Decimal("0.00"))
     assert (march["HB"].due_units, march["HB"].return_rate) == (0, None)
-    april = {r.center: r for r in returns.monthly_report(session, "2025-04")}
+    april = {r.center: r for r in report.monthly_report(session, "2025-04")}
     assert (april["GD"].due_units, april["GD"].overdue_count) == (0, 2)
     assert (april["GD"].charges, april["GD"].charges_by_kind) == (Decimal("375.00"), {"overdue": Decimal("375.00")})
     assert (april["HB"].due_units, april["HB"].returned_units, april["HB"].return_rate) == (2, 0, Decimal("0.0000"))
@@ -516,22 +516,22 @@ def test_the_monthly_report_gives_each_center_its_return_rate_overdue_count_and_
 
 def test_the_month_follows_the_beijing_calendar(session, world):
     late_evening = datetime(2025, 2, 28, 17, tzinfo=timezone.utc)  # 1 March 01:00 in Beijing
-    assert returns.month_bounds("2025-03")[0] == datetime(2025, 2, 28, 16, tzinfo=timezone.utc)
-    assert returns.month_bounds("2025-12")[1] == datetime(2025, 12, 31, 16, tzinfo=timezone.utc)
+    assert report.month_bounds("2025-03")[0] == datetime(2025, 2, 28, 16, tzinfo=timezone.utc)
+    assert report.month_bounds("2025-12")[1] == datetime(2025, 12, 31, 16, tzinfo=timezone.utc)
     issued(session, when=late_evening - 30 * DAY, ticket="T5")  # due at late_evening + 1 minute
-    assert {r.center: r.due_units for r in returns.monthly_report(session, "2025-03")}["GD"] == 2
+    assert {r.center: r.due_units for r in report.monthly_report(session, "2025-03")}["GD"] == 2
 
 
 def test_a_month_with_nothing_due_reports_zeros(session, world):
     issued(session)
-    rows = returns.monthly_report(session, "2001-01")
+    rows = report.monthly_report(session, "2001-01")
     assert [(r.center, r.due_units, r.overdue_count, r.charges) for r in rows] == [
         ("GD", 0, 0, Decimal("0.00")), ("HB", 0, 0, Decimal("0.00"))]
 
 
 def test_a_malformed_month_is_refused(session, world):
     with pytest.raises(InvalidInput, match="YYYY-MM"):
-        returns.monthly_report(session, "2026-13x")
+        report.monthly_report(session, "2026-13x")
 
 
 def test_the_ledger_stays_equal_to_the_balances_through_a_whole_lifecycle(session, world):
@@ -542,6 +542,6 @@ def test_the_ledger_stays_equal_to_the_balances_through_a_whole_lifecycle(sessio
     inspect(session, bad, "defective_confirmed")
     for row in (good, bad):
         with transaction(session):
-            returns.close(session, "clerk:gd", row.code)
+            lifecycle.close(session, "clerk:gd", row.code)
     assert on_hand(session) == 10 - 3 + 1
     assert ledger.ledger_differences(session) == []

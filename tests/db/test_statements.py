@@ -19,7 +19,7 @@ from inventory.overcharges import OverchargePenalty
 from inventory.policy import load_policy, set_policy
 from inventory.requisitions import service as requisitions
 from inventory.requisitions.models import Requisition
-from inventory.returns import service as returns
+from inventory.returns import lifecycle, settlement
 from inventory.returns.models import Return
 from inventory.statements import monthly_statement, statement_to_dict
 from inventory.tickets import record_event
@@ -175,9 +175,9 @@ def june(priced):
     with transaction(s):
         requisitions.cancel(s, POINT, r4.code, now=JUNE + timedelta(days=2))
         requisitions.ship(s, "clerk:gd", r1.code, now=JUNE + timedelta(hours=3))
-        returns.expect_returns_for_shipment(s, s.get(Requisition, r1.id), JUNE + timedelta(hours=3))
+        lifecycle.expect_returns_for_shipment(s, s.get(Requisition, r1.id), JUNE + timedelta(hours=3))
     with transaction(s):
-        returns.sweep_overdue(s, now=JUNE + timedelta(days=10))
+        settlement.sweep_overdue(s, now=JUNE + timedelta(days=10))
         overcharges.record(s, "SP0001", charged="400.00", ticket="T-2", note="complaint verified by phone",
                            actor="hq:boss", policy=load_policy(s), now=JUNE + timedelta(days=15))
     return s
@@ -232,7 +232,7 @@ def _assert_adds_up(statement) -> None:
 def test_a_repair_fee_is_no_longer_held_once_the_old_part_arrived_within_the_month(june):
     code = june.scalars(select(Return)).first().code
     with transaction(june):
-        returns.receive(june, "clerk:gd", code, now=JUNE + timedelta(days=12))
+        lifecycle.receive(june, "clerk:gd", code, now=JUNE + timedelta(days=12))
     statement = monthly_statement(june, "SP0001", "2026-06", load_policy(june), now=datetime(2026, 7, 5, tzinfo=UTC))
     assert statement.held == []
 

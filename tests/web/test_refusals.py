@@ -18,7 +18,7 @@ from inventory.errors import DomainError
 from inventory.policy import set_policy
 from inventory.quotas import service as quotas
 from inventory.requisitions import service as requisitions
-from inventory.returns import service as returns
+from inventory.returns import lifecycle
 from inventory.returns.models import Return
 from inventory.warehouses import ledger, transfers
 
@@ -69,11 +69,11 @@ def old_part_return(engine, *, received=False, inspected=False, closed=False) ->
     def work(s):
         row = s.scalars(select(Return).where(Return.requisition_id == requisitions.get(s, POINT, requisition).id)).one()
         if received:
-            returns.receive(s, CLERK, row.code, warehouse="GD1")
+            lifecycle.receive(s, CLERK, row.code, warehouse="GD1")
         if inspected:
-            returns.inspect(s, CLERK, row.code, "defective_confirmed", warehouse="GD1")
+            lifecycle.inspect(s, CLERK, row.code, "defective_confirmed", warehouse="GD1")
         if closed:
-            returns.close(s, CLERK, row.code, warehouse="GD1")
+            lifecycle.close(s, CLERK, row.code, warehouse="GD1")
         return row.code
     return _commit(engine, work)
 
@@ -124,9 +124,9 @@ def _transfer_in(step: str, qty: int = 1, **made):
 def _return_in(step: str, **made):
     def provoke(e):
         code = old_part_return(e, **made)
-        action = {"receive": lambda s: returns.receive(s, CLERK, code, warehouse="GD1"),
-                  "inspect": lambda s: returns.inspect(s, CLERK, code, "no_fault_found", warehouse="GD1"),
-                  "close": lambda s: returns.close(s, CLERK, code, warehouse="GD1")}[step]
+        action = {"receive": lambda s: lifecycle.receive(s, CLERK, code, warehouse="GD1"),
+                  "inspect": lambda s: lifecycle.inspect(s, CLERK, code, "no_fault_found", warehouse="GD1"),
+                  "close": lambda s: lifecycle.close(s, CLERK, code, warehouse="GD1")}[step]
         return refused_by(e, action)
     return provoke
 

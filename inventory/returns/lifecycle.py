@@ -1,5 +1,8 @@
-"""Old-part (旧件退回) and unused-part (退件) returns: expect, ship, receive, inspect, close,
-sweep overdue, and what the returns mean for settlement and the centres' monthly report.
+"""The life of an old-part (旧件退回) or unused-part (退件) return, step by step: expected when a
+free repair's part ships, sent by the point or dealer, received and inspected by the issuing
+warehouse, closed. Each step is a status transition in the caller's transaction. It is its own
+module so the transitions read in order; what a step means for money (credits, charges) is
+`settlement`'s, and what returns add up to (lists, quarantine, the monthly report) `report`'s.
 
 Accounting per requisition line and issuing warehouse: units issued there are either owed
 as old parts (`expected`/`overdue` rows), sent back as old parts (`shipped` and beyond),
@@ -8,35 +11,30 @@ No return may claim more units than were issued. Callers own the transaction.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..access import Principal
-from ..business_calendar import month_bounds
 from ..catalog import Part
-from ..db import to_money, utcnow
-from ..errors import Conflict, InvalidInput, NotFound
-from ..network import Center, ServicePoint
-from ..policy import Policy, load_policy
-from ..quotas import service as quotas
+from ..db import utcnow
+from ..errors import Conflict, InvalidInput
+from ..policy import load_policy
 from ..requisitions import reads as requisitions
 from ..requisitions.models import Requisition, RequisitionLine
 from ..warehouses import ledger
 from ..warehouses.ledger import Ref
-from .models import KINDS, OUTCOMES, Return, ReturnCharge, parse_code
+from .models import KINDS, OUTCOMES, Return
+from .report import load
+from .settlement import settle_inspection
 
 MAX_QTY = 10_000
 MAX_TEXT = 200
 SYSTEM = "system"
 ISSUED = ("shipped", "delivered")
 OWED = ("expected", "overdue")
-IN_HAND = ("received", "inspected", "closed")
-SENT = ("shipped",) + IN_HAND
 RECEIVABLE = ("expected", "overdue", "shipped")
 EARLY_CLOCK_SECONDS = 5
 
@@ -239,51 +237,6 @@ def withdraw_unissued(session: Session, req: Requisition, line: RequisitionLine,
     return withdrawn
 
 
-# ---------------------------------------------------------------- reading
-
-def visible_to(principal: Principal):
-    """The SQL condition for the returns a principal may see (mirrors requisitions)."""
-    if principal.role == "dealer":
-        return Return.dealer_code == principal.code
-    if principal.role == "service_point":
-        return (Return.service_point_code == principal.code) & Return.dealer_code.is_(None)
-    if principal.role == "hq":
-        return Return.id.is_not(None)
-    return Return.id.is_(None)
-
-
-def _load(session: Session, code: str, condition, *, for_update: bool = False) -> Return:
-    number = parse_code(code)
-    if number is None:
-        raise NotFound(f"no return {code}")
-    stmt = select(Return).where(Return.id == number, condition)
-    if for_update:
-        stmt = stmt.with_for_update(of=Return)
-    row = session.execute(stmt.execution_options(populate_existing=True)).unique().scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no return {code}")
-    return row
-
-
-def get(session: Session, principal: Principal, code: str) -> Return:
-    """One return if the principal may see it; NotFound otherwise, whether or not it exists."""
-    return _load(session, code, visible_to(principal))
-
-
-def list_for(session: Session, principal: Principal, *, status: str | None = None, kind: str | None = None,
-             page: int = 1, per_page: int = 50) -> tuple[list[Return], int]:
-    """The principal's returns, newest first, and the total count."""
-    cond = visible_to(principal)
-    if status:
-        cond = cond & (Return.status == status)
-    if kind:
-        cond = cond & (Return.kind == kind)
-    total = session.scalar(select(func.count()).select_from(Return).where(cond))
-    rows = session.scalars(select(Return).where(cond).order_by(Return.id.desc())
-                           .offset((page - 1) * per_page).limit(per_page)).unique().all()
-    return list(rows), total
-
-
 # ---------------------------------------------------------------- warehouse clerk actions
 
 def _at_warehouse(warehouse: str | None):
@@ -307,7 +260,7 @@ def receive(session: Session, actor: str, code: str, *, at: datetime | None = No
             warehouse: str | None = None, now: datetime | None = None) -> Return:
     """The issuing warehouse has the parcel (also one the point never announced, or a late one)."""
     now = now or utcnow()
-    row = _load(session, code, _at_warehouse(warehouse), for_update=True)
+    row = load(session, code, _at_warehouse(warehouse), for_update=True)
     if row.status not in RECEIVABLE:
         raise Conflict(f"return {code} is {row.status}; it cannot be received again", code="return.received_again",
                        return_code=code, status=row.status)
@@ -321,16 +274,16 @@ def inspect(session: Session, actor: str, code: str, outcome: str, *, note: str 
     """Record what the part turned out to be and apply its effect in the same transaction.
 
     Unused and good: back on hand (`return_in`). Defective, no fault found on an old part, or
-    wrong: held in quarantine (this row), never available. Defective from a dealer's
-    in-warranty requisition: its value credited back to the dealer's quotas. Wrong part:
-    its price charged to the service point.
+    wrong: held in quarantine (this row), never available. Its money (`settlement.settle_inspection`):
+    defective from a dealer's in-warranty requisition, its value credited back to the dealer's
+    quotas; a wrong part, its price charged to the service point.
     """
     now = now or utcnow()
     if outcome not in OUTCOMES:
         raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}", field="outcome")
     if note is not None and len(note) > MAX_TEXT:
         raise InvalidInput(f"note may have at most {MAX_TEXT} characters", field="note")
-    row = _load(session, code, _at_warehouse(warehouse), for_update=True)
+    row = load(session, code, _at_warehouse(warehouse), for_update=True)
     if row.status in ("inspected", "closed"):
         raise Conflict(f"return {code} was already inspected ({row.outcome})", code="return.inspected_again",
                        return_code=code, outcome=row.outcome)
@@ -342,12 +295,7 @@ def inspect(session: Session, actor: str, code: str, outcome: str, *, note: str 
     if row.kind == "unused" and outcome == "no_fault_found":
         ledger.receive(session, row.warehouse_code, _sku_shipped(row), row.qty, actor=actor, kind="return_in",
                        reason="unused part returned in good order", ref=ref, at=now)
-    line = next((l for l in row.requisition.lines if l.sku == row.sku), None)
-    if outcome == "defective_confirmed" and row.dealer_code and line is not None and line.in_warranty:
-        quotas.credit(session, row.dealer_code, quotas.period_of(now), row.unit_price * row.qty,
-                     actor=actor, ref_id=row.code)
-    if outcome == "wrong_part":
-        _charge(session, row, "wrong_part", load_policy(session), now, actor)
+    settle_inspection(session, row, actor=actor, now=now)
     return row
 
 
@@ -366,7 +314,7 @@ def close(session: Session, actor: str, code: str, *, note: str | None = None,
     now = now or utcnow()
     if note is not None and len(note) > MAX_TEXT:
         raise InvalidInput(f"note may have at most {MAX_TEXT} characters", field="note")
-    row = _load(session, code, _at_warehouse(warehouse), for_update=True)
+    row = load(session, code, _at_warehouse(warehouse), for_update=True)
     if row.status != "inspected":
         raise Conflict(f"return {code} is {row.status}; only an inspected return can be closed",
                        code="return.not_inspected", return_code=code, status=row.status)
@@ -374,151 +322,3 @@ def close(session: Session, actor: str, code: str, *, note: str | None = None,
     if note:
         row.note = f"{row.note}; {note}" if row.note else note
     return row
-
-
-def quarantine(session: Session, warehouse: str) -> list[Return]:
-    """The quarantine register of a warehouse: returned units held out of stock until closed."""
-    held = (Return.status == "received") | (
-        (Return.status == "inspected") & ~((Return.kind == "unused") & (Return.outcome == "no_fault_found")))
-    return list(session.scalars(select(Return).where(Return.warehouse_code == warehouse, held)
-                                .order_by(Return.id)).unique())
-
-
-# ---------------------------------------------------------------- charges and the overdue sweep
-
-def _charge(session: Session, row: Return, kind: str, policy: Policy, at: datetime, actor: str) -> ReturnCharge | None:
-    """Charge the part's price x `return_charge_rate` (*policy*) once per return.
-
-    A part already charged as overdue is not charged again when it turns out to be the wrong
-    one: both charges stand for the same missing part.
-    """
-    if row.charges:
-        return None
-    charge = ReturnCharge(service_point_code=row.service_point_code, kind=kind, at=at, actor=actor,
-                          amount=to_money(row.unit_price * row.qty * policy.return_charge_rate))
-    row.charges.append(charge)
-    return charge
-
-
-def sweep_overdue(session: Session, now: datetime | None = None, actor: str = "returns.sweep") -> list[Return]:
-    """Expected returns past their due date become overdue and are charged, once.
-
-    Rows are locked and re-checked, so a second or concurrent sweep finds nothing left to do;
-    the unique (return, kind) charge is the backstop.
-    """
-    now = now or utcnow()
-    policy = load_policy(session)
-    rows = session.scalars(select(Return).where(Return.status == "expected", Return.due_by < now)
-                           .order_by(Return.id).with_for_update(of=Return)
-                           .execution_options(populate_existing=True)).unique().all()
-    for row in rows:
-        row.status, row.overdue_at = "overdue", now
-        _charge(session, row, "overdue", policy, now, actor)
-    session.flush()
-    return list(rows)
-
-
-# ---------------------------------------------------------------- settlement (维修费结算和配件领退相挂钩)
-
-@dataclass(frozen=True)
-class Settlement:
-    """Whether a ticket's repair fee may be settled, and the old parts it still waits for."""
-
-    ticket: str
-    waiting: tuple[Return, ...]
-
-    @property
-    def ready(self) -> bool:
-        return not self.waiting
-
-
-NOT_IN = ("expected", "shipped", "overdue")
-
-
-def settlement(session: Session, ticket: str) -> Settlement:
-    """A ticket settles once every old part owed for it is in the warehouse's hands.
-
-    Overdue parts keep it held even though they were charged: the charge is for lateness.
-    """
-    waiting = session.scalars(select(Return).join(Return.requisition)
-                              .where(Requisition.ticket == ticket, Return.kind == "old_part",
-                                     Return.status.in_(NOT_IN))
-                              .order_by(Return.id)).unique().all()
-    return Settlement(ticket, tuple(waiting))
-
-
-def settlement_ready(session: Session, ticket: str) -> bool:
-    return settlement(session, ticket).ready
-
-
-def held_settlements(session: Session, center: str | None = None) -> list[Settlement]:
-    """Every ticket whose settlement is held, with the old parts it waits for (oldest first)."""
-    stmt = (select(Return).join(Return.requisition)
-            .where(Requisition.ticket.is_not(None), Return.kind == "old_part", Return.status.in_(NOT_IN)))
-    if center is not None:
-        stmt = stmt.join(ServicePoint, ServicePoint.code == Return.service_point_code).where(
-            ServicePoint.center_code == center)
-    by_ticket: dict[str, list[Return]] = defaultdict(list)
-    for row in session.scalars(stmt.order_by(Return.id)).unique():
-        by_ticket[row.ticket].append(row)
-    return [Settlement(ticket, tuple(rows)) for ticket, rows in by_ticket.items()]
-
-
-# ---------------------------------------------------------------- monthly report per centre
-
-RATE = Decimal("0.0001")
-
-
-@dataclass
-class CenterReturns:
-    """One centre's month of returns (points attached to the centre, Beijing calendar).
-
-    `return_rate`: of the old-part units due in the month, the share the points sent back
-    (or the warehouse received) by the due date; None when nothing was due.
-    """
-
-    center: str
-    due_units: int = 0
-    returned_units: int = 0
-    overdue_count: int = 0
-    unused_units: int = 0
-    charges: Decimal = Decimal("0.00")
-    charges_by_kind: dict[str, Decimal] = field(default_factory=dict)
-
-    @property
-    def return_rate(self) -> Decimal | None:
-        if not self.due_units:
-            return None
-        return (Decimal(self.returned_units) / Decimal(self.due_units)).quantize(RATE)
-
-
-def monthly_report(session: Session, month: str) -> list[CenterReturns]:
-    """Return rate, overdue count, unused returns and charges for every centre in a month."""
-    start, end = month_bounds(month)
-    report = {code: CenterReturns(code) for code in session.scalars(select(Center.code).order_by(Center.code))}
-    center_of = select(ServicePoint.center_code).where(ServicePoint.code == Return.service_point_code).scalar_subquery()
-    in_month = lambda column: (column >= start) & (column < end)  # noqa: E731
-    rows = session.execute(
-        select(center_of, Return.kind, Return.qty, Return.due_by, Return.shipped_at, Return.received_at,
-               Return.overdue_at, Return.created_at)
-        .where(Return.status != "cancelled",
-               in_month(Return.due_by) | in_month(Return.overdue_at) | in_month(Return.created_at))).all()
-    for center, kind, qty, due_by, shipped_at, received_at, overdue_at, created_at in rows:
-        entry = report.setdefault(center, CenterReturns(center))
-        if kind == "old_part" and due_by is not None and start <= due_by < end:
-            entry.due_units += qty
-            sent = shipped_at or received_at
-            if sent is not None and sent <= due_by:
-                entry.returned_units += qty
-        if overdue_at is not None and start <= overdue_at < end:
-            entry.overdue_count += 1
-        if kind == "unused" and start <= created_at < end:
-            entry.unused_units += qty
-    charge_center = select(ServicePoint.center_code).where(
-        ServicePoint.code == ReturnCharge.service_point_code).scalar_subquery()
-    for center, kind, amount in session.execute(
-            select(charge_center, ReturnCharge.kind, ReturnCharge.amount).where(in_month(ReturnCharge.at))):
-        entry = report.setdefault(center, CenterReturns(center))
-        entry.charges += amount
-        entry.charges_by_kind[kind] = entry.charges_by_kind.get(kind, Decimal("0.00")) + amount
-    return list(report.values())
