@@ -31,7 +31,8 @@ from .allocation import Option, stock_seen
 from .history import add_event, event_time, refresh_status
 from .models import Requisition, RequisitionLine
 from .reads import get, list_for, require_owner  # noqa: F401  list_for: the API's list reads it here
-from .reserving import ledger_ref, options_by_sku, planned_keys, ranked, reserve_units, serving_options
+from .reserving import (ledger_ref, options_by_sku, planned_keys, ranked, reserve_locked_lines, reserve_units,
+                        serving_options)
 
 if TYPE_CHECKING:
     from .wrong_part import WrongPart
@@ -121,12 +122,13 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
                             [l.in_warranty for l in lines])
     value = sum((parts[l.sku].unit_price * l.qty for l in lines), start=Decimal("0.00"))
     promised_by = now + timedelta(hours=policy.promise_hours)
-    new_lines = [RequisitionLine(line_no=i + 1, sku=l.sku, qty=l.qty, unit_price=parts[l.sku].unit_price,
-                                 promised_by=promised_by, stock_seen="nowhere") for i, l in enumerate(lines)]
+    new_lines = [RequisitionLine(line_no=i + 1, sku=l.sku, part=parts[l.sku], qty=l.qty,
+                                 unit_price=parts[l.sku].unit_price, promised_by=promised_by, stock_seen="nowhere")
+                 for i, l in enumerate(lines)]
     for line in new_lines:
         warranty.apply(line, decided[line.sku])
     req = Requisition(requester_role=principal.role, dealer_code=principal.code if principal.role == "dealer" else None,
-                      service_point_code=point.code, ticket=ticket, status="allocated", lines=[],
+                      service_point_code=point.code, point=point, ticket=ticket, status="allocated", lines=[],
                       in_warranty=any(line.in_warranty for line in new_lines),  # as refresh_requisition below
                       value=value, created_at=now, created_by=principal.name,
                       quota_period=quotas.period_of(now) if principal.role == "dealer" else None)
@@ -138,11 +140,11 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     req.lines = new_lines  # lines and allocations are inserted once, complete (no update after)
     warranty.refresh_requisition(req)
     refresh_status(req)
-    session.flush()
     add_event(session, req, "submitted", principal.name, now, value=str(value),
            allocations=[[l.sku, a.warehouse_code, a.qty] for l in req.lines for a in l.allocations],
            backordered={l.sku: l.backordered_qty for l in req.lines if l.backordered_qty},
            **substitutes_of(req.lines))
+    session.flush()  # lines, allocations and the event in one flush
     return req
 
 
@@ -152,10 +154,16 @@ def _reserve_lines(session: Session, req: Requisition, lines: list[RequisitionLi
     The options of all lines are read in one query when no two lines may take the same sku
     (替代件 chains can overlap); otherwise line by line, each seeing what the one before took."""
     serving = supersession.serving_skus(session, [l.sku for l in lines])
-    ledger.lock_balances(session, planned_keys(session, point, [(l.sku, l.qty) for l in lines], policy, serving),
-                         create=False)
+    locked = planned_keys(session, point, [(l.sku, l.qty) for l in lines], policy, serving)
+    ledger.lock_balances(session, locked, create=False)
     skus = [s for l in lines for s in serving[l.sku]]
     by_sku = options_by_sku(session, point, skus) if len(skus) == len(set(skus)) else None
+    if by_sku is not None:  # every take on a locked row: all of them in one ledger statement
+        fresh = [(line, ranked(by_sku, serving[line.sku])) for line in lines]
+        for line, options in fresh:
+            line.stock_seen = stock_seen(options, line.qty, policy.promise_hours)
+        if reserve_locked_lines(session, req, fresh, locked, policy=policy, actor=req.created_by, now=now):
+            return
     for line in lines:
         options = (ranked(by_sku, serving[line.sku]) if by_sku is not None
                    else serving_options(session, point, serving[line.sku]))
