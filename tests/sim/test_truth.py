@@ -15,8 +15,9 @@ from simulation.truth import FADE, RAMP, STEADY, Carrier, Truth
 
 ROOT = Path(__file__).resolve().parents[2]
 # the simulation's own modules that may know the truth: the demand it draws, the engine that
-# lands parcels, and the yardstick that scores forecasts (and the run and report that hold it)
-KNOWING = {"truth", "demand", "engine", "forecast_check", "run", "report", "tradeoff", "compare", "cli", "setup", "shards", "results",
+# lands parcels, the yardsticks that score forecasts and bound the on-time rate (and the run
+# and report that hold them)
+KNOWING = {"truth", "demand", "engine", "forecast_check", "ceiling", "run", "report", "tradeoff", "compare", "cli", "setup", "shards", "results",
            "__init__"}
 
 
