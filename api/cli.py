@@ -646,15 +646,17 @@ def restore(path, force):
               help="policy planned: RMB of stock on hand at cost to place (default the policy's stock_budget)")
 @click.option("--shards", type=click.IntRange(1, 64), default=1, show_default=True,
               help="split the sampled skus over this many processes and merge their results")
+@click.option("--waves", default=None,
+              help="the warehouses' pick waves, Beijing hours separated by commas (default 9,13,17; e.g. 9,13,17,21)")
 @click.option("--tradeoff", is_flag=True, help="instead: the on-time vs stock curve over several covers")
 @click.option("--quiet", is_flag=True, help="no progress lines on stderr")
-def simulate(days, seed, scale, policy, out, sku_share, cover, budget, shards, tradeoff, quiet):
+def simulate(days, seed, scale, policy, out, sku_share, cover, budget, shards, waves, tradeoff, quiet):
     """Simulate a period of operations through the real services; write a report (WORLD.md)."""
     from simulation.cli import simulate_command
 
     try:
         simulate_command(days=days, seed=seed, scale=scale, policy=policy, out=out, sku_share=sku_share,
-                         cover=cover, budget=budget, shards=shards, tradeoff=tradeoff, quiet=quiet)
+                         cover=cover, budget=budget, shards=shards, waves=waves, tradeoff=tradeoff, quiet=quiet)
     except DomainError as exc:
         raise CommandError(exc.message) from None
 

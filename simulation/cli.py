@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .engine import SimConfig
+from .engine import WAVES, SimConfig
 from .policies import VARIANTS
 from .run import DEFAULT_SKU_SHARE, simulate
 
@@ -16,7 +16,7 @@ TRADEOFF_DAYS = 105
 
 def simulate_command(*, days: int | None, seed: int, scale: str | None, policy: str, out: str,
                      sku_share: float | None, cover: float, tradeoff: bool, quiet: bool,
-                     budget: float | None = None, shards: int = 1) -> None:
+                     budget: float | None = None, shards: int = 1, waves: str | None = None) -> None:
     days = days if days is not None else (TRADEOFF_DAYS if tradeoff else 365)
     scale = scale or ("small" if tradeoff else "national")
     if days < 1:
@@ -29,6 +29,9 @@ def simulate_command(*, days: int | None, seed: int, scale: str | None, policy: 
     share = DEFAULT_SKU_SHARE[scale] if sku_share is None else sku_share
     if not 0 < share <= 1:
         raise click.BadParameter("must be in (0, 1]", param_hint="--sku-share")
+    pick_waves = parse_waves(waves)
+    if tradeoff and waves is not None:
+        raise click.BadParameter("not with --tradeoff (its curve has its own evening-wave points)", param_hint="--waves")
     if tradeoff:
         from .tradeoff import preset, run_tradeoff
 
@@ -41,7 +44,7 @@ def simulate_command(*, days: int | None, seed: int, scale: str | None, policy: 
         return
     night, transfers = VARIANTS[policy]
     config = SimConfig(days=days, seed=seed, scale=scale, policy=night, transfers=transfers, sku_share=share,
-                       cover=cover, budget=budget, database_url=os.environ.get("DATABASE_URL") or None,
+                       cover=cover, budget=budget, waves=pick_waves, database_url=os.environ.get("DATABASE_URL") or None,
                        progress=not quiet)
     if shards > 1:
         from .shards import simulate_sharded
@@ -57,3 +60,16 @@ def simulate_command(*, days: int | None, seed: int, scale: str | None, policy: 
         click.echo(f"(simulated {share:.0%} of the skus; the report also scales figures to all skus)")
     click.echo(f"report: {Path(out) / 'report.md'}")
     click.echo(f"simulated {days} days in {s['seconds']:.1f} s", file=sys.stdout)
+
+
+def parse_waves(text: str | None) -> tuple[float, ...]:
+    """`--waves 9,13,17,21`: distinct Beijing hours in [0, 24), at most 12, sorted."""
+    if text is None:
+        return WAVES
+    try:
+        hours = sorted({float(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise click.BadParameter("Beijing hours separated by commas, e.g. 9,13,17,21", param_hint="--waves") from None
+    if not hours or len(hours) > 12 or hours[0] < 0 or hours[-1] >= 24:
+        raise click.BadParameter("one to 12 hours from 0 to 23.99, e.g. 9,13,17,21", param_hint="--waves")
+    return tuple(hours)

@@ -276,6 +276,26 @@ def test_the_cli_refuses_a_budget_without_the_planned_policy(tmp_path):
         assert result.exit_code != 0 and "budget" in result.output
 
 
+def test_the_cli_takes_the_pick_waves_and_refuses_bad_ones(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from api.cli import cli
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    for bad in ("9,25", "nine", ",", "-1,9", "9,13", "1,2,3,4,5,6,7,8,9,10,11,12,13"):
+        args = ["--tradeoff"] if bad == "9,13" else []
+        result = CliRunner().invoke(cli, ["simulate", "--days", "1", "--scale", "small", "--out", str(tmp_path),
+                                          "--waves", bad, *args])
+        assert result.exit_code != 0 and "--waves" in result.output, bad
+    out = tmp_path / "evening"
+    result = CliRunner().invoke(cli, ["simulate", "--days", "1", "--scale", "small", "--quiet", "--out", str(out),
+                                      "--waves", "21,9,13,17"])
+    assert result.exit_code == 0, result.output
+    details = json.loads((out / "details.json").read_text(encoding="utf-8"))
+    assert details["config"]["waves"] == [9.0, 13.0, 17.0, 21.0]
+    assert details["seconds"]["event_counts"]["wave"] >= 4
+
+
 def test_the_stock_plan_is_its_own_curve_by_budget(tmp_path):
     from simulation.tradeoff import PLANNED_LABEL, render, series
 
