@@ -21,14 +21,18 @@ class ProblemSchema(ma.Schema):
     title = ma.fields.String()
     status = ma.fields.Integer()
     detail = ma.fields.String()
+    code = ma.fields.String(metadata={"description": "a domain refusal's stable code (e.g. requisition.already_cancelled, "
+                                                     "stock.insufficient): what a client matches on, not the detail"})
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
                             metadata={"description": "field -> messages, for validation errors"})
 
 
 def problem(status: int, title: str, detail: str = "", *, kind: str | None = None,
-            errors: dict | None = None, headers: dict | None = None):
+            errors: dict | None = None, headers: dict | None = None, code: str | None = None):
     body = {"type": TYPE_BASE + (kind or str(status)), "title": title, "status": status,
             "detail": detail or title}
+    if code:
+        body["code"] = code
     if errors:
         body["errors"] = errors
     response = jsonify(body)
@@ -80,6 +84,9 @@ def http_problem(error: HTTPException):
 
 
 # A domain refusal's HTTP status, by its class (the nearest listed ancestor); any other refusal is 422.
+# A refusal's code (`error.code`, answered as the problem's `code` member) names the rule within its
+# class, so a code is mapped to its status by the class it is raised with (a state refusal is a Conflict:
+# 409; an unknown line a NotFound: 404; a bad value an InvalidInput: 422), and clients match on the code.
 STATUSES: dict[type[DomainError], tuple[int, str]] = {
     NotFound: (404, "Not Found"),
     Conflict: (409, "Conflict"),
@@ -100,7 +107,7 @@ def domain_problem(error: DomainError):
     field = error.details.get("field")
     errors = error.details.get("errors") or ({field: [error.message]} if field else None)
     status, title = _status(error)
-    return problem(status, title, error.message, kind=type(error).__name__, errors=errors)
+    return problem(status, title, error.message, kind=type(error).__name__, errors=errors, code=error.code)
 
 
 def unexpected_problem(error: Exception):

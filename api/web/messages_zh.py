@@ -979,8 +979,11 @@ ZH = {
     "return or exchange": "退货或换货",
     "exchange": "换货",
     "Say why the warranty decision is overridden.": "请填写改判保修的原因。",
-    "Line %(line)s of %(code)s cannot be changed now: the requisition is cancelled, the line is already so, or its old part is already on its way.":
-        "%(code)s 第 %(line)s 行现在不能改判：申请已取消、该行已是此状态，或其旧件已在退回途中。",
+    "line %(line)s of %(requisition)s is already in warranty": "申请单 %(requisition)s 第 %(line)s 行已是保内",
+    "line %(line)s of %(requisition)s is already out of warranty": "申请单 %(requisition)s 第 %(line)s 行已是保外",
+    "the old part of line %(line)s of %(requisition)s is already %(status)s (%(return_code)s); settle that return "
+    "before making the line paid":
+        "申请单 %(requisition)s 第 %(line)s 行的旧件当前状态为“%(status)s”（退件 %(return_code)s）；请先处理该退件，再改为保外",
     "The warranty of line %(line)s of %(code)s is overridden.": "%(code)s 第 %(line)s 行的保修已改判。",
     "until %(day)s": "至 %(day)s",
     "overridden by HQ": "总部已改判",

@@ -51,6 +51,11 @@ MESSAGES: dict[str, str] = {
     # requisitions
     "requisition.nothing_to_ship_from": N_("requisition %(requisition)s has nothing reserved to ship from %(warehouse)s"),
     "requisition.cancelled": N_("requisition %(requisition)s is cancelled"),
+    # requisitions: HQ's warranty override (warranty.override)
+    "warranty.already_in": N_("line %(line)s of %(requisition)s is already in warranty"),
+    "warranty.already_out": N_("line %(line)s of %(requisition)s is already out of warranty"),
+    "warranty.old_part_returning": N_("the old part of line %(line)s of %(requisition)s is already %(status)s "
+                                      "(%(return_code)s); settle that return before making the line paid"),
     # requisitions: scan to ship (scans.check), 错发 stopped at the shelf
     "scan.wrong_part_from": N_("scanned %(sku)s, which requisition %(requisition)s does not ship from %(warehouse)s; put it back"),
     "scan.count_mismatch": N_("scanned %(scanned)s of %(qty)s × %(sku)s for requisition %(requisition)s; scan each unit once"),

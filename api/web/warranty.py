@@ -22,6 +22,7 @@ from ..extensions import db
 from . import labels
 from .auth import actor_name, login_required
 from .blueprint import bp
+from .refusals import refusal
 
 HQ = "hq"
 
@@ -80,9 +81,8 @@ def override_warranty(code: str, line: int):
                               form.reason.data)
     except NotFound:
         abort(404)
-    except DomainError:
-        flash(_("Line %(line)s of %(code)s cannot be changed now: the requisition is cancelled, the line is "
-                "already so, or its old part is already on its way.", line=line, code=code), "error")
+    except DomainError as error:  # cancelled, already so, or its old part on its way: worded from its code
+        flash(refusal(error), "error")
         return redirect(url_for("web.requisition", code=code) + f"#line-{line}")
     flash(_("The warranty of line %(line)s of %(code)s is overridden.", line=line, code=code), "success")
     return redirect(url_for("web.requisition", code=code) + f"#line-{line}")

@@ -177,9 +177,10 @@ def reject(session: Session, code: str, *, actor: str, reason: str, now: datetim
 
 def _reason(text: str | None) -> str:
     if not text or not text.strip():
-        raise InvalidInput("a reason is needed", field="reason")
+        raise InvalidInput("a reason is needed", code="purchase_order.reason_needed", field="reason")
     if len(text.strip()) > 200:
-        raise InvalidInput("the reason is longer than 200 characters", field="reason")
+        raise InvalidInput("the reason is longer than 200 characters", code="purchase_order.reason_too_long",
+                           field="reason", most=200)
     return text.strip()
 
 
@@ -194,7 +195,8 @@ def receive(session: Session, code: str, received: dict[str, int], *, actor: str
     by_sku = {line.sku: line for line in order.lines}
     for sku, qty in received.items():
         if sku not in by_sku:
-            raise InvalidInput(f"{sku} is not on purchase order {order.code}", field="lines")
+            raise InvalidInput(f"{sku} is not on purchase order {order.code}", code="purchase_order.sku_not_on_order",
+                               field="lines", sku=sku, order=order.code)
         if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
             raise InvalidInput(f"quantity of {sku}: a whole number from 1 to {MAX_QTY:,}", field="lines")
     over = {sku: by_sku[sku].qty_received + qty - by_sku[sku].qty for sku, qty in received.items()

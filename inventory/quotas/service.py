@@ -155,7 +155,7 @@ def raise_limit(session: Session, dealer_code: str, new_limit, *, actor: str, re
     """HQ raises a dealer's monthly limit, from this month on (recorded with who and why)."""
     new_limit = _amount(new_limit)
     if not reason.strip():
-        raise InvalidInput("a limit change needs a reason")
+        raise InvalidInput("a limit change needs a reason", code="quota.limit_change_needs_reason")
     dealer = _dealer(session, dealer_code)
     if new_limit <= dealer.monthly_quota:
         raise InvalidInput(f"new limit {new_limit} is not above the current {dealer.monthly_quota}",
@@ -177,7 +177,7 @@ def grant_extension(session: Session, dealer_code: str, amount, *, actor: str, r
     if amount <= 0:
         raise InvalidInput("an extension must be more than 0.00", code="quota.extension_not_positive")
     if not reason.strip():
-        raise InvalidInput("an extension needs a reason")
+        raise InvalidInput("an extension needs a reason", code="quota.extension_needs_reason")
     period = period or period_of(utcnow())
     ensure_account(session, dealer_code, period)
     _update(session, dealer_code, period, extension=amount)

@@ -185,10 +185,12 @@ def cancel(session: Session, principal: Principal, code: str, *, now: datetime |
     req = get(session, principal, code, for_update=True)
     require_owner(principal, req)
     if req.status == "cancelled":
-        raise Conflict(f"requisition {code} is already cancelled")
+        raise Conflict(f"requisition {code} is already cancelled", code="requisition.already_cancelled",
+                       requisition=code)
     allocations = [a for line in req.lines for a in line.allocations]
     if any(a.status in ("shipped", "delivered") or a.mis_shipped for a in allocations):
-        raise Conflict(f"requisition {code} has shipped; return the parts instead of cancelling")
+        raise Conflict(f"requisition {code} has shipped; return the parts instead of cancelling",
+                       code="requisition.shipped_not_cancelled", requisition=code)
     if req.dealer_code:  # the quota row before the stock rows, as submit takes them
         quotas.lock_account(session, req.dealer_code, req.quota_period)
     _lock_reserved(session, req)
@@ -275,8 +277,9 @@ def receive(session: Session, principal: Principal, code: str, *, at: datetime |
                 arrived.append([line.sku, a.warehouse_code, a.qty, a.on_time])
                 arriving.setdefault(line.line_no, []).append(a)
     if not arrived:
-        raise Conflict(f"requisition {code} has nothing shipped to receive"
-                       + (f" from {warehouse}" if warehouse else ""))
+        raise Conflict(f"requisition {code} has nothing shipped to receive" + (f" from {warehouse}" if warehouse else ""),
+                       code="requisition.nothing_to_receive" + ("_from" if warehouse else ""),
+                       requisition=code, warehouse=warehouse)
     add_event(session, req, "received", principal.name, at, allocations=arrived)
     for field, report, line in reports:
         wrong_part.record(session, req, line, report, arriving.get(line.line_no, []),

@@ -178,11 +178,14 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
     req = get(session, Principal("hq"), code, for_update=True)
     line = next((item for item in req.lines if item.line_no == line_no), None)
     if line is None:
-        raise NotFound(f"requisition {code} has no line {line_no}")
+        raise NotFound(f"requisition {code} has no line {line_no}", code="requisition.no_such_line",
+                       requisition=code, line=line_no)
     if req.cancelled_at is not None:
         raise Conflict(f"requisition {code} is cancelled", code="requisition.cancelled", requisition=code)
     if line.in_warranty == in_warranty:
-        raise Conflict(f"line {line_no} of {code} is already {'in' if in_warranty else 'out of'} warranty")
+        raise Conflict(f"line {line_no} of {code} is already {'in' if in_warranty else 'out of'} warranty",
+                       code="warranty.already_in" if in_warranty else "warranty.already_out",
+                       line=line_no, requisition=code)
     before = warranty_to_dict(line)
     if not in_warranty:
         _withdraw_old_parts(session, req, line, actor, now)
@@ -207,7 +210,9 @@ def _withdraw_old_parts(session: Session, req: Requisition, line: RequisitionLin
     beyond = [r for r in rows if r.status != "expected"]
     if beyond:
         raise Conflict(f"the old part of line {line.line_no} of {req.code} is already {beyond[0].status} "
-                       f"({beyond[0].code}); settle that return before making the line paid")
+                       f"({beyond[0].code}); settle that return before making the line paid",
+                       code="warranty.old_part_returning", line=line.line_no, requisition=req.code,
+                       status=beyond[0].status, return_code=beyond[0].code)
     for row in rows:
         row.status, row.closed_at, row.closed_by = "cancelled", now, actor[:64]
         row.note = "withdrawn: HQ made the line out of warranty"

@@ -167,7 +167,8 @@ def record(session: Session, req: Requisition, line: RequisitionLine, report: Wr
     correct the shipper's stock and reserve a replacement (see the module docstring).
     The report was checked (`_check`) by the caller."""
     if not arrived:
-        raise Conflict(f"no units of line {line.line_no} of {req.code} have arrived to report")
+        raise Conflict(f"no units of line {line.line_no} of {req.code} have arrived to report",
+                       code="wrong_part.nothing_arrived", line=line.line_no, requisition=req.code)
     chosen = _choose(line, arrived, report, field)
     if any(at < a.delivered_at for a, _ in chosen):
         raise InvalidInput("at is before the units arrived", field="at")
@@ -243,7 +244,8 @@ def report(session: Session, principal: Principal, code: str, wrong: WrongPart, 
     delivered = [a for a in line.allocations if a.status == "delivered"]
     if not delivered:
         raise Conflict(f"line {line.line_no} of {code} has no delivered units; "
-                       "a wrong part still on its way is reported when receiving it (receive with wrong_parts)")
+                       "a wrong part still on its way is reported when receiving it (receive with wrong_parts)",
+                       code="wrong_part.nothing_delivered", line=line.line_no, requisition=code)
     record(session, req, line, wrong, delivered, policy=policy or load_policy(session), actor=principal.name,
            at=at, field="")
     refresh_status(req)

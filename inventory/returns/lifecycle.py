@@ -155,7 +155,8 @@ def create_return(session: Session, principal: Principal, requisition: str, sku:
     req = requisitions.get(session, principal, requisition, for_update=True)
     line = next((l for l in req.lines if l.sku == sku), None)
     if line is None:
-        raise InvalidInput(f"{sku} is not on requisition {req.code}", field="sku")
+        raise InvalidInput(f"{sku} is not on requisition {req.code}", code="return.sku_not_on_requisition",
+                           field="sku", sku=sku, requisition=req.code)
     slots = _slots(session, req, line)
     if kind == "old_part":
         row = _send_old_part(session, req, line, slots, qty, principal.name, now)
@@ -172,18 +173,23 @@ def _too_many(what: str, req: Requisition, sku: str, qty: int, pieces: list[tupl
     """More than any one return may hold: either split it as `pieces` say, or it exceeds what was issued."""
     total = sum(n for _, n in pieces)
     if total >= qty:
+        split = ", ".join(f"{label}: {n}" for label, n in pieces)
         return InvalidInput(f"no single return can hold {qty} {what} {sku} of {req.code}; send them separately "
-                            f"({', '.join(f'{label}: {n}' for label, n in pieces)})", field="qty")
+                            f"({split})", code="return.split_needed", field="qty", qty=qty, what=what, sku=sku,
+                            requisition=req.code, pieces=split)
     return InvalidInput(f"only {total} {what} {sku} of {req.code} can still be returned; "
-                        f"{qty} is more than was issued", field="qty")
+                        f"{qty} is more than was issued", code="return.more_than_issued", field="qty", total=total,
+                        what=what, sku=sku, requisition=req.code, qty=qty)
 
 
 def _send_old_part(session, req, line, slots, qty, actor, now) -> Return:
     if not line.in_warranty:
         raise InvalidInput(f"{line.sku} on {req.code} was not an in-warranty repair; its old part stays with the "
-                           "customer", field="kind")
+                           "customer", code="return.not_in_warranty", field="kind", sku=line.sku,
+                           requisition=req.code)
     if not session.get(Part, line.sku).returnable:
-        raise InvalidInput(f"{line.sku} is not returnable; its old part is not taken back", field="sku")
+        raise InvalidInput(f"{line.sku} is not returnable; its old part is not taken back",
+                           code="return.not_returnable", field="sku", sku=line.sku)
     for status in OWED:  # owed units first: expected before overdue, earliest due first
         for slot in slots:
             for row in slot.owed_rows(status):

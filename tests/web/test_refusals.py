@@ -18,6 +18,7 @@ from inventory.errors import DomainError
 from inventory.policy import set_policy
 from inventory.quotas import service as quotas
 from inventory.requisitions import service as requisitions
+from inventory.requisitions import warranty
 from inventory.returns import lifecycle
 from inventory.returns.models import Return
 from inventory.warehouses import ledger, transfers
@@ -138,6 +139,27 @@ def _ship_requisition(made):
     return provoke
 
 
+def received_old_part(engine) -> tuple[str, str]:
+    """A requisition GD1 shipped whose expected old part GD1 has received: (requisition, return)."""
+    code = shipped_requisition(engine)
+
+    def work(s):
+        row = s.scalars(select(Return).where(Return.requisition_id == requisitions.get(s, POINT, code).id)).one()
+        lifecycle.receive(s, CLERK, row.code, warehouse="GD1")
+        return row.code
+    return code, _commit(engine, work)
+
+
+def _override(made, in_warranty: bool, *, first: bool | None = None):
+    """HQ overrides line 1 of the requisition `made` makes (after a first override, if given)."""
+    def provoke(e):
+        code = made(e)
+        if first is not None:
+            _commit(e, lambda s: warranty.override(s, ACTOR, code, 1, first, "x"))
+        return refused_by(e, lambda s: warranty.override(s, ACTOR, code, 1, in_warranty, "x"))
+    return provoke
+
+
 def _ship_scanned(qty: int, scanned: list[str]):
     def provoke(e):
         code = submit_requisition(e, qty=qty)
@@ -225,6 +247,11 @@ PROVOKE = {
         lambda e: refused_by(e, lambda s: transfers.create_draft(s, "HQ", "HQ", "WM-PUMP-01", 1, actor=ACTOR)),
     "requisition %(requisition)s has nothing reserved to ship from %(warehouse)s": _ship_requisition(shipped_requisition),
     "requisition %(requisition)s is cancelled": _ship_requisition(cancelled_requisition),
+    "line %(line)s of %(requisition)s is already in warranty": _override(lambda e: submit_requisition(e, qty=1), True),
+    "line %(line)s of %(requisition)s is already out of warranty":
+        _override(lambda e: submit_requisition(e, qty=1), False, first=False),
+    "the old part of line %(line)s of %(requisition)s is already %(status)s (%(return_code)s); settle that return "
+    "before making the line paid": _override(lambda e: received_old_part(e)[0], False),
     "scanned %(sku)s, which requisition %(requisition)s does not ship from %(warehouse)s; put it back":
         _ship_scanned(1, ["WM-MOTOR-01"]),
     "scanned %(scanned)s of %(qty)s × %(sku)s for requisition %(requisition)s; scan each unit once":
@@ -373,6 +400,31 @@ def _ship_a_unit_short(clerk, hq, engine):
         f"申请单 {code} 的 WM-PUMP-01 应发 2 件，已扫描 1 件；请逐件扫描，每件一次"
 
 
+def _override_on_the_page(hq, code: str, in_warranty: bool):
+    """HQ's override of line 1 from the requisition's page; the page it comes back to, with the refusal."""
+    url = f"/hq/requisitions/{code}"
+    form = {"reason": "x", **({"in_warranty": "y"} if in_warranty else {})}
+    assert hq.post(f"{url}/lines/1/warranty", form, token_from=url).status_code == 302
+    return hq.get(url)
+
+
+def _make_a_free_line_free(clerk, hq, engine):
+    code = submit_requisition(engine, qty=1)
+    return _override_on_the_page(hq, code, True), 200, f"申请单 {code} 第 1 行已是保内"
+
+
+def _make_a_paid_line_paid(clerk, hq, engine):
+    code = submit_requisition(engine, qty=1)
+    _commit(engine, lambda s: warranty.override(s, ACTOR, code, 1, False, "x"))
+    return _override_on_the_page(hq, code, False), 200, f"申请单 {code} 第 1 行已是保外"
+
+
+def _make_a_line_paid_once_its_old_part_is_back(clerk, hq, engine):
+    code, returned = received_old_part(engine)
+    return _override_on_the_page(hq, code, False), 200, \
+        f"申请单 {code} 第 1 行的旧件当前状态为“已收货”（退件 {returned}）；请先处理该退件，再改为保外"
+
+
 def _receive_a_return_twice(clerk, hq, engine):
     code = old_part_return(engine, received=True)
     return clerk.post(f"/w/GD1/returns/{code}/receive", {}, token_from="/w/GD1/returns"), 409, \
@@ -502,6 +554,10 @@ ON_PAGES = {
     "a transfer cannot go from %(warehouse)s to itself": _draft_a_transfer_to_itself,
     "requisition %(requisition)s has nothing reserved to ship from %(warehouse)s": _ship_a_pick_twice,
     "requisition %(requisition)s is cancelled": _ship_a_cancelled_pick,
+    "line %(line)s of %(requisition)s is already in warranty": _make_a_free_line_free,
+    "line %(line)s of %(requisition)s is already out of warranty": _make_a_paid_line_paid,
+    "the old part of line %(line)s of %(requisition)s is already %(status)s (%(return_code)s); settle that return "
+    "before making the line paid": _make_a_line_paid_once_its_old_part_is_back,
     "scanned %(sku)s, which requisition %(requisition)s does not ship from %(warehouse)s; put it back": _ship_a_wrong_part,
     "scanned %(scanned)s of %(qty)s × %(sku)s for requisition %(requisition)s; scan each unit once": _ship_a_unit_short,
     "return %(return_code)s is %(status)s; it cannot be received again": _receive_a_return_twice,

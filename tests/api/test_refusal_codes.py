@@ -1,0 +1,88 @@
+"""A refusal answers with its stable `code` beside the status its class maps to (api/errors.py) and
+the domain's English `detail`: what a client matches on is the code, never the words."""
+from __future__ import annotations
+
+import pytest
+
+from .. import appliances
+
+PUMP = "WM-PUMP-01"
+TICKET = "T20261122-0001"
+
+
+def submitted(client, auth, *, ship=False) -> str:
+    """A point's requisition of one free pump (shipped by HQ, if asked); its code."""
+    appliances.put(client, auth["call_center"], TICKET)
+    r = client.post("/api/v1/requisitions", headers=auth["point"],
+                    json={"ship_to": "SP0001", "ticket": TICKET, "lines": [{"sku": PUMP, "qty": 1}]})
+    assert r.status_code == 201, r.json
+    if ship:
+        assert client.post(f"/api/v1/requisitions/{r.json['id']}/ship", headers=auth["hq"]).status_code == 200
+    return r.json["id"]
+
+
+def refused(response, status: int, code: str) -> dict:
+    assert (response.status_code, response.mimetype) == (status, "application/problem+json"), response.json
+    assert response.json["code"] == code, response.json
+    return response.json
+
+
+def test_cancelling_twice_is_409_already_cancelled(client, auth):
+    code = submitted(client, auth)
+    assert client.post(f"/api/v1/requisitions/{code}/cancel", headers=auth["point"]).status_code == 200
+    body = refused(client.post(f"/api/v1/requisitions/{code}/cancel", headers=auth["point"]), 409,
+                   "requisition.already_cancelled")
+    assert body["detail"] == f"requisition {code} is already cancelled"
+
+
+def test_cancelling_what_has_shipped_is_409_shipped_not_cancelled(client, auth):
+    code = submitted(client, auth, ship=True)
+    refused(client.post(f"/api/v1/requisitions/{code}/cancel", headers=auth["point"]), 409,
+            "requisition.shipped_not_cancelled")
+
+
+def test_receiving_what_has_not_shipped_is_409_nothing_to_receive(client, auth):
+    code = submitted(client, auth)
+    refused(client.post(f"/api/v1/requisitions/{code}/receive", headers=auth["point"]), 409,
+            "requisition.nothing_to_receive")
+    refused(client.post(f"/api/v1/requisitions/{code}/receive", headers=auth["point"], json={"warehouse": "GD1"}),
+            409, "requisition.nothing_to_receive_from")
+
+
+def test_a_wrong_part_on_a_line_not_delivered_is_409_nothing_delivered(client, auth):
+    code = submitted(client, auth, ship=True)
+    r = client.post(f"/api/v1/requisitions/{code}/lines/1/wrong-part", headers=auth["point"],
+                    json={"received_sku": "WM-MOTOR-01", "at": None})
+    refused(r, 409, "wrong_part.nothing_delivered")
+
+
+@pytest.mark.parametrize("line, in_warranty, status, code", [
+    (1, True, 409, "warranty.already_in"),
+    (7, False, 404, "requisition.no_such_line"),
+])
+def test_an_override_that_changes_nothing_or_names_no_line_is_refused_by_code(client, auth, line, in_warranty,
+                                                                               status, code):
+    requisition = submitted(client, auth)
+    r = client.post(f"/api/v1/requisitions/{requisition}/lines/{line}/warranty", headers=auth["hq"],
+                    json={"in_warranty": in_warranty, "reason": "checked"})
+    refused(r, status, code)
+
+
+def test_returning_a_part_not_on_the_requisition_is_422_naming_the_field(client, auth):
+    code = submitted(client, auth, ship=True)
+    r = client.post("/api/v1/returns", headers=auth["point"],
+                    json={"requisition": code, "sku": "WM-MOTOR-01", "qty": 1, "kind": "old_part", "reason": "x"})
+    body = refused(r, 422, "return.sku_not_on_requisition")
+    assert "sku" in body["errors"]
+
+
+def test_returning_more_than_was_issued_is_422_more_than_issued(client, auth):
+    code = submitted(client, auth, ship=True)
+    r = client.post("/api/v1/returns", headers=auth["point"],
+                    json={"requisition": code, "sku": PUMP, "qty": 5, "kind": "old_part", "reason": "x"})
+    refused(r, 422, "return.more_than_issued")
+
+
+def test_an_http_error_has_no_code(client, auth):
+    r = client.get("/api/v1/requisitions", headers={})
+    assert r.status_code == 401 and "code" not in r.json
