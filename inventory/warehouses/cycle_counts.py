@@ -330,7 +330,7 @@ def direct_counts(session: Session, warehouse: str, counted: list[tuple[str, int
         raise NotFound(f"no warehouse {warehouse}")
     skus = [sku for sku, _, _ in counted]
     if len(set(skus)) != len(skus):
-        raise InvalidInput("each sku may be counted once", field="sku")
+        raise InvalidInput("each sku may be counted once", code="count.sku_twice", field="sku")
     for sku, value, reason in counted:
         check_counted(sku, value)
         if not isinstance(reason, str) or not reason.strip():

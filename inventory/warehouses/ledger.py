@@ -293,7 +293,7 @@ def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *,
 
 
 def _raced():
-    raise Conflict("the balance changed while counting; count again")
+    raise Conflict("the balance changed while counting; count again", code="stock.changed_while_counting")
 
 
 def ledger_differences(session: Session) -> list[dict]:

@@ -37,9 +37,9 @@ def _ref(transfer: Transfer) -> ledger.Ref:
     return ledger.Ref("transfer", transfer.id)
 
 
-def _require_text(value: str | None, what: str) -> str:
+def _require_text(value: str | None, what: str, code: str) -> str:
     if not value or not value.strip():
-        raise InvalidInput(f"{what} needs a reason")
+        raise InvalidInput(f"{what} needs a reason", code=code)
     return value.strip()
 
 
@@ -153,7 +153,7 @@ def close_with_discrepancy(session: Session, transfer_id: str, *, actor: str, no
     The missing units are recorded on the transfer (and in the ledger row's reason) for
     whoever follows up with the carrier; they never reach anyone's on hand.
     """
-    note = _require_text(note, "closing a transfer short")
+    note = _require_text(note, "closing a transfer short", "transfer.close_needs_reason")
     transfer = _in_status(session, transfer_id, IN_TRANSIT, "close")
     missing, now = transfer.outstanding, utcnow()
     ledger.land_in_transit(session, transfer.to_warehouse, transfer.sku, expected=missing, received=0,
@@ -172,8 +172,8 @@ def cancel(session: Session, transfer_id: str, *, actor: str, reason: str = "") 
 
 def reject(session: Session, transfer_id: str, *, actor: str, reason: str, now: datetime | None = None) -> Transfer:
     """HQ turns a proposed draft down, saying why."""
-    transfer = _close_draft(session, transfer_id, "rejected", actor, _require_text(reason, "rejecting a transfer"),
-                            "reject", now)
+    reason = _require_text(reason, "rejecting a transfer", "transfer.reject_needs_reason")
+    transfer = _close_draft(session, transfer_id, "rejected", actor, reason, "reject", now)
     audit.record(session, actor, "transfer.reject", f"transfer:{transfer.id}", reason=transfer.closing_note,
                  proposal_run_id=transfer.proposal_run_id)
     return transfer

@@ -86,3 +86,13 @@ def test_returning_more_than_was_issued_is_422_more_than_issued(client, auth):
 def test_an_http_error_has_no_code(client, auth):
     r = client.get("/api/v1/requisitions", headers={})
     assert r.status_code == 401 and "code" not in r.json
+
+
+def test_rejecting_a_transfer_with_a_blank_reason_is_422_reject_needs_reason(client, auth, engine):
+    from inventory.db import make_session_factory, transaction
+    from inventory.warehouses import transfers
+
+    with make_session_factory(engine)() as session, transaction(session):
+        draft = transfers.create_draft(session, "HQ", "GD1", PUMP, 1, actor="hq").id
+    r = client.post(f"/api/v1/transfers/{draft}/reject", headers=auth["hq"], json={"reason": "   "})
+    refused(r, 422, "transfer.reject_needs_reason")
