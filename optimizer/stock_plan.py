@@ -35,6 +35,8 @@ CARRIER_DAYS = 90            # how far back parcels tell how late carriers run
 CARRIER_SAMPLE = 5000
 CARRIER_MIN_SAMPLE = 50
 PROMPT_HOURS = 8.0           # a parcel that left within this of its reservation was due at its eta
+WAVE_WAIT_MAX_HOURS = 24.0   # a line that waited longer than this beyond PROMPT_HOURS waited for stock, not a wave
+LEARN_WAITS = True           # reach uses the pick-wave waits history shows (placement.reach `waits`)
 MIN_PLACED_SHARE = 0.5       # the self-correction never places less than this share of the budget
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
 SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
@@ -109,7 +111,7 @@ def read_inputs(session: Session, now: datetime, policy: Policy) -> Inputs:
     share = _point_share(net.point_region, point_lines, len(regions))
     net = placement.Network(net.warehouses, net.hq, net.point_region, share, net.n_regions, net.hours, net.cost,
                             net.transfer_days, net.supplier_days, _late_ratios(session, now),
-                            float(policy.purchase_review_days))
+                            float(policy.purchase_review_days), _waits(session, now) if LEARN_WAITS else None)
     return Inputs(skus, np.array([float(p.unit_cost) for p in parts]),
                   np.array([float(p.annual_demand or 0.0) / 365.0 for p in parts]),
                   np.array([p.season == "summer" for p in parts]), regions, net, hist, qty_shares, evening,
@@ -315,6 +317,23 @@ def _late_ratios(session: Session, now: datetime) -> np.ndarray | None:
     ratios = [(delivered - eta).total_seconds() / 3600 / hours for created, shipped, eta, delivered, hours in rows
               if hours and shipped - created <= timedelta(hours=PROMPT_HOURS)]
     return np.sort(np.array(ratios)) if len(ratios) >= CARRIER_MIN_SAMPLE else None
+
+
+def _waits(session: Session, now: datetime) -> np.ndarray | None:
+    """How long lines waited for their pick wave beyond the handling time: from submit to the
+    parcel leaving, less PROMPT_HOURS, for the parcels of the last `CARRIER_DAYS` that left
+    within a day of that (longer, the line waited for stock). What the waves really are, the
+    dealers' 17:00 orders included, is what history shows; None while there are too few."""
+    since = now - timedelta(days=CARRIER_DAYS)
+    rows = session.execute(
+        select(Allocation.shipped_at, Requisition.created_at)
+        .join(RequisitionLine, RequisitionLine.id == Allocation.line_id)
+        .join(Requisition, Requisition.id == RequisitionLine.requisition_id)
+        .where(Allocation.shipped_at.is_not(None), Allocation.shipped_at >= since, Allocation.shipped_at < now)
+        .order_by(Allocation.shipped_at.desc()).limit(CARRIER_SAMPLE)).all()
+    waits = np.array([(shipped - created).total_seconds() / 3600 - PROMPT_HOURS for shipped, created in rows])
+    waits = np.maximum(waits[waits <= WAVE_WAIT_MAX_HOURS], 0.0) if len(waits) else waits
+    return waits if len(waits) >= CARRIER_MIN_SAMPLE else None
 
 
 def _point_share(point_region: np.ndarray, lines: np.ndarray, n_regions: int) -> np.ndarray:

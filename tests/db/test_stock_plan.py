@@ -64,6 +64,31 @@ def test_a_replaced_parts_history_is_forecast_for_its_successor(session, world):
     assert national[plan.inputs.skus.index(PUMP)] < 0.5
 
 
+def test_the_plan_learns_the_pick_wave_waits_from_when_lines_shipped(session, world, monkeypatch):
+    """A line accepted at 10:00 Beijing that left at 13:00 waited nothing beyond the handling
+    time; one at 18:00 that left at 09:00 the next morning waited 7 h; one that left two days
+    later waited for stock, not a wave, and tells nothing about waves."""
+    from optimizer import stock_plan
+
+    monkeypatch.setattr(stock_plan, "CARRIER_MIN_SAMPLE", 30)
+    point, owner, policy = "SP0003", Principal("service_point", "SP0003"), load_policy(session)
+    accepted = [(NOW - timedelta(days=d, hours=h), ship) for d in range(2, 22)   # 60 of the 64 units held
+                for h, ship in ((16, 3), (8, 15), (20, 50))]   # 10:00, 18:00 and 06:00 Beijing
+    for at, after in accepted:
+        with transaction(session):
+            req = requisitions.submit(session, owner, ship_to=point, lines=[LineRequest(PUMP, 1)], ticket=None,
+                                      policy=policy, in_warranty=False, now=at)
+        with transaction(session):
+            requisitions.ship(session, "hq", req.code, now=at + timedelta(hours=after))
+    waits = stock_plan._waits(session, NOW)
+    assert waits is not None and len(waits) == 40
+    assert sorted(set(np.round(waits, 6).tolist())) == [0.0, 7.0]
+    assert (waits == 7.0).sum() == 20
+    assert stock_plan._waits(session, NOW - timedelta(days=200)) is None     # no parcels then
+    inputs = stock_plan.read_inputs(session, NOW, policy)
+    assert inputs.network.waits is not None and len(inputs.network.waits) == 40
+
+
 def test_a_plan_with_no_history_and_no_estimates_places_nothing_it_cannot_pay_for(session, world):
     """The plan counts the stock already at regional warehouses (it stays there whatever the plan
     says); a budget below it places nothing beyond it."""

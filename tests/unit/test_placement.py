@@ -31,6 +31,22 @@ def test_a_lane_whose_parcels_run_late_reaches_its_points_less_often():
     assert 0.3 < late[1] < clockwork[1] - 0.1                         # 2 h to spare on a 46 h lane
 
 
+def test_a_lane_reaches_as_often_as_the_waits_history_shows_leave_it_time():
+    hours = np.array([30.0, 40.0, 41.0, 44.0, 49.0])
+    assert reach(hours, waits=np.zeros(100)).tolist() == [1.0, 1.0, 1.0, 1.0, 0.0]
+    assert reach(hours, waits=np.full(100, 8.0)).tolist() == [1.0, 1.0, 0.0, 0.0, 0.0]
+    half = reach(hours, waits=np.r_[np.zeros(50), np.full(50, 6.0)])
+    assert half.tolist() == [1.0, 1.0, 1.0, 0.5, 0.0]
+    # with no pick-wave waits at all (an evening wave) a 44 h lane is on time whenever its
+    # carrier is: better than the evening-share model's 5-8 h for a quarter of the lines
+    ratios = np.sort(np.random.default_rng(2).normal(0.0, 0.03, 2000))
+    assert reach(np.array([44.0]), late_ratios=ratios, waits=np.zeros(10))[0] > 0.99
+    assert reach(np.array([44.0]), late_ratios=ratios)[0] < 0.8
+    # dealers' 17:00 orders wait the whole night: a sample of 8 h waits reaches less than 5-8 h
+    nights = reach(np.array([42.0]), late_ratios=ratios, waits=np.r_[np.zeros(64), np.full(36, 8.0)])
+    assert nights[0] < reach(np.array([42.0]), evening_share=0.36, late_ratios=ratios)[0]
+
+
 def test_poisson_base_stock_curves():
     mean = np.array([[2.0]])
     levels = np.arange(0, 30)[None, :]
