@@ -64,7 +64,8 @@ def _at(prefix: str, name: str) -> str:
 def _line(req: Requisition, number: int, field: str) -> RequisitionLine:
     line = next((line for line in req.lines if line.line_no == number), None)
     if line is None:
-        raise InvalidInput(f"{req.code} has no line {number}", field=_at(field, "line"))
+        raise InvalidInput(f"{req.code} has no line {number}", code="wrong_part.no_such_line",
+                           field=_at(field, "line"), requisition=req.code, line=number)
     return line
 
 
@@ -74,10 +75,11 @@ def _check(session: Session, req: Requisition, report: WrongPart, field: str) ->
     line = _line(req, report.line, field)
     if session.get(Part, report.received_sku) is None:
         raise InvalidInput(f"unknown sku {report.received_sku}: name the part that arrived",
-                           field=_at(field, "received_sku"))
+                           code="wrong_part.unknown_sku", field=_at(field, "received_sku"), sku=report.received_sku)
     if report.received_sku == line.sku:
         raise InvalidInput(f"{line.sku} is the part line {line.line_no} ordered; that is not a wrong part",
-                           field=_at(field, "received_sku"))
+                           code="wrong_part.ordered_part", field=_at(field, "received_sku"), sku=line.sku,
+                           line=line.line_no)
     if report.qty is not None and (not isinstance(report.qty, int) or isinstance(report.qty, bool)
                                    or report.qty < 1):
         raise InvalidInput("qty must be a whole number of at least 1", field=_at(field, "qty"))
@@ -96,7 +98,7 @@ def check_reports(session: Session, req: Requisition,
         line = _check(session, req, report, field)
         if report.line in seen:
             raise InvalidInput(f"line {report.line} is reported twice; put its units in one report",
-                               field=_at(field, "line"))
+                               code="wrong_part.line_twice", field=_at(field, "line"), line=report.line)
         seen.add(report.line)
         checked.append((field, report, line))
     return checked
@@ -109,19 +111,25 @@ def _choose(line: RequisitionLine, arrived: list[Allocation], report: WrongPart,
     pool = [a for a in arrived if report.warehouse in (None, a.warehouse_code) and a.sku != report.received_sku]
     if not pool and any(a.sku == report.received_sku for a in arrived):
         raise InvalidInput(f"{report.received_sku} replaces {line.sku} (替代件) and line {line.line_no} was served "
-                           "with it; that is not a wrong part", field=_at(field, "received_sku"))
+                           "with it; that is not a wrong part", code="wrong_part.substitute",
+                           field=_at(field, "received_sku"), sku=report.received_sku, ordered=line.sku,
+                           line=line.line_no)
     if not pool:
         raise InvalidInput(f"no units of line {line.line_no} arrived from {report.warehouse}",
-                           field=_at(field, "warehouse"))
+                           code="wrong_part.none_from_warehouse", field=_at(field, "warehouse"), line=line.line_no,
+                           warehouse=report.warehouse)
     total = sum(a.qty for a in pool)
     qty = report.qty or total
     if qty > total:
         raise InvalidInput(f"only {total} units of line {line.line_no} arrived"
-                           + (f" from {report.warehouse}" if report.warehouse else ""), field=_at(field, "qty"))
+                           + (f" from {report.warehouse}" if report.warehouse else ""),
+                           code="wrong_part.more_than_arrived" + ("_from" if report.warehouse else ""),
+                           field=_at(field, "qty"), total=total, line=line.line_no, warehouse=report.warehouse)
     senders = sorted({a.warehouse_code for a in pool})
     if qty < total and len(senders) > 1:
         raise InvalidInput(f"line {line.line_no}'s units came from {' and '.join(senders)}: "
-                           "say which warehouse sent the wrong ones", field=_at(field, "warehouse"))
+                           "say which warehouse sent the wrong ones", code="wrong_part.which_warehouse",
+                           field=_at(field, "warehouse"), line=line.line_no, warehouses=" and ".join(senders))
     chosen = []
     for a in sorted(pool, key=lambda a: (a.delivered_at, a.id or 0), reverse=True):
         take = min(qty, a.qty)
@@ -237,7 +245,8 @@ def report(session: Session, principal: Principal, code: str, wrong: WrongPart, 
     req = get(session, principal, code, for_update=True)
     require_owner(principal, req)
     if not any(line.line_no == wrong.line for line in req.lines):
-        raise NotFound(f"{code} has no line {wrong.line}")
+        raise NotFound(f"{code} has no line {wrong.line}", code="requisition.no_such_line", requisition=code,
+                       line=wrong.line)
     line = _check(session, req, wrong, "")
     if _is_repeat(line, wrong, given_at):
         return req

@@ -56,6 +56,21 @@ def test_a_wrong_part_on_a_line_not_delivered_is_409_nothing_delivered(client, a
     refused(r, 409, "wrong_part.nothing_delivered")
 
 
+@pytest.mark.parametrize("report, code", [
+    ({"line": 1, "received_sku": PUMP}, "wrong_part.ordered_part"),
+    ({"line": 1, "received_sku": "NO-SUCH-PART"}, "wrong_part.unknown_sku"),
+    ({"line": 2, "received_sku": "WM-MOTOR-01"}, "wrong_part.no_such_line"),
+    ({"line": 1, "received_sku": "WM-MOTOR-01", "qty": 5}, "wrong_part.more_than_arrived"),
+])
+def test_a_wrong_part_report_on_receipt_that_makes_no_sense_is_422_by_code(client, auth, report, code):
+    requisition = submitted(client, auth, ship=True)
+    r = client.post(f"/api/v1/requisitions/{requisition}/receive", headers=auth["point"],
+                    json={"wrong_parts": [report]})
+    refused(r, 422, code)
+    again = client.get(f"/api/v1/requisitions/{requisition}", headers=auth["point"]).json
+    assert again["status"] == "shipped"  # the receipt changed nothing
+
+
 @pytest.mark.parametrize("line, in_warranty, status, code", [
     (1, True, 409, "warranty.already_in"),
     (7, False, 404, "requisition.no_such_line"),
