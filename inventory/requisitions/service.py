@@ -51,7 +51,8 @@ class LineRequest:
 
 def _check_ship_to(session: Session, principal: Principal, ship_to: str) -> ServicePoint:
     """The caller's own point, or one of the dealer's ship-to points; nothing else exists for it."""
-    not_yours = InvalidInput(f"{ship_to} is not one of your ship-to service points", field="ship_to")
+    not_yours = InvalidInput(f"{ship_to} is not one of your ship-to service points",
+                             code="requisition.ship_to_not_yours", field="ship_to", ship_to=ship_to)
     if principal.role == "service_point":
         if ship_to != principal.code:
             raise not_yours
@@ -62,7 +63,7 @@ def _check_ship_to(session: Session, principal: Principal, ship_to: str) -> Serv
         if owned is None:
             raise not_yours
     else:
-        raise InvalidInput("only dealers and service points submit requisitions")
+        raise InvalidInput("only dealers and service points submit requisitions", code="requisition.requesters_only")
     point = session.get(ServicePoint, ship_to)
     if point is None:
         raise not_yours
@@ -71,21 +72,24 @@ def _check_ship_to(session: Session, principal: Principal, ship_to: str) -> Serv
 
 def _check_lines(session: Session, lines: list[LineRequest]) -> dict[str, Part]:
     if not lines:
-        raise InvalidInput("a requisition needs at least one line", field="lines")
+        raise InvalidInput("a requisition needs at least one line", code="requisition.no_lines", field="lines")
     if len(lines) > MAX_LINES:
-        raise InvalidInput(f"at most {MAX_LINES} lines per requisition", field="lines")
+        raise InvalidInput(f"at most {MAX_LINES} lines per requisition", code="requisition.too_many_lines",
+                           field="lines", most=MAX_LINES)
     seen = set()
     for i, line in enumerate(lines):
         if not isinstance(line.qty, int) or isinstance(line.qty, bool) or not 1 <= line.qty <= MAX_QTY:
-            raise InvalidInput(f"lines[{i}].qty must be a whole number from 1 to {MAX_QTY}", field=f"lines.{i}.qty")
+            raise InvalidInput(f"lines[{i}].qty must be a whole number from 1 to {MAX_QTY}",
+                               code="requisition.qty_out_of_range", field=f"lines.{i}.qty", index=i, most=MAX_QTY)
         if line.sku in seen:
             raise InvalidInput(f"lines[{i}]: sku {line.sku} is listed twice; put the total on one line",
-                               field=f"lines.{i}.sku")
+                               code="requisition.sku_twice", field=f"lines.{i}.sku", index=i, sku=line.sku)
         seen.add(line.sku)
     parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_(seen)))}
     for i, line in enumerate(lines):
         if line.sku not in parts:
-            raise InvalidInput(f"lines[{i}]: unknown sku {line.sku}", field=f"lines.{i}.sku")
+            raise InvalidInput(f"lines[{i}]: unknown sku {line.sku}", code="requisition.unknown_sku",
+                               field=f"lines.{i}.sku", index=i, sku=line.sku)
     return parts
 
 
@@ -277,7 +281,8 @@ def receive(session: Session, principal: Principal, code: str, *, at: datetime |
                 arrived.append([line.sku, a.warehouse_code, a.qty, a.on_time])
                 arriving.setdefault(line.line_no, []).append(a)
     if not arrived:
-        raise Conflict(f"requisition {code} has nothing shipped to receive" + (f" from {warehouse}" if warehouse else ""),
+        raise Conflict(f"requisition {code} has nothing shipped to receive"
+                       + (f" from {warehouse}" if warehouse else ""),
                        code="requisition.nothing_to_receive" + ("_from" if warehouse else ""),
                        requisition=code, warehouse=warehouse)
     add_event(session, req, "received", principal.name, at, allocations=arrived)

@@ -27,6 +27,18 @@ def refused(response, status: int, code: str) -> dict:
     return response.json
 
 
+@pytest.mark.parametrize("body, code, field", [
+    ({"ship_to": "SP0002", "lines": [{"sku": PUMP, "qty": 1}]}, "requisition.ship_to_not_yours", "ship_to"),
+    ({"ship_to": "SP0001", "lines": [{"sku": "NO-SUCH-PART", "qty": 1}]}, "requisition.unknown_sku", "lines.0.sku"),
+    ({"ship_to": "SP0001", "lines": [{"sku": PUMP, "qty": 1}, {"sku": PUMP, "qty": 2}]}, "requisition.sku_twice",
+     "lines.1.sku"),
+])
+def test_a_requisition_the_domain_refuses_is_422_with_its_code_and_field(client, auth, body, code, field):
+    body = refused(client.post("/api/v1/requisitions", headers=auth["point"],
+                               json={"ticket": TICKET, "in_warranty": False, **body}), 422, code)
+    assert field in body["errors"]
+
+
 def test_cancelling_twice_is_409_already_cancelled(client, auth):
     code = submitted(client, auth)
     assert client.post(f"/api/v1/requisitions/{code}/cancel", headers=auth["point"]).status_code == 200
