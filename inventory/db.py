@@ -9,9 +9,10 @@ import contextlib
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, insert
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
@@ -135,3 +136,61 @@ def transaction(session: Session):
     except BaseException:
         session.rollback()
         raise
+
+
+def insert_new(session: Session, objects: list) -> None:
+    """INSERT new objects of one mapped class in one Core statement, as a flush would write them
+    (each column from the object, else its scalar default, set on the object too; a primary key
+    not given comes back by RETURNING). The objects stay out of the session: `attach` them once
+    every related one is written. For a request's few rows, where a flush's unit of work costs
+    more CPU than the INSERTs themselves."""
+    if not objects:
+        return
+    plain, returning, key, columns = _insert_plan(type(objects[0]))
+    rows = []
+    for obj in objects:
+        state = obj.__dict__
+        for attr, default in columns:
+            if attr not in state:
+                setattr(obj, attr, default)
+        rows.append({attr: state[attr] for attr, _ in columns})
+    if key in objects[0].__dict__:
+        for row, obj in zip(rows, objects):
+            row[key] = obj.__dict__[key]
+        session.execute(plain, rows)
+        return
+    ids = session.execute(returning, rows).scalars().all()
+    for obj, new_id in zip(objects, ids, strict=True):
+        setattr(obj, key, new_id)
+
+
+_INSERT_PLANS: dict = {}
+
+
+def _insert_plan(cls):
+    """Per mapped class, built once: its INSERT, the same RETURNING the key, the key's attribute,
+    and (attribute, default) of every other column (attributes named as their columns)."""
+    plan = _INSERT_PLANS.get(cls)
+    if plan is None:
+        mapper = sa_inspect(cls)
+        table, key = mapper.local_table, mapper.primary_key[0]
+        columns = []
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            if column is key:
+                continue
+            if prop.key != column.key or (column.default is not None and not column.default.is_scalar):
+                raise NotImplementedError(f"{column}: written by a flush only")
+            columns.append((prop.key, None if column.default is None else column.default.arg))
+        plan = _INSERT_PLANS[cls] = (insert(table), insert(table).returning(key, sort_by_parameter_order=True),
+                                     key.key, tuple(columns))
+    return plan
+
+
+def attach(session: Session, roots: list, written: list) -> None:
+    """Put objects written by `insert_new` into the session as persistent (as if loaded):
+    `written` is every one of them, `roots` those to add (the rest come by cascade)."""
+    for obj in written:
+        make_transient_to_detached(obj)
+    for obj in roots:
+        session.add(obj)

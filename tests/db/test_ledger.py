@@ -94,6 +94,30 @@ def test_reserving_where_the_warehouse_never_held_the_sku_is_refused(session, wo
         run(session, ledger.reserve, "HB1", MOTOR, 1, actor="svc")
 
 
+def _reserve_locked(session, takes):
+    ledger.lock_balances(session, [(w, s) for w, s, _, _ in takes], create=False)
+    ledger.reserve_locked(session, takes, actor="svc", ref=ledger.Ref("requisition", "R00000001"))
+
+
+def test_reservations_at_locked_rows_write_the_rows_reserve_writes(session, world):
+    run(session, _reserve_locked, [("GD1", PUMP, 4, "requisition"), ("HQ", MOTOR, 5, "requisition for X")])
+    assert balance(session, "GD1") == (10, 4, 0) and balance(session, "HQ", MOTOR) == (5, 5, 0)
+    rows = {(r.warehouse_code, r.sku): r for r in movements(session, kind="reservation")}
+    assert {key: (r.reserved_delta, r.on_hand_delta, r.actor, r.reason, r.ref_type, r.ref_id)
+            for key, r in rows.items()} == {
+        ("GD1", PUMP): (4, 0, "svc", "requisition", "requisition", "R00000001"),
+        ("HQ", MOTOR): (5, 0, "svc", "requisition for X", "requisition", "R00000001")}
+    assert ledger.ledger_differences(session) == []
+
+
+def test_reservations_at_locked_rows_are_refused_whole_when_one_is_short(session, world):
+    before = snapshot(session)
+    with pytest.raises(InsufficientStock) as refused:
+        run(session, _reserve_locked, [("GD1", PUMP, 4, "requisition"), ("HB1", PUMP, 5, "requisition")])
+    assert refused.value.details == {"warehouse": "HB1", "sku": PUMP, "qty": 5}
+    assert snapshot(session) == before
+
+
 # --- release ---------------------------------------------------------------------------
 
 def test_a_release_gives_reserved_units_back_to_available(session, world):
