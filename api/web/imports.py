@@ -75,7 +75,7 @@ def warehouse_desk(warehouse: Warehouse) -> Desk:
 
 
 def bin_desk(warehouse: Warehouse) -> Desk:
-    return Desk("bin_import", "clerk/bin_import.html", BinImportForm, kind="bins", warehouse=warehouse)
+    return Desk("bin_import", "clerk/import.html", BinImportForm, kind="bins", warehouse=warehouse)
 
 
 # -- rows waiting between preview and confirm ----------------------------------------------------
