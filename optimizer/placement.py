@@ -38,6 +38,7 @@ NIGHTLY_BATCH_DAYS = 1.0      # a holder HQ refills every night gets a day's dem
 CELL_BLOCK = 100_000          # cells whose curves are computed at once
 BACKUP_FILL = 0.0             # how often another in-time holder has the units when a point's own is out (lateral service)
 DRAIN_DAYS = 28.0             # stock above a holder's level that its own demand sells within this is not surplus
+KEEP_SETS_WITHIN = 0.001      # the last plan's hub set stays while it covers within this share of demand of the new one
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Instance:
     weight: np.ndarray | None = None        # per sku: how many skus it stands for (a sample), else 1
     stock_weight: np.ndarray | None = None  # the same for its stock value
     held: np.ndarray | None = None          # (sku, warehouse) units already there: on hand + in transit - reserved
+    previous_sets: dict[int, np.ndarray] | None = None  # hub sets (size: warehouse mask) the last plan used
 
     def surplus_value(self) -> np.ndarray | None:
         """(sku, warehouse) RMB of the stock already at each regional warehouse, stock-weighted;
@@ -163,8 +165,13 @@ def reach(hours: np.ndarray, promise: float = PROMISE_HOURS, evening_share: floa
 
 
 def holder_sets(net: Network, region_weight: np.ndarray, evening_share: float = EVENING_SHARE,
-                promise: float = PROMISE_HOURS) -> list[tuple[str, np.ndarray]]:
-    """Candidate holder sets: HQ alone, the greedy best k hubs by covered demand, every warehouse."""
+                promise: float = PROMISE_HOURS, previous: dict[int, np.ndarray] | None = None,
+                keep_within: float = KEEP_SETS_WITHIN) -> list[tuple[str, np.ndarray]]:
+    """Candidate holder sets: HQ alone, the greedy best k hubs by covered demand, every warehouse.
+    `previous` (size: mask) are the hub sets the last plan used: one is kept while it covers
+    within `keep_within` of the new greedy set's demand, because stock sits at its members and a
+    set that changes a member strands it for every sku the set holds (a week's noise in the
+    regions' demand swaps members of near-equal sets)."""
     rho = reach(net.hours, promise, evening_share, net.late_ratios, net.waits)
     weight = region_weight[net.point_region] * net.point_share
     chosen: list[int] = []
@@ -177,7 +184,13 @@ def holder_sets(net: Network, region_weight: np.ndarray, evening_share: float = 
         chosen.append(best)
         covered = np.maximum(covered, rho[best])
         if size in HUB_SIZES:
-            sets.append((f"hubs:{size}", _mask(net, chosen)))
+            mask = _mask(net, chosen)
+            kept = (previous or {}).get(size)
+            if kept is not None and kept.shape == mask.shape and not kept[net.hq] and not mask[net.hq]:
+                old = float((weight * np.where(kept[:, None], rho, 0.0).max(axis=0)).sum())
+                if old >= float((weight * covered).sum()) - keep_within * float(weight.sum()):
+                    mask = kept
+            sets.append((f"hubs:{size}", mask))
     sets.append(("all", np.ones(len(net.warehouses), bool)))
     unique, seen = [], set()
     for name, mask in sets:
@@ -322,7 +335,7 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     net = inst.network
     region_weight = inst.rate.sum(axis=0)
     region_weight = region_weight / region_weight.sum() if region_weight.sum() > 0 else region_weight
-    sets = holder_sets(net, region_weight, inst.evening_share, inst.promise_hours)
+    sets = holder_sets(net, region_weight, inst.evening_share, inst.promise_hours, inst.previous_sets)
     n = len(inst.skus)
     national = inst.rate.sum(axis=1)
     hq_mean = national * net.supplier_days

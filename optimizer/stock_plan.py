@@ -7,6 +7,7 @@ nothing else (a simulated year keeps its truth to itself).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from inventory.business_calendar import local as _local
 from inventory.catalog import Part
 from inventory.db import transaction, utcnow
 from inventory.network import Lane, ServicePoint, Warehouse, hq_code
-from inventory.planning import StockPlanRecord, StockPlanRun, StockTarget, get_plan_run, latest_plan, rmb
+from inventory.planning import StockPlanRecord, StockPlanRun, StockTarget, claim, get_plan_run, latest_plan, rmb
 from inventory.policy import Policy, load_policy
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
 from inventory.warehouses.models import StockBalance
@@ -37,6 +38,8 @@ CARRIER_MIN_SAMPLE = 50
 PROMPT_HOURS = 8.0           # a parcel that left within this of its reservation was due at its eta
 WAVE_WAIT_MAX_HOURS = 24.0   # a line that waited longer than this beyond PROMPT_HOURS waited for stock, not a wave
 LEARN_WAITS = True           # reach uses the pick-wave waits history shows (placement.reach `waits`)
+KEEP_HUB_SETS = True         # a hub set the last plan used stays while nearly as good (placement.holder_sets)
+MIN_SKUS_PER_SET = 3         # a set of holders counts as the last plan's hub set when this many skus used it
 MIN_PLACED_SHARE = 0.5       # the self-correction never places less than this share of the budget
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
 SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
@@ -132,6 +135,7 @@ class Request:
     weights: np.ndarray | None
     stock_weights: np.ndarray | None
     promise_hours: float
+    previous_sets: dict[int, np.ndarray] | None = None   # the hub sets the last plan used
 
 
 def read_request(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
@@ -146,7 +150,8 @@ def read_request(session: Session, now: datetime, policy: Policy, *, budget: flo
     return Request(inputs, float(policy.stock_budget if budget is None else budget), last,
                    stock_held(session, stock_weights), held_units(session, inputs.skus, inputs.network.warehouses)
                    if COUNT_STOCK_IN_PLACE else None, _least_purchase(session, inputs.skus), pick(weights),
-                   pick(stock_weights), float(policy.promise_hours))
+                   pick(stock_weights), float(policy.promise_hours),
+                   previous_hub_sets(session, last, inputs.network) if KEEP_HUB_SETS and last is not None else None)
 
 
 def solve_request(request: Request) -> StockPlan:
@@ -162,7 +167,8 @@ def solve_request(request: Request) -> StockPlan:
                                   min_order=request.min_order, qty_shares=inputs.qty_shares,
                                   promise_hours=request.promise_hours, evening_share=inputs.evening_share,
                                   dispersion=fc.dispersion, weight=request.weights,
-                                  stock_weight=request.stock_weights, held=request.held_units)
+                                  stock_weight=request.stock_weights, held=request.held_units,
+                                  previous_sets=request.previous_sets)
     return StockPlan(inputs, fc, placement.solve(instance), request.budget, week_budget)
 
 
@@ -304,6 +310,26 @@ def _history(session: Session, now: datetime, sku_index: dict[str, int], point_i
     return history, tuple(shares.tolist()), float(evening_share), point_lines
 
 
+def previous_hub_sets(session: Session, last: StockPlanRecord, net: placement.Network) -> dict[int, np.ndarray]:
+    """The hub sets the last plan used, read back from its levels: per size k of `HUB_SIZES`, the
+    set of k regional warehouses most skus were held at (HQ aside: it holds reserves too)."""
+    hq = net.warehouses[net.hq]
+    index = {code: w for w, code in enumerate(net.warehouses)}
+    held: dict[str, set[str]] = {}
+    for code, sku in session.execute(select(StockTarget.warehouse_code, StockTarget.sku)
+                                     .where(StockTarget.plan_id == last.id, StockTarget.level > 0,
+                                            StockTarget.warehouse_code != hq)):
+        held.setdefault(sku, set()).add(code)
+    counts = Counter(frozenset(codes) for codes in held.values() if len(codes) in placement.HUB_SIZES)
+    out: dict[int, np.ndarray] = {}
+    for codes, n in counts.most_common():
+        if n >= MIN_SKUS_PER_SET and len(codes) not in out and all(c in index for c in codes):
+            mask = np.zeros(len(net.warehouses), bool)
+            mask[[index[c] for c in codes]] = True
+            out[len(codes)] = mask
+    return out
+
+
 def _late_ratios(session: Session, now: datetime) -> np.ndarray | None:
     """How late parcels landed against their lane, as a share of its hours, sorted: from the
     parcels of the last `CARRIER_DAYS` that left within the handling time (so landing at the
@@ -398,15 +424,17 @@ def keep_and_propose(session: Session, plan: StockPlan, *, actor: str, now: date
     return record, orders
 
 
-def execute_plan_run(sessions: sessionmaker, run_id: int, *, now: datetime | None = None) -> StockPlanRun:
+def execute_plan_run(sessions: sessionmaker, run_id: int, *, now: datetime | None = None,
+                     task_id: str | None = None) -> StockPlanRun:
     """Make, keep and buy to the plan a run asks for (the weekly job's `plan_and_propose`) and
     record how it went. The inputs are read in one short transaction and the plan is solved with
-    none open; keeping it locks the run again. A run already done is left as it is, so a
-    redelivered task does nothing (a twin solving at the same time finds it done and keeps
-    nothing); a failure marks the run failed and is raised again."""
+    none open; keeping it locks the run again. A run this start may not take (`planning.claim`:
+    done, failed, or running under another task message) is left as it is, so a second message
+    for it does nothing; its own message redelivered redoes it (a twin solving at the same time
+    finds it done and keeps nothing); a failure marks the run failed and is raised again."""
     with sessions() as session, transaction(session):
         run = get_plan_run(session, run_id, lock=True)
-        if run.status == "done":
+        if not claim(run, task_id):
             return run
         run.status, run.started_at, run.error = "running", utcnow(), None
         budget = None if run.budget is None else float(run.budget)

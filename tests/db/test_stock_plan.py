@@ -118,6 +118,30 @@ def test_hq_ships_its_spare_above_what_the_plan_keeps_there(session, world):
     assert session.scalar(select(Transfer.status).where(Transfer.id == drafts[0].id)) == "draft"
 
 
+def test_the_next_plan_reads_back_the_hub_sets_the_last_one_used(session, world, monkeypatch):
+    from inventory.planning import latest_plan
+    from optimizer import placement, stock_plan
+
+    monkeypatch.setattr(stock_plan, "MIN_SKUS_PER_SET", 1)
+    policy = load_policy(session)
+    asked(session, "SP0003", PUMP, per_day=3, days=20)
+    asked(session, "SP0001", "WM-MOTOR-01", per_day=2, days=20)
+    assert stock_plan.read_request(session, NOW, policy).previous_sets is None    # no plan yet
+    plan = make_plan(session, NOW, policy, budget=20_000.0)
+    with transaction(session):
+        stock_plan.save(session, plan, actor="test", now=NOW)
+    net = plan.inputs.network
+    regional = {(w, sku) for (w, sku), level in plan.placement.targets().items() if level > 0 and w != "HQ"}
+    by_sku: dict[str, set[str]] = {}
+    for w, sku in regional:
+        by_sku.setdefault(sku, set()).add(w)
+    sets = stock_plan.previous_hub_sets(session, latest_plan(session), net)
+    expected = {len(ws): ws for ws in by_sku.values() if len(ws) in placement.HUB_SIZES}
+    assert expected and {k: {net.warehouses[w] for w in np.flatnonzero(m)} for k, m in sets.items()} == expected
+    again = stock_plan.read_request(session, NOW + timedelta(days=7), policy)
+    assert again.previous_sets is not None and set(again.previous_sets) == set(expected)
+
+
 def with_suppliers(session) -> None:
     from inventory.world import load_world
 

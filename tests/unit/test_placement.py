@@ -47,6 +47,26 @@ def test_a_lane_reaches_as_often_as_the_waits_history_shows_leave_it_time():
     assert nights[0] < reach(np.array([42.0]), evening_share=0.36, late_ratios=ratios)[0]
 
 
+def test_the_last_plans_hub_set_stays_while_it_covers_nearly_as_much():
+    """Two warehouses cover the country but for one point each: a week's shift in the regions'
+    demand makes the other one best by a little; the set the stock sits at stays unless the new
+    one covers clearly more."""
+    hours = np.array([[80.0, 80.0, 80.0],      # HQ, far from all
+                      [10.0, 10.0, 80.0],      # A misses the third point
+                      [80.0, 10.0, 10.0]])     # B misses the first
+    net = Network(["HQ", "A", "B"], 0, np.array([0, 1, 2]), np.ones(3), 3, hours, hours / 10,
+                  np.array([0.0, 2.0, 2.0]), 14.0)
+    weight = np.array([0.34, 0.32, 0.34 - 0.005])   # A covers 0.66, B 0.655
+    hub = dict(holder_sets(net, weight))["hubs:1"]
+    assert hub.tolist() == [False, True, False]
+    was_b = {1: np.array([False, False, True])}
+    assert dict(holder_sets(net, weight, previous=was_b, keep_within=0.01))["hubs:1"].tolist() == [False, False, True]
+    assert dict(holder_sets(net, weight, previous=was_b, keep_within=0.001))["hubs:1"].tolist() == [False, True, False]
+    # a set with HQ in it is never kept over the new greedy one (HQ's levels are reserves too)
+    with_hq = {1: np.array([True, False, False])}
+    assert dict(holder_sets(net, weight, previous=with_hq, keep_within=1.0))["hubs:1"].tolist() == [False, True, False]
+
+
 def test_poisson_base_stock_curves():
     mean = np.array([[2.0]])
     levels = np.arange(0, 30)[None, :]
