@@ -30,9 +30,9 @@ def event_time(at: datetime | None, now: datetime) -> datetime:
     if at is None:
         return now
     if at.tzinfo is None:
-        raise InvalidInput("at must carry a UTC offset", field="at")
+        raise InvalidInput("at must carry a UTC offset", code="time.without_offset", field="at")
     if at > now + timedelta(seconds=5):
-        raise InvalidInput("at may not lie in the future", field="at")
+        raise InvalidInput("at may not lie in the future", code="time.in_future", field="at")
     return at
 
 

@@ -134,13 +134,16 @@ def expect_returns_for_shipment(session: Session, requisition: Requisition, at: 
 
 def _check_request(principal: Principal, qty, kind: str, reason: str) -> None:
     if principal.role not in ("dealer", "service_point"):
-        raise InvalidInput("only dealers and service points return parts")
+        raise InvalidInput("only dealers and service points return parts", code="return.requesters_only")
     if kind not in KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", code="return.kind_unknown", field="kind",
+                           kinds=", ".join(KINDS))
     if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-        raise InvalidInput(f"qty must be a whole number from 1 to {MAX_QTY}", field="qty")
+        raise InvalidInput(f"qty must be a whole number from 1 to {MAX_QTY}", code="return.qty_out_of_range",
+                           field="qty", most=MAX_QTY)
     if len(reason or "") > MAX_TEXT:
-        raise InvalidInput(f"reason may have at most {MAX_TEXT} characters", field="reason")
+        raise InvalidInput(f"reason may have at most {MAX_TEXT} characters", code="return.reason_too_long",
+                           field="reason", most=MAX_TEXT)
 
 
 def create_return(session: Session, principal: Principal, requisition: str, sku: str, qty: int,
@@ -254,11 +257,12 @@ def _event_time(at: datetime | None, now: datetime, not_before: datetime) -> dat
     if at is None:
         return now
     if at.tzinfo is None:
-        raise InvalidInput("at must carry a UTC offset", field="at")
+        raise InvalidInput("at must carry a UTC offset", code="time.without_offset", field="at")
     if at > now + timedelta(seconds=EARLY_CLOCK_SECONDS):
-        raise InvalidInput("at may not lie in the future", field="at")
+        raise InvalidInput("at may not lie in the future", code="time.in_future", field="at")
     if at < not_before:
-        raise InvalidInput("at is before the return was sent or expected", field="at")
+        raise InvalidInput("at is before the return was sent or expected", code="return.received_before_sent",
+                           field="at")
     return at
 
 
@@ -286,9 +290,11 @@ def inspect(session: Session, actor: str, code: str, outcome: str, *, note: str 
     """
     now = now or utcnow()
     if outcome not in OUTCOMES:
-        raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}", field="outcome")
+        raise InvalidInput(f"outcome must be one of {', '.join(OUTCOMES)}", code="return.outcome_unknown",
+                           field="outcome", outcomes=", ".join(OUTCOMES))
     if note is not None and len(note) > MAX_TEXT:
-        raise InvalidInput(f"note may have at most {MAX_TEXT} characters", field="note")
+        raise InvalidInput(f"note may have at most {MAX_TEXT} characters", code="return.note_too_long", field="note",
+                           most=MAX_TEXT)
     row = load(session, code, _at_warehouse(warehouse), for_update=True)
     if row.status in ("inspected", "closed"):
         raise Conflict(f"return {code} was already inspected ({row.outcome})", code="return.inspected_again",
@@ -319,7 +325,8 @@ def close(session: Session, actor: str, code: str, *, note: str | None = None,
     """File an inspected return: its quarantined units are disposed of (scrapped, sent to the supplier)."""
     now = now or utcnow()
     if note is not None and len(note) > MAX_TEXT:
-        raise InvalidInput(f"note may have at most {MAX_TEXT} characters", field="note")
+        raise InvalidInput(f"note may have at most {MAX_TEXT} characters", code="return.note_too_long", field="note",
+                           most=MAX_TEXT)
     row = load(session, code, _at_warehouse(warehouse), for_update=True)
     if row.status != "inspected":
         raise Conflict(f"return {code} is {row.status}; only an inspected return can be closed",

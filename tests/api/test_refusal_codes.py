@@ -123,3 +123,15 @@ def test_rejecting_a_transfer_with_a_blank_reason_is_422_reject_needs_reason(cli
         draft = transfers.create_draft(session, "HQ", "GD1", PUMP, 1, actor="hq").id
     r = client.post(f"/api/v1/transfers/{draft}/reject", headers=auth["hq"], json={"reason": "   "})
     refused(r, 422, "transfer.reject_needs_reason")
+
+
+def test_a_time_in_the_future_is_422_in_future_for_a_return_and_a_shipment(client, auth):
+    requisition = submitted(client, auth, ship=True)
+    sent = client.post("/api/v1/returns", headers=auth["point"],
+                       json={"requisition": requisition, "sku": PUMP, "qty": 1, "kind": "old_part", "reason": "x"})
+    assert sent.status_code == 201, sent.json
+    future = {"at": "2099-01-01T00:00:00+08:00"}
+    refused(client.post(f"/api/v1/returns/{sent.json['id']}/receive", headers=auth["hq"], json=future), 422,
+            "time.in_future")
+    refused(client.post(f"/api/v1/requisitions/{requisition}/receive", headers=auth["point"], json=future), 422,
+            "time.in_future")
