@@ -13,7 +13,7 @@ import os
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask import abort, current_app, flash, g, redirect, render_template, url_for
@@ -66,16 +66,14 @@ class Desk:
             values["wh"] = self.warehouse.code
         return url_for(f"web.{self.views}_{view}", **values)
 
+    def at(self, warehouse: Warehouse | None = None) -> Desk:
+        """This desk at `warehouse` (a warehouse page's), or as it is (HQ's)."""
+        return self if warehouse is None else replace(self, warehouse=warehouse)
+
 
 HQ_DESK = Desk("import", "hq/import.html", ImportForm)
-
-
-def warehouse_desk(warehouse: Warehouse) -> Desk:
-    return Desk("count_import", "clerk/import.html", CountImportForm, kind="stock_counts", warehouse=warehouse)
-
-
-def bin_desk(warehouse: Warehouse) -> Desk:
-    return Desk("bin_import", "clerk/import.html", BinImportForm, kind="bins", warehouse=warehouse)
+COUNT_DESK = Desk("count_import", "clerk/import.html", CountImportForm, kind="stock_counts")  # at a warehouse
+BIN_DESK = Desk("bin_import", "clerk/import.html", BinImportForm, kind="bins")  # at a warehouse
 
 
 # -- rows waiting between preview and confirm ----------------------------------------------------
@@ -183,79 +181,31 @@ class _StillBad(Exception):
         self.checked = checked
 
 
-# -- HQ: every kind ------------------------------------------------------------------------------
+# -- the desks' routes: HQ's (every kind), a warehouse's stock counts (HQ may look), its bins (库位) --
 
-@bp.get("/hq/import")
-@login_required("hq")
-def import_start():
-    return _page(HQ_DESK, ImportForm())
+def _desk_routes(path: str, guard, desk: Desk) -> None:
+    """A desk's four steps as routes under `path`, endpoints `<views>_start`, `_upload`, `_confirm`
+    and `_discard`; `guard` decides who may and, on a warehouse page, names the warehouse."""
 
+    def start(warehouse=None):
+        return _page(desk.at(warehouse), desk.form())
 
-@bp.post("/hq/import")
-@login_required("hq")
-def import_upload():
-    return _upload(HQ_DESK)
+    def upload(warehouse=None):
+        return _upload(desk.at(warehouse))
 
+    def confirm(warehouse=None, *, token: str):
+        return _confirm(desk.at(warehouse), token)
 
-@bp.post("/hq/import/<token>/confirm")
-@login_required("hq")
-def import_confirm(token: str):
-    return _confirm(HQ_DESK, token)
+    def discard(warehouse=None, *, token: str):
+        return _discard(desk.at(warehouse), token)
 
-
-@bp.post("/hq/import/<token>/discard")
-@login_required("hq")
-def import_discard(token: str):
-    return _discard(HQ_DESK, token)
-
-
-# -- a warehouse: its clerk's stock counts (HQ may look) ------------------------------------------
-
-@bp.get("/w/<wh>/import")
-@warehouse_page
-def count_import_start(warehouse: Warehouse):
-    return _page(warehouse_desk(warehouse), CountImportForm())
+    views = desk.views
+    bp.add_url_rule(path, f"{views}_start", guard(start), methods=["GET"])
+    bp.add_url_rule(path, f"{views}_upload", guard(upload), methods=["POST"])
+    bp.add_url_rule(f"{path}/<token>/confirm", f"{views}_confirm", guard(confirm), methods=["POST"])
+    bp.add_url_rule(f"{path}/<token>/discard", f"{views}_discard", guard(discard), methods=["POST"])
 
 
-@bp.post("/w/<wh>/import")
-@warehouse_page
-def count_import_upload(warehouse: Warehouse):
-    return _upload(warehouse_desk(warehouse))
-
-
-@bp.post("/w/<wh>/import/<token>/confirm")
-@warehouse_page
-def count_import_confirm(warehouse: Warehouse, token: str):
-    return _confirm(warehouse_desk(warehouse), token)
-
-
-@bp.post("/w/<wh>/import/<token>/discard")
-@warehouse_page
-def count_import_discard(warehouse: Warehouse, token: str):
-    return _discard(warehouse_desk(warehouse), token)
-
-
-# -- a warehouse: its bins (库位) ----------------------------------------------------------------
-
-@bp.get("/w/<wh>/bins/import")
-@warehouse_page
-def bin_import_start(warehouse: Warehouse):
-    return _page(bin_desk(warehouse), BinImportForm())
-
-
-@bp.post("/w/<wh>/bins/import")
-@warehouse_page
-def bin_import_upload(warehouse: Warehouse):
-    return _upload(bin_desk(warehouse))
-
-
-@bp.post("/w/<wh>/bins/import/<token>/confirm")
-@warehouse_page
-def bin_import_confirm(warehouse: Warehouse, token: str):
-    return _confirm(bin_desk(warehouse), token)
-
-
-@bp.post("/w/<wh>/bins/import/<token>/discard")
-@warehouse_page
-def bin_import_discard(warehouse: Warehouse, token: str):
-    return _discard(bin_desk(warehouse), token)
+_desk_routes("/hq/import", login_required("hq"), HQ_DESK)
+_desk_routes("/w/<wh>/import", warehouse_page, COUNT_DESK)
+_desk_routes("/w/<wh>/bins/import", warehouse_page, BIN_DESK)
