@@ -92,34 +92,32 @@ _OUT_OF_WARRANTY = (select(RequisitionLine.id)
                     .where(RequisitionLine.requisition_id == Requisition.id,
                            func.coalesce(RequisitionLine.in_warranty, Requisition.in_warranty) == false())
                     .exists())
-_HOLDERS = (select(Requisition.id, Requisition.service_point_code, Requisition.ticket)
+_IN_SHOP = ((RepairTicket.code == Requisition.ticket) & RepairTicket.completed_at.is_not(None)
+            & ~exists().where(TicketEvent.ticket_code == RepairTicket.code, TicketEvent.type == "visited"))
+_HOLDERS = (select(Requisition.id, Requisition.service_point_code, Requisition.ticket, RepairTicket.code)
+            .outerjoin(RepairTicket, _IN_SHOP)
             .where(Requisition.ticket.in_(bindparam("tickets", expanding=True)), Requisition.status != "cancelled",
                    _OUT_OF_WARRANTY)
             .order_by(Requisition.id))
-_IN_SHOP = select(RepairTicket.code).where(
-    RepairTicket.code.in_(bindparam("tickets", expanding=True)), RepairTicket.completed_at.is_not(None),
-    ~exists().where(TicketEvent.ticket_code == RepairTicket.code, TicketEvent.type == "visited"))
 
 
-def visit_holders(session: Session, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+def visit_holders(session: Session, keys: Iterable[tuple[str, str]]) -> tuple[dict[tuple[str, str], int], set[str]]:
     """(point, ticket) -> the id of the requisition that carries the ticket's visit fee at that
-    point: its first live one with an out-of-warranty line. One query, no requisition loaded."""
+    point: its first live one with an out-of-warranty line; and those tickets repaired in the
+    shop: completed with no visit recorded (用户送修, the customer brought the unit in). One
+    query, no requisition loaded."""
     keys = set(keys)
     if not keys:
-        return {}
+        return {}, set()
     holders: dict[tuple[str, str], int] = {}
-    for rid, point, ticket in session.execute(_HOLDERS, {"tickets": sorted({ticket for _, ticket in keys})}):
-        if (point, ticket) in keys:
-            holders.setdefault((point, ticket), rid)
-    return holders
-
-
-def repaired_in_shop(session: Session, tickets: Iterable[str]) -> set[str]:
-    """Tickets completed with no visit recorded: the customer brought the unit in (用户送修)."""
-    tickets = set(tickets)
-    if not tickets:
-        return set()
-    return set(session.scalars(_IN_SHOP, {"tickets": sorted(tickets)}))
+    in_shop: set[str] = set()
+    for rid, point, ticket, repaired_in_shop in session.execute(
+            _HOLDERS, {"tickets": sorted({ticket for _, ticket in keys})}):
+        if (point, ticket) in keys and (point, ticket) not in holders:
+            holders[(point, ticket)] = rid
+            if repaired_in_shop is not None:
+                in_shop.add(ticket)
+    return holders, in_shop
 
 
 _BY_KEY: dict = {}
@@ -147,8 +145,7 @@ def requisition_charges(session: Session, reqs: Sequence[Requisition], policy: P
     A cancelled requisition collects nothing."""
     parts = _by_key(session, Part, {line.sku for req in reqs for line in req.lines}, Part.sku)
     points = _by_key(session, ServicePoint, {req.service_point_code for req in reqs}, ServicePoint.code)
-    holders = visit_holders(session, {(r.service_point_code, r.ticket) for r in reqs if r.ticket})
-    in_shop = repaired_in_shop(session, {ticket for _, ticket in holders})
+    holders, in_shop = visit_holders(session, {(r.service_point_code, r.ticket) for r in reqs if r.ticket})
     markup = Decimal(policy.list_price_markup)
     result = {}
     for req in reqs:
