@@ -312,19 +312,33 @@ def _check_prices(session: Session, rows: list[dict], result: Checked) -> None:
                       for n, rec, part in known[:20]]
 
 
-def _check_counts(session: Session, rows: list[dict], result: Checked, warehouse: str | None) -> None:
-    warehouses = set(session.scalars(select(Warehouse.code)))
-    skus = set(session.scalars(select(Part.sku).where(Part.sku.in_({r.get("sku", "") for r in rows}))))
-    good = []
-    for row in rows:
+class _Places:
+    """Where the rows of a warehouse's kind (stock counts, bins) say they are: a known warehouse
+    (the desk's own, at a warehouse's desk; `elsewhere` says why not) and a known sku."""
+
+    def __init__(self, session: Session, rows: list[dict], warehouse: str | None, elsewhere):
+        self.warehouses = set(session.scalars(select(Warehouse.code)))
+        self.skus = set(session.scalars(select(Part.sku).where(Part.sku.in_({r.get("sku", "") for r in rows}))))
+        self.warehouse, self.elsewhere = warehouse, elsewhere
+
+    def of(self, row: dict) -> tuple[int, str, str, list[Problem]]:
+        """The row's number, warehouse and sku, and what is wrong with them."""
         number, problems = row["_row"], []
         wh, sku = row.get("warehouse", ""), row.get("sku", "")
-        if wh not in warehouses:
+        if wh not in self.warehouses:
             problems.append(Problem(number, "warehouse", _l("unknown warehouse '%(code)s'", code=wh)))
-        elif warehouse is not None and wh != warehouse:
-            problems.append(Problem(number, "warehouse", _l("you may only count %(warehouse)s", warehouse=warehouse)))
-        if sku not in skus:
+        elif self.warehouse is not None and wh != self.warehouse:
+            problems.append(Problem(number, "warehouse", self.elsewhere))
+        if sku not in self.skus:
             problems.append(Problem(number, "sku", _l("unknown sku '%(sku)s'", sku=sku)))
+        return number, wh, sku, problems
+
+
+def _check_counts(session: Session, rows: list[dict], result: Checked, warehouse: str | None) -> None:
+    places = _Places(session, rows, warehouse, _l("you may only count %(warehouse)s", warehouse=warehouse))
+    good = []
+    for row in rows:
+        number, wh, sku, problems = places.of(row)
         counted = row.get("counted", "")
         try:
             counted_value = int(Decimal(counted))
@@ -373,19 +387,11 @@ def _check_counts(session: Session, rows: list[dict], result: Checked, warehouse
 def _check_bins(session: Session, rows: list[dict], result: Checked, warehouse: str | None) -> None:
     """Every row a known warehouse (the desk's own, at a warehouse), a known sku and a bin code;
     one row per warehouse and sku. new = skus that had no bin there yet."""
-    warehouses = set(session.scalars(select(Warehouse.code)))
-    skus = set(session.scalars(select(Part.sku).where(Part.sku.in_({r.get("sku", "") for r in rows}))))
+    places = _Places(session, rows, warehouse, _l("only bins of %(warehouse)s can be imported here",
+                                                  warehouse=warehouse))
     good = []
     for row in rows:
-        number, problems = row["_row"], []
-        wh, sku = row.get("warehouse", ""), row.get("sku", "")
-        if wh not in warehouses:
-            problems.append(Problem(number, "warehouse", _l("unknown warehouse '%(code)s'", code=wh)))
-        elif warehouse is not None and wh != warehouse:
-            problems.append(Problem(number, "warehouse", _l("only bins of %(warehouse)s can be imported here",
-                                                            warehouse=warehouse)))
-        if sku not in skus:
-            problems.append(Problem(number, "sku", _l("unknown sku '%(sku)s'", sku=sku)))
+        number, wh, sku, problems = places.of(row)
         try:
             code = bin_locations.bin_code(row.get("bin", ""))
         except InvalidInput:
