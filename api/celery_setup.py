@@ -29,10 +29,15 @@ def beat_schedule(app: Flask) -> dict:
         # webhooks: new events into deliveries, and due deliveries sent (the first retry within 60 s)
         "webhooks-dispatch": {"task": "webhooks.dispatch", "schedule": app.config.get("WEBHOOKS_DISPATCH_SECONDS", 15.0),
                               "options": {"expires": 60}},
+        # runs still queued 10 minutes after they were asked for lost their task message: send it again
+        "runs-requeue-stalled": {"task": "runs.requeue_stalled",
+                                 "schedule": app.config.get("RUNS_REQUEUE_SWEEP_SECONDS", 300.0),
+                                 "options": {"expires": 240}},
     }
 
 
-TASK_MODULES = ("api.tasks.optimizer", "api.tasks.returns", "api.tasks.planning", "api.tasks.webhooks")
+TASK_MODULES = ("api.tasks.optimizer", "api.tasks.returns", "api.tasks.planning", "api.tasks.webhooks",
+                "api.tasks.runs")
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -69,6 +69,10 @@ def defaults() -> dict:
         "WEBHOOKS_ALLOW_PRIVATE": os.environ.get("WEBHOOKS_ALLOW_PRIVATE", "0") == "1",
         "WEBHOOKS_TIMEOUT": float(os.environ.get("WEBHOOKS_TIMEOUT", "10")),
         "WEBHOOKS_MAX_ATTEMPTS": int(os.environ.get("WEBHOOKS_MAX_ATTEMPTS", "10")),
+        # Runs still queued this long lost their task message (a broker restarted): beat's sweep,
+        # every RUNS_REQUEUE_SWEEP_SECONDS, sends their task again (api/tasks/runs.py)
+        "RUNS_REQUEUE_AFTER_SECONDS": float(os.environ.get("RUNS_REQUEUE_AFTER_SECONDS", "600")),
+        "RUNS_REQUEUE_SWEEP_SECONDS": float(os.environ.get("RUNS_REQUEUE_SWEEP_SECONDS", "300")),
     }
 
 

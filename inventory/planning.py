@@ -49,6 +49,9 @@ class OptimizerRun(Base):
     lines_skipped: Mapped[int] = mapped_column(Integer, default=0)
     transfers_proposed: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    task_id: Mapped[str | None] = mapped_column(String(64))      # the task message that started it (`claim`)
+    requeued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # times the sweep re-sent it
+    requeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def code(self) -> str:
@@ -138,6 +141,19 @@ def shard_results(session: Session, run_id: int) -> list[OptimizerShardResult]:
 
 # A run's status moves only through these (queued -> running -> done | failed), whoever executes
 # it: the CLI, the Celery tasks, the API when the queue is down. The caller holds the row locked.
+
+def claim(run, task_id: str | None) -> bool:
+    """Whether this start of `run` (an optimizer or stock plan run, locked by the caller) may go
+    on. A queued run is taken by the start, recorded as its `task_id` (the task message's id;
+    None when the CLI runs it). A running run goes on only under the message that took it: that
+    message redelivered after its worker died (acks_late). Any other start finds the run taken or
+    finished and does nothing: a second message for the same run (the stall sweep re-sent it while
+    the first waited behind a busy worker) never runs it twice."""
+    if run.status == "queued":
+        run.task_id = task_id
+        return True
+    return run.status == "running" and task_id is not None and run.task_id == task_id
+
 
 def mark_running(run: OptimizerRun, *, as_of: datetime, inputs_hash: str) -> None:
     """The snapshot is taken: solving starts."""
@@ -234,6 +250,9 @@ class StockPlanRun(Base):
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("stock_plan.id", ondelete="SET NULL"))
     purchase_orders_proposed: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    task_id: Mapped[str | None] = mapped_column(String(64))      # the task message that started it (`claim`)
+    requeued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # times the sweep re-sent it
+    requeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def code(self) -> str:
@@ -302,6 +321,51 @@ def plan_run_page(session: Session, *, offset: int = 0, limit: int = 10) -> tupl
     total = session.scalar(select(func.count()).select_from(StockPlanRun))
     runs = session.scalars(select(StockPlanRun).order_by(StockPlanRun.id.desc()).offset(offset).limit(limit))
     return list(runs), total
+
+
+# -- runs whose task message was lost -------------------------------------------------------
+
+REQUEUE_AFTER = timedelta(minutes=10)   # queued this long since asked for (or last re-sent): its message was lost
+
+
+@dataclass(frozen=True)
+class Stalled:
+    """What one sweep found: runs whose task is to be sent again (ids), and stock plan runs
+    given up on (codes)."""
+
+    optimizer_runs: list[int]
+    plan_runs: list[int]
+    abandoned: list[str]
+
+
+def _stalled(session: Session, model, cutoff: datetime) -> list:
+    since_asked = (model.requeued_at.is_(None) & (model.created_at < cutoff)) | (model.requeued_at < cutoff)
+    return list(session.scalars(select(model).where(model.status == "queued", since_asked).order_by(model.id)
+                                .with_for_update(skip_locked=True).execution_options(populate_existing=True)))
+
+
+def requeue_stalled(session: Session, *, now: datetime | None = None, after: timedelta = REQUEUE_AFTER) -> Stalled:
+    """Optimizer and stock plan runs still queued `after` since they were asked for or last
+    re-sent: nothing started them, so their task message was lost (a broker without persistence,
+    or restarted). Each is counted as re-sent (`requeued`, `requeued_at`) for the caller to send
+    its task again once this commits; a run whose message is only waiting behind a busy worker
+    gets a second message, and whichever comes second finds it taken (`claim`). Rows a start holds
+    locked this moment are skipped. A stock plan run queued past `STALE_RUN` already blocks no new
+    plan and may have a newer one after it: it is failed, not made now. Caller owns the transaction."""
+    now = now or utcnow()
+    cutoff = now - after
+    optimizer_runs = _stalled(session, OptimizerRun, cutoff)
+    plan_runs, abandoned = [], []
+    for run in _stalled(session, StockPlanRun, cutoff):
+        if run.created_at <= now - STALE_RUN:
+            run.status, run.finished_at = "failed", now
+            run.error = f"its task was lost and it stayed queued over {STALE_RUN}; ask for a plan again"
+            abandoned.append(run.code)
+        else:
+            plan_runs.append(run)
+    for run in optimizer_runs + plan_runs:
+        run.requeued, run.requeued_at = (run.requeued or 0) + 1, now
+    return Stalled([r.id for r in optimizer_runs], [r.id for r in plan_runs], abandoned)
 
 
 # -- what HQ reads of the plans ------------------------------------------------------------

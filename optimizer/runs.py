@@ -180,11 +180,17 @@ def apply_plan(session: Session, document: dict, allocations: list[dict], *, now
 
 
 def execute_run(sessions: sessionmaker, run_id: int, *, now: datetime | None = None, workers: int | None = None,
-                propose: bool = True, progress: Progress | None = None) -> planning.OptimizerRun:
-    """Snapshot, solve in this process, apply and record. A failure marks the run failed."""
+                propose: bool = True, progress: Progress | None = None,
+                task_id: str | None = None) -> planning.OptimizerRun:
+    """Snapshot, solve in this process, apply and record. A failure marks the run failed. A run
+    this start may not take (`planning.claim`: started by another message, or finished) is
+    returned as it is, untouched."""
     tick = progress or (lambda stage, fraction: None)
     try:
-        document = take_snapshot(sessions, run_id, now=now, store=False)
+        document = take_snapshot(sessions, run_id, now=now, store=False, task_id=task_id)
+        if document is None:
+            with sessions() as session:
+                return planning.get_run(session, run_id)
         tick("solving", 0.3)
         allocations, seconds = solve_document(document, workers)
         tick("applying", 0.8)
@@ -196,10 +202,14 @@ def execute_run(sessions: sessionmaker, run_id: int, *, now: datetime | None = N
         raise
 
 
-def take_snapshot(sessions: sessionmaker, run_id: int, *, now: datetime | None = None, store: bool) -> dict:
-    """Read the snapshot in one short transaction and mark the run running."""
+def take_snapshot(sessions: sessionmaker, run_id: int, *, now: datetime | None = None, store: bool,
+                  task_id: str | None = None) -> dict | None:
+    """Read the snapshot in one short transaction and mark the run running; None, touching
+    nothing, when this start may not take the run (`planning.claim`)."""
     with sessions() as session, transaction(session):
         run = planning.get_run(session, run_id, lock=True)
+        if not planning.claim(run, task_id):
+            return None
         now = now or run.as_of or utcnow()
         document = snapshot(session, now, load_policy(session))
         document["as_of"] = now.isoformat()

@@ -34,16 +34,19 @@ def nightly_run(shards: int = 2) -> str:
     return run.code
 
 
-@shared_task(name="optimizer.start_run", **TASK_OPTIONS)
-def start_run(run_id: int) -> None:
+@shared_task(name="optimizer.start_run", bind=True, **TASK_OPTIONS)
+def start_run(self, run_id: int) -> None:
+    """Start a queued run. The message's id takes the run (`planning.claim`): a second message
+    for it (re-sent by `runs.requeue_stalled`) does nothing, this one redelivered redoes it."""
     sessions = _sessions()
     with sessions() as session:
         shards = planning.get_run(session, run_id).shards
     if shards <= 1:
-        runs.execute_run(sessions, run_id)
+        runs.execute_run(sessions, run_id, task_id=self.request.id)
         return
     try:
-        runs.take_snapshot(sessions, run_id, store=True)
+        if runs.take_snapshot(sessions, run_id, store=True, task_id=self.request.id) is None:
+            return
     except Exception as exc:
         runs.fail_run(sessions, run_id, exc)
         raise

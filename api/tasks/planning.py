@@ -5,7 +5,8 @@ requests (API, web page) record theirs and queue `plan_run`; both make the plan 
 `optimizer.stock_plan.execute_plan_run`. The nightly optimizer runs after it lift the regional
 warehouses to the plan's levels; HQ approves the proposed orders (web page or API). Re-running
 a week's task makes a newer plan whose proposals supersede the older ones, so a redelivered
-task does no harm; a redelivered `plan_run` finds its run done and does nothing.
+task does no harm; a redelivered `plan_run` finds its run done and does nothing, and a second
+message for a run (`runs.requeue_stalled` re-sends one whose message was lost) finds it taken.
 """
 from __future__ import annotations
 
@@ -47,10 +48,11 @@ def weekly_plan() -> str:
     return _summary(execute_plan_run(sessions, run_id))
 
 
-@shared_task(name="planning.plan_run", **TASK_OPTIONS)
-def plan_run(run_id: int) -> str:
-    """A plan HQ asked for (its run records the budget and who asked)."""
-    return _summary(execute_plan_run(_sessions(), run_id))
+@shared_task(name="planning.plan_run", bind=True, **TASK_OPTIONS)
+def plan_run(self, run_id: int) -> str:
+    """A plan HQ asked for (its run records the budget and who asked). The message's id takes the
+    run (`planning.claim`): a second message for it does nothing, this one redelivered redoes it."""
+    return _summary(execute_plan_run(_sessions(), run_id, task_id=self.request.id))
 
 
 def dispatch(run_id: int) -> str | None:
