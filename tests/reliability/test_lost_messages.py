@@ -1,0 +1,63 @@
+"""A run whose task message the broker lost (Redis without persistence, or restarted) is sent
+again by beat's sweep and finished by a real worker; the lost message turning up late as well
+applies nothing twice.
+
+Needs PostgreSQL and a Redis broker (CELERY_BROKER_URL, else redis://127.0.0.1:6379/0);
+skips, saying why, without them.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from inventory import planning
+from inventory.db import make_session_factory, transaction, utcnow
+from inventory.warehouses.models import StockMovement
+
+from ..api.conftest import make_app
+from .conftest import ledger_clean
+from .test_worker_killed import late_reservation, wait_for, worker  # noqa: F401 - worker is the fixture
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_run_whose_message_was_lost_is_sent_again_by_the_sweep_and_applied_once(
+        worker, pg_database, pg_engine, pg_auth, monkeypatch):  # noqa: F811 - the fixture
+    from api.tasks.optimizer import start_run
+    from api.tasks.runs import requeue_stalled
+
+    code = late_reservation(pg_engine)
+    monkeypatch.setenv("CELERY_QUEUE", worker["queue"])
+    celery = make_app(pg_database.url).config["CELERY"]
+    app = make_app(pg_database.url, CELERY={**celery, "broker_url": worker["broker"],
+                                            "result_backend": worker["broker"], "task_always_eager": False,
+                                            "task_default_queue": worker["queue"]})
+    sessions = make_session_factory(pg_engine)
+    with sessions() as session, transaction(session):  # asked for 11 minutes ago; its message never came
+        run = planning.create_run(session, trigger="api", actor="hq")
+        run.created_at = utcnow() - timedelta(minutes=11)
+        run_id = run.id
+    with app.app_context():
+        swept = requeue_stalled.apply().get()  # beat's sweep, here; the task it sends goes through Redis
+        late = start_run.apply_async((run_id,))  # and the lost message turns up after all
+    assert swept["requeued"] == [f"OR{run_id:06d}"]
+
+    def finished():
+        with sessions() as session:
+            found = planning.get_run(session, run_id)
+            return found if found.status in ("done", "failed") else None
+
+    wait_for(finished, "the re-sent run to finish")
+    with app.app_context():
+        late.get(timeout=90)  # the second message done as well (one worker process: after the first)
+    with sessions() as session:
+        run = planning.get_run(session, run_id)
+        assert (run.status, run.lines_changed, run.requeued) == ("done", 1, 1), run.error
+        planned = session.scalars(select(StockMovement).where(
+            StockMovement.ref_id == code, StockMovement.reason == f"planned by {run.code}",
+            StockMovement.reserved_delta > 0)).all()
+        assert [(m.warehouse_code, m.reserved_delta) for m in planned] == [("GD1", 2)]
+    assert ledger_clean(pg_engine)
+    assert worker["proc"].poll() is None
