@@ -85,40 +85,25 @@ def set_bin(warehouse: Warehouse):
     return _render_bins(warehouse, form, 422)
 
 
-# -- label sheets ----------------------------------------------------------------------------------
+# -- label sheets: /w/<wh>/labels/<sheet>.pdf ------------------------------------------------------
+# Each sheet holds the labels of the codes asked for (?<arg>=... read by `read`, those it cannot read
+# dropped), else all of the warehouse's: skus held or binned here and bins in Code 128, parcels to
+# ship from here and returns coming here or held here in QR.
 
-@bp.get("/w/<wh>/labels/skus.pdf")
-@warehouse_page
-def sku_labels(warehouse: Warehouse):
-    """Code 128 labels of the skus asked for (?sku=...), else of every sku held or binned here."""
-    found = gather.sku_labels(db.session, warehouse, _asked("sku"))
-    return _label_sheet(found, f"{warehouse.code} 配件标签", f"sku-labels-{warehouse.code}.pdf")
+def _label_route(sheet: str, endpoint: str, arg: str, read, gatherer, title: str) -> None:
+    def view(warehouse: Warehouse):
+        asked = _asked(arg)
+        codes = None if asked is None else [c for c in map(read, asked) if c is not None]
+        return _label_sheet(gatherer(db.session, warehouse, codes), f"{warehouse.code} {title}",
+                            f"{sheet[:-1]}-labels-{warehouse.code}.pdf")
 
-
-@bp.get("/w/<wh>/labels/bins.pdf")
-@warehouse_page
-def bin_labels(warehouse: Warehouse):
-    asked = _asked("bin")
-    found = gather.bin_labels(db.session, warehouse, [b.upper() for b in asked] if asked else None)
-    return _label_sheet(found, f"{warehouse.code} 库位标签", f"bin-labels-{warehouse.code}.pdf")
+    bp.add_url_rule(f"/w/<wh>/labels/{sheet}.pdf", endpoint, warehouse_page(view), methods=["GET"])
 
 
-@bp.get("/w/<wh>/labels/parcels.pdf")
-@warehouse_page
-def parcel_labels(warehouse: Warehouse):
-    """QR labels of the parcels to ship from here (?code=R... for some of them)."""
-    found = gather.parcel_labels(db.session, warehouse, _asked("code"))
-    return _label_sheet(found, f"{warehouse.code} 包裹标签", f"parcel-labels-{warehouse.code}.pdf")
-
-
-@bp.get("/w/<wh>/labels/returns.pdf")
-@warehouse_page
-def return_labels(warehouse: Warehouse):
-    """QR labels of the returns coming here or held here (?code=RT... for some of them)."""
-    asked = _asked("code")
-    numbers = None if asked is None else [n for n in map(return_number, asked) if n is not None]
-    found = gather.return_labels(db.session, warehouse, numbers)
-    return _label_sheet(found, f"{warehouse.code} 返件标签", f"return-labels-{warehouse.code}.pdf")
+_label_route("skus", "sku_labels", "sku", str, gather.sku_labels, "配件标签")
+_label_route("bins", "bin_labels", "bin", str.upper, gather.bin_labels, "库位标签")
+_label_route("parcels", "parcel_labels", "code", str, gather.parcel_labels, "包裹标签")
+_label_route("returns", "return_labels", "code", return_number, gather.return_labels, "返件标签")
 
 
 # -- documents -----------------------------------------------------------------------------------
