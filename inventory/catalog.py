@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_CEILING, Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Float, String, select
+from sqlalchemy import Boolean, CheckConstraint, Float, String, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import audit
@@ -41,6 +41,18 @@ class Part(Base):
     annual_demand: Mapped[float | None] = mapped_column(Float)
     season: Mapped[str | None] = mapped_column(String(16))
     list_price: Mapped[Decimal | None] = mapped_column(Money)
+
+
+def search_parts(session: Session, q: str, *, offset: int, limit: int) -> tuple[list[Part], int]:
+    """One page of the parts whose sku or name contains `q` (any case; every part when blank), by
+    sku, and how many there are in all."""
+    cond = True
+    if q:
+        like = f"%{q}%"
+        cond = or_(Part.sku.ilike(like), Part.name.ilike(like))
+    total = session.scalar(select(func.count()).select_from(Part).where(cond))
+    parts = session.scalars(select(Part).where(cond).order_by(Part.sku).offset(offset).limit(limit)).all()
+    return list(parts), total
 
 
 def markup_price(unit_cost: Decimal, markup: Decimal) -> Decimal:

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from marshmallow import fields, validate
-from sqlalchemy import func, or_, select
 
 from inventory import supersession
-from inventory.catalog import Part
+from inventory.catalog import Part, search_parts
 from inventory.errors import NotFound
 from inventory.policy import load_policy
 from inventory.requisitions.availability import availability, ship_to_point
@@ -73,13 +72,8 @@ class Parts(MethodView):
     @blp.response(200, PartSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
     def get(self, args):
         """Search parts by sku or name"""
-        cond = True
-        if args["q"]:
-            like = f"%{args['q']}%"
-            cond = or_(Part.sku.ilike(like), Part.name.ilike(like))
-        total = db.session.scalar(select(func.count()).select_from(Part).where(cond))
-        rows = db.session.scalars(select(Part).where(cond).order_by(Part.sku)
-                                  .offset((args["page"] - 1) * args["per_page"]).limit(args["per_page"])).all()
+        rows, total = search_parts(db.session, args["q"], offset=(args["page"] - 1) * args["per_page"],
+                                   limit=args["per_page"])
         return paginated(rows, total)
 
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from flask.views import MethodView
 from marshmallow import fields, validate
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
-from inventory.catalog import Part, customer_price, set_list_prices
+from inventory.catalog import Part, customer_price, search_parts, set_list_prices
 from inventory.db import transaction
 from inventory.errors import InvalidInput, NotFound
 from inventory.policy import load_policy
@@ -69,13 +69,8 @@ class PriceList(MethodView):
     @blp.response(200, PriceSchema(many=True), headers={"X-Total-Count": {"schema": {"type": "integer"}}})
     def get(self, args):
         """The price list, by sku; `q` searches sku or name"""
-        cond = True
-        if args["q"]:
-            like = f"%{args['q']}%"
-            cond = or_(Part.sku.ilike(like), Part.name.ilike(like))
-        total = db.session.scalar(select(func.count()).select_from(Part).where(cond))
-        parts = db.session.scalars(select(Part).where(cond).order_by(Part.sku)
-                                   .offset((args["page"] - 1) * args["per_page"]).limit(args["per_page"])).all()
+        parts, total = search_parts(db.session, args["q"], offset=(args["page"] - 1) * args["per_page"],
+                                    limit=args["per_page"])
         markup = load_policy(db.session).list_price_markup
         return paginated([_row(p, markup) for p in parts], total)
 
