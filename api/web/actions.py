@@ -2,7 +2,7 @@
 into words for the page (`refusals.refusal`) and a record that cannot be found into a 404."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable, Mapping
 
 from flask import abort
 from wtforms import Field
@@ -14,15 +14,16 @@ from ..extensions import db
 from .refusals import refusal
 
 
-def refused(action: Callable[[], object]) -> str | None:
-    """Run `action` in one transaction: None when it is done, else why the domain refused it."""
+def refused(action: Callable[[], object], table: Mapping[str, str] | None = None) -> str | None:
+    """Run `action` in one transaction: None when it is done, else why the domain refused it
+    (worded from `table` when a page has its own, see `refusals.refusal`)."""
     try:
         with transaction(db.session):
             action()
     except NotFound:
         abort(404)
     except DomainError as error:
-        return refusal(error)
+        return refusal(error, table)
     return None
 
 

@@ -14,7 +14,6 @@ from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from inventory.catalog import Part
-from inventory.db import transaction
 from inventory.errors import DomainError, NotFound
 from inventory.network import Warehouse
 from inventory.policy import load_policy
@@ -22,6 +21,7 @@ from inventory.warehouses import cycle_counts as cc
 from inventory.warehouses import ledger
 
 from ..extensions import db
+from .actions import refused
 from .auth import actor_name, login_required, warehouse_page
 from .forms import ActionForm, RejectForm
 from . import refusals
@@ -54,14 +54,8 @@ def count_refusal(error: DomainError) -> str:
 
 
 def _refused(action) -> str | None:
-    try:
-        with transaction(db.session):
-            action()
-    except NotFound:
-        abort(404)
-    except DomainError as error:
-        return count_refusal(error)
-    return None
+    """`actions.refused`, worded from this module's table and the shared one."""
+    return refused(action, TABLE)
 
 
 def field_name(line: cc.CycleCountLine) -> str:
