@@ -105,12 +105,18 @@ def approve_purchase(code: str):
 @login_required(HQ)
 def reject_purchase(code: str):
     _order_or_404(code)
-    form = RejectForm(prefix=f"no-{code}")
-    if form.validate() and carried_out(form.reason, lambda: purchasing.reject(
+    return _with_reason(code, "reject", RejectForm(prefix=f"no-{code}"), purchasing.reject,
+                        _("Purchase order %(code)s rejected.", code=code))
+
+
+def _with_reason(code: str, step: str, form, change, done: str):
+    """HQ's two ends of an order that take a reason, rejecting a proposal and closing one short:
+    both answer alike (done: `done`, back to the page; else the form again, saying why)."""
+    if form.validate() and carried_out(form.reason, lambda: change(
             db.session, code, actor=actor_name(g.web_user), reason=form.reason.data)):
-        flash(_("Purchase order %(code)s rejected.", code=code), "info")
+        flash(done, "info")
         return redirect(url_for("web.hq_purchasing"))
-    return _render(posted={(code, "reject"): form}, status=422)
+    return _render(posted={(code, step): form}, status=422)
 
 
 def _receive(order: PurchaseOrder, back: str, warehouse=None):
@@ -152,9 +158,5 @@ def clerk_receive_purchase(warehouse: Warehouse, code: str):
 @login_required(HQ)
 def close_purchase(code: str):
     _order_or_404(code)
-    form = CloseForm(prefix=f"cl-{code}")
-    if form.validate() and carried_out(form.reason, lambda: purchasing.close_short(
-            db.session, code, actor=actor_name(g.web_user), reason=form.reason.data)):
-        flash(_("Purchase order %(code)s closed short.", code=code), "info")
-        return redirect(url_for("web.hq_purchasing"))
-    return _render(posted={(code, "close"): form}, status=422)
+    return _with_reason(code, "close", CloseForm(prefix=f"cl-{code}"), purchasing.close_short,
+                        _("Purchase order %(code)s closed short.", code=code))
