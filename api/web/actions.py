@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from flask import abort
+from flask import abort, flash, redirect
 from wtforms import Field
 
 from inventory.db import transaction
@@ -25,6 +25,18 @@ def refused(action: Callable[[], object], table: Mapping[str, str] | None = None
     except DomainError as error:
         return refusal(error, table)
     return None
+
+
+def row_action(action: Callable[[], object], row, shown: Callable[..., object], done: str, back: str, *,
+               category: str = "success", table: Mapping[str, str] | None = None):
+    """A page's button on one of its rows (ship, approve, receive...): `action` run as `refused`
+    does; done, `done` is flashed and the browser goes `back`; refused, the page shows again
+    (`shown(errors=..., status=409)`) with why beside `row`."""
+    why = refused(action, table)
+    if why:
+        return shown(errors={row: why}, status=409)
+    flash(done, category)
+    return redirect(back)
 
 
 def carried_out(field: Field, action: Callable[[], object]) -> bool:

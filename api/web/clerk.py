@@ -3,6 +3,7 @@ transfers; and stock lookup, which every signed-in user may use."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import partial
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +20,7 @@ from inventory.warehouses.models import MOVEMENT_KINDS, Transfer
 
 from ..extensions import db
 from . import queries
-from .actions import carried_out, refused
+from .actions import carried_out, row_action
 from .auth import actor_name, login_required, warehouse_page
 from .forms import ActionForm, CountForm, ReceiveForm, TransferCloseForm, TransferReceiveForm, unshown_errors
 from .refusals import refusal
@@ -73,12 +74,10 @@ def pick_list(warehouse: Warehouse):
 @warehouse_page
 def ship_pick(warehouse: Warehouse, code: str):
     scanned = posted_scans()  # every unit scanned before it ships: the domain refuses a wrong part (错发)
-    why = refused(lambda: requisitions.ship(db.session, actor_name(g.web_user), code, warehouse=warehouse.code,
-                                            scanned=scanned))
-    if why:
-        return _render_picks(warehouse, {code: why}, 409, {code: scanned})
-    flash(_("Requisition %(code)s shipped.", code=code), "success")
-    return redirect(url_for("web.pick_list", wh=warehouse.code))
+    return row_action(lambda: requisitions.ship(db.session, actor_name(g.web_user), code, warehouse=warehouse.code,
+                                                scanned=scanned),
+                      code, partial(_render_picks, warehouse, scanned={code: scanned}),
+                      _("Requisition %(code)s shipped.", code=code), url_for("web.pick_list", wh=warehouse.code))
 
 
 # -- receive and count ---------------------------------------------------------------------------
@@ -243,11 +242,9 @@ def warehouse_transfers(warehouse: Warehouse):
 @warehouse_page
 def ship_transfer(warehouse: Warehouse, transfer_id: str):
     transfer = _transfer_here(warehouse, transfer_id, "from_warehouse")
-    why = refused(lambda: transfers.ship_own_draft(db.session, transfer.id, actor=actor_name(g.web_user)))
-    if why:
-        return _render_transfers(warehouse, errors={transfer_id: why}, status=409)
-    flash(_("Transfer %(id)s shipped.", id=transfer_id), "success")
-    return redirect(url_for("web.warehouse_transfers", wh=warehouse.code))
+    return row_action(lambda: transfers.ship_own_draft(db.session, transfer.id, actor=actor_name(g.web_user)),
+                      transfer_id, partial(_render_transfers, warehouse), _("Transfer %(id)s shipped.", id=transfer_id),
+                      url_for("web.warehouse_transfers", wh=warehouse.code))
 
 
 @bp.post("/w/<wh>/transfers/<transfer_id>/receive")

@@ -21,7 +21,7 @@ from inventory.warehouses import cycle_counts as cc
 from inventory.warehouses import ledger
 
 from ..extensions import db
-from .actions import refused
+from .actions import refused, row_action
 from .auth import actor_name, login_required, warehouse_page
 from .forms import ActionForm, RejectForm
 from . import refusals
@@ -190,11 +190,9 @@ def cycle_count_approvals():
 def approve_cycle_count_line(line_id: int):
     if not ActionForm(prefix=f"approve-{line_id}").validate():
         abort(400)
-    why = _refused(lambda: cc.approve_line(db.session, line_id, actor=actor_name(g.web_user)))
-    if why:
-        return _render_approvals({line_id: why}, status=409)
-    flash(_("The variance was posted."), "success")
-    return redirect(url_for("web.cycle_count_approvals"))
+    return row_action(lambda: cc.approve_line(db.session, line_id, actor=actor_name(g.web_user)), line_id,
+                      _render_approvals, _("The variance was posted."), url_for("web.cycle_count_approvals"),
+                      table=TABLE)
 
 
 @bp.post("/hq/cycle-counts/lines/<int:line_id>/reject")
@@ -203,11 +201,9 @@ def reject_cycle_count_line(line_id: int):
     form = RejectForm(prefix=f"reject-{line_id}")
     if not form.validate():
         return _render_approvals(posted={line_id: form}, status=422)
-    why = _refused(lambda: cc.reject_line(db.session, line_id, actor=actor_name(g.web_user), reason=form.reason.data))
-    if why:
-        return _render_approvals({line_id: why}, status=409)
-    flash(_("Rejected: the part will be counted again."), "info")
-    return redirect(url_for("web.cycle_count_approvals"))
+    return row_action(lambda: cc.reject_line(db.session, line_id, actor=actor_name(g.web_user),
+                                             reason=form.reason.data), line_id, _render_approvals, _("Rejected: the part will be counted again."),
+                      url_for("web.cycle_count_approvals"), category="info", table=TABLE)
 
 
 # -- HQ: accuracy --------------------------------------------------------------------------------

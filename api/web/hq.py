@@ -21,7 +21,7 @@ from inventory.warehouses.models import Transfer
 
 from ..extensions import db
 from . import charts, queries
-from .actions import carried_out, refused
+from .actions import carried_out, row_action
 from .auth import actor_name, login_required
 from .forms import (ActionForm, choice, ExtensionForm, PolicyForm, RaiseLimitForm, RejectForm, TransferDraftForm,
                     unshown_errors)
@@ -146,11 +146,9 @@ def new_transfer():
 def approve_transfer(transfer_id: str):
     if db.session.get(Transfer, transfer_id) is None:
         abort(404)
-    why = refused(lambda: transfers.approve_and_ship(db.session, transfer_id, actor=actor_name(g.web_user)))
-    if why:
-        return _render_hq_transfers(errors={transfer_id: why}, status=409)
-    flash(_("Transfer %(id)s approved and shipped.", id=transfer_id), "success")
-    return redirect(url_for("web.hq_transfers", run=request.args.get("run")))
+    return row_action(lambda: transfers.approve_and_ship(db.session, transfer_id, actor=actor_name(g.web_user)),
+                      transfer_id, _render_hq_transfers, _("Transfer %(id)s approved and shipped.", id=transfer_id),
+                      url_for("web.hq_transfers", run=request.args.get("run")))
 
 
 @bp.post("/hq/transfers/<transfer_id>/reject")

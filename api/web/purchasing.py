@@ -14,7 +14,7 @@ from inventory.network import Warehouse
 from inventory.purchasing.models import PurchaseOrder, parse_code
 
 from ..extensions import db
-from .actions import carried_out, refused
+from .actions import carried_out, row_action
 from .auth import actor_name, login_required, warehouse_page
 from .forms import ActionForm, RejectForm, unshown_errors
 from .blueprint import bp
@@ -94,11 +94,8 @@ def hq_purchasing():
 @login_required(HQ)
 def approve_purchase(code: str):
     _order_or_404(code)
-    why = refused(lambda: purchasing.approve(db.session, code, actor=actor_name(g.web_user)))
-    if why:
-        return _render(errors={code: why}, status=409)
-    flash(_("Purchase order %(code)s approved.", code=code), "success")
-    return redirect(url_for("web.hq_purchasing"))
+    return row_action(lambda: purchasing.approve(db.session, code, actor=actor_name(g.web_user)), code, _render,
+                      _("Purchase order %(code)s approved.", code=code), url_for("web.hq_purchasing"))
 
 
 @bp.post("/hq/purchasing/<code>/reject")

@@ -1,6 +1,8 @@
 """Returned parts at a warehouse (旧件退回, 退件): receive the parcel, inspect it, close it."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +16,7 @@ from inventory.returns.models import OUTCOMES, parse_code
 
 from ..extensions import db
 from . import queries
-from .actions import carried_out, refused
+from .actions import carried_out, row_action
 from .auth import actor_name, warehouse_page
 from .forms import ActionForm, choice, unshown_errors
 from .labels import OUTCOME as OUTCOME_LABELS
@@ -67,11 +69,9 @@ def warehouse_returns(warehouse: Warehouse):
 @warehouse_page
 def receive_return(warehouse: Warehouse, code: str):
     _known(code)
-    why = refused(lambda: lifecycle.receive(db.session, actor_name(g.web_user), code, warehouse=warehouse.code))
-    if why:
-        return _render(warehouse, errors={code: why}, status=409)
-    flash(_("Return %(code)s received; inspect it next.", code=code), "success")
-    return redirect(url_for("web.warehouse_returns", wh=warehouse.code))
+    return row_action(lambda: lifecycle.receive(db.session, actor_name(g.web_user), code, warehouse=warehouse.code),
+                      code, partial(_render, warehouse), _("Return %(code)s received; inspect it next.", code=code),
+                      url_for("web.warehouse_returns", wh=warehouse.code))
 
 
 @bp.post("/w/<wh>/returns/<code>/inspect")
