@@ -54,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.history import Attempt, History, anomalies, gather  # noqa: E402
+from tests.processes import children  # noqa: E402
 
 KINDS = ("gunicorn_kill", "celery_kill", "pg_terminate", "pg_restart", "redis_stop", "pause")
 MIX = {"submit": 30, "ship": 14, "receive": 10, "cancel": 5, "return": 6, "approve": 6, "extension": 3,
@@ -106,18 +107,6 @@ def draft_transfers(url: str, n: int) -> list[str]:
                                            actor="faults", reason="campaign draft").id for _ in range(n)]
     finally:
         engine.dispose()
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return sorted(found)
 
 
 def cpu_ticks(pid: int) -> int:

@@ -14,7 +14,6 @@ import sys
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -29,6 +28,7 @@ from inventory.warehouses.models import StockMovement, Transfer
 from optimizer import runs
 
 from ..api.conftest import make_app
+from ..processes import children
 from .conftest import ledger_clean
 
 pytestmark = pytest.mark.postgres
@@ -46,18 +46,6 @@ def broker_or_skip() -> str:
     except Exception as exc:  # noqa: BLE001 - any failure: skip and say why
         pytest.skip(f"Redis broker unreachable at {url}: {exc}")
     return url
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 @pytest.fixture
@@ -133,9 +121,9 @@ def test_a_run_whose_worker_is_killed_mid_apply_is_redone_once_with_nothing_dupl
         # the worker is inside finish_run's transaction, waiting for the balance row we hold
         waiting = wait_for(lambda: lock_waiters(pg_engine), "the worker to block inside its apply transaction")
         assert worker["proc"].poll() is None, worker["proc"].stderr.read()
-        [child] = children_of(worker["proc"].pid)
+        [child] = children(worker["proc"].pid)
         os.kill(child, signal.SIGKILL)
-        wait_for(lambda: child not in children_of(worker["proc"].pid), "the killed process to be gone")
+        wait_for(lambda: child not in children(worker["proc"].pid), "the killed process to be gone")
     finally:
         held.rollback()
         blocker.close()
