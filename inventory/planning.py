@@ -26,17 +26,30 @@ from .network import Warehouse
 
 RUN_STATUSES = ("queued", "running", "done", "failed")
 BigId = BigInteger().with_variant(Integer, "sqlite")
+FIRST = -1  # a column's sort_order: before those of the class
 
 
-class OptimizerRun(Base):
+class _RunRow:
+    """What an optimizer run and a stock plan run both record: who asked and how, queued ->
+    running -> done or failed (with the error), the task message that started it (`claim`) and
+    how often the sweep re-sent it (`requeue_stalled`). FIRST: these columns before the run's
+    own, as the migrations made the tables."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, sort_order=FIRST)
+    status: Mapped[str] = mapped_column(String(12), default="queued", sort_order=FIRST)
+    trigger: Mapped[str] = mapped_column(String(16), sort_order=FIRST)
+    created_by: Mapped[str] = mapped_column(String(64), sort_order=FIRST)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, sort_order=FIRST)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, sort_order=FIRST)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, sort_order=FIRST)
+    error: Mapped[str | None] = mapped_column(Text)
+    task_id: Mapped[str | None] = mapped_column(String(64))      # the task message that started it (`claim`)
+    requeued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # times the sweep re-sent it
+    requeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OptimizerRun(_RunRow, Base):
     __tablename__ = "optimizer_run"
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    status: Mapped[str] = mapped_column(String(12), default="queued")
-    trigger: Mapped[str] = mapped_column(String(16))
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stage: Mapped[str] = mapped_column(String(40), default="queued")
     progress: Mapped[float] = mapped_column(Float, default=0.0)
@@ -48,10 +61,6 @@ class OptimizerRun(Base):
     lines_changed: Mapped[int] = mapped_column(Integer, default=0)
     lines_skipped: Mapped[int] = mapped_column(Integer, default=0)
     transfers_proposed: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-    task_id: Mapped[str | None] = mapped_column(String(64))      # the task message that started it (`claim`)
-    requeued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # times the sweep re-sent it
-    requeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def code(self) -> str:
@@ -234,25 +243,14 @@ MAX_BUDGET = Decimal(10) ** 10          # RMB; a budget beyond this is a typing 
 STALE_RUN = timedelta(hours=6)          # a run queued or running this long has died; it blocks no new one
 
 
-class StockPlanRun(Base):
+class StockPlanRun(_RunRow, Base):
     """A request for a stock plan and how it went: queued, running, done (with its plan and the
     purchase orders it proposed) or failed (with the error). `budget` None: the policy's."""
 
     __tablename__ = "stock_plan_run"
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    status: Mapped[str] = mapped_column(String(12), default="queued")
-    trigger: Mapped[str] = mapped_column(String(16))
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     budget: Mapped[Decimal | None] = mapped_column(Money)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("stock_plan.id", ondelete="SET NULL"))
     purchase_orders_proposed: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-    task_id: Mapped[str | None] = mapped_column(String(64))      # the task message that started it (`claim`)
-    requeued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # times the sweep re-sent it
-    requeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def code(self) -> str:
