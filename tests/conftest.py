@@ -11,11 +11,12 @@ import os
 import pytest
 from sqlalchemy.orm import Session
 
-from inventory.db import make_session_factory, transaction
+from inventory.db import make_session_factory, transaction, utcnow
 from inventory.world import load_world
 
 from .databases import PostgresDatabase, SqliteDatabase, pg_unreachable_reason
 from .factories import tiny_world
+from .signin_stores import STORES, Clock, StoreUnderTest
 
 
 def _backend_is_postgres() -> bool:
@@ -74,3 +75,18 @@ def world(session):
     with transaction(session):
         load_world(session, data)
     return data
+
+
+# -- the sign-in guard's tests (db and web): each runs once per store of failed sign-ins ---------
+
+@pytest.fixture(params=STORES)
+def kept_in(request):
+    store = StoreUnderTest(request.param)
+    yield store
+    store.cleanup()
+
+
+@pytest.fixture
+def clock():
+    """A clock the test moves, for the guard to read instead of the wall clock."""
+    return Clock(utcnow().replace(microsecond=0))

@@ -17,23 +17,10 @@ from inventory.db import transaction, utcnow
 from inventory.errors import Conflict, InvalidInput
 from inventory.policy import Policy, set_policy
 
-from ..signin_stores import STORES, Clock, StoreUnderTest
 
 PASSWORD = "correct horse 1"
 LIMITS = signin.Limits.from_policy(Policy())
 HERE, THERE = "10.0.0.7", "10.0.0.8"
-
-
-@pytest.fixture(params=STORES)
-def kept_in(request):
-    store = StoreUnderTest(request.param)
-    yield store
-    store.cleanup()
-
-
-@pytest.fixture
-def clock():
-    return Clock(utcnow().replace(microsecond=0))
 
 
 @pytest.fixture

@@ -13,29 +13,16 @@ from click.testing import CliRunner
 
 from api.cli import cli
 from inventory.audit import entries
-from inventory.db import make_session_factory, transaction, utcnow
+from inventory.db import make_session_factory, transaction
 from inventory.policy import set_policy
 
 from ..api.conftest import running_app
-from ..signin_stores import STORES, Clock, StoreUnderTest
 from .conftest import PASSWORD, WebClient, add_users, text
 
 USER_LOCKED = "该用户名登录失败次数过多，请 %s 分钟后再试，或请总部解锁。"
 ADDRESS_LOCKED = "该网络地址登录失败次数过多，请 %s 分钟后再试。"
 WRONG = "用户名或密码错误。"
 ERROR = re.compile(r'<p class="error"[^>]*>([^<]*)</p>')
-
-
-@pytest.fixture(params=STORES)
-def kept_in(request):
-    store = StoreUnderTest(request.param)
-    yield store
-    store.cleanup()
-
-
-@pytest.fixture
-def clock():
-    return Clock(utcnow().replace(microsecond=0))
 
 
 @pytest.fixture
