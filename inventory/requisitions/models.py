@@ -3,16 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..catalog import Part  # noqa: F401  mapped before the read-only relationships below resolve it
 from ..db import Base, Money, UTCDateTime
-
-if TYPE_CHECKING:
-    from ..catalog import Part
-    from ..network import ServicePoint
+from ..network import ServicePoint  # noqa: F401  as Part
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 STATUSES = ("allocated", "partially_backordered", "backordered", "shipped", "delivered", "cancelled")
