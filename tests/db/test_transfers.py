@@ -9,22 +9,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from inventory.db import transaction
 from inventory.errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from inventory.warehouses import ledger, transfers
 from inventory.warehouses.models import StockMovement, Transfer
 
-PUMP, MOTOR = "WM-PUMP-01", "WM-MOTOR-01"
-
-
-def run(session, operation, *args, **kwargs):
-    with transaction(session):
-        return operation(session, *args, **kwargs)
-
-
-def balance(session, warehouse, sku=PUMP) -> tuple[int, int, int]:
-    row = ledger.get_balance(session, warehouse, sku)
-    return (row.on_hand, row.reserved, row.in_transit) if row else (0, 0, 0)
+from .test_ledger import MOTOR, PUMP, balance, run
 
 
 def draft(session, qty=6, source="HQ", destination="GD1", sku=PUMP, **kwargs) -> str:
