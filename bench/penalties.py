@@ -12,29 +12,23 @@ Prints counts and seconds; the acceptance bar is 60 s. Drops the database unless
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from inventory import migrate  # noqa: E402
+from bench.throwaway import postgres_db  # noqa: E402
 from inventory.attribution import Event  # noqa: E402
-from inventory.db import make_engine, make_session_factory, normalise_url, transaction  # noqa: E402
+from inventory.db import make_engine, make_session_factory, transaction  # noqa: E402
 from inventory.demo import generate_world  # noqa: E402
 from inventory.policy import Policy  # noqa: E402
 from inventory.tickets import penalties_for_month  # noqa: E402
 from inventory.tickets.events import dedupe_key  # noqa: E402
 from inventory.world import load_world  # noqa: E402
 
-SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BEIJING = timezone(timedelta(hours=8))
 MONTH = "2026-10"
 MONTH_START = datetime(2026, 10, 1, tzinfo=BEIJING)
@@ -191,15 +185,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
     args = parser.parse_args()
 
-    server = make_url(normalise_url(SERVER))
-    name = f"parts_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    try:
+    with postgres_db(keep=args.keep) as url:
         started = time.perf_counter()
-        migrate.upgrade(url)
         points, skus, hq, regional = _network(url)
         rng = random.Random(args.seed)
         rows = Rows()
@@ -225,11 +212,6 @@ def main() -> None:
         print(f"seconds: {seconds:.1f} (bar: 60) -> {'PASS' if seconds < 60 else 'FAIL'}")
         if args.keep:
             print(f"kept: {url}")
-    finally:
-        if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

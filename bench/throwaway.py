@@ -24,7 +24,8 @@ def sqlite_db():
 
 
 @contextlib.contextmanager
-def postgres_db():
+def postgres_db(*, keep: bool = False):
+    """A fresh database on PG_SERVER's server, migrated; dropped afterwards unless `keep`."""
     server = make_url(normalise_url(PG_SERVER))
     name = f"parts_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -35,8 +36,9 @@ def postgres_db():
         migrate.upgrade(url)
         yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
