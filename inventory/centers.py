@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .attribution import attribute
 from .db import utcnow
 from .errors import NotFound
 from .network import Center, ServicePoint
@@ -28,7 +27,7 @@ from .returns import report as returns_report
 from .returns.settlement import held_settlements
 from .tickets.facts import TicketFacts, load_facts
 from .tickets.models import RepairTicket
-from .tickets.report import month_bounds, open_at
+from .tickets.report import attributions, month_bounds, open_at
 from .tickets.service import ticket_facts, ticket_view
 
 ZERO = Decimal("0.00")
@@ -90,12 +89,7 @@ def center_month(session: Session, center: str, month: str, policy: Policy,
     unattributed: list[str] = []
 
     def attributed(facts_by_code: dict[str, TicketFacts], at: datetime, still: bool):
-        for code in sorted(facts_by_code):
-            facts = facts_by_code[code]
-            if facts.unattributable():
-                unattributed.append(code)
-                continue
-            result = attribute(facts.engine_ticket(at), policy, now=at)
+        for _code, facts, result in attributions(facts_by_code, at, policy, unattributed):
             tickets.append(_ticket_row(facts, result, center, still_open=still))
             yield result, facts.center, facts.province
 

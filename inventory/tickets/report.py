@@ -31,7 +31,7 @@ from ..business_calendar import MONTH, month_bounds  # noqa: F401 - MONTH and mo
 from ..db import utcnow
 from ..penalty_report import monthly_report, report_to_dict
 from ..policy import Policy
-from .facts import load_facts
+from .facts import TicketFacts, load_facts
 from .appliance import load_appliances
 from .models import RepairTicket
 from .sanbao import FLAGS as SANBAO_FLAGS
@@ -57,6 +57,17 @@ def month_tickets(session: Session, month: str, now: datetime | None = None):
     return completed, still_open, as_of
 
 
+def attributions(facts_by_code: dict[str, TicketFacts], at: datetime, policy: Policy, unattributed: list[str]):
+    """(code, facts, attribution at `at`) of each ticket, by code, streamed; a ticket that cannot
+    be attributed yet goes into `unattributed` instead."""
+    for code in sorted(facts_by_code):
+        facts = facts_by_code[code]
+        if facts.unattributable():
+            unattributed.append(code)
+            continue
+        yield code, facts, attribute(facts.engine_ticket(at), policy, now=at)
+
+
 def penalties_for_month(session: Session, month: str, policy: Policy, now: datetime | None = None) -> dict[str, Any]:
     """The month's report as a JSON-ready dict: `report_to_dict`'s parties, centres (3-day and 7-day
     rates against the province targets, bonus cancellations, monthly and per-ticket fines by role)
@@ -71,22 +82,12 @@ def penalties_for_month(session: Session, month: str, policy: Policy, now: datet
     sanbao = SanbaoCount()
 
     def attributed():  # streamed into the report: no month of Attribution objects held at once
-        for code in sorted(completed):
-            facts = completed[code]
-            if facts.unattributable():
-                unattributed.append(code)
-                continue
-            result = attribute(facts.engine_ticket(now), policy, now=now)
+        for code, facts, result in attributions(completed, now, policy, unattributed):
             sanbao.add(code, facts, appliances.get(code), result, still_open=False)
             yield result, facts.center, facts.province
 
     def open_at_end():  # by their age at as_of (an unfinished ticket is the worst case)
-        for code in sorted(still_open):
-            facts = still_open[code]
-            if facts.unattributable():
-                unattributed.append(code)
-                continue
-            result = attribute(facts.engine_ticket(as_of), policy, now=as_of)
+        for code, facts, result in attributions(still_open, as_of, policy, unattributed):
             if result.exchange_flag:
                 flagged_open.append(code)
             sanbao.add(code, facts, appliances.get(code), result, still_open=True)
