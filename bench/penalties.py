@@ -77,7 +77,7 @@ def _add_wait(rows: Rows, rng: random.Random, code: str, point: str, sku: tuple,
     sku_code, price = sku
     rows.requisition.append((req_id, "service_point", None, point, code, True, status, price * 2, None,
                              submitted, f"service_point:{point}", None))
-    rows.line.append((line_id, req_id, 1, sku_code, 2, price, backordered, promised, seen))
+    rows.line.append((line_id, req_id, 1, sku_code, 2, price, backordered, promised, seen, True))
     rows.allocation.append((rows.next_alloc, line_id, hq if from_hq else regional, sku_code, 2 - backordered,
                             "delivered", promised, submitted + _hours(lane), lane, 350, submitted, shipped, delivered,
                             delivered <= promised))
@@ -135,7 +135,7 @@ COLUMNS = {
                     "received_by",
     "requisition": "id, requester_role, dealer_code, service_point_code, ticket, in_warranty, status, value, "
                    "quota_period, created_at, created_by, cancelled_at",
-    "requisition_line": "id, requisition_id, line_no, sku, qty, unit_price, backordered_qty, promised_by, stock_seen",
+    "requisition_line": "id, requisition_id, line_no, sku, qty, unit_price, backordered_qty, promised_by, stock_seen, in_warranty",
     "allocation": "id, line_id, warehouse_code, sku, qty, status, promised_by, eta, lane_hours, unit_cost, created_at, "
                   "shipped_at, delivered_at, on_time",
 }
@@ -162,7 +162,9 @@ def _copy(engine, rows: Rows) -> None:
 def _network(url: str) -> tuple[list[tuple], list[tuple], str, dict]:
     world = generate_world("national", seed=1)
     parts = world["parts"][:PARTS]
-    small = {**world, "parts": parts, "lanes": [], "stock": [], "dealers": []}
+    kept = {p["sku"] for p in parts}
+    small = {**world, "parts": parts, "lanes": [], "stock": [], "dealers": [],
+             "supplier_parts": [sp for sp in world.get("supplier_parts", []) if sp["sku"] in kept]}
     engine = make_engine(url)
     with make_session_factory(engine)() as session, transaction(session):
         load_world(session, small)
