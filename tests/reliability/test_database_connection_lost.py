@@ -56,7 +56,7 @@ def test_a_requisition_whose_connection_dies_mid_transaction_fails_cleanly_and_l
         pg_app, pg_auth, pg_engine, monkeypatch):
     client = pg_app.test_client()
     before = state(pg_engine)
-    killer = Killer(monkeypatch, ledger, "reserve")  # after the quota and the first line are reserved
+    killer = Killer(monkeypatch, ledger, "reserve_locked")  # after the quota and the lines are reserved
     response = killer.kill_during(
         lambda: client.post("/api/v1/requisitions", json=DEALER_ORDER, headers=pg_auth["dealer"]), pg_engine)
 
@@ -67,7 +67,7 @@ def test_a_requisition_whose_connection_dies_mid_transaction_fails_cleanly_and_l
     assert state(pg_engine) == before  # no requisition, no reservation, no quota held, no ledger row
     assert ledger_clean(pg_engine)
 
-    monkeypatch.setattr(ledger, "reserve", killer.real)
+    monkeypatch.setattr(ledger, "reserve_locked", killer.real)
     again = client.post("/api/v1/requisitions", json=DEALER_ORDER, headers=pg_auth["dealer"])
     assert again.status_code == 201, again.get_json()
     assert client.get("/api/v1/quota", headers=pg_auth["dealer"]).get_json()["reserved"] == "295.00"
@@ -77,11 +77,11 @@ def test_a_retry_with_the_same_idempotency_key_after_the_failure_creates_it_once
                                                                                  monkeypatch):
     client = pg_app.test_client()
     headers = {**pg_auth["dealer"], "Idempotency-Key": "order-42"}
-    killer = Killer(monkeypatch, ledger, "reserve")
+    killer = Killer(monkeypatch, ledger, "reserve_locked")
     failed = killer.kill_during(lambda: client.post("/api/v1/requisitions", json=DEALER_ORDER, headers=headers),
                                 pg_engine)
     assert failed.status_code >= 500
-    monkeypatch.setattr(ledger, "reserve", killer.real)
+    monkeypatch.setattr(ledger, "reserve_locked", killer.real)
     first = client.post("/api/v1/requisitions", json=DEALER_ORDER, headers=headers)
     second = client.post("/api/v1/requisitions", json=DEALER_ORDER, headers=headers)
     assert (first.status_code, second.status_code) == (201, 201)
