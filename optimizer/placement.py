@@ -38,6 +38,7 @@ NIGHTLY_BATCH_DAYS = 1.0      # a holder HQ refills every night gets a day's dem
 CELL_BLOCK = 100_000          # cells whose curves are computed at once
 BACKUP_FILL = 0.0             # how often another in-time holder has the units when a point's own is out (lateral service)
 DRAIN_DAYS = 28.0             # stock above a holder's level that its own demand sells within this is not surplus
+HQ_SPARE_IN_PLACE = False     # HQ's stock beyond its reserve counts as already at the option's regional holders
 KEEP_SETS_WITHIN = 0.001      # the last plan's hub set stays while it covers within this share of demand of the new one
 
 
@@ -365,6 +366,13 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     held = None if surplus is None else np.asarray(inst.held, float)
     if surplus is not None:
         o_cost[0] = o_cost[0] + surplus.sum(axis=1)
+    # HQ's own stock beyond the reserve an option keeps is already paid for: the nights' transfers
+    # take it to the option's regional holders, so it counts as held there in proportion to what
+    # each sends (a level up to it costs nothing more), and as stranded at HQ where none serves
+    hq_units = None if held is None or not HQ_SPARE_IN_PLACE else np.maximum(held[:, net.hq], 0.0)
+    unit_value = stock_weight * inst.unit_cost
+    if hq_units is not None:
+        o_cost[0] = o_cost[0] + hq_units * unit_value
     c_held, c_lam = [], []
     for s, (_, holders) in enumerate(sets):
         served, on_time = service(net, holders, inst.evening_share, inst.promise_hours)
@@ -383,6 +391,14 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
             lateral = weight * (tau2 * ((lam > 0) & holders[None, :])).sum(axis=1)
             o_gain.append(lateral + (tau[:, net.hq] - tau2[:, net.hq]) * reserve_fill if with_hq else lateral)
             stranded = 0.0 if surplus is None else (surplus * (~holders[None, :] | (lam <= 0))).sum(axis=1)
+            spare_share = None
+            if hq_units is not None:
+                spare = np.maximum(hq_units - (reserve if mode == "reserve" else 0), 0.0)
+                regional = np.where(holders[None, :], lam, 0.0)
+                regional[:, net.hq] = 0.0
+                sends = regional.sum(axis=1)
+                spare_share = spare[:, None] * regional / np.where(sends > 0, sends, 1.0)[:, None]
+                stranded = stranded + np.where(sends > 0, 0.0, spare * unit_value)
             o_cost.append(batch_extra + stranded + (reserve_cost if mode == "reserve" else 0.0))
             o_res.append(reserve if mode == "reserve" else np.zeros(n, np.int64))
             for w in np.flatnonzero(holders):
@@ -400,7 +416,8 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
                 c_mean.append(lam[active, w] * lead)
                 c_cycle.append(lam[active, w] * batch / 2)
                 c_lam.append(lam[active, w])
-                c_held.append(np.zeros(len(active)) if held is None or w == net.hq else held[active, w])
+                here = np.zeros(len(active)) if held is None or w == net.hq else held[active, w]
+                c_held.append(here if spare_share is None else here + spare_share[active, w])
     options = _Options(np.concatenate(o_sku), np.concatenate(o_set), np.concatenate(o_mode),
                        np.concatenate(o_gain), np.concatenate(o_cost), np.concatenate(o_res))
     sku, mean = np.concatenate(c_sku), np.concatenate(c_mean)

@@ -252,6 +252,30 @@ def test_hq_stock_is_never_stranded():
     assert a.targets() == b.targets() and a.stock_value == pytest.approx(b.stock_value)
 
 
+def test_hqs_spare_stock_goes_to_the_holders_at_no_extra_cost(monkeypatch):
+    """HQ reaches nothing in time; R1 reaches every point. A slow part: with a budget too small
+    for a unit bought fresh, the plan cannot hold it. Four units already at HQ are paid for:
+    counted as HQ's spare spread over the option's regional holders, a level at R1 up to them
+    costs nothing more, so the plan sends them where they serve, and its stock says they exist."""
+    hours = np.array([[60.0, 60.0, 60.0], [30.0, 30.0, 30.0], [60.0, 60.0, 30.0]])
+    net = Network(["HQ", "R1", "R2"], 0, np.array([0, 1, 2]), np.ones(3), 3, hours, hours / 10,
+                  np.array([0.0, 2.0, 2.0]), 14.0)
+    rate = np.array([[0.002, 0.002, 0.002]])
+    at_hq = np.array([[4.0, 0.0, 0.0]])
+    monkeypatch.setattr(placement, "HQ_SPARE_IN_PLACE", False)
+    before = solve(Instance(net, ["SLOW"], np.array([100.0]), rate, budget=50.0, held=at_hq))
+    assert before.targets().get(("R1", "SLOW"), 0) == 0
+    monkeypatch.setattr(placement, "HQ_SPARE_IN_PLACE", True)
+    spare = solve(Instance(net, ["SLOW"], np.array([100.0]), rate, budget=500.0, held=at_hq))
+    assert spare.targets().get(("R1", "SLOW"), 0) >= 1 and spare.expected_on_time > before.expected_on_time
+    assert spare.stock_value >= 350.0                 # the four units are in the plan's stock
+    # nothing at HQ: the same plan as before the rule
+    none = Instance(net, ["SLOW"], np.array([100.0]), rate, budget=250.0, held=np.zeros((1, 3)))
+    with_rule = solve(none)
+    monkeypatch.setattr(placement, "HQ_SPARE_IN_PLACE", False)
+    assert solve(none).targets() == with_rule.targets()
+
+
 def test_a_second_holder_in_reach_serves_a_line_the_first_cannot():
     """Two warehouses both reach every point: the point's own holder serves it, the other one
     catches what it cannot; a point only one of them reaches has no second chance."""
