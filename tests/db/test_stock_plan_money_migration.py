@@ -15,6 +15,8 @@ from inventory.planning import StockPlanRecord
 from .migrated import url  # noqa: F401 - the fixture
 
 REVISION = "0019_stock_plan_money"
+BELOW = "0012_stock_plan_runs"   # its down revision, by name: `REVISION@-1` counts from the branch's head,
+                                 # and 0027_run_requeue now sits on top of it
 
 
 
@@ -22,7 +24,7 @@ REVISION = "0019_stock_plan_money"
 def test_a_kept_plans_figures_become_cents_and_come_back(url):
     engine = create_engine(normalise_url(url))
     cfg = alembic_config(url)
-    command.downgrade(cfg, f"{REVISION}@-1")
+    command.downgrade(cfg, BELOW)
     assert "placed_budget" not in {c["name"] for c in inspect(engine).get_columns("stock_plan")}
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO stock_plan (created_at, created_by, budget, stock_value, expected_on_time_rate, "
@@ -35,7 +37,7 @@ def test_a_kept_plans_figures_become_cents_and_come_back(url):
         assert (plan.budget, plan.stock_value, plan.placed_budget) == (Decimal("30000000.00"), Decimal("29999738.97"),
                                                                         None)
 
-    command.downgrade(cfg, f"{REVISION}@-1")
+    command.downgrade(cfg, BELOW)
     with engine.connect() as conn:
         budget, stock = conn.execute(text("SELECT budget, stock_value FROM stock_plan")).one()
     assert (float(budget), float(stock)) == (30000000.0, 29999738.97)
