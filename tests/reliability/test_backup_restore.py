@@ -100,7 +100,8 @@ def test_a_backup_taken_while_requisitions_are_written_is_a_consistent_snapshot(
         with make_session_factory(live["engine"])() as session:
             while not stop.is_set():
                 with transaction(session):
-                    written.append(submit(session, Principal("service_point", "SP0001")))
+                    done = submit(session, Principal("service_point", "SP0001"))
+                written.append(done)  # counted once committed: the backup below waits for five
 
     writer = threading.Thread(target=keep_writing, daemon=True)
     writer.start()
