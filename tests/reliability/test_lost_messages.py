@@ -16,9 +16,8 @@ from inventory import planning
 from inventory.db import make_session_factory, transaction, utcnow
 from inventory.warehouses.models import StockMovement
 
-from ..api.conftest import make_app
 from .conftest import ledger_clean
-from .test_worker_killed import late_reservation, wait_for, worker  # noqa: F401 - worker is the fixture
+from .test_worker_killed import app_on_worker, late_reservation, wait_for, worker  # noqa: F401 - worker is the fixture
 
 pytestmark = pytest.mark.postgres
 
@@ -30,10 +29,7 @@ def test_a_run_whose_message_was_lost_is_sent_again_by_the_sweep_and_applied_onc
 
     code = late_reservation(pg_engine)
     monkeypatch.setenv("CELERY_QUEUE", worker["queue"])
-    celery = make_app(pg_database.url).config["CELERY"]
-    app = make_app(pg_database.url, CELERY={**celery, "broker_url": worker["broker"],
-                                            "result_backend": worker["broker"], "task_always_eager": False,
-                                            "task_default_queue": worker["queue"]})
+    app = app_on_worker(pg_database.url, worker)
     sessions = make_session_factory(pg_engine)
     with sessions() as session, transaction(session):  # asked for 11 minutes ago; its message never came
         run = planning.create_run(session, trigger="api", actor="hq")

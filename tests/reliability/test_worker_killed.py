@@ -100,14 +100,18 @@ def wait_for(predicate, what: str, timeout: float = WAIT):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def app_on_worker(url: str, worker: dict):
+    """The app with its tasks sent to the test's own Redis broker and queue, not run eagerly."""
+    celery = make_app(url).config["CELERY"]
+    return make_app(url, CELERY={**celery, "broker_url": worker["broker"], "result_backend": worker["broker"],
+                                 "task_always_eager": False, "task_default_queue": worker["queue"]})
+
+
 def test_a_run_whose_worker_is_killed_mid_apply_is_redone_once_with_nothing_duplicated(
         worker, pg_database, pg_engine, pg_auth, monkeypatch):
     code = late_reservation(pg_engine)
     monkeypatch.setenv("CELERY_QUEUE", worker["queue"])
-    celery = make_app(pg_database.url).config["CELERY"]
-    app = make_app(pg_database.url, CELERY={**celery, "broker_url": worker["broker"],
-                                            "result_backend": worker["broker"], "task_always_eager": False,
-                                            "task_default_queue": worker["queue"]})
+    app = app_on_worker(pg_database.url, worker)
     client = app.test_client()
 
     blocker = pg_engine.connect()
