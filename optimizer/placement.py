@@ -167,13 +167,13 @@ def reach(hours: np.ndarray, promise: float = PROMISE_HOURS, evening_share: floa
 
 def holder_sets(net: Network, region_weight: np.ndarray, evening_share: float = EVENING_SHARE,
                 promise: float = PROMISE_HOURS, previous: dict[int, np.ndarray] | None = None,
-                keep_within: float = KEEP_SETS_WITHIN) -> list[tuple[str, np.ndarray]]:
+                keep_within: float = KEEP_SETS_WITHIN, rho: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
     """Candidate holder sets: HQ alone, the greedy best k hubs by covered demand, every warehouse.
     `previous` (size: mask) are the hub sets the last plan used: one is kept while it covers
     within `keep_within` of the new greedy set's demand, because stock sits at its members and a
     set that changes a member strands it for every sku the set holds (a week's noise in the
-    regions' demand swaps members of near-equal sets)."""
-    rho = reach(net.hours, promise, evening_share, net.late_ratios, net.waits)
+    regions' demand swaps members of near-equal sets). `rho`: the lanes' reach, if computed."""
+    rho = lane_reach(net, evening_share, promise) if rho is None else rho
     weight = region_weight[net.point_region] * net.point_share
     chosen: list[int] = []
     covered = np.zeros(len(weight))
@@ -207,10 +207,16 @@ def _mask(net: Network, members: list[int]) -> np.ndarray:
     return mask
 
 
-def _servers(net: Network, holders: np.ndarray, evening_share: float, promise: float) -> tuple[np.ndarray, np.ndarray]:
+def lane_reach(net: Network, evening_share: float = EVENING_SHARE, promise: float = PROMISE_HOURS) -> np.ndarray:
+    """(warehouse, point) reach of the network's lanes with what history says of carriers and waits."""
+    return reach(net.hours, promise, evening_share, net.late_ratios, net.waits)
+
+
+def _servers(net: Network, holders: np.ndarray, evening_share: float, promise: float,
+             rho: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each lane's reach, and each point's serving holder: the best reach, then the cheapest lane;
-    a point no holder reaches in time goes to the fastest."""
-    rho = reach(net.hours, promise, evening_share, net.late_ratios, net.waits)
+    a point no holder reaches in time goes to the fastest. `rho`: the lanes' reach, if computed."""
+    rho = lane_reach(net, evening_share, promise) if rho is None else rho
     finite_hours = np.where(np.isfinite(net.hours), net.hours, 1e6)
     finite_cost = np.where(np.isfinite(net.cost), net.cost, 1e6)
     score = np.where(rho > 0, rho * 1e9 - finite_cost, -finite_hours * 1e3)
@@ -218,11 +224,11 @@ def _servers(net: Network, holders: np.ndarray, evening_share: float, promise: f
 
 
 def service(net: Network, holders: np.ndarray, evening_share: float = EVENING_SHARE,
-            promise: float = PROMISE_HOURS) -> tuple[np.ndarray, np.ndarray]:
+            promise: float = PROMISE_HOURS, rho: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(served, on_time), each (region, warehouse): the share of a region's demand each holder
     serves, and the share it can deliver within the promise. A point goes to its holder with
     the best reach, then the cheapest lane; a point no holder reaches in time to the fastest."""
-    rho, server = _servers(net, holders, evening_share, promise)
+    rho, server = _servers(net, holders, evening_share, promise, rho)
     points = np.arange(len(server))
     served = np.zeros((net.n_regions, len(net.warehouses)))
     on_time = np.zeros_like(served)
@@ -232,12 +238,12 @@ def service(net: Network, holders: np.ndarray, evening_share: float = EVENING_SH
 
 
 def backup(net: Network, holders: np.ndarray, evening_share: float = EVENING_SHARE,
-           promise: float = PROMISE_HOURS) -> np.ndarray:
+           promise: float = PROMISE_HOURS, rho: np.ndarray | None = None) -> np.ndarray:
     """(region, warehouse): of the demand each holder serves, the share another holder can still
     deliver within the promise when it is out (the best reach among the other holders). The
     allocation takes any warehouse in time with the units, so a line its own holder cannot fill
     is not lost where a second one reaches its point."""
-    rho, server = _servers(net, holders, evening_share, promise)
+    rho, server = _servers(net, holders, evening_share, promise, rho)
     points = np.arange(len(server))
     others = np.where(holders[:, None], rho, 0.0)
     others[server, points] = 0.0
@@ -336,7 +342,8 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     net = inst.network
     region_weight = inst.rate.sum(axis=0)
     region_weight = region_weight / region_weight.sum() if region_weight.sum() > 0 else region_weight
-    sets = holder_sets(net, region_weight, inst.evening_share, inst.promise_hours, inst.previous_sets)
+    rho = lane_reach(net, inst.evening_share, inst.promise_hours)   # once: with waits it loops over them
+    sets = holder_sets(net, region_weight, inst.evening_share, inst.promise_hours, inst.previous_sets, rho=rho)
     n = len(inst.skus)
     national = inst.rate.sum(axis=1)
     hq_mean = national * net.supplier_days
@@ -375,12 +382,12 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
         o_cost[0] = o_cost[0] + hq_units * unit_value
     c_held, c_lam = [], []
     for s, (_, holders) in enumerate(sets):
-        served, on_time = service(net, holders, inst.evening_share, inst.promise_hours)
+        served, on_time = service(net, holders, inst.evening_share, inst.promise_hours, rho)
         lam = inst.rate @ served      # (sku, warehouse) units a day each holder sends
         tau = inst.rate @ on_time     # of which on time when it has the stock
         # of which another holder lands in time when this one is out: a holder with stock level S
         # delivers tau x fill(S) + BACKUP_FILL x tau2 x (1 - fill(S)) on time
-        tau2 = BACKUP_FILL * (inst.rate @ backup(net, holders, inst.evening_share, inst.promise_hours)) \
+        tau2 = BACKUP_FILL * (inst.rate @ backup(net, holders, inst.evening_share, inst.promise_hours, rho)) \
             if BACKUP_FILL > 0 else np.zeros_like(tau)
         for m, mode in enumerate(MODES):
             first = len(o_sku) * n
