@@ -39,6 +39,8 @@ SERVICE_Z = float(DEFAULTS["target_service_z"].default)
 MIN_MEAN = float(DEFAULTS["regional_min_mean"].default)  # least expected demand over the cover held regionally
 HQ_KEEP_DAYS = DEFAULTS["hq_keep_days"].default
 ACTOR = "system:optimizer"
+FAIR_SHARE = True   # a short sku's units go first to the warehouses furthest below their target (_fair_tiers)
+FAIR_TIERS = 4
 
 
 def home_warehouses(session: Session) -> dict[str, str]:
@@ -169,7 +171,8 @@ def propose_transfers(session: Session, *, now: datetime, policy: Policy, run_id
             if w != hq and w not in gaps and available[(w, sku)] - target > 0:
                 supply[w] = min(available[(w, sku)] - target, position[(w, sku)] - target)
         supply = {w: q for w, q in supply.items() if q > 0}
-        for source, dest, qty in _least_cost_moves(supply, gaps, cost):
+        shares = {w: (sku_targets[w] - gap, sku_targets[w]) for w, gap in gaps.items()} if FAIR_SHARE else None
+        for source, dest, qty in _least_cost_moves(supply, gaps, cost, shares=shares):
             drafts.append(Proposal(transfers.new_transfer_id(), source, dest, sku, qty))
     rows = [{"id": d.id, "from_warehouse": d.from_warehouse, "to_warehouse": d.to_warehouse, "sku": d.sku,
              "qty": d.qty, "qty_received": 0, "status": "draft", "reason": f"raise {d.to_warehouse} to its base-stock target",
@@ -189,8 +192,23 @@ class Proposal:
     qty: int
 
 
-def _least_cost_moves(supply: dict[str, int], demand: dict[str, int], cost: dict) -> list[tuple[str, str, int]]:
-    """Max flow from supply to demand at least lane cost (a transportation problem)."""
+def _least_cost_moves(supply: dict[str, int], demand: dict[str, int], cost: dict,
+                      shares: dict[str, tuple[int, int]] | None = None) -> list[tuple[str, str, int]]:
+    """Max flow from supply to demand at least lane cost (a transportation problem).
+
+    `shares` (each sink's position and target) ration a shortage fairly: a unit that lifts a
+    sink from a lower share of its target comes first, whatever the lanes cost (`_fair_tiers`).
+    Without it the cheapest lanes took all of a short sku and the far holders got none, though
+    a first unit at an empty hub serves more lines than a fifth at a full one. When supply covers
+    every gap the tiers all fill and the least lane cost decides, as before."""
+    if shares is not None:
+        tiers = _fair_tiers(demand, shares)
+        step = max((cost[(s, d)] for s in supply for d in demand if (s, d) in cost), default=0) + 1
+        tier_cost = {(s, (d, k)): cost[(s, d)] + k * step for s in supply for d, k in tiers if (s, d) in cost}
+        moves = defaultdict(int)
+        for source, (dest, _), qty in _least_cost_moves(supply, tiers, tier_cost):
+            moves[(source, dest)] += qty
+        return [(source, dest, qty) for (source, dest), qty in sorted(moves.items())]
     if not supply:
         return []
     sources, sinks = sorted(supply), sorted(demand)
@@ -218,3 +236,20 @@ def _least_cost_moves(supply: dict[str, int], demand: dict[str, int], cost: dict
         if qty > 0:
             moves.append((sources[flow.tail(arc)], sinks[flow.head(arc) - len(sources)], qty))
     return moves
+
+
+def _fair_tiers(demand: dict[str, int], shares: dict[str, tuple[int, int]]) -> dict[tuple[str, int], int]:
+    """Each sink's gap cut into `FAIR_TIERS` bands by the share of its target a unit lifts it
+    from: the unit from position p counts in band floor(FAIR_TIERS x p / target), the last band
+    open above."""
+    tiers = {}
+    for sink, gap in demand.items():
+        position, target = shares[sink]
+        low, high = max(0, position), max(0, position) + gap
+        for k in range(FAIR_TIERS):
+            start = -(-k * target // FAIR_TIERS)  # the first p in band k: ceil(k x target / FAIR_TIERS)
+            end = -(-(k + 1) * target // FAIR_TIERS) if k < FAIR_TIERS - 1 else high
+            units = min(end, high) - max(start, low)
+            if units > 0:
+                tiers[(sink, k)] = units
+    return tiers
