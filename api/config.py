@@ -73,6 +73,9 @@ def defaults() -> dict:
         # every RUNS_REQUEUE_SWEEP_SECONDS, sends their task again (api/tasks/runs.py)
         "RUNS_REQUEUE_AFTER_SECONDS": float(os.environ.get("RUNS_REQUEUE_AFTER_SECONDS", "600")),
         "RUNS_REQUEUE_SWEEP_SECONDS": float(os.environ.get("RUNS_REQUEUE_SWEEP_SECONDS", "300")),
+        # Runs `running` with no heartbeat (every 30 s while a start works) this long: their worker
+        # died; the same sweep puts them back to queued and sends their task again
+        "RUNS_STALLED_RUNNING_SECONDS": float(os.environ.get("RUNS_STALLED_RUNNING_SECONDS", "900")),
     }
 
 

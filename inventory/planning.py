@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary, String, Text, func, select, type_coerce
+from sqlalchemy import (BigInteger, Float, ForeignKey, Integer, LargeBinary, String, Text, delete, func, select,
+                        type_coerce, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import audit
@@ -31,9 +32,9 @@ FIRST = -1  # a column's sort_order: before those of the class
 
 class _RunRow:
     """What an optimizer run and a stock plan run both record: who asked and how, queued ->
-    running -> done or failed (with the error), the task message that started it (`claim`) and
-    how often the sweep re-sent it (`requeue_stalled`). FIRST: these columns before the run's
-    own, as the migrations made the tables."""
+    running -> done or failed (with the error), the task message that started it (`claim`), when
+    the start running it last showed life (`heartbeat_at`) and how often the sweep re-sent it
+    (`requeue_stalled`). FIRST: these columns before the run's own, as the migrations made the tables."""
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, sort_order=FIRST)
     status: Mapped[str] = mapped_column(String(12), default="queued", sort_order=FIRST)
@@ -46,6 +47,15 @@ class _RunRow:
     task_id: Mapped[str | None] = mapped_column(String(64))      # the task message that started it (`claim`)
     requeued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # times the sweep re-sent it
     requeued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the running start's last sign of life
+
+    @property
+    def heartbeat_age(self) -> float | None:
+        """Seconds since the start running it last showed life; None unless running."""
+        last = self.heartbeat_at or self.started_at
+        if self.status != "running" or last is None:
+            return None
+        return round(max(0.0, (utcnow() - last).total_seconds()), 1)
 
 
 class OptimizerRun(_RunRow, Base):
@@ -151,6 +161,22 @@ def shard_results(session: Session, run_id: int) -> list[OptimizerShardResult]:
 # A run's status moves only through these (queued -> running -> done | failed), whoever executes
 # it: the CLI, the Celery tasks, the API when the queue is down. The caller holds the row locked.
 
+def owns(run, task_id: str | None) -> bool:
+    """Whether the start under `task_id` (None: the CLI's) still has `run`: running under that
+    message. A start the sweep gave up on (`requeue_stalled`: no heartbeat) has lost it, to the
+    queue or to the message sent again, and must keep, apply or fail nothing; a run done is done."""
+    return run.status == "running" and run.task_id == task_id
+
+
+def record_heartbeat(session: Session, model, run_id: int, task_id: str | None, now: datetime | None = None) -> bool:
+    """The start under `task_id` still works on run `run_id` (a long solve): whether it still has it.
+    One UPDATE, no lock taken first (a row locked by its own apply waits, then finds it done)."""
+    same_start = model.task_id.is_(None) if task_id is None else model.task_id == task_id
+    result = session.execute(update(model).where(model.id == run_id, model.status == "running", same_start)
+                             .values(heartbeat_at=now or utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 def claim(run, task_id: str | None) -> bool:
     """Whether this start of `run` (an optimizer or stock plan run, locked by the caller) may go
     on. A queued run is taken by the start, recorded as its `task_id` (the task message's id;
@@ -167,12 +193,19 @@ def claim(run, task_id: str | None) -> bool:
 def mark_running(run: OptimizerRun, *, as_of: datetime, inputs_hash: str) -> None:
     """The snapshot is taken: solving starts."""
     run.status, run.stage, run.progress, run.started_at, run.as_of = "running", "solving", 0.2, utcnow(), as_of
-    run.inputs_hash = inputs_hash
+    run.inputs_hash, run.heartbeat_at = inputs_hash, run.started_at
+
+
+def mark_plan_running(run: "StockPlanRun") -> None:
+    """A stock plan run taken by its start: reading and solving start."""
+    run.status, run.started_at, run.error = "running", utcnow(), None
+    run.heartbeat_at = run.started_at
 
 
 def mark_shard_solved(run: OptimizerRun, done: int, shards: int) -> None:
     """Progress of a sharded run: the solve is 0.2 to 0.8 of it."""
     run.progress, run.stage = 0.2 + 0.6 * done / shards, f"solved {done}/{shards} shards"
+    run.heartbeat_at = utcnow()
 
 
 def mark_done(run: OptimizerRun, *, kpis_before: dict, kpis_after: dict, solve_seconds: float, lines_changed: int,
@@ -321,49 +354,85 @@ def plan_run_page(session: Session, *, offset: int = 0, limit: int = 10) -> tupl
     return list(runs), total
 
 
-# -- runs whose task message was lost -------------------------------------------------------
+# -- runs whose task message was lost, or whose worker died -------------------------------------
 
 REQUEUE_AFTER = timedelta(minutes=10)   # queued this long since asked for (or last re-sent): its message was lost
+HEARTBEAT_EVERY = timedelta(seconds=30)  # a running start's heartbeat while it solves (optimizer.heartbeat)
+STALLED_RUNNING = timedelta(minutes=15)  # running this long without a heartbeat: its worker died
 
 
 @dataclass(frozen=True)
 class Stalled:
-    """What one sweep found: runs whose task is to be sent again (ids), and stock plan runs
-    given up on (codes)."""
+    """What one sweep found: runs whose task is to be sent again (ids), stock plan runs given up
+    on (codes), and which of the runs sent again had been running when their worker died (codes)."""
 
     optimizer_runs: list[int]
     plan_runs: list[int]
     abandoned: list[str]
+    silent: tuple[str, ...] = ()
+
+
+def _locked(session: Session, model, *where) -> list:
+    return list(session.scalars(select(model).where(*where).order_by(model.id)
+                                .with_for_update(skip_locked=True).execution_options(populate_existing=True)))
 
 
 def _stalled(session: Session, model, cutoff: datetime) -> list:
     since_asked = (model.requeued_at.is_(None) & (model.created_at < cutoff)) | (model.requeued_at < cutoff)
-    return list(session.scalars(select(model).where(model.status == "queued", since_asked).order_by(model.id)
-                                .with_for_update(skip_locked=True).execution_options(populate_existing=True)))
+    return _locked(session, model, model.status == "queued", since_asked)
 
 
-def requeue_stalled(session: Session, *, now: datetime | None = None, after: timedelta = REQUEUE_AFTER) -> Stalled:
+def _silent(session: Session, model, cutoff: datetime) -> list:
+    """Runs running with no sign of life since `cutoff` (rows from before heartbeats: since started)."""
+    last = func.coalesce(model.heartbeat_at, model.started_at, model.created_at)
+    return _locked(session, model, model.status == "running", last < cutoff)
+
+
+def _back_to_queue(session: Session, run) -> None:
+    """A running run whose start died goes back to the queue, as it was asked for: its next start
+    snapshots afresh (`as_of` cleared), and a sharded one solves all its shards again."""
+    run.status = "queued"
+    if isinstance(run, OptimizerRun):
+        run.stage, run.progress, run.as_of, run.inputs_hash = "queued", 0.0, None, None
+        session.execute(delete(OptimizerShardResult).where(OptimizerShardResult.run_id == run.id))
+
+
+def requeue_stalled(session: Session, *, now: datetime | None = None, after: timedelta = REQUEUE_AFTER,
+                    running_after: timedelta = STALLED_RUNNING) -> Stalled:
     """Optimizer and stock plan runs still queued `after` since they were asked for or last
     re-sent: nothing started them, so their task message was lost (a broker without persistence,
-    or restarted). Each is counted as re-sent (`requeued`, `requeued_at`) for the caller to send
-    its task again once this commits; a run whose message is only waiting behind a busy worker
-    gets a second message, and whichever comes second finds it taken (`claim`). Rows a start holds
-    locked this moment are skipped. A stock plan run queued past `STALE_RUN` already blocks no new
-    plan and may have a newer one after it: it is failed, not made now. Caller owns the transaction."""
+    or restarted). And runs `running` with no heartbeat for `running_after`: the worker running
+    them died and its message never came back (lost unacknowledged, or a visibility timeout
+    longer than anyone waits); they go back to `queued`. Each is counted as re-sent (`requeued`,
+    `requeued_at`) for the caller to send its task again once this commits; a run whose message is
+    only waiting behind a busy worker gets a second message, and whichever comes second finds it
+    taken (`claim`); a start that was only slow finds it no longer its own (`owns`) and applies
+    nothing. Rows a start holds locked this moment (claiming, or applying) are skipped. A stock
+    plan run created past `STALE_RUN` ago already blocks no new plan and may have a newer one
+    after it: it is failed, not made now. Caller owns the transaction."""
     now = now or utcnow()
     cutoff = now - after
     optimizer_runs = _stalled(session, OptimizerRun, cutoff)
-    plan_runs, abandoned = [], []
-    for run in _stalled(session, StockPlanRun, cutoff):
-        if run.created_at <= now - STALE_RUN:
+    plan_runs = _stalled(session, StockPlanRun, cutoff)
+    silent_cutoff = now - running_after
+    silent = _silent(session, OptimizerRun, silent_cutoff) + _silent(session, StockPlanRun, silent_cutoff)
+    abandoned = []
+    for run in plan_runs + silent:
+        if isinstance(run, StockPlanRun) and run.created_at <= now - STALE_RUN:
+            run.error = (f"its task was lost and it stayed queued over {STALE_RUN}" if run.status == "queued" else
+                         f"its worker stopped: running with no heartbeat for over {running_after}, and asked "
+                         f"for over {STALE_RUN} ago") + "; ask for a plan again"
             run.status, run.finished_at = "failed", now
-            run.error = f"its task was lost and it stayed queued over {STALE_RUN}; ask for a plan again"
             abandoned.append(run.code)
-        else:
-            plan_runs.append(run)
+    for run in silent:
+        if run.status == "running":
+            _back_to_queue(session, run)
+            (optimizer_runs if isinstance(run, OptimizerRun) else plan_runs).append(run)
+    optimizer_runs, plan_runs = ([r for r in runs if r.status == "queued"] for runs in (optimizer_runs, plan_runs))
     for run in optimizer_runs + plan_runs:
         run.requeued, run.requeued_at = (run.requeued or 0) + 1, now
-    return Stalled([r.id for r in optimizer_runs], [r.id for r in plan_runs], abandoned)
+    return Stalled([r.id for r in optimizer_runs], [r.id for r in plan_runs], abandoned,
+                   tuple(r.code for r in silent if r.status == "queued"))
 
 
 # -- what HQ reads of the plans ------------------------------------------------------------

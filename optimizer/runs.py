@@ -39,6 +39,7 @@ from inventory.warehouses.models import StockBalance
 
 from .allocate import solve
 from .check import check_plan
+from .heartbeat import Heartbeat
 from .instance import Instance, Plan, parse_instance
 
 OPEN_STATUSES = ("allocated", "partially_backordered", "backordered")
@@ -182,23 +183,29 @@ def apply_plan(session: Session, document: dict, allocations: list[dict], *, now
 def execute_run(sessions: sessionmaker, run_id: int, *, now: datetime | None = None, workers: int | None = None,
                 propose: bool = True, progress: Progress | None = None,
                 task_id: str | None = None) -> planning.OptimizerRun:
-    """Snapshot, solve in this process, apply and record. A failure marks the run failed. A run
-    this start may not take (`planning.claim`: started by another message, or finished) is
+    """Snapshot, solve in this process (with a heartbeat), apply and record. A failure marks the
+    run failed, unless the sweep gave it to another start meanwhile. A run this start may not take
+    (`planning.claim`: started by another message, or finished) or has lost (`planning.owns`) is
     returned as it is, untouched."""
     tick = progress or (lambda stage, fraction: None)
     try:
         document = take_snapshot(sessions, run_id, now=now, store=False, task_id=task_id)
-        if document is None:
-            with sessions() as session:
-                return planning.get_run(session, run_id)
+    except Exception as exc:
+        fail_run(sessions, run_id, exc)
+        raise
+    if document is None:
+        with sessions() as session:
+            return planning.get_run(session, run_id)
+    try:
         tick("solving", 0.3)
-        allocations, seconds = solve_document(document, workers)
+        with Heartbeat(sessions, planning.OptimizerRun, run_id, task_id):
+            allocations, seconds = solve_document(document, workers)
         tick("applying", 0.8)
-        run = finish_run(sessions, run_id, document, allocations, seconds, propose=propose)
+        run = finish_run(sessions, run_id, document, allocations, seconds, propose=propose, task_id=task_id)
         tick("done", 1.0)
         return run
     except Exception as exc:
-        fail_run(sessions, run_id, exc)
+        fail_run(sessions, run_id, exc, claimed=True, task_id=task_id)
         raise
 
 
@@ -220,8 +227,11 @@ def take_snapshot(sessions: sessionmaker, run_id: int, *, now: datetime | None =
 
 
 def finish_run(sessions: sessionmaker, run_id: int, document: dict, allocations: list[dict], seconds: float,
-               *, propose: bool = True) -> planning.OptimizerRun:
-    """Apply the merged plan and record KPIs, once: a run already done is left as it is."""
+               *, propose: bool = True, task_id: str | None = None) -> planning.OptimizerRun:
+    """Apply the merged plan and record KPIs, once, in one transaction with the run locked, by
+    the start that still has the run (`planning.owns`, `task_id` the message that took it). A
+    run already done, or sent again by the sweep since (this start was silent too long), is left
+    as it is: nothing of this plan is applied."""
     from datetime import datetime as dt
 
     from .stock_plan import saved_targets
@@ -230,7 +240,7 @@ def finish_run(sessions: sessionmaker, run_id: int, document: dict, allocations:
     now = dt.fromisoformat(document["as_of"])
     with sessions() as session, transaction(session):
         run = planning.get_run(session, run_id, lock=True)
-        if run.status == "done":
+        if not planning.owns(run, task_id):
             return run
         instance = instance_of(document)
         before = kpis(instance, current_allocations(document))
@@ -247,9 +257,14 @@ def finish_run(sessions: sessionmaker, run_id: int, document: dict, allocations:
     return run
 
 
-def fail_run(sessions: sessionmaker, run_id: int, exc: BaseException) -> None:
+def fail_run(sessions: sessionmaker, run_id: int, exc: BaseException, *, claimed: bool = False,
+             task_id: str | None = None) -> None:
+    """Mark the run failed with why. A start that had `claimed` it (as `task_id`) fails it only
+    while it still has it: once the sweep sent it again, the run is the next start's."""
     with sessions() as session, transaction(session):
-        planning.mark_failed(planning.get_run(session, run_id, lock=True), f"{type(exc).__name__}: {exc}")
+        run = planning.get_run(session, run_id, lock=True)
+        if not claimed or planning.owns(run, task_id):
+            planning.mark_failed(run, f"{type(exc).__name__}: {exc}")
 
 
 def run_now(sessions: sessionmaker, *, now: datetime | None = None, trigger: str = "cli",
@@ -266,7 +281,9 @@ def run_summary(run: planning.OptimizerRun) -> dict:
             "progress": run.progress, "as_of": run.as_of.isoformat() if run.as_of else None,
             "inputs_hash": run.inputs_hash, "solve_seconds": run.solve_seconds, **run.kpis(),
             "lines_changed": run.lines_changed, "lines_skipped": run.lines_skipped,
-            "transfers_proposed": run.transfers_proposed, "error": run.error}
+            "transfers_proposed": run.transfers_proposed, "error": run.error,
+            "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
+            "heartbeat_age_seconds": run.heartbeat_age, "requeued": run.requeued or 0}
 
 
 def list_runs(session: Session, limit: int = 50) -> list[dict]:

@@ -20,12 +20,14 @@ from inventory.business_calendar import local as _local
 from inventory.catalog import Part
 from inventory.db import transaction, utcnow
 from inventory.network import Lane, ServicePoint, Warehouse, hq_code
-from inventory.planning import StockPlanRecord, StockPlanRun, StockTarget, claim, get_plan_run, latest_plan, rmb
+from inventory.planning import (StockPlanRecord, StockPlanRun, StockTarget, claim, get_plan_run, latest_plan,
+                                mark_plan_running, owns, rmb)
 from inventory.policy import Policy, load_policy
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
 from inventory.warehouses.models import StockBalance
 
 from . import forecast, placement
+from .heartbeat import Heartbeat
 
 HISTORY_DAYS = 365
 LAST_WAVE_HOUR = 17.0         # lines after the last pick wave of the day wait for the morning's
@@ -428,39 +430,47 @@ def execute_plan_run(sessions: sessionmaker, run_id: int, *, now: datetime | Non
                      task_id: str | None = None) -> StockPlanRun:
     """Make, keep and buy to the plan a run asks for (the weekly job's `plan_and_propose`) and
     record how it went. The inputs are read in one short transaction and the plan is solved with
-    none open; keeping it locks the run again. A run this start may not take (`planning.claim`:
-    done, failed, or running under another task message) is left as it is, so a second message
-    for it does nothing; its own message redelivered redoes it (a twin solving at the same time
-    finds it done and keeps nothing); a failure marks the run failed and is raised again."""
+    none open, with a heartbeat on the run (`optimizer.heartbeat`); keeping it locks the run
+    again. A run this start may not take (`planning.claim`: done, failed, or running under another
+    task message) is left as it is, so a second message for it does nothing; its own message
+    redelivered redoes it (a twin solving at the same time finds it done and keeps nothing); a run
+    the sweep sent again while this start was silent is no longer its own (`planning.owns`), and
+    it keeps nothing; a failure marks the run failed (if still its own) and is raised again."""
     with sessions() as session, transaction(session):
         run = get_plan_run(session, run_id, lock=True)
         if not claim(run, task_id):
             return run
-        run.status, run.started_at, run.error = "running", utcnow(), None
+        mark_plan_running(run)
         budget = None if run.budget is None else float(run.budget)
         actor = run.created_by
     try:
         now = now or utcnow()
-        with sessions() as session, transaction(session):
-            request = read_request(session, now, load_policy(session), budget=budget)
-        plan = solve_request(request)
+        with Heartbeat(sessions, StockPlanRun, run_id, task_id):
+            with sessions() as session, transaction(session):
+                request = read_request(session, now, load_policy(session), budget=budget)
+            plan = solve_request(request)
         with sessions() as session, transaction(session):
             run = get_plan_run(session, run_id, lock=True)   # a twin delivery waits here, then finds it done
-            if run.status == "done":
+            if not owns(run, task_id):
                 return run
             record, orders = keep_and_propose(session, plan, actor=actor, now=now)
             run.status, run.finished_at, run.plan_id = "done", utcnow(), record.id
             run.purchase_orders_proposed = len(orders)
         return run
     except Exception as exc:
-        fail_plan_run(sessions, run_id, exc)
+        fail_plan_run(sessions, run_id, exc, task_id=task_id, claimed=True)
         raise
 
 
-def fail_plan_run(sessions: sessionmaker, run_id: int, exc: BaseException | str) -> None:
-    """Mark a run failed with why (unless it got done meanwhile)."""
+def fail_plan_run(sessions: sessionmaker, run_id: int, exc: BaseException | str, *, claimed: bool = False,
+                  task_id: str | None = None) -> None:
+    """Mark a run failed with why (unless it got done meanwhile). A start that had `claimed` it
+    (as `task_id`) fails it only while it still has it: once the sweep sent it again, it is the
+    next start's."""
     with sessions() as session, transaction(session):
         run = get_plan_run(session, run_id, lock=True)
+        if claimed and not owns(run, task_id):
+            return
         if run.status != "done":
             run.status, run.finished_at = "failed", utcnow()
             run.error = (exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}")[:2000]

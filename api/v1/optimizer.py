@@ -55,6 +55,12 @@ class RunSchema(StrictSchema):
     lines_skipped = fields.Integer()
     transfers_proposed = fields.Integer()
     error = fields.String(allow_none=True)
+    heartbeat_at = fields.String(allow_none=True, metadata={
+        "description": "when the start running it last showed life (every 30 s while it solves)"})
+    heartbeat_age_seconds = fields.Float(allow_none=True, metadata={
+        "description": "seconds since then while running, else null; beat's sweep sends a run silent "
+                       "for RUNS_STALLED_RUNNING_SECONDS (15 min) again"})
+    requeued = fields.Integer(metadata={"description": "times beat's sweep sent its task again"})
     proposed_transfers = fields.List(fields.Nested(TransferSchema))
 
 

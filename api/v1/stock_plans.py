@@ -113,6 +113,12 @@ class PlanRunSchema(StrictSchema):
     plan = fields.String(attribute="plan_code", allow_none=True, metadata={"description": "the plan made, once done"})
     purchase_orders_proposed = fields.Integer()
     error = fields.String(allow_none=True)
+    heartbeat_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when the start making it last showed life (every 30 s while it reads and solves)"})
+    heartbeat_age_seconds = fields.Float(attribute="heartbeat_age", allow_none=True, metadata={
+        "description": "seconds since then while running, else null; beat's sweep sends a run silent "
+                       "for RUNS_STALLED_RUNNING_SECONDS (15 min) again"})
+    requeued = fields.Integer(metadata={"description": "times beat's sweep sent its task again"})
 
 
 class PlanRunStartedSchema(StrictSchema):

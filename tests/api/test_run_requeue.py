@@ -131,6 +131,8 @@ def test_a_lost_plan_run_is_made_and_one_queued_past_the_stale_age_is_failed(app
 def test_fresh_queued_running_done_and_failed_runs_are_left_alone(app, engine):
     fresh = queued_run(engine, minutes_ago=2)
     others = {status: queued_run(engine, minutes_ago=60, status=status) for status in ("running", "done", "failed")}
+    with make_session_factory(engine)() as session, transaction(session):  # running, and its start alive
+        session.get(planning.OptimizerRun, others["running"]).heartbeat_at = utcnow()
     fresh_plan = queued_plan_run(engine, minutes_ago=2)
     assert sweep() == {"requeued": [], "unsent": [], "failed": []}
     assert (run_of(engine, fresh).status, run_of(engine, fresh).requeued) == ("queued", 0)

@@ -11,6 +11,8 @@ from inventory.migrate import alembic_config
 from .migrated import url  # noqa: F401 - the fixture
 
 REVISION = "0027_run_requeue"
+BELOW = "0019_stock_plan_money"  # its down revision, by name: `REVISION@-1` counts from the branch's head,
+                                 # and 0028_run_heartbeat now sits on top of it
 ADDED = {"task_id", "requeued", "requeued_at"}
 TABLES = ("optimizer_run", "stock_plan_run")
 
@@ -23,7 +25,7 @@ def test_the_run_requeue_columns_go_down_and_come_back_up(url):
     engine = create_engine(normalise_url(url))
     cfg = alembic_config(url)
     assert all(ADDED <= columns(engine, table) for table in TABLES)
-    command.downgrade(cfg, f"{REVISION}@-1")
+    command.downgrade(cfg, BELOW)
     assert not any(ADDED & columns(engine, table) for table in TABLES)
     with engine.begin() as conn:  # a run from before the revision
         conn.execute(text("INSERT INTO optimizer_run (id, status, trigger, created_by, created_at, stage, progress, "

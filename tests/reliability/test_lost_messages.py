@@ -1,6 +1,6 @@
-"""A run whose task message the broker lost (Redis without persistence, or restarted) is sent
-again by beat's sweep and finished by a real worker; the lost message turning up late as well
-applies nothing twice.
+"""A run whose task message the broker lost (Redis without persistence, or restarted), or that
+a dead worker left running, is sent again by beat's sweep and finished by a real worker; the
+lost message turning up late as well applies nothing twice.
 
 Needs PostgreSQL and a Redis broker (CELERY_BROKER_URL, else redis://127.0.0.1:6379/0);
 skips, saying why, without them.
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from inventory import planning
 from inventory.db import make_session_factory, transaction, utcnow
 from inventory.warehouses.models import StockMovement
+from optimizer import runs
 
 from .conftest import ledger_clean
 from .test_worker_killed import app_on_worker, late_reservation, wait_for, worker  # noqa: F401 - worker is the fixture
@@ -51,6 +52,45 @@ def test_a_run_whose_message_was_lost_is_sent_again_by_the_sweep_and_applied_onc
     with sessions() as session:
         run = planning.get_run(session, run_id)
         assert (run.status, run.lines_changed, run.requeued) == ("done", 1, 1), run.error
+        planned = session.scalars(select(StockMovement).where(
+            StockMovement.ref_id == code, StockMovement.reason == f"planned by {run.code}",
+            StockMovement.reserved_delta > 0)).all()
+        assert [(m.warehouse_code, m.reserved_delta) for m in planned] == [("GD1", 2)]
+    assert ledger_clean(pg_engine)
+    assert worker["proc"].poll() is None
+
+
+def test_a_run_left_running_by_a_dead_worker_is_sent_again_by_the_sweep_and_applied_once(
+        worker, pg_database, pg_engine, pg_auth, monkeypatch):  # noqa: F811 - the fixture
+    from api.tasks.optimizer import start_run
+    from api.tasks.runs import requeue_stalled
+
+    code = late_reservation(pg_engine)
+    monkeypatch.setenv("CELERY_QUEUE", worker["queue"])
+    app = app_on_worker(pg_database.url, worker)
+    sessions = make_session_factory(pg_engine)
+    with sessions() as session, transaction(session):
+        run_id = planning.create_run(session, trigger="nightly", actor="system:beat").id
+    # a worker took it and snapshotted it, then its machine died; its message never came back
+    assert runs.take_snapshot(sessions, run_id, store=False, task_id="dead-worker") is not None
+    with sessions() as session, transaction(session):
+        planning.get_run(session, run_id).heartbeat_at = utcnow() - timedelta(minutes=16)
+    with app.app_context():
+        swept = requeue_stalled.apply().get()  # beat's sweep, here; the task it sends goes through Redis
+    assert swept["requeued"] == [f"OR{run_id:06d}"]
+
+    def finished():
+        with sessions() as session:
+            found = planning.get_run(session, run_id)
+            return found if found.status in ("done", "failed") else None
+
+    wait_for(finished, "the re-sent run to finish")
+    with app.app_context():
+        start_run.apply_async((run_id,), task_id="dead-worker").get(timeout=90)  # its message turns up at last
+    with sessions() as session:
+        run = planning.get_run(session, run_id)
+        assert (run.status, run.lines_changed, run.requeued) == ("done", 1, 1), run.error
+        assert run.task_id not in (None, "dead-worker") and run.heartbeat_at > run.requeued_at
         planned = session.scalars(select(StockMovement).where(
             StockMovement.ref_id == code, StockMovement.reason == f"planned by {run.code}",
             StockMovement.reserved_delta > 0)).all()
