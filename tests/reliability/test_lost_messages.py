@@ -23,6 +23,28 @@ from .test_worker_killed import app_on_worker, late_reservation, wait_for, worke
 pytestmark = pytest.mark.postgres
 
 
+def finished(sessions, run_id: int):
+    """The run once it is done or failed, else None (for `wait_for`)."""
+    with sessions() as session:
+        found = planning.get_run(session, run_id)
+        return found if found.status in ("done", "failed") else None
+
+
+def applied_once(sessions, run_id: int, code: str, pg_engine, worker):
+    """The run, after checking it is done once re-sent, moved the late line's 2 units to GD1
+    exactly once, the ledger is clean and the worker lives on."""
+    with sessions() as session:
+        run = planning.get_run(session, run_id)
+        assert (run.status, run.lines_changed, run.requeued) == ("done", 1, 1), run.error
+        planned = session.scalars(select(StockMovement).where(
+            StockMovement.ref_id == code, StockMovement.reason == f"planned by {run.code}",
+            StockMovement.reserved_delta > 0)).all()
+        assert [(m.warehouse_code, m.reserved_delta) for m in planned] == [("GD1", 2)]
+    assert ledger_clean(pg_engine)
+    assert worker["proc"].poll() is None
+    return run
+
+
 def test_a_run_whose_message_was_lost_is_sent_again_by_the_sweep_and_applied_once(
         worker, pg_database, pg_engine, pg_auth, monkeypatch):  # noqa: F811 - the fixture
     from api.tasks.optimizer import start_run
@@ -41,23 +63,10 @@ def test_a_run_whose_message_was_lost_is_sent_again_by_the_sweep_and_applied_onc
         late = start_run.apply_async((run_id,))  # and the lost message turns up after all
     assert swept["requeued"] == [f"OR{run_id:06d}"]
 
-    def finished():
-        with sessions() as session:
-            found = planning.get_run(session, run_id)
-            return found if found.status in ("done", "failed") else None
-
-    wait_for(finished, "the re-sent run to finish")
+    wait_for(lambda: finished(sessions, run_id), "the re-sent run to finish")
     with app.app_context():
         late.get(timeout=90)  # the second message done as well (one worker process: after the first)
-    with sessions() as session:
-        run = planning.get_run(session, run_id)
-        assert (run.status, run.lines_changed, run.requeued) == ("done", 1, 1), run.error
-        planned = session.scalars(select(StockMovement).where(
-            StockMovement.ref_id == code, StockMovement.reason == f"planned by {run.code}",
-            StockMovement.reserved_delta > 0)).all()
-        assert [(m.warehouse_code, m.reserved_delta) for m in planned] == [("GD1", 2)]
-    assert ledger_clean(pg_engine)
-    assert worker["proc"].poll() is None
+    run = applied_once(sessions, run_id, code, pg_engine, worker)
 
 
 def test_a_run_left_running_by_a_dead_worker_is_sent_again_by_the_sweep_and_applied_once(
@@ -79,21 +88,8 @@ def test_a_run_left_running_by_a_dead_worker_is_sent_again_by_the_sweep_and_appl
         swept = requeue_stalled.apply().get()  # beat's sweep, here; the task it sends goes through Redis
     assert swept["requeued"] == [f"OR{run_id:06d}"]
 
-    def finished():
-        with sessions() as session:
-            found = planning.get_run(session, run_id)
-            return found if found.status in ("done", "failed") else None
-
-    wait_for(finished, "the re-sent run to finish")
+    wait_for(lambda: finished(sessions, run_id), "the re-sent run to finish")
     with app.app_context():
         start_run.apply_async((run_id,), task_id="dead-worker").get(timeout=90)  # its message turns up at last
-    with sessions() as session:
-        run = planning.get_run(session, run_id)
-        assert (run.status, run.lines_changed, run.requeued) == ("done", 1, 1), run.error
-        assert run.task_id not in (None, "dead-worker") and run.heartbeat_at > run.requeued_at
-        planned = session.scalars(select(StockMovement).where(
-            StockMovement.ref_id == code, StockMovement.reason == f"planned by {run.code}",
-            StockMovement.reserved_delta > 0)).all()
-        assert [(m.warehouse_code, m.reserved_delta) for m in planned] == [("GD1", 2)]
-    assert ledger_clean(pg_engine)
-    assert worker["proc"].poll() is None
+    run = applied_once(sessions, run_id, code, pg_engine, worker)
+    assert run.task_id not in (None, "dead-worker") and run.heartbeat_at > run.requeued_at
