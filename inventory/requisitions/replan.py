@@ -3,10 +3,11 @@ backorders, statuses and history beside submit, sharing its builders (`reserving
 `history.event_values`, `history.status_of`). Callers own the transaction.
 
 Reservations move only for lines still exactly as the plan's snapshot saw them (anything
-shipped, cancelled or re-reserved meanwhile is left alone and counted as skipped). Works in
-bulk statements (a national night moves tens of thousands of lines): releases first, so stock
-freed by one line is there for another, then reservations granted up to what is available,
-then the lines' backorders, their requisitions' statuses and history.
+shipped, cancelled or re-reserved meanwhile is left alone and counted as skipped), read with
+their requisitions locked (in id order, before any stock row, as ship and cancel lock them).
+Works in bulk statements (a national night moves tens of thousands of lines): releases first,
+so stock freed by one line is there for another, then reservations granted up to what is
+available, then the lines' backorders, their requisitions' statuses and history.
 """
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def apply(session: Session, planned: list[LineMove], *, now: datetime, run_code:
     result = Applied()
     if not planned:
         return result
+    _lock_requisitions(session, [p.line_id for p in planned])
     state = _line_states(session, [p.line_id for p in planned])
     moves = []
     for p in planned:
@@ -104,6 +106,18 @@ def apply(session: Session, planned: list[LineMove], *, now: datetime, run_code:
         for st, have, want in moves])
     result.changed = len(moves)
     return result
+
+
+def _lock_requisitions(session: Session, line_ids: list[int]) -> None:
+    """Lock the planned lines' requisitions, in id order, before reading them: ship, cancel and
+    receive lock a requisition first too, so none of them commits between this read and the
+    moves (a shipment released and reserved again, shippable twice) or waits on a stock row
+    this run holds while the run waits on its requisition (a deadlock)."""
+    ids: set[int] = set()
+    for match in bulk.in_ids(session, RequisitionLine.id, line_ids):
+        ids.update(session.connection().execute(select(RequisitionLine.requisition_id).where(match)).scalars())
+    for match in bulk.in_ids(session, Requisition.id, sorted(ids)):
+        session.connection().execute(select(Requisition.id).where(match).order_by(Requisition.id).with_for_update())
 
 
 def _line_states(session: Session, ids: list[int]) -> dict[int, LineState]:
