@@ -64,6 +64,8 @@ CLIENT_TIMEOUT = 4.0  # a client's patience for one answer
 PAUSE_SECONDS = GUNICORN_TIMEOUT + 3
 QUEUE = "parts-faults"
 HQ_USER, HQ_PASSWORD = "faults-hq", "campaign-password-21"
+SERVER_ERRORS: list[dict] = []  # every 5xx answer: when, which trial, the request and its body (--keep-logs)
+CURRENT_TRIAL = [0]
 
 
 # -- the stack -------------------------------------------------------------------------------
@@ -215,6 +217,10 @@ class Client:
             self.conn.request(method, path, body=body, headers=headers)
             response = self.conn.getresponse()
             payload = response.read()
+            if response.status >= 500:
+                SERVER_ERRORS.append({"at": time.strftime("%H:%M:%S"), "trial": CURRENT_TRIAL[0], "method": method,
+                                      "path": path, "status": response.status, "key": headers.get("Idempotency-Key"),
+                                      "body": payload[:500].decode(errors="replace")})
             if response.getheader("Set-Cookie"):
                 self.cookie = response.getheader("Set-Cookie").split(";", 1)[0]
             return response.status, payload, dict(response.getheaders())
@@ -457,6 +463,26 @@ def runs_settled(url: str, deadline: float, given_up: set) -> list[str]:
         engine.dispose()
 
 
+def activity(url: str) -> list[dict]:
+    """pg_stat_activity of the campaign's database, for the 5xx log."""
+    from sqlalchemy import text
+
+    from inventory.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(text(
+                "SELECT pid, application_name, state, wait_event_type, wait_event, "
+                "(now() - xact_start)::text AS xact_age, (now() - state_change)::text AS state_age, "
+                "left(query, 200) AS query FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"))]
+    except Exception as exc:  # noqa: BLE001 - the database away is itself worth a line
+        return [{"error": repr(exc)}]
+    finally:
+        engine.dispose()
+
+
 def check(url: str, history: History) -> tuple[list, object]:
     from inventory.db import make_engine, make_session_factory
 
@@ -472,6 +498,8 @@ def check(url: str, history: History) -> tuple[list, object]:
 def trial(n: int, kind: str, stack: Stack, setup: dict, args, all_history: History, seen: set,
           seen_stuck: set) -> dict:
     rng = random.Random(f"{args.seed}-{n}")
+    CURRENT_TRIAL[0] = n
+    errors_before = len(SERVER_ERRORS)
     drafts = draft_transfers(stack.url, 6)
     load = Load(setup, stack.port, n, args.seed, drafts)
     at = rng.uniform(0.5, max(0.6, args.load_seconds / 2))
@@ -492,6 +520,8 @@ def trial(n: int, kind: str, stack: Stack, setup: dict, args, all_history: Histo
         time.sleep(0.05)
     for c in clients:
         c.join(deadline - time.monotonic() + 30)
+    if len(SERVER_ERRORS) > errors_before:  # what the database's sessions were doing
+        SERVER_ERRORS.append({"trial": n, "activity": activity(stack.url)})
     unanswered = load.settle(time.monotonic() + 60)
     stuck = runs_settled(stack.url, time.monotonic() + 30, seen_stuck)
     seen_stuck.update(stuck)
@@ -532,6 +562,12 @@ def report(results: list[dict], seconds: float) -> int:
               f"{sum(r['unanswered'] for r in rows):>11}{anomalies_n:>10}"
               f"{statistics.median(rec) if rec else float('nan'):>15.2f}{max(rec) if rec else float('nan'):>7.2f}"
               + ("" if len(rec) == len(rows) else f"  ({len(rows) - len(rec)} never recovered)"))
+    kind_of = {r["trial"]: r["kind"] for r in results}
+    for kind in KINDS:
+        by_request = Counter(f"{e['status']} {e['method']} {re.sub(r'/R[0-9]+|/TR[0-9A-Z]+', '/{id}', e['path'])}"
+                             for e in SERVER_ERRORS if "status" in e and kind_of.get(e["trial"]) == kind)
+        if by_request:
+            print(f"5xx of {kind}: " + ", ".join(f"{what} x{n}" for what, n in by_request.most_common()))
     ops = Counter()
     for r in results:
         ops.update(r["by_op"])
@@ -566,7 +602,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=3, help="client threads (the machine has 2 cores)")
     parser.add_argument("--pg-port", type=int, default=5433)
     parser.add_argument("--redis-port", type=int, default=6380)
-    parser.add_argument("--keep-logs", default=None, help="copy the servers' logs here at the end")
+    parser.add_argument("--keep-logs", default=None,
+                        help="copy the servers' logs here at the end (gunicorn, Celery, PostgreSQL, Redis) "
+                             "and every 5xx answer with its body (5xx.jsonl; after a trial that had any, "
+                             "what pg_stat_activity showed)")
     args = parser.parse_args()
     kinds = [k for k in args.kinds.split(",") if k]
     unknown = set(kinds) - set(KINDS)
@@ -607,6 +646,11 @@ def main() -> int:
                     Path(args.keep_logs).mkdir(parents=True, exist_ok=True)
                     for log in Path(tmp).glob("*.log"):
                         (Path(args.keep_logs) / log.name).write_bytes(log.read_bytes())
+                    for log in (pg.dir / "log", redis.dir / "log"):
+                        if log.exists():
+                            (Path(args.keep_logs) / f"{log.parent.name.split('-')[1]}.log").write_bytes(log.read_bytes())
+                    with open(Path(args.keep_logs) / "5xx.jsonl", "w") as out:
+                        out.writelines(json.dumps(e, default=str) + "\n" for e in SERVER_ERRORS)
             return 1 if report(results, time.monotonic() - started) else 0
 
 
