@@ -102,7 +102,7 @@ def _check_principal_exists(session: Session, role: str, code: str | None) -> No
 
     model = {"dealer": Dealer, "service_point": ServicePoint, "center": Center, "clerk": Warehouse}.get(role)
     if model is not None and session.get(model, code) is None:
-        raise NotFound(f"no {role.replace('_', ' ')} {code}")
+        raise NotFound(f"no {role.replace('_', ' ')} {code}", code="key.no_principal", role=role, principal=code)
 
 
 def _split(key: str) -> tuple[str, str] | None:
@@ -137,7 +137,7 @@ def revoke_key(session: Session, key: str) -> None:
     split = _split(key)
     row = split and session.execute(select(ApiKey).where(ApiKey.prefix == split[0])).scalar_one_or_none()
     if not row or not hmac.compare_digest(row.digest, _digest(split[1])):
-        raise NotFound("no such key")
+        raise NotFound("no such key", code="key.not_found")
     if row.revoked_at is not None:
         raise Conflict("key already revoked")
     row.revoked_at = utcnow()
@@ -154,9 +154,9 @@ def create_user(session: Session, username: str, password: str, role: str,
         raise InvalidInput("username must be 1-64 characters")
     check_password(session, username, password)
     if role == "clerk" and session.get(Warehouse, warehouse or "") is None:
-        raise NotFound(f"no warehouse {warehouse}")
+        raise NotFound(f"no warehouse {warehouse}", code="warehouse.not_found", warehouse=warehouse)
     if role == CENTER and session.get(Center, center or "") is None:
-        raise NotFound(f"no centre {center}")
+        raise NotFound(f"no centre {center}", code="center.not_found", center=center)
     if session.get(User, username) is not None:
         raise Conflict(f"user {username} exists")
     user = User(username=username, password_hash=generate_password_hash(password), role=role,

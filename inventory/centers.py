@@ -36,7 +36,7 @@ ZERO = Decimal("0.00")
 def get_center(session: Session, code: str) -> Center:
     center = session.get(Center, code)
     if center is None:
-        raise NotFound(f"no centre {code}")
+        raise NotFound(f"no centre {code}", code="center.not_found", center=code)
     return center
 
 
@@ -121,5 +121,5 @@ def center_ticket(session: Session, center: str, code: str, policy: Policy,
     centre's ticket is NotFound, worded as for a ticket that does not exist."""
     get_center(session, center)
     if ticket_facts(session, code).center != center:
-        raise NotFound(f"no ticket {code}")
+        raise NotFound(f"no ticket {code}", code="ticket.not_found", ticket=code)
     return ticket_view(session, code, policy, now)

@@ -77,7 +77,7 @@ def record(session: Session, point: str, *, charged, note: str, actor: str, poli
     """Record a verified overcharge and its penalty; `allowed` defaults to what the point may
     collect for `ticket`. Refused (nothing written) unless the customer paid more than allowed."""
     if session.get(ServicePoint, point) is None:
-        raise NotFound(f"no service point {point}")
+        raise NotFound(f"no service point {point}", code="service_point.not_found", service_point=point)
     note = (note or "").strip()
     if not note or len(note) > MAX_NOTE:
         raise InvalidInput(f"note: say how the overcharge was verified (1-{MAX_NOTE} characters)", field="note")

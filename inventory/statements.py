@@ -184,7 +184,7 @@ def monthly_statement(session: Session, point: str, month: str, policy: Policy,
     start, end = month_bounds(month)
     row = session.get(ServicePoint, point)
     if row is None:
-        raise NotFound(f"no service point {point}")
+        raise NotFound(f"no service point {point}", code="service_point.not_found", service_point=point)
     statement = Statement(row, month, start, end, min(end, now or utcnow()))
     _parts_and_fees(session, statement, policy)
     _return_charges(session, statement)

@@ -97,7 +97,7 @@ def positions(session: Session) -> dict[str, int]:
 def _hq(session: Session) -> str:
     code = hq_code(session)
     if code is None:
-        raise Conflict("the network has no HQ warehouse to buy for")
+        raise Conflict("the network has no HQ warehouse to buy for", code="purchase_order.no_hq_warehouse")
     return code
 
 
@@ -142,7 +142,7 @@ def get(session: Session, code: str, *, lock: bool = False) -> PurchaseOrder:
     number = parse_code(code)
     order = session.get(PurchaseOrder, number, with_for_update=lock, populate_existing=lock) if number else None
     if order is None:
-        raise NotFound(f"no purchase order {code}")
+        raise NotFound(f"no purchase order {code}", code="purchase_order.not_found", order=code)
     return order
 
 

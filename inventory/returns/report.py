@@ -35,13 +35,13 @@ def load(session: Session, code: str, condition, *, for_update: bool = False) ->
     """The return `code` if `condition` admits it (locked for the lifecycle's steps); else NotFound."""
     number = parse_code(code)
     if number is None:
-        raise NotFound(f"no return {code}")
+        raise NotFound(f"no return {code}", code="return.not_found", return_code=code)
     stmt = select(Return).where(Return.id == number, condition)
     if for_update:
         stmt = stmt.with_for_update(of=Return)
     row = session.execute(stmt.execution_options(populate_existing=True)).unique().scalar_one_or_none()
     if row is None:
-        raise NotFound(f"no return {code}")
+        raise NotFound(f"no return {code}", code="return.not_found", return_code=code)
     return row
 
 

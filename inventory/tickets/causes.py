@@ -37,14 +37,17 @@ MAX_NOTE = 500
 def _lines(facts: TicketFacts, requisition: str, line: int | None) -> list[LineFacts]:
     """The requisition's lines on this ticket (one, when `line` is given); NotFound otherwise."""
     if parse_code(requisition) is None:
-        raise NotFound(f"no requisition {requisition} on ticket {facts.code}")
+        raise NotFound(f"no requisition {requisition} on ticket {facts.code}", code="ticket.no_such_requisition",
+                       requisition=requisition, ticket=facts.code)
     lines = [item for item in facts.lines if item.requisition == requisition]
     if not lines:
-        raise NotFound(f"no requisition {requisition} on ticket {facts.code}")
+        raise NotFound(f"no requisition {requisition} on ticket {facts.code}", code="ticket.no_such_requisition",
+                       requisition=requisition, ticket=facts.code)
     if line is not None:
         lines = [item for item in lines if item.line_no == line]
         if not lines:
-            raise NotFound(f"requisition {requisition} has no line {line}")
+            raise NotFound(f"requisition {requisition} has no line {line}", code="requisition.no_such_line",
+                           requisition=requisition, line=line)
     if not lines[0].live:
         raise Conflict(f"requisition {requisition} is cancelled", code="requisition.cancelled", requisition=requisition)  # not a parts wait
     return lines

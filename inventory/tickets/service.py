@@ -63,10 +63,10 @@ def ticket_facts(session: Session, code: str) -> TicketFacts:
     try:
         check_code(code)
     except InvalidInput:
-        raise NotFound(f"no ticket {code}") from None
+        raise NotFound(f"no ticket {code}", code="ticket.not_found", ticket=code) from None
     facts = load_facts(session, RepairTicket.code == code).get(code)
     if facts is None:
-        raise NotFound(f"no ticket {code}")
+        raise NotFound(f"no ticket {code}", code="ticket.not_found", ticket=code)
     return facts
 
 

@@ -182,7 +182,7 @@ def get_count(session: Session, count_id: int, *, warehouse: str | None = None, 
     """A count; `warehouse` set (a clerk's view), another warehouse's count is not found either."""
     count = session.get(CycleCount, count_id, with_for_update=lock, populate_existing=lock)
     if count is None or (warehouse is not None and count.warehouse_code != warehouse):
-        raise NotFound(f"no cycle count {count_id}")
+        raise NotFound(f"no cycle count {count_id}", code="cycle_count.not_found", count=count_id)
     return count
 
 
@@ -202,7 +202,7 @@ def start_count(session: Session, warehouse: str, policy: Policy, *, actor: str,
     now = now or utcnow()
     # the warehouse row's lock queues two clerks starting at once (PostgreSQL), so one count opens
     if session.get(Warehouse, warehouse, with_for_update=True) is None:
-        raise NotFound(f"no warehouse {warehouse}")
+        raise NotFound(f"no warehouse {warehouse}", code="warehouse.not_found", warehouse=warehouse)
     existing = open_count(session, warehouse)
     if existing is not None:
         raise Conflict(f"cycle count {existing.id} of {warehouse} is still open; submit it first",
@@ -327,7 +327,7 @@ def direct_counts(session: Session, warehouse: str, counted: list[tuple[str, int
     All or nothing, like a submit: any refusal raises and the caller's transaction rolls back."""
     now = now or utcnow()
     if session.get(Warehouse, warehouse) is None:
-        raise NotFound(f"no warehouse {warehouse}")
+        raise NotFound(f"no warehouse {warehouse}", code="warehouse.not_found", warehouse=warehouse)
     skus = [sku for sku, _, _ in counted]
     if len(set(skus)) != len(skus):
         raise InvalidInput("each sku may be counted once", code="count.sku_twice", field="sku")
@@ -338,7 +338,7 @@ def direct_counts(session: Session, warehouse: str, counted: list[tuple[str, int
     costs = dict(session.execute(select(Part.sku, Part.unit_cost).where(Part.sku.in_(skus))).all())
     for sku in skus:
         if sku not in costs:
-            raise NotFound(f"no part {sku}")
+            raise NotFound(f"no part {sku}", code="part.not_found", sku=sku)
     ledger.lock_balances(session, [(warehouse, sku) for sku in skus])
     waiting = waiting_skus(session, warehouse, skus)
     if waiting:
@@ -380,7 +380,7 @@ def direct_counts(session: Session, warehouse: str, counted: list[tuple[str, int
 def _waiting_line(session: Session, line_id: int) -> tuple[CycleCountLine, CycleCount]:
     line = session.get(CycleCountLine, line_id, with_for_update=True, populate_existing=True)
     if line is None:
-        raise NotFound(f"no cycle count line {line_id}")
+        raise NotFound(f"no cycle count line {line_id}", code="cycle_count.line_not_found", line=line_id)
     if line.status != "awaiting_approval":
         raise Conflict(f"cycle count line {line_id} is {line.status}; only a line awaiting approval can be decided",
                        code="count.line_not_waiting", line=line_id, status=line.status)

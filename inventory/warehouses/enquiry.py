@@ -86,7 +86,7 @@ def stock_for_sku(session: Session, sku: str) -> SkuStock:
     """
     part = session.get(Part, sku)
     if part is None:
-        raise NotFound(f"no part {sku}")
+        raise NotFound(f"no part {sku}", code="part.not_found", sku=sku)
     stmt = (_stock_query().where(StockBalance.sku == sku)
             .where((StockBalance.on_hand != 0) | (StockBalance.in_transit != 0) | (StockBalance.reserved != 0))
             .order_by(StockBalance.warehouse_code))

@@ -46,7 +46,7 @@ def _require_text(value: str | None, what: str, code: str) -> str:
 def get(session: Session, transfer_id: str, *, lock: bool = False) -> Transfer:
     transfer = session.get(Transfer, transfer_id, with_for_update=lock, populate_existing=lock)
     if transfer is None:
-        raise NotFound(f"no transfer {transfer_id}")
+        raise NotFound(f"no transfer {transfer_id}", code="transfer.not_found", transfer=transfer_id)
     return transfer
 
 
@@ -69,9 +69,9 @@ def create_draft(session: Session, from_warehouse: str, to_warehouse: str, sku: 
                            warehouse=from_warehouse)
     for code in (from_warehouse, to_warehouse):
         if session.get(Warehouse, code) is None:
-            raise NotFound(f"no warehouse {code}")
+            raise NotFound(f"no warehouse {code}", code="warehouse.not_found", warehouse=code)
     if session.get(Part, sku) is None:
-        raise NotFound(f"no part {sku}")
+        raise NotFound(f"no part {sku}", code="part.not_found", sku=sku)
     transfer = Transfer(id=new_transfer_id(), from_warehouse=from_warehouse, to_warehouse=to_warehouse,
                         sku=sku, qty=qty, qty_received=0, status="draft", reason=reason.strip(),
                         created_by=actor, created_at=now or utcnow(), proposal_run_id=proposal_run_id)
@@ -142,7 +142,8 @@ def receive_parcel(session: Session, transfer_id: str, *, warehouse: str, actor:
     A parcel for another warehouse is not found here, as if it did not exist; a short parcel is
     received on the transfer's own form (a quantity) or closed short instead."""
     if get(session, transfer_id).to_warehouse != warehouse:
-        raise NotFound(f"no transfer {transfer_id} to {warehouse}")
+        raise NotFound(f"no transfer {transfer_id} to {warehouse}", code="transfer.not_found_to",
+                       transfer=transfer_id, warehouse=warehouse)
     landing = _in_status(session, transfer_id, IN_TRANSIT, "receive").outstanding
     return receive(session, transfer_id, landing, actor=actor, now=now), landing
 

@@ -77,7 +77,7 @@ def get(session: Session, principal: Principal, code: str, *, for_update: bool =
     stmt = select(Webhook).where(Webhook.id == (number if number is not None else -1), _mine(principal))
     hook = session.scalar(stmt.with_for_update() if for_update else stmt)
     if hook is None:
-        raise NotFound(f"no webhook {code}")
+        raise NotFound(f"no webhook {code}", code="webhook.not_found", webhook=code)
     return hook
 
 
@@ -125,7 +125,8 @@ def replay(session: Session, principal: Principal, code: str, delivery_id: str,
     original = session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == str(delivery_id)[:36],
                                                             WebhookDelivery.webhook_id == hook.id))
     if original is None:
-        raise NotFound(f"no delivery {delivery_id} of webhook {code}")
+        raise NotFound(f"no delivery {delivery_id} of webhook {code}", code="webhook.delivery_not_found",
+                       delivery=delivery_id, webhook=code)
     if original.status == "pending":
         raise Conflict(f"delivery {delivery_id} is still being delivered; replay it once it has succeeded or failed")
     again = WebhookDelivery(id=new_delivery_id(), webhook_id=hook.id, event_id=original.event_id,
