@@ -141,6 +141,11 @@ _AROUND = (select(Supersession.old_sku, Supersession.new_sku, Supersession.two_w
                       Supersession.new_sku.in_(_SKUS) & Supersession.two_way.is_(True))))
 
 
+# Whether any row lies around the skus bound as `skus`: `load_around`'s first step, for a query
+# that reads other things too (a submit's), so a sku in no chain costs no query of its own.
+ANY_AROUND = _AROUND.exists()
+
+
 def load_around(session: Session, skus: Iterable[str]) -> Chains:
     """The rows reachable from `skus` forward, and backward through two-way links: all that
     `serving` needs for them, in one query per chain step (usually a single empty one)."""
@@ -156,9 +161,12 @@ def load_around(session: Session, skus: Iterable[str]) -> Chains:
     return chains
 
 
-def serving_skus(session: Session, skus: Iterable[str]) -> dict[str, list[str]]:
-    """For each sku, the skus that may serve it, in order (itself alone when not in any chain)."""
+def serving_skus(session: Session, skus: Iterable[str], *, any_around: bool = True) -> dict[str, list[str]]:
+    """For each sku, the skus that may serve it, in order (itself alone when not in any chain).
+    `any_around=False`: the caller read `ANY_AROUND` false for these skus, so none is in a chain."""
     skus = list(skus)
+    if not any_around:
+        return {sku: [sku] for sku in skus}
     chains = load_around(session, skus)
     return {sku: chains.serving(sku) for sku in skus}
 
@@ -224,7 +232,7 @@ def remove_replacement(session: Session, old_sku: str, *, actor: str, source: st
     """The old sku is no longer replaced (its requests are served with itself only from now)."""
     row = session.get(Supersession, old_sku, with_for_update=True)
     if row is None:
-        raise NotFound(f"{old_sku} is not replaced by any part")
+        raise NotFound(f"{old_sku} is not replaced by any part", code="supersession.not_replaced", sku=old_sku)
     audit.record(session, actor, "catalog.supersession", f"supersession:{old_sku}", source=source,
                  changes={old_sku: [[row.new_sku, row.two_way], None]})
     session.execute(delete(Supersession).where(Supersession.old_sku == old_sku))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, insert, literal, select, update
+from sqlalchemy import BigInteger, bindparam, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,13 +31,15 @@ def period_of(at: datetime) -> str:
 def _dealer(session: Session, code: str) -> Dealer:
     dealer = session.get(Dealer, code)
     if dealer is None:
-        raise NotFound(f"no dealer {code}")
+        raise NotFound(f"no dealer {code}", code="dealer.not_found", dealer=code)
     return dealer
 
 
 def ensure_account(session: Session, dealer_code: str, period: str) -> None:
     """Open the month's account at the dealer's current monthly limit, race-safe."""
-    limit = _dealer(session, dealer_code).monthly_quota
+    limit = session.execute(select(Dealer.monthly_quota).where(Dealer.code == dealer_code)).scalar_one_or_none()
+    if limit is None:
+        raise NotFound(f"no dealer {dealer_code}", code="dealer.not_found", dealer=dealer_code)
     values = {"dealer_code": dealer_code, "period": period, "credit_limit": limit, "extension": Decimal(0),
               "reserved": Decimal(0), "consumed": Decimal(0), "credited": Decimal(0)}
     dialect = session.get_bind().dialect.name
@@ -92,13 +94,45 @@ def _amount(value) -> Decimal:
     return amount
 
 
+def _open_statement(dialect: str):
+    """INSERT the month's account at the dealer's monthly limit unless it exists (nothing when the
+    dealer does not: `ensure_account` says so), built once per dialect: every dealer submit runs it."""
+    stmt = _OPEN.get(dialect)
+    if stmt is None:
+        module = postgresql if dialect == "postgresql" else sqlite
+        zero = literal(0, BigInteger())
+        table = QuotaAccount.__table__
+        stmt = _OPEN[dialect] = module.insert(table).from_select(
+            [table.c[name] for name in ("dealer_code", "period", "credit_limit", "extension", "reserved", "consumed",
+                                        "credited")],
+            select(Dealer.code, bindparam("period", type_=QuotaAccount.period.type), Dealer.monthly_quota,
+                   zero, zero, zero, zero).where(Dealer.code == bindparam("dealer"))).on_conflict_do_nothing()
+    return stmt
+
+
+_OPEN: dict = {}
+# The conditional UPDATE and its movement row in one statement (PostgreSQL).
+_RESERVE = text(
+    "WITH u AS (UPDATE quota_account SET reserved=reserved+:cents WHERE dealer_code=:dealer AND period=:period "
+    "AND credit_limit+extension+credited-reserved-consumed>=:cents RETURNING dealer_code) "
+    "INSERT INTO quota_movement (at,dealer_code,period,kind,amount,actor,reason,ref_id) "
+    "SELECT :at,:dealer,:period,'reserve',:cents,:actor,'',:ref_id FROM u RETURNING dealer_code"
+).bindparams(bindparam("cents", type_=BigInteger()), bindparam("at", type_=QuotaMovement.at.type))
+
+
 def reserve(session: Session, dealer_code: str, period: str, amount, *, actor: str, ref_id: str) -> None:
     """Hold `amount` of the month's quota, or refuse the whole request (QuotaExceeded)."""
     amount = _amount(amount)
-    ensure_account(session, dealer_code, period)
+    dialect = session.get_bind().dialect.name
+    session.execute(_open_statement(dialect), {"dealer": dealer_code, "period": period})
+    if dialect == "postgresql":
+        done = session.execute(_RESERVE, {"cents": int(amount * 100), "dealer": dealer_code, "period": period,
+                                          "at": utcnow(), "actor": actor, "ref_id": ref_id}).first() is not None
+        if done:
+            return
     c = QuotaAccount
     fits = c.credit_limit + c.extension + c.credited - c.reserved - c.consumed >= _cents(amount)
-    if not _update(session, dealer_code, period, fits, reserved=amount):
+    if dialect == "postgresql" or not _update(session, dealer_code, period, fits, reserved=amount):
         acct = account(session, dealer_code, period)
         raise QuotaExceeded(
             f"requisition value {amount} exceeds dealer {dealer_code}'s available quota "

@@ -28,13 +28,13 @@ def get(session: Session, principal: Principal, code: str, *, for_update: bool =
     """One requisition if the principal may see it; otherwise NotFound, whether or not it exists."""
     number = parse_code(code)
     if number is None:
-        raise NotFound(f"no requisition {code}")
+        raise NotFound(f"no requisition {code}", code="requisition.not_found", requisition=code)
     stmt = select(Requisition).where(Requisition.id == number, visible_to(principal))
     if for_update:
         stmt = stmt.with_for_update()
     req = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
     if req is None:
-        raise NotFound(f"no requisition {code}")
+        raise NotFound(f"no requisition {code}", code="requisition.not_found", requisition=code)
     return req
 
 
@@ -55,7 +55,7 @@ def require_owner(principal: Principal, req: Requisition) -> None:
         return
     owner = req.dealer_code if req.requester_role == "dealer" else req.service_point_code
     if principal.role != req.requester_role or principal.code != owner:
-        raise NotFound(f"no requisition {req.code}")
+        raise NotFound(f"no requisition {req.code}", code="requisition.not_found", requisition=req.code)
 
 
 def warranty_to_dict(line: RequisitionLine) -> dict[str, Any]:

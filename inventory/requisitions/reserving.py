@@ -98,42 +98,58 @@ def reserve_units(session: Session, req: Requisition, line: RequisitionLine, opt
     return need
 
 
-def reserve_locked_lines(session: Session, req: Requisition, lines: list[tuple[RequisitionLine, list[Option]]],
-                         locked: set[tuple[str, str]], *, policy: Policy, actor: str, now: datetime) -> bool:
-    """Reserve every line from options read after `locked` (`planned_keys`) was locked: when each
-    take `split` names falls on a locked row, none can be refused, and all go to the ledger in one
-    statement (`ledger.reserve_locked`) as the allocations `reserve_units` would write, the rest of
-    each line backordered. False, with nothing done, when a take falls elsewhere (the options moved
-    between the plan and the lock): the caller reserves line by line (`reserve_units`)."""
+def plan_locked_lines(lines: list[tuple[RequisitionLine, list[Option]]], locked: set[tuple[str, str]], *,
+                      policy: Policy, now: datetime) -> list[tuple[str, str, int, str]] | None:
+    """Every line's reservations from options read after `locked` (`planned_options`) was locked:
+    when each take `split` names falls on a locked row, none can be refused, so the lines get the
+    allocations `reserve_units` would write (the rest of each line backordered) and the takes for
+    `ledger.reserve_locked` are returned, (warehouse, sku, qty, reason), to be written in one
+    statement. None, with nothing done, when a take falls elsewhere (the options moved between the
+    plan and the lock): the caller reserves line by line (`reserve_units`)."""
     planned = []
     for line, options in lines:
         takes, left = split(options, line.qty, policy.promise_hours)
         if any((option.warehouse, option.sku or line.sku) not in locked for option, _ in takes):
-            return False
+            return None
         planned.append((line, takes, left))
-    ledger.reserve_locked(session, [(option.warehouse, option.sku or line.sku, take,
-                                     "requisition" if (option.sku or line.sku) == line.sku
-                                     else f"requisition for {line.sku}")
-                                    for line, takes, _ in planned for option, take in takes],
-                          actor=actor, ref=ledger_ref(req))
+    ledger_takes = []
     for line, takes, left in planned:
         for option, take in takes:
+            sku = option.sku or line.sku
+            ledger_takes.append((option.warehouse, sku, take,
+                                 "requisition" if sku == line.sku else f"requisition for {line.sku}"))
             line.allocations.append(Allocation(**allocation_values(
-                warehouse=option.warehouse, sku=option.sku or line.sku, qty=take, promised_by=line.promised_by,
+                warehouse=option.warehouse, sku=sku, qty=take, promised_by=line.promised_by,
                 lane_hours=option.hours, unit_cost=option.unit_cost, now=now)))
         line.backordered_qty = left
-    return True
+    return ledger_takes
 
 
-def planned_keys(session: Session, point: ServicePoint, needs: list[tuple[str, int]],
-                 policy: Policy, serving: dict[str, list[str]] | None = None) -> set[tuple[str, str]]:
+def planned_options(session: Session, point: ServicePoint, needs: list[tuple[str, int]], policy: Policy,
+                    serving: dict[str, list[str]] | None = None
+                    ) -> tuple[set[tuple[str, str]], dict[str, list[Option]]]:
     """The balance rows reserving (sku, qty) needs is expected to touch, to lock them in one global
     order first: two requisitions wanting the same rows in different orders would deadlock.
-    `serving` names the skus that may serve each (substitutes' rows are locked too)."""
+    `serving` names the skus that may serve each (substitutes' rows are locked too). With the
+    options read for it, by sku (`with_locked` makes them fresh once the rows are locked)."""
     serving = {sku: (serving or {}).get(sku, [sku]) for sku, _ in needs}
     by_sku = options_by_sku(session, point, [s for skus in serving.values() for s in skus])
     keys = set()
     for sku, need in needs:
         takes, _ = split(ranked(by_sku, serving[sku]), need, policy.promise_hours)
         keys.update((option.warehouse, option.sku or sku) for option, _ in takes)
-    return keys
+    return keys, by_sku
+
+
+def planned_keys(session: Session, point: ServicePoint, needs: list[tuple[str, int]],
+                 policy: Policy, serving: dict[str, list[str]] | None = None) -> set[tuple[str, str]]:
+    """`planned_options`' rows alone."""
+    return planned_options(session, point, needs, policy, serving)[0]
+
+
+def with_locked(by_sku: dict[str, list[Option]], available: dict[tuple[str, str], int]) -> dict[str, list[Option]]:
+    """The options with the available units of the rows just locked and read (`ledger.lock_balances`),
+    exact while the transaction holds them; the other rows' as read before (they are not taken
+    unless a caller reserves line by line, which reads again when refused)."""
+    return {sku: [replace(o, available=available[(o.warehouse, o.sku)]) if (o.warehouse, o.sku) in available else o
+                  for o in options] for sku, options in by_sku.items()}

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, exists, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from .. import bulk, supersession
@@ -26,16 +25,14 @@ from ..policy import Policy, load_policy
 from ..quotas import service as quotas
 from ..returns.lifecycle import expect_returns_for_shipment
 from ..warehouses import ledger
-from . import scans
+from . import scans, warranty, wrong_part
 from .allocation import Option, stock_seen
 from .history import add_event, event_time, event_values, refresh_status
 from .models import Requisition, RequisitionEvent, RequisitionLine
-from .reads import get, list_for, require_owner  # noqa: F401  list_for: the API's list reads it here
-from .reserving import (ledger_ref, options_by_sku, planned_keys, ranked, reserve_locked_lines, reserve_units,
-                        serving_options)
-
-if TYPE_CHECKING:
-    from .wrong_part import WrongPart
+from .reads import get, require_owner
+from .reserving import (ledger_ref, plan_locked_lines, planned_options, ranked, reserve_units, serving_options,
+                        with_locked)
+from .writing import write_submitted
 
 MAX_LINES = 200
 MAX_QTY = 10_000
@@ -49,31 +46,41 @@ class LineRequest:
     in_warranty: bool | None = None  # the caller's assertion, checked against the decision
 
 
-def _check_ship_to(session: Session, principal: Principal, ship_to: str) -> ServicePoint:
-    """The caller's own point, or one of the dealer's ship-to points; nothing else exists for it."""
+def _point_and_parts(session: Session, principal: Principal, ship_to: str, lines: list[LineRequest],
+                     ticket: str | None) -> tuple[ServicePoint, dict[str, Part], bool, bool]:
+    """The caller's own point, or one of the dealer's ship-to points (nothing else exists for it),
+    the parts the lines name that exist, whether any of them is in a 替代件 chain and whether the
+    ticket has its appliance recorded: one query."""
     not_yours = InvalidInput(f"{ship_to} is not one of your ship-to service points",
                              code="requisition.ship_to_not_yours", field="ship_to", ship_to=ship_to)
     if principal.role == "service_point":
         if ship_to != principal.code:
             raise not_yours
+        stmt, params = _POINT_AND_PARTS, {"point": ship_to}
     elif principal.role == "dealer":
-        owned = session.execute(select(dealer_ship_to.c.service_point_code).where(
-            dealer_ship_to.c.dealer_code == principal.code,
-            dealer_ship_to.c.service_point_code == ship_to)).first()
-        if owned is None:
-            raise not_yours
+        stmt, params = _DEALER_POINT_AND_PARTS, {"point": ship_to, "dealer": principal.code}
     else:
         raise InvalidInput("only dealers and service points submit requisitions", code="requisition.requesters_only")
-    point = session.get(ServicePoint, ship_to)
-    if point is None:
+    skus = sorted({line.sku for line in lines}) if len(lines) <= MAX_LINES else []
+    rows = session.execute(stmt, {**params, "skus": skus, "ticket": ticket}).all()
+    if not rows:
         raise not_yours
-    return point
+    point, _, chained, appliance = rows[0]
+    return point, {part.sku: part for _, part, _, _ in rows if part is not None}, chained, appliance
 
 
-_PARTS = select(Part).where(Part.sku.in_(bindparam("skus", expanding=True)))  # built once: every submit runs it
+# Built once: every submit runs one of them (a statement's construction costs more CPU than running it).
+# `chained`: whether any 替代件 row lies around the skus (else none needs its chain read); `appliance`:
+# whether the ticket has its appliance recorded (else the warranty engine needs nothing of it).
+_POINT_AND_PARTS = (select(ServicePoint, Part, supersession.ANY_AROUND.label("chained"),
+                           warranty.HAS_APPLIANCE.label("appliance"))
+                    .outerjoin(Part, Part.sku.in_(bindparam("skus", expanding=True)))
+                    .where(ServicePoint.code == bindparam("point")))
+_DEALER_POINT_AND_PARTS = _POINT_AND_PARTS.where(exists().where(
+    dealer_ship_to.c.dealer_code == bindparam("dealer"), dealer_ship_to.c.service_point_code == ServicePoint.code))
 
 
-def _check_lines(session: Session, lines: list[LineRequest]) -> dict[str, Part]:
+def _check_lines(lines: list[LineRequest], parts: dict[str, Part]) -> None:
     if not lines:
         raise InvalidInput("a requisition needs at least one line", code="requisition.no_lines", field="lines")
     if len(lines) > MAX_LINES:
@@ -88,12 +95,10 @@ def _check_lines(session: Session, lines: list[LineRequest]) -> dict[str, Part]:
             raise InvalidInput(f"lines[{i}]: sku {line.sku} is listed twice; put the total on one line",
                                code="requisition.sku_twice", field=f"lines.{i}.sku", index=i, sku=line.sku)
         seen.add(line.sku)
-    parts = {p.sku: p for p in session.scalars(_PARTS, {"skus": sorted(seen)})}
     for i, line in enumerate(lines):
         if line.sku not in parts:
             raise InvalidInput(f"lines[{i}]: unknown sku {line.sku}", code="requisition.unknown_sku",
                                field=f"lines.{i}.sku", index=i, sku=line.sku)
-    return parts
 
 
 def _reserve_line(session: Session, req: Requisition, line: RequisitionLine, policy: Policy, now: datetime,
@@ -116,15 +121,14 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     Each line's warranty is decided from the ticket's appliance (`warranty`); `in_warranty` (the
     requisition's) and a line's `in_warranty` are the caller's assertions, checked and never used:
     a different one is refused (`WarrantyMismatch`) before anything is reserved."""
-    from . import warranty  # it reads tickets, which read requisitions: import here
-
     now = now or utcnow()
-    point = _check_ship_to(session, principal, ship_to)
+    point, parts, chained, appliance = _point_and_parts(session, principal, ship_to, lines, ticket)
     if principal.role == "service_point" and in_warranty is not False and not ticket:  # API.md: as before
         raise InvalidInput("a service point's in-warranty requisition needs its repair ticket (a paid repair "
-                           "says in_warranty: false)", field="ticket")
-    parts = _check_lines(session, lines)
-    decided = warranty.decide_parts(session, ticket, list(parts.values()), policy, now)
+                           "says in_warranty: false)", code="requisition.ticket_needed", field="ticket")
+    _check_lines(lines, parts)
+    decided = warranty.decide_parts(session, ticket, [parts[l.sku] for l in lines], policy, now,
+                                    has_appliance=appliance)
     warranty.check_asserted([(i, l.sku, decided[l.sku]) for i, l in enumerate(lines)], in_warranty,
                             [l.in_warranty for l in lines])
     value = sum((parts[l.sku].unit_price * l.qty for l in lines), start=Decimal("0.00"))
@@ -140,14 +144,23 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
                       value=value, created_at=now, created_by=principal.name,
                       quota_period=quotas.period_of(now) if principal.role == "dealer" else None)
     numbered = bulk.on_postgresql(session)  # the number from the sequence; the rows written at the end
-    if numbered:
-        req.id = session.execute(_NEXT_NUMBER).scalar_one()
-    else:
-        session.add(req)
-        session.flush()  # the requisition's number, for the quota's and the ledger's rows
+    written: dict = {}  # what was inserted of the requisition before its lines were reserved (SQLite)
+
+    def number() -> None:
+        """Draw the requisition's number now: the quota's and the ledger's rows name it."""
+        if req.id is not None:
+            return
+        if numbered:
+            req.id = session.execute(_NEXT_NUMBER).scalar_one()
+        else:  # SQLite: the row itself now, its number by RETURNING (its status follows at the end)
+            insert_new(session, [req])
+            written.update(status=req.status, in_warranty=req.in_warranty)
+
     if req.dealer_code:
+        number()
         quotas.reserve(session, req.dealer_code, req.quota_period, value, actor=principal.name, ref_id=req.code)
-    _reserve_lines(session, req, new_lines, point, policy, now)
+    serving = supersession.serving_skus(session, [l.sku for l in lines], any_around=chained)
+    takes = _reserve_lines(session, req, new_lines, point, policy, now, number, serving)
     req.lines = new_lines  # lines and allocations are inserted once, complete (no update after)
     warranty.refresh_requisition(req)
     refresh_status(req)
@@ -155,11 +168,12 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
                                                  for a in l.allocations],
                   backordered={l.sku: l.backordered_qty for l in req.lines if l.backordered_qty},
                   **substitutes_of(req.lines))
-    if numbered:
-        _write_submitted(session, req, event_values(req.id, "submitted", principal.name, now, **detail))
+    if takes is not None:  # nothing reserved yet: the reservations and every row in one statement
+        write_submitted(session, req, takes, event_values(None, "submitted", principal.name, now, **detail))
     else:
-        add_event(session, req, "submitted", principal.name, now, **detail)
-        session.flush()  # lines, allocations and the event in one flush
+        number()
+        _write_submitted(session, req, event_values(req.id, "submitted", principal.name, now, **detail),
+                         written=written)
     return req
 
 
@@ -167,11 +181,18 @@ _NEXT_NUMBER = text("SELECT nextval(pg_get_serial_sequence('requisition', 'id'))
 _INSERT_EVENT = insert(RequisitionEvent.__table__)
 
 
-def _write_submitted(session: Session, req: Requisition, event: dict) -> None:
+def _write_submitted(session: Session, req: Requisition, event: dict, *, written: dict) -> None:
     """The new requisition, its lines, allocations and submitted event in four INSERTs, the
-    objects then in the session as if flushed (a flush's unit of work cost more CPU than the
-    rest of the submit's writes)."""
-    insert_new(session, [req])
+    objects then in the session as if flushed (a flush's unit of work cost more CPU than the rest
+    of the submit's writes). Where the reservations were not written with them (`writing`): on
+    SQLite, or made line by line. `written`: the requisition's columns already inserted (SQLite
+    numbers it so), updated when the reservations changed them (a backorder's status)."""
+    if not written:
+        insert_new(session, [req])
+    else:
+        changed = {column: getattr(req, column) for column, value in written.items() if getattr(req, column) != value}
+        if changed:
+            session.execute(update(Requisition.__table__).where(Requisition.__table__.c.id == req.id).values(changed))
     for line in req.lines:
         line.requisition_id = req.id
     insert_new(session, req.lines)
@@ -185,25 +206,35 @@ def _write_submitted(session: Session, req: Requisition, event: dict) -> None:
 
 
 def _reserve_lines(session: Session, req: Requisition, lines: list[RequisitionLine], point: ServicePoint,
-                   policy: Policy, now: datetime) -> None:
-    """Lock the balance rows the lines should take, then reserve each line from fresh options.
-    The options of all lines are read in one query when no two lines may take the same sku
-    (替代件 chains can overlap); otherwise line by line, each seeing what the one before took."""
-    serving = supersession.serving_skus(session, [l.sku for l in lines])
-    locked = planned_keys(session, point, [(l.sku, l.qty) for l in lines], policy, serving)
-    ledger.lock_balances(session, locked, create=False)
+                   policy: Policy, now: datetime, number,
+                   serving: dict[str, list[str]]) -> list[tuple[str, str, int, str]] | None:
+    """Lock the balance rows the lines should take, then reserve each line from options made fresh
+    by the lock's own read (`with_locked`). When no two lines may take the same sku (替代件 chains
+    can overlap) and every take falls on a locked row, the lines get their allocations and the
+    ledger's takes are returned unwritten, for the caller to write with the requisition in one
+    statement (`writing`) where the database allows, else written here. Otherwise each line is
+    reserved in turn, seeing what the one before took; then None. `number()` draws the
+    requisition's number before anything names it; `serving`: `supersession.serving_skus` of the lines."""
+    locked, by_sku = planned_options(session, point, [(l.sku, l.qty) for l in lines], policy, serving)
+    by_sku = with_locked(by_sku, ledger.lock_balances(session, locked, create=False))
     skus = [s for l in lines for s in serving[l.sku]]
-    by_sku = options_by_sku(session, point, skus) if len(skus) == len(set(skus)) else None
-    if by_sku is not None:  # every take on a locked row: all of them in one ledger statement
+    if len(skus) == len(set(skus)):
         fresh = [(line, ranked(by_sku, serving[line.sku])) for line in lines]
         for line, options in fresh:
             line.stock_seen = stock_seen(options, line.qty, policy.promise_hours)
-        if reserve_locked_lines(session, req, fresh, locked, policy=policy, actor=req.created_by, now=now):
-            return
+        takes = plan_locked_lines(fresh, locked, policy=policy, now=now)
+        if takes is not None:
+            if ledger.reserve_locked_in_one(session, takes):
+                return takes
+            number()
+            ledger.reserve_locked(session, takes, actor=req.created_by, ref=ledger_ref(req))
+            return None
+    number()
     for line in lines:
-        options = (ranked(by_sku, serving[line.sku]) if by_sku is not None
+        options = (ranked(by_sku, serving[line.sku]) if len(skus) == len(set(skus))
                    else serving_options(session, point, serving[line.sku]))
         _reserve_line(session, req, line, policy, now, options)
+    return None
 
 
 def substitutes_of(lines, shipped_at: datetime | None = None) -> dict:
@@ -273,7 +304,8 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
     shipped, value = [], Decimal("0.00")
     for line, a in to_ship:
         if at < a.created_at:
-            raise InvalidInput("at is before the units were reserved", field="at")
+            raise InvalidInput("at is before the units were reserved", code="requisition.shipped_before_reserved",
+                                   field="at")
         ledger.issue(session, a.warehouse_code, a.sku, a.qty, actor=actor, reason="requisition shipped",
                      ref=ledger_ref(req), at=at)
         a.status, a.shipped_at = "shipped", at
@@ -288,7 +320,8 @@ def ship(session: Session, actor: str, code: str, *, at: datetime | None = None,
 
 
 def receive(session: Session, principal: Principal, code: str, *, at: datetime | None = None,
-            warehouse: str | None = None, wrong_parts: Sequence[WrongPart] = (), policy: Policy | None = None,
+            warehouse: str | None = None, wrong_parts: Sequence[wrong_part.WrongPart] = (),
+            policy: Policy | None = None,
             now: datetime | None = None) -> Requisition:
     """The service point confirms arrival: each shipped allocation is on time or late from here.
 
@@ -296,8 +329,6 @@ def receive(session: Session, principal: Principal, code: str, *, at: datetime |
     warehouses is on time or late by its own parcel, not held until the other one lands.
     `wrong_parts` names lines whose arriving units are another part (错发): they are recorded as
     such and replaced (`wrong_part.record`) in the same transaction, instead of counting as delivered."""
-    from . import wrong_part  # it builds on this module's operations: import here
-
     now = now or utcnow()
     at = event_time(at, now)
     req = get(session, principal, code, for_update=True)
@@ -308,7 +339,8 @@ def receive(session: Session, principal: Principal, code: str, *, at: datetime |
         for a in line.allocations:
             if a.status == "shipped" and (warehouse is None or a.warehouse_code == warehouse):
                 if at < a.shipped_at:
-                    raise InvalidInput("at is before the parts were shipped", field="at")
+                    raise InvalidInput("at is before the parts were shipped",
+                                       code="requisition.received_before_shipped", field="at")
                 a.status, a.delivered_at, a.on_time = "delivered", at, at <= a.promised_by
                 arrived.append([line.sku, a.warehouse_code, a.qty, a.on_time])
                 arriving.setdefault(line.line_no, []).append(a)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -64,14 +64,19 @@ class LineWarranty:
     until: date | None
 
 
+# Whether the ticket bound as `ticket` has its appliance recorded: for a query that reads other
+# things too (a submit's), so a ticket without one costs no query of its own (`decide_parts`).
+HAS_APPLIANCE = exists().where(TicketAppliance.ticket_code == bindparam("ticket"))
+
+
 def decide_parts(session: Session, ticket: str | None, parts: list[Part], policy: Policy,
-                 now: datetime | None = None) -> dict[str, LineWarranty]:
+                 now: datetime | None = None, *, has_appliance: bool = True) -> dict[str, LineWarranty]:
     """sku -> the engine's decision for each part on this ticket, reported when its `created`
-    event says (else `now`)."""
+    event says (else `now`). `has_appliance=False`: the caller read `HAS_APPLIANCE` false."""
     now = now or utcnow()
     if not ticket:
         return {p.sku: LineWarranty(False, NO_TICKET, None) for p in parts}
-    facts = appliance_facts(session, ticket)
+    facts = appliance_facts(session, ticket) if has_appliance else None
     if facts is None:
         return {p.sku: LineWarranty(False, NO_APPLIANCE, None) for p in parts}
     row = session.get(RepairTicket, ticket)

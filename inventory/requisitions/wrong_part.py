@@ -179,7 +179,7 @@ def record(session: Session, req: Requisition, line: RequisitionLine, report: Wr
                        code="wrong_part.nothing_arrived", line=line.line_no, requisition=req.code)
     chosen = _choose(line, arrived, report, field)
     if any(at < a.delivered_at for a, _ in chosen):
-        raise InvalidInput("at is before the units arrived", field="at")
+        raise InvalidInput("at is before the units arrived", code="wrong_part.reported_before_arrival", field="at")
     point = session.get(ServicePoint, req.service_point_code)
     qty = sum(n for _, n in chosen)
     by_warehouse: dict[str, int] = defaultdict(int)

@@ -75,38 +75,44 @@ def _apply(session: Session, warehouse: str, sku: str, condition, **deltas) -> b
     return session.execute(stmt).rowcount == 1
 
 
-def lock_balances(session: Session, keys, *, create: bool = True) -> None:
+def lock_balances(session: Session, keys, *, create: bool = True) -> dict[tuple[str, str], int] | None:
     """Create (if absent) and lock the given (warehouse, sku) balance rows in sorted order.
 
     Multi-row operations call this first so every transaction takes its row locks in the
     same order. On SQLite FOR UPDATE is not emitted: the immediate transaction already
     holds the database's write lock. `create=False` (rows known to exist, as the ones a
-    submit found stock in): lock them in one statement, creating none.
+    submit found stock in): lock them, creating none, and return each one's available units
+    as locked (exact until the transaction ends: nobody else can change them meanwhile).
     """
     ordered = sorted(set(keys))
     if not create:
+        if not ordered:
+            return {}
         if len(ordered) <= bulk.CHUNK:  # a submit's few rows: one statement built once
-            session.execute(_LOCK_EXISTING, {"keys": ordered})
-            return
+            return {(w, s): int(a) for w, s, a in session.execute(_LOCK_EXISTING, {"keys": ordered})}
         columns = (StockBalance.warehouse_code, StockBalance.sku)
+        available = {}
         for match in bulk.in_keys(session, columns, ordered):
-            session.execute(select(StockBalance.warehouse_code).where(match).order_by(*columns).with_for_update())
-        return
+            available.update(((w, s), int(a)) for w, s, a in session.execute(
+                select(*columns, StockBalance.on_hand - StockBalance.reserved).where(match)
+                .order_by(*columns).with_for_update()))
+        return available
     if len(ordered) <= 2:
         for warehouse, sku in ordered:
             _ensure_balance(session, warehouse, sku)
             session.execute(select(StockBalance.warehouse_code)
                             .where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
                             .with_for_update())
-        return
+        return None
     _ensure_balances(session, ordered)
     columns = (StockBalance.warehouse_code, StockBalance.sku)
     for keys in bulk.in_keys(session, columns, ordered):  # chunks (SQLite) follow the key order
         session.execute(select(StockBalance.warehouse_code).where(keys)
                         .order_by(*columns).with_for_update())
+    return None
 
 
-_LOCK_EXISTING = (select(StockBalance.warehouse_code)
+_LOCK_EXISTING = (select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand - StockBalance.reserved)
                   .where(tuple_(StockBalance.warehouse_code, StockBalance.sku).in_(bindparam("keys", expanding=True)))
                   .order_by(StockBalance.warehouse_code, StockBalance.sku).with_for_update())
 LOCK_CHUNK = 1000
@@ -162,43 +168,88 @@ def reserve(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
     _record(session, warehouse, sku, "reservation", reserved=qty, actor=actor, reason=reason, ref=ref)
 
 
-# The balances' conditional UPDATE and the ledger rows of many reservations in one statement.
-_RESERVE_LOCKED = text("""
-WITH d AS (SELECT * FROM unnest(CAST(:warehouses AS TEXT[]), CAST(:skus AS TEXT[]), CAST(:qtys AS INTEGER[]),
-                                CAST(:reasons AS TEXT[])) AS d(warehouse_code, sku, qty, reason)),
-     u AS (UPDATE stock_balance AS b SET reserved = b.reserved + d.qty FROM d
-           WHERE b.warehouse_code = d.warehouse_code AND b.sku = d.sku AND b.on_hand - b.reserved >= d.qty
-           RETURNING d.warehouse_code, d.sku, d.qty, d.reason)
-INSERT INTO stock_movement (at, warehouse_code, sku, kind, on_hand_delta, reserved_delta, in_transit_delta,
-                            actor, reason, ref_type, ref_id)
-SELECT CAST(:at AS TIMESTAMPTZ), u.warehouse_code, u.sku, 'reservation', 0, u.qty, 0, CAST(:actor AS TEXT), u.reason,
-       CAST(:ref_type AS TEXT), CAST(:ref_id AS TEXT) FROM u
-RETURNING warehouse_code, sku""")
+# The balances' conditional UPDATE and the ledger rows of many reservations in one statement, as
+# CTEs (`ledger_rows` returns the (warehouse_code, sku) of each reservation made); {ref_id} is the
+# SQL of the rows' ref_id: a parameter, or an expression of a caller's CTEs (`Together`).
+_RESERVE_LOCKED_CTES = (
+    "ledger_d AS (SELECT * FROM unnest(CAST(:ledger_warehouses AS TEXT[]),CAST(:ledger_skus AS TEXT[]),"
+    "CAST(:ledger_qtys AS INTEGER[]),CAST(:ledger_reasons AS TEXT[])) AS d(warehouse_code,sku,qty,reason)),\n"
+    "ledger_u AS (UPDATE stock_balance AS b SET reserved=b.reserved+d.qty FROM ledger_d AS d "
+    "WHERE b.warehouse_code=d.warehouse_code AND b.sku=d.sku AND b.on_hand-b.reserved>=d.qty "
+    "RETURNING d.warehouse_code,d.sku,d.qty,d.reason),\n"
+    "ledger_rows AS (INSERT INTO stock_movement (at,warehouse_code,sku,kind,on_hand_delta,reserved_delta,"
+    "in_transit_delta,actor,reason,ref_type,ref_id) SELECT CAST(:ledger_at AS TIMESTAMPTZ),u.warehouse_code,u.sku,"
+    "'reservation',0,u.qty,0,CAST(:ledger_actor AS TEXT),u.reason,CAST(:ledger_ref_type AS TEXT),{ref_id} "
+    "FROM ledger_u AS u RETURNING warehouse_code,sku)")  # short: psycopg caches the parsing of up to 4 KB
+_DONE = "(SELECT array_agg(warehouse_code) FROM ledger_rows), (SELECT array_agg(sku) FROM ledger_rows)"
+_RESERVE_LOCKED = text("WITH " + _RESERVE_LOCKED_CTES.format(ref_id="CAST(:ledger_ref_id AS TEXT)")
+                       + "\nSELECT " + _DONE)
+_TOGETHER: dict = {}
 
 
-def reserve_locked(session: Session, takes: list[tuple[str, str, int, str]], *, actor: str, ref: Ref) -> None:
+@dataclass(frozen=True)
+class Together:
+    """A caller's own rows, written in the same statement as `reserve_locked`'s reservations (so
+    a request's whole write is one round trip): `head` and `tail`, SQL of CTEs put before and
+    after the ledger's; `select`, the columns the statement returns (they may read any CTE);
+    `params`, theirs; `ref_id`, SQL of the ledger rows' ref_id when a `head` CTE computes it
+    (a number drawn in the statement). The texts are fixed: the statement is built once per shape."""
+
+    head: str
+    tail: str
+    select: str
+    params: dict
+    ref_id: str | None = None
+
+
+def reserve_locked_in_one(session: Session, takes: list[tuple[str, str, int, str]]) -> bool:
+    """Whether `reserve_locked` writes these takes in one statement (a `Together` needs it): on
+    PostgreSQL, each balance row once (none at all: a `Together` still writes its rows)."""
+    for _, _, qty, _ in takes:
+        _check_qty(qty)
+    return bulk.on_postgresql(session) and len({(w, s) for w, s, _, _ in takes}) == len(takes)
+
+
+def reserve_locked(session: Session, takes: list[tuple[str, str, int, str]], *, actor: str, ref: Ref,
+                   together: Together | None = None):
     """`reserve` for each (warehouse, sku, qty, reason), at rows this transaction has locked
     (`lock_balances`) and read since, so each is known to hold the units: on PostgreSQL one
     statement for all of them (the same conditional UPDATE and ledger rows), `reserve` one by
     one elsewhere or when a row comes twice. A row short of units is still refused
     (InsufficientStock), but then the others have been reserved: the caller lets the
-    transaction roll back."""
-    for _, _, qty, _ in takes:
-        _check_qty(qty)
-    if not takes:
-        return
-    if not bulk.on_postgresql(session) or len({(w, s) for w, s, _, _ in takes}) < len(takes):
+    transaction roll back. `together` (only where `reserve_locked_in_one`): the caller's rows in
+    the same statement; its `select` columns are returned."""
+    if together is None and not takes:
+        return None
+    if not reserve_locked_in_one(session, takes):
+        if together is not None:
+            raise ValueError("a Together needs the takes written in one statement (reserve_locked_in_one)")
         for warehouse, sku, qty, reason in takes:
             reserve(session, warehouse, sku, qty, actor=actor, reason=reason, ref=ref)
-        return
-    done = set(session.execute(_RESERVE_LOCKED, {
-        "warehouses": [t[0] for t in takes], "skus": [t[1] for t in takes], "qtys": [t[2] for t in takes],
-        "reasons": [t[3] for t in takes], "at": utcnow(), "actor": actor, "ref_type": ref.type,
-        "ref_id": ref.id}).tuples())
+        return None
+    params = {"ledger_warehouses": [t[0] for t in takes], "ledger_skus": [t[1] for t in takes],
+              "ledger_qtys": [t[2] for t in takes], "ledger_reasons": [t[3] for t in takes], "ledger_at": utcnow(),
+              "ledger_actor": actor, "ledger_ref_type": ref.type}
+    if together is None:
+        stmt, params["ledger_ref_id"] = _RESERVE_LOCKED, ref.id
+    else:
+        shape = (together.head, together.tail, together.select, together.ref_id)
+        stmt = _TOGETHER.get(shape)
+        if stmt is None:
+            ref_id = together.ref_id or "CAST(:ledger_ref_id AS TEXT)"
+            ctes = [c for c in (together.head, _RESERVE_LOCKED_CTES.format(ref_id=ref_id), together.tail) if c]
+            stmt = _TOGETHER[shape] = text("WITH " + ",\n".join(ctes) + "\nSELECT " + _DONE + ", "
+                                           + together.select)
+        params.update(together.params)
+        if together.ref_id is None:
+            params["ledger_ref_id"] = ref.id
+    row = session.execute(stmt, params).one()
+    done = set(zip(row[0] or (), row[1] or ()))
     for warehouse, sku, qty, _ in takes:
         if (warehouse, sku) not in done:
             raise InsufficientStock(f"{warehouse} has fewer than {qty} of {sku} available",
                                     code="stock.insufficient", warehouse=warehouse, sku=sku, qty=qty)
+    return row[2:] if together is not None else None
 
 
 def release(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
@@ -322,7 +373,7 @@ def ledger_differences(session: Session) -> list[dict]:
 def require_balance(session: Session, warehouse: str, sku: str) -> StockBalance:
     row = get_balance(session, warehouse, sku)
     if row is None:
-        raise NotFound(f"{warehouse} holds no {sku}")
+        raise NotFound(f"{warehouse} holds no {sku}", code="stock.no_balance", warehouse=warehouse, sku=sku)
     return row
 
 
