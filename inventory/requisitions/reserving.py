@@ -43,16 +43,29 @@ _OPTIONS = (select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, W
             .where(Lane.to_code == bindparam("point")))  # built once: every submit runs it twice
 
 
+# The options' columns, for a caller that reads them in its own query (`options_of_rows`): a submit
+# joins them to its first one (lane, warehouse and stock_balance, on the point and the sku).
+OPTION_COLUMNS = _OPTIONS.selected_columns
+STOCKED = (Lane.__table__.join(Warehouse.__table__, Warehouse.code == Lane.from_code)
+           .join(StockBalance.__table__, StockBalance.warehouse_code == Lane.from_code))
+
+
+def options_of_rows(point: ServicePoint, skus, rows) -> dict[str, list[Option]]:
+    """`options_by_sku` from rows of `OPTION_COLUMNS` read elsewhere (a row of NULLs: none)."""
+    by_sku: dict[str, list[Option]] = {sku: [] for sku in dict.fromkeys(skus)}
+    for w, h, cost, kind, center, sku, avail in rows:
+        if w is not None:
+            by_sku[sku].append(Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
+                                      is_regional_of_point=center == point.center_code, sku=sku))
+    return by_sku
+
+
 def options_by_sku(session: Session, point: ServicePoint, skus) -> dict[str, list[Option]]:
     """Every warehouse with a lane to the point and stock of each sku, with fresh availability:
     one query for all of them."""
     skus = list(dict.fromkeys(skus))
-    by_sku: dict[str, list[Option]] = {sku: [] for sku in skus}
     rows = session.execute(_OPTIONS, {"skus": skus, "point": point.code}).all() if skus else []
-    for w, h, cost, kind, center, sku, avail in rows:
-        by_sku[sku].append(Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
-                                  is_regional_of_point=center == point.center_code, sku=sku))
-    return by_sku
+    return options_of_rows(point, skus, rows)
 
 
 def options_for(session: Session, point: ServicePoint, sku: str, rank: int = 0) -> list[Option]:
@@ -126,14 +139,16 @@ def plan_locked_lines(lines: list[tuple[RequisitionLine, list[Option]]], locked:
 
 
 def planned_options(session: Session, point: ServicePoint, needs: list[tuple[str, int]], policy: Policy,
-                    serving: dict[str, list[str]] | None = None
+                    serving: dict[str, list[str]] | None = None, by_sku: dict[str, list[Option]] | None = None
                     ) -> tuple[set[tuple[str, str]], dict[str, list[Option]]]:
     """The balance rows reserving (sku, qty) needs is expected to touch, to lock them in one global
     order first: two requisitions wanting the same rows in different orders would deadlock.
     `serving` names the skus that may serve each (substitutes' rows are locked too). With the
-    options read for it, by sku (`with_locked` makes them fresh once the rows are locked)."""
+    options read for it, by sku (`with_locked` makes them fresh once the rows are locked);
+    `by_sku`: those options, when the caller read them already (`options_of_rows`)."""
     serving = {sku: (serving or {}).get(sku, [sku]) for sku, _ in needs}
-    by_sku = options_by_sku(session, point, [s for skus in serving.values() for s in skus])
+    if by_sku is None:
+        by_sku = options_by_sku(session, point, [s for skus in serving.values() for s in skus])
     keys = set()
     for sku, need in needs:
         takes, _ = split(ranked(by_sku, serving[sku]), need, policy.promise_hours)

@@ -20,18 +20,19 @@ from ..access import Principal
 from ..catalog import Part
 from ..db import attach, insert_new, utcnow
 from ..errors import Conflict, InvalidInput
-from ..network import ServicePoint, dealer_ship_to
+from ..network import Lane, ServicePoint, dealer_ship_to
 from ..policy import Policy, load_policy
 from ..quotas import service as quotas
 from ..returns.lifecycle import expect_returns_for_shipment
 from ..warehouses import ledger
+from ..warehouses.models import StockBalance
 from . import scans, warranty, wrong_part
 from .allocation import Option, stock_seen
 from .history import add_event, event_time, event_values, refresh_status
 from .models import Requisition, RequisitionEvent, RequisitionLine
 from .reads import get, require_owner
-from .reserving import (ledger_ref, plan_locked_lines, planned_options, ranked, reserve_units, serving_options,
-                        with_locked)
+from .reserving import (OPTION_COLUMNS, STOCKED, ledger_ref, options_of_rows, plan_locked_lines, planned_options,
+                        ranked, reserve_units, serving_options, with_locked)
 from .writing import write_submitted
 
 MAX_LINES = 200
@@ -47,37 +48,50 @@ class LineRequest:
 
 
 def _point_and_parts(session: Session, principal: Principal, ship_to: str, lines: list[LineRequest],
-                     ticket: str | None) -> tuple[ServicePoint, dict[str, Part], bool, bool]:
+                     ticket: str | None
+                     ) -> tuple[ServicePoint, dict[str, Part], bool, bool, dict[str, list[Option]] | None]:
     """The caller's own point, or one of the dealer's ship-to points (nothing else exists for it),
-    the parts the lines name that exist, whether any of them is in a 替代件 chain and whether the
-    ticket has its appliance recorded: one query."""
+    the parts the lines name that exist, whether any of them is in a 替代件 chain, whether the
+    ticket has its appliance recorded, and on PostgreSQL each part's own options
+    (`reserving.options_by_sku`; None elsewhere): one query."""
     not_yours = InvalidInput(f"{ship_to} is not one of your ship-to service points",
                              code="requisition.ship_to_not_yours", field="ship_to", ship_to=ship_to)
+    joined = bulk.on_postgresql(session)
     if principal.role == "service_point":
         if ship_to != principal.code:
             raise not_yours
-        stmt, params = _POINT_AND_PARTS, {"point": ship_to}
+        stmt, params = _POINT_AND_PARTS[joined], {"point": ship_to}
     elif principal.role == "dealer":
-        stmt, params = _DEALER_POINT_AND_PARTS, {"point": ship_to, "dealer": principal.code}
+        stmt, params = _DEALER_POINT_AND_PARTS[joined], {"point": ship_to, "dealer": principal.code}
     else:
         raise InvalidInput("only dealers and service points submit requisitions", code="requisition.requesters_only")
     skus = sorted({line.sku for line in lines}) if len(lines) <= MAX_LINES else []
     rows = session.execute(stmt, {**params, "skus": skus, "ticket": ticket}).all()
     if not rows:
         raise not_yours
-    point, _, chained, appliance = rows[0]
-    return point, {part.sku: part for _, part, _, _ in rows if part is not None}, chained, appliance
+    point, _, chained, appliance = rows[0][:4]
+    parts = {row[1].sku: row[1] for row in rows if row[1] is not None}
+    options = options_of_rows(point, parts, [row[4:] for row in rows]) if joined else None
+    return point, parts, chained, appliance, options
 
 
 # Built once: every submit runs one of them (a statement's construction costs more CPU than running it).
 # `chained`: whether any 替代件 row lies around the skus (else none needs its chain read); `appliance`:
-# whether the ticket has its appliance recorded (else the warranty engine needs nothing of it).
-_POINT_AND_PARTS = (select(ServicePoint, Part, supersession.ANY_AROUND.label("chained"),
-                           warranty.HAS_APPLIANCE.label("appliance"))
-                    .outerjoin(Part, Part.sku.in_(bindparam("skus", expanding=True)))
-                    .where(ServicePoint.code == bindparam("point")))
-_DEALER_POINT_AND_PARTS = _POINT_AND_PARTS.where(exists().where(
+# whether the ticket has its appliance recorded (else the warranty engine needs nothing of it); on
+# PostgreSQL (key True) then the options of each part (`reserving.OPTION_COLUMNS`), one row each
+# (SQLite reads them on their own: joined, the bench's submit took 93 ms of CPU there).
+_FIRST = select(ServicePoint, Part, supersession.ANY_AROUND.label("chained"), warranty.HAS_APPLIANCE.label("appliance"))
+_POINT_AND_PARTS = {
+    False: (_FIRST.outerjoin(Part, Part.sku.in_(bindparam("skus", expanding=True)))
+            .where(ServicePoint.code == bindparam("point"))),
+    True: (_FIRST.add_columns(*OPTION_COLUMNS).select_from(ServicePoint)
+           .outerjoin(Part, Part.sku.in_(bindparam("skus", expanding=True)))
+           .outerjoin(STOCKED, (Lane.to_code == ServicePoint.code) & (StockBalance.sku == Part.sku))
+           .where(ServicePoint.code == bindparam("point"))),
+}
+_DEALER_POINT_AND_PARTS = {joined: stmt.where(exists().where(
     dealer_ship_to.c.dealer_code == bindparam("dealer"), dealer_ship_to.c.service_point_code == ServicePoint.code))
+    for joined, stmt in _POINT_AND_PARTS.items()}
 
 
 def _check_lines(lines: list[LineRequest], parts: dict[str, Part]) -> None:
@@ -122,7 +136,7 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     requisition's) and a line's `in_warranty` are the caller's assertions, checked and never used:
     a different one is refused (`WarrantyMismatch`) before anything is reserved."""
     now = now or utcnow()
-    point, parts, chained, appliance = _point_and_parts(session, principal, ship_to, lines, ticket)
+    point, parts, chained, appliance, options = _point_and_parts(session, principal, ship_to, lines, ticket)
     if principal.role == "service_point" and in_warranty is not False and not ticket:  # API.md: as before
         raise InvalidInput("a service point's in-warranty requisition needs its repair ticket (a paid repair "
                            "says in_warranty: false)", code="requisition.ticket_needed", field="ticket")
@@ -160,7 +174,8 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
         number()
         quotas.reserve(session, req.dealer_code, req.quota_period, value, actor=principal.name, ref_id=req.code)
     serving = supersession.serving_skus(session, [l.sku for l in lines], any_around=chained)
-    takes = _reserve_lines(session, req, new_lines, point, policy, now, number, serving)
+    takes = _reserve_lines(session, req, new_lines, point, policy, now, number, serving,
+                           None if chained else options)
     req.lines = new_lines  # lines and allocations are inserted once, complete (no update after)
     warranty.refresh_requisition(req)
     refresh_status(req)
@@ -207,15 +222,17 @@ def _write_submitted(session: Session, req: Requisition, event: dict, *, written
 
 def _reserve_lines(session: Session, req: Requisition, lines: list[RequisitionLine], point: ServicePoint,
                    policy: Policy, now: datetime, number,
-                   serving: dict[str, list[str]]) -> list[tuple[str, str, int, str]] | None:
+                   serving: dict[str, list[str]],
+                   options: dict[str, list[Option]] | None) -> list[tuple[str, str, int, str]] | None:
     """Lock the balance rows the lines should take, then reserve each line from options made fresh
     by the lock's own read (`with_locked`). When no two lines may take the same sku (替代件 chains
     can overlap) and every take falls on a locked row, the lines get their allocations and the
     ledger's takes are returned unwritten, for the caller to write with the requisition in one
     statement (`writing`) where the database allows, else written here. Otherwise each line is
     reserved in turn, seeing what the one before took; then None. `number()` draws the
-    requisition's number before anything names it; `serving`: `supersession.serving_skus` of the lines."""
-    locked, by_sku = planned_options(session, point, [(l.sku, l.qty) for l in lines], policy, serving)
+    requisition's number before anything names it; `serving`: `supersession.serving_skus` of the lines;
+    `options`: the options of every serving sku when the caller read them (none is in a chain)."""
+    locked, by_sku = planned_options(session, point, [(l.sku, l.qty) for l in lines], policy, serving, options)
     by_sku = with_locked(by_sku, ledger.lock_balances(session, locked, create=False))
     skus = [s for l in lines for s in serving[l.sku]]
     if len(skus) == len(set(skus)):

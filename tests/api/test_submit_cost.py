@@ -14,14 +14,14 @@ from inventory.requisitions.models import Requisition
 from inventory.supersession import Replacement, set_replacements
 
 # The most statements one submit of two lines (a warm key: no last-used touch) may issue, by database.
-# PostgreSQL, a point's: key, policy, point with parts (and whether any 替代件 chain is near and the
-# ticket's appliance recorded: neither here), options, lock, then the reservations with every row in
-# one statement, and the response's visit-fee holders (7, was 16); a dealer's adds its number, the
-# month's account opened if new, and the quota reserved with its movement row (10, was 22); an
-# Idempotency-Key adds its lookup and its row (9, was 18). SQLite adds BEGIN IMMEDIATE and writes its
-# rows and the ledger's one statement each (17, 20 and 19; were 21, 27 and 23).
+# PostgreSQL, a point's: key, policy, point with parts and their options (and whether any 替代件 chain
+# is near and the ticket's appliance recorded: neither here), lock, then the reservations with every row
+# in one statement, and the response's visit-fee holders (6, was 16); a dealer's adds its number, the
+# month's account opened if new, and the quota reserved with its movement row (9, was 22); an
+# Idempotency-Key adds its lookup and its row (8, was 18). SQLite adds BEGIN IMMEDIATE, reads the options
+# on their own and writes its rows and the ledger's one statement each (17, 20 and 19; were 21, 27, 23).
 MOST = {
-    "postgresql": {"point": 7, "dealer": 10, "point_with_key": 9},
+    "postgresql": {"point": 6, "dealer": 9, "point_with_key": 8},
     "sqlite": {"point": 17, "dealer": 20, "point_with_key": 19},
 }
 ORDER = {"ship_to": "SP0001", "ticket": "T-COST-1", "in_warranty": False,
