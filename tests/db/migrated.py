@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from sqlalchemy import inspect
 
 from inventory.migrate import upgrade
 
@@ -24,3 +25,8 @@ def url(tmp_path):
         url = f"sqlite:///{tmp_path / 'migrations.db'}"
         upgrade(url)
         yield url
+
+
+def columns(engine, table: str) -> set[str]:
+    """The names of a table's columns as the database has them now."""
+    return {c["name"] for c in inspect(engine).get_columns(table)}

@@ -4,20 +4,16 @@ of its own."""
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 
 from inventory.db import normalise_url
 from inventory.migrate import alembic_config
 
-from .migrated import url  # noqa: F401 - the fixture
+from .migrated import columns, url  # noqa: F401 - url is the fixture
 
 REVISION = "0028_run_heartbeat"
 BELOW = "0027_run_requeue"
 TABLES = ("optimizer_run", "stock_plan_run")
-
-
-def columns(engine, table):
-    return {c["name"] for c in inspect(engine).get_columns(table)}
 
 
 def test_the_run_heartbeat_goes_down_and_comes_back_up(url):

@@ -3,22 +3,18 @@ back up, runs recorded before it counted as never re-sent (on a database of its 
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 
 from inventory.db import normalise_url
 from inventory.migrate import alembic_config
 
-from .migrated import url  # noqa: F401 - the fixture
+from .migrated import columns, url  # noqa: F401 - url is the fixture
 
 REVISION = "0027_run_requeue"
 BELOW = "0019_stock_plan_money"  # its down revision, by name: `REVISION@-1` counts from the branch's head,
                                  # and 0028_run_heartbeat now sits on top of it
 ADDED = {"task_id", "requeued", "requeued_at"}
 TABLES = ("optimizer_run", "stock_plan_run")
-
-
-def columns(engine, table):
-    return {c["name"] for c in inspect(engine).get_columns(table)}
 
 
 def test_the_run_requeue_columns_go_down_and_come_back_up(url):

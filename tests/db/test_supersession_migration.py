@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect, text
 from inventory.db import normalise_url
 from inventory.migrate import alembic_config
 
-from .migrated import url  # noqa: F401 - the fixture
+from .migrated import columns, url  # noqa: F401 - url is the fixture
 
 REVISION = "0024_supersession"
 
@@ -30,10 +30,6 @@ def insert(conn, table, **given):
             values[c["name"]] = plain[c["type"].python_type]
     names = ", ".join(values)
     conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({', '.join(':' + n for n in values)})"), values)
-
-
-def columns(engine, table):
-    return {c["name"] for c in inspect(engine).get_columns(table)}
 
 
 def test_the_supersession_table_and_allocation_sku_go_down_and_come_back_up(url):
