@@ -23,6 +23,13 @@ from .test_worker_killed import app_on_worker, late_reservation, wait_for, worke
 pytestmark = pytest.mark.postgres
 
 
+def on_worker(worker, pg_database, pg_engine, monkeypatch):
+    """A line reserved late (the run's work), the app sending to the test's worker, and sessions."""
+    code = late_reservation(pg_engine)
+    monkeypatch.setenv("CELERY_QUEUE", worker["queue"])
+    return code, app_on_worker(pg_database.url, worker), make_session_factory(pg_engine)
+
+
 def finished(sessions, run_id: int):
     """The run once it is done or failed, else None (for `wait_for`)."""
     with sessions() as session:
@@ -50,10 +57,7 @@ def test_a_run_whose_message_was_lost_is_sent_again_by_the_sweep_and_applied_onc
     from api.tasks.optimizer import start_run
     from api.tasks.runs import requeue_stalled
 
-    code = late_reservation(pg_engine)
-    monkeypatch.setenv("CELERY_QUEUE", worker["queue"])
-    app = app_on_worker(pg_database.url, worker)
-    sessions = make_session_factory(pg_engine)
+    code, app, sessions = on_worker(worker, pg_database, pg_engine, monkeypatch)
     with sessions() as session, transaction(session):  # asked for 11 minutes ago; its message never came
         run = planning.create_run(session, trigger="api", actor="hq")
         run.created_at = utcnow() - timedelta(minutes=11)
@@ -66,7 +70,7 @@ def test_a_run_whose_message_was_lost_is_sent_again_by_the_sweep_and_applied_onc
     wait_for(lambda: finished(sessions, run_id), "the re-sent run to finish")
     with app.app_context():
         late.get(timeout=90)  # the second message done as well (one worker process: after the first)
-    run = applied_once(sessions, run_id, code, pg_engine, worker)
+    applied_once(sessions, run_id, code, pg_engine, worker)
 
 
 def test_a_run_left_running_by_a_dead_worker_is_sent_again_by_the_sweep_and_applied_once(
@@ -74,10 +78,7 @@ def test_a_run_left_running_by_a_dead_worker_is_sent_again_by_the_sweep_and_appl
     from api.tasks.optimizer import start_run
     from api.tasks.runs import requeue_stalled
 
-    code = late_reservation(pg_engine)
-    monkeypatch.setenv("CELERY_QUEUE", worker["queue"])
-    app = app_on_worker(pg_database.url, worker)
-    sessions = make_session_factory(pg_engine)
+    code, app, sessions = on_worker(worker, pg_database, pg_engine, monkeypatch)
     with sessions() as session, transaction(session):
         run_id = planning.create_run(session, trigger="nightly", actor="system:beat").id
     # a worker took it and snapshotted it, then its machine died; its message never came back
