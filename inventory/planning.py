@@ -397,6 +397,23 @@ def _back_to_queue(session: Session, run) -> None:
         session.execute(delete(OptimizerShardResult).where(OptimizerShardResult.run_id == run.id))
 
 
+def _given_up(run, now: datetime) -> bool:
+    """A stock plan run asked for over `STALE_RUN` ago blocks no new plan and may have a newer one
+    after it: the sweep fails it rather than make it now."""
+    return isinstance(run, StockPlanRun) and run.created_at <= now - STALE_RUN
+
+
+def silent_outcome(run, *, running_after: timedelta = STALLED_RUNNING, now: datetime | None = None) -> str | None:
+    """What beat's sweep (`requeue_stalled`) does to `run` as it stands: "requeue" when it is
+    running with no heartbeat for over `running_after` (back to queued, its task sent again), "fail"
+    when such a run is a stock plan run asked for over `STALE_RUN` ago; None while it beats, or is
+    not running."""
+    age = run.heartbeat_age
+    if age is None or age <= running_after.total_seconds():
+        return None
+    return "fail" if _given_up(run, now or utcnow()) else "requeue"
+
+
 def requeue_stalled(session: Session, *, now: datetime | None = None, after: timedelta = REQUEUE_AFTER,
                     running_after: timedelta = STALLED_RUNNING) -> Stalled:
     """Optimizer and stock plan runs still queued `after` since they were asked for or last
@@ -418,7 +435,7 @@ def requeue_stalled(session: Session, *, now: datetime | None = None, after: tim
     silent = _silent(session, OptimizerRun, silent_cutoff) + _silent(session, StockPlanRun, silent_cutoff)
     abandoned = []
     for run in plan_runs + silent:
-        if isinstance(run, StockPlanRun) and run.created_at <= now - STALE_RUN:
+        if _given_up(run, now):
             run.error = (f"its task was lost and it stayed queued over {STALE_RUN}" if run.status == "queued" else
                          f"its worker stopped: running with no heartbeat for over {running_after}, and asked "
                          f"for over {STALE_RUN} ago") + "; ask for a plan again"

@@ -20,7 +20,7 @@ import math
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from time import perf_counter
 
@@ -286,9 +286,12 @@ def run_summary(run: planning.OptimizerRun) -> dict:
             "heartbeat_age_seconds": run.heartbeat_age, "requeued": run.requeued or 0}
 
 
-def list_runs(session: Session, limit: int = 50) -> list[dict]:
-    """The latest runs for the HQ page: summary plus when each started."""
-    return [{**run_summary(run), "started_at": run.started_at or run.created_at}
+def list_runs(session: Session, limit: int = 50, *,
+              running_after: timedelta = planning.STALLED_RUNNING) -> list[dict]:
+    """The latest runs for the HQ page: summary plus when each started, and what beat's sweep
+    does to one running silent over `running_after` (`planning.silent_outcome`)."""
+    return [{**run_summary(run), "started_at": run.started_at or run.created_at,
+             "silent_outcome": planning.silent_outcome(run, running_after=running_after)}
             for run in planning.list_runs(session, limit=limit)]
 
 

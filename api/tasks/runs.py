@@ -34,6 +34,12 @@ SWEEP_SECONDS = 300.0
 log = logging.getLogger(__name__)
 
 
+def stalled_running_after(config) -> timedelta:
+    """How long a running run may go without a heartbeat before the sweep takes it back (the
+    app's `RUNS_STALLED_RUNNING_SECONDS`); the HQ pages warn by the same."""
+    return timedelta(seconds=float(config.get("RUNS_STALLED_RUNNING_SECONDS", STALLED_RUNNING_SECONDS)))
+
+
 @shared_task(name="runs.requeue_stalled", acks_late=True)
 def requeue_stalled() -> dict:
     """Send again the task of every run queued too long, or running with no heartbeat too long;
@@ -43,7 +49,7 @@ def requeue_stalled() -> dict:
 
     config = current_app.config
     after = timedelta(seconds=float(config.get("RUNS_REQUEUE_AFTER_SECONDS", REQUEUE_AFTER_SECONDS)))
-    running_after = timedelta(seconds=float(config.get("RUNS_STALLED_RUNNING_SECONDS", STALLED_RUNNING_SECONDS)))
+    running_after = stalled_running_after(config)
     with make_session_factory(db.engine)() as session, transaction(session):
         stalled = planning.requeue_stalled(session, after=after, running_after=running_after)
     for code in stalled.abandoned:
