@@ -20,6 +20,7 @@ from inventory.warehouses import transfers
 from inventory.warehouses.models import Transfer
 
 from ..extensions import db
+from ..tasks.runs import stalled_running_after
 from . import charts, queries
 from .actions import carried_out, row_action
 from .auth import actor_name, login_required
@@ -182,7 +183,7 @@ def optimizer_runs():
     lister = getattr(module, "list_runs", None) if module else None
     if lister is not None:
         try:
-            runs = list(lister(db.session))[:50]
+            runs = list(lister(db.session, running_after=stalled_running_after(current_app.config)))[:50]
         except Exception:  # noqa: BLE001 - a half-built module must not take the page down
             current_app.logger.exception("optimizer.runs.list_runs failed")
             runs = []

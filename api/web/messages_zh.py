@@ -778,6 +778,14 @@ ZH = {
     "command line": "命令行",
     "a budget must be more than 0.00 and at most %(most)s RMB": "预算必须大于 0.00 元且不超过 %(most)s 元",
     "stock plan run %(run)s is %(status)s; wait for it to finish": "计划运行 %(run)s %(status)s，请等待其完成",
+    # a run's heartbeat and re-sends (issue #21): the optimizer and stock plan run tables
+    "Last heartbeat: %(ago)s": "最后心跳：%(ago)s",
+    "%(n)s s ago": "%(n)s 秒前",
+    "%(n)s min ago": "%(n)s 分钟前",
+    "No heartbeat for %(minutes)s min: it will be sent again automatically": "已 %(minutes)s 分钟无心跳，将自动重新派发",
+    "No heartbeat for %(minutes)s min, asked for over %(hours)s h ago: it will be failed; make the plan again":
+        "已 %(minutes)s 分钟无心跳，且提交已超过 %(hours)s 小时，将自动判为失败，请重新生成计划",
+    "Sent again: %(n)s": "已重新派发 %(n)s 次",
     # out-of-warranty money: policy keys (issue #18, point 3)
     "visit fee an out-of-warranty customer pays in a municipality (直辖市)": "保修期外用户在直辖市支付的上门维修费",
     "visit fee an out-of-warranty customer pays in a provincial capital (省会城市)": "保修期外用户在省会城市支付的上门维修费",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from inventory.policy import load_policy
 
 from ..errors import status_of
 from ..extensions import db
+from ..tasks.runs import stalled_running_after
 from . import charts
 from .auth import actor_name, login_required
 from .clerk import page_number
@@ -75,7 +76,10 @@ def _render(code: str | None = None, form: PlanForm | None = None, status: int =
     history, total_plans = planning.plan_history(db.session, limit=HISTORY, counted=False)
     plan = _figures(code or (history[0].id if history else None))   # by default the latest
     runs, _n = planning.plan_run_page(db.session, limit=RUNS_SHOWN)
+    running_after = stalled_running_after(current_app.config)
     context = {"plan": plan, "history": history, "total_plans": total_plans, "runs": runs,
+               "silent": {r.id: planning.silent_outcome(r, running_after=running_after) for r in runs},
+               "stale_hours": int(planning.STALE_RUN.total_seconds() // 3600),
                "form": form or PlanForm(formdata=None), "chart": _history_chart(history) if history else "",
                "policy_budget": load_policy(db.session).stock_budget, "latest": history[0] if history else None}
     if plan is not None:
