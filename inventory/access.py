@@ -87,9 +87,10 @@ def _digest(secret: str) -> str:
 def create_key(session: Session, role: str, code: str | None = None) -> str:
     """Make a key and return it in full; only its digest is kept."""
     if role not in ROLES:
-        raise InvalidInput(f"unknown role {role!r}")
+        raise InvalidInput(f"unknown role {role!r}", code="key.unknown_role", role=role)
     if (role in CODED_ROLES) != bool(code):
-        raise InvalidInput(f"a {role} key {'needs' if code is None else 'takes no'} code")
+        raise InvalidInput(f"a {role} key {'needs' if code is None else 'takes no'} code",
+                           code="key.code_needed" if code is None else "key.code_not_taken", role=role)
     _check_principal_exists(session, role, code)
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
@@ -139,7 +140,7 @@ def revoke_key(session: Session, key: str) -> None:
     if not row or not hmac.compare_digest(row.digest, _digest(split[1])):
         raise NotFound("no such key", code="key.not_found")
     if row.revoked_at is not None:
-        raise Conflict("key already revoked")
+        raise Conflict("key already revoked", code="key.already_revoked")
     row.revoked_at = utcnow()
 
 
@@ -149,16 +150,16 @@ def create_user(session: Session, username: str, password: str, role: str,
     from .network import Center, Warehouse
 
     if role not in USER_ROLES:
-        raise InvalidInput(f"unknown web role {role!r}")
+        raise InvalidInput(f"unknown web role {role!r}", code="user.unknown_role", role=role)
     if not username.strip() or len(username) > 64:
-        raise InvalidInput("username must be 1-64 characters")
+        raise InvalidInput("username must be 1-64 characters", code="user.username_length")
     check_password(session, username, password)
     if role == "clerk" and session.get(Warehouse, warehouse or "") is None:
         raise NotFound(f"no warehouse {warehouse}", code="warehouse.not_found", warehouse=warehouse)
     if role == CENTER and session.get(Center, center or "") is None:
         raise NotFound(f"no centre {center}", code="center.not_found", center=center)
     if session.get(User, username) is not None:
-        raise Conflict(f"user {username} exists")
+        raise Conflict(f"user {username} exists", code="user.exists", username=username)
     user = User(username=username, password_hash=generate_password_hash(password), role=role,
                 warehouse_code=warehouse if role == "clerk" else None,
                 center_code=center if role == CENTER else None, created_at=utcnow())
@@ -173,10 +174,11 @@ def check_password(session: Session, username: str, password: str) -> None:
 
     least = load_policy(session).password_min_length
     if len(password) < least:
-        raise InvalidInput(f"password must have at least {least} characters")
+        raise InvalidInput(f"password must have at least {least} characters", code="user.password_too_short",
+                           least=least)
     name = username.strip().casefold()
     if name and name in password.casefold():
-        raise InvalidInput("password must not contain the username")
+        raise InvalidInput("password must not contain the username", code="user.password_contains_username")
 
 
 @functools.lru_cache(maxsize=1)

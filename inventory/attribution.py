@@ -106,10 +106,11 @@ NEVER = timedelta.max
 def _utc(value: Any, name: str) -> datetime:
     """Aware timestamps only, normalised to UTC so equal instants are equal events."""
     if not isinstance(value, datetime):
-        raise InvalidInput(f"{name}: {value!r} is not a timestamp", field=name)
+        raise InvalidInput(f"{name}: {value!r} is not a timestamp", code="attribution.not_a_timestamp", field=name,
+                           value=value)
     if value.utcoffset() is None:
         raise InvalidInput(f"{name}: timestamp {value.isoformat()} has no offset (add one, e.g. +08:00)",
-                           field=name)
+                           code="attribution.without_offset", field=name, value=value.isoformat())
     return value.astimezone(timezone.utc)
 
 
@@ -125,17 +126,19 @@ class Event:
     def __post_init__(self) -> None:
         if self.type not in EVENT_TYPES:
             raise InvalidInput(f"type: unknown event type {self.type!r} (one of {', '.join(EVENT_TYPES)})",
-                               field="type")
+                               code="attribution.unknown_event_type", field="type", type=self.type)
         object.__setattr__(self, "at", _utc(self.at, "at"))
         object.__setattr__(self, "note", self.note or None)
         if self.type in SPANS:
             if self.until is None:
-                raise InvalidInput(f"until: a {self.type} event needs until", field="until")
+                raise InvalidInput(f"until: a {self.type} event needs until", code="attribution.until_needed",
+                                   field="until", type=self.type)
             object.__setattr__(self, "until", _utc(self.until, "until"))
             if self.until < self.at:
-                raise InvalidInput("until: before at", field="until")
+                raise InvalidInput("until: before at", code="attribution.until_before_at", field="until")
         elif self.until is not None:
-            raise InvalidInput(f"until: only {', '.join(SPANS)} events carry until", field="until")
+            raise InvalidInput(f"until: only {', '.join(SPANS)} events carry until", code="attribution.until_not_taken",
+                               field="until", type=self.type)
 
     def sort_key(self) -> tuple:
         return (self.at, EVENT_TYPES.index(self.type), self.until or self.at, self.note or "")
@@ -155,20 +158,24 @@ class PartsWait:
 
     def __post_init__(self) -> None:
         if self.cause not in CAUSES:
-            raise InvalidInput(f"cause: unknown cause {self.cause!r} (one of {', '.join(CAUSES)})", field="cause")
+            raise InvalidInput(f"cause: unknown cause {self.cause!r} (one of {', '.join(CAUSES)})",
+                               code="attribution.unknown_cause", field="cause", cause=self.cause)
         if self.cause in WAREHOUSE_CAUSES and not self.warehouse:
-            raise InvalidInput(f"warehouse: a {self.cause} wait names the regional warehouse", field="warehouse")
+            raise InvalidInput(f"warehouse: a {self.cause} wait names the regional warehouse",
+                               code="attribution.warehouse_needed", field="warehouse", cause=self.cause)
         if self.cause not in WAREHOUSE_CAUSES and self.warehouse is not None:
             raise InvalidInput(f"warehouse: only {' and '.join(sorted(WAREHOUSE_CAUSES))} waits name a warehouse",
-                               field="warehouse")
+                               code="attribution.warehouse_not_taken", field="warehouse", cause=self.cause)
         object.__setattr__(self, "submitted_at", _utc(self.submitted_at, "submitted_at"))
         object.__setattr__(self, "promised_by", _utc(self.promised_by, "promised_by"))
         if self.delivered_at is not None:
             object.__setattr__(self, "delivered_at", _utc(self.delivered_at, "delivered_at"))
         if self.promised_by < self.submitted_at:
-            raise InvalidInput("promised_by: before submitted_at", field="promised_by")
+            raise InvalidInput("promised_by: before submitted_at", code="attribution.promised_before_submitted",
+                               field="promised_by")
         if self.delivered_at is not None and self.delivered_at < self.submitted_at:
-            raise InvalidInput("delivered_at: before submitted_at", field="delivered_at")
+            raise InvalidInput("delivered_at: before submitted_at", code="attribution.delivered_before_submitted",
+                               field="delivered_at")
 
     def sort_key(self) -> tuple:
         return (self.submitted_at, self.requisition, self.promised_by,
@@ -190,11 +197,13 @@ class Ticket:
     def __post_init__(self) -> None:
         if self.distance_class not in DISTANCE_CLASSES:
             raise InvalidInput(f"distance_class: {self.distance_class!r} is not one of urban, remote",
-                               field="distance_class")
+                               code="attribution.unknown_distance_class", field="distance_class",
+                               distance_class=self.distance_class)
         object.__setattr__(self, "events", tuple(sorted(set(self.events), key=Event.sort_key)))
         object.__setattr__(self, "parts_waits", tuple(sorted(set(self.parts_waits), key=PartsWait.sort_key)))
         if not any(e.type == "created" for e in self.events):
-            raise InvalidInput("events: a ticket needs a created event", field="events")
+            raise InvalidInput("events: a ticket needs a created event", code="attribution.created_needed",
+                               field="events")
 
 
 @dataclass(frozen=True)

@@ -25,49 +25,51 @@ WAIT_FIELDS = {"requisition": True, "submitted_at": True, "promised_by": True, "
 TIMESTAMPS = {"at", "until", "submitted_at", "promised_by", "delivered_at", "as_of"}
 
 
-def _fail(path: str, message: str) -> InvalidInput:
-    return InvalidInput(f"{path}: {message}", field=path)
+def _fail(path: str, message: str, code: str, **values) -> InvalidInput:
+    return InvalidInput(f"{path}: {message}", code=code, field=path, **values)
 
 
 def _fields(data: Any, spec: dict[str, bool], path: str) -> dict[str, Any]:
     """Check the object's keys against spec (name -> required); parse timestamps; return values."""
     where = f"{path}." if path else ""
     if not isinstance(data, dict):
-        raise _fail(path or "ticket", "expected an object")
+        raise _fail(path or "ticket", "expected an object", "attribution.not_an_object")
     unknown = sorted(set(data) - set(spec))
     if unknown:
-        raise _fail(where + unknown[0], "unknown field")
+        raise _fail(where + unknown[0], "unknown field", "attribution.unknown_field")
     values = {}
     for name, required in spec.items():
         value = data.get(name)
         if value is None:
             if required:
-                raise _fail(where + name, "missing")
+                raise _fail(where + name, "missing", "attribution.missing")
             continue
         if name in TIMESTAMPS:
             value = _timestamp(value, where + name)
         elif name not in ("events", "parts_waits") and (not isinstance(value, str) or not value.strip()):
-            raise _fail(where + name, "expected a non-empty string")
+            raise _fail(where + name, "expected a non-empty string", "attribution.blank")
         values[name] = value
     return values
 
 
 def _timestamp(value: Any, path: str) -> datetime:
     if not isinstance(value, str):
-        raise _fail(path, f"{value!r} is not an ISO 8601 timestamp")
+        raise _fail(path, f"{value!r} is not an ISO 8601 timestamp", "attribution.not_a_timestamp", value=value)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise _fail(path, f"{value!r} is not an ISO 8601 timestamp") from None
+        raise _fail(path, f"{value!r} is not an ISO 8601 timestamp", "attribution.not_a_timestamp",
+                    value=value) from None
     if parsed.utcoffset() is None:
-        raise _fail(path, f"timestamp {value!r} has no offset (add one, e.g. +08:00)")
+        raise _fail(path, f"timestamp {value!r} has no offset (add one, e.g. +08:00)", "attribution.without_offset",
+                    value=value)
     return parsed
 
 
 def _items(data: dict, name: str) -> list:
     items = data.get(name, [])
     if not isinstance(items, list):
-        raise _fail(name, "expected a list")
+        raise _fail(name, "expected a list", "attribution.not_a_list")
     return items
 
 
@@ -77,7 +79,7 @@ def _build(cls: type, values: dict[str, Any], path: str) -> Any:
         return cls(**values)
     except InvalidInput as error:
         raise _fail(f"{path}.{error.details.get('field', '')}".rstrip("."),
-                    error.message.split(": ", 1)[-1]) from None
+                    error.message.split(": ", 1)[-1], error.code, **error.values) from None
 
 
 def parse_ticket(data: Any) -> Ticket:
@@ -92,7 +94,8 @@ def parse_ticket(data: Any) -> Ticket:
                       distance_class=top["distance_class"], family=top["family"], events=events,
                       parts_waits=waits)
     except InvalidInput as error:
-        raise _fail(error.details.get("field", "ticket"), error.message.split(": ", 1)[-1]) from None
+        raise _fail(error.details.get("field", "ticket"), error.message.split(": ", 1)[-1], error.code,
+                    **error.values) from None
 
 
 def _iso(value: datetime | None) -> str | None:

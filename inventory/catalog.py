@@ -70,15 +70,19 @@ def customer_price(part: Part, markup: Decimal) -> tuple[Decimal, str]:
 def check_list_price(sku: str, value) -> Decimal:
     """A list price as Decimal RMB: 0 up to MAX_LIST_PRICE, at most two decimals, never a float."""
     if isinstance(value, (float, bool)) or value is None:
-        raise InvalidInput(f"{sku}: list_price must be a decimal string such as \"168.00\"", field="list_price")
+        raise InvalidInput(f"{sku}: list_price must be a decimal string such as \"168.00\"",
+                           code="list_price.not_decimal", field="list_price", sku=sku)
     try:
         price = Decimal(value)
     except Exception:  # noqa: BLE001 - any unreadable value gets the same answer
-        raise InvalidInput(f"{sku}: list_price {value!r} is not a number", field="list_price") from None
+        raise InvalidInput(f"{sku}: list_price {value!r} is not a number", code="list_price.not_a_number",
+                           field="list_price", sku=sku, value=value) from None
     if not price.is_finite() or price < 0 or price > MAX_LIST_PRICE:
-        raise InvalidInput(f"{sku}: list_price must be between 0.00 and {MAX_LIST_PRICE}", field="list_price")
+        raise InvalidInput(f"{sku}: list_price must be between 0.00 and {MAX_LIST_PRICE}",
+                           code="list_price.out_of_range", field="list_price", sku=sku, most=MAX_LIST_PRICE)
     if price != price.quantize(Decimal("0.01")):
-        raise InvalidInput(f"{sku}: list_price must have at most two decimal places", field="list_price")
+        raise InvalidInput(f"{sku}: list_price must have at most two decimal places", code="list_price.too_precise",
+                           field="list_price", sku=sku)
     return to_money(price)
 
 
@@ -87,13 +91,13 @@ def set_list_prices(session: Session, prices: Mapping[str, object], *, actor: st
     once with every change. Returns how many prices changed. The caller's transaction commits."""
     checked = {sku: check_list_price(sku, value) for sku, value in prices.items()}
     if not checked:
-        raise InvalidInput("no list prices given", field="prices")
+        raise InvalidInput("no list prices given", code="list_price.none_given", field="prices")
     parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_(list(checked)))
                                                 .with_for_update())}
     unknown = sorted(set(checked) - set(parts))
     if unknown:
         raise InvalidInput(f"unknown sku {unknown[0]!r}" + (f" and {len(unknown) - 1} more" if len(unknown) > 1 else ""),
-                           field="sku")
+                           code="list_price.unknown_sku", field="sku", sku=unknown[0])
     changes = {}
     for sku, price in sorted(checked.items()):
         part = parts[sku]

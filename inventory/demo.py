@@ -225,7 +225,8 @@ NATIONAL_STOCK_RMB = 30_000_000.0    # opening stock at cost (seed 001: 3000å¤šä
 def generate_world(scale: str = "national", seed: int = 1) -> dict:
     """The demo network as a world-JSON dict (WORLD.md), the same for the same scale and seed."""
     if scale not in SCALES:
-        raise InvalidInput(f"scale: unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
+        raise InvalidInput(f"scale: unknown scale {scale!r}; expected one of {', '.join(SCALES)}",
+                           code="world.unknown_scale", scale=scale)
     size = SCALES[scale]
     rng = np.random.default_rng(seed)
     ratio = size.points / NATIONAL_POINTS

@@ -42,7 +42,8 @@ def fingerprint(method: str, path: str, payload) -> str:
 
 def check_key(key: str) -> str:
     if not key or len(key) > MAX_KEY or not key.isprintable():
-        raise InvalidInput(f"Idempotency-Key must be 1-{MAX_KEY} printable characters", field="Idempotency-Key")
+        raise InvalidInput(f"Idempotency-Key must be 1-{MAX_KEY} printable characters", code="idempotency.key_invalid",
+                           field="Idempotency-Key")
     return key
 
 
@@ -53,7 +54,8 @@ def find(session: Session, principal: str, key: str, print_: str) -> Replay | No
     if row is None:
         return None
     if row.fingerprint != print_:
-        raise Conflict("this Idempotency-Key was already used with a different request body")
+        raise Conflict("this Idempotency-Key was already used with a different request body",
+                       code="idempotency.key_reused")
     return Replay(row.status, json.loads(row.body))
 
 

@@ -60,15 +60,19 @@ class OverchargePenalty(Base):
 
 def _amount(name: str, value) -> Decimal:
     if isinstance(value, (float, bool)) or value is None:
-        raise InvalidInput(f"{name} must be a decimal amount such as \"80.00\"", field=name)
+        raise InvalidInput(f"{name} must be a decimal amount such as \"80.00\"", code="overcharge.amount_not_decimal",
+                           field=name)
     try:
         amount = Decimal(value)
     except Exception:  # noqa: BLE001 - any unreadable value gets the same answer
-        raise InvalidInput(f"{name} {value!r} is not a number", field=name) from None
+        raise InvalidInput(f"{name} {value!r} is not a number", code="overcharge.amount_not_a_number", field=name,
+                           value=value) from None
     if not amount.is_finite() or amount < 0 or amount > MAX_LIST_PRICE:
-        raise InvalidInput(f"{name} must be between 0.00 and {MAX_LIST_PRICE}", field=name)
+        raise InvalidInput(f"{name} must be between 0.00 and {MAX_LIST_PRICE}", code="overcharge.amount_out_of_range",
+                           field=name, most=MAX_LIST_PRICE)
     if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput(f"{name} must have at most two decimal places", field=name)
+        raise InvalidInput(f"{name} must have at most two decimal places", code="overcharge.amount_too_precise",
+                           field=name)
     return to_money(amount)
 
 
@@ -80,21 +84,25 @@ def record(session: Session, point: str, *, charged, note: str, actor: str, poli
         raise NotFound(f"no service point {point}", code="service_point.not_found", service_point=point)
     note = (note or "").strip()
     if not note or len(note) > MAX_NOTE:
-        raise InvalidInput(f"note: say how the overcharge was verified (1-{MAX_NOTE} characters)", field="note")
+        raise InvalidInput(f"note: say how the overcharge was verified (1-{MAX_NOTE} characters)",
+                           code="overcharge.note_needed", field="note", most=MAX_NOTE)
     if ticket is not None and not 1 <= len(ticket) <= MAX_TICKET:
-        raise InvalidInput(f"ticket: 1-{MAX_TICKET} characters", field="ticket")
+        raise InvalidInput(f"ticket: 1-{MAX_TICKET} characters", code="overcharge.ticket_length", field="ticket",
+                           most=MAX_TICKET)
     charged = _amount("charged", charged)
     if allowed is None:
         if ticket is None:
-            raise InvalidInput("allowed: give the amount allowed, or the ticket to compute it from", field="allowed")
+            raise InvalidInput("allowed: give the amount allowed, or the ticket to compute it from",
+                               code="overcharge.allowed_needed", field="allowed")
         allowed = ticket_charge(session, point, ticket, policy)
         if allowed is None:
             raise InvalidInput(f"ticket {ticket} has no requisition at {point}; give the amount allowed",
-                               field="allowed")
+                               code="overcharge.ticket_without_requisition", field="allowed", ticket=ticket,
+                               service_point=point)
     allowed = _amount("allowed", allowed)
     if charged <= allowed:
         raise InvalidInput(f"charged {charged} is not more than the {allowed} allowed: no overcharge",
-                           field="charged")
+                           code="overcharge.not_over", field="charged", charged=charged, allowed=allowed)
     multiple = int(policy.overcharge_penalty_multiple)
     excess = charged - allowed
     row = OverchargePenalty(service_point_code=point, ticket=ticket, charged=charged, allowed=allowed, excess=excess,

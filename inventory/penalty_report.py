@@ -131,7 +131,9 @@ def _center(centers: dict[str, CenterMonth], center: str, province: str) -> Cent
     if month is None:
         month = centers[center] = CenterMonth(center, province)
     elif month.province != province:
-        raise InvalidInput(f"center {center}: tickets in both {month.province} and {province}", field="province")
+        raise InvalidInput(f"center {center}: tickets in both {month.province} and {province}",
+                           code="penalty.center_in_two_provinces", field="province", center=center,
+                           first=month.province, second=province)
     return month
 
 

@@ -111,16 +111,17 @@ def create_run(session: Session, *, trigger: str, actor: str, shards: int = 1) -
 
 
 def get_run(session: Session, code_or_id, *, lock: bool = False) -> OptimizerRun:
-    return _run_by_code(session, OptimizerRun, parse_run_code, code_or_id, lock, "optimizer run")
+    return _run_by_code(session, OptimizerRun, parse_run_code, code_or_id, lock, "optimizer run",
+                        "optimizer_run.not_found")
 
 
-def _run_by_code(session: Session, model, parse, code_or_id, lock: bool, what: str):
+def _run_by_code(session: Session, model, parse, code_or_id, lock: bool, what: str, code: str):
     """A run row by its code or id, fresh from the database (locked when asked); NotFound otherwise."""
     run_id = code_or_id if isinstance(code_or_id, int) else parse(code_or_id)
     stmt = select(model).where(model.id == (run_id or -1)).execution_options(populate_existing=True)
     run = session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
     if run is None:
-        raise NotFound(f"no {what} {code_or_id}")
+        raise NotFound(f"no {what} {code_or_id}", code=code, run=code_or_id)
     return run
 
 
@@ -140,7 +141,7 @@ def store_input(session: Session, run_id: int, document: dict) -> None:
 def load_input(session: Session, run_id: int) -> dict:
     row = session.get(OptimizerRunInput, run_id)
     if row is None:
-        raise NotFound(f"optimizer run {run_id} has no stored input")
+        raise NotFound(f"optimizer run {run_id} has no stored input", code="optimizer_run.no_input", run=run_id)
     return json.loads(gzip.decompress(row.data))
 
 
@@ -344,7 +345,8 @@ def request_plan(session: Session, *, actor: str, trigger: str, budget: Decimal 
 
 
 def get_plan_run(session: Session, code_or_id, *, lock: bool = False) -> StockPlanRun:
-    return _run_by_code(session, StockPlanRun, parse_plan_run_code, code_or_id, lock, "stock plan run")
+    return _run_by_code(session, StockPlanRun, parse_plan_run_code, code_or_id, lock, "stock plan run",
+                        "stock_plan_run.not_found")
 
 
 def plan_run_page(session: Session, *, offset: int = 0, limit: int = 10) -> tuple[list[StockPlanRun], int]:
@@ -530,7 +532,7 @@ def plan_figures(session: Session, code_or_id) -> PlanFigures:
     plan_id = code_or_id if isinstance(code_or_id, int) else parse_plan_code(code_or_id)
     record = session.get(StockPlanRecord, plan_id) if plan_id else None
     if record is None:
-        raise NotFound(f"no stock plan {code_or_id}")
+        raise NotFound(f"no stock plan {code_or_id}", code="stock_plan.not_found", plan=code_or_id)
     return _figures(record, _target_counts(session, [record.id]).get(record.id, 0))
 
 

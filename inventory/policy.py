@@ -188,7 +188,7 @@ class PolicySetting(Base):
 def parse_value(key: str, raw: str) -> Any:
     """Parse a stored or submitted string into the type of the key's default."""
     if key not in DEFAULTS:
-        raise InvalidInput(f"unknown policy key {key!r}")
+        raise InvalidInput(f"unknown policy key {key!r}", code="policy.unknown_key", key=key)
     default = DEFAULTS[key].default
     try:
         if isinstance(default, bool):

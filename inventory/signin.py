@@ -42,7 +42,7 @@ PRUNE_BATCH = 500
 def key_for(scope: str, name: str) -> str:
     """The counter of one username (`user:boss`) or one address (`address:10.0.0.7`)."""
     if scope not in (USER, ADDRESS):
-        raise InvalidInput(f"unknown sign-in scope {scope!r}")
+        raise InvalidInput(f"unknown sign-in scope {scope!r}", code="signin.unknown_scope", scope=scope)
     return f"{scope}:{name}"
 
 
@@ -360,7 +360,7 @@ def unlock(session: Session, store: Store, scope: str, name: str, *, actor: str,
     A name or address that is not locked is refused and nothing changes."""
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("give a username or an address to unlock")
+        raise InvalidInput("give a username or an address to unlock", code="signin.name_needed")
     key = key_for(scope, name)
     until = store.locked_until(key, now)
     if until is None:

@@ -175,17 +175,20 @@ def _check_rows(rows: list[Replacement], known: set[str]) -> None:
     for i, row in enumerate(rows):
         where = f"row {i + 1} ({row.old_sku} -> {row.new_sku})"
         if not row.old_sku or not row.new_sku:
-            raise InvalidInput(f"{where}: both the old and the new sku are needed", field="old_sku",
-                               row=i + 1)
+            raise InvalidInput(f"{where}: both the old and the new sku are needed",
+                               code="supersession.both_skus_needed", field="old_sku", row=i + 1)
         if row.old_sku == row.new_sku:
-            raise InvalidInput(f"{where}: a part cannot replace itself", field="new_sku", row=i + 1)
+            raise InvalidInput(f"{where}: a part cannot replace itself", code="supersession.replaces_itself",
+                               field="new_sku", row=i + 1, sku=row.old_sku)
         for name, sku in (("old_sku", row.old_sku), ("new_sku", row.new_sku)):
             if sku not in known:
-                raise InvalidInput(f"{where}: unknown sku {sku}", field=name, row=i + 1)
+                raise InvalidInput(f"{where}: unknown sku {sku}", code="supersession.unknown_sku", field=name,
+                                   row=i + 1, sku=sku)
     olds = [r.old_sku for r in rows]
     twice = sorted({s for s in olds if olds.count(s) > 1})
     if twice:
-        raise InvalidInput(f"{twice[0]} is given two replacements; a sku has one successor", field="old_sku")
+        raise InvalidInput(f"{twice[0]} is given two replacements; a sku has one successor",
+                           code="supersession.two_successors", field="old_sku", sku=twice[0])
 
 
 def set_replacements(session: Session, rows: list[Replacement], *, actor: str, source: str,
@@ -194,9 +197,10 @@ def set_replacements(session: Session, rows: list[Replacement], *, actor: str, s
     replacement, an unknown sku or a one-way cycle anywhere refuses the lot. Audited; returns
     how many rows changed. The caller's transaction commits."""
     if not rows:
-        raise InvalidInput("no replacements given", field="rows")
+        raise InvalidInput("no replacements given", code="supersession.no_rows", field="rows")
     if len(rows) > MAX_ROWS:
-        raise InvalidInput(f"at most {MAX_ROWS} replacements at once", field="rows")
+        raise InvalidInput(f"at most {MAX_ROWS} replacements at once", code="supersession.too_many_rows", field="rows",
+                           most=MAX_ROWS)
     skus = {s for r in rows for s in (r.old_sku, r.new_sku) if s}
     known = set(session.scalars(select(Part.sku).where(Part.sku.in_(sorted(skus)))))
     _check_rows(rows, known)
@@ -208,7 +212,8 @@ def set_replacements(session: Session, rows: list[Replacement], *, actor: str, s
         cycle = chains.cycle_through(row.old_sku)
         if cycle:
             raise InvalidInput(f"{row.old_sku} -> {row.new_sku} would close a cycle ({' -> '.join(cycle)}); "
-                               "parts that serve each other are one pair with two_way", field="new_sku")
+                               "parts that serve each other are one pair with two_way", code="supersession.cycle",
+                               field="new_sku", old_sku=row.old_sku, new_sku=row.new_sku, cycle=" -> ".join(cycle))
     now = now or utcnow()
     changes = {}
     for row in rows:

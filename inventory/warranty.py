@@ -66,8 +66,8 @@ class Terms:
 
 def terms_for(policy: Policy, product_line: str, use: str) -> Terms:
     """The policy table's months for a line and use (the washer keys predate the air conditioners)."""
-    _one_of("product_line", product_line, PRODUCT_LINES, "product line")
-    _one_of("use", use, USES, "use")
+    _one_of("product_line", product_line, PRODUCT_LINES, "product line", "warranty.unknown_product_line")
+    _one_of("use", use, USES, "use", "warranty.unknown_use")
     if product_line == "washer":
         return Terms(getattr(policy, f"warranty_{use}_unit_months"), getattr(policy, f"warranty_{use}_key_months"),
                      getattr(policy, f"warranty_{use}_part_months"))
@@ -104,12 +104,14 @@ class Case:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "repairs", tuple(self.repairs))
-        _one_of("product_line", self.product_line, PRODUCT_LINES, "product line")
-        _one_of("use", self.use, USES, "use")
+        _one_of("product_line", self.product_line, PRODUCT_LINES, "product line",
+                "warranty.unknown_product_line")
+        _one_of("use", self.use, USES, "use", "warranty.unknown_use")
         if self.proof is not None:
-            _one_of("proof", self.proof, PROOFS, "proof of purchase")
+            _one_of("proof", self.proof, PROOFS, "proof of purchase", "warranty.unknown_proof")
             if self.purchased_on is None:
-                _fail("proof", f"{self.proof} without the purchase date it proves: give purchased_on")
+                _fail("proof", f"{self.proof} without the purchase date it proves: give purchased_on",
+                      "warranty.proof_without_date", proof=self.proof)
         _date("reported_on", self.reported_on)
         _date("purchased_on", self.purchased_on, optional=True)
         _not_before("reported_on", self.reported_on, self.purchased_on, "the purchase")
@@ -117,18 +119,18 @@ class Case:
         _not_before("part.fitted_on", self.fitted_on, self.purchased_on, "the purchase")
         _not_after("part.fitted_on", self.fitted_on, self.reported_on, "this report")
         if not self.fault.strip():
-            _fail("fault", "must not be blank")
+            _fail("fault", "must not be blank", "warranty.fault_blank")
         for i, repair in enumerate(self.repairs):
             _check_repair(f"repairs[{i}]", repair, self)
 
 
-def _fail(field: str, message: str) -> None:
-    raise InvalidInput(f"{field}: {message}", field=field)
+def _fail(field: str, message: str, code: str, **values) -> None:
+    raise InvalidInput(f"{field}: {message}", code=code, field=field, **values)
 
 
-def _one_of(field: str, value: str, choices: tuple[str, ...], what: str) -> None:
+def _one_of(field: str, value: str, choices: tuple[str, ...], what: str, code: str) -> None:
     if value not in choices:
-        _fail(field, f"unknown {what} {value!r} (one of {', '.join(choices)})")
+        _fail(field, f"unknown {what} {value!r} (one of {', '.join(choices)})", code, value=value)
 
 
 def _date(field: str, value: date | None, optional: bool = False) -> None:
@@ -136,17 +138,19 @@ def _date(field: str, value: date | None, optional: bool = False) -> None:
     if value is None and optional:
         return
     if not isinstance(value, date) or isinstance(value, datetime):
-        _fail(field, f"{value!r} is not a date")
+        _fail(field, f"{value!r} is not a date", "warranty.not_a_date", value=value)
 
 
 def _not_before(field: str, value: date | None, earliest: date | None, what: str) -> None:
     if value is not None and earliest is not None and value < earliest:
-        _fail(field, f"{value.isoformat()} is before {what} ({earliest.isoformat()})")
+        _fail(field, f"{value.isoformat()} is before {what} ({earliest.isoformat()})", "warranty.date_too_early",
+              date=value.isoformat(), earliest=earliest.isoformat())
 
 
 def _not_after(field: str, value: date | None, latest: date, what: str) -> None:
     if value is not None and value > latest:
-        _fail(field, f"{value.isoformat()} is after {what} ({latest.isoformat()})")
+        _fail(field, f"{value.isoformat()} is after {what} ({latest.isoformat()})", "warranty.date_too_late",
+              date=value.isoformat(), latest=latest.isoformat())
 
 
 def _check_repair(path: str, repair: Repair, case: Case) -> None:
@@ -157,7 +161,7 @@ def _check_repair(path: str, repair: Repair, case: Case) -> None:
     _not_after(f"{path}.reported_on", repair.reported_on, case.reported_on, "this report")
     _not_after(f"{path}.completed_on", repair.completed_on, case.reported_on, "this report")
     if not repair.fault.strip():
-        _fail(f"{path}.fault", "must not be blank")
+        _fail(f"{path}.fault", "must not be blank", "warranty.fault_blank")
 
 
 @dataclass(frozen=True)

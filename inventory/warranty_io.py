@@ -112,11 +112,11 @@ def _first_error(messages: Any, path: str = "") -> str:
 def parse_case(data: Any) -> Case:
     """The case JSON as a `Case`; raises InvalidInput naming the first bad field."""
     if not isinstance(data, dict):
-        raise InvalidInput("case: expected a JSON object")
+        raise InvalidInput("case: expected a JSON object", code="warranty.case_not_an_object")
     try:
         values = CaseSchema().load(data)
     except ValidationError as exc:
-        raise InvalidInput(_first_error(exc.messages)) from None
+        raise InvalidInput(_first_error(exc.messages), code="warranty.invalid_case") from None
     part = values["part"]
     repairs = tuple(Repair(**r) for r in values["repairs"])
     return Case(product_line=values["product_line"], use=values["use"], purchased_on=values["purchased_on"],
@@ -140,14 +140,16 @@ def read_case_file(path: str) -> Any:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except FileNotFoundError:
-        raise InvalidInput("no such file") from None
+        raise InvalidInput("no such file", code="warranty.no_file", path=path) from None
     except IsADirectoryError:
-        raise InvalidInput("is a directory, not a case file") from None
+        raise InvalidInput("is a directory, not a case file", code="warranty.file_is_directory", path=path) from None
     except PermissionError:
-        raise InvalidInput("not readable (permission denied)") from None
+        raise InvalidInput("not readable (permission denied)", code="warranty.file_not_readable", path=path) from None
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        raise InvalidInput(f"not UTF-8 ({exc.reason} at byte {exc.start})", code="warranty.file_not_utf8",
+                           reason=exc.reason, byte=exc.start) from None
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise InvalidInput(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+                           code="warranty.malformed_json", line=exc.lineno, column=exc.colno, error=exc.msg) from None
     except RecursionError:
-        raise InvalidInput("JSON nested too deeply") from None
+        raise InvalidInput("JSON nested too deeply", code="warranty.nested_too_deeply") from None

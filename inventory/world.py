@@ -48,13 +48,16 @@ def read_world_file(path: str) -> dict:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh, parse_float=Decimal)
     except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
+        raise InvalidInput(f"{path}: no such file", code="world.no_file", path=path) from None
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        raise InvalidInput(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})", code="world.not_utf8",
+                           path=path, reason=exc.reason, byte=exc.start) from None
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise InvalidInput(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+                           code="world.malformed_json", path=path, line=exc.lineno, column=exc.colno,
+                           error=exc.msg) from None
     except RecursionError:
-        raise InvalidInput(f"{path}: JSON nested too deeply") from None
+        raise InvalidInput(f"{path}: JSON nested too deeply", code="world.nested_too_deeply", path=path) from None
     return data
 
 
@@ -89,23 +92,26 @@ def _record_name(section: str, index: int, raw: Any) -> str:
 def validate_world(data: Any, session: Session) -> dict[str, list[dict]]:
     """Parse every section, then check references against the file and the database."""
     if not isinstance(data, dict):
-        raise InvalidInput("the world file must be a JSON object")
+        raise InvalidInput("the world file must be a JSON object", code="world.not_an_object")
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise InvalidInput(f"unknown section {unknown[0]!r}; expected some of {', '.join(SECTIONS)}")
+        raise InvalidInput(f"unknown section {unknown[0]!r}; expected some of {', '.join(SECTIONS)}",
+                           code="world.unknown_section", section=unknown[0])
     parsed: dict[str, list[dict]] = {}
     for section, (schema_cls, _) in SECTIONS.items():
         raw = data.get(section, [])
         if not isinstance(raw, list):
-            raise InvalidInput(f"{section}: must be a list")
+            raise InvalidInput(f"{section}: must be a list", code="world.section_not_a_list", section=section)
         try:
             parsed[section] = schema_cls(many=True).load(raw)
         except ValidationError as exc:
             index = next(iter(exc.messages))
             if not isinstance(index, int):
-                raise InvalidInput(f"{section}: {_first_error(exc.messages)}") from None
+                raise InvalidInput(f"{section}: {_first_error(exc.messages)}", code="world.invalid_record",
+                                   section=section) from None
             record = _record_name(section, index, raw[index])
-            raise InvalidInput(f"{record}: {_first_error(exc.messages[index])}") from None
+            raise InvalidInput(f"{record}: {_first_error(exc.messages[index])}", code="world.invalid_record",
+                               section=section, index=index) from None
     _check_references(parsed, session)
     return parsed
 
@@ -119,12 +125,15 @@ def _check_unique(section: str, rows: list[dict], key_of) -> None:
     for index, row in enumerate(rows):
         key = key_of(row)
         if key in seen:
-            raise InvalidInput(f"{section}[{index}]: duplicate of {section}[{seen[key]}] ({key if isinstance(key, str) else ' / '.join(key)})")
+            raise InvalidInput(f"{section}[{index}]: duplicate of {section}[{seen[key]}] "
+                               f"({key if isinstance(key, str) else ' / '.join(key)})",
+                               code="world.duplicate", section=section, index=index, first=seen[key])
         seen[key] = index
 
 
-def _refuse(section: str, index: int, name: str, message: str) -> None:
-    raise InvalidInput(f"{section}[{index}] ({name}): {message}")
+def _refuse(section: str, index: int, name: str, message: str, code: str) -> None:
+    raise InvalidInput(f"{section}[{index}] ({name}): {message}", code=code, section=section, index=index,
+                       record=name)
 
 
 def _check_references(p: dict[str, list[dict]], session: Session) -> None:
@@ -140,56 +149,65 @@ def _check_references(p: dict[str, list[dict]], session: Session) -> None:
     skus = _codes(session, Part.sku, p["parts"], "sku")
     overlap = warehouses & points
     if overlap:
-        raise InvalidInput(f"code {sorted(overlap)[0]} is both a warehouse and a service point")
+        raise InvalidInput(f"code {sorted(overlap)[0]} is both a warehouse and a service point",
+                           code="world.warehouse_and_point", warehouse=sorted(overlap)[0])
     for i, w in enumerate(p["warehouses"]):
         if w["kind"] == "regional" and w["center"] not in centers:
-            _refuse("warehouses", i, w["code"], f"center: unknown centre {w['center']!r}")
+            _refuse("warehouses", i, w["code"], f"center: unknown centre {w['center']!r}", "world.unknown_center")
         if w["kind"] == "hq" and w["center"] is not None:
-            _refuse("warehouses", i, w["code"], "center: the HQ warehouse belongs to no centre (null)")
+            _refuse("warehouses", i, w["code"], "center: the HQ warehouse belongs to no centre (null)",
+                    "world.hq_in_a_center")
     for i, s in enumerate(p["service_points"]):
         if s["center"] not in centers:
-            _refuse("service_points", i, s["code"], f"center: unknown centre {s['center']!r}")
+            _refuse("service_points", i, s["code"], f"center: unknown centre {s['center']!r}", "world.unknown_center")
     for i, d in enumerate(p["dealers"]):
         for code in d["ship_to"]:
             if code not in points:
-                _refuse("dealers", i, d["code"], f"ship_to: unknown service point {code!r}")
+                _refuse("dealers", i, d["code"], f"ship_to: unknown service point {code!r}",
+                        "world.unknown_service_point")
         if len(set(d["ship_to"])) != len(d["ship_to"]):
-            _refuse("dealers", i, d["code"], "ship_to: lists a service point twice")
+            _refuse("dealers", i, d["code"], "ship_to: lists a service point twice", "world.ship_to_twice")
     for i, part in enumerate(p["parts"]):
         if part["unit_cost"] > part["unit_price"] * 10:
-            _refuse("parts", i, part["sku"], "unit_cost: more than ten times the unit price; a typo?")
+            _refuse("parts", i, part["sku"], "unit_cost: more than ten times the unit price; a typo?",
+                    "world.cost_above_price")
         if part.get("two_way") is not None and not part.get("replaced_by"):
-            _refuse("parts", i, part["sku"], "two_way: only a part with replaced_by can be two-way")
+            _refuse("parts", i, part["sku"], "two_way: only a part with replaced_by can be two-way",
+                    "world.two_way_without_successor")
         if part.get("replaced_by") and part["replaced_by"] not in skus:
-            _refuse("parts", i, part["sku"], f"replaced_by: unknown sku {part['replaced_by']!r}")
+            _refuse("parts", i, part["sku"], f"replaced_by: unknown sku {part['replaced_by']!r}",
+                    "world.unknown_successor")
         if part.get("replaced_by") == part["sku"]:
-            _refuse("parts", i, part["sku"], "replaced_by: a part cannot replace itself")
+            _refuse("parts", i, part["sku"], "replaced_by: a part cannot replace itself", "world.replaces_itself")
     for i, lane in enumerate(p["lanes"]):
         name = f"{lane['from_']} -> {lane['to']}"
         if lane["from_"] not in warehouses:
-            _refuse("lanes", i, name, f"from: unknown warehouse {lane['from_']!r}")
+            _refuse("lanes", i, name, f"from: unknown warehouse {lane['from_']!r}", "world.unknown_warehouse")
         if lane["to"] not in points and lane["to"] not in warehouses:
-            _refuse("lanes", i, name, f"to: unknown service point or warehouse {lane['to']!r}")
+            _refuse("lanes", i, name, f"to: unknown service point or warehouse {lane['to']!r}",
+                    "world.unknown_lane_end")
         if lane["to"] == lane["from_"]:
-            _refuse("lanes", i, name, "to: a lane cannot end where it starts")
+            _refuse("lanes", i, name, "to: a lane cannot end where it starts", "world.lane_to_itself")
     for i, s in enumerate(p["stock"]):
         name = f"{s['warehouse']}/{s['sku']}"
         if s["warehouse"] not in warehouses:
-            _refuse("stock", i, name, f"warehouse: unknown warehouse {s['warehouse']!r}")
+            _refuse("stock", i, name, f"warehouse: unknown warehouse {s['warehouse']!r}", "world.unknown_warehouse")
         if s["sku"] not in skus:
-            _refuse("stock", i, name, f"sku: unknown sku {s['sku']!r}")
+            _refuse("stock", i, name, f"sku: unknown sku {s['sku']!r}", "world.unknown_sku")
     suppliers = _codes(session, Supplier.code, p["suppliers"], "code")
     _check_unique("supplier_parts", p["supplier_parts"], lambda r: (r["supplier"], r["sku"]))
     for i, sp in enumerate(p["supplier_parts"]):
         name = f"{sp['supplier']}/{sp['sku']}"
         if sp["supplier"] not in suppliers:
-            _refuse("supplier_parts", i, name, f"supplier: unknown supplier {sp['supplier']!r}")
+            _refuse("supplier_parts", i, name, f"supplier: unknown supplier {sp['supplier']!r}",
+                    "world.unknown_supplier")
         if sp["sku"] not in skus:
-            _refuse("supplier_parts", i, name, f"sku: unknown sku {sp['sku']!r}")
+            _refuse("supplier_parts", i, name, f"sku: unknown sku {sp['sku']!r}", "world.unknown_sku")
     hq = [w["code"] for w in p["warehouses"] if w["kind"] == "hq"]
     existing_hq = set(session.scalars(select(Warehouse.code).where(Warehouse.kind == "hq")))
     if len(set(hq) | existing_hq) > 1:
-        raise InvalidInput(f"warehouses: more than one HQ warehouse ({', '.join(sorted(set(hq) | existing_hq))})")
+        raise InvalidInput(f"warehouses: more than one HQ warehouse ({', '.join(sorted(set(hq) | existing_hq))})",
+                           code="world.hq_twice", warehouses=", ".join(sorted(set(hq) | existing_hq)))
 
 
 def _upsert(session: Session, model, rows: list[dict], keys: tuple[str, ...]) -> tuple[int, int]:

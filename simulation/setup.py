@@ -56,7 +56,8 @@ def build_world(scale: str, seed: int, sku_share: float, opening: str = "demo", 
     if opening == "targets":
         full = {**full, "stock": _target_stock(full, seed, cover, start)}
     elif opening != "demo":
-        raise InvalidInput(f"opening: {opening!r} is not one of demo, targets")
+        raise InvalidInput(f"opening: {opening!r} is not one of demo, targets", code="simulation.unknown_opening",
+                           opening=opening)
     chosen = sample(full["parts"], sku_share, seed)
     keep = set(chosen.skus) if shard is None else {sku for sku in chosen.skus if chosen.stratum[sku] % shard[1] == shard[0]}
     simulated = full if sku_share >= 1.0 and shard is None else {
@@ -91,7 +92,8 @@ class Database:
     def load(self, world: dict) -> None:
         with self.sessions() as session, transaction(session):
             if session.scalar(select(func.count()).select_from(Warehouse)):
-                raise InvalidInput("the simulation needs an empty database: DATABASE_URL already holds a network")
+                raise InvalidInput("the simulation needs an empty database: DATABASE_URL already holds a network",
+                                   code="simulation.database_not_empty")
             load_world(session, world)
 
     def close(self) -> None:

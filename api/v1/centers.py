@@ -79,7 +79,7 @@ def _own(code: str) -> None:
     """A centre key asking for another centre learns nothing: 404, as for a centre that does not exist."""
     principal = current_principal()
     if principal.role == "center" and principal.code != code:
-        raise NotFound(f"no centre {code}")
+        raise NotFound(f"no centre {code}", code="center.not_found", center=code)
 
 
 @blp.route("/<string:code>/month")

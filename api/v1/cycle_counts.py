@@ -115,9 +115,9 @@ def _row(row: cc.Accuracy) -> dict:
             "share_within": row.share_within, "variance_value": row.variance_value}
 
 
-def _id(value: int, what: str) -> int:
+def _id(value: int, what: str, code: str, name: str) -> int:
     if value > LARGEST_ID:
-        raise NotFound(f"no {what} {value}")
+        raise NotFound(f"no {what} {value}", code=code, **{name: value})
     return value
 
 
@@ -145,7 +145,7 @@ class CycleCountOne(MethodView):
     @blp.response(200, CycleCountSchema)
     def get(self, count_id):
         """One count and its lines"""
-        return _count(cc.get_count(db.session, _id(count_id, "cycle count")))
+        return _count(cc.get_count(db.session, _id(count_id, "cycle count", "cycle_count.not_found", "count")))
 
 
 @blp.route("/due")
@@ -156,7 +156,7 @@ class CycleCountDue(MethodView):
     def get(self, args):
         """What a warehouse's next count would hold (most overdue first, up to the daily cap)"""
         if db.session.get(Warehouse, args["warehouse"]) is None:
-            raise NotFound(f"no warehouse {args['warehouse']}")
+            raise NotFound(f"no warehouse {args['warehouse']}", code="warehouse.not_found", warehouse=args["warehouse"])
         due = cc.due_list(db.session, args["warehouse"], load_policy(db.session))
         return [{"sku": d.sku, "abc_class": d.abc_class, "last_counted": d.last_counted} for d in due]
 
@@ -180,7 +180,8 @@ class CycleCountLineApprove(MethodView):
     def post(self, line_id):
         """Approve a variance beyond the tolerance: it is posted on the current book"""
         with transaction(db.session):
-            line = cc.approve_line(db.session, _id(line_id, "cycle count line"), actor=current_principal().name)
+            line = cc.approve_line(db.session, _id(line_id, "cycle count line", "cycle_count.line_not_found", "line"),
+                                   actor=current_principal().name)
             return _line(line, False)
 
 
@@ -192,6 +193,7 @@ class CycleCountLineReject(MethodView):
     def post(self, body, line_id):
         """Reject a variance, saying why: nothing is posted and the sku is due again"""
         with transaction(db.session):
-            line = cc.reject_line(db.session, _id(line_id, "cycle count line"), actor=current_principal().name,
+            line = cc.reject_line(db.session, _id(line_id, "cycle count line", "cycle_count.line_not_found", "line"),
+                                  actor=current_principal().name,
                                   reason=body["reason"])
             return _line(line, False)

@@ -86,7 +86,7 @@ class PartBySku(MethodView):
         """One part, with availability toward the caller's ship-to point"""
         part = db.session.get(Part, sku)
         if part is None:
-            raise NotFound(f"no part {sku}")
+            raise NotFound(f"no part {sku}", code="part.not_found", sku=sku)
         point = ship_to_point(db.session, current_principal(), args["ship_to"])
         found = availability(db.session, sku, point, load_policy(db.session))
         body = PartSchema().dump(part)

@@ -82,7 +82,8 @@ class PriceList(MethodView):
         prices = {}
         for line in body["prices"]:
             if line["sku"] in prices:
-                raise InvalidInput(f"sku {line['sku']} is listed twice", field="prices")
+                raise InvalidInput(f"sku {line['sku']} is listed twice", code="price_list.sku_twice", field="prices",
+                                   sku=line["sku"])
             prices[line["sku"]] = line["list_price"]
         with transaction(db.session):
             changed = set_list_prices(db.session, prices, actor=current_principal().name, source="api")
@@ -100,7 +101,7 @@ class PriceBySku(MethodView):
         """One part's price to the customer"""
         part = db.session.get(Part, sku)
         if part is None:
-            raise NotFound(f"no part {sku}")
+            raise NotFound(f"no part {sku}", code="part.not_found", sku=sku)
         return _row(part, load_policy(db.session).list_price_markup)
 
     @roles("hq")
@@ -110,7 +111,7 @@ class PriceBySku(MethodView):
         """HQ sets one part's list price; audited"""
         with transaction(db.session):
             if db.session.get(Part, sku) is None:
-                raise NotFound(f"no part {sku}")
+                raise NotFound(f"no part {sku}", code="part.not_found", sku=sku)
             set_list_prices(db.session, {sku: body["list_price"]}, actor=current_principal().name, source="api")
             row = _row(db.session.get(Part, sku), load_policy(db.session).list_price_markup)
         return row

@@ -35,7 +35,7 @@ def _own_or_hq(code: str) -> None:
     """A point's key sees only its own point; for it nothing else exists."""
     principal = current_principal()
     if principal.role == "service_point" and principal.code != code:
-        raise NotFound(f"no service point {code}")
+        raise NotFound(f"no service point {code}", code="service_point.not_found", service_point=code)
 
 
 class StatementPointSchema(StrictSchema):
@@ -197,7 +197,7 @@ class PointOvercharges(MethodView):
         """The overcharge penalties recorded against the point, oldest first"""
         _own_or_hq(code)
         if db.session.get(ServicePoint, code) is None:
-            raise NotFound(f"no service point {code}")
+            raise NotFound(f"no service point {code}", code="service_point.not_found", service_point=code)
         if args["month"]:
             start, end = month_bounds(args["month"])
         else:

@@ -25,7 +25,7 @@ def _warehouse_of_caller(code: str) -> str:
     """The warehouse if the caller keeps it (HQ: any; a clerk: their own), else NotFound."""
     principal = current_principal()
     if principal.role == "clerk" and principal.code != code:
-        raise NotFound(f"no warehouse {code}")
+        raise NotFound(f"no warehouse {code}", code="warehouse.not_found", warehouse=code)
     return code
 
 
@@ -83,7 +83,8 @@ class WarehouseBins(MethodView):
         wanted: dict[str, str | None] = {}
         for line in body["bins"]:
             if line["sku"] in wanted:
-                raise InvalidInput(f"sku {line['sku']} is listed twice", field="bins")
+                raise InvalidInput(f"sku {line['sku']} is listed twice", code="bin.sku_twice", field="bins",
+                                   sku=line["sku"])
             wanted[line["sku"]] = line["bin"]
         with transaction(db.session):
             changed = bins.set_bins(db.session, warehouse, wanted, actor=current_principal().name)

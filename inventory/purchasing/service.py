@@ -108,7 +108,8 @@ def propose(session: Session, targets: dict[str, int], *, actor: str, now: datet
     now = now or utcnow()
     for sku, target in targets.items():
         if not isinstance(target, int) or isinstance(target, bool) or not 0 <= target <= MAX_QTY:
-            raise InvalidInput(f"target for {sku}: a whole number of units from 0 to {MAX_QTY:,}", field="targets")
+            raise InvalidInput(f"target for {sku}: a whole number of units from 0 to {MAX_QTY:,}",
+                               code="purchase_order.target_out_of_range", field="targets", sku=sku)
     session.execute(update(PurchaseOrder).where(PurchaseOrder.status == "proposed")
                     .values(status="rejected", closing_note="superseded by a newer proposal", closed_by=actor,
                             closed_at=now).execution_options(synchronize_session=False))
@@ -191,14 +192,15 @@ def receive(session: Session, code: str, received: dict[str, int], *, actor: str
     now = now or utcnow()
     order = _in_status(session, code, OPEN, "receive against")
     if not received:
-        raise InvalidInput("a receipt needs at least one line", field="lines")
+        raise InvalidInput("a receipt needs at least one line", code="purchase_order.receipt_without_lines", field="lines")
     by_sku = {line.sku: line for line in order.lines}
     for sku, qty in received.items():
         if sku not in by_sku:
             raise InvalidInput(f"{sku} is not on purchase order {order.code}", code="purchase_order.sku_not_on_order",
                                field="lines", sku=sku, order=order.code)
         if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= MAX_QTY:
-            raise InvalidInput(f"quantity of {sku}: a whole number from 1 to {MAX_QTY:,}", field="lines")
+            raise InvalidInput(f"quantity of {sku}: a whole number from 1 to {MAX_QTY:,}",
+                               code="purchase_order.receipt_qty_out_of_range", field="lines", sku=sku)
     over = {sku: by_sku[sku].qty_received + qty - by_sku[sku].qty for sku, qty in received.items()
             if by_sku[sku].qty_received + qty > by_sku[sku].qty}
     if over and not (note and note.strip()):

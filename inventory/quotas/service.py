@@ -148,7 +148,8 @@ def release(session: Session, dealer_code: str, period: str, amount, *, actor: s
         return
     if not _update(session, dealer_code, period, QuotaAccount.reserved >= _cents(amount),
                    reserved=-amount):
-        raise Conflict(f"dealer {dealer_code} has less than {amount} reserved in {period}")
+        raise Conflict(f"dealer {dealer_code} has less than {amount} reserved in {period}",
+                       code="quota.reserved_short", dealer=dealer_code, amount=amount, period=period)
     _move(session, dealer_code, period, "release", amount, actor, reason, ref_id)
 
 
@@ -159,7 +160,8 @@ def consume(session: Session, dealer_code: str, period: str, amount, *, actor: s
         return
     if not _update(session, dealer_code, period, QuotaAccount.reserved >= _cents(amount),
                    reserved=-amount, consumed=amount):
-        raise Conflict(f"dealer {dealer_code} has less than {amount} reserved in {period}")
+        raise Conflict(f"dealer {dealer_code} has less than {amount} reserved in {period}",
+                       code="quota.reserved_short", dealer=dealer_code, amount=amount, period=period)
     _move(session, dealer_code, period, "consume", amount, actor, ref_id=ref_id)
 
 
@@ -172,7 +174,8 @@ def reopen(session: Session, dealer_code: str, period: str, amount, *, actor: st
         return
     if not _update(session, dealer_code, period, QuotaAccount.consumed >= _cents(amount),
                    consumed=-amount, reserved=amount):
-        raise Conflict(f"dealer {dealer_code} has less than {amount} consumed in {period}")
+        raise Conflict(f"dealer {dealer_code} has less than {amount} consumed in {period}",
+                       code="quota.consumed_short", dealer=dealer_code, amount=amount, period=period)
     _move(session, dealer_code, period, "reopen", amount, actor, reason, ref_id)
 
 

@@ -174,12 +174,14 @@ def override(session: Session, actor: str, code: str, line_no: int, in_warranty:
 
     now = now or utcnow()
     if not isinstance(in_warranty, bool):
-        raise InvalidInput("in_warranty: true or false", field="in_warranty")
+        raise InvalidInput("in_warranty: true or false", code="warranty.in_warranty_not_boolean", field="in_warranty")
     if not isinstance(reason, str) or not reason.strip():
-        raise InvalidInput("reason: say why HQ overrides the warranty decision", field="reason")
+        raise InvalidInput("reason: say why HQ overrides the warranty decision", code="warranty.override_needs_reason",
+                           field="reason")
     reason = reason.strip()
     if len(reason) > MAX_REASON:
-        raise InvalidInput(f"reason: at most {MAX_REASON} characters", field="reason")
+        raise InvalidInput(f"reason: at most {MAX_REASON} characters", code="warranty.override_reason_too_long",
+                           field="reason", most=MAX_REASON)
     req = get(session, Principal("hq"), code, for_update=True)
     line = next((item for item in req.lines if item.line_no == line_no), None)
     if line is None:

@@ -82,9 +82,11 @@ def _check(session: Session, req: Requisition, report: WrongPart, field: str) ->
                            line=line.line_no)
     if report.qty is not None and (not isinstance(report.qty, int) or isinstance(report.qty, bool)
                                    or report.qty < 1):
-        raise InvalidInput("qty must be a whole number of at least 1", field=_at(field, "qty"))
+        raise InvalidInput("qty must be a whole number of at least 1", code="wrong_part.qty_not_positive",
+                           field=_at(field, "qty"))
     if len(report.note or "") > MAX_NOTE:
-        raise InvalidInput(f"note may have at most {MAX_NOTE} characters", field=_at(field, "note"))
+        raise InvalidInput(f"note may have at most {MAX_NOTE} characters", code="wrong_part.note_too_long",
+                           field=_at(field, "note"), most=MAX_NOTE)
     return line
 
 

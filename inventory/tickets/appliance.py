@@ -48,10 +48,11 @@ SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./\-]{0,63}$")
 
 def _text(field: str, value: Any, longest: int) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{field}: must not be blank", field=field)
+        raise InvalidInput(f"{field}: must not be blank", code="appliance.blank", field=field)
     value = value.strip()
     if len(value) > longest or not value.isprintable():
-        raise InvalidInput(f"{field}: at most {longest} printable characters", field=field)
+        raise InvalidInput(f"{field}: at most {longest} printable characters", code="appliance.text_too_long",
+                           field=field, most=longest)
     return value
 
 
@@ -60,24 +61,28 @@ def check_appliance(product_line: Any, use: Any, model: Any, serial: Any, purcha
     """The record's values, normalised, or InvalidInput naming the first bad field."""
     if product_line not in PRODUCT_LINES:
         raise InvalidInput(f"product_line: unknown product line {product_line!r} (one of {', '.join(PRODUCT_LINES)})",
-                           field="product_line")
+                           code="appliance.unknown_product_line", field="product_line", product_line=product_line)
     if use not in USES:
-        raise InvalidInput(f"use: unknown use {use!r} (one of {', '.join(USES)})", field="use")
+        raise InvalidInput(f"use: unknown use {use!r} (one of {', '.join(USES)})", code="appliance.unknown_use",
+                           field="use", use=use)
     serial = _text("serial", serial, MAX_TEXT)
     if not SERIAL.match(serial):
         raise InvalidInput("serial: letters, digits, '-', '_', '.' or '/', starting with a letter or digit",
-                           field="serial")
+                           code="appliance.serial_invalid", field="serial")
     if proof is not None and proof not in PROOFS:
         raise InvalidInput(f"proof: unknown proof of purchase {proof!r} (one of {', '.join(PROOFS)}, or null: none)",
-                           field="proof")
+                           code="appliance.unknown_proof", field="proof", proof=proof)
     if purchased_on is not None:
         if not isinstance(purchased_on, date) or isinstance(purchased_on, datetime):
-            raise InvalidInput("purchased_on: not a date", field="purchased_on")
+            raise InvalidInput("purchased_on: not a date", code="appliance.purchased_not_a_date", field="purchased_on")
         if not EARLIEST_PURCHASE <= purchased_on <= today:
             raise InvalidInput(f"purchased_on: {purchased_on.isoformat()} is not between "
-                               f"{EARLIEST_PURCHASE.isoformat()} and today ({today.isoformat()})", field="purchased_on")
+                               f"{EARLIEST_PURCHASE.isoformat()} and today ({today.isoformat()})",
+                               code="appliance.purchased_out_of_range", field="purchased_on",
+                               purchased_on=purchased_on.isoformat(), today=today.isoformat())
     elif proof is not None:
-        raise InvalidInput(f"purchased_on: {proof} without the purchase date it proves", field="purchased_on")
+        raise InvalidInput(f"purchased_on: {proof} without the purchase date it proves",
+                           code="appliance.proof_without_date", field="purchased_on", proof=proof)
     return {"product_line": product_line, "use": use, "model": _text("model", model, MAX_TEXT), "serial": serial,
             "purchased_on": purchased_on, "proof": proof, "fault": _text("fault", fault, MAX_FAULT)}
 
@@ -106,7 +111,9 @@ def save_appliance(session: Session, ticket: str, *, product_line: Any, use: Any
     row = _locked_ticket(session, code, now)
     if values["purchased_on"] and row.created_at and values["purchased_on"] > business_date(row.created_at):
         raise InvalidInput(f"purchased_on: {values['purchased_on'].isoformat()} is after the ticket was reported "
-                           f"({business_date(row.created_at).isoformat()})", field="purchased_on")
+                           f"({business_date(row.created_at).isoformat()})", code="appliance.purchased_after_report",
+                           field="purchased_on", purchased_on=values["purchased_on"].isoformat(),
+                           reported=business_date(row.created_at).isoformat())
     existing = session.get(TicketAppliance, code, populate_existing=True)
     if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
         return existing, False

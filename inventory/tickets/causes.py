@@ -55,7 +55,8 @@ def _lines(facts: TicketFacts, requisition: str, line: int | None) -> list[LineF
 
 def _check_cause(cause: Any) -> str:
     if cause not in CAUSES:
-        raise InvalidInput(f"cause: unknown cause {cause!r} (one of {', '.join(CAUSES)})", field="cause")
+        raise InvalidInput(f"cause: unknown cause {cause!r} (one of {', '.join(CAUSES)})", code="cause.unknown",
+                           field="cause", cause=cause)
     return cause
 
 
@@ -64,24 +65,27 @@ def _warehouse(line: LineFacts, cause: str, warehouse: str | None) -> str | None
     if cause not in WAREHOUSE_CAUSES:
         if warehouse is not None:
             raise InvalidInput(f"warehouse: only {' and '.join(sorted(WAREHOUSE_CAUSES))} name a warehouse",
-                               field="warehouse")
+                               code="cause.warehouse_not_taken", field="warehouse", cause=cause)
         return None
     choices = line.regional_warehouses
     if warehouse is None:
         if len(choices) != 1:
             raise InvalidInput(f"warehouse: name the regional warehouse of line {line.line_no} "
-                               f"({', '.join(choices) or 'none of its units came from one'})", field="warehouse")
+                               f"({', '.join(choices) or 'none of its units came from one'})", code="cause.which_warehouse",
+                               field="warehouse", line=line.line_no)
         return choices[0]
     if warehouse not in choices:
         raise InvalidInput(f"warehouse: {warehouse} did not allocate line {line.line_no} of {line.requisition} "
-                           f"({', '.join(choices) or 'no regional warehouse did'})", field="warehouse")
+                           f"({', '.join(choices) or 'no regional warehouse did'})", code="cause.warehouse_not_allocating",
+                           field="warehouse", warehouse=warehouse, line=line.line_no, requisition=line.requisition)
     return warehouse
 
 
 def _check_note(note: str | None) -> str | None:
     note = (note or "").strip() or None
     if note is not None and len(note) > MAX_NOTE:
-        raise InvalidInput(f"note: at most {MAX_NOTE} characters", field="note")
+        raise InvalidInput(f"note: at most {MAX_NOTE} characters", code="cause.note_too_long", field="note",
+                           most=MAX_NOTE)
     return note
 
 

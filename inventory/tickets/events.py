@@ -38,7 +38,7 @@ def check_code(code: str) -> str:
     """A ticket code as the call centre issues it: 1-64 printable characters, no spaces."""
     if not isinstance(code, str) or not 1 <= len(code) <= MAX_CODE or not code.isprintable() or " " in code:
         raise InvalidInput(f"ticket: {code!r} is not a ticket code (1-{MAX_CODE} printable characters, no spaces)",
-                           field="ticket")
+                           code="ticket.code_invalid", field="ticket")
     return code
 
 
@@ -46,7 +46,7 @@ def check_time(value: datetime | None, field: str) -> datetime | None:
     """A timestamp within the years tickets can have (and UTC can represent), else InvalidInput."""
     if isinstance(value, datetime) and value.utcoffset() is not None and not EARLIEST <= value < LATEST:
         raise InvalidInput(f"{field}: {value.isoformat()} is not between {EARLIEST.year} and {LATEST.year}",
-                           field=field)
+                           code="ticket.time_out_of_range", field=field)
     return value
 
 
@@ -55,21 +55,23 @@ def _check_event(type: str, at: datetime, until: datetime | None, note: str | No
     check_time(at, "at")
     check_time(until, "until")
     if note is not None and len(note) > MAX_NOTE:
-        raise InvalidInput(f"note: at most {MAX_NOTE} characters", field="note")
+        raise InvalidInput(f"note: at most {MAX_NOTE} characters", code="ticket.note_too_long", field="note",
+                           most=MAX_NOTE)
     event = Event(type, at, until, note)
     if event.until is not None and event.until <= event.at:
-        raise InvalidInput("until: must be after at", field="until")
+        raise InvalidInput("until: must be after at", code="ticket.until_not_after_at", field="until")
     if event.at > now + CLOCK_SKEW:
-        raise InvalidInput("at: may not lie in the future", field="at")
+        raise InvalidInput("at: may not lie in the future", code="ticket.event_in_future", field="at")
     return event
 
 
 def _check_fields(session: Session, service_point: str | None, family: str | None) -> None:
     if service_point is not None and session.get(ServicePoint, service_point) is None:
-        raise InvalidInput(f"service_point: unknown service point {service_point}", field="service_point")
+        raise InvalidInput(f"service_point: unknown service point {service_point}", code="ticket.unknown_service_point",
+                           field="service_point", service_point=service_point)
     if family is not None and not FAMILY.match(family):
         raise InvalidInput(f"family: {family!r} is not a product family code (e.g. fully_automatic, twin_tub)",
-                           field="family")
+                           code="ticket.family_invalid", field="family", family=family)
 
 
 def dedupe_key(code: str, event: Event, service_point: str | None, family: str | None) -> str:

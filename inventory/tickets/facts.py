@@ -59,7 +59,8 @@ class TicketFacts:
         """The engine's input; causes of open HQ allocations are judged at the ticket's end or `now`."""
         reason = self.unattributable()
         if reason:
-            raise InvalidInput(f"ticket {self.code} cannot be attributed: {reason}", field="ticket")
+            raise InvalidInput(f"ticket {self.code} cannot be attributed: {reason}", code="ticket.not_attributable",
+                               field="ticket", ticket=self.code, reason=reason)
         return Ticket(code=self.code, service_point=self.service_point, center=self.center,
                       distance_class=self.distance_class, family=self.family, events=self.events,
                       parts_waits=parts_waits(list(self.lines), self.completed_at or now))

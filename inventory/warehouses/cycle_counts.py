@@ -456,7 +456,7 @@ def accuracy_report(session: Session, *, days: int, now: datetime | None = None)
     """Per warehouse and class, the lines counted (submitted) in the last `days` days, how many
     were within the tolerance, and the absolute variance value at cost."""
     if days not in (30, 90):
-        raise InvalidInput(f"days must be 30 or 90, got {days!r}")
+        raise InvalidInput(f"days must be 30 or 90, got {days!r}", code="count.days_invalid", days=days)
     now = now or utcnow()
     rows = session.execute(
         select(CycleCount.warehouse_code, CycleCountLine.abc_class, CycleCountLine.within_tolerance,

@@ -69,9 +69,10 @@ def _row(r) -> StockRow:
 
 def _page_args(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}, got {limit}", code="page.limit_out_of_range",
+                           limit=limit, most=MAX_PAGE)
     if offset < 0:
-        raise InvalidInput(f"offset must be >= 0, got {offset}")
+        raise InvalidInput(f"offset must be >= 0, got {offset}", code="page.offset_negative", offset=offset)
 
 
 def _like(text: str) -> str:
@@ -128,10 +129,11 @@ def movement_history(session: Session, *, warehouse: str | None = None, sku: str
     kinds = [kind] if isinstance(kind, str) else list(kind or [])
     unknown = sorted(set(kinds) - set(MOVEMENT_KINDS))
     if unknown:
-        raise InvalidInput(f"unknown movement kind {unknown[0]!r}; one of {', '.join(MOVEMENT_KINDS)}")
+        raise InvalidInput(f"unknown movement kind {unknown[0]!r}; one of {', '.join(MOVEMENT_KINDS)}",
+                           code="stock.unknown_movement_kind", kind=unknown[0])
     for name, moment in (("since", since), ("until", until)):
         if moment is not None and moment.tzinfo is None:
-            raise InvalidInput(f"{name} must be timezone-aware")
+            raise InvalidInput(f"{name} must be timezone-aware", code="stock.time_without_zone", field=name)
     conditions = [column == value for column, value in (
         (StockMovement.warehouse_code, warehouse), (StockMovement.sku, sku), (StockMovement.actor, actor),
         (StockMovement.ref_type, ref_type), (StockMovement.ref_id, ref_id)) if value is not None]

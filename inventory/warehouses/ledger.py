@@ -38,7 +38,7 @@ class Ref:
 
 def _check_qty(qty: int) -> None:
     if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
-        raise InvalidInput(f"quantity must be a positive integer, got {qty!r}")
+        raise InvalidInput(f"quantity must be a positive integer, got {qty!r}", code="stock.qty_not_positive", qty=qty)
 
 
 def _ensure_balance(session: Session, warehouse: str, sku: str) -> None:
@@ -257,7 +257,8 @@ def release(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
     """Give reserved units back to available (cancel, re-plan)."""
     _check_qty(qty)
     if not _apply(session, warehouse, sku, StockBalance.reserved >= qty, reserved=-qty):
-        raise Conflict(f"{warehouse} has fewer than {qty} of {sku} reserved")
+        raise Conflict(f"{warehouse} has fewer than {qty} of {sku} reserved", code="stock.reserved_short",
+                       warehouse=warehouse, sku=sku, qty=qty)
     _record(session, warehouse, sku, "release", reserved=-qty, actor=actor, reason=reason, ref=ref)
 
 
@@ -266,7 +267,8 @@ def issue(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
     """Ship reserved units out (出库): they leave on hand and the reservation together."""
     _check_qty(qty)
     if not _apply(session, warehouse, sku, StockBalance.reserved >= qty, on_hand=-qty, reserved=-qty):
-        raise Conflict(f"{warehouse} has fewer than {qty} of {sku} reserved to issue")
+        raise Conflict(f"{warehouse} has fewer than {qty} of {sku} reserved to issue",
+                       code="stock.reserved_short_to_issue", warehouse=warehouse, sku=sku, qty=qty)
     _record(session, warehouse, sku, "issue", on_hand=-qty, reserved=-qty,
             actor=actor, reason=reason, ref=ref, at=at)
 
@@ -299,10 +301,12 @@ def land_in_transit(session: Session, warehouse: str, sku: str, *, expected: int
                     actor: str, reason: str, ref: Ref | None = None, at: datetime | None = None) -> None:
     """Close `expected` units in transit to `warehouse`, of which `received` arrived."""
     if expected < 1 or received < 0 or received > expected:
-        raise InvalidInput(f"cannot receive {received} of {expected} in transit")
+        raise InvalidInput(f"cannot receive {received} of {expected} in transit", code="stock.receipt_out_of_range",
+                           received=received, expected=expected)
     if not _apply(session, warehouse, sku, StockBalance.in_transit >= expected,
                   in_transit=-expected, on_hand=received):
-        raise Conflict(f"{warehouse} has fewer than {expected} of {sku} in transit")
+        raise Conflict(f"{warehouse} has fewer than {expected} of {sku} in transit", code="stock.in_transit_short",
+                       warehouse=warehouse, sku=sku, qty=expected)
     _record(session, warehouse, sku, "transfer_in", in_transit=-expected, on_hand=received,
             actor=actor, reason=reason, ref=ref, at=at)
 
@@ -325,7 +329,8 @@ def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *,
     their lines re-planned) first, so no promise silently loses its stock.
     """
     if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
-        raise InvalidInput(f"counted quantity must be a whole number >= 0, got {counted!r}")
+        raise InvalidInput(f"counted quantity must be a whole number >= 0, got {counted!r}",
+                           code="stock.count_not_whole", counted=counted)
     if not reason.strip():
         raise InvalidInput("a stock adjustment needs a reason", code="stock.adjustment_needs_reason", field="reason")
     _ensure_balance(session, warehouse, sku)
@@ -449,7 +454,9 @@ def set_opening_stock(session: Session, counts: list[tuple[str, str, int]], *, a
                                  "in_transit": 0})
         elif delta:
             if qty < old[1]:
-                raise InvalidInput(f"stock ({warehouse}/{sku}): qty {qty} is below the {old[1]} units reserved")
+                raise InvalidInput(f"stock ({warehouse}/{sku}): qty {qty} is below the {old[1]} units reserved",
+                                   code="stock.opening_below_reserved", warehouse=warehouse, sku=sku, qty=qty,
+                                   reserved=old[1])
             changed_balances.append({"warehouse_code": warehouse, "sku": sku, "on_hand": qty})
         if delta:
             movements.append({"at": now, "warehouse_code": warehouse, "sku": sku,

@@ -63,7 +63,8 @@ def create_draft(session: Session, from_warehouse: str, to_warehouse: str, sku: 
                  now: datetime | None = None) -> Transfer:
     """Propose moving `qty` of `sku`; nothing is reserved until it is approved and shipped."""
     if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
-        raise InvalidInput(f"quantity must be a positive integer, got {qty!r}")
+        raise InvalidInput(f"quantity must be a positive integer, got {qty!r}", code="transfer.qty_not_positive",
+                           qty=qty)
     if from_warehouse == to_warehouse:
         raise InvalidInput(f"a transfer cannot go from {from_warehouse} to itself", code="transfer.to_itself",
                            warehouse=from_warehouse)
@@ -115,7 +116,8 @@ def receive(session: Session, transfer_id: str, qty: int, *, actor: str, note: s
     """Land `qty` units at the destination; several partial receipts may add up to the whole."""
     transfer = _in_status(session, transfer_id, IN_TRANSIT, "receive")
     if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
-        raise InvalidInput(f"quantity must be a positive integer, got {qty!r}")
+        raise InvalidInput(f"quantity must be a positive integer, got {qty!r}", code="transfer.qty_not_positive",
+                           qty=qty)
     if qty > transfer.outstanding:
         raise Conflict(f"transfer {transfer.id} has only {transfer.outstanding} outstanding, "
                        f"cannot receive {qty}", code="transfer.over_outstanding", transfer=transfer.id,

@@ -67,31 +67,31 @@ def checked_addresses(host: str, port: int, *, allow_private: bool) -> list[str]
 
 def check_url(url: str, *, allow_private: bool) -> str:
     """A registrable receiver URL, or InvalidInput (422) saying what is wrong with it."""
-    def bad(message: str) -> InvalidInput:
-        return InvalidInput(message, field="url")
+    def bad(message: str, code: str) -> InvalidInput:
+        return InvalidInput(message, code=code, field="url")
 
     if not isinstance(url, str) or not url or len(url) > MAX_URL:
-        raise bad(f"url must be 1-{MAX_URL} characters")
+        raise bad(f"url must be 1-{MAX_URL} characters", "webhook.url_length")
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise bad("url must not contain spaces or control characters")
+        raise bad("url must not contain spaces or control characters", "webhook.url_characters")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise bad(f"url is not a valid URL: {exc}") from exc
+        raise bad(f"url is not a valid URL: {exc}", "webhook.url_invalid") from exc
     if parts.scheme.lower() not in SCHEMES:
-        raise bad("url must be http:// or https://")
+        raise bad("url must be http:// or https://", "webhook.url_scheme")
     if not parts.hostname:
-        raise bad("url must name a host")
+        raise bad("url must name a host", "webhook.url_no_host")
     if parts.username is not None or parts.password is not None:
-        raise bad("url must not carry a user name or password; sign with the secret instead")
+        raise bad("url must not carry a user name or password; sign with the secret instead", "webhook.url_credentials")
     if parts.fragment:
-        raise bad("url must not have a #fragment")
+        raise bad("url must not have a #fragment", "webhook.url_fragment")
     try:
         checked_addresses(parts.hostname, port or (443 if parts.scheme.lower() == "https" else 80),
                           allow_private=allow_private)
     except Refused as exc:
-        raise bad(f"url refused: {exc}") from exc
+        raise bad(f"url refused: {exc}", "webhook.url_refused") from exc
     return url
 
 

@@ -23,26 +23,29 @@ MAX_PER_OWNER = 20
 
 def _owner(principal: Principal) -> tuple[str, str]:
     if principal.role not in OWNER_ROLES or not principal.code:
-        raise InvalidInput("only dealers and service points register webhooks")
+        raise InvalidInput("only dealers and service points register webhooks", code="webhook.owners_only")
     return principal.role, principal.code
 
 
 def _check_events(events) -> list[str]:
     if not isinstance(events, (list, tuple)) or not events:
-        raise InvalidInput("events must list at least one event", field="events")
+        raise InvalidInput("events must list at least one event", code="webhook.no_events", field="events")
     unknown = [e for e in events if e not in EVENTS]
     if unknown:
-        raise InvalidInput(f"unknown event {unknown[0]!r}; one of {', '.join(EVENTS)}", field="events")
+        raise InvalidInput(f"unknown event {unknown[0]!r}; one of {', '.join(EVENTS)}", code="webhook.unknown_event",
+                           field="events", event=unknown[0])
     if len(set(events)) != len(events):
-        raise InvalidInput("events lists an event twice", field="events")
+        raise InvalidInput("events lists an event twice", code="webhook.event_twice", field="events")
     return sorted(events, key=EVENTS.index)
 
 
 def _check_secret(secret) -> str:
     if not isinstance(secret, str) or not SECRET_MIN <= len(secret) <= SECRET_MAX:
-        raise InvalidInput(f"secret must be {SECRET_MIN}-{SECRET_MAX} characters", field="secret")
+        raise InvalidInput(f"secret must be {SECRET_MIN}-{SECRET_MAX} characters", code="webhook.secret_length",
+                           field="secret")
     if any(ord(ch) < 32 for ch in secret):
-        raise InvalidInput("secret must not contain control characters", field="secret")
+        raise InvalidInput("secret must not contain control characters", code="webhook.secret_characters",
+                           field="secret")
     return secret
 
 
@@ -56,7 +59,8 @@ def register(session: Session, principal: Principal, *, url: str, events: list[s
     count = session.scalar(select(func.count()).select_from(Webhook).where(
         Webhook.owner_role == role, Webhook.owner_code == code, Webhook.deleted_at.is_(None)))
     if count >= MAX_PER_OWNER:
-        raise Conflict(f"at most {MAX_PER_OWNER} webhooks per {role.replace('_', ' ')}; remove one first")
+        raise Conflict(f"at most {MAX_PER_OWNER} webhooks per {role.replace('_', ' ')}; remove one first",
+                       code="webhook.too_many", most=MAX_PER_OWNER)
     hook = Webhook(owner_role=role, owner_code=code, url=url, secret=secret, events=" ".join(names),
                    from_event_id=session.scalar(select(func.max(RequisitionEvent.id))) or 0,
                    created_at=now or utcnow(), created_by=principal.name)
@@ -128,7 +132,8 @@ def replay(session: Session, principal: Principal, code: str, delivery_id: str,
         raise NotFound(f"no delivery {delivery_id} of webhook {code}", code="webhook.delivery_not_found",
                        delivery=delivery_id, webhook=code)
     if original.status == "pending":
-        raise Conflict(f"delivery {delivery_id} is still being delivered; replay it once it has succeeded or failed")
+        raise Conflict(f"delivery {delivery_id} is still being delivered; replay it once it has succeeded or failed",
+                       code="webhook.delivery_pending", delivery=delivery_id)
     again = WebhookDelivery(id=new_delivery_id(), webhook_id=hook.id, event_id=original.event_id,
                             replay_of=original.id, status="pending", attempts=0, next_attempt_at=now, created_at=now)
     session.add(again)

@@ -22,4 +22,5 @@ def test_an_evening_in_utc_is_the_next_day_and_month_in_beijing():
 def test_anything_but_a_month_is_refused(bad):
     with pytest.raises(InvalidInput) as refused:
         month_bounds(bad)
-    assert refused.value.details == {"field": "month"}
+    assert refused.value.code == "month.invalid"
+    assert refused.value.details == {"field": "month", "month": bad}
