@@ -44,6 +44,7 @@ KEEP_HUB_SETS = True         # a hub set the last plan used stays while nearly a
 MIN_SKUS_PER_SET = 3         # a set of holders counts as the last plan's hub set when this many skus used it
 MIN_PLACED_SHARE = 0.5       # the self-correction never places less than this share of the budget
 PLACED_GAIN = 0.5            # ... and moves by (budget / held) to this power a plan (0.5: the square root)
+PLACED_GAIN_UP = 0.5         # ... or to this power when the network holds less than the budget
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
 SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
                              # seasonal_budget: 1.0 measured no better in the national year)
@@ -209,7 +210,7 @@ def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> f
     (a damped integral control), never more than the budget and never below half of it."""
     if last is None or held <= 0 or not last.stock_value:
         return budget
-    factor = float(last.stock_value) / budget * (budget / held) ** PLACED_GAIN
+    factor = float(last.stock_value) / budget * (budget / held) ** (PLACED_GAIN if held > budget else PLACED_GAIN_UP)
     return budget * float(np.clip(factor, MIN_PLACED_SHARE, 1.0))
 
 
