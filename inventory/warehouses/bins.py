@@ -56,14 +56,14 @@ def bin_code(value: str) -> str:
     code = (value or "").strip().upper()
     if not BIN_CODE.match(code):
         raise InvalidInput(f"bin code {value!r} must be 1-{MAX_BIN} letters, digits or '-', starting with a "
-                           "letter or digit", code="bad_bin", field="bin", bin=value)
+                           "letter or digit", code="bin.bad_code", field="bin", bin=value)
     return code
 
 
 def _warehouse(session: Session, code: str) -> Warehouse:
     warehouse = session.get(Warehouse, code)
     if warehouse is None:
-        raise NotFound(f"no warehouse {code}", code="no_warehouse", warehouse=code)
+        raise NotFound(f"no warehouse {code}", code="warehouse.not_found", warehouse=code)
     return warehouse
 
 
@@ -102,12 +102,13 @@ def set_bins(session: Session, warehouse: str, assignments: Mapping[str, str | N
     the whole call. Audited as one `bin.set`. Returns how many skus changed."""
     _warehouse(session, warehouse)
     if len(assignments) > MAX_AT_ONCE:
-        raise InvalidInput(f"at most {MAX_AT_ONCE} bins at once", code="too_many")
+        raise InvalidInput(f"at most {MAX_AT_ONCE} bins at once", code="bin.too_many", most=MAX_AT_ONCE)
     wanted = {sku: (bin_code(code) if code is not None else None) for sku, code in assignments.items()}
     known = set(session.scalars(select(Part.sku).where(Part.sku.in_(wanted)))) if wanted else set()
     unknown = sorted(set(wanted) - known)
     if unknown:
-        raise InvalidInput(f"unknown sku {', '.join(unknown[:5])}", code="unknown_sku", field="sku", skus=unknown)
+        raise InvalidInput(f"unknown sku {', '.join(unknown[:5])}", code="bin.unknown_sku", field="sku",
+                           skus=unknown)
     current = {row.sku: row for row in session.scalars(select(BinLocation).where(
         BinLocation.warehouse_code == warehouse, BinLocation.sku.in_(wanted)))} if wanted else {}
     now, changes = utcnow(), {}

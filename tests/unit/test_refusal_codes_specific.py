@@ -7,11 +7,13 @@ has a specific code of its own (`stock.insufficient`, `scan.wrong_part`, ...).""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("inventory", "optimizer", "api", "simulation")
 GENERIC = {"domain", "invalid_input", "not_found", "conflict"}
+DOTTED = re.compile(r"[a-z][a-z_]*(\.[a-z][a-z0-9_]*)+")  # family.rule
 
 
 def _name(node: ast.expr) -> str | None:
@@ -57,6 +59,20 @@ def generic_refusals(paths: list[Path]) -> list[str]:
     return sorted(found)
 
 
+def undotted_codes(paths: list[Path]) -> list[str]:
+    """'file:line code' for each code given as a literal that is not `family.rule`."""
+    trees = {path: ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in paths}
+    codes = error_codes(trees)
+    found = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node.func) in codes:
+                given = next((k.value for k in node.keywords if k.arg == "code"), None)
+                if isinstance(given, ast.Constant) and not DOTTED.fullmatch(str(given.value)):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {given.value}")
+    return sorted(found)
+
+
 def sources() -> list[Path]:
     return sorted(path for package in PACKAGES for path in (ROOT / package).rglob("*.py"))
 
@@ -64,6 +80,11 @@ def sources() -> list[Path]:
 def test_every_refusal_carries_a_code_of_its_own():
     found = generic_refusals(sources())
     assert not found, "give these a code=\"family.rule\" of their own:\n" + "\n".join(found)
+
+
+def test_every_code_given_as_a_literal_is_dotted_family_and_rule():
+    found = undotted_codes(sources())
+    assert not found, "name these family.rule (stock.insufficient, world.unknown_center):\n" + "\n".join(found)
 
 
 def test_the_check_finds_a_refusal_left_with_its_class_code(tmp_path):
