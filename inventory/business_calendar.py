@@ -34,7 +34,7 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     match = MONTH.fullmatch(month) if isinstance(month, str) else None
     if match is None or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
         raise InvalidInput(f"month: {month!r} is not a month (YYYY-MM)", code="month.invalid", field="month",
-                           month=month)
+                           month=repr(month))
     year, number = int(match[1]), int(match[2])
     start = datetime(year, number, 1, tzinfo=BUSINESS_TZ)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=BUSINESS_TZ)

@@ -511,6 +511,7 @@ ZH = {
     "new limit %(new)s is not above the current %(current)s": "新额度 %(new)s 不高于当前额度 %(current)s",
     "an extension must be more than 0.00": "临时额度必须大于 0.00",
     "policy %(key)s: %(value)s is not a valid %(type)s": "策略 %(key)s：%(value)s 不是有效的%(type)s",
+    "month: %(month)s is not a month (YYYY-MM)": "月份：%(month)s 不是有效的月份（应为 YYYY-MM）",
     "whole number": "整数",
     "decimal number": "小数",
     "JSON object": "JSON 对象",

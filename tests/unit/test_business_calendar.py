@@ -23,4 +23,4 @@ def test_anything_but_a_month_is_refused(bad):
     with pytest.raises(InvalidInput) as refused:
         month_bounds(bad)
     assert refused.value.code == "month.invalid"
-    assert refused.value.details == {"field": "month", "month": bad}
+    assert refused.value.details == {"field": "month", "month": repr(bad)}

@@ -216,6 +216,13 @@ def _unlock_what_is_not_locked(s):
     return signin.unlock(s, signin.DbStore(s), signin.USER, "gd_clerk", actor=ACTOR, now=utcnow())
 
 
+def _month_beyond_the_calendar(s):
+    from inventory.policy import Policy
+    from inventory.tickets.report import penalties_for_month
+
+    return penalties_for_month(s, "2100-01", Policy())
+
+
 def _ship_a_proposal_as_a_clerk(e):
     tid = _commit(e, lambda s: transfers.create_draft(s, "GD1", "HB1", "WM-PUMP-01", 2, actor=ACTOR,
                                                       proposal_run_id="run-1").id)
@@ -274,6 +281,7 @@ PROVOKE = {
     "policy %(key)s: %(value)s is less than %(least)s":
         lambda e: refused_by(e, lambda s: set_policy(s, "signin_max_failures", "0", actor=ACTOR)),
     "%(name)s is not locked": lambda e: refused_by(e, _unlock_what_is_not_locked),
+    "month: %(month)s is not a month (YYYY-MM)": lambda e: refused_by(e, _month_beyond_the_calendar),
 }
 
 
@@ -474,6 +482,11 @@ def _unlock_a_name_that_is_not_locked(clerk, hq, engine):
         422, "gd_clerk 未被锁定"
 
 
+def _penalties_of_a_month_beyond_the_calendar(clerk, hq, engine):
+    # the page takes any YYYY-MM; the calendar's months end with 2099
+    return hq.get("/hq/penalties?period=2100-01"), 422, "月份：'2100-01' 不是有效的月份（应为 YYYY-MM）"
+
+
 def _set_a_policy_to_words(clerk, hq, engine):
     return hq.post("/hq/policy/promise_hours", {"promise_hours-value": "two days"}, token_from="/hq/policy"), 422, \
         "策略 promise_hours：'two days' 不是有效的整数"
@@ -572,6 +585,7 @@ ON_PAGES = {
     "stock plan run %(run)s is %(status)s; wait for it to finish": _plan_while_one_is_being_made,
     "policy %(key)s: %(value)s is less than %(least)s": _set_a_sign_in_limit_to_zero,
     "%(name)s is not locked": _unlock_a_name_that_is_not_locked,
+    "month: %(month)s is not a month (YYYY-MM)": _penalties_of_a_month_beyond_the_calendar,
 }
 
 
