@@ -43,8 +43,8 @@ LEARN_WAITS = True           # reach uses the pick-wave waits history shows (pla
 KEEP_HUB_SETS = True         # a hub set the last plan used stays while nearly as good (placement.holder_sets)
 MIN_SKUS_PER_SET = 3         # a set of holders counts as the last plan's hub set when this many skus used it
 MIN_PLACED_SHARE = 0.5       # the self-correction never places less than this share of the budget
-PLACED_GAIN = 0.5            # ... and moves by (budget / held) to this power a plan (0.5: the square root)
-PLACED_GAIN_UP = 0.5         # ... or to this power when the network holds less than the budget
+PLACED_GAIN = 0.25           # ... and moves by (budget / held) to this power a plan (docs/planning.md: 0.5
+                             # cut 37 % by March while purchases already ordered still landed)
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
 SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
                              # seasonal_budget: 1.0 measured no better in the national year)
@@ -206,11 +206,14 @@ def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> f
     """The budget to place this week. The model's stock on hand is an expectation; what the
     network really holds also carries what it opened with, minimum orders, stock a lower target
     strands regionally. So the plan corrects itself: it places what the last plan placed (its
-    expected stock), times the square root of how far the budget is from the stock held now
-    (a damped integral control), never more than the budget and never below half of it."""
+    expected stock), times how far the budget is from the stock held now to the power
+    PLACED_GAIN (a damped integral control), never more than the budget and never below half of
+    it. The power is low because held stock answers late: it falls only as lines sell it, and
+    what earlier plans ordered still lands, so a steep cut starves the parts that do need
+    buying while the excess sits."""
     if last is None or held <= 0 or not last.stock_value:
         return budget
-    factor = float(last.stock_value) / budget * (budget / held) ** (PLACED_GAIN if held > budget else PLACED_GAIN_UP)
+    factor = float(last.stock_value) / budget * (budget / held) ** PLACED_GAIN
     return budget * float(np.clip(factor, MIN_PLACED_SHARE, 1.0))
 
 

@@ -198,12 +198,13 @@ def test_parts_plan_keeps_a_plan_and_prints_its_figures(database, session, world
 def test_placed_budget_corrects_by_the_stock_held_against_the_last_plan():
     from types import SimpleNamespace
 
-    from optimizer.stock_plan import MIN_PLACED_SHARE, placed_budget
+    from optimizer.stock_plan import MIN_PLACED_SHARE, PLACED_GAIN, placed_budget
 
     last = SimpleNamespace(stock_value=900.0)
     assert placed_budget(1000.0, None, 5000.0) == 1000.0                     # the first plan places the budget
     assert placed_budget(1000.0, last, 1000.0) == pytest.approx(900.0)       # held on budget: as last time
-    assert placed_budget(1000.0, last, 1440.0) == pytest.approx(900.0 / 1.2)  # 44 % over: sqrt -> 1/1.2
+    assert placed_budget(1000.0, last, 1440.0) == pytest.approx(900.0 / 1.44 ** PLACED_GAIN)  # 44 % over
+    assert placed_budget(1000.0, last, 1440.0) < 900.0 * 0.92                # ... about a tenth less
     assert placed_budget(1000.0, last, 10 ** 9) == MIN_PLACED_SHARE * 1000.0  # never below half
     assert placed_budget(1000.0, last, 100.0) == 1000.0                      # never above the budget
 
@@ -227,7 +228,7 @@ def test_the_weeks_budget_follows_the_season_and_averages_the_budget_over_a_year
 
 
 def test_a_network_holding_more_than_the_last_plan_expected_places_less(session, world):
-    from optimizer.stock_plan import save, stock_held
+    from optimizer.stock_plan import MIN_PLACED_SHARE, PLACED_GAIN, save, stock_held
 
     asked(session, "SP0003", PUMP, per_day=3, days=30)
     policy = load_policy(session)
@@ -241,6 +242,6 @@ def test_a_network_holding_more_than_the_last_plan_expected_places_less(session,
     assert second.budget == 5_000.0
     week = second.week_budget
     assert second.placement.budget == pytest.approx(
-        min(week, max(0.5 * week, first.placement.stock_value * (week / held) ** 0.5)))
+        min(week, max(MIN_PLACED_SHARE * week, first.placement.stock_value * (week / held) ** PLACED_GAIN)))
     assert second.placement.budget < week
     assert second.placement.stock_value <= second.placement.budget
