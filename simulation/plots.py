@@ -11,7 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
-FONT = ["Noto Sans CJK SC", "DejaVu Sans"]
+# the first CJK font installed draws the Chinese (Debian: fonts-noto-cjk, or fonts-wqy-microhei)
+FONT = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback",
+        "DejaVu Sans"]
 COLOURS = {"none": "#9e9e9e", "greedy": "#e08214", "greedy + transfers": "#b35806", "optimizer": "#1f77b4",
            "planned": "#d62728"}
 HQ_COLOUR, REGIONAL_COLOUR, TRANSIT_COLOUR = "#6a51a3", "#41ab5d", "#fdae6b"
