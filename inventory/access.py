@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import Base, UTCDateTime, utcnow
 from .errors import Conflict, InvalidInput, NotFound
+from .policy import SettingsText, remember_settings
 
 # API keys; a centre reads its own month; a clerk's key keeps its warehouse's bins (its code: the warehouse)
 ROLES = ("dealer", "service_point", "call_center", "hq", "center", "clerk")
@@ -114,7 +115,8 @@ def _split(key: str) -> tuple[str, str] | None:
 
 
 # Built once: every API request runs it, and building a statement costs more CPU than running it.
-_KEY_BY_PREFIX = select(ApiKey).where(ApiKey.prefix == bindparam("prefix"))
+# The policy_setting rows ride on it (one JSON text): the request's policy with no statement of its own.
+_KEY_BY_PREFIX = select(ApiKey, SettingsText()).where(ApiKey.prefix == bindparam("prefix"))
 
 
 def authenticate(session: Session, key: str, *, touch: bool = True) -> Principal | None:
@@ -123,8 +125,12 @@ def authenticate(session: Session, key: str, *, touch: bool = True) -> Principal
     if split is None:
         return None
     prefix, secret = split
-    row = session.execute(_KEY_BY_PREFIX, {"prefix": prefix}).scalar_one_or_none()
-    if row is None or row.revoked_at is not None:
+    found = session.execute(_KEY_BY_PREFIX, {"prefix": prefix}).one_or_none()
+    if found is None:
+        return None
+    row, settings = found
+    remember_settings(session, settings)  # the transaction's policy, as this statement read it
+    if row.revoked_at is not None:
         return None
     if not hmac.compare_digest(row.digest, _digest(secret)):
         return None

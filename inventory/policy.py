@@ -15,7 +15,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
+from sqlalchemy.sql.functions import FunctionElement
 
 from . import audit
 from .db import Base, UTCDateTime, utcnow
@@ -265,6 +267,48 @@ def policy_of_transaction(session: Session) -> Policy:
 
 
 _CACHED = "policy_of_transaction"
+
+
+class SettingsText(FunctionElement):
+    """Every policy_setting row as one JSON object text ({key: value}; NULL or '{}' when none): a
+    column another statement of the request carries (the API key's lookup, `access.authenticate`),
+    so the policy is read in the same statement, every request, with no statement of its own.
+    `remember_settings` turns the text into the transaction's policy."""
+
+    type = Text()
+    inherit_cache = True
+    name = "policy_settings_text"
+
+
+@compiles(SettingsText)
+def _settings_text_sqlite(element, compiler, **kw) -> str:
+    return "(SELECT json_group_object(policy_setting.key, policy_setting.value) FROM policy_setting)"
+
+
+@compiles(SettingsText, "postgresql")
+def _settings_text_postgresql(element, compiler, **kw) -> str:
+    return "(SELECT CAST(json_object_agg(policy_setting.key, policy_setting.value) AS TEXT) FROM policy_setting)"
+
+
+_PARSED: dict[str, Policy] = {}  # the settings' text -> its policy, process-wide: parsed only when the rows change
+_PARSED_MOST = 16
+
+
+def remember_settings(session: Session | scoped_session, raw: str | None) -> Policy:
+    """The policy of the settings' text (`SettingsText`) read in the session's current transaction,
+    kept as that transaction's policy: `policy_of_transaction` returns it without a query. The text
+    is read afresh each time (only its parsing is cached), so a committed change is never missed."""
+    if isinstance(session, scoped_session):  # a web request's session (Flask-SQLAlchemy's): its session proper
+        session = session()
+    raw = raw or "{}"
+    policy = _PARSED.get(raw)
+    if policy is None:
+        policy = Policy({key: parse_value(key, value) for key, value in json.loads(raw).items() if key in DEFAULTS})
+        if len(_PARSED) >= _PARSED_MOST:
+            _PARSED.clear()
+        _PARSED[raw] = policy
+    session.info[_CACHED] = (session.get_transaction(), policy)
+    return policy
 
 
 def set_policy(session: Session, key: str, raw: str, *, actor: str) -> Any:

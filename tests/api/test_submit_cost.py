@@ -14,15 +14,16 @@ from inventory.requisitions.models import Requisition
 from inventory.supersession import Replacement, set_replacements
 
 # The most statements one submit of two lines (a warm key: no last-used touch) may issue, by database.
-# PostgreSQL, a point's: key, policy, point with parts and their options (and whether any 替代件 chain
-# is near and the ticket's appliance recorded: neither here), lock, then the reservations with every row
-# in one statement, and the response's visit-fee holders (6, was 16); a dealer's adds its number, the
-# month's account opened if new, and the quota reserved with its movement row (9, was 22); an
-# Idempotency-Key adds its lookup and its row (8, was 18). SQLite adds BEGIN IMMEDIATE, reads the options
-# on their own and writes its rows and the ledger's one statement each (17, 20 and 19; were 21, 27, 23).
+# PostgreSQL, a point's: the key with the policy's rows (one JSON text, `policy.SettingsText`), point with
+# parts and their options (and whether any 替代件 chain is near and the ticket's appliance recorded:
+# neither here), lock, then the reservations with every row in one statement, and the response's
+# visit-fee holders (5, was 16); a dealer's adds its number, the month's account opened if new, and the
+# quota reserved with its movement row (8, was 22); an Idempotency-Key adds its lookup and its row (7,
+# was 18). SQLite adds BEGIN IMMEDIATE, reads the options on their own and writes its rows and the
+# ledger's one statement each (16, 19 and 18; were 21, 27, 23).
 MOST = {
-    "postgresql": {"point": 6, "dealer": 9, "point_with_key": 8},
-    "sqlite": {"point": 17, "dealer": 20, "point_with_key": 19},
+    "postgresql": {"point": 5, "dealer": 8, "point_with_key": 7},
+    "sqlite": {"point": 16, "dealer": 19, "point_with_key": 18},
 }
 ORDER = {"ship_to": "SP0001", "ticket": "T-COST-1", "in_warranty": False,
          "lines": [{"sku": "WM-PUMP-01", "qty": 1}, {"sku": "AC-REMOTE-01", "qty": 1}]}
@@ -75,6 +76,36 @@ def test_a_replacement_hq_records_is_read_by_the_next_submit(app, client, auth, 
         answer = _post(client, auth, "point", body).get_json()
     assert any("part_supersession" in s and "EXISTS" not in s.upper() for s in statements)
     assert answer["lines"][0]["served_by"] == [{"sku": "WM-PUMP-01", "qty": 2}]
+
+
+def test_a_policy_change_is_read_by_the_very_next_submit(app, client, auth, engine):
+    """The policy rides on the key's query, read afresh by every request: a change committed in
+    another session is what the next submit promises by, and so is the change back (its parse cached)."""
+    from datetime import datetime, timedelta, timezone
+
+    from inventory.db import make_session_factory
+    from inventory.policy import set_policy
+
+    def promised_hours(ticket: str) -> float:
+        before = datetime.now(timezone.utc)
+        with counted(app) as statements:
+            answer = _post(client, auth, "point", {**ORDER, "ticket": ticket}).get_json()
+        assert not any(s.lstrip().upper().startswith("SELECT POLICY_SETTING") for s in statements), statements
+        promised = datetime.fromisoformat(answer["lines"][0]["allocations"][0]["promised_by"])
+        return (promised - before) / timedelta(hours=1)
+
+    def change(hours: int) -> None:
+        with make_session_factory(engine)() as session, transaction(session):
+            set_policy(session, "promise_hours", str(hours), actor="hq")
+
+    _post(client, auth, "point", {**ORDER, "ticket": "T-POLICY-0"})  # warm: the key's last-used time is touched
+    assert 47.9 < promised_hours("T-POLICY-1") < 48.1
+    change(200)
+    assert 199.9 < promised_hours("T-POLICY-2") < 200.1
+    change(48)
+    assert 47.9 < promised_hours("T-POLICY-3") < 48.1
+    change(72)
+    assert 71.9 < promised_hours("T-POLICY-4") < 72.1
 
 
 def test_the_submit_response_is_what_the_schema_dumps(app, client, auth):
