@@ -41,38 +41,59 @@ def _check_qty(qty: int) -> None:
         raise InvalidInput(f"quantity must be a positive integer, got {qty!r}", code="stock.qty_not_positive", qty=qty)
 
 
+# The one-row statements are built once, their values bound at execution: building a SQLAlchemy
+# statement and its cache key cost more CPU than the database took to run it (a night's
+# thousands of transfers, a simulated year's hundreds of thousands of movements).
+_ENSURE = {module.dialect.name: module.insert(StockBalance).values(
+    warehouse_code=bindparam("w"), sku=bindparam("s"), on_hand=0, reserved=0, in_transit=0).on_conflict_do_nothing()
+    for module in (postgresql, sqlite)}
+_MOVEMENT = insert(StockMovement).values(
+    at=bindparam("at"), warehouse_code=bindparam("w"), sku=bindparam("s"), kind=bindparam("kind"),
+    on_hand_delta=bindparam("d_on_hand"), reserved_delta=bindparam("d_reserved"),
+    in_transit_delta=bindparam("d_in_transit"), actor=bindparam("actor"), reason=bindparam("reason"),
+    ref_type=bindparam("ref_type"), ref_id=bindparam("ref_id"))
+# what `_apply` may require of the row before it changes it; `need` is bound at execution
+GUARDS = {"available": StockBalance.on_hand - StockBalance.reserved >= bindparam("need"),
+          "reserved": StockBalance.reserved >= bindparam("need"),
+          "in_transit": StockBalance.in_transit >= bindparam("need"),
+          "on_hand_is": StockBalance.on_hand == bindparam("need")}
+_UPDATES: dict[tuple[str | None, tuple[str, ...]], object] = {}
+
+
 def _ensure_balance(session: Session, warehouse: str, sku: str) -> None:
     """Create the (warehouse, sku) row if absent, safely under concurrent receipts."""
-    values = {"warehouse_code": warehouse, "sku": sku, "on_hand": 0, "reserved": 0, "in_transit": 0}
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt = postgresql.insert(StockBalance).values(values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(StockBalance).values(values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two supported databases
+    if dialect not in _ENSURE:  # pragma: no cover - only the two supported databases
         raise NotImplementedError(dialect)
-    session.execute(stmt)
+    session.execute(_ENSURE[dialect], {"w": warehouse, "s": sku})
 
 
 def _record(session: Session, warehouse: str, sku: str, kind: str, *, on_hand: int = 0,
             reserved: int = 0, in_transit: int = 0, actor: str, reason: str = "",
             ref: Ref | None = None, at: datetime | None = None) -> None:
-    session.execute(insert(StockMovement).values(
-        at=at or utcnow(), warehouse_code=warehouse, sku=sku, kind=kind,
-        on_hand_delta=on_hand, reserved_delta=reserved, in_transit_delta=in_transit,
-        actor=actor, reason=reason, ref_type=ref.type if ref else None, ref_id=ref.id if ref else None,
-    ))
+    session.execute(_MOVEMENT, {
+        "at": at or utcnow(), "w": warehouse, "s": sku, "kind": kind, "d_on_hand": on_hand, "d_reserved": reserved,
+        "d_in_transit": in_transit, "actor": actor, "reason": reason, "ref_type": ref.type if ref else None,
+        "ref_id": ref.id if ref else None})
 
 
-def _apply(session: Session, warehouse: str, sku: str, condition, **deltas) -> bool:
-    """Apply deltas to one balance row if `condition` holds; True when it did."""
-    values = {name: getattr(StockBalance, name) + delta for name, delta in deltas.items() if delta}
-    stmt = (update(StockBalance)
-            .where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
-            .values(**values).execution_options(synchronize_session=False))
-    if condition is not None:
-        stmt = stmt.where(condition)
-    return session.execute(stmt).rowcount == 1
+def _apply(session: Session, warehouse: str, sku: str, guard: str | None = None, need: int = 0, **deltas) -> bool:
+    """Apply deltas to one balance row if its guard holds (`GUARDS[guard]` with `need`, or none);
+    True when it did. One statement per (guard, columns changed), built on first use."""
+    names = tuple(sorted(name for name, delta in deltas.items() if delta))
+    stmt = _UPDATES.get((guard, names))
+    if stmt is None:
+        stmt = (update(StockBalance)
+                .where(StockBalance.warehouse_code == bindparam("w"), StockBalance.sku == bindparam("s"))
+                .values({name: getattr(StockBalance, name) + bindparam(f"d_{name}") for name in names})
+                .execution_options(synchronize_session=False))
+        if guard is not None:
+            stmt = stmt.where(GUARDS[guard])
+        _UPDATES[(guard, names)] = stmt
+    params = {"w": warehouse, "s": sku, **{f"d_{name}": deltas[name] for name in names}}
+    if guard is not None:
+        params["need"] = need
+    return session.execute(stmt, params).rowcount == 1
 
 
 def lock_balances(session: Session, keys, *, create: bool = True) -> dict[tuple[str, str], int] | None:
@@ -100,9 +121,7 @@ def lock_balances(session: Session, keys, *, create: bool = True) -> dict[tuple[
     if len(ordered) <= 2:
         for warehouse, sku in ordered:
             _ensure_balance(session, warehouse, sku)
-            session.execute(select(StockBalance.warehouse_code)
-                            .where(StockBalance.warehouse_code == warehouse, StockBalance.sku == sku)
-                            .with_for_update())
+            session.execute(_LOCK_ONE, {"w": warehouse, "s": sku})
         return None
     _ensure_balances(session, ordered)
     columns = (StockBalance.warehouse_code, StockBalance.sku)
@@ -112,6 +131,8 @@ def lock_balances(session: Session, keys, *, create: bool = True) -> dict[tuple[
     return None
 
 
+_LOCK_ONE = (select(StockBalance.warehouse_code)
+             .where(StockBalance.warehouse_code == bindparam("w"), StockBalance.sku == bindparam("s")).with_for_update())
 _LOCK_EXISTING = (select(StockBalance.warehouse_code, StockBalance.sku, StockBalance.on_hand - StockBalance.reserved)
                   .where(tuple_(StockBalance.warehouse_code, StockBalance.sku).in_(bindparam("keys", expanding=True)))
                   .order_by(StockBalance.warehouse_code, StockBalance.sku).with_for_update())
@@ -152,7 +173,7 @@ def receive(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
     """Goods in (入库): on hand rises."""
     _check_qty(qty)
     _ensure_balance(session, warehouse, sku)
-    _apply(session, warehouse, sku, None, on_hand=qty)
+    _apply(session, warehouse, sku, on_hand=qty)
     _record(session, warehouse, sku, kind, on_hand=qty, actor=actor, reason=reason, ref=ref, at=at)
 
 
@@ -160,8 +181,7 @@ def reserve(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
             reason: str = "reservation", ref: Ref | None = None) -> None:
     """Hold units for a requisition; refused whole when fewer are available."""
     _check_qty(qty)
-    ok = _apply(session, warehouse, sku,
-                StockBalance.on_hand - StockBalance.reserved >= qty, reserved=qty)
+    ok = _apply(session, warehouse, sku, "available", qty, reserved=qty)
     if not ok:
         raise InsufficientStock(f"{warehouse} has fewer than {qty} of {sku} available",
                                 code="stock.insufficient", warehouse=warehouse, sku=sku, qty=qty)
@@ -256,7 +276,7 @@ def release(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
             reason: str = "release", ref: Ref | None = None) -> None:
     """Give reserved units back to available (cancel, re-plan)."""
     _check_qty(qty)
-    if not _apply(session, warehouse, sku, StockBalance.reserved >= qty, reserved=-qty):
+    if not _apply(session, warehouse, sku, "reserved", qty, reserved=-qty):
         raise Conflict(f"{warehouse} has fewer than {qty} of {sku} reserved", code="stock.reserved_short",
                        warehouse=warehouse, sku=sku, qty=qty)
     _record(session, warehouse, sku, "release", reserved=-qty, actor=actor, reason=reason, ref=ref)
@@ -266,7 +286,7 @@ def issue(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
           reason: str = "issue", ref: Ref | None = None, at: datetime | None = None) -> None:
     """Ship reserved units out (出库): they leave on hand and the reservation together."""
     _check_qty(qty)
-    if not _apply(session, warehouse, sku, StockBalance.reserved >= qty, on_hand=-qty, reserved=-qty):
+    if not _apply(session, warehouse, sku, "reserved", qty, on_hand=-qty, reserved=-qty):
         raise Conflict(f"{warehouse} has fewer than {qty} of {sku} reserved to issue",
                        code="stock.reserved_short_to_issue", warehouse=warehouse, sku=sku, qty=qty)
     _record(session, warehouse, sku, "issue", on_hand=-qty, reserved=-qty,
@@ -280,14 +300,13 @@ def take_available(session: Session, warehouse: str, sku: str, qty: int, *, kind
     _check_qty(qty)
     if in_transit_to is not None:
         lock_balances(session, [(warehouse, sku), (in_transit_to, sku)])
-    if not _apply(session, warehouse, sku,
-                  StockBalance.on_hand - StockBalance.reserved >= qty, on_hand=-qty):
+    if not _apply(session, warehouse, sku, "available", qty, on_hand=-qty):
         raise InsufficientStock(f"{warehouse} has fewer than {qty} of {sku} available",
                                 code="stock.insufficient", warehouse=warehouse, sku=sku, qty=qty)
     _record(session, warehouse, sku, kind, on_hand=-qty, actor=actor, reason=reason, ref=ref, at=at)
     if in_transit_to is not None:
         _ensure_balance(session, in_transit_to, sku)
-        _apply(session, in_transit_to, sku, None, in_transit=qty)
+        _apply(session, in_transit_to, sku, in_transit=qty)
         _record(session, in_transit_to, sku, kind, in_transit=qty, actor=actor, reason=reason, ref=ref, at=at)
 
 
@@ -303,8 +322,7 @@ def land_in_transit(session: Session, warehouse: str, sku: str, *, expected: int
     if expected < 1 or received < 0 or received > expected:
         raise InvalidInput(f"cannot receive {received} of {expected} in transit", code="stock.receipt_out_of_range",
                            received=received, expected=expected)
-    if not _apply(session, warehouse, sku, StockBalance.in_transit >= expected,
-                  in_transit=-expected, on_hand=received):
+    if not _apply(session, warehouse, sku, "in_transit", expected, in_transit=-expected, on_hand=received):
         raise Conflict(f"{warehouse} has fewer than {expected} of {sku} in transit", code="stock.in_transit_short",
                        warehouse=warehouse, sku=sku, qty=expected)
     _record(session, warehouse, sku, "transfer_in", in_transit=-expected, on_hand=received,
@@ -341,7 +359,7 @@ def adjust_to_count(session: Session, warehouse: str, sku: str, counted: int, *,
     check_count(warehouse, sku, counted, row.reserved)
     delta = counted - row.on_hand
     if delta:
-        _apply(session, warehouse, sku, StockBalance.on_hand == row.on_hand, on_hand=delta) or _raced()
+        _apply(session, warehouse, sku, "on_hand_is", row.on_hand, on_hand=delta) or _raced()
         _record(session, warehouse, sku, "adjustment", on_hand=delta, actor=actor, reason=reason, ref=ref)
         audit.record(session, actor, "stock.adjust", f"stock:{warehouse}/{sku}", counted=counted,
                      previous=row.on_hand, delta=delta, reason=reason)
