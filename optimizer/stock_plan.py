@@ -42,7 +42,7 @@ WAVE_WAIT_MAX_HOURS = 24.0   # a line that waited longer than this beyond PROMPT
 LEARN_WAITS = True           # reach uses the pick-wave waits history shows (placement.reach `waits`)
 KEEP_HUB_SETS = True         # a hub set the last plan used stays while nearly as good (placement.holder_sets)
 MIN_SKUS_PER_SET = 3         # a set of holders counts as the last plan's hub set when this many skus used it
-MIN_PLACED_SHARE = 0.5       # the self-correction never places less than this share of the budget
+MIN_PLACED_SHARE = 0.75      # the self-correction never places less than this share of the budget
 PLACED_GAIN = 0.25           # ... and moves by (budget / held) to this power a plan (docs/planning.md: 0.5
                              # cut 37 % by March while purchases already ordered still landed)
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
@@ -207,10 +207,10 @@ def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> f
     network really holds also carries what it opened with, minimum orders, stock a lower target
     strands regionally. So the plan corrects itself: it places what the last plan placed (its
     expected stock), times how far the budget is from the stock held now to the power
-    PLACED_GAIN (a damped integral control), never more than the budget and never below half of
-    it. The power is low because held stock answers late: it falls only as lines sell it, and
-    what earlier plans ordered still lands, so a steep cut starves the parts that do need
-    buying while the excess sits."""
+    PLACED_GAIN (a damped integral control), never more than the budget and never below
+    MIN_PLACED_SHARE (three quarters) of it. Power and floor are low and high because held stock
+    answers late: it falls only as lines sell it, and what earlier plans ordered still lands,
+    so a steep cut starves the parts that do need buying while the excess sits."""
     if last is None or held <= 0 or not last.stock_value:
         return budget
     factor = float(last.stock_value) / budget * (budget / held) ** PLACED_GAIN

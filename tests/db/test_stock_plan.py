@@ -205,7 +205,7 @@ def test_placed_budget_corrects_by_the_stock_held_against_the_last_plan():
     assert placed_budget(1000.0, last, 1000.0) == pytest.approx(900.0)       # held on budget: as last time
     assert placed_budget(1000.0, last, 1440.0) == pytest.approx(900.0 / 1.44 ** PLACED_GAIN)  # 44 % over
     assert placed_budget(1000.0, last, 1440.0) < 900.0 * 0.92                # ... about a tenth less
-    assert placed_budget(1000.0, last, 10 ** 9) == MIN_PLACED_SHARE * 1000.0  # never below half
+    assert placed_budget(1000.0, last, 10 ** 9) == MIN_PLACED_SHARE * 1000.0  # never below the floor
     assert placed_budget(1000.0, last, 100.0) == 1000.0                      # never above the budget
 
 
