@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, insert, select
+from sqlalchemy import BigInteger, Index, Integer, String, Text, bindparam, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, UTCDateTime, utcnow
@@ -66,13 +66,17 @@ class AuditEntry(Base):
         return json.loads(self.detail)
 
 
+# built once (a night's transfers each write a row): building the statement cost more than running it
+_ENTRY = insert(AuditEntry).values(at=bindparam("at"), actor=bindparam("actor"), action=bindparam("action"),
+                                   subject=bindparam("subject"), detail=bindparam("detail"))
+
+
 def record(session: Session, actor: str, action: str, subject: str, **detail: Any) -> None:
     """Append one audit row in the caller's transaction (never commits)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    session.execute(insert(AuditEntry).values(
-        at=utcnow(), actor=actor[:64], action=action, subject=subject[:120],
-        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)))
+    session.execute(_ENTRY, {"at": utcnow(), "actor": actor[:64], "action": action, "subject": subject[:120],
+                             "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)})
 
 
 def entries(session: Session, *, since: datetime | None = None, action: str | None = None) -> list[AuditEntry]:
