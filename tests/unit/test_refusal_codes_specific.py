@@ -43,34 +43,30 @@ def error_codes(trees: dict[Path, ast.Module]) -> dict[str, str]:
     return codes
 
 
-def generic_refusals(paths: list[Path]) -> list[str]:
-    """'file:line Class' for each error built without a code of its own."""
+def _error_calls(paths: list[Path]):
+    """(where, line, class, its default code, the `code=` given or None) for each call of a domain
+    error class in `paths`: one parse and walk for both checks below."""
     trees = {path: ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in paths}
     codes = error_codes(trees)
-    found = []
     for path, tree in trees.items():
+        where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or codes.get(_name(node.func)) not in GENERIC:
-                continue
-            given = next((k.value for k in node.keywords if k.arg == "code"), None)
-            if given is None or (isinstance(given, ast.Constant) and given.value in GENERIC):
-                where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
-                found.append(f"{where}:{node.lineno} {_name(node.func)}")
-    return sorted(found)
+            if isinstance(node, ast.Call) and _name(node.func) in codes:
+                given = next((k.value for k in node.keywords if k.arg == "code"), None)
+                yield where, node.lineno, _name(node.func), codes[_name(node.func)], given
+
+
+def generic_refusals(paths: list[Path]) -> list[str]:
+    """'file:line Class' for each error built without a code of its own."""
+    return sorted(f"{where}:{line} {cls}" for where, line, cls, default, given in _error_calls(paths)
+                  if default in GENERIC
+                  and (given is None or (isinstance(given, ast.Constant) and given.value in GENERIC)))
 
 
 def undotted_codes(paths: list[Path]) -> list[str]:
     """'file:line code' for each code given as a literal that is not `family.rule`."""
-    trees = {path: ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in paths}
-    codes = error_codes(trees)
-    found = []
-    for path, tree in trees.items():
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _name(node.func) in codes:
-                given = next((k.value for k in node.keywords if k.arg == "code"), None)
-                if isinstance(given, ast.Constant) and not DOTTED.fullmatch(str(given.value)):
-                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {given.value}")
-    return sorted(found)
+    return sorted(f"{where}:{line} {given.value}" for where, line, _, _, given in _error_calls(paths)
+                  if isinstance(given, ast.Constant) and not DOTTED.fullmatch(str(given.value)))
 
 
 def sources() -> list[Path]:
