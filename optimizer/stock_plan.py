@@ -46,6 +46,8 @@ MIN_PLACED_SHARE = 0.75      # the self-correction never places less than this s
 PLACED_GAIN = 0.25           # ... and moves by (budget / held) to this power a plan (docs/planning.md: 0.5
                              # cut 37 % by March while purchases already ordered still landed)
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
+SPREAD_EXCESS = False        # HQ's stock above the last plan's levels is spread over the year it drains in
+EXCESS_HORIZON_DAYS = 365.0  # ... (`useful_budget`: the control then runs on the stock the plan wants)
 SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
                              # seasonal_budget: 1.0 measured no better in the national year)
 
@@ -140,6 +142,7 @@ class Request:
     stock_weights: np.ndarray | None
     promise_hours: float
     previous_sets: dict[int, np.ndarray] | None = None   # the hub sets the last plan used
+    last_levels: np.ndarray | None = None                # per sku the last plan's network level (echelon)
 
 
 def read_request(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
@@ -155,7 +158,8 @@ def read_request(session: Session, now: datetime, policy: Policy, *, budget: flo
                    stock_held(session, stock_weights), held_units(session, inputs.skus, inputs.network.warehouses)
                    if COUNT_STOCK_IN_PLACE else None, _least_purchase(session, inputs.skus), pick(weights),
                    pick(stock_weights), float(policy.promise_hours),
-                   previous_hub_sets(session, last, inputs.network) if KEEP_HUB_SETS and last is not None else None)
+                   previous_hub_sets(session, last, inputs.network) if KEEP_HUB_SETS and last is not None else None,
+                   previous_levels(session, last, inputs.skus) if SPREAD_EXCESS and last is not None else None)
 
 
 def solve_request(request: Request) -> StockPlan:
@@ -166,7 +170,12 @@ def solve_request(request: Request) -> StockPlan:
     horizon = max(1, int(np.ceil(inputs.network.supplier_days)))
     rate = fc.units(horizon) / horizon
     week_budget = seasonal_budget(request.budget, fc, horizon, inputs.unit_cost, request.stock_weights)
-    placed = placed_budget(week_budget, request.last, request.held)
+    budget, held = week_budget, request.held
+    if request.last_levels is not None and request.held_units is not None:
+        value = inputs.unit_cost * (1.0 if request.stock_weights is None else request.stock_weights)
+        budget, held = useful_budget(week_budget, request.held, request.held_units, inputs.network.hq,
+                                     request.last_levels, rate.sum(axis=1), value)
+    placed = placed_budget(budget, request.last, held)
     instance = placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate, placed,
                                   min_order=request.min_order, qty_shares=inputs.qty_shares,
                                   promise_hours=request.promise_hours, evening_share=inputs.evening_share,
@@ -215,6 +224,38 @@ def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> f
         return budget
     factor = float(last.stock_value) / budget * (budget / held) ** PLACED_GAIN
     return budget * float(np.clip(factor, MIN_PLACED_SHARE, 1.0))
+
+
+def useful_budget(budget: float, held: float, held_units: np.ndarray, hq: int, levels: np.ndarray,
+                  rate: np.ndarray, value: np.ndarray, *, horizon: float = EXCESS_HORIZON_DAYS) -> tuple[float, float]:
+    """The budget and the stock held with HQ's excess taken out, for `placed_budget` to run on.
+
+    The network opens with stock the plan does not want (HQ's long tail), and a first plan buys
+    what it lacks on top; that excess sells down only as lines take it. Run on the whole stock,
+    the self-correction cuts the parts that need buying while the excess sits, and the network
+    then holds too little once it has sold (the spring trough). Instead each sku's excess E (the
+    network's units above the last plan's level, as far as HQ holds them: regional stock above
+    its level the placement already counts) is taken as draining at the sku's demand r: its
+    average over the horizon H is E - rH/2 when it lasts the whole horizon, E^2 / 2rH otherwise.
+    That average leaves the budget, the excess held now leaves the stock held, and the control
+    keeps the stock the plan wants at what the budget has left (never below half the budget)."""
+    excess = np.minimum(np.maximum(held_units.sum(axis=1) - levels, 0.0), held_units[:, hq])
+    lasting = rate * horizon
+    average = np.where(excess >= lasting, excess - lasting / 2,
+                       excess ** 2 / (2 * np.where(lasting > 0, lasting, 1.0)))
+    average = np.where(lasting > 0, average, excess)
+    return max(budget - float(value @ average), budget / 2), max(held - float(value @ excess), 0.0)
+
+
+def previous_levels(session: Session, last: StockPlanRecord, skus: list[str]) -> np.ndarray:
+    """Per sku the last plan's levels summed over its holders (what HQ buys up to)."""
+    index = {s: j for j, s in enumerate(skus)}
+    levels = np.zeros(len(skus))
+    for sku, level in session.execute(select(StockTarget.sku, func.sum(StockTarget.level))
+                                      .where(StockTarget.plan_id == last.id).group_by(StockTarget.sku)):
+        if sku in index:
+            levels[index[sku]] = float(level or 0)
+    return levels
 
 
 def stock_held(session: Session, stock_weights: dict[str, float] | None = None) -> float:
