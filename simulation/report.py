@@ -31,6 +31,17 @@ def month_rows(r: Results) -> list[dict]:
              "on_time_rate_all_skus": _num(w)} for m, (n, ok, w) in r.by(r.lines.month).items()]
 
 
+def week_rows(r: Results) -> list[dict]:
+    """Per week of the run (by the day a line came): lines, the rate for all skus and the share of
+    the week's lines late for each cause. A month hides when a transition settles (the first
+    weeks of January, a change of plan); a week shows it."""
+    week = np.asarray(r.lines.submitted_day) // 7
+    rates = r.by([f"{k:03d}" for k in week.tolist()])
+    return [{"week": int(k) + 1, "lines": rates[f"{k:03d}"][0], "on_time_rate_all_skus": _num(rates[f"{k:03d}"][2]),
+             "late_causes": {c: round(v["share"], 5) for c, v in r.late_causes(week == k).items()}}
+            for k in sorted(set(week.tolist()))]
+
+
 def _num(x: float) -> float | None:
     return None if x != x else round(x, 5)
 
@@ -68,6 +79,7 @@ def details(r: Results) -> dict:
                       "sanbao": r.penalties.sanbao, "warranty_lines": r.penalties.warranty,
                       "by_month": {m: {k: str(v) for k, v in f.items()} for m, f in r.penalties.by_month.items()}},
         "by_month": month_rows(r),
+        "by_week": week_rows(r),
         "by_centre": center_rows(r),
         "daily": {"hq_stock": np.round(hq, 2).tolist(), "regional_stock": np.round(regional, 2).tolist(),
                   "in_transit": np.round(transit, 2).tolist(), "lines_submitted": submitted.tolist(),

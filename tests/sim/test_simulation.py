@@ -71,6 +71,20 @@ def test_every_late_line_has_one_cause(fortnight):
 
 
 @pytest.mark.slow
+def test_weeks_add_up_to_the_run_and_carry_their_late_causes(fortnight):
+    out, results = fortnight
+    details = json.loads((out / "details.json").read_text(encoding="utf-8"))
+    weeks = details["by_week"]
+    assert [w["week"] for w in weeks] == [1, 2]                        # 12 days: a week and five days
+    assert sum(w["lines"] for w in weeks) == len(results.lines)
+    for w in weeks:
+        mine = (results.lines.submitted_day // 7) == w["week"] - 1
+        late = (results.lines.delivered & ~results.lines.on_time)[mine]
+        assert sum(c for c in w["late_causes"].values()) == pytest.approx(late.sum() / mine.sum(), abs=1e-4)
+        assert w["on_time_rate_all_skus"] == pytest.approx(results.lines.on_time[mine].mean(), abs=1e-4)
+
+
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_summary(fortnight):
     _, first = fortnight
     again = simulate(SMALL)
