@@ -81,6 +81,8 @@ class Instance:
     stock_weight: np.ndarray | None = None  # the same for its stock value
     held: np.ndarray | None = None          # (sku, warehouse) units already there: on hand + in transit - reserved
     previous_sets: dict[int, np.ndarray] | None = None  # hub sets (size: warehouse mask) the last plan used
+    spare: np.ndarray | None = None         # per sku whole units at HQ no level wants, paid for already: a
+                                            # regional holder's level up to its share of them costs nothing
 
     def surplus_value(self) -> np.ndarray | None:
         """(sku, warehouse) RMB of the stock already at each regional warehouse, stock-weighted;
@@ -380,7 +382,8 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
     unit_value = stock_weight * inst.unit_cost
     if hq_units is not None:
         o_cost[0] = o_cost[0] + hq_units * unit_value
-    c_held, c_lam = [], []
+    c_held, c_lam, c_free = [], [], []
+    spare_units = None if inst.spare is None else np.maximum(np.floor(np.asarray(inst.spare, float)), 0.0)
     for s, (_, holders) in enumerate(sets):
         served, on_time = service(net, holders, inst.evening_share, inst.promise_hours, rho)
         lam = inst.rate @ served      # (sku, warehouse) units a day each holder sends
@@ -406,6 +409,11 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
                 sends = regional.sum(axis=1)
                 spare_share = spare[:, None] * regional / np.where(sends > 0, sends, 1.0)[:, None]
                 stranded = stranded + np.where(sends > 0, 0.0, spare * unit_value)
+            free = None
+            if spare_units is not None:
+                sending = np.where(holders[None, :], lam, 0.0)
+                sending[:, net.hq] = 0.0
+                free = whole_shares(spare_units, sending)
             o_cost.append(batch_extra + stranded + (reserve_cost if mode == "reserve" else 0.0))
             o_res.append(reserve if mode == "reserve" else np.zeros(n, np.int64))
             for w in np.flatnonzero(holders):
@@ -425,12 +433,14 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
                 c_lam.append(lam[active, w])
                 here = np.zeros(len(active)) if held is None or w == net.hq else held[active, w]
                 c_held.append(here if spare_share is None else here + spare_share[active, w])
+                c_free.append(np.zeros(len(active)) if free is None else free[active, w])
     options = _Options(np.concatenate(o_sku), np.concatenate(o_set), np.concatenate(o_mode),
                        np.concatenate(o_gain), np.concatenate(o_cost), np.concatenate(o_res))
     sku, mean = np.concatenate(c_sku), np.concatenate(c_mean)
     tau, cycle = np.concatenate(c_tau), np.concatenate(c_cycle)
     # what a holder holds above its level beyond what its demand sells within DRAIN_DAYS
     excess = np.maximum(np.concatenate(c_held) - np.concatenate(c_lam) * DRAIN_DAYS, 0.0)
+    free = np.concatenate(c_free) if spare_units is not None else None
     # the curves in blocks, kept as float32 and int32: a national plan has millions of cells,
     # and float64 temporaries over all of them at once took 8 GB
     levels = np.empty((len(sku), GRID), np.int32)
@@ -441,9 +451,25 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
         lv = grid(mean[b], spread[j])
         levels[b] = lv
         gain[b] = (weight[j] * tau[b])[:, None] * fill(lv, m, inst.qty_shares, d)
-        cost[b] = (stock_weight[j] * inst.unit_cost[j])[:, None] * (
-            on_hand(lv, m, d) + np.where(lv > 0, cycle[b][:, None], 0.0) + np.maximum(excess[b][:, None] - lv, 0.0))
+        paid = on_hand(lv, m, d) + np.where(lv > 0, cycle[b][:, None], 0.0)
+        if free is not None:   # the first `free` units of a level are HQ's spare moved here: no new stock
+            f = free[b][:, None]
+            paid = np.where(lv > f, paid - on_hand(np.minimum(lv, f), m, d), 0.0)
+        cost[b] = (stock_weight[j] * inst.unit_cost[j])[:, None] * (paid + np.maximum(excess[b][:, None] - lv, 0.0))
     return sets, options, _Cells(sku, np.concatenate(c_opt), np.concatenate(c_w), levels, gain, cost)
+
+
+def whole_shares(units: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Split each row's whole `units` over its columns in proportion to `weights`, in whole units
+    (largest remainders first): HQ's spare units go to the holders that send the most."""
+    sums = weights.sum(axis=1, keepdims=True)
+    exact = np.where(sums > 0, units[:, None] * weights / np.where(sums > 0, sums, 1.0), 0.0)
+    base = np.floor(exact + 1e-9)
+    left = np.where(sums[:, 0] > 0, units - base.sum(axis=1), 0.0)
+    order = np.argsort(-(exact - base), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(weights.shape[1])[None, :].repeat(len(units), axis=0), axis=1)
+    return base + ((rank < left[:, None]) & (weights > 0))
 
 
 def _best(options: _Options, cells: _Cells, n: int, price: float):

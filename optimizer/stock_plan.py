@@ -48,6 +48,7 @@ PLACED_GAIN = 0.25           # ... and moves by (budget / held) to this power a 
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
 SPREAD_EXCESS = False        # HQ's stock above the last plan's levels is spread over the year it drains in
 EXCESS_HORIZON_DAYS = 365.0  # ... (`useful_budget`: the control then runs on the stock the plan wants)
+DEPLOY_SPARE = False         # ... and the placement may move that excess to regional holders at no cost (`Instance.spare`)
 SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
                              # seasonal_budget: 1.0 measured no better in the national year)
 
@@ -170,18 +171,19 @@ def solve_request(request: Request) -> StockPlan:
     horizon = max(1, int(np.ceil(inputs.network.supplier_days)))
     rate = fc.units(horizon) / horizon
     week_budget = seasonal_budget(request.budget, fc, horizon, inputs.unit_cost, request.stock_weights)
-    budget, held = week_budget, request.held
+    budget, held, spare = week_budget, request.held, None
     if request.last_levels is not None and request.held_units is not None:
         value = inputs.unit_cost * (1.0 if request.stock_weights is None else request.stock_weights)
-        budget, held = useful_budget(week_budget, request.held, request.held_units, inputs.network.hq,
-                                     request.last_levels, rate.sum(axis=1), value)
+        spare = hq_excess(request.held_units, inputs.network.hq, request.last_levels)
+        budget, held = useful_budget(week_budget, request.held, spare, rate.sum(axis=1), value)
     placed = placed_budget(budget, request.last, held)
     instance = placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate, placed,
                                   min_order=request.min_order, qty_shares=inputs.qty_shares,
                                   promise_hours=request.promise_hours, evening_share=inputs.evening_share,
                                   dispersion=fc.dispersion, weight=request.weights,
                                   stock_weight=request.stock_weights, held=request.held_units,
-                                  previous_sets=request.previous_sets)
+                                  previous_sets=request.previous_sets,
+                                  spare=np.floor(spare) if spare is not None and DEPLOY_SPARE else None)
     return StockPlan(inputs, fc, placement.solve(instance), request.budget, week_budget)
 
 
@@ -226,20 +228,26 @@ def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> f
     return budget * float(np.clip(factor, MIN_PLACED_SHARE, 1.0))
 
 
-def useful_budget(budget: float, held: float, held_units: np.ndarray, hq: int, levels: np.ndarray,
-                  rate: np.ndarray, value: np.ndarray, *, horizon: float = EXCESS_HORIZON_DAYS) -> tuple[float, float]:
-    """The budget and the stock held with HQ's excess taken out, for `placed_budget` to run on.
+def hq_excess(held_units: np.ndarray, hq: int, levels: np.ndarray) -> np.ndarray:
+    """Per sku the units HQ holds that no level of the last plan wants: the network's units
+    (on hand and on their way, less reserved) above the plan's levels summed over its holders,
+    as far as HQ holds them (regional stock above its level the placement already counts)."""
+    return np.minimum(np.maximum(held_units.sum(axis=1) - levels, 0.0), held_units[:, hq])
+
+
+def useful_budget(budget: float, held: float, excess: np.ndarray, rate: np.ndarray, value: np.ndarray, *,
+                  horizon: float = EXCESS_HORIZON_DAYS) -> tuple[float, float]:
+    """The budget and the stock held with HQ's excess (`hq_excess`) taken out, for
+    `placed_budget` to run on.
 
     The network opens with stock the plan does not want (HQ's long tail), and a first plan buys
     what it lacks on top; that excess sells down only as lines take it. Run on the whole stock,
     the self-correction cuts the parts that need buying while the excess sits, and the network
-    then holds too little once it has sold (the spring trough). Instead each sku's excess E (the
-    network's units above the last plan's level, as far as HQ holds them: regional stock above
-    its level the placement already counts) is taken as draining at the sku's demand r: its
-    average over the horizon H is E - rH/2 when it lasts the whole horizon, E^2 / 2rH otherwise.
-    That average leaves the budget, the excess held now leaves the stock held, and the control
-    keeps the stock the plan wants at what the budget has left (never below half the budget)."""
-    excess = np.minimum(np.maximum(held_units.sum(axis=1) - levels, 0.0), held_units[:, hq])
+    then holds too little once it has sold (the spring trough). Instead each sku's excess E is
+    taken as draining at the sku's demand r: its average over the horizon H is E - rH/2 when it
+    lasts the whole horizon, E^2 / 2rH otherwise. That average leaves the budget, the excess
+    held now leaves the stock held, and the control keeps the stock the plan wants at what the
+    budget has left (never below half the budget)."""
     lasting = rate * horizon
     average = np.where(excess >= lasting, excess - lasting / 2,
                        excess ** 2 / (2 * np.where(lasting > 0, lasting, 1.0)))

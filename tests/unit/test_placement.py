@@ -302,3 +302,32 @@ def test_lateral_service_raises_what_a_budget_buys(monkeypatch):
     pooled = solve(inst)
     assert pooled.stock_value <= 5000.0 and pooled.gap < 0.03
     assert pooled.on_time_rate > alone.on_time_rate
+
+
+def test_spare_units_at_hq_are_deployed_to_holders_for_nothing():
+    """HQ reaches nothing in time; R1 reaches every point. A slow part with a budget too small for
+    one unit bought fresh is not held; with three spare units at HQ (paid for, counted by the
+    budget's excess spread, `stock_plan.useful_budget`) a level at R1 up to them costs nothing,
+    so the plan holds them where they serve and its stock does not count them."""
+    hours = np.array([[60.0, 60.0, 60.0], [30.0, 30.0, 30.0], [60.0, 60.0, 30.0]])
+    net = Network(["HQ", "R1", "R2"], 0, np.array([0, 1, 2]), np.ones(3), 3, hours, hours / 10,
+                  np.array([0.0, 2.0, 2.0]), 14.0)
+    rate = np.array([[0.002, 0.002, 0.002]])
+    without = solve(Instance(net, ["SLOW"], np.array([100.0]), rate, budget=50.0))
+    assert without.targets() == {}
+    spare = solve(Instance(net, ["SLOW"], np.array([100.0]), rate, budget=50.0, spare=np.array([3.0])))
+    held = {w: q for (w, _), q in spare.targets().items() if w != "HQ"}
+    assert 1 <= sum(held.values()) <= 3 and spare.expected_on_time > without.expected_on_time
+    assert spare.stock_value < 50.0                    # the deployed units are not new stock
+    # a level beyond the spare is paid for as before: one spare unit of a fast part frees about a
+    # unit's worth of the budget, which buys one unit more at R1
+    fast = np.array([[0.5, 0.5, 0.5]])
+    paid = solve(Instance(net, ["FAST"], np.array([100.0]), fast, budget=3000.0))
+    helped = solve(Instance(net, ["FAST"], np.array([100.0]), fast, budget=3000.0, spare=np.array([1.0])))
+    assert helped.targets()[("R1", "FAST")] == paid.targets()[("R1", "FAST")] + 1
+    assert helped.expected_on_time > paid.expected_on_time and helped.stock_value <= 3000.0
+
+
+def test_whole_shares_split_units_by_weight_in_whole_units():
+    shares = placement.whole_shares(np.array([5.0, 2.0, 3.0]), np.array([[1.0, 1, 1], [0, 0, 0], [0, 0.5, 0.2]]))
+    assert shares.tolist() == [[2, 2, 1], [0, 0, 0], [0, 2, 1]]

@@ -3,9 +3,13 @@ checked against the drain written out by hand."""
 import numpy as np
 import pytest
 
-from optimizer.stock_plan import useful_budget
+from optimizer.stock_plan import hq_excess, useful_budget as _useful
 
 HQ = 0
+
+
+def useful_budget(budget, held, units, hq, levels, rate, value, **kw):
+    return _useful(budget, held, hq_excess(units, hq, levels), rate, value, **kw)
 
 
 def held(hq_units, regional_units):
