@@ -2,7 +2,6 @@
 policy. Imports of spreadsheets are in `imports.py`."""
 from __future__ import annotations
 
-import importlib
 import re
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from inventory.policy import DEFAULTS, PolicySetting, format_value, load_policy,
 from inventory.quotas import service as quotas
 from inventory.warehouses import transfers
 from inventory.warehouses.models import Transfer
+from optimizer.runs import list_runs as list_optimizer_runs
 
 from ..extensions import db
 from ..tasks.runs import stalled_running_after
@@ -167,27 +167,33 @@ def reject_transfer(transfer_id: str):
 
 # -- optimizer runs ------------------------------------------------------------------------------
 
-def _runs_module():
-    """The optimizer's run records, once that module exists (it is being built)."""
-    try:
-        return importlib.import_module("optimizer.runs")
-    except ImportError:
-        return None
+def _on_time_rate(kpis: dict) -> float | None:
+    """The share of the open lines' units the plan gets there by their promise."""
+    units = kpis["on_time_units"] + kpis["late_units"] + kpis["unshipped_units"]
+    return kpis["on_time_units"] / units if units else None
+
+
+def _figures(kpis: dict) -> dict:
+    return {"on_time_rate": _on_time_rate(kpis), "unshipped_units": kpis["unshipped_units"],
+            "cost": Decimal(kpis["cost"]), "objective": Decimal(kpis["objective"])}
+
+
+def run_figures(run: dict) -> dict:
+    """What HQ decides with (`optimizer.runs.kpis`), each as (before, after) the run's plan; empty
+    for a run not done, so its row shows blanks."""
+    before, after = run.get("before"), run.get("after")
+    if run.get("status") != "done" or not before or not after:
+        return {}
+    before, after = _figures(before), _figures(after)
+    return {key: (before[key], after[key]) for key in before}
 
 
 @bp.get("/hq/optimizer")
 @login_required(HQ)
 def optimizer_runs():
-    module = _runs_module()
-    runs = []
-    lister = getattr(module, "list_runs", None) if module else None
-    if lister is not None:
-        try:
-            runs = list(lister(db.session, running_after=stalled_running_after(current_app.config)))[:50]
-        except Exception:  # noqa: BLE001 - a half-built module must not take the page down
-            current_app.logger.exception("optimizer.runs.list_runs failed")
-            runs = []
-    return render_template("hq/optimizer.html", runs=runs, proposals=queries.proposal_runs(db.session))
+    runs = list_optimizer_runs(db.session, running_after=stalled_running_after(current_app.config))
+    return render_template("hq/optimizer.html", runs=[{**r, "figures": run_figures(r)} for r in runs],
+                           proposals=queries.proposal_runs(db.session))
 
 
 # -- quotas --------------------------------------------------------------------------------------

@@ -382,6 +382,10 @@ ZH = {
     "All": "全部",
     "review": "审阅",
     "No proposals yet.": "暂无建议。",
+    "Figures before → after the run's plan. The objective is the value of the units delivered, weighted by priority, less the shipping cost; a plan is applied only when it raises it.":
+        "各项数字为运行前 → 按本次方案运行后。优化目标值 = 按优先级加权的送达价值减去运输费用；方案只有提高优化目标值才会执行。",
+    "Shipping cost (RMB)": "运输费用（元）",
+    "Objective (RMB)": "优化目标值（元）",
     # policy
     "Policy table": "策略表",
     "Every number HQ may change. A saved value overrides the default from the seed documents and applies from the next operation on.":
