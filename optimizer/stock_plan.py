@@ -49,6 +49,7 @@ COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already 
 SPREAD_EXCESS = False        # HQ's stock above the last plan's levels is spread over the year it drains in
 EXCESS_HORIZON_DAYS = 365.0  # ... (`useful_budget`: the control then runs on the stock the plan wants)
 DEPLOY_SPARE = False         # ... and the placement may move that excess to regional holders at no cost (`Instance.spare`)
+FIRST_PLAN_DRAFT = False     # ... and the first plan, with no last plan, measures the opening's excess against a draft of itself
 SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
                              # seasonal_budget: 1.0 measured no better in the national year)
 
@@ -171,20 +172,24 @@ def solve_request(request: Request) -> StockPlan:
     horizon = max(1, int(np.ceil(inputs.network.supplier_days)))
     rate = fc.units(horizon) / horizon
     week_budget = seasonal_budget(request.budget, fc, horizon, inputs.unit_cost, request.stock_weights)
-    budget, held, spare = week_budget, request.held, None
-    if request.last_levels is not None and request.held_units is not None:
-        value = inputs.unit_cost * (1.0 if request.stock_weights is None else request.stock_weights)
-        spare = hq_excess(request.held_units, inputs.network.hq, request.last_levels)
-        budget, held = useful_budget(week_budget, request.held, spare, rate.sum(axis=1), value)
-    placed = placed_budget(budget, request.last, held)
-    instance = placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate, placed,
+    def at(placed: float, spare: np.ndarray | None) -> placement.Instance:
+        return placement.Instance(inputs.network, inputs.skus, inputs.unit_cost, rate, placed,
                                   min_order=request.min_order, qty_shares=inputs.qty_shares,
                                   promise_hours=request.promise_hours, evening_share=inputs.evening_share,
                                   dispersion=fc.dispersion, weight=request.weights,
                                   stock_weight=request.stock_weights, held=request.held_units,
                                   previous_sets=request.previous_sets,
                                   spare=np.floor(spare) if spare is not None and DEPLOY_SPARE else None)
-    return StockPlan(inputs, fc, placement.solve(instance), request.budget, week_budget)
+
+    budget, held, spare, levels = week_budget, request.held, None, request.last_levels
+    if levels is None and request.last is None and SPREAD_EXCESS and FIRST_PLAN_DRAFT and request.held_units is not None:
+        levels = placement.solve(at(week_budget, None)).target.sum(axis=1)   # the opening's draft
+    if levels is not None and request.held_units is not None:
+        value = inputs.unit_cost * (1.0 if request.stock_weights is None else request.stock_weights)
+        spare = hq_excess(request.held_units, inputs.network.hq, levels)
+        budget, held = useful_budget(week_budget, request.held, spare, rate.sum(axis=1), value)
+    return StockPlan(inputs, fc, placement.solve(at(placed_budget(budget, request.last, held), spare)),
+                     request.budget, week_budget)
 
 
 def make_plan(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,

@@ -245,3 +245,31 @@ def test_a_network_holding_more_than_the_last_plan_expected_places_less(session,
         min(week, max(MIN_PLACED_SHARE * week, first.placement.stock_value * (week / held) ** PLACED_GAIN)))
     assert second.placement.budget < week
     assert second.placement.stock_value <= second.placement.budget
+
+
+def test_the_opening_excess_at_hq_is_spread_over_the_year_and_deployed(session, world, monkeypatch):
+    """HQ holds 550 pumps while one a day is asked for: with the excess spread (and the first plan
+    measuring it against a draft of itself), the first plan places less than the week's budget
+    by the excess's average over the year, and may move the spare to holders."""
+    from optimizer import stock_plan
+
+    asked(session, "SP0003", PUMP, per_day=1, days=30)
+    with transaction(session):
+        ledger.receive(session, "HQ", PUMP, 500, actor="test")
+    policy = load_policy(session)
+    plain = make_plan(session, NOW, policy, budget=50_000.0)
+    assert plain.placement.budget == plain.week_budget
+    for flag in ("SPREAD_EXCESS", "DEPLOY_SPARE", "FIRST_PLAN_DRAFT"):
+        monkeypatch.setattr(stock_plan, flag, True)
+    spread = make_plan(session, NOW, policy, budget=50_000.0)
+    hq = spread.inputs.network.hq
+    units = stock_plan.held_units(session, spread.inputs.skus, spread.inputs.network.warehouses)
+    draft = plain.placement.target.sum(axis=1)
+    excess = stock_plan.hq_excess(units, hq, draft)
+    j = spread.inputs.skus.index(PUMP)
+    assert excess[j] > 0                                   # HQ's 50 pumps are more than any level wants
+    horizon = max(1, int(np.ceil(spread.inputs.network.supplier_days)))
+    rate = spread.forecast.units(horizon).sum(axis=1) / horizon
+    expected, _ = stock_plan.useful_budget(spread.week_budget, 1.0, excess, rate, spread.inputs.unit_cost)
+    assert spread.placement.budget == pytest.approx(expected, rel=1e-6) and expected < spread.week_budget
+    assert spread.placement.target[j].sum() >= plain.placement.target[j].sum()
