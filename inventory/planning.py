@@ -227,7 +227,8 @@ def mark_failed(run: OptimizerRun, error: str) -> None:
 class StockPlanRecord(Base):
     """One stock plan (`optimizer.stock_plan`): the budget asked for (a year's average stock),
     what it placed this week (`placed_budget`: the week's share, self-corrected; None for plans
-    kept before it was recorded) and what the model expects."""
+    kept before it was recorded), what the model expects, and the stock HQ held above every
+    level of the last plan (`excess_value`, which the budget year's later plans add up)."""
 
     __tablename__ = "stock_plan"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -241,6 +242,7 @@ class StockPlanRecord(Base):
     gap: Mapped[float] = mapped_column(Float)
     seconds: Mapped[float] = mapped_column(Float)
     forecast_units_per_day: Mapped[float] = mapped_column(Float)
+    excess_value: Mapped[Decimal | None] = mapped_column(Money)
 
     @property
     def code(self) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import bulk, supersession
-from inventory.business_calendar import local as _local
+from inventory.business_calendar import BUSINESS_TZ, local as _local
 from inventory.catalog import Part
 from inventory.db import transaction, utcnow
 from inventory.network import Lane, ServicePoint, Warehouse, hq_code
@@ -50,6 +50,8 @@ SPREAD_EXCESS = False        # HQ's stock above the last plan's levels is spread
 EXCESS_HORIZON_DAYS = 365.0  # ... (`useful_budget`: the control then runs on the stock the plan wants)
 DEPLOY_SPARE = False         # ... and the placement may move that excess to regional holders at no cost (`Instance.spare`)
 FIRST_PLAN_DRAFT = False     # ... and the first plan, with no last plan, measures the opening's excess against a draft of itself
+BUDGET_YEAR = False          # ... and the excess's share of the budget is what it takes of the calendar year's average
+                             # (earlier plans' excess included), not of a rolling year ahead
 SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
                              # seasonal_budget: 1.0 measured no better in the national year)
 
@@ -90,6 +92,7 @@ class StockPlan:
     placement: placement.Plan
     budget: float
     week_budget: float        # the budget's share for this week of the year (`seasonal_budget`)
+    excess_value: float | None = None   # RMB of HQ's stock above every level of the last plan (`hq_excess`)
 
     def targets(self) -> Targets:
         return Targets(self.regional_targets(), self.hq_keep(), self.echelon())
@@ -145,6 +148,9 @@ class Request:
     promise_hours: float
     previous_sets: dict[int, np.ndarray] | None = None   # the hub sets the last plan used
     last_levels: np.ndarray | None = None                # per sku the last plan's network level (echelon)
+    year_spent: float = 0.0      # RMB x days of HQ excess the budget year's earlier plans found (`year_so_far`)
+    year_days_left: float = EXCESS_HORIZON_DAYS
+    year_days: float | None = None
 
 
 def read_request(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
@@ -161,7 +167,8 @@ def read_request(session: Session, now: datetime, policy: Policy, *, budget: flo
                    if COUNT_STOCK_IN_PLACE else None, _least_purchase(session, inputs.skus), pick(weights),
                    pick(stock_weights), float(policy.promise_hours),
                    previous_hub_sets(session, last, inputs.network) if KEEP_HUB_SETS and last is not None else None,
-                   previous_levels(session, last, inputs.skus) if SPREAD_EXCESS and last is not None else None)
+                   previous_levels(session, last, inputs.skus) if SPREAD_EXCESS and last is not None else None,
+                   *(year_so_far(session, now) if BUDGET_YEAR else (0.0, EXCESS_HORIZON_DAYS, None)))
 
 
 def solve_request(request: Request) -> StockPlan:
@@ -181,15 +188,18 @@ def solve_request(request: Request) -> StockPlan:
                                   previous_sets=request.previous_sets,
                                   spare=np.floor(spare) if spare is not None and DEPLOY_SPARE else None)
 
-    budget, held, spare, levels = week_budget, request.held, None, request.last_levels
+    budget, held, spare, levels, excess_value = week_budget, request.held, None, request.last_levels, None
     if levels is None and request.last is None and SPREAD_EXCESS and FIRST_PLAN_DRAFT and request.held_units is not None:
         levels = placement.solve(at(week_budget, None)).target.sum(axis=1)   # the opening's draft
     if levels is not None and request.held_units is not None:
         value = inputs.unit_cost * (1.0 if request.stock_weights is None else request.stock_weights)
         spare = hq_excess(request.held_units, inputs.network.hq, levels)
-        budget, held = useful_budget(week_budget, request.held, spare, rate.sum(axis=1), value)
+        budget, held = useful_budget(week_budget, request.held, spare, rate.sum(axis=1), value,
+                                     horizon=request.year_days_left, spent=request.year_spent,
+                                     year_days=request.year_days)
+        excess_value = float(value @ spare)
     return StockPlan(inputs, fc, placement.solve(at(placed_budget(budget, request.last, held), spare)),
-                     request.budget, week_budget)
+                     request.budget, week_budget, excess_value)
 
 
 def make_plan(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
@@ -241,7 +251,8 @@ def hq_excess(held_units: np.ndarray, hq: int, levels: np.ndarray) -> np.ndarray
 
 
 def useful_budget(budget: float, held: float, excess: np.ndarray, rate: np.ndarray, value: np.ndarray, *,
-                  horizon: float = EXCESS_HORIZON_DAYS) -> tuple[float, float]:
+                  horizon: float = EXCESS_HORIZON_DAYS, spent: float = 0.0,
+                  year_days: float | None = None) -> tuple[float, float]:
     """The budget and the stock held with HQ's excess (`hq_excess`) taken out, for
     `placed_budget` to run on.
 
@@ -257,7 +268,24 @@ def useful_budget(budget: float, held: float, excess: np.ndarray, rate: np.ndarr
     average = np.where(excess >= lasting, excess - lasting / 2,
                        excess ** 2 / (2 * np.where(lasting > 0, lasting, 1.0)))
     average = np.where(lasting > 0, average, excess)
-    return max(budget - float(value @ average), budget / 2), max(held - float(value @ excess), 0.0)
+    share = float(value @ average) if year_days is None else (spent + float(value @ average) * horizon) / year_days
+    return max(budget - share, budget / 2), max(held - float(value @ excess), 0.0)
+
+
+def year_so_far(session: Session, now: datetime) -> tuple[float, float, float]:
+    """The budget year (the Beijing calendar year) at `now`: the RMB x days of HQ excess its plans
+    so far found (each plan's `excess_value` until the next plan, the last one until now; plans
+    that recorded none count as none), the days left and the year's length."""
+    year = _local(now).year
+    start, end = (datetime(y, 1, 1, tzinfo=BUSINESS_TZ) for y in (year, year + 1))
+    rows = session.execute(select(StockPlanRecord.created_at, StockPlanRecord.excess_value)
+                           .where(StockPlanRecord.created_at >= start, StockPlanRecord.created_at < now)
+                           .order_by(StockPlanRecord.created_at)).all()
+    day = 86400.0
+    times = [r.created_at for r in rows] + [now]
+    spent = sum(float(r.excess_value or 0) * (times[k + 1] - r.created_at).total_seconds() / day
+                for k, r in enumerate(rows))
+    return spent, (end - now).total_seconds() / day, (end - start).total_seconds() / day
 
 
 def previous_levels(session: Session, last: StockPlanRecord, skus: list[str]) -> np.ndarray:
@@ -440,7 +468,8 @@ def save(session: Session, plan: StockPlan, *, actor: str, now: datetime) -> Sto
                              placed_budget=rmb(p.budget), stock_value=rmb(p.stock_value),
                              expected_on_time_rate=p.on_time_rate,
                              upper_bound_rate=p.upper_bound / p.demand if p.demand else 1.0, gap=p.gap,
-                             seconds=p.seconds, forecast_units_per_day=p.demand)
+                             seconds=p.seconds, forecast_units_per_day=p.demand,
+                             excess_value=None if plan.excess_value is None else rmb(plan.excess_value))
     session.add(record)
     session.flush()
     keep = plan.hq_keep()

@@ -273,3 +273,22 @@ def test_the_opening_excess_at_hq_is_spread_over_the_year_and_deployed(session, 
     expected, _ = stock_plan.useful_budget(spread.week_budget, 1.0, excess, rate, spread.inputs.unit_cost)
     assert spread.placement.budget == pytest.approx(expected, rel=1e-6) and expected < spread.week_budget
     assert spread.placement.target[j].sum() >= plain.placement.target[j].sum()
+
+
+def test_the_budget_year_adds_up_the_excess_its_plans_found(session, world):
+    """Plans of this (Beijing) year count their excess until the next plan, the last until now;
+    last year's plan and a plan without a figure count nothing."""
+    from inventory.planning import rmb
+    from optimizer.stock_plan import year_so_far
+    from tests.factories import kept_plan
+
+    bj = timezone(timedelta(hours=8))
+    with transaction(session):
+        for at, excess in [(datetime(2024, 12, 20, tzinfo=bj), 9_999.0), (datetime(2025, 1, 1, 0, 30, tzinfo=bj), 1_000.0),
+                           (datetime(2025, 1, 11, 0, 30, tzinfo=bj), None), (datetime(2025, 1, 21, 0, 30, tzinfo=bj), 500.0)]:
+            record = kept_plan(session, {}, created_at=at)
+            record.excess_value = None if excess is None else rmb(excess)
+    now = datetime(2025, 1, 31, 0, 30, tzinfo=bj)
+    spent, left, days = year_so_far(session, now)
+    assert spent == pytest.approx(1_000.0 * 10 + 0 * 10 + 500.0 * 10)
+    assert days == 365 and left == pytest.approx(365 - 30 - 1 / 48)

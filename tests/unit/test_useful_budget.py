@@ -52,3 +52,18 @@ def test_regional_stock_above_its_level_is_not_counted_again():
     units = held([4], [30])
     budget, stock = useful_budget(1000.0, 900.0, units, HQ, np.array([10.0]), np.array([0.0]), np.array([1.0]))
     assert (budget, stock) == (996.0, 896.0)
+
+
+def test_a_budget_year_counts_the_excess_its_earlier_plans_found():
+    # 10 units above the level selling 1 a day, 100 days left of a 400-day year, and 2,000 RMB x
+    # days of excess the year's earlier plans found: the year's average is both over 400 days
+    units = held([15], [0])
+    value = np.array([20.0])
+    budget, stock = useful_budget(1000.0, 800.0, units, HQ, np.array([5.0]), np.array([1.0]), value,
+                                  horizon=100.0, spent=2000.0, year_days=400.0)
+    ahead = 20.0 * (10 * 10 / 2)                     # RMB x days the 10 units hold while they sell
+    assert budget == pytest.approx(1000.0 - (2000.0 + ahead) / 400.0)
+    assert stock == pytest.approx(800.0 - 20.0 * 10)
+    # the same excess on a rolling year counts only what lies ahead, and more of it per day
+    rolling, _ = useful_budget(1000.0, 800.0, units, HQ, np.array([5.0]), np.array([1.0]), value, horizon=100.0)
+    assert rolling == pytest.approx(1000.0 - ahead / 100.0)
