@@ -29,13 +29,19 @@ def month_of(instant: datetime) -> str:
     return local(instant).strftime("%Y-%m")
 
 
+def is_month(text: object) -> bool:
+    """Whether `text` names a month of the calendar: a `YYYY-MM` string with a year from FIRST_YEAR
+    to LAST_YEAR. Exactly what `month_bounds` takes; anything else (another type included) is not."""
+    match = MONTH.fullmatch(text) if isinstance(text, str) else None
+    return match is not None and FIRST_YEAR <= int(match[1]) <= LAST_YEAR
+
+
 def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """[start, end) of a `YYYY-MM` Beijing month, in UTC; anything else is refused."""
-    match = MONTH.fullmatch(month) if isinstance(month, str) else None
-    if match is None or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+    """[start, end) of a `YYYY-MM` Beijing month, in UTC; anything `is_month` refuses is refused."""
+    if not is_month(month):
         raise InvalidInput(f"month: {month!r} is not a month (YYYY-MM)", code="month.invalid", field="month",
                            month=repr(month))
-    year, number = int(match[1]), int(match[2])
+    year, number = int(month[:4]), int(month[5:])
     start = datetime(year, number, 1, tzinfo=BUSINESS_TZ)
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=BUSINESS_TZ)
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)

@@ -9,7 +9,6 @@ have no forms); clerks may not.
 from __future__ import annotations
 
 import functools
-import re
 from datetime import datetime
 
 from flask import abort, g, render_template, request
@@ -17,21 +16,19 @@ from flask_babel import lazy_gettext as _l
 
 from inventory.access import CENTER
 from inventory.centers import center_month, center_returns, center_ticket
-from inventory.db import utcnow
 from inventory.errors import NotFound
 from inventory.network import Center
 from inventory.policy import DEFAULTS, load_policy
-from inventory.quotas.service import period_of
 
 from ..extensions import db
 from .auth import Access, current_user
 from .clerk import page_number
 from .blueprint import bp
 from .labels import party_label
+from .periods import period_arg
 from .views import when
 
 HQ = "hq"
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PAGE = 50
 FILTERS = ("late", "over_7_days", "fined", "open")
 
@@ -82,9 +79,6 @@ def center_page(view):
     return wrapper
 
 
-def _period() -> str:
-    period = request.args.get("period") or ""
-    return period if PERIOD.match(period) else period_of(utcnow())
 
 
 def _shown(tickets: list[dict], only: str | None) -> list[dict]:
@@ -105,7 +99,7 @@ def center_home(center: Center):
     """The centre's month: rates, bonus rules, its roles' fines, its points' returns, its tickets."""
     from .penalties import ROLE  # the HQ report's words for the roles (imported late: it imports views)
 
-    period = _period()
+    period = period_arg()
     policy = load_policy(db.session)
     month = center_month(db.session, center.code, period, policy)
     returns = center_returns(db.session, center.code, period)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from inventory import overcharges, planning
 from inventory.catalog import Part
 from inventory.centers import center_month
-from inventory.db import utcnow
 from inventory.errors import NotFound
 from inventory.network import Center, Dealer
 from inventory.policy import load_policy
@@ -26,6 +25,7 @@ from .auth import login_required
 from .centers import center_page
 from .exports import Column, Table, capped, download, every_page, one_over_cap, refuse
 from .labels import actor_label, status_label, warehouse_kind_label
+from .periods import period_arg
 from .blueprint import bp
 
 HQ = "hq"
@@ -42,9 +42,8 @@ QUOTAS = [Column(_l("Dealer")), Column(_l("Name")), Column(_l("Month")), Column(
 @bp.get("/hq/quotas/export.<fmt>")
 @login_required(HQ)
 def quotas_export(fmt: str):
-    from .hq import _period
 
-    period, text = _period(), (request.args.get("q") or "").strip()
+    period, text = period_arg(), (request.args.get("q") or "").strip()
     found = capped(queries.quota_overview(db.session, period, text or None))
     rows = [(r.dealer, r.name, period, r.monthly_quota, r.credit_limit, r.extension, r.credited, r.reserved,
              r.consumed, r.available, r.used_share) for r in found]
@@ -110,9 +109,9 @@ OVERCHARGES = [Column(_l("Penalty")), Column(_l("Service point")), Column(_l("Ti
 def penalties_export(fmt: str):
     """The month's report as the page shows it, the parts waits all of them (the page shows 50)."""
     from .labels import party_label
-    from .penalties import CAUSE, CAUSE_STATUS, ROLE, _period
+    from .penalties import CAUSE, CAUSE_STATUS, ROLE
 
-    period, session = _period(), db.session
+    period, session = period_arg(), db.session
     report = penalties_for_month(session, period, load_policy(session))
     waits = parts_waits_for_month(session, period, limit=one_over_cap())["waits"]
     capped(waits)
@@ -155,11 +154,7 @@ def _overcharge_rows(found) -> list[tuple]:
 @login_required(HQ)
 def statements_export(fmt: str):
     """The month's overcharge penalties across the network (the statements page's list)."""
-    from .statements import PERIOD
-    from inventory.quotas.service import period_of
-
-    period = request.args.get("period") or ""
-    period = period if PERIOD.match(period) else period_of(utcnow())
+    period = period_arg()
     start, end = month_bounds(period)
     rows = _overcharge_rows(overcharges.in_period(db.session, start, end))
     db.session.rollback()
@@ -274,10 +269,10 @@ def center_export(center: Center, fmt: str):
     """The centre's month's tickets under the page's filter (`?only=`), every one."""
     from inventory.centers import center_returns
 
-    from .centers import FILTERS, REASON, TICKET_STATUS, _period, _shown
+    from .centers import FILTERS, REASON, TICKET_STATUS, _shown
     from .penalties import ROLE
 
-    period = _period()
+    period = period_arg()
     month = center_month(db.session, center.code, period, load_policy(db.session))
     db.session.rollback()
     only = request.args.get("only") if request.args.get("only") in FILTERS else None

@@ -2,7 +2,6 @@
 policy. Imports of spreadsheets are in `imports.py`."""
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -26,12 +25,12 @@ from .actions import carried_out, row_action
 from .auth import actor_name, login_required
 from .forms import (ActionForm, choice, ExtensionForm, PolicyForm, RaiseLimitForm, RejectForm, TransferDraftForm,
                     unshown_errors)
+from .periods import period_arg
 from .refusals import refusal
 from .blueprint import bp
 
 HQ = "hq"
 DASHBOARD_DAYS = 30
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def cache() -> charts.TTLCache:
@@ -198,15 +197,10 @@ def optimizer_runs():
 
 # -- quotas --------------------------------------------------------------------------------------
 
-def _period() -> str:
-    period = request.args.get("period") or ""
-    return period if PERIOD.match(period) else quotas.period_of(utcnow())
-
-
 @bp.get("/hq/quotas")
 @login_required(HQ)
 def quota_list():
-    period, text = _period(), (request.args.get("q") or "").strip()
+    period, text = period_arg(), (request.args.get("q") or "").strip()
     rows = queries.quota_overview(db.session, period, text or None)
     return render_template("hq/quotas.html", rows=rows, period=period, q=text)
 

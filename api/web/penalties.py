@@ -8,8 +8,6 @@ and comes back to the month's report, which charges the decided cause at once.
 """
 from __future__ import annotations
 
-import re
-
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,9 +16,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from inventory.attribution import CAUSES, CENTER_ROLES, WAREHOUSE_CAUSES
-from inventory.db import utcnow
 from inventory.policy import load_policy
-from inventory.quotas.service import period_of
 from inventory.tickets import confirm_cause, parts_waits_for_month, penalties_for_month
 from inventory.tickets.causes import MAX_NOTE
 
@@ -29,10 +25,10 @@ from .actions import carried_out
 from .auth import actor_name, login_required
 from .forms import choice
 from .labels import party_label
+from .periods import period_arg
 from .blueprint import bp
 
 HQ = "hq"
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 WAITS_SHOWN = 50
 
 CAUSE = {
@@ -71,9 +67,6 @@ def _cause_form(wait: dict) -> PartsCauseForm:
     return form
 
 
-def _period() -> str:
-    period = request.args.get("period") or ""
-    return period if PERIOD.match(period) else period_of(utcnow())
 
 
 def _render(period: str, posted: PartsCauseForm | None = None, status: int = 200):
@@ -102,14 +95,14 @@ def _render(period: str, posted: PartsCauseForm | None = None, status: int = 200
 def penalties():
     """The monthly penalties report: fines per party and per centre role, 3-/7-day rates, bonus
     rules, 三包, and the parts waits whose causes HQ confirms."""
-    return _render(_period())
+    return _render(period_arg())
 
 
 @bp.post("/hq/penalties/causes")
 @login_required(HQ)
 def confirm_parts_cause():
     """HQ's parts module confirms or corrects a wait's cause; the ticket is re-attributed at once."""
-    period = _period()
+    period = period_arg()
     prefix = next((key[:-len("-cause")] for key in request.form if key.endswith("-cause")), None)
     form = PartsCauseForm(prefix=prefix or "")
     form.cause.choices = [choice(c, CAUSE[c]) for c in CAUSES]

@@ -71,7 +71,7 @@ MESSAGES: dict[str, str] = {
     # policy
     "policy.not_valid": N_("policy %(key)s: %(value)s is not a valid %(type)s"),
     "policy.below_least": N_("policy %(key)s: %(value)s is less than %(least)s"),
-    # a month asked for (business_calendar.month_bounds): a page's ?period= beyond the calendar's years
+    # a month asked for (business_calendar.month_bounds); pages read ?period= by the same rule (periods.py)
     "month.invalid": N_("month: %(month)s is not a month (YYYY-MM)"),
     # sign-in locks
     "signin.not_locked": N_("%(name)s is not locked"),

@@ -33,12 +33,12 @@ from ..extensions import db
 from .actions import carried_out
 from .auth import actor_name, login_required
 from .exports import download
+from .periods import period_arg
 from .statement_export import tables as statement_tables
 from .blueprint import bp
 from .warranty import override_form
 
 HQ = "hq"
-PERIOD = re.compile(r"^(19[7-9]\d|20\d\d)-(0[1-9]|1[0-2])$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,15}$")
 
 TIER = {"municipality": _l("municipality"), "provincial_capital": _l("provincial capital"),
@@ -93,8 +93,7 @@ def _render_statement(point: ServicePoint, period: str, form: OverchargeForm | N
 def statements():
     """Choose a point and a month; the month's overcharge penalties across the network."""
     code = (request.args.get("point") or "").strip().upper()
-    period = request.args.get("period") or ""
-    period = period if PERIOD.match(period) else period_of(utcnow())
+    period = period_arg()
     error = None
     if code:
         if CODE.match(code) and db.session.get(ServicePoint, code) is not None:
@@ -107,21 +106,11 @@ def statements():
         404 if error else 200
 
 
-def _period() -> str:
-    """The month asked for (`?period=YYYY-MM`); another value is not a page."""
-    period = request.args.get("period")
-    if period is None:
-        return period_of(utcnow())
-    if not PERIOD.match(period):
-        abort(404)
-    return period
-
-
 @bp.get("/hq/statements/<code>")
 @login_required(HQ)
 def statement(code: str):
     """The point's month: parts in and out of warranty, fees to collect, charges, repair fees held."""
-    return _render_statement(_point(code), _period())
+    return _render_statement(_point(code), period_arg(strict=True))
 
 
 @bp.post("/hq/statements/<code>/overcharges")
@@ -165,7 +154,7 @@ def _allowed_checks(form: OverchargeForm, point: ServicePoint) -> bool:
 def statement_xlsx(code: str, fmt: str):
     """The statement as a download: a summary and one table per kind of line (XLSX sheets, or CSV
     tables one after another)."""
-    point, period = _point(code), _period()
+    point, period = _point(code), period_arg(strict=True)
     statement = monthly_statement(db.session, point.code, period, load_policy(db.session))
     made = statement_tables(statement, _labels())
     db.session.rollback()

@@ -3,7 +3,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from inventory.business_calendar import business_date, month_bounds, month_of
+from inventory.business_calendar import FIRST_YEAR, LAST_YEAR, business_date, is_month, month_bounds, month_of
 from inventory.errors import InvalidInput
 
 
@@ -24,3 +24,17 @@ def test_anything_but_a_month_is_refused(bad):
         month_bounds(bad)
     assert refused.value.code == "month.invalid"
     assert refused.value.details == {"field": "month", "month": repr(bad)}
+
+
+@pytest.mark.parametrize("text, month", [
+    (f"{FIRST_YEAR}-01", True), (f"{LAST_YEAR}-12", True), ("2024-12", True),
+    (f"{FIRST_YEAR - 1}-12", False), (f"{LAST_YEAR + 1}-01", False), ("2024-13", False), ("2024-00", False),
+    ("2024-1", False), ("2024-01 ", False), ("", False), ("garbage", False), (None, False), (202401, False),
+    (b"2024-01", False)])
+def test_is_month_takes_exactly_what_month_bounds_takes(text, month):
+    assert is_month(text) is month
+    if month:
+        month_bounds(text)
+    else:
+        with pytest.raises(InvalidInput):
+            month_bounds(text)
