@@ -66,9 +66,15 @@ def quota_dealer_export(code: str, fmt: str):
 
 # -- optimizer runs --------------------------------------------------------------------------------
 
+# the page's figures (`hq.run_figures`, by key), each as two columns: before and after the run's plan
+RUN_FIGURES = [("on_time_rate", "rate", _l("On-time rate before"), _l("On-time rate after")),
+               ("unshipped_units", "int", _l("Units backordered before"), _l("Units backordered after")),
+               ("cost", "money", _l("Shipping cost before (RMB)"), _l("Shipping cost after (RMB)")),
+               ("objective", "money", _l("Objective before (RMB)"), _l("Objective after (RMB)"))]
 RUNS = [Column(_l("Run")), Column(_l("Started"), "datetime"), Column(_l("Status")), Column(_l("Stage")),
-        Column(_l("Progress"), "rate"), Column(_l("Transfers proposed"), "int"), Column(_l("Lines changed"), "int"),
-        Column(_l("Time (s)"), "number")]
+        Column(_l("Progress"), "rate"),
+        *[Column(heading, kind) for _key, kind, *headings in RUN_FIGURES for heading in headings],
+        Column(_l("Transfers proposed"), "int"), Column(_l("Lines changed"), "int"), Column(_l("Time (s)"), "number")]
 PROPOSALS = [Column(_l("Run")), Column(_l("Proposed"), "datetime"), Column(_l("Waiting for approval"), "int"),
              Column(_l("All"), "int")]
 
@@ -78,9 +84,16 @@ PROPOSALS = [Column(_l("Run")), Column(_l("Proposed"), "datetime"), Column(_l("W
 def optimizer_export(fmt: str):
     from optimizer.runs import list_runs
 
+    from .hq import run_figures
+
+    def figures(run: dict) -> tuple:
+        """Each of the page's figures before and after the run's plan; blanks for a run not done."""
+        shown = run_figures(run)
+        return tuple(value for key, *_ in RUN_FIGURES for value in (shown[key] if shown else (None, None)))
+
     runs = capped(list_runs(db.session, limit=one_over_cap()))
     rows = [(r["id"], r.get("started_at"), status_label(r.get("status", "")), r.get("stage"), r.get("progress"),
-             r.get("transfers_proposed"), r.get("lines_changed"), r.get("solve_seconds")) for r in runs]
+             *figures(r), r.get("transfers_proposed"), r.get("lines_changed"), r.get("solve_seconds")) for r in runs]
     return download("optimizer-runs", fmt, [Table(_l("Runs"), RUNS, rows),
                                             Table(_l("Proposed transfers by run"), PROPOSALS,
                                                   [(run, at, waiting, n) for run, waiting, n, at

@@ -386,6 +386,14 @@ ZH = {
         "各项数字为运行前 → 按本次方案运行后。优化目标值 = 按优先级加权的送达价值减去运输费用；方案只有提高优化目标值才会执行。",
     "Shipping cost (RMB)": "运输费用（元）",
     "Objective (RMB)": "优化目标值（元）",
+    "On-time rate before": "运行前准时率",
+    "On-time rate after": "运行后准时率",
+    "Units backordered before": "运行前欠货数量",
+    "Units backordered after": "运行后欠货数量",
+    "Shipping cost before (RMB)": "运行前运输费用（元）",
+    "Shipping cost after (RMB)": "运行后运输费用（元）",
+    "Objective before (RMB)": "运行前优化目标值（元）",
+    "Objective after (RMB)": "运行后优化目标值（元）",
     # policy
     "Policy table": "策略表",
     "Every number HQ may change. A saved value overrides the default from the seed documents and applies from the next operation on.":

@@ -20,6 +20,7 @@ from inventory.warehouses import enquiry, ledger, transfers
 from .conftest import submit_requisition, text
 from .test_center_pages import centers, gd  # noqa: F401  (fixtures: two centres, GD's user)
 from .test_cycle_count_pages import PUMP_BOOK, REMOTE_BOOK, books, started, submitted  # noqa: F401  (GD1's books)
+from .test_optimizer_run_figures import a_done_run, a_running_run
 from .test_refusals import old_part_return, purchase_order
 from .test_statement_pages import MONTH, month  # noqa: F401  (fixture: SP0001's month)
 from .test_stock_plans_pages import two_plans  # noqa: F401  (fixture: two kept plans)
@@ -282,6 +283,49 @@ def test_the_optimizer_download_lists_runs_and_proposals(hq, engine):
     response = hq.get("/hq/optimizer/export.xlsx")
     assert sheet(response, 0)[0][:3] == zh("Run", "Started", "Status")
     assert [r[0] for r in sheet(response, 1)[1:]] == ["RUN-B"]
+
+
+FIGURES = ("On-time rate before", "On-time rate after", "Units backordered before", "Units backordered after",
+           "Shipping cost before (RMB)", "Shipping cost after (RMB)", "Objective before (RMB)", "Objective after (RMB)")
+
+
+def run_row(rows: list[list], code: str) -> dict:
+    """Run `code`'s row of the runs sheet or CSV, each cell under its column's heading."""
+    [row] = [r for r in rows[1:] if r[0] == code]
+    return dict(zip(rows[0], row))
+
+
+def test_the_optimizer_download_has_a_finished_runs_figures_before_and_after_as_numbers(hq, engine):
+    code = a_done_run(engine)
+    book, lines = both(hq, "/hq/optimizer/export")
+    assert book[0][5:13] == zh(*FIGURES) and book[0][13:] == zh("Transfers proposed", "Lines changed", "Time (s)")
+    row = run_row(book, code)
+    assert [row[h] for h in zh(*FIGURES)] == [0.6, 0.9, 2, 0, 1234.5, 987.25, 56789, 61000]  # numbers, not text
+    assert [row[h] for h in zh("Transfers proposed", "Lines changed")] == [2, 3]
+    header, *typed = cells(hq.get("/hq/optimizer/export.xlsx"))
+    [typed] = [r for r in typed if r[0].value == code]
+    formats = {h.value: c.number_format for h, c in zip(header, typed)}
+    assert [formats[h] for h in zh(*FIGURES)] == ["0.0%"] * 2 + ["#,##0"] * 2 + ["#,##0.00"] * 4
+    line = run_row(lines, code)
+    assert [line[h] for h in zh(*FIGURES)] == ["0.6000", "0.9000", "2", "0", "1234.50", "987.25", "56789.00",
+                                               "61000.00"]
+
+
+def test_the_optimizer_download_in_english_names_the_figures_before_and_after(hq, engine):
+    code = a_done_run(engine)
+    book, lines = both(hq, "/hq/optimizer/export?lang=en")
+    assert book[0][5:13] == list(FIGURES)
+    assert [run_row(book, code)[h] for h in FIGURES] == [0.6, 0.9, 2, 0, 1234.5, 987.25, 56789, 61000]
+    assert [run_row(lines, code)[h] for h in FIGURES] == ["0.6000", "0.9000", "2", "0", "1234.50", "987.25",
+                                                          "56789.00", "61000.00"]
+
+
+def test_a_running_runs_figures_are_blank_in_the_optimizer_download(hq, engine):
+    code = a_running_run(engine)
+    book, lines = both(hq, "/hq/optimizer/export")
+    assert [run_row(book, code)[h] for h in zh(*FIGURES)] == [None] * 8
+    assert [run_row(lines, code)[h] for h in zh(*FIGURES)] == [""] * 8
+    assert run_row(lines, code)[ZH["Status"]] == ZH["running"]
 
 
 # -- stock plans and a centre's tickets ------------------------------------------------------------
