@@ -37,7 +37,10 @@ def asked(session, point: str, sku: str, per_day: int, days: int) -> None:
                                     policy=policy, in_warranty=False, now=NOW - timedelta(days=day, hours=i))
 
 
-def test_the_plan_learns_where_a_part_is_asked_for_and_holds_it_within_reach(session, world):
+def test_the_plan_learns_where_a_part_is_asked_for_and_holds_it_within_reach(session, world, monkeypatch):
+    from optimizer import stock_plan
+
+    monkeypatch.setattr(stock_plan, "SPREAD_EXCESS", False)   # the whole budget placed: HQ's 50 pumps aside
     asked(session, "SP0003", PUMP, per_day=3, days=30)
     plan = make_plan(session, NOW, load_policy(session), budget=5_000.0)
     j = plan.inputs.skus.index(PUMP)
@@ -227,8 +230,11 @@ def test_the_weeks_budget_follows_the_season_and_averages_the_budget_over_a_year
     assert seasonal_budget(1000.0, fc(195, 0.6), 7, cost, elasticity=0.0) == 1000.0                 # flat
 
 
-def test_a_network_holding_more_than_the_last_plan_expected_places_less(session, world):
+def test_a_network_holding_more_than_the_last_plan_expected_places_less(session, world, monkeypatch):
+    from optimizer import stock_plan
     from optimizer.stock_plan import MIN_PLACED_SHARE, PLACED_GAIN, save, stock_held
+
+    monkeypatch.setattr(stock_plan, "SPREAD_EXCESS", False)   # the control alone (the spread: below)
 
     asked(session, "SP0003", PUMP, per_day=3, days=30)
     policy = load_policy(session)
@@ -257,10 +263,12 @@ def test_the_opening_excess_at_hq_is_spread_over_the_year_and_deployed(session, 
     with transaction(session):
         ledger.receive(session, "HQ", PUMP, 500, actor="test")
     policy = load_policy(session)
+    monkeypatch.setattr(stock_plan, "SPREAD_EXCESS", False)
     plain = make_plan(session, NOW, policy, budget=50_000.0)
     assert plain.placement.budget == plain.week_budget
     for flag in ("SPREAD_EXCESS", "DEPLOY_SPARE", "FIRST_PLAN_DRAFT"):
         monkeypatch.setattr(stock_plan, flag, True)
+    monkeypatch.setattr(stock_plan, "BUDGET_YEAR", False)     # a rolling year: the budget year is tested below
     spread = make_plan(session, NOW, policy, budget=50_000.0)
     hq = spread.inputs.network.hq
     units = stock_plan.held_units(session, spread.inputs.skus, spread.inputs.network.warehouses)
