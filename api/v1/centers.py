@@ -12,27 +12,23 @@ from marshmallow import fields, validate
 from inventory.centers import center_month, center_returns
 from inventory.errors import NotFound
 from inventory.policy import load_policy
-from inventory.tickets.report import MONTH
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import Blueprint, Money, PageArgsSchema, StrictSchema, paginated
+from .common import Blueprint, Money, Month, PageArgsSchema, StrictSchema, paginated
 from .csv_reports import csv_report
 from .reports import CenterMonthSchema
 
 blp = Blueprint("centers", __name__, url_prefix="/api/v1/centers",
                 description="A provincial centre's own month (centre keys: their own centre only; HQ: any)")
 
-MONTH_FIELD = dict(required=True, validate=validate.Regexp(f"^{MONTH.pattern}$", error="must be YYYY-MM"),
-                   metadata={"description": "YYYY-MM, Beijing calendar"})
-
 
 class CenterMonthArgsSchema(StrictSchema):
-    month = fields.String(**MONTH_FIELD)
+    month = Month(required=True)
 
 
 class CenterTicketsArgsSchema(PageArgsSchema):
-    month = fields.String(**MONTH_FIELD)
+    month = Month(required=True)
 
 
 class CenterOwnReturnsSchema(StrictSchema):

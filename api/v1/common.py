@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import flask_smorest
 from flask import jsonify, request
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
 
 from inventory import idempotency
+from inventory.business_calendar import FIRST_YEAR, LAST_YEAR, MONTH, is_month
 from inventory.db import transaction
 
 from ..extensions import db
@@ -31,6 +32,30 @@ class Money(fields.Decimal):
 
     def __init__(self, **kwargs):
         super().__init__(places=2, as_string=True, **kwargs)
+
+
+class IsMonth(validate.Validator):
+    """A `YYYY-MM` month the calendar knows: `business_calendar.is_month`, the rule `month_bounds`
+    applies, so a month a schema lets through is never refused deeper with another shape."""
+
+    error = f"must be YYYY-MM, from {FIRST_YEAR}-01 to {LAST_YEAR}-12"
+
+    def __call__(self, value):
+        if not is_month(value):
+            raise ValidationError(self.error)
+        return value
+
+
+class Month(fields.String):
+    """Every month parameter of the API (`?month=`, `?period=`): a string that `IsMonth` takes. The
+    OpenAPI document shows its form; the years are in its description."""
+
+    def __init__(self, **kwargs):
+        metadata = kwargs.pop("metadata", {})
+        description = metadata.get("description", "YYYY-MM, Beijing calendar")
+        metadata = {**metadata, "pattern": f"^{MONTH.pattern}$",
+                    "description": f"{description}; a month from {FIRST_YEAR}-01 to {LAST_YEAR}-12"}
+        super().__init__(validate=IsMonth(), metadata=metadata, **kwargs)
 
 
 class StrictSchema(Schema):

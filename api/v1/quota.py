@@ -1,20 +1,17 @@
 """A dealer's monthly credit quota (配件额度)."""
 from __future__ import annotations
 
-import re
-
 from flask.views import MethodView
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from inventory.db import utcnow
 from inventory.quotas import service as quotas
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import Blueprint, Money, StrictSchema
+from .common import Blueprint, Money, Month, StrictSchema
 
 blp = Blueprint("quota", __name__, url_prefix="/api/v1/quota", description="Dealer credit quota")
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class QuotaSchema(StrictSchema):
@@ -29,7 +26,7 @@ class QuotaSchema(StrictSchema):
 
 
 class QuotaArgsSchema(StrictSchema):
-    period = fields.String(load_default=None, validate=validate.Regexp(PERIOD, error="must be YYYY-MM"))
+    period = Month(load_default=None)
 
 
 def quota_body(acct) -> dict:

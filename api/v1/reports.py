@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from flask import jsonify
 from flask.views import MethodView
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from inventory.policy import load_policy
 from inventory.tickets import penalties_for_month
-from inventory.tickets.report import MONTH
 
 from ..auth import roles
 from ..extensions import db
-from .common import Blueprint, StrictSchema
+from .common import Blueprint, Month, StrictSchema
 from .csv_reports import csv_report
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="HQ reports")
 
 
 class PenaltyArgsSchema(StrictSchema):
-    month = fields.String(required=True, validate=validate.Regexp(f"^{MONTH.pattern}$", error="must be YYYY-MM"),
-                          metadata={"description": "YYYY-MM, Beijing calendar; tickets completed within it and "
-                                                   "those open at its end"})
+    month = Month(required=True, metadata={"description": "YYYY-MM, Beijing calendar; tickets completed within it "
+                                                          "and those open at its end"})
 
 
 class PartyTotalSchema(StrictSchema):

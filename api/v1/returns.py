@@ -1,8 +1,6 @@
 """Returns (旧件退回 / 退件): points and dealers send parts back; warehouse systems receive and inspect."""
 from __future__ import annotations
 
-import re
-
 from flask.views import MethodView
 from marshmallow import fields, validate
 
@@ -13,14 +11,13 @@ from inventory.returns.lifecycle import MAX_QTY, MAX_TEXT
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import Blueprint, EventTimeSchema, Money, PageArgsSchema, StrictSchema, create_once, paginated
+from .common import Blueprint, EventTimeSchema, Money, Month, PageArgsSchema, StrictSchema, create_once, paginated
 from .csv_reports import csv_report
 
 blp = Blueprint("returns", __name__, url_prefix="/api/v1/returns",
                 description="Old-part and unused-part returns, their inspection and charges")
 CODE = validate.Length(min=1, max=40)
 TEXT = validate.Length(max=MAX_TEXT)
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class ReturnInSchema(StrictSchema):
@@ -80,7 +77,7 @@ class ReturnCloseSchema(StrictSchema):
 
 
 class ReturnsReportArgsSchema(StrictSchema):
-    month = fields.String(required=True, validate=validate.Regexp(MONTH, error="must be YYYY-MM"))
+    month = Month(required=True)
 
 
 class CenterReturnsSchema(StrictSchema):

@@ -17,14 +17,13 @@ from inventory.errors import NotFound
 from inventory.network import ServicePoint
 from inventory.overcharges import MAX_NOTE, MAX_TICKET
 from inventory.policy import load_policy
-from inventory.tickets.report import MONTH as MONTH_RE
 from inventory.tickets.report import month_bounds
 from inventory.statements import monthly_statement, statement_to_dict
 from inventory.world_schema import Money as MoneyIn
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import Blueprint, StrictSchema, create_once
+from .common import Blueprint, Month, StrictSchema, create_once
 
 blp = Blueprint("service_points", __name__, url_prefix="/api/v1/service-points",
                 description="A service point's monthly statement and overcharge penalties")
@@ -168,8 +167,7 @@ class OverchargeInSchema(StrictSchema):
 
 
 class OverchargeArgsSchema(StrictSchema):
-    month = fields.String(load_default=None, validate=validate.Regexp(f"^{MONTH_RE.pattern}$", error="must be YYYY-MM"),
-                          metadata={"description": "YYYY-MM (Beijing); omitted: every month"})
+    month = Month(load_default=None, metadata={"description": "YYYY-MM (Beijing); omitted: every month"})
 
 
 @blp.route("/<string:code>/overcharges")
