@@ -43,14 +43,15 @@ LEARN_WAITS = True           # reach uses the pick-wave waits history shows (pla
 KEEP_HUB_SETS = True         # a hub set the last plan used stays while nearly as good (placement.holder_sets)
 MIN_SKUS_PER_SET = 3         # a set of holders counts as the last plan's hub set when this many skus used it
 MIN_PLACED_SHARE = 0.75      # the self-correction never places less than this share of the budget
+MAX_PLACED_SHARE = 1.25      # ... nor more than this (above 1: stock the plans place sells below their expectation)
 PLACED_GAIN = 0.25           # ... and moves by (budget / held) to this power a plan (docs/planning.md: 0.5
                              # cut 37 % by March while purchases already ordered still landed)
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
-SPREAD_EXCESS = False        # HQ's stock above the last plan's levels is spread over the year it drains in
+SPREAD_EXCESS = True         # HQ's stock above the last plan's levels is spread over the year it drains in
 EXCESS_HORIZON_DAYS = 365.0  # ... (`useful_budget`: the control then runs on the stock the plan wants)
 DEPLOY_SPARE = False         # ... and the placement may move that excess to regional holders at no cost (`Instance.spare`)
-FIRST_PLAN_DRAFT = False     # ... and the first plan, with no last plan, measures the opening's excess against a draft of itself
-BUDGET_YEAR = False          # ... and the excess's share of the budget is what it takes of the calendar year's average
+FIRST_PLAN_DRAFT = True      # ... and the first plan, with no last plan, measures the opening's excess against a draft of itself
+BUDGET_YEAR = True           # ... and the excess's share of the budget is what it takes of the calendar year's average
                              # (earlier plans' excess included), not of a rolling year ahead
 SEASON_ELASTICITY = 0.0      # the week's budget follows the season's demand value to this power (0: flat; see
                              # seasonal_budget: 1.0 measured no better in the national year)
@@ -233,14 +234,17 @@ def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> f
     network really holds also carries what it opened with, minimum orders, stock a lower target
     strands regionally. So the plan corrects itself: it places what the last plan placed (its
     expected stock), times how far the budget is from the stock held now to the power
-    PLACED_GAIN (a damped integral control), never more than the budget and never below
-    MIN_PLACED_SHARE (three quarters) of it. Power and floor are low and high because held stock
+    PLACED_GAIN (a damped integral control), between MIN_PLACED_SHARE (three quarters) and
+    MAX_PLACED_SHARE of it. Power and floor are low and high because held stock
     answers late: it falls only as lines sell it, and what earlier plans ordered still lands,
-    so a steep cut starves the parts that do need buying while the excess sits."""
+    so a steep cut starves the parts that do need buying while the excess sits. Above the
+    budget: run on the stock the plan wants (`useful_budget`), the stock held stays below what
+    the plans expect (lines sell it before it is refilled), and a ceiling at the budget kept
+    the year 1.3 M under it."""
     if last is None or held <= 0 or not last.stock_value:
         return budget
     factor = float(last.stock_value) / budget * (budget / held) ** PLACED_GAIN
-    return budget * float(np.clip(factor, MIN_PLACED_SHARE, 1.0))
+    return budget * float(np.clip(factor, MIN_PLACED_SHARE, MAX_PLACED_SHARE))
 
 
 def hq_excess(held_units: np.ndarray, hq: int, levels: np.ndarray) -> np.ndarray:

@@ -201,7 +201,7 @@ def test_parts_plan_keeps_a_plan_and_prints_its_figures(database, session, world
 def test_placed_budget_corrects_by_the_stock_held_against_the_last_plan():
     from types import SimpleNamespace
 
-    from optimizer.stock_plan import MIN_PLACED_SHARE, PLACED_GAIN, placed_budget
+    from optimizer.stock_plan import MAX_PLACED_SHARE, MIN_PLACED_SHARE, PLACED_GAIN, placed_budget
 
     last = SimpleNamespace(stock_value=900.0)
     assert placed_budget(1000.0, None, 5000.0) == 1000.0                     # the first plan places the budget
@@ -209,7 +209,8 @@ def test_placed_budget_corrects_by_the_stock_held_against_the_last_plan():
     assert placed_budget(1000.0, last, 1440.0) == pytest.approx(900.0 / 1.44 ** PLACED_GAIN)  # 44 % over
     assert placed_budget(1000.0, last, 1440.0) < 900.0 * 0.92                # ... about a tenth less
     assert placed_budget(1000.0, last, 10 ** 9) == MIN_PLACED_SHARE * 1000.0  # never below the floor
-    assert placed_budget(1000.0, last, 100.0) == 1000.0                      # never above the budget
+    assert placed_budget(1000.0, last, 100.0) == MAX_PLACED_SHARE * 1000.0   # never above the ceiling
+    assert placed_budget(1000.0, last, 800.0) == pytest.approx(900.0 * 1.25 ** PLACED_GAIN)  # held under: more
 
 
 def test_the_weeks_budget_follows_the_season_and_averages_the_budget_over_a_year():
@@ -232,7 +233,7 @@ def test_the_weeks_budget_follows_the_season_and_averages_the_budget_over_a_year
 
 def test_a_network_holding_more_than_the_last_plan_expected_places_less(session, world, monkeypatch):
     from optimizer import stock_plan
-    from optimizer.stock_plan import MIN_PLACED_SHARE, PLACED_GAIN, save, stock_held
+    from optimizer.stock_plan import MAX_PLACED_SHARE, MIN_PLACED_SHARE, PLACED_GAIN, save, stock_held
 
     monkeypatch.setattr(stock_plan, "SPREAD_EXCESS", False)   # the control alone (the spread: below)
 
@@ -248,7 +249,7 @@ def test_a_network_holding_more_than_the_last_plan_expected_places_less(session,
     assert second.budget == 5_000.0
     week = second.week_budget
     assert second.placement.budget == pytest.approx(
-        min(week, max(MIN_PLACED_SHARE * week, first.placement.stock_value * (week / held) ** PLACED_GAIN)))
+        min(MAX_PLACED_SHARE * week, max(MIN_PLACED_SHARE * week, first.placement.stock_value * (week / held) ** PLACED_GAIN)))
     assert second.placement.budget < week
     assert second.placement.stock_value <= second.placement.budget
 
