@@ -43,7 +43,7 @@ LEARN_WAITS = True           # reach uses the pick-wave waits history shows (pla
 KEEP_HUB_SETS = True         # a hub set the last plan used stays while nearly as good (placement.holder_sets)
 MIN_SKUS_PER_SET = 3         # a set of holders counts as the last plan's hub set when this many skus used it
 MIN_PLACED_SHARE = 0.75      # the self-correction never places less than this share of the budget
-MAX_PLACED_SHARE = 1.25      # ... nor more than this (above 1: stock the plans place sells below their expectation)
+MAX_PLACED_SHARE = 1.0       # ... nor more than this (1.25 measured worse: January wound the control up, spring cut it)
 PLACED_GAIN = 0.25           # ... and moves by (budget / held) to this power a plan (docs/planning.md: 0.5
                              # cut 37 % by March while purchases already ordered still landed)
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
@@ -237,10 +237,9 @@ def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> f
     PLACED_GAIN (a damped integral control), between MIN_PLACED_SHARE (three quarters) and
     MAX_PLACED_SHARE of it. Power and floor are low and high because held stock
     answers late: it falls only as lines sell it, and what earlier plans ordered still lands,
-    so a steep cut starves the parts that do need buying while the excess sits. Above the
-    budget: run on the stock the plan wants (`useful_budget`), the stock held stays below what
-    the plans expect (lines sell it before it is refilled), and a ceiling at the budget kept
-    the year 1.3 M under it."""
+    so a steep cut starves the parts that do need buying while the excess sits. A ceiling above
+    the budget (1.25) let January's low useful stock wind the control up (32 M placed, 40 M held
+    in February) and spring cut it again: measured worse, so the ceiling is the budget."""
     if last is None or held <= 0 or not last.stock_value:
         return budget
     factor = float(last.stock_value) / budget * (budget / held) ** PLACED_GAIN
