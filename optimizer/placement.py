@@ -392,6 +392,12 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
         # delivers tau x fill(S) + BACKUP_FILL x tau2 x (1 - fill(S)) on time
         tau2 = BACKUP_FILL * (inst.rate @ backup(net, holders, inst.evening_share, inst.promise_hours, rho)) \
             if BACKUP_FILL > 0 else np.zeros_like(tau)
+        # what each regional holder sends: HQ's spare is shared out in proportion to it
+        regional = None
+        if hq_units is not None or spare_units is not None:
+            regional = np.where(holders[None, :], lam, 0.0)
+            regional[:, net.hq] = 0.0
+        free = None if spare_units is None else whole_shares(spare_units, regional)
         for m, mode in enumerate(MODES):
             first = len(o_sku) * n
             o_sku.append(np.arange(n))
@@ -404,16 +410,9 @@ def build(inst: Instance) -> tuple[list[tuple[str, np.ndarray]], _Options, _Cell
             spare_share = None
             if hq_units is not None:
                 spare = np.maximum(hq_units - (reserve if mode == "reserve" else 0), 0.0)
-                regional = np.where(holders[None, :], lam, 0.0)
-                regional[:, net.hq] = 0.0
                 sends = regional.sum(axis=1)
                 spare_share = spare[:, None] * regional / np.where(sends > 0, sends, 1.0)[:, None]
                 stranded = stranded + np.where(sends > 0, 0.0, spare * unit_value)
-            free = None
-            if spare_units is not None:
-                sending = np.where(holders[None, :], lam, 0.0)
-                sending[:, net.hq] = 0.0
-                free = whole_shares(spare_units, sending)
             o_cost.append(batch_extra + stranded + (reserve_cost if mode == "reserve" else 0.0))
             o_res.append(reserve if mode == "reserve" else np.zeros(n, np.int64))
             for w in np.flatnonzero(holders):

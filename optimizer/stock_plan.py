@@ -187,7 +187,7 @@ def solve_request(request: Request) -> StockPlan:
                                   dispersion=fc.dispersion, weight=request.weights,
                                   stock_weight=request.stock_weights, held=request.held_units,
                                   previous_sets=request.previous_sets,
-                                  spare=np.floor(spare) if spare is not None and DEPLOY_SPARE else None)
+                                  spare=spare if DEPLOY_SPARE else None)
 
     budget, held, spare, levels, excess_value = week_budget, request.held, None, request.last_levels, None
     if levels is None and request.last is None and SPREAD_EXCESS and FIRST_PLAN_DRAFT and request.held_units is not None:

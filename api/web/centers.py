@@ -79,8 +79,6 @@ def center_page(view):
     return wrapper
 
 
-
-
 def _shown(tickets: list[dict], only: str | None) -> list[dict]:
     if only == "late":
         return [t for t in tickets if t["over_3_days"]]

@@ -42,7 +42,6 @@ QUOTAS = [Column(_l("Dealer")), Column(_l("Name")), Column(_l("Month")), Column(
 @bp.get("/hq/quotas/export.<fmt>")
 @login_required(HQ)
 def quotas_export(fmt: str):
-
     period, text = period_arg(), (request.args.get("q") or "").strip()
     found = capped(queries.quota_overview(db.session, period, text or None))
     rows = [(r.dealer, r.name, period, r.monthly_quota, r.credit_limit, r.extension, r.credited, r.reserved,

@@ -67,8 +67,6 @@ def _cause_form(wait: dict) -> PartsCauseForm:
     return form
 
 
-
-
 def _render(period: str, posted: PartsCauseForm | None = None, status: int = 200):
     session = db.session
     report = penalties_for_month(session, period, load_policy(session))
