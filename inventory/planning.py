@@ -228,7 +228,9 @@ class StockPlanRecord(Base):
     """One stock plan (`optimizer.stock_plan`): the budget asked for (a year's average stock),
     what it placed this week (`placed_budget`: the week's share, self-corrected; None for plans
     kept before it was recorded), what the model expects, and the stock HQ held above every
-    level of the last plan (`excess_value`, which the budget year's later plans add up)."""
+    level of the last plan (`excess_value`, which the budget year's later plans add up), and the
+    stock held that the self-correction ran on (`held_value`: later plans compare it with what
+    the plan before expected, `held_ratio`)."""
 
     __tablename__ = "stock_plan"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -243,6 +245,7 @@ class StockPlanRecord(Base):
     seconds: Mapped[float] = mapped_column(Float)
     forecast_units_per_day: Mapped[float] = mapped_column(Float)
     excess_value: Mapped[Decimal | None] = mapped_column(Money)
+    held_value: Mapped[Decimal | None] = mapped_column(Money)
 
     @property
     def code(self) -> str:

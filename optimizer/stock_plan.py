@@ -44,6 +44,9 @@ KEEP_HUB_SETS = True         # a hub set the last plan used stays while nearly a
 MIN_SKUS_PER_SET = 3         # a set of holders counts as the last plan's hub set when this many skus used it
 MIN_PLACED_SHARE = 0.75      # the self-correction never places less than this share of the budget
 MAX_PLACED_SHARE = 1.0       # ... nor more than this (1.25 measured worse: January wound the control up, spring cut it)
+LEARN_HELD_RATIO = True      # ... times how far the stock held has run under the plans' expectation (`held_ratio`)
+HELD_RATIO_PLANS = 8         # ... the median of this many latest plans' ratios
+MIN_HELD_RATIO = 0.9         # ... never taken below this (the ceiling at most 1 / 0.9 of the budget)
 PLACED_GAIN = 0.25           # ... and moves by (budget / held) to this power a plan (docs/planning.md: 0.5
                              # cut 37 % by March while purchases already ordered still landed)
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
@@ -94,6 +97,7 @@ class StockPlan:
     budget: float
     week_budget: float        # the budget's share for this week of the year (`seasonal_budget`)
     excess_value: float | None = None   # RMB of HQ's stock above every level of the last plan (`hq_excess`)
+    held_value: float | None = None     # RMB the self-correction took as held (`useful_budget`)
 
     def targets(self) -> Targets:
         return Targets(self.regional_targets(), self.hq_keep(), self.echelon())
@@ -152,6 +156,7 @@ class Request:
     year_spent: float = 0.0      # RMB x days of HQ excess the budget year's earlier plans found (`year_so_far`)
     year_days_left: float = EXCESS_HORIZON_DAYS
     year_days: float | None = None
+    held_ratio: float = 1.0      # stock held against the plans' expectation (`held_ratio`)
 
 
 def read_request(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
@@ -169,7 +174,8 @@ def read_request(session: Session, now: datetime, policy: Policy, *, budget: flo
                    pick(stock_weights), float(policy.promise_hours),
                    previous_hub_sets(session, last, inputs.network) if KEEP_HUB_SETS and last is not None else None,
                    previous_levels(session, last, inputs.skus) if SPREAD_EXCESS and last is not None else None,
-                   *(year_so_far(session, now) if BUDGET_YEAR else (0.0, EXCESS_HORIZON_DAYS, None)))
+                   *(year_so_far(session, now) if BUDGET_YEAR else (0.0, EXCESS_HORIZON_DAYS, None)),
+                   held_ratio(session, inputs.network.supplier_days) if LEARN_HELD_RATIO else 1.0)
 
 
 def solve_request(request: Request) -> StockPlan:
@@ -199,8 +205,8 @@ def solve_request(request: Request) -> StockPlan:
                                      horizon=request.year_days_left, spent=request.year_spent,
                                      year_days=request.year_days)
         excess_value = float(value @ spare)
-    return StockPlan(inputs, fc, placement.solve(at(placed_budget(budget, request.last, held), spare)),
-                     request.budget, week_budget, excess_value)
+    placed = placed_budget(budget, request.last, held, ceiling=MAX_PLACED_SHARE / request.held_ratio)
+    return StockPlan(inputs, fc, placement.solve(at(placed, spare)), request.budget, week_budget, excess_value, held)
 
 
 def make_plan(session: Session, now: datetime, policy: Policy, *, budget: float | None = None,
@@ -229,7 +235,8 @@ def seasonal_budget(budget: float, fc: forecast.Forecast, horizon: int, unit_cos
     return budget * (ahead / year) ** (SEASON_ELASTICITY if elasticity is None else elasticity)
 
 
-def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> float:
+def placed_budget(budget: float, last: StockPlanRecord | None, held: float, *,
+                  ceiling: float = MAX_PLACED_SHARE) -> float:
     """The budget to place this week. The model's stock on hand is an expectation; what the
     network really holds also carries what it opened with, minimum orders, stock a lower target
     strands regionally. So the plan corrects itself: it places what the last plan placed (its
@@ -239,11 +246,35 @@ def placed_budget(budget: float, last: StockPlanRecord | None, held: float) -> f
     answers late: it falls only as lines sell it, and what earlier plans ordered still lands,
     so a steep cut starves the parts that do need buying while the excess sits. A ceiling above
     the budget (1.25) let January's low useful stock wind the control up (32 M placed, 40 M held
-    in February) and spring cut it again: measured worse, so the ceiling is the budget."""
+    in February) and spring cut it again: measured worse, so the ceiling is the budget, divided
+    by how far held stock has run under the plans' expectation (`held_ratio`, `ceiling`)."""
     if last is None or held <= 0 or not last.stock_value:
         return budget
     factor = float(last.stock_value) / budget * (budget / held) ** PLACED_GAIN
-    return budget * float(np.clip(factor, MIN_PLACED_SHARE, MAX_PLACED_SHARE))
+    return budget * float(np.clip(factor, MIN_PLACED_SHARE, max(ceiling, MIN_PLACED_SHARE)))
+
+
+def held_ratio(session: Session, settle_days: float) -> float:
+    """How far the stock held runs under what the plans expect: per plan, the stock its
+    self-correction ran on (`held_value`) over the expected stock of the plan before it, the
+    median of the latest `HELD_RATIO_PLANS`, between MIN_HELD_RATIO and 1 (1 with none).
+
+    The model's expectation is an average over the replenishment cycle; the network holds less
+    (lines of several units, minimum orders that land late, stock in the wrong place), about 4 %
+    less in the national year. With the ceiling at the budget the plans then keep the year under
+    it. A pair counts only once the plan before had `settle_days` (a purchase's lead time) after
+    the first plan: until then what it asked for is still being bought (January's ratios are 0.6),
+    and counting that would wind the control up."""
+    first = session.scalar(select(func.min(StockPlanRecord.created_at)))
+    if first is None:
+        return 1.0
+    rows = session.execute(select(StockPlanRecord.created_at, StockPlanRecord.stock_value,
+                                  StockPlanRecord.held_value)
+                           .order_by(StockPlanRecord.created_at.desc()).limit(HELD_RATIO_PLANS + 1)).all()[::-1]
+    settled = first + timedelta(days=settle_days)
+    ratios = [float(now.held_value) / float(before.stock_value) for before, now in zip(rows, rows[1:])
+              if now.held_value is not None and before.stock_value and before.created_at >= settled]
+    return float(np.clip(np.median(ratios), MIN_HELD_RATIO, 1.0)) if ratios else 1.0
 
 
 def hq_excess(held_units: np.ndarray, hq: int, levels: np.ndarray) -> np.ndarray:
@@ -472,7 +503,8 @@ def save(session: Session, plan: StockPlan, *, actor: str, now: datetime) -> Sto
                              expected_on_time_rate=p.on_time_rate,
                              upper_bound_rate=p.upper_bound / p.demand if p.demand else 1.0, gap=p.gap,
                              seconds=p.seconds, forecast_units_per_day=p.demand,
-                             excess_value=None if plan.excess_value is None else rmb(plan.excess_value))
+                             excess_value=None if plan.excess_value is None else rmb(plan.excess_value),
+                             held_value=None if plan.held_value is None else rmb(plan.held_value))
     session.add(record)
     session.flush()
     keep = plan.hq_keep()

@@ -417,6 +417,7 @@ class Engine:
         self.log.plans.append({"at": when.isoformat(), "expected_on_time_rate": round(p.on_time_rate, 5),
                                "stock_value": round(p.stock_value, 2), "placed_budget": round(p.budget, 2),
                                "gap": round(float(p.gap), 6), "hq_excess": round(self.plan.excess_value or 0.0, 2),
+                               "held_value": round(self.plan.held_value or 0.0, 2),
                                "seconds": round(p.seconds, 2), **self._held_against(p, n)})
 
     def _held_against(self, p, n: int) -> dict:

@@ -10,10 +10,11 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from inventory.access import Principal
 from inventory.db import transaction
+from inventory.planning import StockPlanRecord
 from inventory.policy import load_policy
 from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
@@ -211,6 +212,37 @@ def test_placed_budget_corrects_by_the_stock_held_against_the_last_plan():
     assert placed_budget(1000.0, last, 10 ** 9) == MIN_PLACED_SHARE * 1000.0  # never below the floor
     assert placed_budget(1000.0, last, 100.0) == MAX_PLACED_SHARE * 1000.0   # never above the ceiling
     assert placed_budget(1000.0, last, 800.0) == pytest.approx(900.0 * 1.25 ** PLACED_GAIN)  # held under: more
+    assert placed_budget(1000.0, last, 100.0, ceiling=1.05) == pytest.approx(1050.0)  # a learnt ceiling
+    assert placed_budget(1000.0, last, 10 ** 9, ceiling=0.1) == MIN_PLACED_SHARE * 1000.0  # the floor wins
+
+
+def test_held_ratio_learns_how_far_held_stock_runs_under_the_plans_expectation(session, world):
+    """Each plan's held stock over the expected stock of the plan before, the median of the
+    latest ones; pairs while the first plan's purchases are still on their way do not count, nor
+    plans without a held figure, and the ratio stays between MIN_HELD_RATIO and 1."""
+    from inventory.planning import rmb
+    from optimizer.stock_plan import HELD_RATIO_PLANS, MIN_HELD_RATIO, held_ratio
+    from tests.factories import kept_plan
+
+    def plans(rows):
+        with transaction(session):
+            session.execute(delete(StockPlanRecord))
+            for week, (expected, held) in enumerate(rows):
+                record = kept_plan(session, {}, stock_value=expected, created_at=NOW + timedelta(days=7 * week))
+                record.held_value = None if held is None else rmb(held)
+
+    assert held_ratio(session, 14.0) == 1.0                                  # no plan yet
+    plans([(1000.0, None), (1000.0, 600.0), (1000.0, 650.0)])
+    assert held_ratio(session, 14.0) == 1.0                                  # the opening's ratios do not count
+    plans([(1000.0, None), (1000.0, 600.0), (1000.0, 650.0), (1000.0, 940.0), (1000.0, 960.0), (1000.0, 980.0)])
+    assert held_ratio(session, 14.0) == pytest.approx(0.96)                  # weeks 2->3, 3->4, 4->5 count
+    assert held_ratio(session, 0.0) == pytest.approx(0.94)                   # all of them: 0.6, 0.65, 0.94, ...
+    plans([(1000.0, None)] * 3 + [(1000.0, 500.0)] * 4)
+    assert held_ratio(session, 14.0) == MIN_HELD_RATIO                       # never below the floor
+    plans([(1000.0, None)] * 3 + [(1000.0, 1200.0)] * 4)
+    assert held_ratio(session, 14.0) == 1.0                                  # held above: the integral cuts
+    plans([(1000.0, None)] * 3 + [(1000.0, 910.0)] * 3 + [(1000.0, 990.0)] * HELD_RATIO_PLANS)
+    assert held_ratio(session, 14.0) == pytest.approx(0.99)                  # only the latest plans
 
 
 def test_the_weeks_budget_follows_the_season_and_averages_the_budget_over_a_year():
