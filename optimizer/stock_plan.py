@@ -168,12 +168,13 @@ def read_request(session: Session, now: datetime, policy: Policy, *, budget: flo
     last = latest_plan(session)
     if last is not None:
         session.expunge(last)
+    levels = plan_levels(session, last.id) if last is not None and (KEEP_HUB_SETS or SPREAD_EXCESS) else None
     return Request(inputs, float(policy.stock_budget if budget is None else budget), last,
                    stock_held(session, stock_weights), held_units(session, inputs.skus, inputs.network.warehouses)
                    if COUNT_STOCK_IN_PLACE else None, _least_purchase(session, inputs.skus), pick(weights),
                    pick(stock_weights), float(policy.promise_hours),
-                   previous_hub_sets(session, last, inputs.network) if KEEP_HUB_SETS and last is not None else None,
-                   previous_levels(session, last, inputs.skus) if SPREAD_EXCESS and last is not None else None,
+                   previous_hub_sets(levels, inputs.network) if KEEP_HUB_SETS and levels is not None else None,
+                   previous_levels(levels, inputs.skus) if SPREAD_EXCESS and levels is not None else None,
                    *(year_so_far(session, now) if BUDGET_YEAR else (0.0, EXCESS_HORIZON_DAYS, None)),
                    held_ratio(session, inputs.network.supplier_days) if LEARN_HELD_RATIO else 1.0)
 
@@ -322,14 +323,21 @@ def year_so_far(session: Session, now: datetime) -> tuple[float, float, float]:
     return spent, (end - now).total_seconds() / day, (end - start).total_seconds() / day
 
 
-def previous_levels(session: Session, last: StockPlanRecord, skus: list[str]) -> np.ndarray:
-    """Per sku the last plan's levels summed over its holders (what HQ buys up to)."""
+def plan_levels(session: Session, plan_id: int) -> list[tuple[str, str, int, int]]:
+    """A kept plan's (warehouse, sku, level, keep) rows: what the next plan, the nights and HQ's
+    buying read back (`previous_hub_sets`, `previous_levels`, `saved_targets`)."""
+    return [tuple(row) for row in session.execute(
+        select(StockTarget.warehouse_code, StockTarget.sku, StockTarget.level, StockTarget.keep)
+        .where(StockTarget.plan_id == plan_id))]
+
+
+def previous_levels(rows: list[tuple[str, str, int, int]], skus: list[str]) -> np.ndarray:
+    """Per sku the last plan's levels (`plan_levels`) summed over its holders (what HQ buys up to)."""
     index = {s: j for j, s in enumerate(skus)}
     levels = np.zeros(len(skus))
-    for sku, level in session.execute(select(StockTarget.sku, func.sum(StockTarget.level))
-                                      .where(StockTarget.plan_id == last.id).group_by(StockTarget.sku)):
+    for _, sku, level, _ in rows:
         if sku in index:
-            levels[index[sku]] = float(level or 0)
+            levels[index[sku]] += float(level or 0)
     return levels
 
 
@@ -433,16 +441,16 @@ def _history(session: Session, now: datetime, sku_index: dict[str, int], point_i
     return history, tuple(shares.tolist()), float(evening_share), point_lines
 
 
-def previous_hub_sets(session: Session, last: StockPlanRecord, net: placement.Network) -> dict[int, np.ndarray]:
-    """The hub sets the last plan used, read back from its levels: per size k of `HUB_SIZES`, the
-    set of k regional warehouses most skus were held at (HQ aside: it holds reserves too)."""
+def previous_hub_sets(rows: list[tuple[str, str, int, int]], net: placement.Network) -> dict[int, np.ndarray]:
+    """The hub sets the last plan used, read back from its levels (`plan_levels`): per size k of
+    `HUB_SIZES`, the set of k regional warehouses most skus were held at (HQ aside: it holds
+    reserves too)."""
     hq = net.warehouses[net.hq]
     index = {code: w for w, code in enumerate(net.warehouses)}
     held: dict[str, set[str]] = {}
-    for code, sku in session.execute(select(StockTarget.warehouse_code, StockTarget.sku)
-                                     .where(StockTarget.plan_id == last.id, StockTarget.level > 0,
-                                            StockTarget.warehouse_code != hq)):
-        held.setdefault(sku, set()).add(code)
+    for code, sku, level, _ in rows:
+        if level > 0 and code != hq:
+            held.setdefault(sku, set()).add(code)
     counts = Counter(frozenset(codes) for codes in held.values() if len(codes) in placement.HUB_SIZES)
     out: dict[int, np.ndarray] = {}
     for codes, n in counts.most_common():
@@ -522,9 +530,7 @@ def saved_targets(session: Session) -> Targets | None:
         return None
     hq = hq_code(session)
     regional, keep, echelon = {}, {}, {}
-    for warehouse, sku, level, kept in session.execute(
-            select(StockTarget.warehouse_code, StockTarget.sku, StockTarget.level, StockTarget.keep)
-            .where(StockTarget.plan_id == record.id)):
+    for warehouse, sku, level, kept in plan_levels(session, record.id):
         echelon[sku] = echelon.get(sku, 0) + level
         if warehouse == hq:
             if kept:

@@ -139,7 +139,7 @@ def test_the_next_plan_reads_back_the_hub_sets_the_last_one_used(session, world,
     by_sku: dict[str, set[str]] = {}
     for w, sku in regional:
         by_sku.setdefault(sku, set()).add(w)
-    sets = stock_plan.previous_hub_sets(session, latest_plan(session), net)
+    sets = stock_plan.previous_hub_sets(stock_plan.plan_levels(session, latest_plan(session).id), net)
     expected = {len(ws): ws for ws in by_sku.values() if len(ws) in placement.HUB_SIZES}
     assert expected and {k: {net.warehouses[w] for w in np.flatnonzero(m)} for k, m in sets.items()} == expected
     again = stock_plan.read_request(session, NOW + timedelta(days=7), policy)
