@@ -47,6 +47,7 @@ MAX_PLACED_SHARE = 1.0       # ... nor more than this (1.25 measured worse: Janu
 LEARN_HELD_RATIO = True      # ... times how far the stock held has run under the plans' expectation (`held_ratio`)
 HELD_RATIO_PLANS = 8         # ... the median of this many latest plans' ratios
 MIN_HELD_RATIO = 0.9         # ... never taken below this (the ceiling at most 1 / 0.9 of the budget)
+HELD_UNDER_AT_CEILING = False  # ... and while the stock held is under the budget the plan places that ceiling at once
 PLACED_GAIN = 0.25           # ... and moves by (budget / held) to this power a plan (docs/planning.md: 0.5
                              # cut 37 % by March while purchases already ordered still landed)
 COUNT_STOCK_IN_PLACE = True  # the placement counts what each warehouse already holds (placement.Instance.held)
@@ -252,6 +253,8 @@ def placed_budget(budget: float, last: StockPlanRecord | None, held: float, *,
     if last is None or held <= 0 or not last.stock_value:
         return budget
     factor = float(last.stock_value) / budget * (budget / held) ** PLACED_GAIN
+    if HELD_UNDER_AT_CEILING and held < budget:
+        factor = ceiling
     return budget * float(np.clip(factor, MIN_PLACED_SHARE, max(ceiling, MIN_PLACED_SHARE)))
 
 
