@@ -216,6 +216,24 @@ def test_placed_budget_corrects_by_the_stock_held_against_the_last_plan():
     assert placed_budget(1000.0, last, 10 ** 9, ceiling=0.1) == MIN_PLACED_SHARE * 1000.0  # the floor wins
 
 
+def test_held_under_the_budget_places_the_ceiling_at_once(monkeypatch):
+    """With HELD_UNDER_AT_CEILING the plan places the learned ceiling while the stock held is
+    under the budget, and the damped control still cuts when it is over."""
+    from types import SimpleNamespace
+
+    from optimizer import stock_plan
+
+    last = SimpleNamespace(stock_value=900.0)
+    monkeypatch.setattr(stock_plan, "HELD_UNDER_AT_CEILING", False)
+    climbing = stock_plan.placed_budget(1000.0, last, 950.0, ceiling=1.04)
+    assert climbing == pytest.approx(900.0 * (1000 / 950) ** stock_plan.PLACED_GAIN)  # a damped step
+    monkeypatch.setattr(stock_plan, "HELD_UNDER_AT_CEILING", True)
+    assert stock_plan.placed_budget(1000.0, last, 950.0, ceiling=1.04) == pytest.approx(1040.0)
+    assert stock_plan.placed_budget(1000.0, last, 1440.0, ceiling=1.04) == pytest.approx(
+        900.0 / 1.44 ** stock_plan.PLACED_GAIN)                                     # over: cut as before
+    assert stock_plan.placed_budget(1000.0, None, 500.0, ceiling=1.04) == 1000.0    # the first plan
+
+
 def test_held_ratio_learns_how_far_held_stock_runs_under_the_plans_expectation(session, world):
     """Each plan's held stock over the expected stock of the plan before, the median of the
     latest ones; pairs while the first plan's purchases are still on their way do not count, nor
