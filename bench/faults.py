@@ -46,14 +46,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.history import Attempt, History, anomalies, gather  # noqa: E402
+from bench.history import Attempt, History, anomalies, gather, snapshot_session  # noqa: E402
 from tests.processes import children  # noqa: E402
 
 KINDS = ("gunicorn_kill", "celery_kill", "pg_terminate", "pg_restart", "redis_stop", "pause")
@@ -484,11 +484,11 @@ def activity(url: str) -> list[dict]:
 
 
 def check(url: str, history: History) -> tuple[list, object]:
-    from inventory.db import make_engine, make_session_factory
+    from inventory.db import make_engine
 
     engine = make_engine(url)
     try:
-        with make_session_factory(engine)() as session:
+        with snapshot_session(engine) as session:
             facts = gather(session)
         return anomalies(history, facts), facts
     finally:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -274,8 +275,25 @@ def _runs(history: History, facts: Facts) -> list[Anomaly]:
     return found
 
 
+@contextmanager
+def snapshot_session(engine):
+    """A session whose reads all see one snapshot: on PostgreSQL a REPEATABLE READ, READ ONLY
+    transaction. `gather` reads a dozen tables one after another while the stack may still be
+    committing (a Celery run resumed after a pause, a request its client gave up on); at READ
+    COMMITTED a commit between two of its reads (a requisition without its lines, a quota
+    movement without its requisition) is a false anomaly that the next trial no longer sees."""
+    from inventory.db import make_session_factory
+
+    with make_session_factory(engine)() as session:
+        if engine.dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ",
+                                                  "postgresql_readonly": True})
+        yield session
+
+
 def gather(session) -> Facts:
-    """Read everything the checks need in one read-only pass (run it once the trial has settled)."""
+    """Read everything the checks need in one read-only pass (once the trial has settled,
+    in one snapshot: `snapshot_session`)."""
     from sqlalchemy import func, select
 
     from inventory import planning

@@ -58,3 +58,23 @@ def test_a_second_shipment_of_one_transfer_is_found(session):
                                                      ref_type="transfer", ref_id=tid))
     found = {(a.kind, a.subject) for a in anomalies(history, gather(session))}
     assert ("shipped_twice", f"transfer {tid}") in found
+
+
+def test_the_checker_reads_one_snapshot_while_others_commit(pg_engine):
+    """On PostgreSQL the campaign's checker reads in one REPEATABLE READ, READ ONLY
+    transaction: a requisition committed between two of its reads is not half seen (at READ
+    COMMITTED the second read would see it and the first not: a false anomaly)."""
+    from sqlalchemy import func, select, text
+
+    from bench.history import snapshot_session
+    from inventory.db import make_session_factory
+    from inventory.requisitions.models import Requisition
+
+    with snapshot_session(pg_engine) as reader:
+        assert reader.execute(text("SHOW transaction_isolation")).scalar() == "repeatable read"
+        before = reader.scalar(select(func.count()).select_from(Requisition))
+        with make_session_factory(pg_engine)() as writer:
+            carried_out(writer)                                   # the world and requisitions commit meanwhile
+        assert reader.scalar(select(func.count()).select_from(Requisition)) == before
+    with make_session_factory(pg_engine)() as fresh:
+        assert fresh.scalar(select(func.count()).select_from(Requisition)) > before
