@@ -276,8 +276,8 @@ def held_ratio(session: Session, settle_days: float) -> float:
                                   StockPlanRecord.held_value)
                            .order_by(StockPlanRecord.created_at.desc()).limit(HELD_RATIO_PLANS + 1)).all()[::-1]
     settled = first + timedelta(days=settle_days)
-    ratios = [float(now.held_value) / float(before.stock_value) for before, now in zip(rows, rows[1:])
-              if now.held_value is not None and before.stock_value and before.created_at >= settled]
+    ratios = [float(after.held_value) / float(before.stock_value) for before, after in zip(rows, rows[1:])
+              if after.held_value is not None and before.stock_value and before.created_at >= settled]
     return float(np.clip(np.median(ratios), MIN_HELD_RATIO, 1.0)) if ratios else 1.0
 
 
