@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 # the first CJK font installed draws the Chinese (Debian: fonts-noto-cjk, or fonts-wqy-microhei)
@@ -19,7 +20,27 @@ COLOURS = {"none": "#9e9e9e", "greedy": "#e08214", "greedy + transfers": "#b3580
 HQ_COLOUR, REGIONAL_COLOUR, TRANSIT_COLOUR = "#6a51a3", "#41ab5d", "#fdae6b"
 
 
+CJK_FILE_NAMES = ("notosanscjk", "sourcehansans", "wqy-microhei", "wqy-zenhei", "droidsansfallback")
+
+
+def learn_cjk_fonts() -> list[str]:
+    """Add the CJK fonts matplotlib's font cache does not know. It lists the system's fonts once,
+    the first time it runs on a machine (~/.cache/matplotlib), so a font installed after that
+    (CI installs fonts-noto-cjk itself) is missing and the Chinese draws as boxes. Returns the
+    files added; does nothing when the cache already knows one."""
+    known = {entry.name for entry in font_manager.fontManager.ttflist}
+    if any(name in known for name in FONT[:-1]):
+        return []
+    added = []
+    for path in font_manager.findSystemFonts():
+        if any(part in Path(path).name.lower() for part in CJK_FILE_NAMES):
+            font_manager.fontManager.addfont(path)
+            added.append(path)
+    return added
+
+
 def style() -> None:
+    learn_cjk_fonts()
     plt.rcParams.update({"font.family": "sans-serif", "font.sans-serif": FONT, "axes.unicode_minus": False,
                          "figure.dpi": 110, "savefig.dpi": 110, "axes.grid": True, "grid.alpha": 0.3,
                          "axes.spines.top": False, "axes.spines.right": False})

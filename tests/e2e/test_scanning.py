@@ -154,13 +154,19 @@ def test_each_scan_adds_one_to_that_parts_line_of_the_cycle_count(page, live):
 def test_a_camera_scan_of_a_parcels_qr_receives_the_transfer(page, live):
     transfer = live.ids["arriving"]  # 6 pumps from HQ, shipped and on their way
     page.context.grant_permissions(["camera"], origin=live.url)
+    console = []  # the browser's own words, for the failure message: a camera that never decodes says nothing
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
     sign_in(page, live, "gd_clerk")
     page.goto(f"{live.url}/w/GD1/picks")  # the parcel's label held up to a pick's camera: not a part of it
     pick = page.locator(".pick").first
     pick.locator("button.camera").click()
-    expect(pick.locator(".scan-status")).to_have_text(f"{transfer} 不是本单的配件，不能发运，请放回货架。",
-                                                      timeout=30000)
-    expect(pick.locator(".camera-view video")).to_be_visible()
+    try:
+        expect(pick.locator(".camera-view video")).to_be_visible(timeout=30000)  # the camera is on
+        expect(pick.locator(".scan-status")).to_have_text(f"{transfer} 不是本单的配件，不能发运，请放回货架。",
+                                                          timeout=60000)  # and a frame decoded
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\nbrowser console:\n" + "\n".join(console[-40:])) from None
     shot(page, "clerk-scan-camera")
     pick.locator("button.camera").click()  # stop
     expect(pick.locator(".camera-view")).to_be_hidden()

@@ -1,6 +1,8 @@
 """Web sign-in as WORLD.md pins it, sessions, and the language switch."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .conftest import PASSWORD, text
@@ -9,6 +11,12 @@ from .conftest import PASSWORD, text
 def test_the_login_page_is_a_form_with_username_password_and_a_csrf_token(web):
     page = text(web.get("/login"))
     assert 'name="username"' in page and 'name="password"' in page and 'name="csrf_token"' in page
+
+
+def test_the_login_form_tells_a_password_manager_which_field_is_which(web):
+    page = text(web.get("/login"))
+    assert re.search(r'<input[^>]*autocomplete="username"[^>]*name="username"', page)
+    assert re.search(r'<input[^>]*autocomplete="current-password"[^>]*name="password"', page)
 
 
 def test_a_clerk_signs_in_to_their_warehouse_page(web):
