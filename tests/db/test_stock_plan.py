@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from inventory.access import Principal
+from inventory.catalog import Part
 from inventory.db import transaction
 from inventory.planning import StockPlanRecord
 from inventory.policy import load_policy
@@ -351,3 +352,19 @@ def test_the_budget_year_adds_up_the_excess_its_plans_found(session, world):
     spent, left, days = year_so_far(session, now)
     assert spent == pytest.approx(1_000.0 * 10 + 0 * 10 + 500.0 * 10)
     assert days == 365 and left == pytest.approx(365 - 30 - 1 / 48)
+
+
+def test_the_stock_held_counts_what_is_on_hand_as_the_budget_does(session, world):
+    """Units on a lorry between warehouses are not on any shelf: the budget's average counts stock
+    on hand, so the control's stock held leaves them out (the year ran 0.3 M under its budget)."""
+    from inventory.warehouses import transfers
+    from optimizer.stock_plan import stock_held
+
+    before = stock_held(session)
+    assert stock_held(session, on_hand_only=False) == pytest.approx(before)   # nothing in transit yet
+    with transaction(session):
+        shipped = transfers.create_draft(session, "HQ", "GD1", PUMP, 5, actor="test").id
+        transfers.approve_and_ship(session, shipped, actor="test")
+    cost = float(session.scalar(select(Part.unit_cost).where(Part.sku == PUMP)))
+    assert stock_held(session) == pytest.approx(before - 5 * cost)
+    assert stock_held(session, on_hand_only=False) == pytest.approx(before)
