@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, literal, select, text, tuple_, update
+from sqlalchemy import bindparam, func, insert, literal, or_, select, text, tuple_, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -371,26 +371,31 @@ def _raced():
 
 
 def ledger_differences(session: Session) -> list[dict]:
-    """Every (warehouse, sku) whose balance differs from the sums of its ledger rows."""
-    sums = (select(StockMovement.warehouse_code, StockMovement.sku,
-                   func.sum(StockMovement.on_hand_delta).label("on_hand"),
-                   func.sum(StockMovement.reserved_delta).label("reserved"),
-                   func.sum(StockMovement.in_transit_delta).label("in_transit"))
-            .group_by(StockMovement.warehouse_code, StockMovement.sku)).subquery()
-    ledger = {(r.warehouse_code, r.sku): (int(r.on_hand), int(r.reserved), int(r.in_transit))
-              for r in session.execute(select(sums))}
-    balances = {(b.warehouse_code, b.sku): (b.on_hand, b.reserved, b.in_transit)
-                for b in session.execute(select(StockBalance.warehouse_code, StockBalance.sku,
-                                                StockBalance.on_hand, StockBalance.reserved,
-                                                StockBalance.in_transit))}
-    diffs = []
-    for key in sorted(set(ledger) | set(balances)):
-        want, have = ledger.get(key, (0, 0, 0)), balances.get(key, (0, 0, 0))
-        if want != have:
-            diffs.append({"warehouse": key[0], "sku": key[1],
-                          "balance": dict(zip(("on_hand", "reserved", "in_transit"), have)),
-                          "ledger": dict(zip(("on_hand", "reserved", "in_transit"), want))})
-    return diffs
+    """Every (warehouse, sku) whose balance differs from the sums of its ledger rows.
+
+    One statement, so one snapshot: read as two (the sums, then the balances) at READ COMMITTED,
+    a reservation committed between them showed on a live PostgreSQL as a difference that was
+    never there. The ledger rows and the balances, negated, are summed together per key; only
+    the keys whose sums disagree come back."""
+    columns = ("on_hand", "reserved", "in_transit")
+    zero = literal(0)
+    movements = select(StockMovement.warehouse_code.label("warehouse"), StockMovement.sku.label("sku"),
+                       StockMovement.on_hand_delta.label("ledger_on_hand"),
+                       StockMovement.reserved_delta.label("ledger_reserved"),
+                       StockMovement.in_transit_delta.label("ledger_in_transit"),
+                       zero.label("balance_on_hand"), zero.label("balance_reserved"), zero.label("balance_in_transit"))
+    balances = select(StockBalance.warehouse_code, StockBalance.sku, zero, zero, zero,
+                      StockBalance.on_hand, StockBalance.reserved, StockBalance.in_transit)
+    both = union_all(movements, balances).subquery()
+    sums = {f"{side}_{c}": func.sum(both.c[f"{side}_{c}"]) for side in ("ledger", "balance") for c in columns}
+    rows = session.execute(
+        select(both.c.warehouse, both.c.sku, *(total.label(name) for name, total in sums.items()))
+        .group_by(both.c.warehouse, both.c.sku)
+        .having(or_(*(sums[f"ledger_{c}"] != sums[f"balance_{c}"] for c in columns)))
+        .order_by(both.c.warehouse, both.c.sku)).mappings()
+    return [{"warehouse": r["warehouse"], "sku": r["sku"],
+             "balance": {c: int(r[f"balance_{c}"]) for c in columns},
+             "ledger": {c: int(r[f"ledger_{c}"]) for c in columns}} for r in rows]
 
 
 def require_balance(session: Session, warehouse: str, sku: str) -> StockBalance:

@@ -219,3 +219,29 @@ def test_transfers_crossing_in_opposite_directions_do_not_deadlock(pg_sessions):
         assert ledger.get_balance(session, "GD1", PUMP).in_transit == 80
         assert ledger.get_balance(session, "HB1", PUMP).in_transit == 80
         assert ledger.ledger_differences(session) == []
+
+
+@pytest.mark.postgres
+def test_the_ledger_check_run_beside_live_traffic_reports_no_difference(pg_sessions):
+    """`parts check-ledger` and the health check run on a live network: read while 24 threads
+    reserve, ship and receive, the check must see the ledger and the balances of one moment.
+    (Read as two statements at READ COMMITTED it reported reservations committed between them.)"""
+    with_stock(pg_sessions, {"HQ": 60, "GD1": 30, "HB1": 10})
+    done, reports = threading.Event(), []
+
+    def check():
+        while not done.is_set():
+            with pg_sessions() as session:
+                reports.append(ledger.ledger_differences(session))
+
+    checker = threading.Thread(target=check)
+    checker.start()
+    try:
+        traffic, outcomes = run_traffic(pg_sessions, workers=24, steps=40, seed=11)
+    finally:
+        done.set()
+        checker.join(timeout=60)
+    assert outcomes["reserve"] and outcomes["ship"] and outcomes["receive"]
+    assert len(reports) >= 10
+    assert [r for r in reports if r] == []
+    assert_invariants(pg_sessions, traffic, opening=100)
