@@ -522,11 +522,14 @@ def trial(n: int, kind: str, stack: Stack, setup: dict, args, all_history: Histo
         c.join(deadline - time.monotonic() + 30)
     if len(SERVER_ERRORS) > errors_before:  # what the database's sessions were doing
         SERVER_ERRORS.append({"trial": n, "activity": activity(stack.url)})
+    loaded = time.monotonic()
     unanswered = load.settle(time.monotonic() + 60)
     stuck = runs_settled(stack.url, time.monotonic() + 30, seen_stuck)
     seen_stuck.update(stuck)
     all_history.attempts += load.history.attempts
+    settled = time.monotonic()
     found, facts = check(stack.url, all_history)
+    checked = time.monotonic()
     found = [a for a in found if a not in seen]  # the history is checked whole: report what is new
     seen.update(found)
     ops = Counter(a.op for a in load.history.attempts)
@@ -534,7 +537,8 @@ def trial(n: int, kind: str, stack: Stack, setup: dict, args, all_history: Histo
             "by_op": ops, "statuses": load.statuses, "unanswered": unanswered, "stuck_runs": stuck,
             "anomalies": found, "requisitions": len(facts.requisitions),
             "runs": Counter(run.status for run in facts.runs.values()),
-            "seconds": time.monotonic() - began}
+            "seconds": time.monotonic() - began,
+            "phases": {"load": loaded - began, "settle": settled - loaded, "check": checked - settled}}
 
 
 def schedule(seed: int, kinds: list[str], per_kind: int) -> list[str]:
@@ -592,6 +596,20 @@ def report(results: list[dict], seconds: float) -> int:
     return total_anomalies
 
 
+def stop_on_signals() -> threading.Event:
+    """SIGINT or SIGTERM ends the campaign after the trial under way, with its report: a trial
+    cut in the middle would leave the stack in a fault and the history unchecked."""
+    stopping = threading.Event()
+
+    def ask_to_stop(signum, _frame):
+        print(f"\n{signal.Signals(signum).name}: stopping after this trial", flush=True)
+        stopping.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, ask_to_stop)
+    return stopping
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=21)
@@ -630,17 +648,30 @@ def main() -> int:
                   f"gunicorn :{stack.port}", flush=True)
             history, results, seen, stuck = History(), [], set(), set()
             started = time.monotonic()
+            stopping = stop_on_signals()
+            if args.keep_logs:
+                Path(args.keep_logs).mkdir(parents=True, exist_ok=True)
+            trials_log = open(Path(args.keep_logs) / "trials.jsonl", "w") if args.keep_logs else None
             try:
                 for n, kind in enumerate(plan, 1):
                     result = trial(n, kind, stack, setup, args, history, seen, stuck)
                     results.append(result)
+                    phases = " ".join(f"{name} {s:.1f}" for name, s in result["phases"].items())
                     print(f"trial {n:>3} {kind:<13} {result['fault']['what']:<52} ops {result['ops']:>4} "
                           f"recovery {result['recovery'] if result['recovery'] is None else round(result['recovery'], 2)} s "
-                          f"anomalies {len(result['anomalies'])} ({result['seconds']:.1f} s)", flush=True)
+                          f"anomalies {len(result['anomalies'])} ({result['seconds']:.1f} s: {phases})", flush=True)
+                    if trials_log:
+                        trials_log.write(json.dumps(result, default=str) + "\n")
+                        trials_log.flush()
                     if not stack.alive():
                         print("a stack process died for good; stopping", flush=True)
                         break
+                    if stopping.is_set():
+                        print(f"stopped by a signal after trial {n}; reporting what ran", flush=True)
+                        break
             finally:
+                if trials_log:
+                    trials_log.close()
                 stack.stop()
                 if args.keep_logs:
                     Path(args.keep_logs).mkdir(parents=True, exist_ok=True)
