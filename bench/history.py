@@ -299,15 +299,18 @@ def gather(session) -> Facts:
     from inventory import planning
     from inventory.quotas.models import QuotaAccount, QuotaMovement
     from inventory.requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine
+    from inventory.requisitions.models import format_code as requisition_code
     from inventory.returns.models import Return
     from inventory.returns.models import format_code as return_code
     from inventory.warehouses.ledger import ledger_differences
     from inventory.warehouses.models import StockMovement, Transfer
 
     facts = Facts(ledger_differences=ledger_differences(session))
-    for r in session.scalars(select(Requisition)):
-        facts.requisitions[r.code] = Req(r.ticket, r.status, [], r.dealer_code, r.quota_period, r.value)
-    ids = {int(code[1:]): req for code, req in facts.requisitions.items()}
+    ids = {}  # columns, not ORM objects: loading a requisition also loads its lines and allocations
+    for rid, ticket, status, dealer, period, value in session.execute(
+            select(Requisition.id, Requisition.ticket, Requisition.status, Requisition.dealer_code,
+                   Requisition.quota_period, Requisition.value)):
+        ids[rid] = facts.requisitions[requisition_code(rid)] = Req(ticket, status, [], dealer, period, value)
     for rid, sku, qty in session.execute(select(RequisitionLine.requisition_id, RequisitionLine.sku,
                                                 RequisitionLine.qty).order_by(RequisitionLine.id)):
         ids[rid].lines.append((sku, qty))
@@ -338,8 +341,9 @@ def gather(session) -> Facts:
         .group_by(StockMovement.ref_id)).all())  # the source's row (the destination's in-transit row is its twin)
     for tid, status in session.execute(select(Transfer.id, Transfer.status)):
         facts.transfers[tid] = (status, outs.get(tid, 0))
-    for run in session.scalars(select(planning.OptimizerRun)):
-        facts.runs[run.code] = Run(run.status, run.lines_changed, run.transfers_proposed)
+    for run in session.execute(select(planning.OptimizerRun.id, planning.OptimizerRun.status,
+                                      planning.OptimizerRun.lines_changed, planning.OptimizerRun.transfers_proposed)):
+        facts.runs[planning.format_run_code(run.id)] = Run(run.status, run.lines_changed, run.transfers_proposed)
     for detail, in session.execute(select(RequisitionEvent.detail).where(RequisitionEvent.kind == "replanned")):
         code = json.loads(detail).get("run")
         if code in facts.runs:

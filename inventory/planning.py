@@ -74,7 +74,7 @@ class OptimizerRun(_RunRow, Base):
 
     @property
     def code(self) -> str:
-        return f"OR{self.id:06d}"
+        return format_run_code(self.id)
 
     def kpis(self) -> dict:
         return {"before": json.loads(self.kpis_before or "null"), "after": json.loads(self.kpis_after or "null")}
@@ -96,6 +96,10 @@ class OptimizerShardResult(Base):
     shard: Mapped[int] = mapped_column(Integer, primary_key=True)
     allocations: Mapped[str] = mapped_column(Text)
     solve_seconds: Mapped[float] = mapped_column(Float)
+
+
+def format_run_code(number: int) -> str:
+    return f"OR{number:06d}"
 
 
 def parse_run_code(code: str) -> int | None:
