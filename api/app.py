@@ -10,11 +10,12 @@ from flask_limiter import Limiter
 from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from inventory.db import normalise_url
+from inventory.db import database_unavailable, normalise_url
 from inventory.errors import DomainError
 
 from . import config
-from .errors import domain_problem, http_problem, problem, unexpected_problem
+from .errors import (domain_problem, http_problem, problem, retry_after_asked, unavailable_problem,
+                     unexpected_problem)
 from .auth import rate_limit_key
 from .extensions import db
 
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("PROXY_FIX"):  # behind nginx: trust one proxy's X-Forwarded-Proto/-For/-Host
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     db.init_app(app)
+    app.after_request(_one_retry_after)  # before the limiter: Flask runs it after the limiter's
     Limiter(rate_limit_key, app=app, default_limits=[app.config["RATELIMIT_DEFAULT"]],
             storage_uri=app.config["RATELIMIT_STORAGE_URI"], default_limits_exempt_when=lambda: not _is_api())
 
@@ -97,6 +99,22 @@ def _refuse(status: int, detail: str):
     raise BadRequest(detail)
 
 
+def _one_retry_after(response):
+    """Flask-Limiter sets Retry-After on every limited response: the rate window's reset, or a
+    later time already there. Retry-After means "retry then" only on a 429 or a 503, and a 503
+    that asks for a retry in 2 s (the database restarting) means 2 s, not the window's 60: the
+    answer's own value (`errors.retry_after_asked`) is kept, and elsewhere the header goes
+    (X-RateLimit-Reset still says when the window resets)."""
+    if "X-RateLimit-Reset" not in response.headers:
+        return response
+    asked = retry_after_asked()
+    if asked is not None:
+        response.headers["Retry-After"] = asked
+    elif response.status_code != 429:
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def _register_error_handlers(app: Flask) -> None:
     """API callers get problem+json for everything; web pages keep Flask's HTML errors."""
 
@@ -114,6 +132,8 @@ def _register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if isinstance(error, HTTPException):
             return _http(error)
+        if database_unavailable(error):
+            return unavailable_problem(error)
         return unexpected_problem(error)
 
     app.before_request(_refuse_unstorable_input)

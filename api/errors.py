@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 import marshmallow as ma
-from flask import jsonify
+from flask import g, jsonify
 from werkzeug.exceptions import HTTPException
 
 from inventory.errors import Conflict, DomainError, NotFound
@@ -12,6 +12,7 @@ from inventory.errors import Conflict, DomainError, NotFound
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://parts.example.invalid/problems/"
+DATABASE_RETRY_SECONDS = 2  # Retry-After when the database does not answer (a restart takes a few seconds)
 
 
 class ProblemSchema(ma.Schema):
@@ -40,7 +41,14 @@ def problem(status: int, title: str, detail: str = "", *, kind: str | None = Non
     response.mimetype = PROBLEM
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    if headers and "Retry-After" in headers:
+        g.retry_after = str(headers["Retry-After"])
     return response
+
+
+def retry_after_asked() -> str | None:
+    """The Retry-After a problem answer of this request asked for (see `app._one_retry_after`)."""
+    return g.get("retry_after")
 
 
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -108,6 +116,15 @@ def domain_problem(error: DomainError):
     errors = error.details.get("errors") or ({field: [error.message]} if field else None)
     status, title = _status(error)
     return problem(status, title, error.message, kind=type(error).__name__, errors=errors, code=error.code)
+
+
+def unavailable_problem(error: Exception):
+    """The database did not answer: 503 with Retry-After, so clients and load balancers retry
+    (a write with its Idempotency-Key, which answers whatever the first attempt committed)."""
+    log.warning("database unavailable: %s", error.__class__.__name__, exc_info=error)
+    return problem(503, "Service Unavailable", "the database did not answer; retry in a moment "
+                   "(a write with the same Idempotency-Key)", headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+                   code="database.unavailable")
 
 
 def unexpected_problem(error: Exception):

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, insert
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
@@ -28,6 +29,14 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` is the database not answering (a lost or refused connection, a restart,
+    a terminated backend, a full pool, a lock or statement timeout, a serialization failure)
+    rather than a fault in the request: a caller may retry it as it was."""
+    return isinstance(error, (sa_exc.OperationalError, sa_exc.TimeoutError, sa_exc.InterfaceError)) or (
+        isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated)
 
 
 def utcnow() -> datetime:

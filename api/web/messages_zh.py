@@ -62,6 +62,8 @@ ZH = {
     "Upload at most %(mb)s MB.": "上传文件不能超过 %(mb)s MB。",
     "Refused": "操作被拒绝",
     "Something went wrong": "出错了",
+    "The database is not answering": "数据库暂时无响应",
+    "Nothing was saved. Try again in a moment.": "未保存任何数据，请稍后重试。",
     "The error has been logged. Nothing was saved.": "错误已记录，未保存任何数据。",
     "Pages": "分页",
     "Previous": "上一页",

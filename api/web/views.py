@@ -18,10 +18,10 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from inventory.access import USER_ROLES, end_sessions
-from inventory.db import transaction, utcnow
+from inventory.db import database_unavailable, transaction, utcnow
 from inventory.errors import DomainError
 
-from ..errors import status_of
+from ..errors import DATABASE_RETRY_SECONDS, status_of
 from ..extensions import db
 from . import labels
 from . import signin as signin_guard  # the sign-in guard: attempts, locks
@@ -154,6 +154,11 @@ def domain_error(error: DomainError):
 @bp.errorhandler(Exception)
 def unexpected(error: Exception):
     db.session.rollback()
+    if database_unavailable(error):
+        current_app.logger.warning("web page: database unavailable (%s)", error.__class__.__name__)
+        return render_template("error.html", code=503, title=_("The database is not answering"),
+                               detail=_("Nothing was saved. Try again in a moment.")), 503, \
+            {"Retry-After": str(DATABASE_RETRY_SECONDS)}
     current_app.logger.exception("web page failed")
     return render_template("error.html", code=500, title=_("Something went wrong"),
                            detail=_("The error has been logged. Nothing was saved.")), 500

@@ -145,3 +145,10 @@ def test_web_pages_are_not_counted_against_the_api_limit(limited, auth):
     for _ in range(5):
         assert limited.get("/login").status_code == 200
     assert limited.get("/api/v1/parts", headers=auth["point"]).status_code == 200
+
+
+def test_an_answer_that_asks_for_no_retry_carries_no_retry_after(limited, auth):
+    """The limiter's window reset is X-RateLimit-Reset; Retry-After on a 200 would mean nothing."""
+    response = limited.get("/api/v1/parts", headers=auth["point"])
+    assert response.status_code == 200
+    assert "X-RateLimit-Reset" in response.headers and "Retry-After" not in response.headers
