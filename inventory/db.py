@@ -6,6 +6,9 @@ Money is stored as integer cents (exact on SQLite and PostgreSQL alike) and come
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
+from typing import TypeVar
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -15,6 +18,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 CENT = Decimal("0.01")
 
@@ -37,6 +42,23 @@ def database_unavailable(error: BaseException) -> bool:
     rather than a fault in the request: a caller may retry it as it was."""
     return isinstance(error, (sa_exc.OperationalError, sa_exc.TimeoutError, sa_exc.InterfaceError)) or (
         isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated)
+
+
+def retry_while_database_away(write: Callable[[], T], *, seconds: float,
+                              sleep: Callable[[float], None] = time.sleep) -> T:
+    """`write()` (one short transaction of its own), tried again while the database does not
+    answer (`database_unavailable`), backing off from half a second to 8, for up to `seconds`;
+    any other error, or the database still away, is raised. For a worker recording that its
+    work failed: that failure is often the database going away, and recording it then fails too."""
+    delay, waited = 0.5, 0.0
+    while True:
+        try:
+            return write()
+        except Exception as error:  # noqa: BLE001 - only the database's absence is waited out
+            if not database_unavailable(error) or waited + delay > seconds:
+                raise
+        sleep(delay)
+        waited, delay = waited + delay, min(delay * 2, 8.0)
 
 
 def utcnow() -> datetime:

@@ -370,6 +370,7 @@ def plan_run_page(session: Session, *, offset: int = 0, limit: int = 10) -> tupl
 REQUEUE_AFTER = timedelta(minutes=10)   # queued this long since asked for (or last re-sent): its message was lost
 HEARTBEAT_EVERY = timedelta(seconds=30)  # a running start's heartbeat while it solves (optimizer.heartbeat)
 STALLED_RUNNING = timedelta(minutes=15)  # running this long without a heartbeat: its worker died
+FAIL_RETRY_SECONDS = 60.0               # recording a run failed waits this long for a database that went away
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory import planning
-from inventory.db import transaction, utcnow
+from inventory.db import retry_while_database_away, transaction, utcnow
 from inventory.network import Lane
 from inventory.policy import Policy, load_policy
 from inventory.requisitions import replan
@@ -258,13 +259,22 @@ def finish_run(sessions: sessionmaker, run_id: int, document: dict, allocations:
 
 
 def fail_run(sessions: sessionmaker, run_id: int, exc: BaseException, *, claimed: bool = False,
-             task_id: str | None = None) -> None:
+             task_id: str | None = None, retry_seconds: float = planning.FAIL_RETRY_SECONDS,
+             sleep: Callable[[float], None] = time.sleep) -> None:
     """Mark the run failed with why. A start that had `claimed` it (as `task_id`) fails it only
-    while it still has it: once the sweep sent it again, the run is the next start's."""
-    with sessions() as session, transaction(session):
-        run = planning.get_run(session, run_id, lock=True)
-        if not claimed or planning.owns(run, task_id):
-            planning.mark_failed(run, f"{type(exc).__name__}: {exc}")
+    while it still has it: once the sweep sent it again, the run is the next start's.
+
+    A run often fails because the database went away (restarted, its connection terminated), and
+    recording that then failed too: the run read `running` until the sweep's 15 minutes (the
+    fault campaign's PostgreSQL restarts left one so each time). So it waits for the database
+    (`retry_while_database_away`) for up to `retry_seconds`."""
+    def record() -> None:
+        with sessions() as session, transaction(session):
+            run = planning.get_run(session, run_id, lock=True)
+            if not claimed or planning.owns(run, task_id):
+                planning.mark_failed(run, f"{type(exc).__name__}: {exc}")
+
+    retry_while_database_away(record, seconds=retry_seconds, sleep=sleep)
 
 
 def run_now(sessions: sessionmaker, *, now: datetime | None = None, trigger: str = "cli",

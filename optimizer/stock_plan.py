@@ -15,13 +15,16 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+import time
+from collections.abc import Callable
+
 from inventory import bulk, supersession
 from inventory.business_calendar import BUSINESS_TZ, local as _local
 from inventory.catalog import Part
-from inventory.db import transaction, utcnow
+from inventory.db import retry_while_database_away, transaction, utcnow
 from inventory.network import Lane, ServicePoint, Warehouse, hq_code
-from inventory.planning import (StockPlanRecord, StockPlanRun, StockTarget, claim, get_plan_run, latest_plan,
-                                mark_plan_running, owns, rmb)
+from inventory.planning import (FAIL_RETRY_SECONDS, StockPlanRecord, StockPlanRun, StockTarget, claim,
+                                get_plan_run, latest_plan, mark_plan_running, owns, rmb)
 from inventory.policy import Policy, load_policy
 from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
 from inventory.warehouses.models import StockBalance
@@ -601,14 +604,18 @@ def execute_plan_run(sessions: sessionmaker, run_id: int, *, now: datetime | Non
 
 
 def fail_plan_run(sessions: sessionmaker, run_id: int, exc: BaseException | str, *, claimed: bool = False,
-                  task_id: str | None = None) -> None:
+                  task_id: str | None = None, retry_seconds: float = FAIL_RETRY_SECONDS,
+                  sleep: Callable[[float], None] = time.sleep) -> None:
     """Mark a run failed with why (unless it got done meanwhile). A start that had `claimed` it
     (as `task_id`) fails it only while it still has it: once the sweep sent it again, it is the
-    next start's."""
-    with sessions() as session, transaction(session):
-        run = get_plan_run(session, run_id, lock=True)
-        if claimed and not owns(run, task_id):
-            return
-        if run.status != "done":
-            run.status, run.finished_at = "failed", utcnow()
-            run.error = (exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}")[:2000]
+    next start's. Waits for a database that went away, as `optimizer.runs.fail_run` does."""
+    def record() -> None:
+        with sessions() as session, transaction(session):
+            run = get_plan_run(session, run_id, lock=True)
+            if claimed and not owns(run, task_id):
+                return
+            if run.status != "done":
+                run.status, run.finished_at = "failed", utcnow()
+                run.error = (exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}")[:2000]
+
+    retry_while_database_away(record, seconds=retry_seconds, sleep=sleep)

@@ -197,3 +197,60 @@ def test_a_running_run_shows_how_long_ago_its_start_last_beat(app, engine, auth)
     assert 50 <= plan["heartbeat_age_seconds"] <= 240 and plan["requeued"] == 0
     queued = client.get(f"/api/v1/optimizer/runs/OR{queued_run(engine, minutes_ago=1):06d}", headers=auth["hq"])
     assert queued.get_json()["heartbeat_age_seconds"] is None
+
+
+class DatabaseAway:
+    """A session factory whose first `times` sessions meet the database restarting."""
+
+    def __init__(self, engine, times: int, error: Exception | None = None):
+        from sqlalchemy import exc
+
+        self.real, self.left = make_session_factory(engine), times
+        self.error = error or exc.OperationalError("SELECT 1", {}, Exception("the database system is starting up"))
+
+    def __call__(self):
+        if self.left > 0:
+            self.left -= 1
+            raise self.error
+        return self.real()
+
+
+def test_a_run_that_failed_with_the_database_away_is_recorded_failed_once_it_is_back(app, engine):
+    run_id = queued_run(engine, minutes_ago=1)
+    taken_by_a_worker_that_dies(engine, run_id, minutes=0, task_id="start")
+    waits = []
+    runs.fail_run(DatabaseAway(engine, 3), run_id, RuntimeError("server closed the connection"), claimed=True,
+                  task_id="start", sleep=waits.append)
+    assert waits == [0.5, 1.0, 2.0]   # backing off while the database restarts
+    run = run_of(engine, run_id)
+    assert (run.status, run.error) == ("failed", "RuntimeError: server closed the connection")
+
+
+def test_recording_a_failure_gives_up_after_its_time_and_never_waits_out_other_errors(app, engine):
+    import pytest
+
+    run_id = queued_run(engine, minutes_ago=1)
+    taken_by_a_worker_that_dies(engine, run_id, minutes=0, task_id="start")
+    waits = []
+    with pytest.raises(Exception, match="starting up"):
+        runs.fail_run(DatabaseAway(engine, 100), run_id, RuntimeError("x"), claimed=True, task_id="start",
+                      retry_seconds=10, sleep=waits.append)
+    assert waits == [0.5, 1.0, 2.0, 4.0] and sum(waits) <= 10
+    waits.clear()
+    with pytest.raises(ValueError):
+        runs.fail_run(DatabaseAway(engine, 1, ValueError("a bug")), run_id, RuntimeError("x"), claimed=True,
+                      task_id="start", sleep=waits.append)
+    assert waits == []
+    assert run_of(engine, run_id).status == "running"   # left for the sweep
+
+
+def test_a_plan_run_that_failed_with_the_database_away_is_recorded_failed_once_it_is_back(app, engine):
+    from optimizer.stock_plan import fail_plan_run
+
+    plan_id = queued_plan_run(engine, minutes_ago=1)
+    waits = []
+    fail_plan_run(DatabaseAway(engine, 2), plan_id, RuntimeError("terminating connection"), sleep=waits.append)
+    assert waits == [0.5, 1.0]
+    with make_session_factory(engine)() as session:
+        run = session.get(planning.StockPlanRun, plan_id)
+        assert (run.status, run.error) == ("failed", "RuntimeError: terminating connection")
