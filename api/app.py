@@ -1,7 +1,9 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import re
 
@@ -19,6 +21,8 @@ from .errors import (domain_problem, http_problem, problem, retry_after_asked, u
 from .auth import rate_limit_key
 from .extensions import db
 
+log = logging.getLogger(__name__)
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.path.join(os.getcwd(), "instance"))
@@ -30,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("PROXY_FIX"):  # behind nginx: trust one proxy's X-Forwarded-Proto/-For/-Host
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     db.init_app(app)
+    app.teardown_appcontext(_close_session)  # runs before Flask-SQLAlchemy's own (teardowns run in reverse)
     app.after_request(_one_retry_after)  # before the limiter: Flask runs it after the limiter's
     Limiter(rate_limit_key, app=app, default_limits=[app.config["RATELIMIT_DEFAULT"]],
             storage_uri=app.config["RATELIMIT_STORAGE_URI"], default_limits_exempt_when=lambda: not _is_api())
@@ -97,6 +102,23 @@ def _refuse(status: int, detail: str):
     if _is_api():
         return problem(status, "Bad Request" if status == 400 else "Unprocessable Content", detail)
     raise BadRequest(detail)
+
+
+def _close_session(_error=None) -> None:
+    """End the request's session, whose connection PostgreSQL may have terminated after the
+    request's work was done (its answer already made, its transaction committed). Closing rolls
+    the connection back, which then fails; raised from a teardown that turned a done request's
+    answer into gunicorn's bare 500 (the fault campaign's pg_terminate trials). The connection
+    is discarded; the answer stands."""
+    try:
+        db.session.remove()
+    except Exception as error:  # noqa: BLE001 - only the database's absence is swallowed
+        if not database_unavailable(error):
+            raise
+        log.warning("closing a request's session: the database connection was gone (%s)", type(error).__name__)
+        with contextlib.suppress(Exception):
+            db.session.registry().invalidate()  # close its connections without the rollback
+        db.session.registry.clear()
 
 
 def _one_retry_after(response):

@@ -156,9 +156,11 @@ def unexpected(error: Exception):
     db.session.rollback()
     if database_unavailable(error):
         current_app.logger.warning("web page: database unavailable (%s)", error.__class__.__name__)
+        # drawn as a signed-out page: the top bar's user (expired by the rollback) would be read
+        # back from the database that is not answering, and the error page would fail in turn
         return render_template("error.html", code=503, title=_("The database is not answering"),
-                               detail=_("Nothing was saved. Try again in a moment.")), 503, \
-            {"Retry-After": str(DATABASE_RETRY_SECONDS)}
+                               detail=_("Nothing was saved. Try again in a moment."), current_user=None,
+                               logout_form=None), 503, {"Retry-After": str(DATABASE_RETRY_SECONDS)}
     current_app.logger.exception("web page failed")
     return render_template("error.html", code=500, title=_("Something went wrong"),
                            detail=_("The error has been logged. Nothing was saved.")), 500

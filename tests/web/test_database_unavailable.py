@@ -57,3 +57,58 @@ def test_a_page_says_the_database_is_not_answering_and_nothing_was_saved(app, fa
     assert "数据库暂时无响应" in page and "未保存任何数据，请稍后重试。" in page
     failing["error"] = RuntimeError("a bug")
     assert clerk.get("/w/GD1/").status_code == 500
+
+
+def test_the_page_for_a_database_gone_after_sign_in_is_drawn_without_it(app, monkeypatch):
+    """The database stops answering once the clerk's session was read: the rollback expires the
+    signed-in user, and a top bar that read it back would fail the error page itself (a bare 500
+    in the fault campaign)."""
+    from sqlalchemy import event
+
+    from api.extensions import db
+    from api.web import views
+
+    clerk = signed_in(app, "gd_clerk")
+    down = {"on": False}
+    real = views.load_user
+
+    def load_then_go_away():
+        user = real()
+        down["on"] = True
+        return user
+
+    def refuse(*_args, **_kwargs):
+        if down["on"]:
+            raise DOWN["restart"]
+
+    with app.app_context():
+        engine = db.engine
+    monkeypatch.setattr(views, "load_user", load_then_go_away)
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        response = clerk.get("/w/GD1/")
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503, page[:300]
+    assert "数据库暂时无响应" in page
+
+
+def test_a_done_request_whose_connection_died_before_teardown_keeps_its_answer(app, keys, monkeypatch):
+    """PostgreSQL terminated the connection after the request's work (pg_terminate_backend):
+    closing the session fails. The answer made stands, and the next request works."""
+    from api.extensions import db
+
+    real, calls = db.session.remove, []
+
+    def remove_once_gone():
+        calls.append(1)
+        if len(calls) == 1:
+            raise DOWN["invalidated"]
+        return real()
+
+    monkeypatch.setattr(db.session, "remove", remove_once_gone)
+    client = app.test_client()
+    response = client.get("/api/v1/parts", headers=keys["point"])
+    assert response.status_code == 200 and len(calls) >= 1
+    assert client.get("/api/v1/parts", headers=keys["point"]).status_code == 200
