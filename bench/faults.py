@@ -25,7 +25,10 @@ runs (Celery) - and at a seeded moment one fault of the trial's kind:
 After the load the trial settles: it waits until the API answers again (the recovery time,
 from the fault's end to the first 200 of a database-reading call), retries every key whose
 answer was lost until it gets one, and waits for the runs it started. Then the checker reads
-the database and reports anomalies. Prints a table per fault kind; exits 1 on any anomaly.
+the database (in one snapshot) and reports anomalies. Each trial prints its load, settle and
+check seconds; with `--keep-logs DIR` its result is also written to DIR/trials.jsonl as it ends.
+SIGINT or SIGTERM stops the campaign after the trial under way, with the report. Prints a table
+per fault kind; exits 1 on any anomaly.
 
     .venv/bin/python bench/faults.py [--seed 21] [--trials-per-kind 50] [--load-seconds 4]
                                      [--redis-outage 30] [--kinds pg_restart,pause] [--clients 3]
