@@ -93,19 +93,54 @@ def apply(session: Session, planned: list[LineMove], *, now: datetime, run_code:
     wanted = [(st, w, q) for st, have, want in moves for w, q in sorted(want.items()) if have.get(w) != q and q > 0]
     granted = ledger.reserve_many(session, [(w, st.sku, q, st.ref) for st, w, q in wanted], actor=actor,
                                   reason=f"planned by {run_code}", at=now)  # up to what is still there
-    _insert_allocations(session, [(st, w, g) for (st, w, _), g in zip(wanted, granted) if g], now)
-    reserved_now = defaultdict(int)
-    for st, have, want in moves:
-        reserved_now[st.id] += sum(q for w, q in have.items() if want.get(w) == q)
-    for (st, _, _), g in zip(wanted, granted):
-        reserved_now[st.id] += g
-    _set_backorders(session, {st.id: st.qty - st.gone - reserved_now[st.id] for st, _, _ in moves})
-    _refresh_statuses(session, {st.requisition_id for st, _, _ in moves})
+    held = {st.id: defaultdict(int, {w: q for w, q in have.items() if want.get(w) == q}) for st, have, want in moves}
+    for (st, w, _), g in zip(wanted, granted):
+        held[st.id][w] += g
+    kept = _keep_what_was_released(moves, held)
+    regained = ledger.reserve_many(session, [(w, st.sku, q, st.ref) for st, w, q in kept], actor=actor,
+                                   reason=f"planned by {run_code}", at=now)
+    for (st, w, _), g in zip(kept, regained):
+        held[st.id][w] += g
+    _insert_allocations(session, [(st, w, g) for (st, w, _), g in [*zip(wanted, granted), *zip(kept, regained)] if g],
+                        now)
+    moved = [(st, have, want) for st, have, want in moves if _wrote(st, have, want, held[st.id])]
+    result.skipped += len(moves) - len(moved)  # planned stock taken since the snapshot, and nothing released
+    _set_backorders(session, {st.id: st.qty - st.gone - sum(held[st.id].values()) for st, _, _ in moved})
+    _refresh_statuses(session, {st.requisition_id for st, _, _ in moved})
     bulk.insert_rows(session, RequisitionEvent.__table__, [
-        event_values(st.requisition_id, "replanned", actor, now, run=run_code, sku=st.sku, **{"from": have, "to": want})
-        for st, have, want in moves])
-    result.changed = len(moves)
+        event_values(st.requisition_id, "replanned", actor, now, run=run_code, sku=st.sku,
+                     **{"from": have, "to": _units(held[st.id]),
+                        **({"planned": want} if _units(held[st.id]) != want else {})})
+        for st, have, want in moved])
+    result.changed = len(moved)
     return result
+
+
+def _units(held: dict[str, int]) -> dict[str, int]:
+    return {w: q for w, q in sorted(held.items()) if q}
+
+
+def _wrote(st: LineState, have: dict[str, int], want: dict[str, int], held: dict[str, int]) -> bool:
+    """Whether the run wrote ledger rows for the line: it released a reservation, or reserved."""
+    return any(have.get(w) != want.get(w) for w in have) or _units(held) != {
+        w: q for w, q in have.items() if want.get(w) == q}
+
+
+def _keep_what_was_released(moves, held: dict[int, dict[str, int]]) -> list[tuple[LineState, str, int]]:
+    """Where the plan's new warehouse no longer had the units (taken since the snapshot), the
+    line asks back, up to its shortfall, for what it released: a re-plan must not leave a line
+    worse off than it found it when the stock it gave up is still on the shelf."""
+    back = []
+    for st, have, want in moves:
+        short = sum(want.values()) - sum(held[st.id].values())
+        for w, q in sorted(have.items()):
+            if short <= 0:
+                break
+            if want.get(w) != q:  # released above
+                take = min(q, short)
+                back.append((st, w, take))
+                short -= take
+    return back
 
 
 def _lock_requisitions(session: Session, line_ids: list[int]) -> None:
