@@ -7,7 +7,10 @@ shipped, cancelled or re-reserved meanwhile is left alone and counted as skipped
 their requisitions locked (in id order, before any stock row, as ship and cancel lock them).
 Works in bulk statements (a national night moves tens of thousands of lines): releases first,
 so stock freed by one line is there for another, then reservations granted up to what is
-available, then the lines' backorders, their requisitions' statuses and history.
+available (a submit may have taken the planned units since the snapshot: a line then asks back
+what it released, `_keep_what_was_released`), then the lines' backorders, their requisitions'
+statuses and history, which record what each line holds now (`to`) beside the plan when they
+differ (`planned`); a line the run wrote no ledger row for is skipped, not changed.
 """
 from __future__ import annotations
 
@@ -103,7 +106,7 @@ def apply(session: Session, planned: list[LineMove], *, now: datetime, run_code:
         held[st.id][w] += g
     _insert_allocations(session, [(st, w, g) for (st, w, _), g in [*zip(wanted, granted), *zip(kept, regained)] if g],
                         now)
-    moved = [(st, have, want) for st, have, want in moves if _wrote(st, have, want, held[st.id])]
+    moved = [(st, have, want) for st, have, want in moves if _wrote(have, want, held[st.id])]
     result.skipped += len(moves) - len(moved)  # planned stock taken since the snapshot, and nothing released
     _set_backorders(session, {st.id: st.qty - st.gone - sum(held[st.id].values()) for st, _, _ in moved})
     _refresh_statuses(session, {st.requisition_id for st, _, _ in moved})
@@ -120,7 +123,7 @@ def _units(held: dict[str, int]) -> dict[str, int]:
     return {w: q for w, q in sorted(held.items()) if q}
 
 
-def _wrote(st: LineState, have: dict[str, int], want: dict[str, int], held: dict[str, int]) -> bool:
+def _wrote(have: dict[str, int], want: dict[str, int], held: dict[str, int]) -> bool:
     """Whether the run wrote ledger rows for the line: it released a reservation, or reserved."""
     return any(have.get(w) != want.get(w) for w in have) or _units(held) != {
         w: q for w, q in have.items() if want.get(w) == q}
