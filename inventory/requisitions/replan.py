@@ -96,17 +96,18 @@ def apply(session: Session, planned: list[LineMove], *, now: datetime, run_code:
     wanted = [(st, w, q) for st, have, want in moves for w, q in sorted(want.items()) if have.get(w) != q and q > 0]
     granted = ledger.reserve_many(session, [(w, st.sku, q, st.ref) for st, w, q in wanted], actor=actor,
                                   reason=f"planned by {run_code}", at=now)  # up to what is still there
-    held = {st.id: defaultdict(int, {w: q for w, q in have.items() if want.get(w) == q}) for st, have, want in moves}
+    untouched = {st.id: {w: q for w, q in have.items() if want.get(w) == q} for st, have, want in moves}
+    held = {line: defaultdict(int, kept_as_is) for line, kept_as_is in untouched.items()}
     for (st, w, _), g in zip(wanted, granted):
         held[st.id][w] += g
     kept = _keep_what_was_released(moves, held)
     regained = ledger.reserve_many(session, [(w, st.sku, q, st.ref) for st, w, q in kept], actor=actor,
-                                   reason=f"planned by {run_code}", at=now)
+                                   reason=f"planned by {run_code}", at=now) if kept else []
     for (st, w, _), g in zip(kept, regained):
         held[st.id][w] += g
     _insert_allocations(session, [(st, w, g) for (st, w, _), g in [*zip(wanted, granted), *zip(kept, regained)] if g],
                         now)
-    moved = [(st, have, want) for st, have, want in moves if _wrote(have, want, held[st.id])]
+    moved = [(st, have, want) for st, have, want in moves if _wrote(have, want, held[st.id], untouched[st.id])]
     result.skipped += len(moves) - len(moved)  # planned stock taken since the snapshot, and nothing released
     _set_backorders(session, {st.id: st.qty - st.gone - sum(held[st.id].values()) for st, _, _ in moved})
     _refresh_statuses(session, {st.requisition_id for st, _, _ in moved})
@@ -123,10 +124,10 @@ def _units(held: dict[str, int]) -> dict[str, int]:
     return {w: q for w, q in sorted(held.items()) if q}
 
 
-def _wrote(have: dict[str, int], want: dict[str, int], held: dict[str, int]) -> bool:
-    """Whether the run wrote ledger rows for the line: it released a reservation, or reserved."""
-    return any(have.get(w) != want.get(w) for w in have) or _units(held) != {
-        w: q for w, q in have.items() if want.get(w) == q}
+def _wrote(have: dict[str, int], want: dict[str, int], held: dict[str, int], untouched: dict[str, int]) -> bool:
+    """Whether the run wrote ledger rows for the line: it released a reservation, or reserved
+    (it holds more than the reservations it left untouched)."""
+    return any(have.get(w) != want.get(w) for w in have) or _units(held) != untouched
 
 
 def _keep_what_was_released(moves, held: dict[int, dict[str, int]]) -> list[tuple[LineState, str, int]]:
