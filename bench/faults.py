@@ -25,7 +25,9 @@ runs (Celery) - and at a seeded moment one fault of the trial's kind:
 After the load the trial settles: it waits until the API answers again (the recovery time,
 from the fault's end to the first 200 of a database-reading call), retries every key whose
 answer was lost until it gets one, and waits for the runs it started. Then the checker reads
-the database (in one snapshot) and reports anomalies. Each trial prints its load, settle and
+the database (in one snapshot) and reports anomalies: what the trial made or changed, and every
+`--full-check-every` trials (default 25) and after the last, everything against the whole
+history (bench/history.py). Each trial prints its load, settle and
 check seconds; with `--keep-logs DIR` its result is also written to DIR/trials.jsonl as it ends.
 SIGINT or SIGTERM stops the campaign after the trial under way, with the report. Prints a table
 per fault kind; exits 1 on any anomaly.
@@ -56,7 +58,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.history import Attempt, History, anomalies, gather, snapshot_session  # noqa: E402
+from bench.history import Attempt, History, Mark, anomalies, gather, in_scope, snapshot_session  # noqa: E402
 from tests.processes import children  # noqa: E402
 
 KINDS = ("gunicorn_kill", "celery_kill", "pg_terminate", "pg_restart", "redis_stop", "pause")
@@ -486,20 +488,23 @@ def activity(url: str) -> list[dict]:
         engine.dispose()
 
 
-def check(url: str, history: History) -> tuple[list, object]:
+def check(url: str, history: History, trial: History | None = None, since: Mark | None = None) -> tuple[list, object]:
+    """Anomalies of the whole history, or (`since` the last check's mark) of what `trial` made
+    or changed since."""
     from inventory.db import make_engine
 
     engine = make_engine(url)
     try:
         with snapshot_session(engine) as session:
-            facts = gather(session)
-        return anomalies(history, facts), facts
+            facts = gather(session, since, trial)
+        return anomalies(history if since is None else in_scope(history, facts, trial), facts), facts
     finally:
         engine.dispose()
 
 
 def trial(n: int, kind: str, stack: Stack, setup: dict, args, all_history: History, seen: set,
-          seen_stuck: set) -> dict:
+          seen_stuck: set, since: Mark | None) -> dict:
+    """One trial under `kind`; checked in scope above `since`, or whole when it is None."""
     rng = random.Random(f"{args.seed}-{n}")
     CURRENT_TRIAL[0] = n
     errors_before = len(SERVER_ERRORS)
@@ -531,14 +536,15 @@ def trial(n: int, kind: str, stack: Stack, setup: dict, args, all_history: Histo
     seen_stuck.update(stuck)
     all_history.attempts += load.history.attempts
     settled = time.monotonic()
-    found, facts = check(stack.url, all_history)
+    found, facts = check(stack.url, all_history, load.history, since)
     checked = time.monotonic()
-    found = [a for a in found if a not in seen]  # the history is checked whole: report what is new
+    found = [a for a in found if a not in seen]  # a subject checked again: report what is new
     seen.update(found)
     ops = Counter(a.op for a in load.history.attempts)
     return {"trial": n, "kind": kind, "fault": fault, "recovery": recovered, "ops": sum(ops.values()),
             "by_op": ops, "statuses": load.statuses, "unanswered": unanswered, "stuck_runs": stuck,
-            "anomalies": found, "requisitions": len(facts.requisitions),
+            "anomalies": found, "requisitions": facts.mark.requisition, "checked": len(facts.requisitions),
+            "mark": facts.mark, "whole": since is None,
             "runs": Counter(run.status for run in facts.runs.values()),
             "seconds": time.monotonic() - began,
             "phases": {"load": loaded - began, "settle": settled - loaded, "check": checked - settled}}
@@ -621,6 +627,8 @@ def main() -> int:
     parser.add_argument("--load-seconds", type=float, default=4.0)
     parser.add_argument("--redis-outage", type=float, default=30.0, help="seconds Redis stays down")
     parser.add_argument("--clients", type=int, default=3, help="client threads (the machine has 2 cores)")
+    parser.add_argument("--full-check-every", type=int, default=25,
+                        help="check the whole history after every Nth trial (and after the last)")
     parser.add_argument("--pg-port", type=int, default=5433)
     parser.add_argument("--redis-port", type=int, default=6380)
     parser.add_argument("--keep-logs", default=None,
@@ -656,13 +664,17 @@ def main() -> int:
                 Path(args.keep_logs).mkdir(parents=True, exist_ok=True)
             trials_log = open(Path(args.keep_logs) / "trials.jsonl", "w") if args.keep_logs else None
             try:
+                mark = None
                 for n, kind in enumerate(plan, 1):
-                    result = trial(n, kind, stack, setup, args, history, seen, stuck)
+                    whole = n == len(plan) or n % args.full_check_every == 0
+                    result = trial(n, kind, stack, setup, args, history, seen, stuck, None if whole else mark)
+                    mark = result["mark"]
                     results.append(result)
                     phases = " ".join(f"{name} {s:.1f}" for name, s in result["phases"].items())
                     print(f"trial {n:>3} {kind:<13} {result['fault']['what']:<52} ops {result['ops']:>4} "
                           f"recovery {result['recovery'] if result['recovery'] is None else round(result['recovery'], 2)} s "
-                          f"anomalies {len(result['anomalies'])} ({result['seconds']:.1f} s: {phases})", flush=True)
+                          f"anomalies {len(result['anomalies'])} ({result['seconds']:.1f} s: {phases}; "
+                          f"{'whole' if result['whole'] else 'checked ' + str(result['checked'])})", flush=True)
                     if trials_log:
                         trials_log.write(json.dumps(result, default=str) + "\n")
                         trials_log.flush()
@@ -672,6 +684,11 @@ def main() -> int:
                     if stopping.is_set():
                         print(f"stopped by a signal after trial {n}; reporting what ran", flush=True)
                         break
+                if results and not results[-1]["whole"]:  # stopped early: the whole history once more
+                    found, _ = check(stack.url, history)
+                    new = [a for a in found if a not in seen]
+                    results[-1]["anomalies"] += new
+                    print(f"whole check: {len(new)} anomalies not seen in scope", flush=True)
             finally:
                 if trials_log:
                     trials_log.close()

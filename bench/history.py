@@ -17,6 +17,14 @@ is a pure function, so tests prove it on fabricated histories. An attempt's outc
   extensions add up to;
 - no transfer shipped twice, no requisition issued more units than it shipped;
 - each optimizer run applied wholly (its events and drafts match its counts) or not at all.
+
+A campaign's history grows with every trial, and reading it all after each one made the check
+the longest part of a trial. So a trial is checked in scope (`gather(..., since=mark,
+asked=trial)`): the requisitions and returns made or changed since the last check's snapshot
+(`Mark`: the highest ids it saw) or named by the trial's requests, each with everything else
+that shares its key, and `in_scope` picks the attempts about them. Quota sums are computed in
+SQL over all requisitions; the ledger, transfers and runs are always read whole. What a
+straggler committed below the mark, a whole `gather` every few trials and at the end finds.
 """
 from __future__ import annotations
 
@@ -89,9 +97,19 @@ class Run:
     drafts: int = 0  # transfers it proposed
 
 
+@dataclass(frozen=True)
+class Mark:
+    """How far a check has read: the highest ids its snapshot saw."""
+
+    requisition: int = 0
+    movement: int = 0
+    event: int = 0
+    ret: int = 0
+
+
 @dataclass
 class Facts:
-    """What the database holds, read once after a trial."""
+    """What the database holds, read once after a trial (whole, or in scope: `gather`)."""
 
     requisitions: dict[str, Req] = field(default_factory=dict)
     returns: dict[str, str] = field(default_factory=dict)  # return code -> its reason (the request's tag)
@@ -100,6 +118,8 @@ class Facts:
     transfers: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> (status, transfer_out rows)
     runs: dict[str, Run] = field(default_factory=dict)
     ledger_differences: list = field(default_factory=list)
+    quota_want: dict | None = None  # (dealer, period) -> what its requisitions add up to; None: sum `requisitions`
+    mark: Mark = Mark()
 
 
 @dataclass(frozen=True)
@@ -213,26 +233,45 @@ def _extensions(history: History, facts: Facts) -> list[Anomaly]:
     return found
 
 
-def _quota(history: History, facts: Facts) -> list[Anomaly]:
+def in_scope(history: History, facts: Facts, trial: History) -> History:
+    """The trial's attempts, and the earlier ones about what scoped `facts` hold: submits of
+    their requisitions' keys, ships, receives and cancels of them, returns of their returns'
+    tags; every extension, approval and optimizer request (few, and read whole)."""
+    tickets = {req.ticket for req in facts.requisitions.values()}
+    reasons = set(facts.returns.values())
+    about = {"submit": lambda a: a.target in tickets, "return": lambda a: a.request.get("reason") in reasons,
+             **dict.fromkeys(("ship", "receive", "cancel"), lambda a: a.target in facts.requisitions)}
+    mine = {id(a) for a in trial.attempts}
+    return History([a for a in history.attempts if id(a) in mine or about.get(a.op, lambda _: True)(a)])
+
+
+def quota_want(requisitions: dict[str, Req], extensions: list) -> dict:
     """An account's reserved is its live requisitions' unshipped value, consumed their shipped
     value, extension the sum of its extensions."""
     want = defaultdict(lambda: {"reserved": Decimal("0.00"), "consumed": Decimal("0.00"), "extension": Decimal("0.00")})
-    for req in facts.requisitions.values():
+    for req in requisitions.values():
         if req.dealer:
             account = want[(req.dealer, req.period)]
             account["consumed"] += req.shipped_value
             if req.status != "cancelled":
                 account["reserved"] += req.value - req.shipped_value
-    for dealer, period, amount, _ in facts.extensions:
+    for dealer, period, amount, _ in extensions:
         want[(dealer, period)]["extension"] += amount
+    return want
+
+
+def _quota(history: History, facts: Facts) -> list[Anomaly]:
+    """Each account against what its requisitions and extensions add up to."""
+    want = facts.quota_want if facts.quota_want is not None else quota_want(facts.requisitions, facts.extensions)
+    zero = {"reserved": Decimal("0.00"), "consumed": Decimal("0.00"), "extension": Decimal("0.00")}
     found = []
     for account in sorted(set(want) | set(facts.quota)):
-        have = facts.quota.get(account, {"reserved": Decimal("0.00"), "consumed": Decimal("0.00"),
-                                         "extension": Decimal("0.00")})
+        have = facts.quota.get(account, zero)
         for column in ("reserved", "consumed", "extension"):
-            if have[column] != want[account][column]:
+            wanted = want.get(account, zero)[column]
+            if have[column] != wanted:
                 found.append(Anomaly("quota", f"{account[0]} {account[1]}",
-                                     f"{column} {have[column]} != {want[account][column]} from its requisitions"))
+                                     f"{column} {have[column]} != {wanted} from its requisitions"))
     return found
 
 
@@ -291,44 +330,26 @@ def snapshot_session(engine):
         yield session
 
 
-def gather(session) -> Facts:
-    """Read everything the checks need in one read-only pass (once the trial has settled,
-    in one snapshot: `snapshot_session`)."""
+def gather(session, since: Mark | None = None, asked: History | None = None) -> Facts:
+    """Read what the checks need in one read-only pass (once the trial has settled, in one
+    snapshot: `snapshot_session`): everything, or with `since` only the requisitions and
+    returns made or changed above its mark or named by `asked` (see the module's docstring)."""
     from sqlalchemy import func, select
 
-    from inventory import planning
     from inventory.quotas.models import QuotaAccount, QuotaMovement
-    from inventory.requisitions.models import Allocation, Requisition, RequisitionEvent, RequisitionLine
-    from inventory.requisitions.models import format_code as requisition_code
     from inventory.returns.models import Return
     from inventory.returns.models import format_code as return_code
     from inventory.warehouses.ledger import ledger_differences
     from inventory.warehouses.models import StockMovement, Transfer
 
-    facts = Facts(ledger_differences=ledger_differences(session))
-    ids = {}  # columns, not ORM objects: loading a requisition also loads its lines and allocations
-    for rid, ticket, status, dealer, period, value in session.execute(
-            select(Requisition.id, Requisition.ticket, Requisition.status, Requisition.dealer_code,
-                   Requisition.quota_period, Requisition.value)):
-        ids[rid] = facts.requisitions[requisition_code(rid)] = Req(ticket, status, [], dealer, period, value)
-    for rid, sku, qty in session.execute(select(RequisitionLine.requisition_id, RequisitionLine.sku,
-                                                RequisitionLine.qty).order_by(RequisitionLine.id)):
-        ids[rid].lines.append((sku, qty))
-    for rid, sku, price, status, qty in session.execute(
-            select(RequisitionLine.requisition_id, Allocation.sku, RequisitionLine.unit_price, Allocation.status,
-                   Allocation.qty).join(Allocation, Allocation.line_id == RequisitionLine.id)
-            .where(Allocation.status.in_(("shipped", "delivered")))):
-        req = ids[rid]
-        req.shipped[sku] = req.shipped.get(sku, 0) + qty
-        req.shipped_value += price * qty
-        req.delivered = req.delivered or status == "delivered"
-    for ref, sku, units in session.execute(
-            select(StockMovement.ref_id, StockMovement.sku, func.sum(-StockMovement.on_hand_delta))
-            .where(StockMovement.kind == "issue", StockMovement.ref_type == "requisition")
-            .group_by(StockMovement.ref_id, StockMovement.sku)):
-        if ref in facts.requisitions:
-            facts.requisitions[ref].issued[sku] = int(units)
-    for rid, reason in session.execute(select(Return.id, Return.reason).where(Return.kind == "unused")):
+    facts = Facts(ledger_differences=ledger_differences(session), mark=_mark(session))
+    _read_requisitions(session, facts, None if since is None else _requisitions_in_scope(session, since, asked))
+    returns = select(Return.id, Return.reason).where(Return.kind == "unused")
+    if since is not None:
+        tags = {a.request.get("reason") for a in (asked.attempts if asked else []) if a.op == "return"}
+        tags |= set(session.scalars(select(Return.reason).where(Return.kind == "unused", Return.id > since.ret)))
+        returns = returns.where(Return.reason.in_(tags - {None}))
+    for rid, reason in session.execute(returns):
         facts.returns[return_code(rid)] = reason
     for a in session.scalars(select(QuotaAccount)):
         facts.quota[(a.dealer_code, a.period)] = {"reserved": a.reserved, "consumed": a.consumed,
@@ -336,11 +357,130 @@ def gather(session) -> Facts:
     facts.extensions = [tuple(row) for row in session.execute(
         select(QuotaMovement.dealer_code, QuotaMovement.period, QuotaMovement.amount, QuotaMovement.reason)
         .where(QuotaMovement.kind == "extension"))]
+    facts.quota_want = _quota_sums(session, facts.extensions)
     outs = dict(session.execute(select(StockMovement.ref_id, func.count()).where(
         StockMovement.kind == "transfer_out", StockMovement.ref_type == "transfer", StockMovement.on_hand_delta < 0)
         .group_by(StockMovement.ref_id)).all())  # the source's row (the destination's in-transit row is its twin)
     for tid, status in session.execute(select(Transfer.id, Transfer.status)):
         facts.transfers[tid] = (status, outs.get(tid, 0))
+    _read_runs(session, facts)
+    return facts
+
+
+def _mark(session) -> Mark:
+    from sqlalchemy import func, select
+
+    from inventory.requisitions.models import Requisition, RequisitionEvent
+    from inventory.returns.models import Return
+    from inventory.warehouses.models import StockMovement
+
+    return Mark(*(session.scalar(select(func.coalesce(func.max(column), 0)))
+                  for column in (Requisition.id, StockMovement.id, RequisitionEvent.id, Return.id)))
+
+
+def _requisitions_in_scope(session, since: Mark, asked: History | None) -> set[int]:
+    """Requisitions made above the mark, moved in the ledger or given an event since, or named
+    by the trial's requests; then every requisition that shares a key with one of them."""
+    from sqlalchemy import select
+
+    from inventory import bulk
+    from inventory.requisitions.models import Requisition, RequisitionEvent, parse_code
+    from inventory.warehouses.models import StockMovement
+
+    attempts = asked.attempts if asked else []
+    ids = set(session.scalars(select(Requisition.id).where(Requisition.id > since.requisition)))
+    ids |= set(session.scalars(select(RequisitionEvent.requisition_id).where(RequisitionEvent.id > since.event)))
+    codes = set(session.scalars(select(StockMovement.ref_id).where(StockMovement.id > since.movement,
+                                                                   StockMovement.ref_type == "requisition")))
+    codes |= {a.target for a in attempts if a.op in ("ship", "receive", "cancel")}
+    ids |= {rid for rid in map(parse_code, codes) if rid is not None}
+    tickets = {a.target for a in attempts if a.op == "submit"}
+    for match in bulk.in_ids(session, Requisition.id, sorted(ids)):
+        tickets |= set(session.scalars(select(Requisition.ticket).where(match)))
+    tickets.discard(None)
+    for match in bulk.in_ids(session, Requisition.ticket, sorted(tickets)):
+        ids |= set(session.scalars(select(Requisition.id).where(match)))
+    return ids
+
+
+def _read_requisitions(session, facts: Facts, ids: set[int] | None) -> None:
+    """Requisitions as columns, not ORM objects (loading one also loads its lines and
+    allocations): all, or those of `ids`."""
+    from sqlalchemy import func, select, true
+
+    from inventory import bulk
+    from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
+    from inventory.requisitions.models import format_code as requisition_code
+    from inventory.warehouses.models import StockMovement
+
+    matches = [true()] if ids is None else list(bulk.in_ids(session, Requisition.id, sorted(ids)))
+    by_id = {}
+    for match in matches:
+        for rid, ticket, status, dealer, period, value in session.execute(
+                select(Requisition.id, Requisition.ticket, Requisition.status, Requisition.dealer_code,
+                       Requisition.quota_period, Requisition.value).where(match)):
+            by_id[rid] = facts.requisitions[requisition_code(rid)] = Req(ticket, status, [], dealer, period, value)
+    line_matches = [true()] if ids is None else list(bulk.in_ids(session, RequisitionLine.requisition_id, sorted(ids)))
+    for match in line_matches:
+        for rid, sku, qty in session.execute(select(RequisitionLine.requisition_id, RequisitionLine.sku,
+                                                    RequisitionLine.qty).where(match).order_by(RequisitionLine.id)):
+            by_id[rid].lines.append((sku, qty))
+        for rid, sku, price, status, qty in session.execute(
+                select(RequisitionLine.requisition_id, Allocation.sku, RequisitionLine.unit_price, Allocation.status,
+                       Allocation.qty).join(Allocation, Allocation.line_id == RequisitionLine.id)
+                .where(match, Allocation.status.in_(("shipped", "delivered")))):
+            req = by_id[rid]
+            req.shipped[sku] = req.shipped.get(sku, 0) + qty
+            req.shipped_value += price * qty
+            req.delivered = req.delivered or status == "delivered"
+    code_matches = [true()] if ids is None else list(bulk.in_ids(session, StockMovement.ref_id, sorted(facts.requisitions)))
+    for match in code_matches:
+        for ref, sku, units in session.execute(
+                select(StockMovement.ref_id, StockMovement.sku, func.sum(-StockMovement.on_hand_delta))
+                .where(match, StockMovement.kind == "issue", StockMovement.ref_type == "requisition")
+                .group_by(StockMovement.ref_id, StockMovement.sku)):
+            if ref in facts.requisitions:
+                facts.requisitions[ref].issued[sku] = int(units)
+
+
+def _quota_sums(session, extensions: list) -> dict:
+    """`quota_want` summed in SQL over every dealer requisition, so a scoped check still
+    compares whole accounts."""
+    from sqlalchemy import case, func, select, type_coerce
+
+    from inventory.db import Money
+    from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
+
+    cent = Decimal("0.01")
+    live = Requisition.status != "cancelled"
+    worth = RequisitionLine.unit_price * Allocation.qty  # cents in the database: summed as Money
+    want = defaultdict(lambda: {"reserved": Decimal("0.00"), "consumed": Decimal("0.00"), "extension": Decimal("0.00")})
+    for dealer, period, value in session.execute(
+            select(Requisition.dealer_code, Requisition.quota_period, func.sum(Requisition.value))
+            .where(Requisition.dealer_code.is_not(None), live).group_by(Requisition.dealer_code, Requisition.quota_period)):
+        want[(dealer, period)]["reserved"] += Decimal(value).quantize(cent)
+    for dealer, period, shipped, shipped_live in session.execute(
+            select(Requisition.dealer_code, Requisition.quota_period,
+                   type_coerce(func.sum(worth), Money), type_coerce(func.sum(case((live, worth), else_=0)), Money))
+            .join(RequisitionLine, RequisitionLine.requisition_id == Requisition.id)
+            .join(Allocation, Allocation.line_id == RequisitionLine.id)
+            .where(Requisition.dealer_code.is_not(None), Allocation.status.in_(("shipped", "delivered")))
+            .group_by(Requisition.dealer_code, Requisition.quota_period)):
+        want[(dealer, period)]["consumed"] += Decimal(shipped).quantize(cent)
+        want[(dealer, period)]["reserved"] -= Decimal(shipped_live).quantize(cent)
+    for dealer, period, amount, _ in extensions:
+        want[(dealer, period)]["extension"] += amount
+    return want
+
+
+def _read_runs(session, facts: Facts) -> None:
+    """Each optimizer run with what it left: 'replanned' events, ledger rows, drafts."""
+    from sqlalchemy import func, select
+
+    from inventory import planning
+    from inventory.requisitions.models import RequisitionEvent
+    from inventory.warehouses.models import StockMovement, Transfer
+
     for run in session.execute(select(planning.OptimizerRun.id, planning.OptimizerRun.status,
                                       planning.OptimizerRun.lines_changed, planning.OptimizerRun.transfers_proposed)):
         facts.runs[planning.format_run_code(run.id)] = Run(run.status, run.lines_changed, run.transfers_proposed)
@@ -357,4 +497,3 @@ def gather(session) -> Facts:
                                    .where(Transfer.proposal_run_id.is_not(None)).group_by(Transfer.proposal_run_id)):
         if code in facts.runs:
             facts.runs[code].drafts += n
-    return facts

@@ -3,6 +3,8 @@ services carried out has no anomaly, and a second shipment of one transfer is se
 (a transfer's ledger rows come in pairs, source and destination, and count once)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import insert
 
 from bench.history import Attempt, History, anomalies, gather
@@ -78,3 +80,70 @@ def test_the_checker_reads_one_snapshot_while_others_commit(pg_engine):
         assert reader.scalar(select(func.count()).select_from(Requisition)) == before
     with make_session_factory(pg_engine)() as fresh:
         assert fresh.scalar(select(func.count()).select_from(Requisition)) > before
+
+
+def test_sql_quota_sums_agree_with_the_requisitions_they_sum(session):
+    """The scoped check compares accounts with sums computed in SQL; on a dealer's shipped,
+    received and cancelled requisitions they equal the sums of the requisitions read one by one."""
+    from bench.history import quota_want
+
+    carried_out(session)
+    facts = gather(session)
+    assert facts.quota_want, "the dealer's account is summed"
+    python = quota_want(facts.requisitions, facts.extensions)
+    assert {k: dict(v) for k, v in facts.quota_want.items()} == {k: dict(v) for k, v in python.items()}
+    assert [want["consumed"] for want in facts.quota_want.values()] == [Decimal("250.00")]
+
+
+def test_a_scoped_check_reads_only_what_changed_and_still_sees_an_old_keys_duplicate(session):
+    """After a mark, a check in scope reads the new requisition and what shares its key: a
+    second requisition for a key submitted before the mark is a duplicate; the old untouched
+    requisitions are not read."""
+    from bench.history import in_scope
+
+    history, shipped, _ = carried_out(session)
+    mark = gather(session).mark
+    with transaction(session):
+        again = requisitions.submit(session, DEALER, ship_to="SP0001", ticket="k1", policy=Policy(),
+                                    lines=[requisitions.LineRequest("WM-PUMP-01", 2)]).code
+    trial = History()
+    facts = gather(session, mark, trial)
+    assert set(facts.requisitions) == {again, shipped}  # k1's first requisition, not k2's
+    found = {(a.kind, a.subject) for a in anomalies(in_scope(history, facts, trial), facts)}
+    assert ("duplicate", "submit k1") in found
+
+
+def test_a_scoped_check_sees_a_second_issue_of_an_old_requisition(session):
+    """A ledger row written after the mark brings its requisition into scope, however old."""
+    from bench.history import in_scope
+
+    history, shipped, _ = carried_out(session)
+    mark = gather(session).mark
+    with transaction(session):
+        session.execute(insert(StockMovement).values(at=utcnow(), warehouse_code="HQ", sku="WM-PUMP-01",
+                                                     kind="issue", on_hand_delta=-2, actor="hq",
+                                                     ref_type="requisition", ref_id=shipped))
+    trial = History()
+    facts = gather(session, mark, trial)
+    assert shipped in facts.requisitions
+    found = {(a.kind, a.subject) for a in anomalies(in_scope(history, facts, trial), facts)}
+    assert ("shipped_twice", f"requisition {shipped}") in found
+
+
+def test_a_scoped_check_of_a_quiet_trial_finds_what_a_whole_one_finds(session):
+    """Nothing changed since the mark: the scope is empty of requisitions, and the check of a
+    consistent history is clean, as the whole one is; an acknowledged submit of the trial that
+    left nothing is lost in scope too."""
+    from bench.history import in_scope
+
+    history, _, _ = carried_out(session)
+    whole = gather(session)
+    assert anomalies(history, whole) == []
+    trial = History()
+    facts = gather(session, whole.mark, trial)
+    assert facts.requisitions == {} and facts.mark == whole.mark
+    assert anomalies(in_scope(history, facts, trial), facts) == []
+    lost = History([Attempt("submit", "k9", 201, {"lines": [["WM-PUMP-01", 1]]}, {"id": "R00000099"})])
+    history.attempts += lost.attempts
+    facts = gather(session, whole.mark, lost)
+    assert [(a.kind, a.subject) for a in anomalies(in_scope(history, facts, lost), facts)] == [("lost", "submit k9")]
