@@ -9,6 +9,9 @@ case: every line is reserved in one night) and a second, nightly-like run over t
 state, seconds later: only lines whose promise moved across a lane's transit time change.
 Both run on copies of the same loaded database: once with this code's set-based statements
 (inventory/bulk.py), once with the portable row-by-row statements SQLite uses, as the baseline.
+With --lock-cost, once more without the apply's lock of the planned lines' requisitions
+(`replan._lock_requisitions`, which keeps a ship from committing between the apply's read and its
+moves): what that lock costs a national night.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from bench.throwaway import copy_of, postgres_db, sqlite_db  # noqa: E402
 from inventory import bulk  # noqa: E402
 from inventory.db import make_engine, make_session_factory, transaction, utcnow  # noqa: E402
 from inventory.demo import generate_world  # noqa: E402
+from inventory.requisitions import replan  # noqa: E402
 from inventory.requisitions.models import Requisition, RequisitionLine  # noqa: E402
 from inventory.world import load_world  # noqa: E402
 from optimizer.runs import run_now  # noqa: E402
@@ -100,6 +104,8 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--no-baseline", action="store_true", help="skip the row-by-row baseline run")
+    parser.add_argument("--lock-cost", action="store_true",
+                        help="also run without the apply's requisition locks, to print what they cost")
     args = parser.parse_args()
     world = generate_world("national", seed=1)
     with (sqlite_db() if args.sqlite else postgres_db()) as url:
@@ -122,6 +128,13 @@ def main() -> None:
         print(f"  before: {result['first']['before']}")
         print(f"  after:  {result['first']['after']}")
         print(f"  peak RSS {peak:.0f} MB", flush=True)
+        if args.lock_cost:
+            with copy_of(url) as copy, mock.patch.object(replan, "_lock_requisitions", lambda session, line_ids: None):
+                unlocked = timed_runs(copy)
+            report("without the requisition locks", unlocked)
+            print(f"with / without the locks: first run {result['total'] / unlocked['total']:.2f} "
+                  f"(apply {result['apply']:.1f} s / {unlocked['apply']:.1f} s), second run "
+                  f"{result['again'] / unlocked['again']:.2f}; load average {os.getloadavg()[0]:.1f}", flush=True)
         if args.no_baseline or args.sqlite:
             return
         with copy_of(url) as copy, mock.patch.object(bulk, "on_postgresql", lambda session: False):
