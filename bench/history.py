@@ -28,7 +28,6 @@ straggler committed below the mark, a whole `gather` every few trials and at the
 """
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -473,6 +472,16 @@ def _quota_sums(session, extensions: list) -> dict:
     return want
 
 
+def _json_text(session, column, key: str):
+    """`column` (JSON in a text column) at `key`, as text, in the database's own JSON functions."""
+    from sqlalchemy import cast, func
+    from sqlalchemy.dialects import postgresql
+
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(column, postgresql.JSONB)[key].astext
+    return func.json_extract(column, f"$.{key}")
+
+
 def _read_runs(session, facts: Facts) -> None:
     """Each optimizer run with what it left: 'replanned' events, ledger rows, drafts."""
     from sqlalchemy import func, select
@@ -484,10 +493,10 @@ def _read_runs(session, facts: Facts) -> None:
     for run in session.execute(select(planning.OptimizerRun.id, planning.OptimizerRun.status,
                                       planning.OptimizerRun.lines_changed, planning.OptimizerRun.transfers_proposed)):
         facts.runs[planning.format_run_code(run.id)] = Run(run.status, run.lines_changed, run.transfers_proposed)
-    for detail, in session.execute(select(RequisitionEvent.detail).where(RequisitionEvent.kind == "replanned")):
-        code = json.loads(detail).get("run")
+    run = _json_text(session, RequisitionEvent.detail, "run")  # counted in SQL: a campaign writes 500,000 of them
+    for code, n in session.execute(select(run, func.count()).where(RequisitionEvent.kind == "replanned").group_by(run)):
         if code in facts.runs:
-            facts.runs[code].replanned += 1
+            facts.runs[code].replanned += n
     for reason, n in session.execute(select(StockMovement.reason, func.count())
                                      .where(StockMovement.reason.like("%planned by OR%")).group_by(StockMovement.reason)):
         code = reason.rsplit(" ", 1)[-1]

@@ -147,3 +147,28 @@ def test_a_scoped_check_of_a_quiet_trial_finds_what_a_whole_one_finds(session):
     history.attempts += lost.attempts
     facts = gather(session, whole.mark, lost)
     assert [(a.kind, a.subject) for a in anomalies(in_scope(history, facts, lost), facts)] == [("lost", "submit k9")]
+
+
+def test_an_optimizer_runs_replanned_lines_are_counted_for_it(sessions, session):
+    """A run that moved a late reservation reads back whole: its 'replanned' events (counted in
+    SQL from their JSON) and its ledger rows match the lines it says it changed."""
+    from datetime import timedelta
+
+    from inventory.warehouses import ledger
+    from optimizer import runs
+
+    with transaction(session):
+        load_world(session, tiny_world())
+        for wh in ("GD1", "HQ"):  # only HB1, too far for the promise, holds the part
+            ledger.scrap(session, wh, "WM-PUMP-01", ledger.available(session, wh, "WM-PUMP-01"), actor="t", reason="t")
+    now = utcnow()
+    with transaction(session):
+        requisitions.submit(session, Principal("service_point", "SP0001"), ship_to="SP0001", ticket="T1",
+                            policy=Policy(), lines=[requisitions.LineRequest("WM-PUMP-01", 2)], now=now)
+    with transaction(session):
+        ledger.receive(session, "GD1", "WM-PUMP-01", 5, actor="t")
+    result = runs.run_now(sessions, now=now + timedelta(hours=1), propose=False)
+    session.rollback()
+    run = gather(session).runs[result["id"]]
+    assert (run.status, run.lines_changed, run.replanned) == ("done", 1, 1)
+    assert run.movements == 2  # released at HB1, reserved at GD1
