@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from . import plots
+from .engine import WAVES
 from .estimate import SkuTable
 from .metrics import LATE_CAUSES, PARTY_CLASSES
 from .results import Results, config_dict
@@ -255,7 +256,7 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
     for key in PARTY_CLASSES:
         lines.append(f"| {PARTY_LABELS[key]} | {_rmb(r.penalties.fines[key])} | {r.penalties.hours[key]:,.1f} |")
     charges = d["return_charges"]
-    lines += ["", f"Old-part return charges to service points (overdue or wrong part): "
+    lines += ["", "Old-part return charges to service points (overdue or wrong part): "
               + (", ".join(f"{k} {_rmb(v)} RMB" for k, v in charges.items()) or "none")
               + f". Tickets flagged for a 三包 exchange (90 days waiting for parts): "
               f"{d['penalties']['exchange_flagged']}. 三包 rights of the months' tickets: "
@@ -267,7 +268,7 @@ def markdown(r: Results, d: dict, images: dict[str, str]) -> str:
         lines.append(f"| {key} | {value:,.1f} | {d['seconds']['event_counts'].get(key, 0):,} |")
     lines += [f"| load world | {d['seconds'].get('load', 0):,.1f} | |",
               f"| measure | {d['seconds'].get('measure', 0):,.1f} | |",
-              f"| **total** | **{s['seconds']:,.1f}** | |", "", MODEL_NOTES]
+              f"| **total** | **{s['seconds']:,.1f}** | |", "", model_notes(d["config"].get("waves") or WAVES)]
     return "\n".join(lines) + "\n"
 
 
@@ -297,9 +298,9 @@ MODEL_NOTES = """## How the simulation works
   appliance (purchase date, proof, use, repeat faults) is drawn from a stream of its own and
   decides, through the warranty engine, whether the line is free. The same seed gives every
   policy the same demand.
-- **Shipping.** Warehouses ship in pick waves at 09:00, 13:00 and 17:00 (Beijing); a parcel
+- **Shipping.** Warehouses ship in pick waves at {waves} (Beijing); a parcel
   arrives at its reservation's `eta` (lane hours include 8 h of handling), later when it
-  waited longer than that for its wave. Lines accepted after the 17:00 wave, dealers' orders
+  waited longer than that for its wave. Lines accepted after the {last} wave, dealers' orders
   and backorders wait for the nightly re-plan and ship next morning. The point confirms each
   warehouse's parcel when it lands (`receive` with `warehouse`). After the last day the clock
   runs on for a few days without demand so parcels in flight land.
@@ -316,3 +317,10 @@ MODEL_NOTES = """## How the simulation works
   transfer model. `optimizer`: nightly min-cost-flow re-plan (`run_now`) plus the base-stock
   transfers (regional targets from demand history, lateral moves), all approved.
 """
+
+
+def model_notes(waves) -> str:
+    """MODEL_NOTES with the run's own pick waves (an evening wave changes what the notes say)."""
+    hours = [f"{int(h):02d}:{round(h % 1 * 60):02d}" for h in sorted(waves)]
+    said = hours[0] if len(hours) == 1 else ", ".join(hours[:-1]) + " and " + hours[-1]
+    return MODEL_NOTES.replace("{waves}", said).replace("{last}", hours[-1])

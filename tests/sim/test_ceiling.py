@@ -48,3 +48,13 @@ def test_the_national_ceiling_matches_the_lanes_and_lies_below_them():
     assert rates == sorted(rates) and rates[-1] <= out["every_warehouse"] < out["every_warehouse_nominal"]
     assert out["hq_only"] < rates[0] and out["best_k"][1][1] == ["HB1"]
     assert 0.05 < out["dealer_share"] < 0.5
+
+
+def test_the_reports_notes_name_the_runs_own_pick_waves():
+    """A run with an evening wave must not be described with three waves."""
+    from simulation.report import model_notes
+
+    three, four = model_notes((9.0, 13.0, 17.0)), model_notes((9.0, 13.0, 17.0, 21.0))
+    assert "pick waves at 09:00, 13:00 and 17:00" in three and "after the 17:00 wave" in three
+    assert "pick waves at 09:00, 13:00, 17:00 and 21:00" in four and "after the 21:00 wave" in four
+    assert "{" not in four
