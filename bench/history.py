@@ -244,10 +244,14 @@ def in_scope(history: History, facts: Facts, trial: History) -> History:
     return History([a for a in history.attempts if id(a) in mine or about.get(a.op, lambda _: True)(a)])
 
 
+def _empty_account() -> dict[str, Decimal]:
+    return {"reserved": Decimal("0.00"), "consumed": Decimal("0.00"), "extension": Decimal("0.00")}
+
+
 def quota_want(requisitions: dict[str, Req], extensions: list) -> dict:
     """An account's reserved is its live requisitions' unshipped value, consumed their shipped
     value, extension the sum of its extensions."""
-    want = defaultdict(lambda: {"reserved": Decimal("0.00"), "consumed": Decimal("0.00"), "extension": Decimal("0.00")})
+    want = defaultdict(_empty_account)
     for req in requisitions.values():
         if req.dealer:
             account = want[(req.dealer, req.period)]
@@ -262,7 +266,7 @@ def quota_want(requisitions: dict[str, Req], extensions: list) -> dict:
 def _quota(history: History, facts: Facts) -> list[Anomaly]:
     """Each account against what its requisitions and extensions add up to."""
     want = facts.quota_want if facts.quota_want is not None else quota_want(facts.requisitions, facts.extensions)
-    zero = {"reserved": Decimal("0.00"), "consumed": Decimal("0.00"), "extension": Decimal("0.00")}
+    zero = _empty_account()
     found = []
     for account in sorted(set(want) | set(facts.quota)):
         have = facts.quota.get(account, zero)
@@ -402,25 +406,31 @@ def _requisitions_in_scope(session, since: Mark, asked: History | None) -> set[i
     return ids
 
 
+def _matching(session, column, keys) -> list:
+    """WHERE clauses that together match `column` against `keys`; every row when keys is None."""
+    from sqlalchemy import true
+
+    from inventory import bulk
+
+    return [true()] if keys is None else list(bulk.in_ids(session, column, sorted(keys)))
+
+
 def _read_requisitions(session, facts: Facts, ids: set[int] | None) -> None:
     """Requisitions as columns, not ORM objects (loading one also loads its lines and
     allocations): all, or those of `ids`."""
-    from sqlalchemy import func, select, true
+    from sqlalchemy import func, select
 
-    from inventory import bulk
     from inventory.requisitions.models import Allocation, Requisition, RequisitionLine
     from inventory.requisitions.models import format_code as requisition_code
     from inventory.warehouses.models import StockMovement
 
-    matches = [true()] if ids is None else list(bulk.in_ids(session, Requisition.id, sorted(ids)))
     by_id = {}
-    for match in matches:
+    for match in _matching(session, Requisition.id, ids):
         for rid, ticket, status, dealer, period, value in session.execute(
                 select(Requisition.id, Requisition.ticket, Requisition.status, Requisition.dealer_code,
                        Requisition.quota_period, Requisition.value).where(match)):
             by_id[rid] = facts.requisitions[requisition_code(rid)] = Req(ticket, status, [], dealer, period, value)
-    line_matches = [true()] if ids is None else list(bulk.in_ids(session, RequisitionLine.requisition_id, sorted(ids)))
-    for match in line_matches:
+    for match in _matching(session, RequisitionLine.requisition_id, ids):
         for rid, sku, qty in session.execute(select(RequisitionLine.requisition_id, RequisitionLine.sku,
                                                     RequisitionLine.qty).where(match).order_by(RequisitionLine.id)):
             by_id[rid].lines.append((sku, qty))
@@ -432,8 +442,7 @@ def _read_requisitions(session, facts: Facts, ids: set[int] | None) -> None:
             req.shipped[sku] = req.shipped.get(sku, 0) + qty
             req.shipped_value += price * qty
             req.delivered = req.delivered or status == "delivered"
-    code_matches = [true()] if ids is None else list(bulk.in_ids(session, StockMovement.ref_id, sorted(facts.requisitions)))
-    for match in code_matches:
+    for match in _matching(session, StockMovement.ref_id, None if ids is None else facts.requisitions):
         for ref, sku, units in session.execute(
                 select(StockMovement.ref_id, StockMovement.sku, func.sum(-StockMovement.on_hand_delta))
                 .where(match, StockMovement.kind == "issue", StockMovement.ref_type == "requisition")
@@ -453,7 +462,7 @@ def _quota_sums(session, extensions: list) -> dict:
     cent = Decimal("0.01")
     live = Requisition.status != "cancelled"
     worth = RequisitionLine.unit_price * Allocation.qty  # cents in the database: summed as Money
-    want = defaultdict(lambda: {"reserved": Decimal("0.00"), "consumed": Decimal("0.00"), "extension": Decimal("0.00")})
+    want = defaultdict(_empty_account)
     for dealer, period, value in session.execute(
             select(Requisition.dealer_code, Requisition.quota_period, func.sum(Requisition.value))
             .where(Requisition.dealer_code.is_not(None), live).group_by(Requisition.dealer_code, Requisition.quota_period)):
