@@ -116,7 +116,9 @@ def _split(key: str) -> tuple[str, str] | None:
 
 # Built once: every API request runs it, and building a statement costs more CPU than running it.
 # The policy_setting rows ride on it (one JSON text): the request's policy with no statement of its own.
-_KEY_BY_PREFIX = select(ApiKey, SettingsText()).where(ApiKey.prefix == bindparam("prefix"))
+# Columns, not the entity: an ORM load (identity map, instance state) cost more CPU than the query.
+_KEY_BY_PREFIX = select(ApiKey.id, ApiKey.digest, ApiKey.role, ApiKey.code, ApiKey.revoked_at, ApiKey.last_used_at,
+                        SettingsText()).where(ApiKey.prefix == bindparam("prefix"))
 
 
 def authenticate(session: Session, key: str, *, touch: bool = True) -> Principal | None:
@@ -125,19 +127,19 @@ def authenticate(session: Session, key: str, *, touch: bool = True) -> Principal
     if split is None:
         return None
     prefix, secret = split
-    found = session.execute(_KEY_BY_PREFIX, {"prefix": prefix}).one_or_none()
-    if found is None:
+    row = session.connection().execute(_KEY_BY_PREFIX, {"prefix": prefix}).one_or_none()
+    if row is None:
         return None
-    row, settings = found
+    key_id, digest, role, code, revoked_at, last_used_at, settings = row
     remember_settings(session, settings)  # the transaction's policy, as this statement read it
-    if row.revoked_at is not None:
+    if revoked_at is not None:
         return None
-    if not hmac.compare_digest(row.digest, _digest(secret)):
+    if not hmac.compare_digest(digest, _digest(secret)):
         return None
     now = utcnow()
-    if touch and (row.last_used_at is None or (now - row.last_used_at).total_seconds() > TOUCH_EVERY_SECONDS):
-        row.last_used_at = now
-    return Principal(row.role, row.code)
+    if touch and (last_used_at is None or (now - last_used_at).total_seconds() > TOUCH_EVERY_SECONDS):
+        session.get(ApiKey, key_id).last_used_at = now  # the entity only then: the caller commits what is dirty
+    return Principal(role, code)
 
 
 def revoke_key(session: Session, key: str) -> None:

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import bindparam, exists, false, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import identity_key
 
 from .catalog import Part, customer_price
-from .db import to_money
+from .db import current_transaction, to_money
 from .network import ServicePoint
 from .policy import Policy
 from .requisitions.models import Requisition, RequisitionLine, format_code
@@ -87,30 +88,96 @@ def _line_charge(line: RequisitionLine, part: Part, markup: Decimal, counts: boo
                       to_money(price * line.qty) if counts else ZERO)
 
 
+def _out_of_warranty(req=Requisition, line=RequisitionLine):
+    """The requisition `req` has a line out of warranty."""
+    return (select(line.id).where(line.requisition_id == req.id,
+                                  func.coalesce(line.in_warranty, req.in_warranty) == false())
+            .exists())
+
+
+def _in_shop(ticket, repair=RepairTicket, event=TicketEvent):
+    """The ticket `ticket` names was repaired in the shop: completed with no visit recorded (用户送修)."""
+    return ((repair.code == ticket) & repair.completed_at.is_not(None)
+            & ~exists().where(event.ticket_code == repair.code, event.type == "visited"))
+
+
 # Built once: a statement built per call costs more CPU (its cache key) than PostgreSQL takes to run it.
-_OUT_OF_WARRANTY = (select(RequisitionLine.id)
-                    .where(RequisitionLine.requisition_id == Requisition.id,
-                           func.coalesce(RequisitionLine.in_warranty, Requisition.in_warranty) == false())
-                    .exists())
-_IN_SHOP = ((RepairTicket.code == Requisition.ticket) & RepairTicket.completed_at.is_not(None)
-            & ~exists().where(TicketEvent.ticket_code == RepairTicket.code, TicketEvent.type == "visited"))
 _HOLDERS = (select(Requisition.id, Requisition.service_point_code, Requisition.ticket, RepairTicket.code)
-            .outerjoin(RepairTicket, _IN_SHOP)
+            .outerjoin(RepairTicket, _in_shop(Requisition.ticket))
             .where(Requisition.ticket.in_(bindparam("tickets", expanding=True)), Requisition.status != "cancelled",
-                   _OUT_OF_WARRANTY)
+                   _out_of_warranty())
             .order_by(Requisition.id))
+
+# A requisition being written (`requisitions.writing`): its ticket's holder among the requisitions
+# written before it, and whether the ticket was repaired in the shop, read by the statement that
+# writes it (so its response needs no query of its own). Short aliases: that statement's text is
+# kept under the 4 KB psycopg caches.
+_q, _ql = aliased(Requisition, name="q"), aliased(RequisitionLine, name="ql")
+_WRITTEN_HOLDER = (select(func.min(_q.id).label("m"))
+                   .where(_q.service_point_code == bindparam("holder_point"), _q.ticket == bindparam("holder_ticket"),
+                          _q.status != "cancelled", _out_of_warranty(_q, _ql))
+                   .scalar_subquery())
+_TICKET_IN_SHOP = exists().where(_in_shop(bindparam("holder_ticket"), aliased(RepairTicket, name="qt"),
+                                          aliased(TicketEvent, name="qe")))
+_KNOWN = "visit_holders_written"
+
+
+def holder_columns() -> tuple[str, dict]:
+    """SQL of those two columns (PostgreSQL's) for a statement of text, bound as :holder_point and
+    :holder_ticket (NULL when the requisition has no ticket), and the constants they bind."""
+    named = PGDialect(paramstyle="named")  # `:name` binds, no `::type` casts: text() reads them
+    sql, params = [], {}
+    for column in (_WRITTEN_HOLDER, _TICKET_IN_SHOP):
+        compiled = column.compile(dialect=named)
+        sql.append(" ".join(str(compiled).split()))
+        params.update((k, v) for k, v in compiled.params.items() if not k.startswith("holder_"))
+    return ",".join(sql), params
+
+
+def remember_written(session: Session, req: Requisition, holder: int | None, in_shop: bool) -> None:
+    """What `holder_columns` read for `req`, with `req` itself now written: the transaction's next
+    `visit_holders` of its ticket takes it instead of a query."""
+    if not req.ticket:
+        return
+    if req.status != "cancelled" and not all(line_in_warranty(line) for line in req.lines):
+        holder = req.id if holder is None else min(holder, req.id)
+    now, (transaction, known) = current_transaction(session), session.info.get(_KNOWN) or (None, {})
+    if transaction is not now:
+        known = {}
+    known[(req.service_point_code, req.ticket)] = (holder, bool(in_shop))
+    session.info[_KNOWN] = (now, known)
+
+
+def _written(session: Session, keys: set) -> dict:
+    """The keys `remember_written` knows in this transaction, each taken once, and none once the
+    session holds a change it has not written (that change may move the fee: the tables tell)."""
+    transaction, known = session.info.get(_KNOWN) or (None, {})
+    if not known or transaction is not current_transaction(session):
+        return {}
+    if session.new or session.dirty or session.deleted:
+        known.clear()
+        return {}
+    return {key: known.pop(key) for key in keys & known.keys()}
 
 
 def visit_holders(session: Session, keys: Iterable[tuple[str, str]]) -> tuple[dict[tuple[str, str], int], set[str]]:
     """(point, ticket) -> the id of the requisition that carries the ticket's visit fee at that
     point: its first live one with an out-of-warranty line; and those tickets repaired in the
     shop: completed with no visit recorded (用户送修, the customer brought the unit in). One
-    query, no requisition loaded."""
+    query, no requisition loaded; none for a requisition just written (`remember_written`)."""
     keys = set(keys)
     if not keys:
         return {}, set()
     holders: dict[tuple[str, str], int] = {}
     in_shop: set[str] = set()
+    for (point, ticket), (holder, repaired_in_shop) in _written(session, keys).items():
+        keys.discard((point, ticket))
+        if holder is not None:
+            holders[(point, ticket)] = holder
+        if repaired_in_shop:
+            in_shop.add(ticket)
+    if not keys:
+        return holders, in_shop
     for rid, point, ticket, repaired_in_shop in session.execute(
             _HOLDERS, {"tickets": sorted({ticket for _, ticket in keys})}):
         if (point, ticket) in keys and (point, ticket) not in holders:

@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event, ins
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 T = TypeVar("T")
@@ -156,6 +156,12 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def current_transaction(session: Session | scoped_session):
+    """The session's transaction now (None between them), for what is kept for one transaction only;
+    a web request's scoped session (Flask-SQLAlchemy's) answers through its session proper."""
+    return (session() if isinstance(session, scoped_session) else session).get_transaction()
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 from sqlalchemy.sql.functions import FunctionElement
 
 from . import audit
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, UTCDateTime, current_transaction, utcnow
 from .errors import InvalidInput
 
 D = Decimal
@@ -298,8 +298,6 @@ def remember_settings(session: Session | scoped_session, raw: str | None) -> Pol
     """The policy of the settings' text (`SettingsText`) read in the session's current transaction,
     kept as that transaction's policy: `policy_of_transaction` returns it without a query. The text
     is read afresh each time (only its parsing is cached), so a committed change is never missed."""
-    if isinstance(session, scoped_session):  # a web request's session (Flask-SQLAlchemy's): its session proper
-        session = session()
     raw = raw or "{}"
     policy = _PARSED.get(raw)
     if policy is None:
@@ -307,7 +305,7 @@ def remember_settings(session: Session | scoped_session, raw: str | None) -> Pol
         if len(_PARSED) >= _PARSED_MOST:
             _PARSED.clear()
         _PARSED[raw] = policy
-    session.info[_CACHED] = (session.get_transaction(), policy)
+    session.info[_CACHED] = (current_transaction(session), policy)
     return policy
 
 

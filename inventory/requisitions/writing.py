@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
+from .. import customer_charges
 from ..db import attach
 from ..warehouses import ledger
 from .models import Allocation, Requisition, RequisitionLine
@@ -22,11 +23,14 @@ _NUMBER = ("n AS (SELECT id, CASE WHEN id<100000000 THEN 'R'||lpad(CAST(id AS TE
 _REF_ID = "(SELECT code FROM n)"  # the ledger rows' ref_id: `reserving.ledger_ref`'s code, as `format_code`
 _RETURNED = "(SELECT id FROM n),ARRAY(SELECT id FROM l ORDER BY o),ARRAY(SELECT id FROM a ORDER BY o)"
 # Columns a new requisition, line or allocation never fills (set later, or by HQ): left to the table's
-# NULL, not sent. Kept short because psycopg caches the parsing of statements up to 4 KB only.
+# NULL, not sent. The statement is kept short (parameters by number, `_SHORT_TYPES`) because psycopg
+# caches the parsing of statements up to 4 KB only (a test keeps it so).
 _UNSET = {Requisition: ("cancelled_at",),
           RequisitionLine: ("warranty_override_by", "warranty_override_at", "warranty_override_reason"),
           Allocation: ("shipped_at", "delivered_at", "on_time", "wrong_part_at", "wrong_part_sku", "wrong_part_by")}
 _SHAPES: dict = {}
+# Shorter spellings of the casts (the column's own type still checks what is inserted: a VARCHAR's length)
+_SHORT_TYPES = {"TIMESTAMP WITH TIME ZONE": "TIMESTAMPTZ", "VARCHAR": "TEXT"}
 
 
 def _columns(cls, dialect, *, skip: tuple[str, ...] = ()) -> tuple:
@@ -42,7 +46,8 @@ def _columns(cls, dialect, *, skip: tuple[str, ...] = ()) -> tuple:
             continue
         if prop.key != column.key or (column.default is not None and not column.default.is_scalar):
             raise NotImplementedError(f"{column}: written by a flush only")
-        columns.append((prop.key, column.type.compile(dialect), column.type.bind_processor(dialect),
+        sql_type = _SHORT_TYPES.get(column.type.compile(dialect).split("(")[0], column.type.compile(dialect))
+        columns.append((prop.key, sql_type, column.type.bind_processor(dialect),
                         None if column.default is None else column.default.arg))
     return tuple(columns)
 
@@ -50,7 +55,7 @@ def _columns(cls, dialect, *, skip: tuple[str, ...] = ()) -> tuple:
 def _unnest(prefix: str, columns: tuple, extra: tuple[tuple[str, str], ...] = ()) -> str:
     """`unnest(...)` of one array parameter per column (`extra` (name, SQL type) first), numbered `o`."""
     arrays = [f"CAST(:{prefix}{i} AS {sql_type}[])" for i, (_, sql_type) in enumerate(extra)]
-    arrays += [f"CAST(:{prefix}_{attr} AS {sql_type}[])" for attr, sql_type, _, _ in columns]
+    arrays += [f"CAST(:{prefix}_{i} AS {sql_type}[])" for i, (_, sql_type, _, _) in enumerate(columns)]
     names = [name for name, _ in extra] + [attr for attr, _, _, _ in columns]
     return f"unnest({','.join(arrays)}) WITH ORDINALITY AS d({','.join(names)},o)"
 
@@ -64,7 +69,7 @@ def _shape(dialect) -> tuple:
         alloc = _columns(Allocation, dialect, skip=("line_id",))
         names = lambda columns: ",".join(attr for attr, _, _, _ in columns)  # noqa: E731
         of = lambda alias, columns: ",".join(f"{alias}.{attr}" for attr, _, _, _ in columns)  # noqa: E731
-        given = ",".join(f"CAST(:r_{attr} AS {sql_type})" for attr, sql_type, _, _ in req)
+        given = ",".join(f"CAST(:r_{i} AS {sql_type})" for i, (_, sql_type, _, _) in enumerate(req))
         tail = ",\n".join([
             f"l AS (SELECT nextval(pg_get_serial_sequence('requisition_line','id')) AS id,d.* "
             f"FROM {_unnest('l', line)})",
@@ -79,7 +84,8 @@ def _shape(dialect) -> tuple:
             "CAST(:e_at AS TIMESTAMP WITH TIME ZONE),CAST(:e_kind AS TEXT),CAST(:e_actor AS TEXT),"
             "CAST(:e_detail AS TEXT) FROM n)",
         ])
-        shape = _SHAPES[dialect.name] = (tail, req, line, alloc)
+        holder, constants = customer_charges.holder_columns()
+        shape = _SHAPES[dialect.name] = (tail, req, line, alloc, f"{_RETURNED},{holder}", constants)
     return shape
 
 
@@ -104,24 +110,26 @@ def _values(cls, columns: tuple, obj) -> list:
 def _arrays(prefix: str, cls, columns: tuple, objects: list, params: dict) -> None:
     """Each column's values over `objects` as one array parameter."""
     rows = [_values(cls, columns, obj) for obj in objects]
-    for i, (attr, _, _, _) in enumerate(columns):
-        params[f"{prefix}_{attr}"] = [row[i] for row in rows]
+    for i in range(len(columns)):
+        params[f"{prefix}_{i}"] = [row[i] for row in rows]
 
 
 def write_submitted(session: Session, req: Requisition, takes: list[tuple[str, str, int, str]], event: dict) -> None:
     """Reserve `takes` (`ledger.reserve_locked`, on rows locked and read) and write the requisition,
     its lines, allocations (one per take, in order) and `event` (`history.event_values` without
-    its requisition) in one statement; `req.id` may be None (numbered here) or already drawn."""
-    tail, req_columns, line_columns, alloc_columns = _shape(session.get_bind().dialect)
+    its requisition) in one statement, which also reads the ticket's visit-fee holder for the response
+    (`customer_charges.holder_columns`); `req.id` may be None (numbered here) or already drawn."""
+    tail, req_columns, line_columns, alloc_columns, returned, constants = _shape(session.get_bind().dialect)
     allocations = [a for line in req.lines for a in line.allocations]
     params = {"req_id": req.id, "e_at": event["at"], "e_kind": event["kind"], "e_actor": event["actor"],
-              "e_detail": event["detail"], "a0": [a.line.line_no for a in allocations]}
-    params.update(zip((f"r_{attr}" for attr, _, _, _ in req_columns), _values(Requisition, req_columns, req)))
+              "e_detail": event["detail"], "a0": [a.line.line_no for a in allocations],
+              "holder_point": req.service_point_code, "holder_ticket": req.ticket, **constants}
+    params.update((f"r_{i}", value) for i, value in enumerate(_values(Requisition, req_columns, req)))
     _arrays("l", RequisitionLine, line_columns, req.lines, params)
     _arrays("a", Allocation, alloc_columns, allocations, params)
-    number, line_ids, alloc_ids = ledger.reserve_locked(
+    number, line_ids, alloc_ids, holder, in_shop = ledger.reserve_locked(
         session, takes, actor=req.created_by, ref=ledger.Ref("requisition", ""),
-        together=ledger.Together(head=_NUMBER, tail=tail, select=_RETURNED, params=params, ref_id=_REF_ID))
+        together=ledger.Together(head=_NUMBER, tail=tail, select=returned, params=params, ref_id=_REF_ID))
     req.id = number
     for line, line_id in zip(req.lines, line_ids, strict=True):
         line.id, line.requisition_id = line_id, number
@@ -130,3 +138,4 @@ def write_submitted(session: Session, req: Requisition, takes: list[tuple[str, s
     for a, alloc_id in zip(allocations, alloc_ids, strict=True):
         a.id = alloc_id
     attach(session, [req], [req, *req.lines, *allocations])
+    customer_charges.remember_written(session, req, holder, in_shop)

@@ -16,13 +16,13 @@ from inventory.supersession import Replacement, set_replacements
 # The most statements one submit of two lines (a warm key: no last-used touch) may issue, by database.
 # PostgreSQL, a point's: the key with the policy's rows (one JSON text, `policy.SettingsText`), point with
 # parts and their options (and whether any 替代件 chain is near and the ticket's appliance recorded:
-# neither here), lock, then the reservations with every row in one statement, and the response's
-# visit-fee holders (5, was 16); a dealer's adds its number, the month's account opened if new, and the
-# quota reserved with its movement row (8, was 22); an Idempotency-Key adds its lookup and its row (7,
-# was 18). SQLite adds BEGIN IMMEDIATE, reads the options on their own and writes its rows and the
-# ledger's one statement each (16, 19 and 18; were 21, 27, 23).
+# neither here), lock, then the reservations with every row in one statement, which also reads the
+# response's visit-fee holder (4, was 16); a dealer's adds its number, the month's account opened if new,
+# and the quota reserved with its movement row (7, was 22); an Idempotency-Key adds its lookup and its
+# row (6, was 18). SQLite adds BEGIN IMMEDIATE, reads the options on their own, writes its rows and the
+# ledger's one statement each and reads the holders on their own (16, 19 and 18; were 21, 27, 23).
 MOST = {
-    "postgresql": {"point": 5, "dealer": 8, "point_with_key": 7},
+    "postgresql": {"point": 4, "dealer": 7, "point_with_key": 6},
     "sqlite": {"point": 16, "dealer": 19, "point_with_key": 18},
 }
 ORDER = {"ship_to": "SP0001", "ticket": "T-COST-1", "in_warranty": False,
@@ -136,3 +136,53 @@ def test_the_number_drawn_in_the_write_names_the_ledger_rows_as_the_requisition_
     with engine.connect() as conn:
         assert conn.execute(text(f"WITH {_NUMBER} SELECT code FROM n"), {"req_id": number}).scalar_one() == \
             format_code(number)
+
+
+def test_the_submit_response_charges_the_visit_fee_as_a_later_read_does(app, client, auth, engine):
+    """On PostgreSQL the response's visit-fee holder is read by the statement that writes the
+    requisition (`customer_charges.holder_columns`); elsewhere by a query of its own. Either way the
+    answer is what reading the requisition back at once says, whoever carries the ticket's fee."""
+    from datetime import timedelta
+
+    from inventory.db import make_session_factory, utcnow
+    from inventory.tickets import record_event
+
+    def read_back(answer: dict) -> dict:
+        again = client.get(f"/api/v1/requisitions/{answer['id']}", headers=auth["hq"]).get_json()
+        assert again["customer_charge"] == answer["customer_charge"], answer["id"]
+        return answer
+
+    def paid(ticket: str, who: str = "point") -> dict:
+        return read_back(_post(client, auth, who, {**ORDER, "ticket": ticket}).get_json())
+
+    now = utcnow()
+    with make_session_factory(engine)() as session, transaction(session):  # brought in and repaired: 在点
+        record_event(session, "T-SHOP", "created", now - timedelta(hours=3), now=now, service_point="SP0001")
+        record_event(session, "T-SHOP", "completed", now - timedelta(hours=1), now=now)
+    first, second = paid("T-FEE"), paid("T-FEE")
+    assert client.post(f"/api/v1/requisitions/{first['id']}/cancel", headers=auth["point"]).status_code == 200
+    third, shop = paid("T-FEE"), paid("T-SHOP")
+    dealer = read_back(_post(client, auth, "dealer", {**ORDER, "in_warranty": None, "ticket": None}).get_json())
+
+    charges = {name: answer["customer_charge"] for name, answer in
+               dict(first=first, second=second, third=third, shop=shop, dealer=dealer).items()}
+    assert (charges["first"]["visit_fee"]["kind"], charges["first"]["visit_fee_on"]) == ("visit", None)
+    assert (charges["second"]["visit_fee"], charges["second"]["visit_fee_on"]) == (None, first["id"])
+    assert (charges["third"]["visit_fee"], charges["third"]["visit_fee_on"]) == (None, second["id"])
+    assert charges["shop"]["visit_fee"]["kind"] == "in_shop"
+    assert (charges["dealer"]["visit_fee"], charges["dealer"]["visit_fee_on"]) == (None, None)
+
+
+def test_the_one_statement_write_stays_short_enough_for_psycopg_to_cache_its_parsing(app, client, auth, engine):
+    """psycopg converts a statement's placeholders once per text only up to a length; the submit's
+    write (the longest statement it sends) must stay under it, with every part of it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the one-statement write is PostgreSQL's")
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    with counted(app) as statements:
+        _post(client, auth, "point", ORDER)
+        _post(client, auth, "dealer", {**ORDER, "in_warranty": None, "ticket": None})
+    writes = [s for s in statements if "INSERT INTO requisition_event" in s]
+    assert len(writes) == 2 and all("FROM requisition AS q" in s for s in writes)  # the holder read with it
+    assert max(len(s.encode()) for s in writes) <= MAX_CACHED_STATEMENT_LENGTH
