@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.ceiling import Parcels, best_k, ceilings, lane_reach, wait_beyond_handling
+from simulation.ceiling import Parcels, best_k, ceilings, cheapest_in_promise, lane_reach, wait_beyond_handling
 from simulation.setup import build_world
 
 
@@ -39,6 +39,19 @@ def test_best_k_takes_the_warehouse_that_covers_most_then_the_one_that_adds_most
     assert lane_reach(hours, Parcels.draw(1000, 0.0, seed=1)).tolist()[0] == [1.0, 0.0]
 
 
+def test_the_cheapest_holder_in_the_promise_serves_a_point_even_when_a_dearer_one_lands_more_in_time():
+    reach = np.array([[0.6, 1.0], [0.9, 0.0], [1.0, 1.0]])
+    hours = np.array([[44.0, 10.0], [30.0, 60.0], [20.0, 12.0]])
+    cost = np.array([[1.0, 1.0], [2.0, 1.0], [3.0, 2.0]])
+    weight = np.array([0.5, 0.5])
+    # point 0: member 0 is cheapest within 48 h (0.6) though member 1 lands 0.9; point 1: member 0 (1.0)
+    assert cheapest_in_promise(reach, hours, cost, weight, [0, 1]) == pytest.approx(0.5 * 0.6 + 0.5 * 1.0)
+    assert cheapest_in_promise(reach, hours, cost, weight, [1]) == pytest.approx(0.5 * 0.9)  # point 1: none in 48 h
+    reach[1, 1] = 0.2  # a fast carrier lands a 60 h lane in time at times: the late option, the fastest, is taken
+    assert cheapest_in_promise(reach, hours, cost, weight, [1]) == pytest.approx(0.5 * 0.9 + 0.5 * 0.2)
+    assert cheapest_in_promise(reach, hours, cost, weight, [1, 2]) == pytest.approx(0.5 * 0.9 + 0.5 * 1.0)
+
+
 def test_the_national_ceiling_matches_the_lanes_and_lies_below_them():
     out = ceilings(build_world("national", 1, 1.0).simulated, samples=20_000)
     # on the lanes' nominal hours seven warehouses reach all that any reaches (issue 17's figure)
@@ -47,6 +60,9 @@ def test_the_national_ceiling_matches_the_lanes_and_lies_below_them():
     rates = [rate for rate, _ in out["best_k"].values()]
     assert rates == sorted(rates) and rates[-1] <= out["every_warehouse"] < out["every_warehouse_nominal"]
     assert out["hq_only"] < rates[0] and out["best_k"][1][1] == ["HB1"]
+    # the lanes' costs follow their hours: submit's cheapest holder is nearly always the one that lands most
+    for k, (rate, _) in out["best_k"].items():
+        assert rate - 0.002 < out["best_k_cheapest"][k] <= rate + 1e-12
     assert 0.05 < out["dealer_share"] < 0.5
 
 
