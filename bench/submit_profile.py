@@ -50,6 +50,10 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--dump", help="write the cProfile stats to this file (for snakeviz or pstats)")
+    parser.add_argument("--as-served", action="store_true",
+                        help="the app as bench/api.py's gunicorn runs it: rate limits on (raised), counted in "
+                             "--limits-store")
+    parser.add_argument("--limits-store", default="memory://", help="the rate limits' store with --as-served")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(sqlite_db() if args.sqlite else postgres_db())
@@ -57,8 +61,9 @@ def main() -> None:
         from api.app import create_app
         from api.extensions import db
 
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
-                          "CELERY_BROKER_URL": None})
+        served = {"RATELIMIT_DEFAULT": "10000000 per minute", "RATELIMIT_STORAGE_URI": args.limits_store}
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "CELERY_BROKER_URL": None,
+                          **(served if args.as_served else {"RATELIMIT_ENABLED": False})})
         point, key = keys[0]
         client = Client(0, point, key, skus, weights, seed=7)
         http = app.test_client()
