@@ -15,6 +15,8 @@ Functions here never commit: the calling service owns the transaction.
 """
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -190,10 +192,11 @@ def reserve(session: Session, warehouse: str, sku: str, qty: int, *, actor: str,
 
 # The balances' conditional UPDATE and the ledger rows of many reservations in one statement, as
 # CTEs (`ledger_rows` returns the (warehouse_code, sku) of each reservation made); {ref_id} is the
-# SQL of the rows' ref_id: a parameter, or an expression of a caller's CTEs (`Together`).
+# SQL of the rows' ref_id: a parameter, or an expression of a caller's CTEs (`Together`). The takes
+# come as one JSON text: psycopg adapts an array parameter element by element, in Python.
 _RESERVE_LOCKED_CTES = (
-    "ledger_d AS (SELECT * FROM unnest(CAST(:ledger_warehouses AS TEXT[]),CAST(:ledger_skus AS TEXT[]),"
-    "CAST(:ledger_qtys AS INTEGER[]),CAST(:ledger_reasons AS TEXT[])) AS d(warehouse_code,sku,qty,reason)),\n"
+    "ledger_d AS (SELECT * FROM json_to_recordset(CAST(:ledger_takes AS JSON)) "
+    "AS d(warehouse_code TEXT,sku TEXT,qty INTEGER,reason TEXT)),\n"
     "ledger_u AS (UPDATE stock_balance AS b SET reserved=b.reserved+d.qty FROM ledger_d AS d "
     "WHERE b.warehouse_code=d.warehouse_code AND b.sku=d.sku AND b.on_hand-b.reserved>=d.qty "
     "RETURNING d.warehouse_code,d.sku,d.qty,d.reason),\n"
@@ -247,9 +250,9 @@ def reserve_locked(session: Session, takes: list[tuple[str, str, int, str]], *, 
         for warehouse, sku, qty, reason in takes:
             reserve(session, warehouse, sku, qty, actor=actor, reason=reason, ref=ref)
         return None
-    params = {"ledger_warehouses": [t[0] for t in takes], "ledger_skus": [t[1] for t in takes],
-              "ledger_qtys": [t[2] for t in takes], "ledger_reasons": [t[3] for t in takes], "ledger_at": utcnow(),
-              "ledger_actor": actor, "ledger_ref_type": ref.type}
+    rows = [{"warehouse_code": w, "sku": s, "qty": q, "reason": r} for w, s, q, r in takes]
+    params = {"ledger_takes": json.dumps(rows, separators=(",", ":")),
+              "ledger_at": utcnow(), "ledger_actor": actor, "ledger_ref_type": ref.type}
     if together is None:
         stmt, params["ledger_ref_id"] = _RESERVE_LOCKED, ref.id
     else:
