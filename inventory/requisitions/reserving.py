@@ -8,10 +8,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import InsufficientStock
+from ..catalog import Part
 from ..network import Lane, ServicePoint, Warehouse
 from ..policy import Policy
 from ..warehouses import ledger
@@ -43,21 +44,29 @@ _OPTIONS = (select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, W
             .where(Lane.to_code == bindparam("point")))  # built once: every submit runs it twice
 
 
-# The options' columns, for a caller that reads them in its own query (`options_of_rows`): a submit
-# joins them to its first one (lane, warehouse and stock_balance, on the point and the sku).
-OPTION_COLUMNS = _OPTIONS.selected_columns
-STOCKED = (Lane.__table__.join(Warehouse.__table__, Warehouse.code == Lane.from_code)
-           .join(StockBalance.__table__, StockBalance.warehouse_code == Lane.from_code))
+# The options of one part at one point as arrays, a column each (PostgreSQL), for a caller that reads
+# them in its own query (`options_of_arrays`): a submit puts them beside each part of its first one,
+# which correlates them (one row a part, not one a warehouse that holds it).
+OPTION_ARRAYS = (select(*(func.array_agg(column) for column in _OPTIONS.selected_columns))
+                 .select_from(Lane).join(Warehouse, Warehouse.code == Lane.from_code)
+                 .join(StockBalance, StockBalance.warehouse_code == Lane.from_code)
+                 .where(Lane.to_code == ServicePoint.code, StockBalance.sku == Part.sku)
+                 .correlate(ServicePoint, Part)
+                 .lateral("options"))
 
 
 def options_of_rows(point: ServicePoint, skus, rows) -> dict[str, list[Option]]:
-    """`options_by_sku` from rows of `OPTION_COLUMNS` read elsewhere (a row of NULLs: none)."""
+    """`options_by_sku` from rows of `_OPTIONS`' columns."""
     by_sku: dict[str, list[Option]] = {sku: [] for sku in dict.fromkeys(skus)}
     for w, h, cost, kind, center, sku, avail in rows:
-        if w is not None:
-            by_sku[sku].append(Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
-                                      is_regional_of_point=center == point.center_code, sku=sku))
+        by_sku[sku].append(Option(warehouse=w, available=int(avail), hours=h, unit_cost=cost, is_hq=kind == "hq",
+                                  is_regional_of_point=center == point.center_code, sku=sku))
     return by_sku
+
+
+def options_of_arrays(point: ServicePoint, skus, arrays) -> dict[str, list[Option]]:
+    """`options_by_sku` from `OPTION_ARRAYS` read elsewhere, a row of arrays per part (NULLs: none)."""
+    return options_of_rows(point, skus, (option for row in arrays if row[0] is not None for option in zip(*row)))
 
 
 def options_by_sku(session: Session, point: ServicePoint, skus) -> dict[str, list[Option]]:

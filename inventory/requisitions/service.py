@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, exists, insert, select, text, update
+from sqlalchemy import bindparam, exists, insert, select, text, true, update
 from sqlalchemy.orm import Session
 
 from .. import bulk, supersession
@@ -20,18 +20,17 @@ from ..access import Principal
 from ..catalog import Part
 from ..db import attach, insert_new, utcnow
 from ..errors import Conflict, InvalidInput
-from ..network import Lane, ServicePoint, dealer_ship_to
+from ..network import ServicePoint, dealer_ship_to
 from ..policy import Policy, load_policy
 from ..quotas import service as quotas
 from ..returns.lifecycle import expect_returns_for_shipment
 from ..warehouses import ledger
-from ..warehouses.models import StockBalance
 from . import scans, warranty, wrong_part
 from .allocation import Option, stock_seen
 from .history import add_event, event_time, event_values, refresh_status
 from .models import Requisition, RequisitionEvent, RequisitionLine
 from .reads import get, require_owner
-from .reserving import (OPTION_COLUMNS, STOCKED, ledger_ref, options_of_rows, plan_locked_lines, planned_options,
+from .reserving import (OPTION_ARRAYS, ledger_ref, options_of_arrays, plan_locked_lines, planned_options,
                         ranked, reserve_units, serving_options, with_locked)
 from .writing import write_submitted
 
@@ -71,22 +70,22 @@ def _point_and_parts(session: Session, principal: Principal, ship_to: str, lines
         raise not_yours
     point, _, chained, appliance = rows[0][:4]
     parts = {row[1].sku: row[1] for row in rows if row[1] is not None}
-    options = options_of_rows(point, parts, [row[4:] for row in rows]) if joined else None
+    options = options_of_arrays(point, parts, [row[4:] for row in rows]) if joined else None
     return point, parts, chained, appliance, options
 
 
 # Built once: every submit runs one of them (a statement's construction costs more CPU than running it).
 # `chained`: whether any 替代件 row lies around the skus (else none needs its chain read); `appliance`:
 # whether the ticket has its appliance recorded (else the warranty engine needs nothing of it); on
-# PostgreSQL (key True) then the options of each part (`reserving.OPTION_COLUMNS`), one row each
-# (SQLite reads them on their own: joined, the bench's submit took 93 ms of CPU there).
+# PostgreSQL (key True) then the options of each part (`reserving.OPTION_ARRAYS`: a column of arrays
+# each, so one row a part) (SQLite reads them on their own: joined, the bench's submit took 93 ms of CPU).
 _FIRST = select(ServicePoint, Part, supersession.ANY_AROUND.label("chained"), warranty.HAS_APPLIANCE.label("appliance"))
 _POINT_AND_PARTS = {
     False: (_FIRST.outerjoin(Part, Part.sku.in_(bindparam("skus", expanding=True)))
             .where(ServicePoint.code == bindparam("point"))),
-    True: (_FIRST.add_columns(*OPTION_COLUMNS).select_from(ServicePoint)
+    True: (_FIRST.add_columns(*OPTION_ARRAYS.c).select_from(ServicePoint)
            .outerjoin(Part, Part.sku.in_(bindparam("skus", expanding=True)))
-           .outerjoin(STOCKED, (Lane.to_code == ServicePoint.code) & (StockBalance.sku == Part.sku))
+           .outerjoin(OPTION_ARRAYS, true())
            .where(ServicePoint.code == bindparam("point"))),
 }
 _DEALER_POINT_AND_PARTS = {joined: stmt.where(exists().where(

@@ -186,3 +186,32 @@ def test_the_one_statement_write_stays_short_enough_for_psycopg_to_cache_its_par
     writes = [s for s in statements if "INSERT INTO requisition_event" in s]
     assert len(writes) == 2 and all("FROM requisition AS q" in s for s in writes)  # the holder read with it
     assert max(len(s.encode()) for s in writes) <= MAX_CACHED_STATEMENT_LENGTH
+
+
+def test_the_first_querys_options_are_what_reading_them_alone_finds(app, engine):
+    """On PostgreSQL a submit's first query carries each part's options as arrays, one row a part
+    (`reserving.OPTION_ARRAYS`); they must be the options `options_by_sku` reads on its own, a part
+    held nowhere having none."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the options ride on the first query on PostgreSQL only")
+    from inventory.access import Principal
+    from inventory.db import make_session_factory
+    from inventory.requisitions.reserving import options_by_sku
+    from inventory.requisitions.service import LineRequest, _point_and_parts
+    from inventory.warehouses.models import StockBalance
+
+    with make_session_factory(engine)() as session:
+        held = dict(session.execute(select(StockBalance.sku, StockBalance.warehouse_code)).all())
+        skus = sorted(held)
+        lines = [LineRequest(sku, 1) for sku in skus]
+        point, parts, _, _, options = _point_and_parts(session, Principal("service_point", "SP0001"), "SP0001",
+                                                       lines, None)
+        alone = options_by_sku(session, point, skus)
+        key = lambda o: (o.sku, o.warehouse)  # noqa: E731
+        assert {sku: sorted(found, key=key) for sku, found in options.items()} == \
+            {sku: sorted(found, key=key) for sku, found in alone.items()}
+        assert sum(len(found) for found in options.values()) > len(skus)  # some part is held at several
+        with transaction(session):
+            session.execute(StockBalance.__table__.delete().where(StockBalance.sku == skus[0]))
+        _, _, _, _, options = _point_and_parts(session, Principal("service_point", "SP0001"), "SP0001", lines, None)
+        assert options[skus[0]] == [] and set(options) == set(skus)
