@@ -2,6 +2,8 @@
 store are refused with a 4xx before anything is written - never a 500."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -126,3 +128,13 @@ def test_a_long_url_within_the_limit_meets_the_apis_own_rules(client, auth):
     """Schemathesis sent 4.8 kB of repeated `per_page`; gunicorn's 4,094-byte default answered HTML."""
     response = client.get("/api/v1/parts?" + "&".join(["per_page=%C2%BF"] * 400), headers=auth["point"])
     assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_nul_in_a_json_body_of_another_unicode_encoding_is_refused_too(client, auth, encoding, nothing_written):
+    """The NUL check skips parsing a UTF-8 body without a \\u escape; a body in UTF-16 or UTF-32 (NUL
+    bytes) is parsed and checked, and refused either way, never stored nor a 500."""
+    body = json.dumps({"ship_to": "SP0001", "ticket": "T\x00X", "lines": [{"sku": "WM-PUMP-01", "qty": 1}]})
+    r = client.post("/api/v1/requisitions", data=body.encode(encoding), content_type="application/json",
+                    headers=auth["point"])
+    assert r.status_code in (400, 422) and r.mimetype == "application/problem+json", r.get_data()
