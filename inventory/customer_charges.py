@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import identity_key
 
 from .catalog import Part, customer_price
-from .db import current_transaction, to_money
+from .db import keep, kept, to_money
 from .network import ServicePoint
 from .policy import Policy
 from .requisitions.models import Requisition, RequisitionLine, format_code
@@ -141,18 +141,16 @@ def remember_written(session: Session, req: Requisition, holder: int | None, in_
         return
     if req.status != "cancelled" and not all(line_in_warranty(line) for line in req.lines):
         holder = req.id if holder is None else min(holder, req.id)
-    now, (transaction, known) = current_transaction(session), session.info.get(_KNOWN) or (None, {})
-    if transaction is not now:
-        known = {}
+    known = kept(session, _KNOWN) or {}
     known[(req.service_point_code, req.ticket)] = (holder, bool(in_shop))
-    session.info[_KNOWN] = (now, known)
+    keep(session, _KNOWN, known)
 
 
 def _written(session: Session, keys: set) -> dict:
     """The keys `remember_written` knows in this transaction, each taken once, and none once the
     session holds a change it has not written (that change may move the fee: the tables tell)."""
-    transaction, known = session.info.get(_KNOWN) or (None, {})
-    if not known or transaction is not current_transaction(session):
+    known = kept(session, _KNOWN)
+    if not known:
         return {}
     if session.new or session.dirty or session.deleted:
         known.clear()

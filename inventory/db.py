@@ -158,10 +158,23 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def current_transaction(session: Session | scoped_session):
-    """The session's transaction now (None between them), for what is kept for one transaction only;
-    a web request's scoped session (Flask-SQLAlchemy's) answers through its session proper."""
+def _current_transaction(session: Session | scoped_session):
+    """The session's transaction now (None between them); a web request's scoped session
+    (Flask-SQLAlchemy's) answers through its session proper."""
     return (session() if isinstance(session, scoped_session) else session).get_transaction()
+
+
+def keep(session: Session | scoped_session, key: str, value) -> None:
+    """Keep `value` in the session under `key` for its current transaction only (`kept`)."""
+    session.info[key] = (_current_transaction(session), value)
+
+
+def kept(session: Session | scoped_session, key: str):
+    """What `keep` put under `key` in the session's current transaction; None in another one."""
+    stored = session.info.get(key)
+    if stored is None or stored[0] is None or stored[0] is not _current_transaction(session):
+        return None
+    return stored[1]
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 from sqlalchemy.sql.functions import FunctionElement
 
 from . import audit
-from .db import Base, UTCDateTime, current_transaction, utcnow
+from .db import Base, UTCDateTime, keep, kept, utcnow
 from .errors import InvalidInput
 
 D = Decimal
@@ -258,11 +258,10 @@ def policy_of_transaction(session: Session) -> Policy:
     """The policy as the session's current transaction reads it, loaded once per transaction:
     a request's submit and its response read one policy in one query. `set_policy` drops it,
     and the next transaction reads the table again, so a change is never missed."""
-    cached = session.info.get(_CACHED)
-    if cached is not None and session.in_transaction() and cached[0] is session.get_transaction():
-        return cached[1]
-    policy = load_policy(session)  # begins the transaction when none had begun
-    session.info[_CACHED] = (session.get_transaction(), policy)
+    policy = kept(session, _CACHED)
+    if policy is None:
+        policy = load_policy(session)  # begins the transaction when none had begun
+        keep(session, _CACHED, policy)
     return policy
 
 
@@ -305,7 +304,7 @@ def remember_settings(session: Session | scoped_session, raw: str | None) -> Pol
         if len(_PARSED) >= _PARSED_MOST:
             _PARSED.clear()
         _PARSED[raw] = policy
-    session.info[_CACHED] = (current_transaction(session), policy)
+    keep(session, _CACHED, policy)
     return policy
 
 
