@@ -36,20 +36,21 @@ def allocation_values(*, warehouse: str, sku: str, qty: int, promised_by: dateti
             "created_at": now}
 
 
+# Lanes from the warehouses that hold a balance row: the options of a point and a sku, filtered by both.
+_STOCKED = (Lane.__table__.join(Warehouse.__table__, Warehouse.code == Lane.from_code)
+            .join(StockBalance.__table__, StockBalance.warehouse_code == Lane.from_code))
 _OPTIONS = (select(Lane.from_code, Lane.hours, Lane.unit_cost, Warehouse.kind, Warehouse.center_code, StockBalance.sku,
                    StockBalance.on_hand - StockBalance.reserved)
-            .join(Warehouse, Warehouse.code == Lane.from_code)
-            .join(StockBalance, (StockBalance.warehouse_code == Lane.from_code)
-                  & StockBalance.sku.in_(bindparam("skus", expanding=True)))
-            .where(Lane.to_code == bindparam("point")))  # built once: every submit runs it twice
+            .select_from(_STOCKED)
+            .where(StockBalance.sku.in_(bindparam("skus", expanding=True)), Lane.to_code == bindparam("point")))
+# (built once: every submit runs it twice)
 
 
 # The options of one part at one point as arrays, a column each (PostgreSQL), for a caller that reads
 # them in its own query (`options_of_arrays`): a submit puts them beside each part of its first one,
 # which correlates them (one row a part, not one a warehouse that holds it).
 OPTION_ARRAYS = (select(*(func.array_agg(column) for column in _OPTIONS.selected_columns))
-                 .select_from(Lane).join(Warehouse, Warehouse.code == Lane.from_code)
-                 .join(StockBalance, StockBalance.warehouse_code == Lane.from_code)
+                 .select_from(_STOCKED)
                  .where(Lane.to_code == ServicePoint.code, StockBalance.sku == Part.sku)
                  .correlate(ServicePoint, Part)
                  .lateral("options"))
