@@ -379,7 +379,9 @@ def _money_column(column, table, name) -> np.ndarray:
     seen: dict = {}
     cents = []
     for i, raw in enumerate(column):
-        key = (type(raw), raw) if isinstance(raw, (str, int, float, Decimal)) else None
+        # a signalling NaN cannot be hashed: only finite decimals are remembered (`_cents` refuses the rest)
+        hashable = isinstance(raw, (str, int, float)) or (isinstance(raw, Decimal) and raw.is_finite())
+        key = (type(raw), raw) if hashable else None
         value = seen.get(key) if key is not None else None
         if value is None:
             value = _cents(raw, f"{table}[{i}].{name}")

@@ -69,6 +69,13 @@ def test_money_is_read_exactly_into_integer_cents(amount, cents):
     assert parse_instance(with_row("lanes", unit_cost=amount)).lane_cost_cents.tolist() == [cents]
 
 
+@pytest.mark.parametrize("amount", [Decimal("sNaN"), Decimal("NaN"), Decimal("Infinity")])
+def test_a_decimal_that_is_not_a_number_is_an_instance_error(amount):
+    """A signalling NaN cannot even be hashed: it must still be one clear error (hypothesis found it)."""
+    with pytest.raises(InstanceError, match="unit_cost"):
+        parse_instance(with_row("lanes", unit_cost=amount))
+
+
 def test_lines_whose_point_has_no_lane_and_stock_of_skus_nobody_wants_are_accepted():
     doc = example()
     doc["lines"].append({"id": "L2", "service_point": "SP9", "sku": "P7", "qty": 1,
