@@ -24,6 +24,8 @@ from ..network import ServicePoint, dealer_ship_to
 from ..policy import Policy, load_policy
 from ..quotas import service as quotas
 from ..returns.lifecycle import expect_returns_for_shipment
+from ..tickets.events import check_code
+from ..tickets.models import RepairTicket
 from ..warehouses import ledger
 from . import scans, warranty, wrong_part
 from .allocation import Option, stock_seen
@@ -52,7 +54,9 @@ def _point_and_parts(session: Session, principal: Principal, ship_to: str, lines
     """The caller's own point, or one of the dealer's ship-to points (nothing else exists for it),
     the parts the lines name that exist, whether any of them is in a 替代件 chain, whether the
     ticket has its appliance recorded, and on PostgreSQL each part's own options
-    (`reserving.options_by_sku`; None elsewhere): one query."""
+    (`reserving.options_by_sku`; None elsewhere): one query. A ticket the call centre dispatched to
+    another point is refused: its appliance would decide the warranty of parts for someone else's
+    repair, and its wait would be charged to the wrong ticket."""
     not_yours = InvalidInput(f"{ship_to} is not one of your ship-to service points",
                              code="requisition.ship_to_not_yours", field="ship_to", ship_to=ship_to)
     joined = bulk.on_postgresql(session)
@@ -68,18 +72,25 @@ def _point_and_parts(session: Session, principal: Principal, ship_to: str, lines
     rows = session.execute(stmt, {**params, "skus": skus, "ticket": ticket}).all()
     if not rows:
         raise not_yours
-    point, _, chained, appliance = rows[0][:4]
+    point, _, chained, appliance, ticket_point = rows[0][:5]
+    if ticket_point is not None and ticket_point != point.code:
+        raise InvalidInput(f"ticket {ticket} is not one of {point.code}'s repair tickets",
+                           code="requisition.ticket_not_yours", field="ticket", ticket=ticket)
     parts = {row[1].sku: row[1] for row in rows if row[1] is not None}
-    options = options_of_arrays(point, parts, [row[4:] for row in rows]) if joined else None
+    options = options_of_arrays(point, parts, [row[5:] for row in rows]) if joined else None
     return point, parts, chained, appliance, options
 
 
 # Built once: every submit runs one of them (a statement's construction costs more CPU than running it).
 # `chained`: whether any 替代件 row lies around the skus (else none needs its chain read); `appliance`:
-# whether the ticket has its appliance recorded (else the warranty engine needs nothing of it); on
+# whether the ticket has its appliance recorded (else the warranty engine needs nothing of it);
+# `ticket_point`: the point the call centre dispatched the ticket to (None: not known yet); on
 # PostgreSQL (key True) then the options of each part (`reserving.OPTION_ARRAYS`: a column of arrays
 # each, so one row a part) (SQLite reads them on their own: joined, the bench's submit took 93 ms of CPU).
-_FIRST = select(ServicePoint, Part, supersession.ANY_AROUND.label("chained"), warranty.HAS_APPLIANCE.label("appliance"))
+_TICKET_POINT = (select(RepairTicket.service_point_code).where(RepairTicket.code == bindparam("ticket"))
+                 .scalar_subquery().label("ticket_point"))
+_FIRST = select(ServicePoint, Part, supersession.ANY_AROUND.label("chained"), warranty.HAS_APPLIANCE.label("appliance"),
+                _TICKET_POINT)
 _POINT_AND_PARTS = {
     False: (_FIRST.outerjoin(Part, Part.sku.in_(bindparam("skus", expanding=True)))
             .where(ServicePoint.code == bindparam("point"))),
@@ -135,6 +146,8 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     requisition's) and a line's `in_warranty` are the caller's assertions, checked and never used:
     a different one is refused (`WarrantyMismatch`) before anything is reserved."""
     now = now or utcnow()
+    if ticket is not None:
+        check_code(ticket)
     point, parts, chained, appliance, options = _point_and_parts(session, principal, ship_to, lines, ticket)
     if principal.role == "service_point" and in_warranty is not False and not ticket:  # API.md: as before
         raise InvalidInput("a service point's in-warranty requisition needs its repair ticket (a paid repair "
