@@ -34,7 +34,7 @@ from ..errors import Conflict, InsufficientStock, InvalidInput, NotFound
 from ..network import ServicePoint
 from ..policy import Policy, load_policy
 from ..quotas import service as quotas
-from ..returns.lifecycle import withdraw_unissued
+from ..returns.lifecycle import unclaimed_units, withdraw_unissued
 from ..warehouses import ledger
 from .models import Allocation, Requisition, RequisitionLine
 from .history import add_event, event_time, refresh_status
@@ -182,13 +182,21 @@ def record(session: Session, req: Requisition, line: RequisitionLine, report: Wr
     chosen = _choose(line, arrived, report, field)
     if any(at < a.delivered_at for a, _ in chosen):
         raise InvalidInput("at is before the units arrived", code="wrong_part.reported_before_arrival", field="at")
-    point = session.get(ServicePoint, req.service_point_code)
     qty = sum(n for _, n in chosen)
     by_warehouse: dict[str, int] = defaultdict(int)
     booked_out: dict[tuple[str, str], int] = defaultdict(int)
     for a, n in chosen:
         by_warehouse[a.warehouse_code] += n
         booked_out[(a.warehouse_code, a.sku)] += n
+    unclaimed = unclaimed_units(session, req, line)
+    for warehouse, n in sorted(by_warehouse.items()):
+        if n > unclaimed.get(warehouse, 0):
+            raise Conflict(f"{n} units of line {line.line_no} from {warehouse} reported as the wrong part, but returns "
+                           f"already account for them as {line.sku} (sent back unused or fitted); "
+                           f"{max(unclaimed.get(warehouse, 0), 0)} can be reported",
+                           code="wrong_part.units_on_returns", line=line.line_no, warehouse=warehouse,
+                           most=max(unclaimed.get(warehouse, 0), 0))
+    point = session.get(ServicePoint, req.service_point_code)
     serving = supersession.serving_skus(session, [line.sku])
     if req.dealer_code:  # the quota row before the stock rows, as submit takes them
         quotas.lock_account(session, req.dealer_code, req.quota_period)

@@ -232,6 +232,13 @@ def _withdraw_expected(session: Session, slot: _Slot, qty: int, actor: str, now:
         withdrawn.note = note
 
 
+def unclaimed_units(session: Session, req: Requisition, line: RequisitionLine) -> dict[str, int]:
+    """Per warehouse, the line's issued units no return accounts for as the part ordered: neither
+    sent back unused nor fitted (their old part sent). Only these can still turn out to be a wrong
+    part; the others would be counted back on the shelf twice."""
+    return {s.warehouse: s.issued - s.unused - s.sent_old for s in _slots(session, req, line)}
+
+
 def withdraw_unissued(session: Session, req: Requisition, line: RequisitionLine, *, actor: str,
                       now: datetime, note: str) -> int:
     """Withdraw expected old parts beyond the units still issued (some were shipped as the wrong

@@ -12,6 +12,7 @@ from inventory.policy import Policy
 from inventory.requisitions import service as requisitions
 from inventory.requisitions.service import LineRequest
 from inventory.warehouses import ledger
+from inventory.warehouses.models import StockBalance
 
 BEIJING = timezone(timedelta(hours=8))
 T0 = datetime(2026, 10, 5, 9, 0, tzinfo=BEIJING)
@@ -151,3 +152,30 @@ def test_the_ticket_charges_the_hq_parts_group_for_a_wrong_part_until_the_replac
     assert charge == {"party": "hq_parts_group", "reason": "hq_wrong_part", "hours": 21.0, "fine": "30.00",
                       "requisitions": [code]}
     assert body["engine_input"]["parts_waits"][0]["cause"] == "hq_wrong_part"
+
+
+def on_hand(session, sku: str, warehouse: str = "GD1") -> int:
+    balance = session.get(StockBalance, (warehouse, sku))
+    value = balance.on_hand if balance else 0
+    session.rollback()  # the next read is fresh, and no read transaction holds the SQLite file
+    return value
+
+
+def test_units_already_sent_back_unused_cannot_be_reported_wrong_afterwards(client, auth, session):
+    """Else they come back on the shelf twice: once by the mis-shipment correction, once by the return."""
+    code = shipped(client, auth, qty=2)
+    assert receive(client, auth["point"], code).status_code == 200
+    r = client.post("/api/v1/returns", headers=auth["point"],
+                    json={"requisition": code, "sku": "WM-PUMP-01", "qty": 1, "kind": "unused"})
+    assert r.status_code == 201, r.json
+    stock = (on_hand(session, "WM-PUMP-01"), on_hand(session, "WM-MOTOR-01"))
+    r = report(client, auth["point"], code, qty=2)
+    assert (r.status_code, r.json["code"]) == (409, "wrong_part.units_on_returns"), r.json
+    assert r.json["detail"].endswith("1 can be reported")
+    assert (on_hand(session, "WM-PUMP-01"), on_hand(session, "WM-MOTOR-01")) == stock
+    assert client.get(f"/api/v1/requisitions/{code}", headers=auth["point"]).json["lines"][0]["wrong_parts"] == []
+    r = report(client, auth["point"], code, qty=1)  # the unit not returned may still be the wrong one
+    assert r.status_code == 200, r.json
+    assert on_hand(session, "WM-PUMP-01") == stock[0] + 1
+    r = report(client, auth["point"], code, qty=1, received_sku="AC-REMOTE-01")
+    assert (r.status_code, r.json["code"]) == (409, "wrong_part.units_on_returns"), r.json
