@@ -13,7 +13,7 @@ from optimizer.runs import run_summary
 from ..auth import current_principal, roles
 from ..errors import problem
 from ..extensions import db
-from .common import Blueprint, StrictSchema
+from .common import Blueprint, StrictSchema, create_once
 from .csv_reports import csv_report
 from .transfers import TransferSchema
 
@@ -70,22 +70,32 @@ class Runs(MethodView):
     @blp.arguments(RunArgsSchema, required=False)
     @blp.response(202, RunStartedSchema)
     def post(self, body):
-        """Start a run now; follow it at GET /optimizer/runs/{id}"""
+        """Start a run now; follow it at GET /optimizer/runs/{id}. An Idempotency-Key starts one run
+        for any number of retries with the same body"""
         from ..tasks.optimizer import start_run
 
-        with transaction(db.session):
-            run = planning.create_run(db.session, trigger="api", actor=current_principal().name,
-                                      shards=(body or {}).get("shards", 1))
-        code, run_id = run.code, run.id
-        try:
-            start_run.apply_async((run_id,), ignore_result=True)  # nobody waits on it: progress is in the run row
-        except (BrokerDown, OSError, RuntimeError) as exc:  # broker or result store unreachable
-            with transaction(db.session):
-                planning.mark_failed(planning.get_run(db.session, run_id, lock=True), f"queue unavailable: {exc}")
-            return problem(503, "Service Unavailable", "the task queue is unavailable; try again shortly",
-                           headers={"Retry-After": "60"})
-        db.session.rollback()
-        return {"id": code, "status": planning.get_run(db.session, run_id).status}
+        principal = current_principal()
+        shards = (body or {}).get("shards", 1)
+
+        def create():
+            return planning.create_run(db.session, trigger="api", actor=principal.name, shards=shards)
+
+        def render(run):
+            return {"id": run.code, "status": run.status}
+
+        def then(started):
+            run_id = planning.parse_run_code(started["id"])
+            try:
+                start_run.apply_async((run_id,), ignore_result=True)  # nobody waits on it: progress is in the row
+            except (BrokerDown, OSError, RuntimeError) as exc:  # broker or result store unreachable
+                with transaction(db.session):
+                    planning.mark_failed(planning.get_run(db.session, run_id, lock=True), f"queue unavailable: {exc}")
+                return problem(503, "Service Unavailable", "the task queue is unavailable; try again shortly",
+                               headers={"Retry-After": "60"})
+            db.session.rollback()  # the task wrote with sessions of its own
+            return None
+
+        return create_once(principal.name, {"shards": shards}, create, render, status=202, then=then)
 
     @csv_report(name="optimizer-runs")
     @roles("hq")

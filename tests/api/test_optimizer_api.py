@@ -69,3 +69,18 @@ def test_the_cli_runs_on_the_database_and_offline_on_a_file(database, engine, au
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(out.read_text())["summary"]["objective"] == "5993.00"
+
+
+def test_an_idempotency_key_starts_one_run_for_any_number_of_retries(client, auth, engine):
+    """A retry after a lost answer must not start a second national solve."""
+    demand_history(engine)
+    headers = {**auth["hq"], "Idempotency-Key": "nightly-retry-1"}
+    first = client.post("/api/v1/optimizer/runs", headers=headers, json={})
+    again = client.post("/api/v1/optimizer/runs", headers=headers, json={})
+    assert first.status_code == again.status_code == 202
+    assert again.json == first.json
+    other = client.post("/api/v1/optimizer/runs", headers=headers, json={"shards": 2})
+    assert other.status_code == 409 and other.mimetype == "application/problem+json", other.json
+    assert [run["id"] for run in client.get("/api/v1/optimizer/runs", headers=auth["hq"]).json] == [first.json["id"]]
+    fresh = client.post("/api/v1/optimizer/runs", headers=auth["hq"], json={})
+    assert fresh.status_code == 202 and fresh.json["id"] != first.json["id"]
