@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from .errors import InvalidInput
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
-MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")  # ASCII digits only
 FIRST_YEAR, LAST_YEAR = 1970, 2099   # the years a month may name (the ledger's range of instants)
 
 

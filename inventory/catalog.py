@@ -45,11 +45,10 @@ class Part(Base):
 
 def search_parts(session: Session, q: str, *, offset: int, limit: int) -> tuple[list[Part], int]:
     """One page of the parts whose sku or name contains `q` (any case; every part when blank), by
-    sku, and how many there are in all."""
+    sku, and how many there are in all. `%` and `_` in `q` are themselves, not wildcards."""
     cond = True
     if q:
-        like = f"%{q}%"
-        cond = or_(Part.sku.ilike(like), Part.name.ilike(like))
+        cond = or_(Part.sku.icontains(q, autoescape=True), Part.name.icontains(q, autoescape=True))
     total = session.scalar(select(func.count()).select_from(Part).where(cond))
     parts = session.scalars(select(Part).where(cond).order_by(Part.sku).offset(offset).limit(limit)).all()
     return list(parts), total

@@ -23,7 +23,7 @@ from .world_schema import SKU, Strict, plain_text
 if TYPE_CHECKING:
     from .policy import Policy
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MESSAGES = {"required": "missing", "null": "must not be null"}
 
 

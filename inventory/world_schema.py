@@ -5,6 +5,7 @@ and field of the first problem in one line.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -30,6 +31,9 @@ def money_rule(value: Decimal) -> None:
         raise ValidationError("must have at most two decimal places")
 
 
+DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # ASCII digits: Decimal() also reads "１２３", "1_000", " 12"
+
+
 class Money(fields.Decimal):
     """A decimal string ("125.00") or a JSON number parsed as Decimal; never a float."""
 
@@ -37,7 +41,7 @@ class Money(fields.Decimal):
         super().__init__(places=None, allow_nan=False, validate=money_rule, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, (bool, float)):
+        if isinstance(value, (bool, float)) or (isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value)):
             raise ValidationError("must be a decimal string such as \"125.00\"")
         return super()._deserialize(value, attr, data, **kwargs)
 

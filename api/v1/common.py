@@ -34,6 +34,16 @@ class Money(fields.Decimal):
         super().__init__(places=2, as_string=True, **kwargs)
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON `true` or `false` only. marshmallow's Boolean also takes "no", "off", "0", 0 and 1, so a
+    client's mistake (a string where a flag belongs) would silently become a warranty decision."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class IsMonth(validate.Validator):
     """A `YYYY-MM` month the calendar knows: `business_calendar.is_month`, the rule `month_bounds`
     applies, so a month a schema lets through is never refused deeper with another shape."""

@@ -19,7 +19,8 @@ from inventory.requisitions.wrong_part import MAX_NOTE, WrongPart
 from ..auth import current_principal, roles
 from ..extensions import db
 from . import customer_charges
-from .common import Blueprint, Money, EventTimeSchema, PageArgsSchema, StrictSchema, create_once, paginated
+from .common import (Blueprint, Money, EventTimeSchema, PageArgsSchema, StrictBoolean, StrictSchema, create_once,
+                     paginated)
 
 blp = Blueprint("requisitions", __name__, url_prefix="/api/v1/requisitions",
                 description="Parts requisitions with the 2-day delivery promise")
@@ -34,7 +35,7 @@ ASSERTED = ("optional: what the caller believes. The warranty engine decides eac
 class LineInSchema(StrictSchema):
     sku = fields.String(required=True, validate=CODE)
     qty = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QTY))
-    in_warranty = fields.Boolean(load_default=None, allow_none=True, metadata={"description": ASSERTED})
+    in_warranty = StrictBoolean(load_default=None, allow_none=True, metadata={"description": ASSERTED})
 
 
 class RequisitionInSchema(StrictSchema):
@@ -42,7 +43,7 @@ class RequisitionInSchema(StrictSchema):
     ticket = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64),
                            metadata={"description": "the repair ticket; its appliance decides each line's warranty "
                                                     "(without one no line is free)"})
-    in_warranty = fields.Boolean(load_default=None, allow_none=True, metadata={
+    in_warranty = StrictBoolean(load_default=None, allow_none=True, metadata={
         "description": f"every line in (or out of) warranty: {ASSERTED}. A service point asserting true needs "
                        "its ticket"})
     lines = fields.List(fields.Nested(LineInSchema), required=True, validate=validate.Length(min=1, max=MAX_LINES))
@@ -316,7 +317,7 @@ class RequisitionLineWrongPart(MethodView):
 
 
 class WarrantyOverrideInSchema(StrictSchema):
-    in_warranty = fields.Boolean(required=True, metadata={"description": "HQ's decision for the line; the engine's "
+    in_warranty = StrictBoolean(required=True, metadata={"description": "HQ's decision for the line; the engine's "
                                                                          "own answer lifts an override"})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=warranty.MAX_REASON),
                            metadata={"description": "why (the customer's invoice seen, a goodwill repair, ...)"})

@@ -21,7 +21,7 @@ from .csv_reports import csv_report
 blp = Blueprint("stock_plans", __name__, url_prefix="/api/v1/stock-plans",
                 description="Stock plans: forecast and placement under a budget (库存计划)")
 
-RMB_TEXT = re.compile(r"\d{1,11}(\.\d{1,2})?")
+RMB_TEXT = re.compile(r"[0-9]{1,11}(\.[0-9]{1,2})?")  # ASCII: \d takes "１２３" too
 
 
 class BudgetField(fields.Field):

@@ -12,7 +12,7 @@ from inventory.supersession import MAX_ROWS, Replacement, Supersession
 
 from ..auth import current_principal, roles
 from ..extensions import db
-from .common import Blueprint, PageArgsSchema, StrictSchema, paginated
+from .common import Blueprint, PageArgsSchema, StrictBoolean, StrictSchema, paginated
 
 blp = Blueprint("supersessions", __name__, url_prefix="/api/v1/supersessions",
                 description="Replaced part numbers: which newer part may serve a request for an older one")
@@ -30,7 +30,7 @@ class SupersessionSchema(StrictSchema):
 
 class SupersessionInSchema(StrictSchema):
     new_sku = fields.String(required=True, validate=SKU)
-    two_way = fields.Boolean(load_default=False)
+    two_way = StrictBoolean(load_default=False)
 
 
 class SupersessionLineInSchema(SupersessionInSchema):

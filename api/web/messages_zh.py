@@ -515,6 +515,7 @@ ZH = {
     "a transfer cannot go from %(warehouse)s to itself": "调出仓和调入仓不能同为 %(warehouse)s",
     "requisition %(requisition)s has nothing reserved to ship from %(warehouse)s":
         "申请单 %(requisition)s 在 %(warehouse)s 没有可发运的预留库存",
+    "month: %(month)s has not begun": "月份：%(month)s 尚未开始",
     "requisition %(requisition)s is cancelled": "申请单 %(requisition)s 已取消",
     "return %(return_code)s is %(status)s; it cannot be received again": "退件 %(return_code)s 当前状态为“%(status)s”，不能再次收货",
     "return %(return_code)s was already inspected (%(outcome)s)": "退件 %(return_code)s 已检验过（%(outcome)s）",

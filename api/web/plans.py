@@ -32,7 +32,7 @@ HQ = "hq"
 HISTORY = 52          # plans on the chart and in the table: a year of Mondays
 TARGETS_PER_PAGE = 50
 RUNS_SHOWN = 5
-TYPED_RMB = re.compile(r"\d{1,11}(\.\d{1,2})?")
+TYPED_RMB = re.compile(r"[0-9]{1,11}(\.[0-9]{1,2})?")  # ASCII: \d takes "１２３" too
 SEPARATORS = str.maketrans("", "", ", ，_\u00a0")
 
 

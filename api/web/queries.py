@@ -164,8 +164,8 @@ def quota_overview(session: Session, period: str, text: str | None = None) -> li
             .outerjoin(QuotaAccount, (QuotaAccount.dealer_code == Dealer.code) & (QuotaAccount.period == period))
             .order_by(Dealer.code))
     if text and text.strip():
-        like = f"%{text.strip()}%"
-        stmt = stmt.where(or_(Dealer.code.ilike(like), Dealer.name.ilike(like)))
+        text = text.strip()
+        stmt = stmt.where(or_(Dealer.code.icontains(text, autoescape=True), Dealer.name.icontains(text, autoescape=True)))
     rows = []
     for code, name, monthly, acct in session.execute(stmt):
         if acct is None:

@@ -73,6 +73,7 @@ MESSAGES: dict[str, str] = {
     "policy.below_least": N_("policy %(key)s: %(value)s is less than %(least)s"),
     # a month asked for (business_calendar.month_bounds); pages read ?period= by the same rule (periods.py)
     "month.invalid": N_("month: %(month)s is not a month (YYYY-MM)"),
+    "report.month_not_begun": N_("month: %(month)s has not begun"),
     # sign-in locks
     "signin.not_locked": N_("%(name)s is not locked"),
     # stock plans

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from ..attribution import attribute
 from ..business_calendar import MONTH, month_bounds  # noqa: F401 - MONTH and month_bounds are read from here too
 from ..db import utcnow
+from ..errors import InvalidInput
 from ..penalty_report import monthly_report, report_to_dict
 from ..policy import Policy
 from .facts import TicketFacts, load_facts
@@ -75,6 +76,8 @@ def penalties_for_month(session: Session, month: str, policy: Policy, now: datet
     its end, and the tickets that could not be attributed."""
     start, end = month_bounds(month)
     now = now or utcnow()
+    if start > now:  # its open tickets would be counted again, by their age now, in a month they never saw
+        raise InvalidInput(f"month: {month} has not begun", code="report.month_not_begun", field="month", month=month)
     completed, still_open, as_of = month_tickets(session, month, now)
     unattributed: list[str] = []
     flagged_open: list[str] = []

@@ -56,7 +56,9 @@ def test_only_hq_sets_list_prices(client, auth, who):
     assert r.status_code == 403 and r.mimetype == PROBLEM
 
 
-@pytest.mark.parametrize("price", [12.5, "-1", "1.001", "abc", None])
+@pytest.mark.parametrize("price", [12.5, "-1", "1.001", "abc", None,
+                                   # Decimal() reads these, a money string is ASCII digits only
+                                   "１２３.00", "١٢", "1_000.00", " 12.00", "12.", "1e3"])
 def test_a_bad_list_price_is_422_problem(client, auth, price):
     r = set_price(client, auth, "WM-PUMP-01", price)
     assert r.status_code == 422 and r.mimetype == PROBLEM

@@ -223,6 +223,13 @@ def _month_beyond_the_calendar(s):
     return penalties_for_month(s, "2100-01", Policy())
 
 
+def _month_not_begun(s):
+    from inventory.policy import Policy
+    from inventory.tickets.report import penalties_for_month
+
+    return penalties_for_month(s, "2099-12", Policy())
+
+
 def _ship_a_proposal_as_a_clerk(e):
     tid = _commit(e, lambda s: transfers.create_draft(s, "GD1", "HB1", "WM-PUMP-01", 2, actor=ACTOR,
                                                       proposal_run_id="run-1").id)
@@ -282,6 +289,7 @@ PROVOKE = {
         lambda e: refused_by(e, lambda s: set_policy(s, "signin_max_failures", "0", actor=ACTOR)),
     "%(name)s is not locked": lambda e: refused_by(e, _unlock_what_is_not_locked),
     "month: %(month)s is not a month (YYYY-MM)": lambda e: refused_by(e, _month_beyond_the_calendar),
+    "month: %(month)s has not begun": lambda e: refused_by(e, _month_not_begun),
 }
 
 
@@ -477,6 +485,10 @@ def _set_a_sign_in_limit_to_zero(clerk, hq, engine):
         422, "策略 signin_max_failures：0 小于允许的最小值 1"
 
 
+def _ask_for_the_penalties_of_a_month_not_begun(clerk, hq, engine):
+    return hq.get("/hq/penalties?period=2099-12"), 422, "月份：2099-12 尚未开始"
+
+
 def _unlock_a_name_that_is_not_locked(clerk, hq, engine):
     return hq.post("/hq/sign-in-locks", {"scope": "user", "name": "gd_clerk"}, token_from="/hq/sign-in-locks"), \
         422, "gd_clerk 未被锁定"
@@ -580,6 +592,7 @@ ON_PAGES = {
     "stock plan run %(run)s is %(status)s; wait for it to finish": _plan_while_one_is_being_made,
     "policy %(key)s: %(value)s is less than %(least)s": _set_a_sign_in_limit_to_zero,
     "%(name)s is not locked": _unlock_a_name_that_is_not_locked,
+    "month: %(month)s has not begun": _ask_for_the_penalties_of_a_month_not_begun,
 }
 
 
