@@ -53,7 +53,9 @@ class Item:
     default: Any
     description: str
     origin: Origin | None = None  # None: not yet classified (tests/unit/test_policy_origins.py refuses it)
-    least: Any = None  # the smallest value HQ may set, where a smaller one would switch a safeguard off
+    least: Any = None  # the smallest value HQ may set, where a smaller one would switch a safeguard off;
+    # a number without one may not be negative (no key is: hours, days, money, shares, counts)
+    most: Any = None  # the largest that still means something (a share at most 1, an hour of the day 23)
 
 
 THREE_DAY_85 = "广东 广西 湖南 湖北 浙江 江苏 四川 重庆 福建 江西 安徽 河南 河北 陕西".split()
@@ -61,10 +63,11 @@ THREE_DAY_70 = "云南 贵州 山东 辽宁 吉林 黑龙江".split()
 
 DEFAULTS: dict[str, Item] = {
     # 2-day parts delivery (seed 001: 2天内配件发运到位率 100%)
-    "promise_hours": Item(48, "hours from acceptance within which a requisition line must arrive", seed("001", "2.3.4 2天内配件发运到位率100%")),
+    "promise_hours": Item(48, "hours from acceptance within which a requisition line must arrive", seed("001", "2.3.4 2天内配件发运到位率100%"),
+                          least=1, most=24 * 30),
     "optimizer_value_on_time": Item(D("1000.00"), "RMB per unit of line weight delivered on time", OURS),
     "optimizer_value_late": Item(D("400.00"), "RMB per unit of line weight delivered late", OURS),
-    "optimizer_nightly_hour_utc": Item(18, "hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing", OURS),
+    "optimizer_nightly_hour_utc": Item(18, "hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing", OURS, most=23),
     "regional_min_mean": Item(D("0.05"), "expected units over a regional warehouse's cover below which the nightly "
                                          "transfers leave a sku at HQ; lower holds more of the long tail near the "
                                          "points (README: the trade-off curve)", OURS),
@@ -74,14 +77,16 @@ DEFAULTS: dict[str, Item] = {
     "target_prior_days": Item(14, "days' weight of the catalogue's annual demand blended into that estimate "
                                   "(a sku seldom seen still gets a rate)", OURS, least=0),
     "target_service_z": Item(D("1.65"), "safety factor of a regional base-stock target: mean plus this many "
-                                        "standard deviations of demand over the cover", OURS, least=D("0")),
+                                        "standard deviations of demand over the cover", OURS, least=D("0"),
+                            most=D("5")),
     "hq_keep_days": Item(2, "tenths of the network's targets of a sku that HQ keeps back from the nightly transfers",
                          OURS, least=0),
     # stock planning (docs/planning.md)
     "stock_budget": Item(D("30000000.00"), "RMB of stock on hand at cost that the stock plan places across HQ and "
-                                           "the regional warehouses", seed("001", "2.3.4 总库存量达到3000多万元")),
-    "supplier_lead_days": Item(D("10.5"), "days from an HQ purchase order to the supplier's delivery, on average", OURS),
-    "purchase_review_days": Item(7, "days between HQ's purchase reviews", OURS),
+                                           "the regional warehouses", seed("001", "2.3.4 总库存量达到3000多万元"),
+                         least=D("0.01"), most=D("10000000000")),
+    "supplier_lead_days": Item(D("10.5"), "days from an HQ purchase order to the supplier's delivery, on average", OURS, least=D("0.5")),
+    "purchase_review_days": Item(7, "days between HQ's purchase reviews", OURS, least=1),
     # ticket flow allowances (seed 000 四.2)
     "hq_dispatch_minutes": Item(15, "HQ must dispatch a ticket to the provincial centre within", seed("000", "四 信息处理管理规定 1")),
     "center_dispatch_minutes": Item(15, "the centre must dispatch to a service point within", seed("000", "四 信息处理管理规定 2")),
@@ -107,14 +112,16 @@ DEFAULTS: dict[str, Item] = {
     "ticket_seven_day_hours": Item(168, "non-excused hours after which a ticket is over 7 days (七天处理完成), "
                                         "and the point's own hours after which the larger fine replaces the 72 h one", seed("000", "三 服务工作目标; 四 处罚规定 1")),
     # monthly centre rules
-    "center_over_3d_rate_limit": Item(D("0.21"), "share of a centre's tickets over 3 days above which its roles lose the bonus", seed("000", "四 处罚规定 2")),
+    "center_over_3d_rate_limit": Item(D("0.21"), "share of a centre's tickets over 3 days above which its roles lose the bonus",
+                                      seed("000", "四 处罚规定 2"), most=D("1")),
     "center_over_7d_count_limit": Item(5, "tickets over 7 days above which the centre's roles lose the bonus and are fined", seed("000", "四 处罚规定 2")),
     "fine_center_director_monthly": Item(D("200.00"), "monthly fine to the service director (our default; blank in seed)", BLANK),
     "fine_center_staff_monthly": Item(D("100.00"), "monthly fine to parts admin and chase clerk each (our default; blank in seed)", BLANK),
     "three_day_targets": Item({**{p: "0.85" for p in THREE_DAY_85}, **{p: "0.70" for p in THREE_DAY_70}},
                               "province -> share of tickets to complete within 3 days (seed 000 三)", seed("000", "三 服务工作目标")),
-    "three_day_target_default": Item(D("0.70"), "3-day target for provinces the seed does not list (our default)", OURS),
-    "seven_day_target": Item(D("1.00"), "share of tickets to complete within 7 days, everywhere", seed("000", "三 服务工作目标")),
+    "three_day_target_default": Item(D("0.70"), "3-day target for provinces the seed does not list (our default)", OURS, most=D("1")),
+    "seven_day_target": Item(D("1.00"), "share of tickets to complete within 7 days, everywhere", seed("000", "三 服务工作目标"),
+                             most=D("1")),
     "exchange_wait_days": Item(90, "days waiting for a part the maker did not supply before the customer may exchange (三包)", seed("003", "七 三包期限 4")),
     # returns (旧件退回)
     "return_due_days": Item(30, "days after issue by which an old part must be back", OURS),
@@ -159,9 +166,9 @@ DEFAULTS: dict[str, Item] = {
                                             "the excess (多收费金额十倍罚款)", seed("003", "10 保修期外收费标准 注(2)")),
     # cycle counts (inventory/warehouses/cycle_counts.py): ABC classes by yearly issue value, intervals, tolerance
     "cycle_count_a_share": Item(D("0.80"), "share of the network's yearly issue value (units issued over 365 days x "
-                                           "unit cost) that the top-ranked skus make up: class A", OURS),
+                                           "unit cost) that the top-ranked skus make up: class A", OURS, most=D("1")),
     "cycle_count_b_share": Item(D("0.15"), "share of the yearly issue value after class A that makes class B; the "
-                                           "rest is class C", OURS),
+                                           "rest is class C", OURS, most=D("1")),
     "cycle_count_days_a": Item(30, "days between cycle counts of a class A sku in a warehouse", OURS, least=1),
     "cycle_count_days_b": Item(90, "days between cycle counts of a class B sku in a warehouse", OURS, least=1),
     "cycle_count_days_c": Item(365, "days between cycle counts of a class C sku in a warehouse", OURS, least=1),
@@ -213,11 +220,19 @@ def parse_value(key: str, raw: str) -> Any:
     return raw
 
 
-def _at_least(key: str, value: Any) -> Any:
-    least = DEFAULTS[key].least
+def _in_range(key: str, value: Any) -> Any:
+    """`value` within the key's `least` and `most`: a negative budget or a 1e9 safety factor is
+    saved as readily as a sensible one, and the nightly run then plans with it."""
+    item = DEFAULTS[key]
+    least = item.least
+    if least is None and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        least = 0
     if least is not None and value < least:
         raise InvalidInput(f"policy {key}: {value} is less than {least}", code="policy.below_least",
                            key=key, value=value, least=least)
+    if item.most is not None and value > item.most:
+        raise InvalidInput(f"policy {key}: {value} is more than {item.most}", code="policy.above_most",
+                           key=key, value=value, most=item.most)
     return value
 
 
@@ -311,7 +326,7 @@ def remember_settings(session: Session | scoped_session, raw: str | None) -> Pol
 def set_policy(session: Session, key: str, raw: str, *, actor: str) -> Any:
     """Record an override (the caller's transaction commits it)."""
     session.info.pop(_CACHED, None)
-    value = _at_least(key, parse_value(key, raw))
+    value = _in_range(key, parse_value(key, raw))
     row = session.get(PolicySetting, key)
     if row is None:
         row = PolicySetting(key=key)

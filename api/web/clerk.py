@@ -8,7 +8,7 @@ from functools import partial
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from inventory.business_calendar import BUSINESS_TZ as BEIJING
+from inventory.business_calendar import BUSINESS_TZ as BEIJING, FIRST_YEAR, LAST_YEAR
 from inventory.catalog import Part
 from inventory.db import transaction
 from inventory.errors import Conflict, DomainError, NotFound
@@ -164,10 +164,14 @@ def _day(value: str | None, field: str, errors: dict) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[field] = _("Use a date like 2025-01-31.")
         return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # the date picker offers years 1-9999; UTC has no room for them
+        errors[field] = _("Use a date from %(first)s to %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
+        return None
+    return day
 
 
 def _start_of(day: date) -> datetime:

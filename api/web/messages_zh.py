@@ -48,6 +48,7 @@ ZH = {
     "refused %(n)s times while locked": "锁定期间已拒绝 %(n)s 次",
     "%(name)s is not locked": "%(name)s 未被锁定",
     "policy %(key)s: %(value)s is less than %(least)s": "策略 %(key)s：%(value)s 小于允许的最小值 %(least)s",
+    "policy %(key)s: %(value)s is more than %(most)s": "策略 %(key)s：%(value)s 大于允许的最大值 %(most)s",
     "You have signed out.": "您已退出。",
     "Back to my start page": "返回我的首页",
     "The form has expired": "表单已失效",
@@ -151,6 +152,7 @@ ZH = {
     "a count of it already waits for HQ (cycle count %(count)s); HQ decides it first":
         "该零件已有盘点差异等待总部审批（循环盘点 %(count)s）；请待总部处理后再盘",
     "Use a date like 2025-01-31.": "请输入日期，例如 2025-01-31。",
+    "Use a date from %(first)s to %(last)s.": "请输入 %(first)s 年至 %(last)s 年之间的日期。",
     "Unknown movement kind.": "未知的流水类型。",
     "The end date is before the start date.": "结束日期早于开始日期。",
     "transfer %(transfer)s is an optimizer proposal; it ships once HQ approves it":

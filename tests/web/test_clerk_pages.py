@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from inventory.db import make_session_factory, transaction, utcnow
 from inventory.warehouses import transfers
 from inventory.warehouses.enquiry import movement_history
@@ -275,3 +277,11 @@ def test_another_warehouse_cannot_touch_the_return(clerk, other_clerk, engine):
     clerk.post(f"/w/GD1/picks/{code}/ship", scans("WM-PUMP-01", 1), token_from="/w/GD1/picks")
     ret = re.search(r'id="ret-(RT\d+)"', text(clerk.get("/w/GD1/returns"))).group(1)
     assert other_clerk.post(f"/w/HB1/returns/{ret}/receive", {}, token_from="/w/HB1/returns").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["since=0001-01-01", "until=9999-12-31", "since=1969-12-31"])
+def test_a_date_filter_beyond_the_ledgers_years_is_explained_not_a_crash(clerk, query):
+    for url in (f"/w/GD1/movements?{query}", f"/w/GD1/movements/export.csv?{query}"):
+        response = clerk.get(url)
+        assert response.status_code == 400, url
+    assert "请输入 1970 年至 2099 年之间的日期。" in text(clerk.get(f"/w/GD1/movements?{query}"))

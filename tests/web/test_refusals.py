@@ -287,6 +287,8 @@ PROVOKE = {
     "stock plan run %(run)s is %(status)s; wait for it to finish": _plan_while_one_is_queued,
     "policy %(key)s: %(value)s is less than %(least)s":
         lambda e: refused_by(e, lambda s: set_policy(s, "signin_max_failures", "0", actor=ACTOR)),
+    "policy %(key)s: %(value)s is more than %(most)s":
+        lambda e: refused_by(e, lambda s: set_policy(s, "target_service_z", "1e9", actor=ACTOR)),
     "%(name)s is not locked": lambda e: refused_by(e, _unlock_what_is_not_locked),
     "month: %(month)s is not a month (YYYY-MM)": lambda e: refused_by(e, _month_beyond_the_calendar),
     "month: %(month)s has not begun": lambda e: refused_by(e, _month_not_begun),
@@ -480,6 +482,11 @@ def _grant_a_zero_extension(clerk, hq, engine):
                    token_from="/hq/quotas/D001"), 422, "临时额度必须大于 0.00"
 
 
+def _set_a_safety_factor_beyond_reason(clerk, hq, engine):
+    return hq.post("/hq/policy/target_service_z", {"target_service_z-value": "1e9"}, token_from="/hq/policy"), \
+        422, "策略 target_service_z：1E+9 大于允许的最大值 5"
+
+
 def _set_a_sign_in_limit_to_zero(clerk, hq, engine):
     return hq.post("/hq/policy/signin_max_failures", {"signin_max_failures-value": "0"}, token_from="/hq/policy"), \
         422, "策略 signin_max_failures：0 小于允许的最小值 1"
@@ -591,6 +598,7 @@ ON_PAGES = {
     "a budget must be more than 0.00 and at most %(most)s RMB": _plan_with_a_budget_beyond_any,
     "stock plan run %(run)s is %(status)s; wait for it to finish": _plan_while_one_is_being_made,
     "policy %(key)s: %(value)s is less than %(least)s": _set_a_sign_in_limit_to_zero,
+    "policy %(key)s: %(value)s is more than %(most)s": _set_a_safety_factor_beyond_reason,
     "%(name)s is not locked": _unlock_a_name_that_is_not_locked,
     "month: %(month)s has not begun": _ask_for_the_penalties_of_a_month_not_begun,
 }
