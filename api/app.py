@@ -143,7 +143,8 @@ def _one_retry_after(response):
 
 
 def _register_error_handlers(app: Flask) -> None:
-    """API callers get problem+json for everything; web pages keep Flask's HTML errors."""
+    """API callers get problem+json for everything; anything else (an address no page has, a
+    method a page does not take) gets the web's own error page, in the page's language."""
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
@@ -152,7 +153,11 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
-        return http_problem(error) if _is_api() else error
+        if _is_api():
+            return http_problem(error)
+        from .web.views import http_error  # the web's pages are registered by now: it is imported
+
+        return http_error(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
