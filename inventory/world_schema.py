@@ -41,8 +41,10 @@ class Money(fields.Decimal):
         super().__init__(places=None, allow_nan=False, validate=money_rule, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, (bool, float)) or (isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value)):
+        if isinstance(value, (bool, float)):
             raise ValidationError("must be a decimal string such as \"125.00\"")
+        if isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value):
+            raise self.make_error("invalid")  # "Not a valid number.", as Decimal's own refusal
         return super()._deserialize(value, attr, data, **kwargs)
 
 

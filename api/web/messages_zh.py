@@ -354,7 +354,8 @@ ZH = {
     "Discard": "放弃",
     # import: what is wrong with a file or a row
     "the file is neither UTF-8 nor GBK text": "文件既不是 UTF-8 也不是 GBK 编码的文本",
-    "not a readable XLSX workbook (%(error)s)": "不是可读取的 XLSX 工作簿（%(error)s）",
+    "not a readable XLSX workbook: save it again from Excel or WPS as .xlsx, or as CSV":
+        "不是可读取的 XLSX 工作簿：请用 Excel 或 WPS 重新另存为 .xlsx 或 CSV 文件",
     "only .csv and .xlsx files can be imported": "只能导入 .csv 和 .xlsx 文件",
     "the file is empty": "文件是空的",
     "the first row must name the columns": "第一行必须是列名",

@@ -110,8 +110,9 @@ def _xlsx_rows(data: bytes, max_rows: int) -> list[list]:
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
-        raise TableError(_l("not a readable XLSX workbook (%(error)s)", error=type(exc).__name__)) from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a bad file; none is the clerk's business
+        raise TableError(_l("not a readable XLSX workbook: save it again from Excel or WPS as .xlsx, "
+                            "or as CSV")) from None
     try:
         sheet = book.worksheets[0]
         rows = []

@@ -111,7 +111,7 @@ def test_a_missing_column_is_named(hq):
 
 @pytest.mark.parametrize("name, data, message", [
     ("parts.txt", b"x", "只能导入"),
-    ("parts.xlsx", b"not a zip", "不是可读取的 XLSX 工作簿"),
+    ("parts.xlsx", b"not a zip", "不是可读取的 XLSX 工作簿：请用 Excel 或 WPS 重新另存为 .xlsx 或 CSV 文件"),
     ("parts.csv", b"", "required"),
 ])
 def test_an_unreadable_file_is_explained_next_to_the_file_field(hq, name, data, message):
