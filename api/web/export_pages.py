@@ -19,7 +19,8 @@ from ..extensions import db
 from . import queries
 from .auth import login_required, warehouse_page
 from .exports import Column, Table, capped, download, every_page, export_url, one_over_cap, refuse
-from .labels import OUTCOME, movement_label, purchase_note, return_kind_label, status_label
+from .labels import OUTCOME, actor_label, movement_label, purchase_note, return_kind_label, status_label
+from .reasons import reason_label
 from .blueprint import bp
 
 HQ = "hq"
@@ -68,8 +69,8 @@ def movements_export(warehouse: Warehouse, fmt: str):
         page = enquiry.movement_history(db.session, warehouse=warehouse.code, **filters, limit=limit, offset=offset)
         return page.rows, page.total
 
-    rows = [(m.at, movement_label(m.kind), m.sku, m.on_hand_delta, m.reserved_delta, m.in_transit_delta, m.actor,
-             m.reason, m.ref_id) for m in every_page(fetch)]
+    rows = [(m.at, movement_label(m.kind), m.sku, m.on_hand_delta, m.reserved_delta, m.in_transit_delta,
+             actor_label(m.actor), reason_label(m.reason), m.ref_id) for m in every_page(fetch)]
     return download(f"movements-{warehouse.code}", fmt, Table(_l("Movements"), MOVEMENTS, rows))
 
 
@@ -113,7 +114,8 @@ TRANSFERS = [Column(_l("Transfer")), Column(_l("Status")), Column(_l("From")), C
 
 def _transfer_rows(transfers: list[Transfer]) -> list[tuple]:
     return [(t.id, status_label(t.status), t.from_warehouse, t.to_warehouse, t.sku, t.qty, t.qty_received,
-             t.outstanding, t.reason, t.created_by, t.proposal_run_id, t.created_at, t.shipped_at)
+             t.outstanding, reason_label(t.reason), actor_label(t.created_by), t.proposal_run_id, t.created_at,
+             t.shipped_at)
             for t in capped(transfers)]
 
 
@@ -155,7 +157,7 @@ def warehouse_returns_export(warehouse: Warehouse, fmt: str):
     found = capped(queries.returns_at(db.session, warehouse.code, TO_RECEIVE + ("received", "inspected"),
                                       limit=one_over_cap()))
     rows = [(r.code, status_label(r.status), return_kind_label(r.kind), r.requisition_code, r.service_point_code,
-             r.sku, r.qty, r.due_by, r.reason, str(OUTCOME.get(r.outcome, r.outcome)) if r.outcome else None)
+             r.sku, r.qty, r.due_by, reason_label(r.reason), str(OUTCOME.get(r.outcome, r.outcome)) if r.outcome else None)
             for r in found]
     return download(f"returns-{warehouse.code}", fmt, Table(_l("Returns"), RETURNS, rows))
 

@@ -24,7 +24,8 @@ from . import queries
 from .auth import login_required
 from .centers import center_page
 from .exports import Column, Table, capped, download, every_page, one_over_cap, refuse
-from .labels import actor_label, status_label, warehouse_kind_label
+from .labels import actor_label, quota_kind_label, status_label, warehouse_kind_label
+from .reasons import reason_label
 from .periods import period_arg
 from .blueprint import bp
 
@@ -59,7 +60,8 @@ def quota_dealer_export(code: str, fmt: str):
     if db.session.get(Dealer, code) is None:
         abort(404)
     found = capped(queries.quota_movements(db.session, code, limit=one_over_cap()))
-    rows = [(m.at, m.period, m.kind, m.amount, m.actor, m.reason, m.ref_id) for m in found]
+    rows = [(m.at, m.period, quota_kind_label(m.kind), m.amount, actor_label(m.actor), reason_label(m.reason), m.ref_id)
+            for m in found]
     return download(f"quota-{code}", fmt, Table(_l("Quota history"), QUOTA_HISTORY, rows))
 
 
@@ -123,7 +125,7 @@ def penalties_export(fmt: str):
     from .labels import party_label
     from .penalties import CAUSE, CAUSE_STATUS, ROLE
 
-    period, session = period_arg(), db.session
+    period, session = period_arg(begun=True), db.session
     report = penalties_for_month(session, period, load_policy(session))
     waits = parts_waits_for_month(session, period, limit=one_over_cap())["waits"]
     capped(waits)

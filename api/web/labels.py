@@ -25,7 +25,19 @@ STATUS = {
 
 PLAN_TRIGGER = {"api": _l("API"), "web": _l("web page"), "weekly": _l("weekly job")}
 
-ACTOR = {"system:beat": _l("weekly job"), "cli": _l("command line")}  # who made a plan, when not a person
+# who did it: 'clerk:alice', 'service_point:SP0001', 'system:optimizer' (the domain names them so)
+ACTOR_KIND = {"clerk": _l("clerk %(name)s"), "hq": _l("HQ %(name)s"), "center": _l("centre %(name)s"),
+              "service_point": _l("service point %(name)s"), "dealer": _l("dealer %(name)s")}
+ACTOR = {"system:beat": _l("weekly job"), "cli": _l("command line"), "system": _l("system"),
+         "system:world-load": _l("system (master data load)"), "system:optimizer": _l("system (optimizer)"),
+         "call_center": _l("call centre"), "hq": _l("HQ")}
+
+QUOTA_KIND = {  # a dealer's quota movement (inventory.quotas)
+    "reserve": _l("reserved for an order"), "release": _l("released (order cancelled)"),
+    "consume": _l("used (order shipped)"), "reopen": _l("reserved again (wrong part replaced)"),
+    "credit": _l("credited (defective part returned)"), "limit_raise": _l("limit raised"),
+    "extension": _l("temporary extension"),
+}
 
 WAREHOUSE_KIND = {"hq": _l("HQ"), "regional": _l("regional")}
 
@@ -62,8 +74,20 @@ def plan_trigger_label(code: str) -> str:
     return str(PLAN_TRIGGER.get(code, code))
 
 
-def actor_label(actor: str) -> str:
-    return str(ACTOR.get(actor, actor))
+def actor_label(actor: str | None) -> str:
+    """Who did it, in the page's words ('仓管员 alice'); a kind this table does not know as written."""
+    if not actor:
+        return ""
+    if actor in ACTOR:
+        return str(ACTOR[actor])
+    kind, _sep, name = actor.partition(":")
+    if name and kind in ACTOR_KIND:
+        return str(ACTOR_KIND[kind]) % {"name": name}
+    return actor
+
+
+def quota_kind_label(code: str) -> str:
+    return str(QUOTA_KIND.get(code, code))
 
 
 def warehouse_kind_label(code: str) -> str:

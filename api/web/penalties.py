@@ -93,14 +93,14 @@ def _render(period: str, posted: PartsCauseForm | None = None, status: int = 200
 def penalties():
     """The monthly penalties report: fines per party and per centre role, 3-/7-day rates, bonus
     rules, 三包, and the parts waits whose causes HQ confirms."""
-    return _render(period_arg())
+    return _render(period_arg(begun=True))
 
 
 @bp.post("/hq/penalties/causes")
 @login_required(HQ)
 def confirm_parts_cause():
     """HQ's parts module confirms or corrects a wait's cause; the ticket is re-attributed at once."""
-    period = period_arg()
+    period = period_arg(begun=True)
     prefix = next((key[:-len("-cause")] for key in request.form if key.endswith("-cause")), None)
     form = PartsCauseForm(prefix=prefix or "")
     form.cause.choices = [choice(c, CAUSE[c]) for c in CAUSES]

@@ -10,12 +10,14 @@ from inventory.db import utcnow
 from inventory.quotas.service import period_of
 
 
-def period_arg(*, strict: bool = False) -> str:
+def period_arg(*, strict: bool = False, begun: bool = False) -> str:
     """The request's `?period=` when it names a month of the calendar, else the current business
-    month. `strict`: a `?period=` given that is not such a month is not a page (404) instead."""
+    month. `strict`: a `?period=` given that is not such a month is not a page (404) instead.
+    `begun`: a month after the current one is not such a month either (a report of what happened)."""
     period = request.args.get("period")
-    if is_month(period):
+    current = period_of(utcnow())
+    if is_month(period) and not (begun and period > current):
         return period
     if strict and period is not None:
         abort(404)
-    return period_of(utcnow())
+    return current

@@ -24,6 +24,7 @@ from inventory.errors import DomainError
 from ..errors import DATABASE_RETRY_SECONDS, status_of
 from ..extensions import db
 from . import labels
+from .reasons import reason_label
 from . import signin as signin_guard  # the sign-in guard: attempts, locks
 from .auth import (PUBLIC, actor_name, load_user, login_redirect, login_required, public, sign_in,
                    sign_out, start_page)
@@ -69,6 +70,7 @@ def page_globals():
             "purchase_note": labels.purchase_note, "hq_code": _hq_code,
             "movement_label": labels.movement_label, "return_kind_label": labels.return_kind_label, "now": utcnow,
             "plan_trigger_label": labels.plan_trigger_label, "actor_label": labels.actor_label,
+            "reason_label": reason_label, "quota_kind_label": labels.quota_kind_label,
             "warehouse_kind_label": labels.warehouse_kind_label}
 
 

@@ -136,7 +136,7 @@ def test_the_policy_table_saves_a_valid_value_and_explains_a_bad_one(hq, engine)
                    token_from="/hq/policy").status_code == 302
     with make_session_factory(engine)() as session:
         assert load_policy(session).promise_hours == 36
-    assert "hq:boss" in text(hq.get("/hq/policy"))
+    assert "总部 boss" in text(hq.get("/hq/policy"))  # who set it, in the page's words
 
 
 def test_an_unknown_policy_key_is_not_found(hq):

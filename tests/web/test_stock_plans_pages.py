@@ -77,9 +77,9 @@ def test_the_page_reads_in_english_with_status_names_too(hq, two_plans, sessions
     body = page(hq.get("/hq/plans?lang=en"))
     assert "Stock plans" in body and "expected 2-day on-time rate" in body and "upper bound (gap 0.513%)" in body
     assert "What plan SP000002 has each warehouse hold" in body and "regional" in body
-    assert '<span class="badge st-queued">queued</span>' in body and "web page · hq:boss" in body
+    assert '<span class="badge st-queued">queued</span>' in body and "web page · HQ boss" in body
     chinese = page(hq.get("/hq/plans?lang=zh"))
-    assert '<span class="badge st-queued">排队中</span>' in chinese and "网页 · hq:boss" in chinese
+    assert '<span class="badge st-queued">排队中</span>' in chinese and "网页 · 总部 boss" in chinese
 
 
 def test_an_older_plan_has_its_own_page_and_an_unknown_one_is_not_found(hq, two_plans):
@@ -123,7 +123,7 @@ def test_hq_makes_a_plan_under_a_typed_budget(hq, sessions_for):
     assert made.status_code == 302 and made.headers["Location"] == "/hq/plans/SP000001"
     body = page(hq.get(made.headers["Location"]))
     assert "计划 SP000001 已生成，提出 0 张采购建议。" in body and "¥5,000" in body
-    assert '<span class="badge st-done">已完成</span>' in body and "网页 · hq:boss" in body
+    assert '<span class="badge st-done">已完成</span>' in body and "网页 · 总部 boss" in body
     with sessions_for() as session:
         run = session.scalars(select(StockPlanRun)).one()
         assert (run.trigger, run.created_by, str(run.budget), run.status) == ("web", "hq:boss", "5000.50", "done")
