@@ -220,7 +220,9 @@ def _render_transfers(warehouse: Warehouse, posted: dict | None = None, errors: 
     session, code = db.session, warehouse.code
     outgoing = queries.transfer_list(session, statuses=("draft",), from_warehouse=code)
     incoming = queries.transfer_list(session, statuses=IN_TRANSIT, to_warehouse=code)
-    done = queries.transfer_list(session, statuses=DONE, warehouse=code, limit=30)
+    # what left here and is still on its way is listed first: nowhere else shows it to its sender
+    done = (queries.transfer_list(session, statuses=IN_TRANSIT, from_warehouse=code, limit=30)
+            + queries.transfer_list(session, statuses=DONE, warehouse=code, limit=30))
     posted = posted or {}
     forms = {}
     for t in outgoing:

@@ -23,6 +23,7 @@ from ..tasks.runs import stalled_running_after
 from . import charts, queries
 from .actions import carried_out, row_action
 from .auth import actor_name, login_required
+from .clerk import page_number
 from .forms import (ActionForm, choice, ExtensionForm, PolicyForm, RaiseLimitForm, RejectForm, TransferDraftForm,
                     unshown_errors)
 from .periods import period_arg
@@ -102,17 +103,23 @@ def _draft_form(formdata=None) -> TransferDraftForm:
     return form
 
 
+DRAFTS_PAGE = 50  # a night's proposals for the national network run to thousands: a page at a time
+
+
 def _render_hq_transfers(draft_form=None, posted=None, errors=None, status=200):
-    run = request.args.get("run") or None
-    drafts = queries.transfer_list(db.session, statuses=("draft",), run=run)
+    run, page = request.args.get("run") or None, page_number()
+    drafts = queries.transfer_list(db.session, statuses=("draft",), run=run, limit=DRAFTS_PAGE,
+                                   offset=(page - 1) * DRAFTS_PAGE)
+    total = queries.transfer_count(db.session, statuses=("draft",), run=run)
     moving = queries.transfer_list(db.session, statuses=("shipped", "partially_received"), limit=50)
     posted = posted or {}
     forms = {t.id: {"approve": ActionForm(prefix=f"ok-{t.id}"),
                     "reject": posted.get((t.id, "reject")) or RejectForm(prefix=f"no-{t.id}", formdata=None)}
              for t in drafts}
     errors = {**unshown_errors(posted, forms), **(errors or {})}
-    return render_template("hq/transfers.html", drafts=drafts, moving=moving, forms=forms, run=run,
-                           draft_form=draft_form or _draft_form(), errors=errors), status
+    return render_template("hq/transfers.html", drafts=drafts, moving=moving, forms=forms, run=run, page=page,
+                           per_page=DRAFTS_PAGE, total=total, draft_form=draft_form or _draft_form(),
+                           errors=errors), status
 
 
 @bp.get("/hq/transfers")

@@ -303,9 +303,18 @@ def returns_at(session: Session, wh: str, statuses: tuple[str, ...], limit: int 
 
 def transfer_list(session: Session, *, statuses: tuple[str, ...] | None = None, from_warehouse: str | None = None,
                   to_warehouse: str | None = None, warehouse: str | None = None, run: str | None = None,
-                  limit: int = 200) -> list[Transfer]:
+                  limit: int = 200, offset: int = 0) -> list[Transfer]:
     """Transfers, newest first, filtered; `warehouse` matches either end."""
-    stmt = select(Transfer).order_by(Transfer.created_at.desc(), Transfer.id).limit(limit)
+    stmt = _transfers_where(select(Transfer), statuses, from_warehouse, to_warehouse, warehouse, run)
+    return list(session.scalars(stmt.order_by(Transfer.created_at.desc(), Transfer.id).limit(limit).offset(offset)))
+
+
+def transfer_count(session: Session, *, statuses: tuple[str, ...] | None = None, run: str | None = None) -> int:
+    """How many transfers `transfer_list` would list without its limit (a page's total)."""
+    return session.scalar(_transfers_where(select(func.count()).select_from(Transfer), statuses, None, None, None, run))
+
+
+def _transfers_where(stmt, statuses, from_warehouse, to_warehouse, warehouse, run):
     if statuses:
         stmt = stmt.where(Transfer.status.in_(statuses))
     if from_warehouse:
@@ -316,4 +325,4 @@ def transfer_list(session: Session, *, statuses: tuple[str, ...] | None = None, 
         stmt = stmt.where((Transfer.from_warehouse == warehouse) | (Transfer.to_warehouse == warehouse))
     if run:
         stmt = stmt.where(Transfer.proposal_run_id == run)
-    return list(session.scalars(stmt))
+    return stmt

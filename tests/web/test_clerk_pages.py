@@ -285,3 +285,11 @@ def test_a_date_filter_beyond_the_ledgers_years_is_explained_not_a_crash(clerk, 
         response = clerk.get(url)
         assert response.status_code == 400, url
     assert "请输入 1970 年至 2099 年之间的日期。" in text(clerk.get(f"/w/GD1/movements?{query}"))
+
+
+def test_a_transfer_sent_from_here_and_still_on_its_way_is_listed_to_its_sender(clerk, engine):
+    with make_session_factory(engine)() as session, transaction(session):
+        sent = transfers.create_draft(session, "GD1", "HB1", "AC-REMOTE-01", 2, actor="hq:boss")
+        transfers.approve_and_ship(session, sent.id, actor="hq:boss")
+    page = text(clerk.get("/w/GD1/transfers"))
+    assert f'<td>{sent.id} <a class="print-link"' in page and "已发运" in page

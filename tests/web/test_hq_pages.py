@@ -191,3 +191,17 @@ def test_the_penalties_report_shows_the_month_s_fines_and_center_rates(hq, engin
 
 def test_a_clerk_cannot_open_the_penalties_report(clerk):
     assert clerk.get("/hq/penalties").status_code == 403
+
+
+def test_the_drafts_to_approve_are_paged_with_their_total(hq, engine):
+    with make_session_factory(engine)() as session, transaction(session):
+        for _ in range(53):
+            transfers.create_draft(session, "HQ", "GD1", "WM-PUMP-01", 1, actor="system:optimizer",
+                                   reason="raise GD1 to its base-stock target", proposal_run_id="OR000001")
+    first = text(hq.get("/hq/transfers"))
+    assert "共 53 张调拨单待审批；本页显示第 1-50 张" in first and first.count('class="decide"') == 50
+    assert "补足 GD1 的基础库存目标" in first and "系统（优化器）" in first
+    second = text(hq.get("/hq/transfers?page=2"))
+    assert "本页显示第 51-53 张" in second and second.count('class="decide"') == 3
+    assert "共 53 张" in text(hq.get("/hq/transfers?run=OR000001"))
+    assert "张调拨单待审批" not in text(hq.get("/hq/transfers?run=OR000002"))
