@@ -69,7 +69,7 @@ def movements_export(warehouse: Warehouse, fmt: str):
         page = enquiry.movement_history(db.session, warehouse=warehouse.code, **filters, limit=limit, offset=offset)
         return page.rows, page.total
 
-    rows = [(m.at, movement_label(m.kind), m.sku, m.on_hand_delta, m.reserved_delta, m.in_transit_delta,
+    rows = [(m.at, movement_label(m.kind, m), m.sku, m.on_hand_delta, m.reserved_delta, m.in_transit_delta,
              actor_label(m.actor), reason_label(m.reason), m.ref_id) for m in every_page(fetch)]
     return download(f"movements-{warehouse.code}", fmt, Table(_l("Movements"), MOVEMENTS, rows))
 

@@ -94,7 +94,11 @@ def warehouse_kind_label(code: str) -> str:
     return str(WAREHOUSE_KIND.get(code, code))
 
 
-def movement_label(code: str) -> str:
+def movement_label(code: str, movement=None) -> str:
+    """A movement kind in the page's words; given the row, the destination's half of a transfer
+    (the ledger books it under the sender's `transfer_out`, in transit here) reads as arriving."""
+    if code == "transfer_out" and movement is not None and not movement.on_hand_delta and movement.in_transit_delta > 0:
+        return str(_l("transfer on its way here"))
     return str(MOVEMENT.get(code, code))
 
 

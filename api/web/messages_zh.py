@@ -57,6 +57,7 @@ ZH = {
     "count import: %(note)s": "盘点导入：%(note)s",
     "raise %(warehouse)s to its base-stock target": "补足 %(warehouse)s 的基础库存目标",
     "%(total)s drafts wait for approval; this page shows %(first)s-%(last)s, newest first.": "共 %(total)s 张调拨单待审批；本页显示第 %(first)s-%(last)s 张，最新的在前。",
+    "transfer on its way here": "调入在途",
     "HQ": "总部",
     "Sign out": "退出",
     "Sign in": "登录",

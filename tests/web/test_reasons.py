@@ -72,3 +72,11 @@ def test_the_ledger_page_names_who_and_why_in_chinese(app, engine, clerk):
     page = text(clerk.get("/w/GD1/movements"))
     assert "申请单" in page and "网点 SP0001" in page
     assert "service_point:SP0001" not in page and "opening stock" not in page
+
+
+def test_the_destinations_half_of_a_transfer_reads_as_arriving(engine, clerk):
+    with make_session_factory(engine)() as session, transaction(session):
+        draft = transfers.create_draft(session, "HQ", "GD1", "WM-PUMP-01", 4, actor=HQ, reason="")
+        transfers.approve_and_ship(session, draft.id, actor=HQ)
+    page = text(clerk.get("/w/GD1/movements?kind=transfer_out"))
+    assert "调入在途" in page and f"调拨单 {draft.id} 调往 GD1" in page
