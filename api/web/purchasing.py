@@ -6,18 +6,21 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from inventory.purchasing import service as purchasing
 from inventory.network import Warehouse
-from inventory.purchasing.models import PurchaseOrder, parse_code
+from inventory.purchasing.models import PurchaseOrder, Supplier, parse_code
 
 from ..extensions import db
 from .actions import carried_out, row_action
 from .auth import actor_name, login_required, warehouse_page
 from .forms import ActionForm, RejectForm, unshown_errors
 from .blueprint import bp
+
+LINES_SHOWN = 30  # a plan's order to one supplier can run to thousands of lines: the rest are in the download
 
 HQ = "hq"
 MAX_QTY = purchasing.MAX_QTY
@@ -79,9 +82,10 @@ def _render(posted=None, errors=None, status=200, warehouse=None):
         receive_url = lambda code: url_for("web.clerk_receive_purchase", wh=warehouse.code, code=code)  # noqa: E731
     else:
         receive_url = lambda code: url_for("web.receive_purchase", code=code)  # noqa: E731
+    suppliers = dict(db.session.execute(select(Supplier.code, Supplier.name)).all())
     return render_template("hq/purchasing.html", proposals=proposals, open_orders=open_orders, recent=recent,
                            forms=forms, errors=errors, value=value, typed=request.form, warehouse=warehouse,
-                           receive_url=receive_url), status
+                           receive_url=receive_url, suppliers=suppliers, LINES_SHOWN=LINES_SHOWN), status
 
 
 @bp.get("/hq/purchasing")

@@ -99,3 +99,22 @@ def test_a_regional_clerk_sees_no_purchasing_and_cannot_receive_hqs_orders(clerk
     code = purchase_order(engine, approve=True)
     assert "/purchasing" not in clerk.get("/w/GD1/").get_data(as_text=True)
     assert clerk.post(f"/w/GD1/purchasing/{code}/receive", {"x": "1"}, token_from="/w/GD1/").status_code == 404
+
+
+def test_a_proposal_of_many_lines_shows_its_size_and_supplier_with_the_lines_folded(hq, engine):
+    from inventory.db import make_session_factory, transaction
+    from inventory.purchasing import service as purchasing
+    from inventory.world import load_world
+
+    skus = [f"WM-BELT-{i:02d}" for i in range(35)]
+    with make_session_factory(engine)() as session, transaction(session):
+        load_world(session, {
+            "parts": [{"sku": sku, "name": "皮带", "unit_price": "20.00", "unit_cost": "10.00", "weight_kg": 0.1,
+                       "family": "washer"} for sku in skus],
+            "suppliers": [{"code": "S7", "name": "宁波皮带厂", "lead_days": 7}],
+            "supplier_parts": [{"supplier": "S7", "sku": sku, "unit_price": "10.00"} for sku in skus]})
+        code = purchasing.propose(session, {sku: 2 for sku in skus}, actor="hq:boss")[0].code
+    page = html.unescape(text(hq.get("/hq/purchasing")))
+    row = page[page.index(f'id="po-{code}"'):]
+    assert "宁波皮带厂" in row and "35 行，共 70 件" in row and "另有 5 行，请下载查看" in row
+    assert "WM-BELT-29 × 2" in row and "WM-BELT-30 × 2" not in row.split("</details>")[0]
