@@ -61,6 +61,7 @@ ZH = {
     "%(lines)s lines, %(units)s units": "%(lines)s 行，共 %(units)s 件",
     "Show lines": "查看明细",
     "and %(more)s more lines: see the download": "另有 %(more)s 行，请下载查看",
+    "Download: %(n)s levels match, a download holds at most %(most)s; choose a warehouse or part of a SKU first.": "下载：符合条件的有 %(n)s 个库存水平，一次下载最多 %(most)s 行；请先选择仓库或输入配件编码。",
     "HQ": "总部",
     "Sign out": "退出",
     "Sign in": "登录",

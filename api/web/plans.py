@@ -24,6 +24,7 @@ from ..extensions import db
 from ..tasks.runs import stalled_running_after
 from . import charts
 from .auth import actor_name, login_required
+from .exports import max_rows
 from .clerk import page_number
 from .refusals import refusal
 from .blueprint import bp
@@ -90,7 +91,7 @@ def _render(code: str | None = None, form: PlanForm | None = None, status: int =
         totals = planning.warehouse_totals(db.session, plan.id)
         context.update(targets_url=lambda **args: url_for("web.stock_plan" if code else "web.stock_plans",
                                                           **({"code": code} if code else {}), **args),
-                       targets=rows, matching=matching, page=page, per_page=TARGETS_PER_PAGE,
+                       targets=rows, matching=matching, page=page, per_page=TARGETS_PER_PAGE, export_cap=max_rows(),
                        warehouse=warehouse, sku=sku or "", totals=totals,
                        total_units=sum(t.units for t in totals),
                        total_value=sum((t.value for t in totals), Decimal("0.00")))

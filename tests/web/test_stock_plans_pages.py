@@ -193,3 +193,12 @@ def test_hqs_navigation_leads_to_the_plans(hq):
     body = page(hq.get("/hq/"))
     assert '<a href="/hq/plans" class="">库存计划</a>' in body
     assert '<a href="/hq/plans" class="on">库存计划</a>' in page(hq.get("/hq/plans"))
+
+
+def test_the_download_links_are_offered_only_for_levels_a_download_can_hold(hq, two_plans):
+    hq.app.config["WEB_EXPORT_MAX_ROWS"] = 2
+    everything = page(hq.get("/hq/plans"))
+    assert "请先选择仓库或输入配件编码" in everything and "/hq/plans/export.csv" not in everything
+    assert hq.get("/hq/plans/export.csv").status_code == 413  # the download itself still refuses
+    one_warehouse = page(hq.get("/hq/plans?warehouse=HQ"))
+    assert "/hq/plans/export.csv?warehouse=HQ" in one_warehouse and "请先选择仓库" not in one_warehouse
