@@ -425,7 +425,7 @@ ZH = {
     "Started": "开始时间",
     "Progress": "进度",
     "proposed transfers": "建议调拨",
-    "No runs yet. The nightly run, or `parts optimize`, records its runs here.": "还没有运行记录。夜间运行或 `parts optimize` 会在这里记录。",
+    "No runs yet. The nightly run, or `parts optimize`, records its runs here.": "还没有运行记录。每晚的自动运行和手动发起的运行都会记录在这里。",
     "Proposed transfers by run": "各次运行的建议调拨",
     "Proposed": "建议时间",
     "Waiting for approval": "待审批",
@@ -516,7 +516,7 @@ ZH = {
     "Fines to each centre's three roles": "各中心三个岗位的罚款",
     "A centre's roles are fined per ticket only when it is over 7 days through the centre's cause (shortage, "
     "wrong dispatch). The amounts are our defaults: the seed leaves them blank.":
-        "仅当工单因省中心原因（缺件、派单错误等）超 7 天时，才按单处罚中心的三个岗位。金额为我方默认：种子文件中为空白。",
+        "仅当工单因省中心原因（缺件、派单错误等）超 7 天时，才按单处罚中心的三个岗位。金额为我方默认：厂方制度文件未规定金额。",
     "Role": "岗位",
     "Tickets over 7 days through the centre": "因中心原因超 7 天的工单",
     "Per-ticket fines": "按单罚款",
@@ -602,7 +602,7 @@ ZH = {
     "hour (UTC) of the nightly optimizer run; 18 UTC = 02:00 Beijing":
         "夜间优化运行的时刻（UTC）；UTC 18 点 = 北京时间 02:00",
     "expected units over a regional warehouse's cover below which the nightly transfers leave a sku at HQ; lower holds more of the long tail near the points (README: the trade-off curve)":
-        "区域库覆盖期内预期需求低于此数量的配件，夜间调拨留在总部；调低则在网点附近备更多长尾配件（见 README 的权衡曲线）",
+        "区域库覆盖期内预期需求低于此数量的配件，夜间调拨留在总部；调低则在网点附近备更多长尾配件（库存与及时率的权衡见库存计划页）",
     "days of requisitions the nightly targets estimate each warehouse's daily demand from":
         "夜间目标库存按最近多少天的申请估算各仓库的日需求",
     "days' weight of the catalogue's annual demand blended into that estimate (a sku seldom seen still gets a rate)":
@@ -628,25 +628,25 @@ ZH = {
     "visit allowance beyond 30 km (郊县/远郊)":
         "30 公里外上门时限（郊县/远郊）",
     "HQ order-taker fine per late dispatch (seed)":
-        "总部接单员每次派单超时罚款（种子文件）",
+        "总部接单员每次派单超时罚款（厂方规定）",
     "centre order-taker fine per late dispatch (seed)":
-        "中心接单员每次派单超时罚款（种子文件）",
+        "中心接单员每次派单超时罚款（厂方规定）",
     "centre fine to each of its 3 roles (service director, parts admin, chase clerk) per ticket over 7 days "
     "through its cause (shortage, wrong dispatch) (our default; blank in seed)":
-        "工单因中心原因（缺件、派单错误）超 7 天时，对服务主任、配件中心管理员、催单文员三人每单各罚（我方默认；种子文件空白）",
+        "工单因中心原因（缺件、派单错误）超 7 天时，对服务主任、配件中心管理员、催单文员三人每单各罚（我方默认；厂方未规定金额）",
     "HQ parts group fine per late or wrong shipment (seed)":
-        "总部配件组每次发运延迟或错发罚款（种子文件）",
+        "总部配件组每次发运延迟或错发罚款（厂方规定）",
     "regional warehouse fine per late or wrong shipment on a late ticket (our default; the seed names HQ's "
     "parts group only)":
-        "储备仓迟发或错发且工单超期时每单罚款（我方默认；种子文件仅规定总部配件组）",
+        "储备仓迟发或错发且工单超期时每单罚款（我方默认；厂方制度文件仅规定总部配件组）",
     "point fine per unit not repaired within 72 h (our default; blank in seed)":
-        "网点每台超 72 小时未修复罚款（我方默认；种子文件空白）",
+        "网点每台超 72 小时未修复罚款（我方默认；厂方未规定金额）",
     "point fine per unit not repaired within 7 days (our default; blank in seed)":
-        "网点每台超 7 天未修复罚款（我方默认；种子文件空白）",
+        "网点每台超 7 天未修复罚款（我方默认；厂方未规定金额）",
     "timely-visit bonus per twin-tub unit (seed)":
-        "双桶机每台及时上门奖励（种子文件）",
+        "双桶机每台及时上门奖励（厂方规定）",
     "timely-visit bonus per fully automatic unit (seed)":
-        "全自动每台及时上门奖励（种子文件）",
+        "全自动每台及时上门奖励（厂方规定）",
     "timely-visit bonus for other families (our default)":
         "其他品类及时上门奖励（我方默认）",
     "non-excused hours after which a ticket is over 3 days (三天处理完成), and the point's own hours after which it is fined (超72小时未完成维修)":
@@ -658,13 +658,13 @@ ZH = {
     "tickets over 7 days above which the centre's roles lose the bonus and are fined":
         "中心超 7 天工单数高于此值时，相关岗位取消奖励并罚款",
     "monthly fine to the service director (our default; blank in seed)":
-        "服务总监月度罚款（我方默认；种子文件空白）",
+        "服务总监月度罚款（我方默认；厂方未规定金额）",
     "monthly fine to parts admin and chase clerk each (our default; blank in seed)":
-        "配件管理员和催件员各自的月度罚款（我方默认；种子文件空白）",
+        "配件管理员和催件员各自的月度罚款（我方默认；厂方未规定金额）",
     "province -> share of tickets to complete within 3 days (seed 000 三)":
-        "省份 -> 3 天内完成工单的目标占比（种子文件 000 三）",
+        "省份 -> 3 天内完成工单的目标占比（厂方制度文件 000 三）",
     "3-day target for provinces the seed does not list (our default)":
-        "种子文件未列出省份的 3 天目标（我方默认）",
+        "厂方制度文件未列出省份的 3 天目标（我方默认）",
     "share of tickets to complete within 7 days, everywhere":
         "各地 7 天内完成工单的目标占比",
     "days waiting for a part the maker did not supply before the customer may exchange (三包)":
@@ -910,7 +910,7 @@ ZH = {
     "No visit fees this month.": "本月没有上门费。",
     "No return charges this month.": "本月没有旧件扣款。",
     "A point found charging a customer more than allowed pays ten times the excess (seed 003).":
-        "网点向用户多收费，经核实按多收金额的十倍罚款（三包规定 003）。",
+        "网点向用户多收费，经核实按多收金额的十倍罚款（厂方保修期外收费标准）。",
     "Record an overcharge": "登记多收费",
     "Record penalty": "登记罚款",
     "Charged to the customer (RMB)": "向用户实收（元）",
