@@ -11,6 +11,8 @@ STATUS = {
     # requisitions
     "allocated": _l("allocated"), "partially_backordered": _l("partially backordered"),
     "backordered": _l("backordered"), "delivered": _l("delivered"),
+    # a requisition line's allocation
+    "reserved": _l("reserved"), "released": _l("released"),
     # purchase orders
     "proposed": _l("proposed"), "open": _l("open"), "closed_short": _l("closed short"),
     # returns

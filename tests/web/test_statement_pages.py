@@ -126,3 +126,15 @@ def test_the_penalties_page_lists_overcharge_penalties(hq, month):
     hq.post(f"{PAGE}/overcharges", {"charged": "30.00", "allowed": "25.00", "note": "用户投诉"}, token_from=PAGE)
     page = text(hq.get("/hq/penalties", query_string={"period": MONTH}))
     assert "多收费罚款" in page and "SP0001" in page and "50.00" in page
+
+
+def test_a_requisition_page_shows_where_its_units_come_from_and_what_waits(hq, engine):
+    code = submit_requisition(engine, qty=12)  # GD1 holds 10 pumps, HQ 50: both serve, none waits
+    page = text(hq.get(f"/hq/requisitions/{code}"))
+    assert "发货仓库与数量" in page and "承诺到达" in page
+    rows = re.findall(r"<tr><td>WM-PUMP-01</td><td>(\w+)</td><td class=\"n\">(\d+)</td><td>([^<]+)</td>", page)
+    assert sum(int(qty) for _, qty, _ in rows) == 12 and {status for _, _, status in rows} == {"已预留"}
+    waiting = submit_requisition(engine, qty=100, ticket="T-9")  # more than the network holds
+    page = text(hq.get(f"/hq/requisitions/{waiting}"))
+    rows = re.findall(r"<tr><td>WM-PUMP-01</td><td>([^<]+)</td><td class=\"n\">(\d+)</td><td>([^<]+)</td>", page)
+    assert ("—", "欠货") in {(w, s) for w, _, s in rows} and sum(int(q) for _, q, _ in rows) == 100
