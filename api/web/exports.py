@@ -22,7 +22,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-           "csv": "text/csv; charset=utf-8"}
+           "csv": "text/csv"}  # Werkzeug adds "; charset=utf-8" to a text type itself
 KINDS = ("text", "int", "money", "number", "rate", "date", "datetime", "auto")  # auto: by the value's type
 NUMBER_FORMATS = {"int": "#,##0", "money": "#,##0.00", "rate": "0.0%", "date": "yyyy-mm-dd",
                   "datetime": "yyyy-mm-dd hh:mm"}

@@ -46,6 +46,7 @@ def cells(response, which=0):
 def table(response) -> list[list[str]]:
     assert response.status_code == 200, text(response)[:800]
     assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # once: not "; charset=utf-8" twice
     assert response.data.startswith(codecs.BOM_UTF8)  # Excel reads the Chinese as UTF-8
     return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
 
