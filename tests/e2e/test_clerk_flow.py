@@ -138,4 +138,4 @@ def test_a_clerk_imports_a_stock_count_after_seeing_its_problems(page, live, tmp
     page.click("text=导入这些行")
     expect(page.locator(".flash.success")).to_contain_text("count-fixed.csv")
     page.goto(f"{live.url}/w/GD1/movements?kind=adjustment")
-    expect(page.locator("table")).to_contain_text("count import: 月度盘点")
+    expect(page.locator("table")).to_contain_text("盘点导入：月度盘点")
