@@ -123,7 +123,9 @@ def movement_history(session: Session, *, warehouse: str | None = None, sku: str
                      newest_first: bool = True) -> Page:
     """Ledger rows matching every filter given, one page of them, with the count of all.
 
-    `since` is inclusive and `until` exclusive, so consecutive windows never overlap.
+    `since` is inclusive and `until` exclusive, so consecutive windows never overlap. `actor` is who
+    did it as stored ('clerk:alice') or only the name after the kind ('alice', 'SP0001'), as pages
+    show it.
     """
     _page_args(limit, offset)
     kinds = [kind] if isinstance(kind, str) else list(kind or [])
@@ -135,8 +137,11 @@ def movement_history(session: Session, *, warehouse: str | None = None, sku: str
         if moment is not None and moment.tzinfo is None:
             raise InvalidInput(f"{name} must be timezone-aware", code="stock.time_without_zone", field=name)
     conditions = [column == value for column, value in (
-        (StockMovement.warehouse_code, warehouse), (StockMovement.sku, sku), (StockMovement.actor, actor),
+        (StockMovement.warehouse_code, warehouse), (StockMovement.sku, sku),
         (StockMovement.ref_type, ref_type), (StockMovement.ref_id, ref_id)) if value is not None]
+    if actor is not None:
+        conditions.append(StockMovement.actor == actor if ":" in actor
+                          else or_(StockMovement.actor == actor, StockMovement.actor.endswith(f":{actor}", autoescape=True)))
     if kinds:
         conditions.append(StockMovement.kind.in_(kinds))
     if since is not None:

@@ -80,3 +80,11 @@ def test_the_destinations_half_of_a_transfer_reads_as_arriving(engine, clerk):
         transfers.approve_and_ship(session, draft.id, actor=HQ)
     page = text(clerk.get("/w/GD1/movements?kind=transfer_out"))
     assert "调入在途" in page and f"调拨单 {draft.id} 调往 GD1" in page
+
+
+def test_the_ledger_filters_by_who_as_the_page_names_them(engine, clerk):
+    submit_requisition(engine)
+    by_name = text(clerk.get("/w/GD1/movements?actor=SP0001"))
+    as_stored = text(clerk.get("/w/GD1/movements?actor=service_point:SP0001"))
+    assert "共 1 条流水" in by_name and "共 1 条流水" in as_stored
+    assert "共 0 条流水" in text(clerk.get("/w/GD1/movements?actor=SP000"))  # the whole name, not a part of it
