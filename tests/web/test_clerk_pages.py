@@ -293,3 +293,14 @@ def test_a_transfer_sent_from_here_and_still_on_its_way_is_listed_to_its_sender(
         transfers.approve_and_ship(session, sent.id, actor="hq:boss")
     page = text(clerk.get("/w/GD1/transfers"))
     assert f'<td>{sent.id} <a class="print-link"' in page and "已发运" in page
+
+
+def test_a_page_past_the_last_offers_the_way_back_to_the_last(clerk, engine, monkeypatch):
+    import api.web.clerk
+
+    monkeypatch.setattr(api.web.clerk, "PAGE", 2)
+    submit_requisition(engine, qty=1)
+    submit_requisition(engine, qty=1, ticket="T-2")  # with the opening stock, four rows: two pages
+    page = text(clerk.get("/w/GD1/movements?page=999"))
+    last = int(re.search(r"第 999 / (\d+) 页", page).group(1))
+    assert last > 1 and f"page={last}" in page and "没有符合条件的流水" in page
