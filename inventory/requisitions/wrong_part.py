@@ -188,14 +188,11 @@ def record(session: Session, req: Requisition, line: RequisitionLine, report: Wr
     for a, n in chosen:
         by_warehouse[a.warehouse_code] += n
         booked_out[(a.warehouse_code, a.sku)] += n
-    unclaimed = unclaimed_units(session, req, line)
-    for warehouse, n in sorted(by_warehouse.items()):
-        if n > unclaimed.get(warehouse, 0):
-            raise Conflict(f"{n} units of line {line.line_no} from {warehouse} reported as the wrong part, but returns "
-                           f"already account for them as {line.sku} (sent back unused or fitted); "
-                           f"{max(unclaimed.get(warehouse, 0), 0)} can be reported",
-                           code="wrong_part.units_on_returns", line=line.line_no, warehouse=warehouse,
-                           most=max(unclaimed.get(warehouse, 0), 0))
+    unclaimed = max(unclaimed_units(session, req, line), 0)
+    if qty > unclaimed:
+        raise Conflict(f"{qty} units of line {line.line_no} reported as the wrong part, but returns already account "
+                       f"for some as {line.sku} (sent back unused or fitted); {unclaimed} can be reported",
+                       code="wrong_part.units_on_returns", line=line.line_no, most=unclaimed)
     point = session.get(ServicePoint, req.service_point_code)
     serving = supersession.serving_skus(session, [line.sku])
     if req.dealer_code:  # the quota row before the stock rows, as submit takes them

@@ -232,11 +232,14 @@ def _withdraw_expected(session: Session, slot: _Slot, qty: int, actor: str, now:
         withdrawn.note = note
 
 
-def unclaimed_units(session: Session, req: Requisition, line: RequisitionLine) -> dict[str, int]:
-    """Per warehouse, the line's issued units no return accounts for as the part ordered: neither
-    sent back unused nor fitted (their old part sent). Only these can still turn out to be a wrong
-    part; the others would be counted back on the shelf twice."""
-    return {s.warehouse: s.issued - s.unused - s.sent_old for s in _slots(session, req, line)}
+def unclaimed_units(session: Session, req: Requisition, line: RequisitionLine) -> int:
+    """The line's units in the point's hands that no return accounts for as the part ordered:
+    delivered, and neither sent back unused nor fitted (their old part sent). Only these can still
+    turn out to be a wrong part; the others would be counted back on the shelf twice. Counted over
+    the whole line: a return does not say which warehouse's unit it is (`_send_unused` books it to
+    the first that has room), and units still on their way are in no one's hands."""
+    delivered = sum(a.qty for a in line.allocations if a.status == "delivered")
+    return delivered - sum(s.unused + s.sent_old for s in _slots(session, req, line))
 
 
 def withdraw_unissued(session: Session, req: Requisition, line: RequisitionLine, *, actor: str,

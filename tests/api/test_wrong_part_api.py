@@ -179,3 +179,34 @@ def test_units_already_sent_back_unused_cannot_be_reported_wrong_afterwards(clie
     assert on_hand(session, "WM-PUMP-01") == stock[0] + 1
     r = report(client, auth["point"], code, qty=1, received_sku="AC-REMOTE-01")
     assert (r.status_code, r.json["code"]) == (409, "wrong_part.units_on_returns"), r.json
+
+
+def test_a_unit_sent_back_unused_is_counted_over_the_line_not_against_one_sender(client, auth, session):
+    """12 pumps: 10 from GD1, 2 from HQ. One goes back unused (booked to GD1, the return names no
+    warehouse); a GD1 unit may still be the wrong part, since 11 are in hand and one is claimed."""
+    code = shipped(client, auth, qty=12)
+    assert receive(client, auth["point"], code).status_code == 200
+    senders = {a["warehouse"] for a in client.get(f"/api/v1/requisitions/{code}",
+                                                   headers=auth["point"]).json["lines"][0]["allocations"]}
+    assert senders == {"GD1", "HQ"}
+    assert client.post("/api/v1/returns", headers=auth["point"],
+                       json={"requisition": code, "sku": "WM-PUMP-01", "qty": 1, "kind": "unused"}).status_code == 201
+    r = report(client, auth["point"], code, qty=1, warehouse="GD1")
+    assert r.status_code == 200, r.json
+    r = report(client, auth["point"], code, qty=11, warehouse="GD1", received_sku="AC-REMOTE-01")
+    assert (r.status_code, r.json["code"]) == (422, "wrong_part.more_than_arrived_from"), r.json
+
+
+def test_a_replacement_still_on_its_way_is_not_a_unit_in_hand_to_report(client, auth, session):
+    """Two pumps arrive; one is reported wrong and its replacement ships. The good one goes back
+    unused: nothing in hand is left to report, though a unit is still issued (in transit)."""
+    code = shipped(client, auth, qty=2)
+    assert receive(client, auth["point"], code).status_code == 200
+    assert report(client, auth["point"], code, qty=1).status_code == 200
+    assert client.post(f"/api/v1/requisitions/{code}/ship", headers=auth["hq"]).status_code == 200
+    assert client.post("/api/v1/returns", headers=auth["point"],
+                       json={"requisition": code, "sku": "WM-PUMP-01", "qty": 1, "kind": "unused"}).status_code == 201
+    stock = on_hand(session, "WM-PUMP-01")
+    r = report(client, auth["point"], code, qty=1, received_sku="AC-REMOTE-01")
+    assert (r.status_code, r.json["code"]) == (409, "wrong_part.units_on_returns"), r.json
+    assert on_hand(session, "WM-PUMP-01") == stock
