@@ -131,9 +131,14 @@ def redecide_ticket(session: Session, ticket: str, policy: Policy, *, actor: str
                     now: datetime | None = None) -> list[RequisitionLine]:
     """Decide again the ticket's lines that nothing has been issued for and HQ has not overridden
     (the appliance was recorded or corrected); the changed lines. Issued lines keep what they were
-    issued as: their returns and credits follow it."""
-    reqs = session.scalars(select(Requisition).where(Requisition.ticket == ticket, Requisition.cancelled_at.is_(None))
-                           .order_by(Requisition.id).with_for_update()).all()
+    issued as: their returns and credits follow it. Once the call centre has dispatched the ticket,
+    only its point's requisitions follow its appliance: another point that named the ticket before
+    it was known (submit refuses it after) does not get that appliance's free parts."""
+    dispatched_to = session.scalar(select(RepairTicket.service_point_code).where(RepairTicket.code == ticket))
+    stmt = select(Requisition).where(Requisition.ticket == ticket, Requisition.cancelled_at.is_(None))
+    if dispatched_to is not None:
+        stmt = stmt.where(Requisition.service_point_code == dispatched_to)
+    reqs = session.scalars(stmt.order_by(Requisition.id).with_for_update()).all()
     lines = [line for req in reqs for line in req.lines if not _issued(line) and not line.warranty_overridden]
     if not lines:
         return []

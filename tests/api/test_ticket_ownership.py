@@ -75,3 +75,18 @@ def test_a_ticket_code_the_call_centre_could_not_issue_is_refused(app, client, a
     r = submit(client, auth["point"], "SP0001", code, in_warranty=False)
     assert (r.status_code, r.json["code"]) == (422, "ticket.code_invalid"), r.json
     assert written(app) == before
+
+
+def test_a_point_that_named_a_ticket_before_it_was_dispatched_elsewhere_does_not_get_its_appliance(client, auth):
+    """SP0003 names a ticket the call centre has not posted; the call centre then dispatches it to
+    SP0001 and records a covered appliance: SP0001's parts are free, SP0003's stay paid."""
+    early = submit(client, auth["other_point"], "SP0003", TICKET, in_warranty=False)
+    assert early.status_code == 201, early.json
+    r = client.post(f"/api/v1/tickets/{TICKET}/events", headers=auth["call_center"],
+                    json={"type": "created", "at": "2026-12-06T09:00:00+08:00", "service_point": "SP0001"})
+    assert r.status_code == 201, r.json
+    appliances.put(client, auth["call_center"], TICKET)
+    mine = submit(client, auth["point"], "SP0001", TICKET)
+    assert mine.json["lines"][0]["in_warranty"] is True
+    theirs = client.get(f"/api/v1/requisitions/{early.json['id']}", headers=auth["other_point"]).json
+    assert theirs["lines"][0]["in_warranty"] is False and theirs["customer_charge"]["total"] != "0.00"
