@@ -32,7 +32,7 @@ ACTOR_KIND = {"clerk": _l("clerk %(name)s"), "hq": _l("HQ %(name)s"), "center": 
               "service_point": _l("service point %(name)s"), "dealer": _l("dealer %(name)s")}
 ACTOR = {"system:beat": _l("weekly job"), "cli": _l("command line"), "system": _l("system"),
          "system:world-load": _l("system (master data load)"), "system:optimizer": _l("system (optimizer)"),
-         "call_center": _l("call centre"), "hq": _l("HQ")}
+         "call_center": _l("call centre"), "hq": _l("HQ"), "world": _l("system (master data load)")}
 
 QUOTA_KIND = {  # a dealer's quota movement (inventory.quotas)
     "reserve": _l("reserved for an order"), "release": _l("released (order cancelled)"),

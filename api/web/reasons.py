@@ -43,23 +43,32 @@ FORMS: dict[str, str] = {  # noqa: E501
     "receipt: {note}": N_("receipt: %(note)s"),
     "count import: {note}": N_("count import: %(note)s"),
     "raise {warehouse} to its base-stock target": N_("raise %(warehouse)s to its base-stock target"),
+    # a dealer's quota (inventory.quotas): the reasons it gives when its caller gives none
+    "cancelled": N_("cancelled"),
+    "defective return confirmed": N_("defective return confirmed"),
 }
 
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
+NOTE = "note"  # the one field that is a person's words, spaces and all; every other is a code or a number
+
+
 def _pattern(form: str) -> re.Pattern:
-    """The form as a pattern: its words literally, each field any text (the last one to the end)."""
+    """The form as a pattern: its words literally, a `note` any text, every other field one code or
+    number without spaces. So a person's sentence that only starts like a form ("transfer 12 from
+    GD1 arrived wet") is not taken for it."""
     parts, at = [], 0
     for field in _FIELD.finditer(form):
-        parts.append(re.escape(form[at:field.start()]) + f"(?P<{field.group(1)}>.+?)")
+        value = ".+" if field.group(1) == NOTE else r"\S+?"
+        parts.append(re.escape(form[at:field.start()]) + f"(?P<{field.group(1)}>{value})")
         at = field.end()
     return re.compile("".join(parts) + re.escape(form[at:]), re.DOTALL)
 
 
 # most literal words first, so "purchase order {order}: {note}" is tried before "purchase order {order}"
-_PATTERNS = sorted(((_pattern(form), template) for form, template in FORMS.items()),
-                   key=lambda pair: -len(_FIELD.sub("", pair[0].pattern)))
+_PATTERNS = [(_pattern(form), template) for form, template in
+             sorted(FORMS.items(), key=lambda item: -len(_FIELD.sub("", item[0])))]
 
 
 def reason_label(text: str | None) -> str:
