@@ -80,7 +80,7 @@ DEFAULTS: dict[str, Item] = {
                                         "standard deviations of demand over the cover", OURS, least=D("0"),
                             most=D("5")),
     "hq_keep_days": Item(2, "tenths of the network's targets of a sku that HQ keeps back from the nightly transfers",
-                         OURS, least=0),
+                         OURS, least=0, most=10),
     # stock planning (docs/planning.md)
     "stock_budget": Item(D("30000000.00"), "RMB of stock on hand at cost that the stock plan places across HQ and "
                                            "the regional warehouses", seed("001", "2.3.4 总库存量达到3000多万元"),
@@ -124,7 +124,7 @@ DEFAULTS: dict[str, Item] = {
                              most=D("1")),
     "exchange_wait_days": Item(90, "days waiting for a part the maker did not supply before the customer may exchange (三包)", seed("003", "七 三包期限 4")),
     # returns (旧件退回)
-    "return_due_days": Item(30, "days after issue by which an old part must be back", OURS),
+    "return_due_days": Item(30, "days after issue by which an old part must be back", OURS, least=1),
     "return_charge_rate": Item(D("1.00"), "share of the part price charged for an overdue or wrong-part return", OURS),
     # web sign-in (inventory/signin.py): failures that lock a username or an address; new users' passwords
     "signin_max_failures": Item(10, "failed sign-ins for one username within the window after which it is locked",
@@ -180,7 +180,7 @@ DEFAULTS: dict[str, Item] = {
                                                   "posted without HQ's approval (both limits must hold)", OURS),
     "list_price_markup": Item(D("1.80"), "customer price of a part with no list price, as a multiple of its unit cost, "
                                          "rounded up to whole RMB (our default; the demo catalogue's list prices are "
-                                         "made the same way)", OURS),
+                                         "made the same way)", OURS, least=D("1")),
 }
 
 
@@ -208,16 +208,47 @@ def parse_value(key: str, raw: str) -> Any:
             value = Decimal(raw)
             if not value.is_finite():
                 raise InvalidOperation
-            return value
+            return Decimal(format(value, "f"))  # "1e3" is kept as 1000: the optimizer reads plain decimals
         if isinstance(default, dict):
             value = json.loads(raw)
             if not isinstance(value, dict):
+                raise ValueError
+            if key in SHARE_MAPS and not all(_is_share(v) for v in value.values()):
                 raise ValueError
             return value
     except (ValueError, InvalidOperation, json.JSONDecodeError):
         raise InvalidInput(f"policy {key}: {raw!r} is not a valid {type(default).__name__}", code="policy.not_valid",
                            key=key, value=repr(raw), type=type(default).__name__) from None
     return raw
+
+
+SHARE_MAPS = ("three_day_targets",)  # province -> a share from 0 to 1
+
+
+def _is_share(text: Any) -> bool:
+    try:
+        share = Decimal(str(text))
+    except InvalidOperation:
+        return False
+    return share.is_finite() and 0 <= share <= 1
+
+
+# (key, the key it may not exceed): the nightly optimizer refuses a late line worth more than an on-time
+# one, and a ticket's 3-day limit cannot lie beyond its 7-day one
+AT_MOST = (("optimizer_value_late", "optimizer_value_on_time"), ("ticket_three_day_hours", "ticket_seven_day_hours"))
+
+
+def _with_the_others(key: str, value: Any, policy: Policy) -> None:
+    """`value` for `key` against the keys it is tied to, as they stand."""
+    for low, high in AT_MOST:
+        if key == low and value > getattr(policy, high):
+            raise InvalidInput(f"policy {key}: {value} is more than {high} ({getattr(policy, high)})",
+                               code="policy.above_other", key=key, value=value, other=high,
+                               other_value=getattr(policy, high))
+        if key == high and value < getattr(policy, low):
+            raise InvalidInput(f"policy {key}: {value} is less than {low} ({getattr(policy, low)})",
+                               code="policy.below_other", key=key, value=value, other=low,
+                               other_value=getattr(policy, low))
 
 
 def _in_range(key: str, value: Any) -> Any:
@@ -327,6 +358,8 @@ def set_policy(session: Session, key: str, raw: str, *, actor: str) -> Any:
     """Record an override (the caller's transaction commits it)."""
     session.info.pop(_CACHED, None)
     value = _in_range(key, parse_value(key, raw))
+    _with_the_others(key, value, load_policy(session))
+    session.info.pop(_CACHED, None)  # read just now: the value below changes it
     row = session.get(PolicySetting, key)
     if row is None:
         row = PolicySetting(key=key)

@@ -99,6 +99,8 @@ ZH = {
     "%(name)s is not locked": "%(name)s 未被锁定",
     "policy %(key)s: %(value)s is less than %(least)s": "策略 %(key)s：%(value)s 小于允许的最小值 %(least)s",
     "policy %(key)s: %(value)s is more than %(most)s": "策略 %(key)s：%(value)s 大于允许的最大值 %(most)s",
+    "policy %(key)s: %(value)s is more than %(other)s (%(other_value)s)": "策略 %(key)s：%(value)s 大于 %(other)s（%(other_value)s）",
+    "policy %(key)s: %(value)s is less than %(other)s (%(other_value)s)": "策略 %(key)s：%(value)s 小于 %(other)s（%(other_value)s）",
     "You have signed out.": "您已退出。",
     "Back to my start page": "返回我的首页",
     "The form has expired": "表单已失效",

@@ -72,6 +72,8 @@ MESSAGES: dict[str, str] = {
     "policy.not_valid": N_("policy %(key)s: %(value)s is not a valid %(type)s"),
     "policy.below_least": N_("policy %(key)s: %(value)s is less than %(least)s"),
     "policy.above_most": N_("policy %(key)s: %(value)s is more than %(most)s"),
+    "policy.above_other": N_("policy %(key)s: %(value)s is more than %(other)s (%(other_value)s)"),
+    "policy.below_other": N_("policy %(key)s: %(value)s is less than %(other)s (%(other_value)s)"),
     # a month asked for (business_calendar.month_bounds); pages read ?period= by the same rule (periods.py)
     "month.invalid": N_("month: %(month)s is not a month (YYYY-MM)"),
     "report.month_not_begun": N_("month: %(month)s has not begun"),

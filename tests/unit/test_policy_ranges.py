@@ -21,6 +21,9 @@ from inventory.policy import DEFAULTS, _in_range, parse_value
     ("seven_day_target", "1.5", "policy.above_most"),
     ("fine_point_over_7d", "-200.00", "policy.below_least"),
     ("return_due_days", "-1", "policy.below_least"),
+    ("return_due_days", "0", "policy.below_least"),
+    ("list_price_markup", "0", "policy.below_least"),
+    ("hq_keep_days", "11", "policy.above_most"),
 ])
 def test_a_value_out_of_its_keys_range_is_refused_with_its_code(key, raw, code):
     with pytest.raises(InvalidInput) as refused:
@@ -45,3 +48,17 @@ def test_no_number_is_left_without_a_floor():
     assert numbers and all(
         pytest.raises(InvalidInput, _in_range, key, -1 if isinstance(DEFAULTS[key].default, int) else Decimal("-1"))
         for key in numbers)
+
+
+def test_a_decimal_in_exponent_form_is_kept_as_a_plain_one():
+    """The optimizer reads money as plain decimals: '1E+3' failed every nightly run."""
+    assert str(parse_value("optimizer_value_on_time", "1e3")) == "1000"
+    assert str(parse_value("target_service_z", "1.65")) == "1.65"
+
+
+@pytest.mark.parametrize("raw", ['{"广东": "1.5"}', '{"广西": "-1"}', '{"湖南": "abc"}', '{"湖南": null}'])
+def test_a_provinces_three_day_target_is_a_share(raw):
+    with pytest.raises(InvalidInput) as refused:
+        parse_value("three_day_targets", raw)
+    assert refused.value.code == "policy.not_valid"
+    assert parse_value("three_day_targets", '{"广东": "0.85", "云南": 0.7}') == {"广东": "0.85", "云南": 0.7}

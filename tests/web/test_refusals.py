@@ -289,6 +289,10 @@ PROVOKE = {
         lambda e: refused_by(e, lambda s: set_policy(s, "signin_max_failures", "0", actor=ACTOR)),
     "policy %(key)s: %(value)s is more than %(most)s":
         lambda e: refused_by(e, lambda s: set_policy(s, "target_service_z", "1e9", actor=ACTOR)),
+    "policy %(key)s: %(value)s is more than %(other)s (%(other_value)s)":
+        lambda e: refused_by(e, lambda s: set_policy(s, "optimizer_value_late", "2000.00", actor=ACTOR)),
+    "policy %(key)s: %(value)s is less than %(other)s (%(other_value)s)":
+        lambda e: refused_by(e, lambda s: set_policy(s, "ticket_seven_day_hours", "48", actor=ACTOR)),
     "%(name)s is not locked": lambda e: refused_by(e, _unlock_what_is_not_locked),
     "month: %(month)s is not a month (YYYY-MM)": lambda e: refused_by(e, _month_beyond_the_calendar),
     "month: %(month)s has not begun": lambda e: refused_by(e, _month_not_begun),
@@ -484,7 +488,17 @@ def _grant_a_zero_extension(clerk, hq, engine):
 
 def _set_a_safety_factor_beyond_reason(clerk, hq, engine):
     return hq.post("/hq/policy/target_service_z", {"target_service_z-value": "1e9"}, token_from="/hq/policy"), \
-        422, "策略 target_service_z：1E+9 大于允许的最大值 5"
+        422, "策略 target_service_z：1000000000 大于允许的最大值 5"
+
+
+def _value_a_late_line_above_an_on_time_one(clerk, hq, engine):
+    return hq.post("/hq/policy/optimizer_value_late", {"optimizer_value_late-value": "2000.00"},
+                   token_from="/hq/policy"), 422, "策略 optimizer_value_late：2000.00 大于 optimizer_value_on_time（1000.00）"
+
+
+def _put_the_seven_day_limit_before_the_three_day_one(clerk, hq, engine):
+    return hq.post("/hq/policy/ticket_seven_day_hours", {"ticket_seven_day_hours-value": "48"},
+                   token_from="/hq/policy"), 422, "策略 ticket_seven_day_hours：48 小于 ticket_three_day_hours（72）"
 
 
 def _set_a_sign_in_limit_to_zero(clerk, hq, engine):
@@ -595,6 +609,9 @@ ON_PAGES = {
     "stock plan run %(run)s is %(status)s; wait for it to finish": _plan_while_one_is_being_made,
     "policy %(key)s: %(value)s is less than %(least)s": _set_a_sign_in_limit_to_zero,
     "policy %(key)s: %(value)s is more than %(most)s": _set_a_safety_factor_beyond_reason,
+    "policy %(key)s: %(value)s is more than %(other)s (%(other_value)s)": _value_a_late_line_above_an_on_time_one,
+    "policy %(key)s: %(value)s is less than %(other)s (%(other_value)s)":
+        _put_the_seven_day_limit_before_the_three_day_one,
     "%(name)s is not locked": _unlock_a_name_that_is_not_locked,
 }
 
