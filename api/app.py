@@ -157,7 +157,11 @@ def _register_error_handlers(app: Flask) -> None:
             return http_problem(error)
         from .web.views import http_error  # the web's pages are registered by now: it is imported
 
-        return http_error(error)
+        page = http_error(error)
+        if not isinstance(page, tuple):  # a redirect to sign in
+            return page
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return (*page, headers)  # a 405 keeps its Allow
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

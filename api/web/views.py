@@ -74,10 +74,12 @@ def page_globals():
             "warehouse_kind_label": labels.warehouse_kind_label}
 
 
-def page_url(page: int) -> str:
+def page_url(page: int, endpoint: str | None = None) -> str:
+    """This page's address at another page number; `endpoint`: the list's own page, when this one
+    was drawn by a form's POST (a refused approval re-renders the list under the form's address)."""
     args = request.args.to_dict()
     args["page"] = page
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(endpoint or request.endpoint, **(request.view_args or {}), **args)
 
 
 def lang_url(lang: str) -> str:

@@ -184,6 +184,6 @@ def penalties_by_party(session: Session, since: datetime, policy: Policy | None 
         cursor += timedelta(days=27)
     totals: dict[str, Decimal] = {}
     for month in months:
-        for row in penalties_for_month(session, month, policy)["parties"]:
+        for row in penalties_for_month(session, month, policy, now)["parties"]:
             totals[row["party"]] = totals.get(row["party"], Decimal("0.00")) + Decimal(row["fines"])
     return sorted(totals.items(), key=lambda item: (-item[1], item[0]))

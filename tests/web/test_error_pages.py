@@ -25,3 +25,7 @@ def test_a_method_a_page_does_not_take_is_a_chinese_405_page(clerk):
 def test_the_api_still_answers_problem_json(web):
     response = web.get("/api/v1/nope")
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_a_405_page_still_says_which_methods_the_address_takes(clerk):
+    assert set(clerk.get("/logout").headers["Allow"].split(", ")) == {"OPTIONS", "POST"}

@@ -205,3 +205,16 @@ def test_the_drafts_to_approve_are_paged_with_their_total(hq, engine):
     assert "本页显示第 51-53 张" in second and second.count('class="decide"') == 3
     assert "共 53 张" in text(hq.get("/hq/transfers?run=OR000001"))
     assert "张调拨单待审批" not in text(hq.get("/hq/transfers?run=OR000002"))
+
+
+def test_after_a_refused_draft_the_pager_still_leads_to_the_list(hq, engine):
+    with make_session_factory(engine)() as session, transaction(session):
+        for _ in range(51):
+            transfers.create_draft(session, "HQ", "GD1", "WM-PUMP-01", 1, actor="system:optimizer",
+                                   reason="raise GD1 to its base-stock target", proposal_run_id="OR000001")
+    refused = hq.post("/hq/transfers/new", {"draft-from_warehouse": "HQ", "draft-to_warehouse": "HQ"},
+                      token_from="/hq/transfers")
+    assert refused.status_code == 422
+    assert 'href="/hq/transfers?page=2"' in text(refused)
+    past = text(hq.get("/hq/transfers?page=9"))
+    assert "本页显示" not in past and 'href="/hq/transfers?page=2"' in past
