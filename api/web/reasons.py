@@ -16,7 +16,7 @@ from flask_babel import get_locale, gettext
 from .refusals import N_
 
 # the domain's form (Python format fields) -> its template in the catalogue (`messages_zh.py`)
-FORMS: dict[str, str] = {  # noqa: E501
+FORMS: dict[str, str] = {
     "opening stock (world file)": N_("opening stock (world file)"),
     "requisition": N_("requisition"),
     "requisition for {sku}": N_("requisition for %(sku)s"),
@@ -49,8 +49,6 @@ FORMS: dict[str, str] = {  # noqa: E501
 }
 
 _FIELD = re.compile(r"\{(\w+)\}")
-
-
 NOTE = "note"  # the one field that is a person's words, spaces and all; every other is a code or a number
 
 
