@@ -27,9 +27,12 @@ STATUS = {
 
 PLAN_TRIGGER = {"api": _l("API"), "web": _l("web page"), "weekly": _l("weekly job")}
 
-# who did it: 'clerk:alice', 'service_point:SP0001', 'system:optimizer' (the domain names them so)
-ACTOR_KIND = {"clerk": _l("clerk %(name)s"), "hq": _l("HQ %(name)s"), "center": _l("centre %(name)s"),
-              "service_point": _l("service point %(name)s"), "dealer": _l("dealer %(name)s")}
+# a kind and its code, as the domain names parties and actors ('center:GD', 'clerk:alice', 'service_point:SP0001')
+KIND = {"center": _l("centre %(code)s"), "service_point": _l("service point %(code)s"),
+        "warehouse": _l("warehouse %(code)s"), "clerk": _l("clerk %(code)s"), "hq": _l("HQ %(code)s"),
+        "dealer": _l("dealer %(code)s")}
+
+# who did it, when not a kind and its code ('system:optimizer' is a name of its own)
 ACTOR = {"system:beat": _l("weekly job"), "cli": _l("command line"), "system": _l("system"),
          "system:world-load": _l("system (master data load)"), "system:optimizer": _l("system (optimizer)"),
          "call_center": _l("call centre"), "hq": _l("HQ"), "world": _l("system (master data load)")}
@@ -76,16 +79,17 @@ def plan_trigger_label(code: str) -> str:
     return str(PLAN_TRIGGER.get(code, code))
 
 
+def _named(text: str, names: dict) -> str:
+    """'kind:code' in the page's words by `KIND` ('网点 SP0001'), else by `names`, else as written."""
+    kind, _sep, code = text.partition(":")
+    if code and kind in KIND:
+        return str(KIND[kind]) % {"code": code}
+    return str(names.get(text, text))
+
+
 def actor_label(actor: str | None) -> str:
-    """Who did it, in the page's words ('仓管员 alice'); a kind this table does not know as written."""
-    if not actor:
-        return ""
-    if actor in ACTOR:
-        return str(ACTOR[actor])
-    kind, _sep, name = actor.partition(":")
-    if name and kind in ACTOR_KIND:
-        return str(ACTOR_KIND[kind]) % {"name": name}
-    return actor
+    """Who did it, in the page's words ('仓管员 alice'); a kind the tables do not know as written."""
+    return _named(actor, ACTOR) if actor else ""
 
 
 def quota_kind_label(code: str) -> str:
@@ -140,13 +144,8 @@ PROOF = {"invoice": _l("invoice"), "warranty_card": _l("warranty card")}
 # who a fine or a late ticket is charged to: a named party, or a kind and its code ('center:C-GD')
 PARTY = {"hq_dispatch": _l("HQ order-taker"), "hq_parts_planning": _l("HQ parts planning"),
          "hq_parts_group": _l("HQ parts group")}
-PARTY_KIND = {"center": _l("centre %(code)s"), "service_point": _l("service point %(code)s"),
-              "warehouse": _l("warehouse %(code)s")}
 
 
 def party_label(party: str) -> str:
     """A party in the page's words ('网点 SP0001'), shared by the center pages, HQ's reports and exports."""
-    kind, _sep, code = party.partition(":")
-    if code and kind in PARTY_KIND:
-        return str(PARTY_KIND[kind]) % {"code": code}
-    return str(PARTY.get(party, party))
+    return _named(party, PARTY)
