@@ -25,7 +25,6 @@ from ..policy import Policy, load_policy
 from ..quotas import service as quotas
 from ..returns.lifecycle import expect_returns_for_shipment
 from ..tickets.events import check_code
-from ..tickets.models import RepairTicket
 from ..warehouses import ledger
 from . import scans, warranty, wrong_part
 from .allocation import Option, stock_seen
@@ -87,10 +86,8 @@ def _point_and_parts(session: Session, principal: Principal, ship_to: str, lines
 # `ticket_point`: the point the call centre dispatched the ticket to (None: not known yet); on
 # PostgreSQL (key True) then the options of each part (`reserving.OPTION_ARRAYS`: a column of arrays
 # each, so one row a part) (SQLite reads them on their own: joined, the bench's submit took 93 ms of CPU).
-_TICKET_POINT = (select(RepairTicket.service_point_code).where(RepairTicket.code == bindparam("ticket"))
-                 .scalar_subquery().label("ticket_point"))
 _FIRST = select(ServicePoint, Part, supersession.ANY_AROUND.label("chained"), warranty.HAS_APPLIANCE.label("appliance"),
-                _TICKET_POINT)
+                warranty.TICKET_POINT.label("ticket_point"))
 _POINT_AND_PARTS = {
     False: (_FIRST.outerjoin(Part, Part.sku.in_(bindparam("skus", expanding=True)))
             .where(ServicePoint.code == bindparam("point"))),

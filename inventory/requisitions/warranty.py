@@ -67,6 +67,8 @@ class LineWarranty:
 # Whether the ticket bound as `ticket` has its appliance recorded: for a query that reads other
 # things too (a submit's), so a ticket without one costs no query of its own (`decide_parts`).
 HAS_APPLIANCE = exists().where(TicketAppliance.ticket_code == bindparam("ticket"))
+# the point the call centre dispatched the ticket to (None: not known yet); only its lines follow the appliance
+TICKET_POINT = select(RepairTicket.service_point_code).where(RepairTicket.code == bindparam("ticket")).scalar_subquery()
 
 
 def decide_parts(session: Session, ticket: str | None, parts: list[Part], policy: Policy,
@@ -134,7 +136,7 @@ def redecide_ticket(session: Session, ticket: str, policy: Policy, *, actor: str
     issued as: their returns and credits follow it. Once the call centre has dispatched the ticket,
     only its point's requisitions follow its appliance: another point that named the ticket before
     it was known (submit refuses it after) does not get that appliance's free parts."""
-    dispatched_to = session.scalar(select(RepairTicket.service_point_code).where(RepairTicket.code == ticket))
+    dispatched_to = session.scalar(select(TICKET_POINT), {"ticket": ticket})
     stmt = select(Requisition).where(Requisition.ticket == ticket, Requisition.cancelled_at.is_(None))
     if dispatched_to is not None:
         stmt = stmt.where(Requisition.service_point_code == dispatched_to)
