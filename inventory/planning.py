@@ -24,6 +24,7 @@ from .catalog import Part
 from .db import CENT, Base, Money, UTCDateTime, utcnow
 from .errors import Conflict, InvalidInput, NotFound
 from .network import Warehouse
+from .policy import BUDGET_TEXT, MAX_BUDGET  # noqa: F401 - BUDGET_TEXT is read from here too
 
 RUN_STATUSES = ("queued", "running", "done", "failed")
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -282,7 +283,6 @@ def targets_of(session: Session, plan_id: int) -> list[StockTarget]:
 
 # -- plan runs: a plan asked for now, made by a task ------------------------------------------
 
-MAX_BUDGET = Decimal(10) ** 10          # RMB; a budget beyond this is a typing error, not a plan
 STALE_RUN = timedelta(hours=6)          # a run queued or running this long has died; it blocks no new one
 
 

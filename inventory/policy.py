@@ -9,6 +9,7 @@ HQ overrides a value in the `policy_setting` table; code reads `load_policy(sess
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,8 @@ from .db import Base, UTCDateTime, keep, kept, utcnow
 from .errors import InvalidInput
 
 D = Decimal
+MAX_BUDGET = D(10) ** 10  # RMB; a stock budget beyond this is a typing error, not a plan
+BUDGET_TEXT = re.compile(r"[0-9]{1,11}(\.[0-9]{1,2})?")  # a budget as typed: ASCII (\d takes "１２３" too)
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ DEFAULTS: dict[str, Item] = {
     # stock planning (docs/planning.md)
     "stock_budget": Item(D("30000000.00"), "RMB of stock on hand at cost that the stock plan places across HQ and "
                                            "the regional warehouses", seed("001", "2.3.4 总库存量达到3000多万元"),
-                         least=D("0.01"), most=D("10000000000")),
+                         least=D("0.01"), most=MAX_BUDGET),
     "supplier_lead_days": Item(D("10.5"), "days from an HQ purchase order to the supplier's delivery, on average", OURS, least=D("0.5")),
     "purchase_review_days": Item(7, "days between HQ's purchase reviews", OURS, least=1),
     # ticket flow allowances (seed 000 四.2)
@@ -359,7 +362,6 @@ def set_policy(session: Session, key: str, raw: str, *, actor: str) -> Any:
     session.info.pop(_CACHED, None)
     value = _in_range(key, parse_value(key, raw))
     _with_the_others(key, value, load_policy(session))
-    session.info.pop(_CACHED, None)  # read just now: the value below changes it
     row = session.get(PolicySetting, key)
     if row is None:
         row = PolicySetting(key=key)

@@ -2,7 +2,6 @@
 levels, and a new plan asked for under a budget (made by a task; follow it at its run)."""
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 
 from flask import url_for
@@ -21,8 +20,6 @@ from .csv_reports import csv_report
 blp = Blueprint("stock_plans", __name__, url_prefix="/api/v1/stock-plans",
                 description="Stock plans: forecast and placement under a budget (库存计划)")
 
-RMB_TEXT = re.compile(r"[0-9]{1,11}(\.[0-9]{1,2})?")  # ASCII: \d takes "１２３" too
-
 
 class BudgetField(fields.Field):
     """RMB as a decimal string ("30000000.00"): more than 0, at most 10^10, two places at most."""
@@ -33,7 +30,7 @@ class BudgetField(fields.Field):
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not RMB_TEXT.fullmatch(value):
+        if not isinstance(value, str) or not planning.BUDGET_TEXT.fullmatch(value):
             raise self.make_error("invalid")
         try:
             amount = Decimal(value)
@@ -49,7 +46,7 @@ class BudgetField(fields.Field):
 
 class PlanRequestSchema(StrictSchema):
     budget = BudgetField(load_default=None, allow_none=True, metadata={
-        "type": "string", "format": "decimal", "pattern": f"^{RMB_TEXT.pattern}$", "example": "30000000.00",
+        "type": "string", "format": "decimal", "pattern": f"^{planning.BUDGET_TEXT.pattern}$", "example": "30000000.00",
         "description": "RMB of stock at cost to place; default the policy's `stock_budget`"})
 
 

@@ -3,7 +3,6 @@ table, what a plan has each warehouse hold and its levels, and a new plan asked 
 budget (made by the same task as the weekly plan; without a broker it is made during the request)."""
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -33,7 +32,6 @@ HQ = "hq"
 HISTORY = 52          # plans on the chart and in the table: a year of Mondays
 TARGETS_PER_PAGE = 50
 RUNS_SHOWN = 5
-TYPED_RMB = re.compile(r"[0-9]{1,11}(\.[0-9]{1,2})?")  # ASCII: \d takes "１２３" too
 SEPARATORS = str.maketrans("", "", ", ，_\u00a0")
 
 
@@ -47,7 +45,7 @@ def typed_budget(text: str | None) -> Decimal | None:
     plain = (text or "").translate(SEPARATORS)
     if not plain:
         return None
-    if not (plain.isascii() and TYPED_RMB.fullmatch(plain)):
+    if not (plain.isascii() and planning.BUDGET_TEXT.fullmatch(plain)):
         raise ValueError(plain)
     return Decimal(plain)
 
