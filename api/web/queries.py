@@ -309,9 +309,11 @@ def transfer_list(session: Session, *, statuses: tuple[str, ...] | None = None, 
     return list(session.scalars(stmt.order_by(Transfer.created_at.desc(), Transfer.id).limit(limit).offset(offset)))
 
 
-def transfer_count(session: Session, *, statuses: tuple[str, ...] | None = None, run: str | None = None) -> int:
-    """How many transfers `transfer_list` would list without its limit (a page's total)."""
-    return session.scalar(_transfers_where(select(func.count()).select_from(Transfer), statuses, None, None, None, run))
+def transfer_count(session: Session, *, statuses: tuple[str, ...] | None = None, from_warehouse: str | None = None,
+                   to_warehouse: str | None = None, warehouse: str | None = None, run: str | None = None) -> int:
+    """How many transfers `transfer_list` would list with the same filters and no limit (a page's total)."""
+    return session.scalar(_transfers_where(select(func.count()).select_from(Transfer), statuses, from_warehouse,
+                                           to_warehouse, warehouse, run))
 
 
 def _transfers_where(stmt, statuses, from_warehouse, to_warehouse, warehouse, run):
