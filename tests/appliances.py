@@ -1,12 +1,14 @@
 """Appliances on test tickets: the warranty engine decides a line from them, so a test that
-wants a free (or a paid) part records the appliance that makes it so."""
+wants a free (or a paid) part records the appliance that makes it so. Only the point the call
+centre dispatched the ticket to gets its free parts, so the helpers dispatch it first (to
+`point`, SP0001 unless told; `point=None` leaves the dispatch to the test)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from inventory.db import transaction, utcnow
 from inventory.policy import Policy
-from inventory.requisitions.warranty import record_appliance
+from inventory.requisitions.warranty import record_appliance, record_ticket_event
 from inventory.tickets.appliance import business_date
 
 FREE_DAYS = 100    # bought 100 days ago: a household washer's 12 months cover any part
@@ -28,16 +30,24 @@ def appliance_body(covered: bool = True, *, serial: str | None = None, purchased
             "purchased_on": purchased_on.isoformat() if purchased_on else None, "proof": proof, "fault": fault}
 
 
-def record(session, ticket: str, covered: bool = True, *, policy: Policy | None = None, **kwargs):
-    """Record the ticket's appliance in its own transaction (as the call centre would)."""
+def record(session, ticket: str, covered: bool = True, *, policy: Policy | None = None,
+           point: str | None = "SP0001", **kwargs):
+    """Dispatch the ticket to `point` and record its appliance, in one transaction (as the call centre would)."""
     body = appliance_body(covered, serial=kwargs.pop("serial", None) or f"SN-{ticket}", **kwargs)
     body["purchased_on"] = date.fromisoformat(body["purchased_on"]) if body["purchased_on"] else None
     with transaction(session):
+        if point is not None:
+            record_ticket_event(session, ticket, "dispatched_point", policy=policy or Policy(), service_point=point)
         return record_appliance(session, ticket, actor="call_center", policy=policy or Policy(), **body)
 
 
-def put(client, headers, ticket: str, covered: bool = True, **kwargs):
-    """`PUT /api/v1/tickets/{ticket}/appliance` and check it was taken."""
+def put(client, headers, ticket: str, covered: bool = True, *, point: str | None = "SP0001", **kwargs):
+    """Dispatch the ticket to `point` (`POST .../events`) and `PUT /api/v1/tickets/{ticket}/appliance`;
+    check both were taken."""
+    if point is not None:
+        r = client.post(f"/api/v1/tickets/{ticket}/events", headers=headers,
+                        json={"type": "dispatched_point", "service_point": point})
+        assert r.status_code == 201, r.json
     body = appliance_body(covered, serial=kwargs.pop("serial", None) or f"SN-{ticket}", **kwargs)
     r = client.put(f"/api/v1/tickets/{ticket}/appliance", headers=headers, json=body)
     assert r.status_code == 200, r.json

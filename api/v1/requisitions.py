@@ -91,7 +91,8 @@ class LineSchema(StrictSchema):
                                                          "or HQ's override of it"})
     warranty_basis = fields.String(allow_none=True, validate=validate.OneOf(WARRANTY_BASES), metadata={
         "description": "the engine's rule: unit, key_component, fitted_part, lifetime (covered); expired, no_proof, "
-                       "no_appliance (the ticket has none recorded), no_ticket, invalid_case (the record "
+                       "no_appliance (the ticket has none recorded), not_dispatched (the call centre has not dispatched the "
+                       "ticket to this point), no_ticket, invalid_case (the record "
                        "contradicts the ticket) (not covered); null on lines from before warranties were decided"})
     warranty_until = fields.Date(allow_none=True, metadata={"description": "the last day the basis covers (null "
                                                                            "for life or without proof)"})

@@ -9,7 +9,7 @@ from inventory import tickets
 from inventory.attribution import CAUSES, CENTER_ROLES, EVENT_TYPES, SPANS
 from inventory.db import transaction
 from inventory.policy import load_policy
-from inventory.requisitions.warranty import record_appliance
+from inventory.requisitions.warranty import record_appliance, record_ticket_event
 from inventory.tickets import causes
 from inventory.tickets.appliance import MAX_FAULT, MAX_TEXT, appliance_to_dict
 from inventory.tickets.events import MAX_NOTE
@@ -230,12 +230,15 @@ class TicketEvents(MethodView):
     @blp.response(201, TicketEventSchema)
     @blp.alt_response(422, schema=None, description="unknown type, at in the future, until missing or not after at")
     def post(self, body, ticket):
-        """Record a ticket event (any order; an exact repeat is stored once and answered the same)"""
+        """Record a ticket event (any order; an exact repeat is stored once and answered the same).
+        One that dispatches the ticket to a point decides its requisitions' lines not yet issued again:
+        only that point's parts follow the ticket's appliance"""
         principal = current_principal()
 
         def create():
-            return tickets.record_event(db.session, ticket, body["type"], body["at"], body["until"], body["note"],
-                                        principal, service_point=body["service_point"], family=body["family"])
+            return record_ticket_event(db.session, ticket, body["type"], body["at"], body["until"], body["note"],
+                                       principal, policy=load_policy(db.session), service_point=body["service_point"],
+                                       family=body["family"])
 
         return create_once(principal.name, body, create, tickets.event_to_dict)
 

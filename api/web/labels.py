@@ -120,6 +120,7 @@ WARRANTY_BASIS = {
     "unit": _l("whole unit"), "key_component": _l("key component"), "fitted_part": _l("part fitted at a repair"),
     "lifetime": _l("parts free for life"), "expired": _l("warranty expired"), "no_proof": _l("no proof of purchase"),
     "no_appliance": _l("appliance not recorded"), "no_ticket": _l("no repair ticket"),
+    "not_dispatched": _l("ticket not dispatched to this point"),
     "invalid_case": _l("appliance record contradicts the ticket"),
 }
 

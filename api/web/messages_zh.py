@@ -1046,6 +1046,7 @@ ZH = {
     "warranty expired": "已过保修期",
     "no proof of purchase": "无购机凭证",
     "appliance not recorded": "未登记机器信息",
+    "ticket not dispatched to this point": "工单未派给本网点",
     "no repair ticket": "无维修工单",
     "appliance record contradicts the ticket": "机器信息与工单矛盾",
     "fault within 7 days: return or exchange": "7日内故障：可退货或换货",

@@ -49,10 +49,10 @@ class LineRequest:
 
 def _point_and_parts(session: Session, principal: Principal, ship_to: str, lines: list[LineRequest],
                      ticket: str | None
-                     ) -> tuple[ServicePoint, dict[str, Part], bool, bool, dict[str, list[Option]] | None]:
+                     ) -> tuple[ServicePoint, dict[str, Part], bool, bool, bool, dict[str, list[Option]] | None]:
     """The caller's own point, or one of the dealer's ship-to points (nothing else exists for it),
     the parts the lines name that exist, whether any of them is in a 替代件 chain, whether the
-    ticket has its appliance recorded, and on PostgreSQL each part's own options
+    ticket has its appliance recorded, whether it is dispatched to this point, and on PostgreSQL each part's own options
     (`reserving.options_by_sku`; None elsewhere): one query. A ticket the call centre dispatched to
     another point is refused: its appliance would decide the warranty of parts for someone else's
     repair, and its wait would be charged to the wrong ticket."""
@@ -77,7 +77,7 @@ def _point_and_parts(session: Session, principal: Principal, ship_to: str, lines
                            code="requisition.ticket_not_yours", field="ticket", ticket=ticket)
     parts = {row[1].sku: row[1] for row in rows if row[1] is not None}
     options = options_of_arrays(point, parts, [row[5:] for row in rows]) if joined else None
-    return point, parts, chained, appliance, options
+    return point, parts, chained, appliance, ticket_point is not None, options
 
 
 # Built once: every submit runs one of them (a statement's construction costs more CPU than running it).
@@ -145,13 +145,14 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
     now = now or utcnow()
     if ticket is not None:
         check_code(ticket)
-    point, parts, chained, appliance, options = _point_and_parts(session, principal, ship_to, lines, ticket)
+    point, parts, chained, appliance, dispatched, options = _point_and_parts(session, principal, ship_to, lines,
+                                                                             ticket)
     if principal.role == "service_point" and in_warranty is not False and not ticket:  # API.md: as before
         raise InvalidInput("a service point's in-warranty requisition needs its repair ticket (a paid repair "
                            "says in_warranty: false)", code="requisition.ticket_needed", field="ticket")
     _check_lines(lines, parts)
     decided = warranty.decide_parts(session, ticket, [parts[l.sku] for l in lines], policy, now,
-                                    has_appliance=appliance)
+                                    has_appliance=appliance, dispatched_here=dispatched)
     warranty.check_asserted([(i, l.sku, decided[l.sku]) for i, l in enumerate(lines)], in_warranty,
                             [l.in_warranty for l in lines])
     value = sum((parts[l.sku].unit_price * l.qty for l in lines), start=Decimal("0.00"))

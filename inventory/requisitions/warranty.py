@@ -11,6 +11,10 @@ credit for a confirmed defective old part, the point's statement.
   decides the line again while nothing of it has been issued (`redecide_ticket`). A product
   does not give parts away on an unknown appliance; the point asks the call centre to record it
   (or HQ to override).
+- A ticket the call centre has not dispatched to the requisition's point (not yet, or to another
+  point since): not free, basis `not_dispatched`. The appliance belongs to the repair, and the
+  repair to the point the call centre sends; a point that names a ticket first does not take its
+  free parts. The dispatch event decides the point's lines again (`record_ticket_event`).
 - A caller may still send `in_warranty` (the requisition's, or a line's): it is checked, never
   used. A different value is refused whole with `WarrantyMismatch` (422) naming each line's
   decision, before anything is reserved.
@@ -38,7 +42,8 @@ from ..returns.lifecycle import expect_returns_for_shipment
 from ..returns.models import Return
 from ..warranty import BASES as ENGINE_BASES
 from ..tickets.appliance import appliance_facts, fitted_on, save_appliance
-from ..tickets.models import RepairTicket, TicketAppliance
+from ..tickets.events import record_event
+from ..tickets.models import RepairTicket, TicketAppliance, TicketEvent
 from ..warranty import decide
 from .history import add_event
 from .models import Requisition, RequisitionLine
@@ -46,8 +51,9 @@ from .reads import get, warranty_to_dict
 
 NO_TICKET = "no_ticket"
 NO_APPLIANCE = "no_appliance"
+NOT_DISPATCHED = "not_dispatched"
 INVALID_CASE = "invalid_case"
-BASES = ENGINE_BASES + (NO_TICKET, NO_APPLIANCE, INVALID_CASE)
+BASES = ENGINE_BASES + (NO_TICKET, NO_APPLIANCE, NOT_DISPATCHED, INVALID_CASE)
 MAX_REASON = 500
 
 
@@ -72,15 +78,19 @@ TICKET_POINT = select(RepairTicket.service_point_code).where(RepairTicket.code =
 
 
 def decide_parts(session: Session, ticket: str | None, parts: list[Part], policy: Policy,
-                 now: datetime | None = None, *, has_appliance: bool = True) -> dict[str, LineWarranty]:
+                 now: datetime | None = None, *, has_appliance: bool = True,
+                 dispatched_here: bool = True) -> dict[str, LineWarranty]:
     """sku -> the engine's decision for each part on this ticket, reported when its `created`
-    event says (else `now`). `has_appliance=False`: the caller read `HAS_APPLIANCE` false."""
+    event says (else `now`). `has_appliance=False`: the caller read `HAS_APPLIANCE` false;
+    `dispatched_here=False`: the ticket is not dispatched to the requisition's point (`TICKET_POINT`)."""
     now = now or utcnow()
     if not ticket:
         return {p.sku: LineWarranty(False, NO_TICKET, None) for p in parts}
     facts = appliance_facts(session, ticket) if has_appliance else None
     if facts is None:
         return {p.sku: LineWarranty(False, NO_APPLIANCE, None) for p in parts}
+    if not dispatched_here:
+        return {p.sku: LineWarranty(False, NOT_DISPATCHED, None) for p in parts}
     row = session.get(RepairTicket, ticket)
     reported_at = (row.created_at if row is not None and row.created_at is not None else None) or now
     fitted = fitted_on(session, facts, reported_at, {p.sku for p in parts})
@@ -132,23 +142,23 @@ def _issued(line: RequisitionLine) -> bool:
 def redecide_ticket(session: Session, ticket: str, policy: Policy, *, actor: str,
                     now: datetime | None = None) -> list[RequisitionLine]:
     """Decide again the ticket's lines that nothing has been issued for and HQ has not overridden
-    (the appliance was recorded or corrected); the changed lines. Issued lines keep what they were
-    issued as: their returns and credits follow it. Once the call centre has dispatched the ticket,
-    only its point's requisitions follow its appliance: another point that named the ticket before
-    it was known (submit refuses it after) does not get that appliance's free parts."""
+    (the appliance was recorded or corrected, or the ticket dispatched); the changed lines. Issued
+    lines keep what they were issued as: their returns and credits follow it. Only the point the
+    call centre dispatched the ticket to gets its appliance's free parts: another point's lines
+    (it named the ticket before it was known; submit refuses that after) are `not_dispatched`."""
     dispatched_to = session.scalar(select(TICKET_POINT), {"ticket": ticket})
-    stmt = select(Requisition).where(Requisition.ticket == ticket, Requisition.cancelled_at.is_(None))
-    if dispatched_to is not None:
-        stmt = stmt.where(Requisition.service_point_code == dispatched_to)
-    reqs = session.scalars(stmt.order_by(Requisition.id).with_for_update()).all()
-    lines = [line for req in reqs for line in req.lines if not _issued(line) and not line.warranty_overridden]
+    reqs = session.scalars(select(Requisition).where(Requisition.ticket == ticket, Requisition.cancelled_at.is_(None))
+                           .order_by(Requisition.id).with_for_update()).all()
+    lines = [(req, line) for req in reqs for line in req.lines
+             if not _issued(line) and not line.warranty_overridden]
     if not lines:
         return []
-    parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_({line.sku for line in lines})))}
-    decided = decide_parts(session, ticket, list(parts.values()), policy, now)
+    parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_({line.sku for _, line in lines})))}
+    here = decide_parts(session, ticket, list(parts.values()), policy, now)
+    elsewhere = decide_parts(session, ticket, list(parts.values()), policy, now, dispatched_here=False)
     changed = []
-    for line in lines:
-        decision = decided[line.sku]
+    for req, line in lines:
+        decision = (here if req.service_point_code == dispatched_to else elsewhere)[line.sku]
         if (line.in_warranty, line.warranty_basis, line.warranty_until) != (decision.in_warranty, decision.basis,
                                                                            decision.until):
             apply(line, decision)
@@ -157,6 +167,25 @@ def redecide_ticket(session: Session, ticket: str, policy: Policy, *, actor: str
         refresh_requisition(req)
     session.flush()
     return changed
+
+
+def record_ticket_event(session: Session, ticket: str, type: str, at: datetime | None = None,
+                        until: datetime | None = None, note: str | None = None,
+                        principal: Principal | None = None, *, policy: Policy | None = None,
+                        service_point: str | None = None, family: str | None = None,
+                        now: datetime | None = None) -> TicketEvent:
+    """Store a ticket event (`tickets.record_event`) in the caller's transaction; when it moved the
+    ticket to another point (its dispatch), the ticket's lines not yet issued are decided again:
+    the new point's follow the appliance, any other point's are not free."""
+    before = session.scalar(select(TICKET_POINT), {"ticket": ticket}) if service_point is not None else None
+    event = record_event(session, ticket, type, at, until, note, principal, service_point=service_point,
+                         family=family, now=now)
+    if service_point is not None:
+        after = session.scalar(select(TICKET_POINT), {"ticket": event.ticket_code})
+        if after != before:
+            redecide_ticket(session, event.ticket_code, policy or load_policy(session),
+                            actor=principal.name if principal else "system", now=now)
+    return event
 
 
 def record_appliance(session: Session, ticket: str, *, actor: str, policy: Policy | None = None,

@@ -90,3 +90,44 @@ def test_a_point_that_named_a_ticket_before_it_was_dispatched_elsewhere_does_not
     assert mine.json["lines"][0]["in_warranty"] is True
     theirs = client.get(f"/api/v1/requisitions/{early.json['id']}", headers=auth["other_point"]).json
     assert theirs["lines"][0]["in_warranty"] is False and theirs["customer_charge"]["total"] != "0.00"
+
+
+def dispatch(client, auth, ticket: str, point: str) -> None:
+    r = client.post(f"/api/v1/tickets/{ticket}/events", headers=auth["call_center"],
+                    json={"type": "dispatched_point", "service_point": point})
+    assert r.status_code == 201, r.json
+
+
+def line_of(client, headers, code: str) -> tuple[bool, str]:
+    line = client.get(f"/api/v1/requisitions/{code}", headers=headers).json["lines"][0]
+    return line["in_warranty"], line["warranty_basis"]
+
+
+def test_an_appliance_recorded_before_the_dispatch_frees_nothing_until_the_ticket_is_dispatched_here(client, auth):
+    """The appliance belongs to the repair and the repair to the point the call centre sends: a
+    point that names the ticket first pays, until the dispatch decides its lines again."""
+    appliances.put(client, auth["call_center"], TICKET, point=None)  # covered, but dispatched nowhere yet
+    claim = submit(client, auth["other_point"], "SP0003", TICKET, in_warranty=True)
+    assert (claim.status_code, claim.json["code"]) == (422, "warranty.mismatch"), claim.json
+    assert "basis not_dispatched" in claim.json["detail"]
+    early = submit(client, auth["other_point"], "SP0003", TICKET)
+    assert early.status_code == 201, early.json
+    assert (early.json["lines"][0]["in_warranty"], early.json["lines"][0]["warranty_basis"]) == (False, "not_dispatched")
+    assert early.json["customer_charge"]["total"] != "0.00"
+
+    dispatch(client, auth, TICKET, "SP0003")
+    assert line_of(client, auth["other_point"], early.json["id"]) == (True, "unit")
+
+    dispatch(client, auth, TICKET, "SP0001")  # a wrong dispatch put right: SP0003's line, not yet issued, pays again
+    assert line_of(client, auth["other_point"], early.json["id"]) == (False, "not_dispatched")
+    mine = submit(client, auth["point"], "SP0001", TICKET)
+    assert (mine.json["lines"][0]["in_warranty"], mine.json["lines"][0]["warranty_basis"]) == (True, "unit")
+
+
+def test_a_line_issued_before_the_ticket_moved_keeps_what_it_was_issued_as(client, auth, ticket_of_sp0001):
+    mine = submit(client, auth["point"], "SP0001", ticket_of_sp0001)
+    assert client.post(f"/api/v1/requisitions/{mine.json['id']}/ship", headers=auth["hq"]).status_code == 200
+    waiting = submit(client, auth["point"], "SP0001", ticket_of_sp0001)
+    dispatch(client, auth, ticket_of_sp0001, "SP0003")
+    assert line_of(client, auth["point"], mine.json["id"]) == (True, "unit")  # its old part is due back as a free one
+    assert line_of(client, auth["point"], waiting.json["id"]) == (False, "not_dispatched")

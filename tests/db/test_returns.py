@@ -43,7 +43,7 @@ def issued(session, principal=POINT, lines=((PUMP, 2),), ticket="T1", days_ago=0
     when = when or utcnow() - timedelta(days=days_ago, minutes=5)
     if ticket:  # the warranty engine decides from the ticket's appliance: record one that says so
         appliances.record(session, ticket, covered=in_warranty, serial=f"SN-{ticket}-{in_warranty}",
-                          purchased_on=appliances.bought(when, in_warranty))
+                          purchased_on=appliances.bought(when, in_warranty), point=ship_to)
     with transaction(session):
         req = requisitions.submit(session, principal, ship_to=ship_to, ticket=ticket, policy=Policy(),
                           in_warranty=in_warranty if ticket else (None if in_warranty else False), lines=[LineRequest(s, q) for s, q in lines], now=when)

@@ -44,7 +44,7 @@ def _seed(url: str) -> dict:
     from inventory.warehouses import transfers
     from inventory.world import load_world
 
-    from inventory.requisitions.warranty import record_appliance
+    from inventory.requisitions.warranty import record_appliance, record_ticket_event
 
     from ..appliances import bought
     from ..factories import tiny_world
@@ -77,6 +77,8 @@ def _seed(url: str) -> dict:
                 ticket = f"T{day:02d}{i}" if who.role == "service_point" else None
                 with transaction(s):
                     if ticket:  # the call centre's record: a washer bought 100 days before, its parts free
+                        record_ticket_event(s, ticket, "dispatched_point", at=start, policy=policy,
+                                            service_point=ship_to, now=start)
                         record_appliance(s, ticket, **free_appliance(ticket, start), now=start)
                     req = requisitions.submit(s, who, ship_to=ship_to, lines=[requisitions.LineRequest(sku, 1 + i)],
                                       ticket=ticket, policy=policy, now=start)
@@ -85,6 +87,8 @@ def _seed(url: str) -> dict:
                     requisitions.receive(s, who, req.code, at=start + timedelta(hours=60 if late else 20), now=now)
         with transaction(s):
             for n in range(3):
+                record_ticket_event(s, f"T-NOW-{n}", "dispatched_point", at=now - timedelta(hours=6), policy=policy,
+                                    service_point="SP0001", now=now - timedelta(hours=6))
                 record_appliance(s, f"T-NOW-{n}", **free_appliance(f"T-NOW-{n}", now - timedelta(hours=6)),
                                  now=now - timedelta(hours=6))
             todays = [requisitions.submit(s, point, ship_to="SP0001", ticket=f"T-NOW-{n}", policy=policy,

@@ -120,7 +120,7 @@ def submit_requisition(engine, sku: str = "WM-PUMP-01", qty: int = 2, *, point: 
     from .. import appliances
 
     with make_session_factory(engine)() as session:
-        appliances.record(session, ticket, purchased_on=appliances.bought(now or utcnow()))
+        appliances.record(session, ticket, purchased_on=appliances.bought(now or utcnow()), point=point)
     with make_session_factory(engine)() as session, transaction(session):
         req = requisitions.submit(session, Principal("service_point", point), ship_to=point, ticket=ticket,
                           lines=[requisitions.LineRequest(sku, qty)], policy=load_policy(session), now=now)
