@@ -125,7 +125,7 @@ def movement_history(session: Session, *, warehouse: str | None = None, sku: str
 
     `since` is inclusive and `until` exclusive, so consecutive windows never overlap. `actor` is who
     did it as stored ('clerk:alice') or only the name after the kind ('alice', 'SP0001'), as pages
-    show it.
+    show it, in any case.
     """
     _page_args(limit, offset)
     kinds = [kind] if isinstance(kind, str) else list(kind or [])
@@ -140,8 +140,10 @@ def movement_history(session: Session, *, warehouse: str | None = None, sku: str
         (StockMovement.warehouse_code, warehouse), (StockMovement.sku, sku),
         (StockMovement.ref_type, ref_type), (StockMovement.ref_id, ref_id)) if value is not None]
     if actor is not None:
+        # a bare name: in any case on both databases (SQLite's LIKE ignores ASCII case, PostgreSQL's does not)
         conditions.append(StockMovement.actor == actor if ":" in actor
-                          else or_(StockMovement.actor == actor, StockMovement.actor.endswith(f":{actor}", autoescape=True)))
+                          else or_(func.lower(StockMovement.actor) == actor.lower(),
+                                   StockMovement.actor.iendswith(f":{actor}", autoescape=True)))
     if kinds:
         conditions.append(StockMovement.kind.in_(kinds))
     if since is not None:

@@ -146,6 +146,12 @@ def test_history_filters_by_who_moved_the_stock(session, history):
     assert sorted(m.kind for m in page.rows) == ["issue", "receipt", "receipt"]
 
 
+@pytest.mark.parametrize("typed", ["SP0001", "sp0001", "Clerk-A"])
+def test_a_bare_name_finds_its_movements_in_any_case_on_either_database(session, history, typed):
+    page = enquiry.movement_history(session, actor=typed)
+    assert {m.actor.lower() for m in page.rows} == ({"sp:sp0001"} if "sp" in typed.lower() else {"clerk-a"})
+
+
 def test_history_window_includes_since_and_excludes_until(session, history):
     page = enquiry.movement_history(session, since=DAY, until=DAY + timedelta(days=2))
     assert [(m.sku, m.on_hand_delta) for m in page.rows] == [(PUMP, 2), (PUMP, 5)]
