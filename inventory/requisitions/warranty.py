@@ -175,17 +175,22 @@ def record_ticket_event(session: Session, ticket: str, type: str, at: datetime |
                         service_point: str | None = None, family: str | None = None,
                         now: datetime | None = None) -> TicketEvent:
     """Store a ticket event (`tickets.record_event`) in the caller's transaction; when it moved the
-    ticket to another point (its dispatch), the ticket's lines not yet issued are decided again:
-    the new point's follow the appliance, any other point's are not free."""
-    before = session.scalar(select(TICKET_POINT), {"ticket": ticket}) if service_point is not None else None
+    ticket to another point (its dispatch) or changed when the fault was reported (a `created`
+    event, maybe arriving after the point's requisition), the ticket's lines not yet issued are
+    decided again: the point's follow the appliance as of the report, any other point's are not free."""
+    decides = service_point is not None or type == "created"
+    before = session.execute(_DECIDED_BY, {"ticket": ticket}).first() if decides else None
     event = record_event(session, ticket, type, at, until, note, principal, service_point=service_point,
                          family=family, now=now)
-    if service_point is not None:
-        after = session.scalar(select(TICKET_POINT), {"ticket": event.ticket_code})
-        if after != before:
-            redecide_ticket(session, event.ticket_code, policy or load_policy(session),
-                            actor=principal.name if principal else "system", now=now)
+    if decides and session.execute(_DECIDED_BY, {"ticket": event.ticket_code}).first() != before:
+        redecide_ticket(session, event.ticket_code, policy or load_policy(session),
+                        actor=principal.name if principal else "system", now=now)
     return event
+
+
+# what of a ticket a line's decision rests on, besides its appliance: its point and when it was reported
+_DECIDED_BY = select(RepairTicket.service_point_code, RepairTicket.created_at).where(
+    RepairTicket.code == bindparam("ticket"))
 
 
 def record_appliance(session: Session, ticket: str, *, actor: str, policy: Policy | None = None,

@@ -15,9 +15,9 @@ from inventory.db import transaction
 from inventory.errors import InvalidInput
 from inventory.requisitions.models import Requisition
 from inventory.tickets import penalties_for_month
-from inventory.requisitions.warranty import record_appliance
+from inventory.requisitions.warranty import record_appliance, record_ticket_event
 
-from .test_tickets import CLOCK, POLICY, flow_events, h, post, post_all, requisition, view
+from .test_tickets import CALL_CENTER, CLOCK, POLICY, flow_events, h, post, post_all, requisition, view
 
 DAY = 24.0
 
@@ -101,6 +101,20 @@ def test_a_line_submitted_before_the_appliance_is_decided_again_when_it_is_recor
     assert session.get(Requisition, int(waiting[1:])).in_warranty is True
     # issued as paid: its returns and credits followed that, so only HQ's override changes it now
     assert (line(session, issued).in_warranty, line(session, issued).warranty_basis) == (False, "no_appliance")
+
+
+def test_a_created_event_arriving_after_the_requisition_decides_it_again_as_of_the_report(session, world):
+    """The report's day decides the warranty: a line submitted before the call centre posted when
+    the customer called was decided as of its submit, and is decided again once it is known."""
+    with transaction(session):
+        record_ticket_event(session, "T1", "dispatched_point", h(0.2), principal=CALL_CENTER, policy=POLICY,
+                            service_point="SP0001", now=CLOCK)
+    appliance(session, "T1", date(2025, 10, 5))            # the unit's 12 months end on the report's day
+    waiting = requisition(session, "T1", submitted=50)      # two days later, the report not yet posted
+    assert (line(session, waiting).in_warranty, line(session, waiting).warranty_basis) == (False, "expired")
+    with transaction(session):
+        record_ticket_event(session, "T1", "created", h(0), principal=CALL_CENTER, policy=POLICY, now=CLOCK)
+    assert (line(session, waiting).in_warranty, line(session, waiting).warranty_basis) == (True, "unit")
 
 
 def test_a_correction_is_audited_and_the_same_record_again_changes_nothing(session, world):
