@@ -73,12 +73,36 @@ def _tickets(session: Session, where) -> list:
 
 def _events(session: Session, where) -> dict[str, list[Event]]:
     events: dict[str, list[Event]] = defaultdict(list)
+    dispatches: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     rows = session.connection().execute(
-        select(TicketEvent.ticket_code, TicketEvent.type, TicketEvent.at, TicketEvent.until, TicketEvent.note)
+        select(TicketEvent.ticket_code, TicketEvent.type, TicketEvent.at, TicketEvent.until, TicketEvent.note,
+               TicketEvent.service_point_code)
         .join(RepairTicket, RepairTicket.code == TicketEvent.ticket_code).where(where))
-    for code, kind, at, until, note in rows:
+    for code, kind, at, until, note, point in rows:
         events[code].append(Event(kind, at, until, note))
+        if kind == "dispatched_point" and point is not None:
+            dispatches[code].append((at, point))
+    for code, sent in dispatches.items():
+        redone = redispatch(sent)
+        if redone is not None:
+            events[code].append(redone)
     return events
+
+
+def redispatch(sent: list[tuple[datetime, str]]) -> Event | None:
+    """A ticket dispatched to one point and then to another lost the time between to a wrong
+    dispatch (派单错误, the centre's): from the first dispatch to the one that held (the first to
+    the final point after the last to any other). None when every dispatch named one point."""
+    sent = sorted(sent)
+    final = sent[-1][1]
+    others = [i for i, (_, point) in enumerate(sent) if point != final]
+    if not others:
+        return None
+    held = sent[others[-1] + 1][0]
+    if held <= sent[0][0]:
+        return None
+    return Event("wrong_dispatch", sent[0][0], held,
+                 f"re-dispatched from {sent[others[-1]][1]} to {final}")
 
 
 def _allocations(session: Session, where) -> dict[int, list[AllocationFacts]]:

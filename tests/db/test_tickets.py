@@ -354,6 +354,24 @@ def test_time_lost_to_a_wrong_dispatch_is_the_centers(session, world):
     assert "wrong_dispatch" in [e["type"] for e in result["timeline"]]
 
 
+def test_a_ticket_dispatched_again_to_another_point_charges_the_time_between_to_the_centre(session, world):
+    """SP0001 got the ticket at 0.2 h, the centre sent it on to SP0002 at 100 h, which came and
+    fixed it within 4 hours: the 100 h are a wrong dispatch (派单错误), not SP0002's overrun."""
+    post_all(session, "T1", [("created", 0.0, None, {"family": "fully_automatic"}), ("dispatched_center", 0.1, None, {}),
+                             ("dispatched_point", 0.2, None, {"service_point": "SP0001"}),
+                             ("dispatched_point", 100.0, None, {"service_point": "SP0002"}),
+                             ("contacted", 100.5, None, {}), ("visited", 102.0, None, {}), ("completed", 104.0, None, {})])
+    result = view(session, "T1")
+    assert rows(result) == [("center:GD", "wrong_dispatch", 99.8, "0.00")]
+    assert (result["service_point"], result["visit_bonus"], result["point_hours"]) == ("SP0002", "20.00", 4.0)
+    assert "re-dispatched from SP0001 to SP0002" in [e.get("note") for e in result["engine_input"]["events"]]
+
+
+def test_dispatches_to_one_point_only_are_no_wrong_dispatch(session, world):
+    post_all(session, "T1", flow_events(completed=20) + [("dispatched_point", 0.3, None, {"service_point": "SP0001"})])
+    assert rows(view(session, "T1")) == []
+
+
 def test_an_hq_late_shipment_fines_the_hq_parts_group_per_order(session, world):
     regional_warehouse_empty(session)
     post_all(session, "T1", flow_events(completed=100))
