@@ -19,6 +19,8 @@ The segment model
    a. excused: inside a rescheduled_by_customer or force_majeure [at, until): nobody's time;
    b. wrong dispatch (派单错误): inside a wrong_dispatch [at, until) (from the wrong dispatch to
       the dispatch that held): the centre's time, all of it charged (reason `wrong_dispatch`);
+      a ticket dispatched to one point and then to another carries one from the first dispatch
+      to the one that held (`tickets.facts.redispatch`), so the last point never owns that time;
    c. parts: inside a point segment (only the point waits for parts, so waits are clipped to
       its holding of the ticket) while a requisition is outstanding [submitted_at,
       delivered_at or end): before its promised_by it is allowance (nobody charged); after it,
@@ -35,7 +37,8 @@ The segment model
       only by that budget.
 4. Charged time per (party, reason) is a row of `attribution`. Fines (policy, per ticket):
    dispatch rows always (30元/次); the HQ parts group and a regional warehouse per late or
-   wrong order only if the ticket is late (seed: "造成超期服务"); hq_shortage, regional_shortage
+   wrong order (迟发、错发 … 30元/单: an order both late and wrong is fined once, on its first
+   row) only if the ticket is late (seed: "造成超期服务"); hq_shortage, regional_shortage
    and wrong_dispatch rows 0.00, recorded; the point's 72 h fine, replaced by the 7-day fine,
    on the row of the segment in which its net time passed the threshold (that row always has
    charged hours).
@@ -492,12 +495,15 @@ def _charges(ticket: Ticket, policy: Policy, pieces: list[Piece], late: bool,
                  "regional_late_shipment": policy.fine_regional_warehouse,
                  "regional_wrong_part": policy.fine_regional_warehouse}
     rows = []
+    fined: dict[str, set[str]] = {}  # per party, the orders already fined: 30元/单, whether late or wrong
     for (party, reason), span in sorted(spans.items(), key=lambda kv: (REASONS.index(kv[0][1]), kv[0][0])):
         requisitions = tuple(sorted(orders[(party, reason)]))
         if reason == fine_segment:
             fine = fine_point
         elif reason in per_order:
-            fine = per_order[reason] * len(requisitions) if late else 0
+            new = set(requisitions) - fined.setdefault(party, set())
+            fined[party] |= new
+            fine = per_order[reason] * len(new) if late else 0
         else:
             fine = fixed[reason]
         rows.append(Charge(party, reason, _as_hours(span), _money(fine), requisitions))

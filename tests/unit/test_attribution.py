@@ -317,6 +317,16 @@ def test_the_table_covers_every_party_reason_and_excuse():
     assert causes == set(CAUSES)
 
 
+def test_an_order_both_late_and_wrong_is_fined_once_per_order():
+    """迟发、错发 … 30元/单: R1 has a line shipped late and a line shipped wrong, R2 a late line."""
+    waits = [wait("R1", 6, 54, 150, "hq_late_shipment"), wait("R1", 6, 54, 120, "hq_wrong_part"),
+             wait("R2", 60, 108, 140, "hq_late_shipment")]
+    result = attribute(make_ticket(flow(co=155), waits), Policy(), h(500))
+    group = [c for c in result.attribution if c.party == "hq_parts_group"]
+    assert {c.reason for c in group} == {"hq_late_shipment", "hq_wrong_part"}
+    assert sum(c.fine for c in group) == Decimal("60.00")  # two orders, not three rows of orders
+
+
 def test_the_centers_three_fines_each_name_the_role_they_are_paid_from():
     ticket = make_ticket(flow(co=192), [wait("R1", 6, 54, 190, "regional_shortage")])
     fines = [c for c in attribute(ticket, Policy(), h(500)).attribution if c.reason == "center_over_7_days"]
