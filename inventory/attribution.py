@@ -53,7 +53,8 @@ The segment model
    (a shortage on an on-time ticket: hours recorded, no fine). `late_excluding_hq` and
    `over_7_days_excluding_hq` first take HQ's charged hours off: the centre's monthly bonus
    rules use them (总部原因缺件: 对于网点和服务经理不予处罚).
-6. Timely-visit bonus (上门及时奖励): `visited` recorded and no visit time charged.
+6. Timely-visit bonus (上门及时奖励): `visited` recorded and the point's own contact and visit
+   time (from its dispatch, less excuses, waits and wrong dispatch) within the visit allowance.
 7. Exchange flag (三包, 生产者未供给零配件超出90日): the union of waits with a cause other than
    `none`, calendar time from created to the end, exceeds exchange_wait_days.
 
@@ -514,8 +515,14 @@ def _charges(ticket: Ticket, policy: Policy, pieces: list[Piece], late: bool,
 
 
 def _visit_bonus(ticket: Ticket, policy: Policy, clock: _Clock, pieces: list[Piece]) -> Decimal:
-    """上门及时奖励: paid when the visit is recorded and none of the visit time was charged."""
-    if not clock.visited or any(p.charged and p.reason == "visit" for p in pieces):
+    """上门及时奖励 (24小时内上门 in town, 72 in the country): paid when the visit is recorded and the
+    point's own time from its dispatch to the visit (contact and visit, less excused time, parts
+    waits and a wrong dispatch) is within the visit allowance. A slow call still earns it when the
+    visit came in time; a quick call does not stretch the visit's allowance."""
+    if not clock.visited:
+        return _money(0)
+    allowance = _hours(policy.visit_hours_urban if ticket.distance_class == "urban" else policy.visit_hours_remote)
+    if _total(p for p in pieces if p.reason in ("contact", "visit")) > allowance:
         return _money(0)
     bonus = {"twin_tub": policy.bonus_visit_twin_tub,
              "fully_automatic": policy.bonus_visit_fully_automatic}.get(ticket.family, policy.bonus_visit_other)

@@ -94,6 +94,12 @@ CASES = [
     # 7 Urban visit 0.5 -> 30.5 = 30 h, 6 over: no bonus; point time 32 - 0.2 = 31.8 < 72, no fine.
     Case("an_urban_visit_after_30_hours_loses_the_bonus", flow(vi=30.5, co=32),
          rows=[(POINT, "visit", 6.0, "0.00")], bonus="0.00"),
+    # 7b Contact 0.2 -> 30.2 (29 h over), visit an hour later: 31 h from dispatch to the visit, so
+    #    not 24小时内上门: no bonus, though no visit time was charged.
+    Case("a_visit_31_hours_after_dispatch_earns_no_bonus_however_quick_after_the_call", flow(ct=30.2, vi=31.2, co=32),
+         rows=[(POINT, "contact", 29.0, "0.00")], bonus="0.00"),
+    # 7c Contact in 1 h and visit 24 h after it: each within its allowance, 25 h from dispatch: no bonus.
+    Case("a_visit_25_hours_after_dispatch_earns_no_bonus", flow(ct=1.2, vi=25.2, co=26), rows=[], bonus="0.00"),
     # 8 Remote visit after 60 h is within 72 h: bonus, no rows.
     Case("a_remote_visit_after_60_hours_is_timely", flow(vi=60.5, co=61), rows=[], distance="remote"),
     # 9 The same 60 h visit in town is 36 h over: no bonus; point time 60.8 < 72, no fine.
