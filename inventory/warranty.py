@@ -217,6 +217,22 @@ def _rules(case: Case, purchased_on: date, terms: Terms) -> list[tuple[str, date
     return rules
 
 
+def sanbao_until(case: Case, terms: Terms) -> date | None:
+    """The last day of the 三包使用期 (seed 003 七: from the invoice, less the days in repair): the
+    whole unit's period, extended as the unit rule is; None where ordinary parts are free for life."""
+    if terms.unit_months is None or case.purchased_on is None:
+        return None
+    return _plus_days(add_months(case.purchased_on, terms.unit_months), repair_days(case.repairs, case.reported_on))
+
+
+def in_sanbao_period(case: Case, terms: Terms) -> bool:
+    """The report lies in the 三包使用期. The law's exchange for a 90-day wait for parts holds only
+    there (seed 003 八.4 在三包使用期内); the maker's own promises (seed 000 二.六: three visits for
+    one fault, 15 days unresolved through the maker) name no period and keep none."""
+    until = sanbao_until(case, terms)
+    return until is None or case.reported_on <= until
+
+
 def sanbao(case: Case) -> str | None:
     """The appliance's 三包 outcome for this report (seed 000 二.六, seed 003 八); None without proof.
     Fault codes match ignoring case and surrounding spaces: "e21 " is the point's spelling of E21."""

@@ -82,7 +82,7 @@ def penalties_for_month(session: Session, month: str, policy: Policy, now: datet
     unattributed: list[str] = []
     flagged_open: list[str] = []
     appliances = load_appliances(session, set(completed) | set(still_open))
-    sanbao = SanbaoCount()
+    sanbao = SanbaoCount(policy)
 
     def attributed():  # streamed into the report: no month of Attribution objects held at once
         for code, facts, result in attributions(completed, now, policy, unattributed):
@@ -118,14 +118,15 @@ class SanbaoCount:
     """三包 rights of the month's tickets (completed in it, or open at its end as they stood then):
     tickets per flag and per outcome, and the tickets themselves (a sample, open ones first)."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
         self.flags = {flag: 0 for flag in SANBAO_FLAGS}
         self.outcomes = {"return_or_exchange": 0, "exchange": 0}
         self.rows: list[dict[str, Any]] = []
 
     def add(self, code: str, facts, appliance, result, *, still_open: bool) -> None:
         reported_at = min((e.at for e in facts.events if e.type == "created"), default=None)
-        rights = live_flags(appliance, reported_at, result.elapsed_hours, result.exchange_flag)
+        rights = live_flags(appliance, reported_at, result.elapsed_hours, result.exchange_flag, self.policy)
         if rights["outcome"] is None:
             return
         self.outcomes[rights["outcome"]] += 1

@@ -8,7 +8,9 @@ ticket adds what happened since. Each flag names one right; the outcome is the s
 - `unresolved_15_days`: not completed 15 days after the report, counting only the maker's time
   (the customer's reschedules and recorded force majeure are not the maker's fault);
 - `parts_wait_90_days`: waiting more than `exchange_wait_days` (*policy*, 90) for parts the
-  maker did not supply (the attribution's `exchange_flag`).
+  maker did not supply (the attribution's `exchange_flag`), when the report lies in the 三包使用期
+  (the whole unit's period, extended by the days in repair: seed 003 八.4 在三包使用期内). The
+  maker's own promises above (seed 000 二.六) name no period, so they keep none.
 None without proof of purchase (no invoice or warranty card): 三包 is for the proven buyer. The
 attribution's `exchange_flag` stays as it was (the fact of the wait, proof or not); the report
 lists it as before and counts 三包 rights here.
@@ -18,7 +20,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..warranty import EXCHANGE, EXCHANGE_DAYS, REPEAT_VISITS, RETURN_DAYS, RETURN_OR_EXCHANGE
+from ..policy import Policy
+from ..warranty import EXCHANGE, EXCHANGE_DAYS, REPEAT_VISITS, RETURN_DAYS, RETURN_OR_EXCHANGE, in_sanbao_period, terms_for
 from .appliance import ApplianceFacts
 
 FLAGS = ("return_or_exchange_7_days", "exchange_15_days", "repeat_fault", "unresolved_15_days",
@@ -27,7 +30,7 @@ UNRESOLVED_DAYS = 15  # the law's days (seed 003 八: 修理期限超过15日), 
 
 
 def live_flags(appliance: ApplianceFacts | None, reported_at: datetime | None, maker_hours: float,
-               waited_for_parts: bool) -> dict[str, Any]:
+               waited_for_parts: bool, policy: Policy) -> dict[str, Any]:
     """{outcome, flags, why_none}: the 三包 rights of a ticket reported at `reported_at` whose
     maker's time so far (report to completion or now, less excused time) is `maker_hours`."""
     if appliance is None:
@@ -48,7 +51,7 @@ def live_flags(appliance: ApplianceFacts | None, reported_at: datetime | None, m
         flags.append("repeat_fault")
     if maker_hours > UNRESOLVED_DAYS * 24:
         flags.append("unresolved_15_days")
-    if waited_for_parts:
+    if waited_for_parts and in_sanbao_period(case, terms_for(policy, appliance.product_line, appliance.use)):
         flags.append("parts_wait_90_days")
     outcome = RETURN_OR_EXCHANGE if "return_or_exchange_7_days" in flags else EXCHANGE if flags else None
     return {"outcome": outcome, "flags": flags, "why_none": None}

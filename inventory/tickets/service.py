@@ -137,7 +137,7 @@ def _appliance_view(session: Session, code: str, facts: TicketFacts, policy: Pol
     else:
         maker_hours, waited = ((end - reported_at).total_seconds() / 3600 if reported_at else 0.0), False
     view = {"appliance": appliance_to_dict(appliance), "repair_history": [], "warranty": None,
-            "sanbao": live_flags(appliance, reported_at, maker_hours, waited)}
+            "sanbao": live_flags(appliance, reported_at, maker_hours, waited, policy)}
     if appliance is None:
         return view
     at = reported_at or now

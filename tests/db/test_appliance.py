@@ -203,6 +203,16 @@ def test_waiting_over_90_days_for_a_part_the_maker_lacks_is_an_exchange(session,
     assert sanbao(session, "T1", at_day=80)["flags"] == ["unresolved_15_days"]
 
 
+def test_a_90_day_wait_gives_the_laws_exchange_only_inside_the_sanbao_period(session, world):
+    """Seed 003 八.4: 在三包使用期内 … 超出90日. A washer reported past its 12 months keeps the
+    maker's own promise (15 days unresolved, seed 000) but not the law's 90-day exchange."""
+    post_all(session, "T1", flow_events(completed=None))
+    requisition(session, "T1", "WM-MOTOR-01", qty=7, submitted=1)  # HQ has only 5: backordered
+    appliance(session, "T1", date(2025, 10, 4))  # 12 months ended the day before the report
+    assert sanbao(session, "T1", at_day=95)["flags"] == ["unresolved_15_days"]
+    assert view(session, "T1", now=95 * DAY)["exchange_flag"] is True  # the wait itself is still shown
+
+
 def test_without_proof_of_purchase_there_is_no_sanbao(session, world):
     post_all(session, "T1", flow_events(completed=None))
     requisition(session, "T1", "WM-MOTOR-01", qty=7, submitted=1)

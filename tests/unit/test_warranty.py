@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from inventory.errors import InvalidInput
 from inventory.policy import Policy
-from inventory.warranty import Case, Decision, Repair, decide
+from inventory.warranty import Case, Decision, Repair, decide, in_sanbao_period, sanbao_until, terms_for
 
 BOUGHT = date(2026, 3, 1)
 DEFAULTS = Policy()
@@ -308,3 +308,12 @@ def test_covered_exactly_when_reported_on_or_before_until_and_repairs_never_shor
     assert with_repairs.in_warranty == (with_repairs.until is None or reported <= with_repairs.until)
     if without.until is not None:
         assert with_repairs.until >= without.until
+
+
+def test_the_sanbao_period_is_the_whole_units_extended_by_the_days_in_repair():
+    terms = terms_for(DEFAULTS, "washer", "household")
+    earlier = [repair(date(2026, 6, 1), date(2026, 6, 4))]  # three whole days in repair
+    assert sanbao_until(case(date(2027, 3, 3), repairs=earlier), terms) == date(2027, 3, 4)
+    assert in_sanbao_period(case(date(2027, 3, 4), repairs=earlier), terms)
+    assert not in_sanbao_period(case(date(2027, 3, 5), repairs=earlier), terms)
+    assert in_sanbao_period(case(date(2040, 1, 1), line="ac"), terms_for(DEFAULTS, "ac", "household"))  # for life
