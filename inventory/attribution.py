@@ -66,7 +66,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -300,7 +300,7 @@ def _as_hours(span: timedelta) -> float:
 
 
 def _money(value: Any) -> Decimal:
-    return Decimal(value).quantize(CENT)
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)  # as every money column (db.to_money)
 
 
 def _clock(ticket: Ticket, now: datetime) -> _Clock:

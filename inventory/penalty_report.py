@@ -23,7 +23,7 @@ Two views of "over 3 days" on purpose:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Iterable
 
 from .attribution import CENTER_OVER_7_DAYS, CENTER_ROLES, Attribution
@@ -120,8 +120,8 @@ def _apply_center_rules(month: CenterMonth, policy: Policy) -> None:
     if month.over_7_days > policy.center_over_7d_count_limit:
         reasons.append("over_7_days_count")
         director, *staff = CENTER_ROLES
-        month.fines = {director: Decimal(policy.fine_center_director_monthly).quantize(ZERO),
-                       **{role: Decimal(policy.fine_center_staff_monthly).quantize(ZERO) for role in staff}}
+        month.fines = {director: Decimal(policy.fine_center_director_monthly).quantize(ZERO, ROUND_HALF_UP),
+                       **{role: Decimal(policy.fine_center_staff_monthly).quantize(ZERO, ROUND_HALF_UP) for role in staff}}
     month.bonus_cancelled = bool(reasons)
     month.cancelled_because = tuple(reasons)
 

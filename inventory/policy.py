@@ -254,10 +254,19 @@ def _with_the_others(key: str, value: Any, policy: Policy) -> None:
                                other_value=getattr(policy, low))
 
 
+# RMB amounts a person is paid or fined, or an amount of stock: whole fen (分), like every money column
+MONEY_KEYS = tuple(k for k in DEFAULTS if k.startswith(("fine_", "bonus_", "visit_fee_")) or k in (
+    "stock_budget", "cycle_count_tolerance_value", "optimizer_value_on_time", "optimizer_value_late"))
+
+
 def _in_range(key: str, value: Any) -> Any:
     """`value` within the key's `least` and `most`: a negative budget or a 1e9 safety factor is
-    saved as readily as a sensible one, and the nightly run then plans with it."""
+    saved as readily as a sensible one, and the nightly run then plans with it. A money key takes
+    whole fen: a fine of 50.125 would be rounded one way on a ticket and another in the month."""
     item = DEFAULTS[key]
+    if key in MONEY_KEYS and value != value.quantize(Decimal("0.01")):
+        raise InvalidInput(f"policy {key}: {value} has more than two decimal places (RMB to the fen)",
+                           code="policy.money_too_precise", key=key, value=value)
     least = item.least
     if least is None and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         least = 0

@@ -97,6 +97,7 @@ ZH = {
     "%(name)s is not locked": "%(name)s 未被锁定",
     "policy %(key)s: %(value)s is less than %(least)s": "策略 %(key)s：%(value)s 小于允许的最小值 %(least)s",
     "policy %(key)s: %(value)s is more than %(most)s": "策略 %(key)s：%(value)s 大于允许的最大值 %(most)s",
+    "policy %(key)s: %(value)s has more than two decimal places (RMB to the fen)": "策略 %(key)s：%(value)s 超过两位小数（金额精确到分）",
     "policy %(key)s: %(value)s is more than %(other)s (%(other_value)s)": "策略 %(key)s：%(value)s 大于 %(other)s（%(other_value)s）",
     "policy %(key)s: %(value)s is less than %(other)s (%(other_value)s)": "策略 %(key)s：%(value)s 小于 %(other)s（%(other_value)s）",
     "You have signed out.": "您已退出。",

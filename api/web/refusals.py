@@ -72,6 +72,7 @@ MESSAGES: dict[str, str] = {
     "policy.not_valid": N_("policy %(key)s: %(value)s is not a valid %(type)s"),
     "policy.below_least": N_("policy %(key)s: %(value)s is less than %(least)s"),
     "policy.above_most": N_("policy %(key)s: %(value)s is more than %(most)s"),
+    "policy.money_too_precise": N_("policy %(key)s: %(value)s has more than two decimal places (RMB to the fen)"),
     "policy.above_other": N_("policy %(key)s: %(value)s is more than %(other)s (%(other_value)s)"),
     "policy.below_other": N_("policy %(key)s: %(value)s is less than %(other)s (%(other_value)s)"),
     # a month asked for (business_calendar.month_bounds); pages read ?period= by the same rule (periods.py)

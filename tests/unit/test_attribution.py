@@ -449,3 +449,10 @@ def test_every_instant_is_labelled_exactly_once_and_charges_never_exceed_the_ela
     charged = sum(c.hours for c in result.attribution)
     assert charged <= result.elapsed_hours + 0.01 * len(result.attribution)
     assert result.late == (result.late_hours > 0)
+
+
+def test_a_fine_rounds_half_up_to_the_fen_as_every_money_column_does():
+    """A policy saved before fines were held to the fen (50.125) must round as db.to_money does."""
+    ticket = make_ticket(flow(dc=0.75, dp=0.85, ct=1.0))
+    result = attribute(ticket, Policy({"fine_hq_dispatch": Decimal("30.125")}), h(500))
+    assert [str(c.fine) for c in result.attribution] == ["30.13"]

@@ -24,6 +24,9 @@ from inventory.policy import DEFAULTS, _in_range, parse_value
     ("return_due_days", "0", "policy.below_least"),
     ("list_price_markup", "0", "policy.below_least"),
     ("hq_keep_days", "11", "policy.above_most"),
+    ("fine_point_over_72h", "50.125", "policy.money_too_precise"),
+    ("visit_fee_county", "22.001", "policy.money_too_precise"),
+    ("stock_budget", "30000000.005", "policy.money_too_precise"),
 ])
 def test_a_value_out_of_its_keys_range_is_refused_with_its_code(key, raw, code):
     with pytest.raises(InvalidInput) as refused:
@@ -33,7 +36,9 @@ def test_a_value_out_of_its_keys_range_is_refused_with_its_code(key, raw, code):
 
 @pytest.mark.parametrize("key, raw", [("promise_hours", "1"), ("optimizer_nightly_hour_utc", "0"),
                                       ("optimizer_nightly_hour_utc", "23"), ("seven_day_target", "1"),
-                                      ("fine_point_over_7d", "0"), ("stock_budget", "20000000.00")])
+                                      ("fine_point_over_7d", "0"), ("stock_budget", "20000000.00"),
+                                      ("fine_point_over_72h", "50.1"), ("visit_fee_county", "22"),
+                                      ("target_service_z", "1.655")])
 def test_the_ends_of_a_range_are_taken(key, raw):
     assert _in_range(key, parse_value(key, raw)) == parse_value(key, raw)
 

@@ -291,6 +291,8 @@ PROVOKE = {
         lambda e: refused_by(e, lambda s: set_policy(s, "target_service_z", "1e9", actor=ACTOR)),
     "policy %(key)s: %(value)s is more than %(other)s (%(other_value)s)":
         lambda e: refused_by(e, lambda s: set_policy(s, "optimizer_value_late", "2000.00", actor=ACTOR)),
+    "policy %(key)s: %(value)s has more than two decimal places (RMB to the fen)":
+        lambda e: refused_by(e, lambda s: set_policy(s, "fine_point_over_72h", "50.125", actor=ACTOR)),
     "policy %(key)s: %(value)s is less than %(other)s (%(other_value)s)":
         lambda e: refused_by(e, lambda s: set_policy(s, "ticket_seven_day_hours", "48", actor=ACTOR)),
     "%(name)s is not locked": lambda e: refused_by(e, _unlock_what_is_not_locked),
@@ -491,6 +493,11 @@ def _set_a_safety_factor_beyond_reason(clerk, hq, engine):
         422, "策略 target_service_z：1000000000 大于允许的最大值 5"
 
 
+def _fine_a_point_a_fraction_of_a_fen(clerk, hq, engine):
+    return hq.post("/hq/policy/fine_point_over_72h", {"fine_point_over_72h-value": "50.125"},
+                   token_from="/hq/policy"), 422, "策略 fine_point_over_72h：50.125 超过两位小数（金额精确到分）"
+
+
 def _value_a_late_line_above_an_on_time_one(clerk, hq, engine):
     return hq.post("/hq/policy/optimizer_value_late", {"optimizer_value_late-value": "2000.00"},
                    token_from="/hq/policy"), 422, "策略 optimizer_value_late：2000.00 大于 optimizer_value_on_time（1000.00）"
@@ -610,6 +617,7 @@ ON_PAGES = {
     "policy %(key)s: %(value)s is less than %(least)s": _set_a_sign_in_limit_to_zero,
     "policy %(key)s: %(value)s is more than %(most)s": _set_a_safety_factor_beyond_reason,
     "policy %(key)s: %(value)s is more than %(other)s (%(other_value)s)": _value_a_late_line_above_an_on_time_one,
+    "policy %(key)s: %(value)s has more than two decimal places (RMB to the fen)": _fine_a_point_a_fraction_of_a_fen,
     "policy %(key)s: %(value)s is less than %(other)s (%(other_value)s)":
         _put_the_seven_day_limit_before_the_three_day_one,
     "%(name)s is not locked": _unlock_a_name_that_is_not_locked,
