@@ -44,8 +44,9 @@ The segment model
    charged hours).
    The centre (因省级服务中心原因造成超7: 缺件、派单错误等) is fined only when the ticket is over
    7 days (non-excused time > ticket_seven_day_hours) through its cause: without the centre's
-   charged time (its late dispatch, regional shortage and wrong dispatch) the ticket would have
-   been done within 7 days. Then one row per role of CENTER_ROLES (服务主任, 配件中心管理员,
+   charged time (its late dispatch, regional shortage, wrong dispatch, and the late or wrong
+   shipments of its own regional warehouses, `center_warehouses`: its parts admin runs them)
+   the ticket would have been done within 7 days. Then one row per role of CENTER_ROLES (服务主任, 配件中心管理员,
    催单文员), reason `center_over_7_days`, 0 hours (money, not time), each naming its `role`.
 5. Ticket: elapsed = end - created - excused. `late` when elapsed > 72 h (三天处理完成) and
    `late_hours` = elapsed - 72 h: the customer's view. Rows are each party's overrun of its own
@@ -197,8 +198,10 @@ class Ticket:
     family: str
     events: tuple[Event, ...] = ()
     parts_waits: tuple[PartsWait, ...] = ()
+    center_warehouses: tuple[str, ...] = ()  # the centre's own regional warehouses (its 配件中心)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "center_warehouses", tuple(sorted(set(self.center_warehouses))))
         if self.distance_class not in DISTANCE_CLASSES:
             raise InvalidInput(f"distance_class: {self.distance_class!r} is not one of urban, remote",
                                code="attribution.unknown_distance_class", field="distance_class",
@@ -554,7 +557,8 @@ def attribute(ticket: Ticket, policy: Policy, now: datetime | None = None) -> At
     excused = _total(p for p in pieces if p.reason in EXCUSES)
     elapsed = clock.end - clock.created - excused
     hq = _total(p for p in pieces if p.charged and p.party in HQ_PARTIES)
-    center = _total(p for p in pieces if p.charged and p.party == f"center:{ticket.center}")
+    centre_parties = {f"center:{ticket.center}", *(f"warehouse:{w}" for w in ticket.center_warehouses)}
+    center = _total(p for p in pieces if p.charged and p.party in centre_parties)
     late = elapsed > sweep.three_days
     over_7_days = elapsed > sweep.seven_days
     center_fined = over_7_days and elapsed - center <= sweep.seven_days  # 因省级服务中心原因造成超7

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .policy import Policy
 
 TICKET_FIELDS = {"ticket": True, "service_point": True, "center": True, "distance_class": True,
-                 "family": True, "events": True, "parts_waits": False, "as_of": False}
+                 "family": True, "events": True, "parts_waits": False, "as_of": False, "center_warehouses": False}
 EVENT_FIELDS = {"type": True, "at": True, "until": False, "note": False}
 WAIT_FIELDS = {"requisition": True, "submitted_at": True, "promised_by": True, "delivered_at": False,
                "cause": True, "warehouse": False}
@@ -46,6 +46,9 @@ def _fields(data: Any, spec: dict[str, bool], path: str) -> dict[str, Any]:
             continue
         if name in TIMESTAMPS:
             value = _timestamp(value, where + name)
+        elif name == "center_warehouses":
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise _fail(where + name, "expected a list of warehouse codes", "attribution.not_a_code_list")
         elif name not in ("events", "parts_waits") and (not isinstance(value, str) or not value.strip()):
             raise _fail(where + name, "expected a non-empty string", "attribution.blank")
         values[name] = value
@@ -92,7 +95,7 @@ def parse_ticket(data: Any) -> Ticket:
     try:
         return Ticket(code=top["ticket"], service_point=top["service_point"], center=top["center"],
                       distance_class=top["distance_class"], family=top["family"], events=events,
-                      parts_waits=waits)
+                      parts_waits=waits, center_warehouses=tuple(top.get("center_warehouses", ())))
     except InvalidInput as error:
         raise _fail(error.details.get("field", "ticket"), error.message.split(": ", 1)[-1], error.code,
                     **error.values) from None

@@ -188,7 +188,8 @@ class TicketSchema(StrictSchema):
     late_excluding_hq = fields.Boolean()
     over_7_days_excluding_hq = fields.Boolean()
     center_hours = fields.Float(metadata={"description": "the centre's charged hours (late dispatch, regional "
-                                                         "shortage, wrong dispatch)"})
+                                                         "shortage, wrong dispatch, late or wrong shipments of its own "
+                                                         "regional warehouses)"})
     over_7_days_center_cause = fields.Boolean(metadata={
         "description": "over 7 days through the centre's cause (因省级服务中心原因造成超7): without the centre's hours "
                        "the ticket would have been within 7 days; its three roles are fined"})

@@ -37,6 +37,7 @@ class TicketFacts:
     family: str
     events: tuple[Event, ...]
     lines: tuple[LineFacts, ...]
+    center_warehouses: tuple[str, ...] = ()
 
     @property
     def completed_at(self) -> datetime | None:
@@ -63,7 +64,8 @@ class TicketFacts:
                                field="ticket", ticket=self.code, reason=reason)
         return Ticket(code=self.code, service_point=self.service_point, center=self.center,
                       distance_class=self.distance_class, family=self.family, events=self.events,
-                      parts_waits=parts_waits(list(self.lines), self.completed_at or now))
+                      parts_waits=parts_waits(list(self.lines), self.completed_at or now),
+                      center_warehouses=self.center_warehouses)
 
 
 def _tickets(session: Session, where) -> list:
@@ -183,10 +185,14 @@ def load_facts(session: Session, where) -> dict[str, TicketFacts]:
     lines = _lines(session, where)
     resolved = {code: _resolve(point, family, lines.get(code, [])) for code, point, family in tickets}
     points = _points(session, {point for point, _ in resolved.values() if point})
+    warehouses: dict[str, tuple[str, ...]] = defaultdict(tuple)
+    for warehouse, center in session.connection().execute(
+            select(Warehouse.code, Warehouse.center_code).where(Warehouse.center_code.is_not(None))):
+        warehouses[center] += (warehouse,)
     facts = {}
     for code, (point, family) in resolved.items():
         center, province, distance = points.get(point, (None, None, None))
         facts[code] = TicketFacts(code, point, center, province, distance, family,
                                   tuple(sorted(events.get(code, ()), key=Event.sort_key)),
-                                  tuple(lines.get(code, ())))
+                                  tuple(lines.get(code, ())), warehouses.get(center, ()))
     return facts

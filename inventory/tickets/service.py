@@ -53,6 +53,8 @@ def ticket_to_json(ticket: Ticket, as_of: datetime | None = None) -> dict[str, A
                          **({"warehouse": w.warehouse} if w.warehouse else {})}
                         for w in ticket.parts_waits],
     }
+    if ticket.center_warehouses:
+        data["center_warehouses"] = list(ticket.center_warehouses)
     if as_of is not None:
         data["as_of"] = _iso(as_of)
     return data

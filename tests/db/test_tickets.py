@@ -226,6 +226,15 @@ def test_a_regional_warehouse_picking_too_late_to_keep_the_promise_is_charged_to
     assert result["attribution"][0]["requisitions"] == [code]
     assert result["requisitions"][0]["lines"][0]["cause_warehouse"] == "GD1"
     assert result["engine_input"]["parts_waits"][0]["warehouse"] == "GD1"
+    assert result["engine_input"]["center_warehouses"] == ["GD1"]  # GD's own: its time if it made the ticket 超7
+
+
+def test_the_centres_own_warehouse_shipping_so_late_the_ticket_passes_7_days_fines_the_centre(session, world):
+    post_all(session, "T1", flow_events(completed=200))
+    requisition(session, "T1", submitted=1, shipped=150, received=195)  # GD1 ships 113 h after its last ship time
+    result = view(session, "T1")
+    assert (result["over_7_days_center_cause"], result["center_hours"]) == (True, 146.0)
+    assert rows(result)[1:] == [("center:GD", "center_over_7_days", 0.0, "50.00")] * 3
 
 
 def test_a_regional_part_shipped_in_time_that_the_carrier_landed_late_is_unexplained(session, world):

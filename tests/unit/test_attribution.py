@@ -456,3 +456,19 @@ def test_a_fine_rounds_half_up_to_the_fen_as_every_money_column_does():
     ticket = make_ticket(flow(dc=0.75, dp=0.85, ct=1.0))
     result = attribute(ticket, Policy({"fine_hq_dispatch": Decimal("30.125")}), h(500))
     assert [str(c.fine) for c in result.attribution] == ["30.13"]
+
+
+@pytest.mark.parametrize("warehouse, fined", [("GD1", True), ("HB1", False)])
+def test_the_centres_own_warehouse_shipping_late_past_7_days_is_the_centres_cause(warehouse, fined):
+    """省中心原因 (缺件、派单错误等): a late pick at the centre's own parts warehouse is its cause as
+    much as its shortage is; another centre's warehouse is not."""
+    waits = [wait("R1", 6, 54, 200, "regional_late_shipment", warehouse)]
+    ticket = Ticket("T1", "SP0001", "GD", "urban", "fully_automatic", tuple(flow(co=203)), tuple(waits),
+                    center_warehouses=("GD1",))
+    result = attribute(ticket, Policy(), h(500))
+    assert result.over_7_days_center_cause is fined
+    assert result.center_hours == (146.0 if fined else 0.0)
+    assert (f"warehouse:{warehouse}", "regional_late_shipment", 146.0, Decimal("30.00")) in [
+        (c.party, c.reason, c.hours, c.fine) for c in result.attribution]
+    assert [c.role for c in result.attribution if c.reason == "center_over_7_days"] == (
+        list(CENTER_ROLES) if fined else [])

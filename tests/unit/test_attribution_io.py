@@ -64,6 +64,16 @@ def test_a_regional_warehouse_cause_names_its_warehouse_and_charges_it():
                                    "fine": "30.00", "requisitions": ["R1"]}]
 
 
+def test_the_centres_own_warehouses_late_shipment_counts_towards_its_7_day_fine():
+    data = ticket_json()
+    data["events"][-1]["at"] = "2026-11-10T15:00:00+08:00"  # completed at 198 h
+    data["parts_waits"][0] |= {"cause": "regional_late_shipment", "warehouse": "GD1",
+                               "delivered_at": "2026-11-10T13:00:00+08:00"}
+    assert attribution_from_json(data, Policy())["over_7_days_center_cause"] is False  # whose GD1 is, unsaid
+    out = attribution_from_json(data | {"center_warehouses": ["GD1"]}, Policy())
+    assert (out["center_hours"], out["over_7_days_center_cause"], out["fine_total"]) == (142.0, True, "180.00")
+
+
 def test_a_wrong_dispatch_event_charges_the_center():
     data = ticket_json()
     data["events"].append({"type": "wrong_dispatch", "at": "2026-11-02T09:12:00+08:00",
@@ -139,6 +149,8 @@ BAD_INPUT = [
     ("center", " ", "center", "non-empty string"),
     ("events", [{"type": "completed", "at": "2026-11-02T09:00:00+08:00"}], "events", "needs a created event"),
     ("as_of", "2026-11-05", "as_of", "has no offset"),
+    ("center_warehouses", "GD1", "center_warehouses", "expected a list of warehouse codes"),
+    ("center_warehouses", ["GD1", ""], "center_warehouses", "expected a list of warehouse codes"),
 ]
 
 
