@@ -1,8 +1,10 @@
 """HQ's parts module confirms or corrects the cause of a ticket's parts wait (需配件模块确认原因).
 
-Seed 000 四.3 exempts the point and the centre from an HQ shortage only once the parts module
-has confirmed the cause; the rules in `waits` give an automatic cause, and this is where HQ's
-parts team puts its word on it. In the caller's one transaction:
+Seed 000 四.3 exempts the point and the centre from an HQ shortage once the parts module has
+confirmed the cause. The rules in `waits` give an automatic cause from the requisition's
+evidence, and the attribution charges it at once (the exemption is provisional: the ticket's
+lines say `automatic` until HQ's word); this is where HQ's parts team puts its word on it, and
+a correction re-attributes the ticket. In the caller's one transaction:
 - the line's `PartsWaitCause` row is written (or replaced: the latest decision holds), with the
   automatic cause HQ saw, so the view can say `confirmed` (the same) or `corrected` (another);
 - an audit row `ticket.parts_cause` records who, the cause before and after, and the ticket's
