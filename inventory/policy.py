@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 from sqlalchemy.sql.functions import FunctionElement
 
 from . import audit
+from .business_calendar import month_bounds
 from .db import Base, UTCDateTime, keep, kept, utcnow
 from .errors import InvalidInput
 
@@ -310,6 +311,31 @@ _SETTINGS = select(PolicySetting.key, PolicySetting.value)  # built once: its ca
 def load_policy(session: Session) -> Policy:
     rows = session.execute(_SETTINGS).all()
     return Policy({key: parse_value(key, value) for key, value in rows if key in DEFAULTS})
+
+
+def policy_as_of(session: Session, at: datetime, current: Policy) -> Policy:
+    """The policy as it stood at `at`: `current` with every key HQ changed since put back to the
+    value that change replaced. The audit's `policy.set` rows are the policy's history, so a
+    closed month's fines are read with the fines and allowances of that month."""
+    rows = session.execute(select(audit.AuditEntry.subject, audit.AuditEntry.detail)
+                           .where(audit.AuditEntry.action == "policy.set", audit.AuditEntry.at > at)
+                           .order_by(audit.AuditEntry.at.desc(), audit.AuditEntry.id.desc())).all()
+    if not rows:
+        return current
+    values = dict(current._values)
+    for subject, detail in rows:  # newest first, so the earliest change since `at` has the last word
+        key = subject.removeprefix("policy:")
+        if key in DEFAULTS:
+            values[key] = parse_value(key, json.loads(detail)["previous"])
+    return Policy(values)
+
+
+def policy_for_month(session: Session, month: str, current: Policy, now: datetime | None = None) -> Policy:
+    """The policy a month's fines are read with: as it stood when the month ended, so a fine or an
+    allowance HQ changes later never restates a closed month (whose fines were paid); `current`
+    while the month runs."""
+    end = month_bounds(month)[1]
+    return policy_as_of(session, end, current) if end <= (now or utcnow()) else current
 
 
 def policy_of_transaction(session: Session) -> Policy:

@@ -31,7 +31,7 @@ from ..business_calendar import MONTH, month_bounds  # noqa: F401 - MONTH and mo
 from ..db import utcnow
 from ..errors import InvalidInput
 from ..penalty_report import monthly_report, report_to_dict
-from ..policy import Policy
+from ..policy import Policy, policy_for_month
 from .facts import TicketFacts, load_facts
 from .appliance import load_appliances
 from .models import RepairTicket
@@ -78,6 +78,7 @@ def penalties_for_month(session: Session, month: str, policy: Policy, now: datet
     now = now or utcnow()
     if start > now:  # its open tickets would be counted again, by their age now, in a month they never saw
         raise InvalidInput(f"month: {month} has not begun", code="report.month_not_begun", field="month", month=month)
+    policy = policy_for_month(session, month, policy, now)
     completed, still_open, as_of = month_tickets(session, month, now)
     unattributed: list[str] = []
     flagged_open: list[str] = []

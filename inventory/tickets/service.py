@@ -16,7 +16,8 @@ from ..attribution import EVENT_TYPES, Ticket, attribute
 from ..attribution_io import attribution_to_dict
 from ..db import utcnow
 from ..errors import InvalidInput, NotFound
-from ..policy import Policy
+from ..business_calendar import month_of
+from ..policy import Policy, policy_for_month
 from ..requisitions.models import RequisitionLine
 from ..requisitions.reads import warranty_to_dict
 from ..warranty import decide
@@ -172,6 +173,8 @@ def ticket_view(session: Session, code: str, policy: Policy, now: datetime | Non
         return {**view, **_appliance_view(session, code, facts, policy, now, None), "late": None,
                 "late_hours": None, "attribution": [], "attribution_unavailable": reason, "engine_input": None}
     ticket = facts.engine_ticket(now)
+    if facts.completed_at is not None and facts.completed_at <= now:  # its fines are its month's: read as the report
+        policy = policy_for_month(session, month_of(facts.completed_at), policy, now)
     result = attribute(ticket, policy, now=now)
     return {**view, **_appliance_view(session, code, facts, policy, now, result), **attribution_to_dict(result),
             "attribution_unavailable": None, "engine_input": ticket_to_json(ticket, as_of=now)}

@@ -551,3 +551,21 @@ def test_the_same_event_posted_concurrently_by_retrying_systems_is_stored_once(s
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(TicketEvent)) == 1
         assert session.scalar(select(func.count()).select_from(RepairTicket)) == 1
+
+
+def test_a_fine_changed_later_does_not_restate_a_closed_month(session, world):
+    """October's fines were paid in October's amounts: HQ raising the point's 72 h fine in November
+    changes November's tickets, not October's report or an October ticket's view."""
+    from inventory.policy import load_policy, set_policy
+
+    post_all(session, "T1", flow_events(completed=80.2, visited=10.5))  # 80 h of the point's own: 72 h fine
+    with transaction(session):
+        set_policy(session, "fine_point_over_72h", "80.00", actor="hq:boss")
+    policy = load_policy(session)
+    october = penalties_for_month(session, "2026-10", policy, now=CLOCK)
+    assert {row["party"]: row["fines"] for row in october["parties"]} == {"service_point:SP0001": "50.00"}
+    assert ticket_view(session, "T1", policy, now=CLOCK)["fine_total"] == "50.00"
+    post_all(session, "T2", [(kind, at + 24 * 30, until, fields) for kind, at, until, fields in
+                             flow_events(completed=80.2, visited=10.5)])  # completed in November, still open
+    november = penalties_for_month(session, "2026-11", policy, now=h(24 * 30 + 81))
+    assert {row["party"]: row["fines"] for row in november["parties"]} == {"service_point:SP0001": "80.00"}
