@@ -4,8 +4,16 @@ ticket by the point's city tier (在点 when the unit was repaired at the point)
 
 Whether a line is in warranty is read from the line as decided (the warranty engine, or HQ's
 override), never computed here. The visit fee is charged on the ticket's first requisition
-(lowest number, not cancelled) that has an out-of-warranty line, so a ticket with several
-requisitions shows it once, and a month's statement books it in that requisition's month.
+(lowest number, not cancelled) that has a line out of warranty or whose whole unit was not
+covered (a key component free past the unit's term: 超出十二个月机器上门需向用户收取上门服务费),
+so a ticket with several requisitions shows it once, and a month's statement books it in that
+requisition's month.
+
+The money is frozen when the price is fixed: submit stores each line's customer price and basis
+(`freeze_price`) and the requisition's visit fees by the point's tier (`freeze_visit_fee`), from
+the catalogue and policy then; charges read those, so a later list price, markup, visit fee or
+tier never changes an issued line, a closed statement or an overcharge's `allowed`. Only a row
+without them (none after migration 0031) is priced from today's catalogue and policy.
 """
 from __future__ import annotations
 
@@ -13,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import bindparam, exists, false, func, select
+from sqlalchemy import bindparam, exists, false, func, or_, select
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import identity_key
@@ -35,10 +43,31 @@ def line_in_warranty(line: RequisitionLine) -> bool:
     return bool(line.requisition.in_warranty if value is None else value)
 
 
+def pays_visit(line: RequisitionLine) -> bool:
+    """The line makes its ticket pay the visit fee: the part is paid, or the whole unit was not covered."""
+    return not line_in_warranty(line) or line.unit_covered is False
+
+
 def visit_fee(policy: Policy, city_tier: str, kind: str) -> Decimal:
     """Seed 003's fee: by city tier for a visit (上门), the in-shop fee when the unit came in (在点)."""
     key = "visit_fee_in_shop" if kind == "in_shop" else f"visit_fee_{city_tier}"
     return to_money(getattr(policy, key))
+
+
+def freeze_price(line: RequisitionLine, part: Part, policy: Policy) -> None:
+    """Fix on a new line what its customer pays per unit out of warranty, from the catalogue and policy now."""
+    line.customer_price, line.price_basis = customer_price(part, Decimal(policy.list_price_markup))
+
+
+def freeze_visit_fee(req: Requisition, point: ServicePoint, policy: Policy) -> None:
+    """Fix on a new requisition with a ticket the visit fees its ticket may owe: the point's tier now,
+    the fee by that tier and the in-shop fee (None without a ticket: no visit to charge)."""
+    if req.ticket:
+        req.visit_fee_tier = point.city_tier
+        req.visit_fee = visit_fee(policy, point.city_tier, "visit")
+        req.in_shop_fee = visit_fee(policy, point.city_tier, "in_shop")
+    else:
+        req.visit_fee_tier = req.visit_fee = req.in_shop_fee = None
 
 
 @dataclass(frozen=True)
@@ -80,18 +109,32 @@ class RequisitionCharge:
         return any(not line.in_warranty for line in self.lines)
 
 
-def _line_charge(line: RequisitionLine, part: Part, markup: Decimal, counts: bool) -> LineCharge:
+def _line_charge(line: RequisitionLine, parts: dict[str, Part], markup: Decimal, counts: bool) -> LineCharge:
     if line_in_warranty(line):
         return LineCharge(line.line_no, line.sku, line.qty, True, None, None, ZERO)
-    price, basis = customer_price(part, markup)
+    if line.customer_price is not None:
+        price, basis = line.customer_price, line.price_basis
+    else:  # not frozen (a row written around submit): today's price
+        price, basis = customer_price(parts[line.sku], markup)
     return LineCharge(line.line_no, line.sku, line.qty, False, price, basis,
                       to_money(price * line.qty) if counts else ZERO)
 
 
+def _visit_charge(req: Requisition, kind: str, points: dict[str, ServicePoint], policy: Policy) -> VisitCharge:
+    """The fee as frozen on the requisition that carries it (else, not frozen, by today's tier and policy)."""
+    if req.visit_fee is not None and req.in_shop_fee is not None:
+        amount = req.in_shop_fee if kind == "in_shop" else req.visit_fee
+        return VisitCharge(req.ticket, req.code, kind, req.visit_fee_tier, amount)
+    tier = points[req.service_point_code].city_tier
+    return VisitCharge(req.ticket, req.code, kind, tier, visit_fee(policy, tier, kind))
+
+
 def _out_of_warranty(req=Requisition, line=RequisitionLine):
-    """The requisition `req` has a line out of warranty."""
+    """The requisition `req` has a line that pays the visit fee (`pays_visit`): out of warranty, or
+    its whole unit not covered."""
     return (select(line.id).where(line.requisition_id == req.id,
-                                  func.coalesce(line.in_warranty, req.in_warranty) == false())
+                                  or_(func.coalesce(line.in_warranty, req.in_warranty) == false(),
+                                      line.unit_covered == false()))
             .exists())
 
 
@@ -139,7 +182,7 @@ def remember_written(session: Session, req: Requisition, holder: int | None, in_
     `visit_holders` of its ticket takes it instead of a query."""
     if not req.ticket:
         return
-    if req.status != "cancelled" and not all(line_in_warranty(line) for line in req.lines):
+    if req.status != "cancelled" and any(pays_visit(line) for line in req.lines):
         holder = req.id if holder is None else min(holder, req.id)
     known = kept(session, _KNOWN) or {}
     known[(req.service_point_code, req.ticket)] = (holder, bool(in_shop))
@@ -208,21 +251,22 @@ def _by_key(session: Session, model, keys: set, column) -> dict:
 def requisition_charges(session: Session, reqs: Sequence[Requisition], policy: Policy) -> dict[int, RequisitionCharge]:
     """Each requisition's charge to the customer (by requisition id), read in a few queries.
     A cancelled requisition collects nothing."""
-    parts = _by_key(session, Part, {line.sku for req in reqs for line in req.lines}, Part.sku)
-    points = _by_key(session, ServicePoint, {req.service_point_code for req in reqs}, ServicePoint.code)
+    parts = _by_key(session, Part, {line.sku for req in reqs for line in req.lines if line.customer_price is None},
+                    Part.sku)
+    points = _by_key(session, ServicePoint, {req.service_point_code for req in reqs
+                                             if req.ticket and (req.visit_fee is None or req.in_shop_fee is None)},
+                     ServicePoint.code)
     holders, in_shop = visit_holders(session, {(r.service_point_code, r.ticket) for r in reqs if r.ticket})
     markup = Decimal(policy.list_price_markup)
     result = {}
     for req in reqs:
         counts = req.status != "cancelled"
-        lines = tuple(_line_charge(line, parts[line.sku], markup, counts) for line in req.lines)
+        lines = tuple(_line_charge(line, parts, markup, counts) for line in req.lines)
         parts_total = sum((line.amount for line in lines), ZERO)
         holder = holders.get((req.service_point_code, req.ticket)) if req.ticket and counts else None
         visit = visit_on = None
         if holder is not None and holder == req.id:
-            kind = "in_shop" if req.ticket in in_shop else "visit"
-            tier = points[req.service_point_code].city_tier
-            visit = VisitCharge(req.ticket, req.code, kind, tier, visit_fee(policy, tier, kind))
+            visit = _visit_charge(req, "in_shop" if req.ticket in in_shop else "visit", points, policy)
         elif holder is not None:
             visit_on = format_code(holder)
         total = parts_total + (visit.amount if visit else ZERO)

@@ -23,7 +23,11 @@ The rules
 4. Covered when the fault is reported on or before a rule's until. `basis` is the rule with
    the latest until (a tie goes to the most specific: fitted part, key component, unit), else
    `expired` with that latest until.
-5. 三包 outcome, with proof only: reported at most 7 days after purchase -> return_or_exchange;
+5. Whether the whole unit (整机) is covered, apart from the part: the `unit` rule's until (or
+   `lifetime`, parts free for life) against the report. Seed 003: past the whole-unit term the
+   visit fee is charged even when the part itself is free (a key component, 超出十二个月机器上门
+   需向用户收取上门服务费). Without proof: not covered.
+6. 三包 outcome, with proof only: reported at most 7 days after purchase -> return_or_exchange;
    at most 15 days -> exchange; this fault already visited 3 times before -> exchange; else
    None. The outcomes of a live ticket (not resolved 15 days after the report, 90 days waiting
    for parts) belong to the ticket, not to this case.
@@ -166,12 +170,14 @@ def _check_repair(path: str, repair: Repair, case: Case) -> None:
 
 @dataclass(frozen=True)
 class Decision:
-    """The answer: `until` is the covering (or, expired, the latest) rule's last day; None for life or no proof."""
+    """The answer: `until` is the covering (or, expired, the latest) rule's last day; None for life or no proof.
+    `unit_covered`: the whole-unit rule (or parts for life) covers this report (rule 5)."""
 
     in_warranty: bool
     basis: str
     until: date | None
     sanbao: str | None
+    unit_covered: bool = False
 
 
 def add_months(start: date, months: int) -> date:
@@ -249,13 +255,16 @@ def sanbao(case: Case) -> str | None:
 
 
 def decide(case: Case, policy: Policy) -> Decision:
-    """Covered or not, on which basis, until when, and the 三包 outcome (rules 1-5 above)."""
+    """Covered or not, on which basis, until when, the 三包 outcome and whether the whole unit is
+    covered (rules 1-6 above)."""
     terms = terms_for(policy, case.product_line, case.use)
     if case.purchased_on is None:
-        return Decision(False, "no_proof", None, None)
+        return Decision(False, "no_proof", None, None, unit_covered=False)
     rules = _rules(case, case.purchased_on, terms)
+    unit_until = next((until for basis, until in rules if basis == "unit"), None)
+    unit_covered = terms.unit_months is None or case.reported_on <= unit_until
     if any(until is None for _, until in rules):
-        return Decision(True, "lifetime", None, sanbao(case))
+        return Decision(True, "lifetime", None, sanbao(case), unit_covered=True)
     basis, until = max(rules, key=lambda rule: (rule[1], SPECIFICITY[rule[0]]))
     covered = case.reported_on <= until
-    return Decision(covered, basis if covered else "expired", until, sanbao(case))
+    return Decision(covered, basis if covered else "expired", until, sanbao(case), unit_covered=unit_covered)

@@ -14,9 +14,11 @@ from ..extensions import db
 DESCRIPTION = ("what the service point must collect from the customer (seed 003, 10 保修期外收费标准): each "
                "out-of-warranty line at the part's list price (`price_basis` list, or markup: unit cost x the "
                "policy's list_price_markup when the part has none), and the ticket's visit fee by the point's city "
-               "tier once per ticket (`visit_fee` on the ticket's first requisition with an out-of-warranty line, "
-               "`kind` visit or in_shop; another of its requisitions names that one in `visit_fee_on`); money as "
-               "decimal strings; a cancelled requisition collects nothing")
+               "tier once per ticket (`visit_fee` on the ticket's first requisition with a line out of warranty "
+               "or whose unit was not covered, `kind` visit or in_shop; another of its requisitions names that "
+               "one in `visit_fee_on`); prices and fees as fixed when the requisition was submitted (later "
+               "catalogue or policy changes do not alter them); money as decimal strings; a cancelled "
+               "requisition collects nothing")
 
 
 def _policy() -> Policy:

@@ -98,6 +98,10 @@ class LineSchema(StrictSchema):
                                                                            "for life or without proof)"})
     warranty_overridden = fields.Boolean(metadata={"description": "HQ overrode the engine's decision"})
     warranty_computed = fields.Boolean(allow_none=True, metadata={"description": "the engine's own in_warranty"})
+    unit_covered = fields.Boolean(allow_none=True, metadata={
+        "description": "the whole unit (整机) was covered when the engine decided the line: when false the "
+                       "ticket pays the visit fee even for a free part (a key component past the unit's term); "
+                       "null where the engine decided nothing"})
     warranty_override_by = fields.String(allow_none=True)
     warranty_override_at = fields.AwareDateTime(allow_none=True)
     warranty_override_reason = fields.String(allow_none=True)
@@ -168,7 +172,8 @@ def _line(line) -> dict:
             "backordered_qty": line.backordered_qty, "promised_by": _iso(line.promised_by),
             "in_warranty": line.in_warranty, "warranty_basis": line.warranty_basis,
             "warranty_until": _iso(line.warranty_until), "warranty_overridden": line.warranty_overridden,
-            "warranty_computed": line.warranty_computed, "warranty_override_by": line.warranty_override_by,
+            "warranty_computed": line.warranty_computed, "unit_covered": line.unit_covered,
+            "warranty_override_by": line.warranty_override_by,
             "warranty_override_at": _iso(line.warranty_override_at),
             "warranty_override_reason": line.warranty_override_reason,
             "allocations": [_allocation(a) for a in allocations if a.status != "released"],

@@ -56,7 +56,8 @@ class PartDrawnSchema(StrictSchema):
     in_warranty = fields.Boolean(metadata={"description": "as decided on the line (warranty engine or HQ)"})
     unit_price = fields.String(metadata={"description": "RMB, the point's (dealer's) price per unit"})
     value = fields.String(metadata={"description": "RMB, qty x unit_price"})
-    customer_price = fields.String(allow_none=True, metadata={"description": "RMB per unit out of warranty"})
+    customer_price = fields.String(allow_none=True, metadata={"description": "RMB per unit out of warranty, as fixed "
+                                                                            "when the requisition was submitted"})
     price_basis = fields.String(allow_none=True, metadata={"description": "list or markup"})
     to_collect = fields.String(metadata={"description": "RMB the customer pays for the line (0.00 in warranty)"})
 

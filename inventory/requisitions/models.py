@@ -38,6 +38,13 @@ class Requisition(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The visit fee as the policy set it at submit, for a requisition with a ticket (seed 003, 10 收费标准):
+    # the point's city tier then, the fee for a visit (上门) by that tier and the in-shop fee (在点).
+    # Whichever of the ticket's requisitions carries the fee (`customer_charges`) charges its own frozen
+    # amounts, so a later change of policy or tier never alters what was owed. None without a ticket.
+    visit_fee_tier: Mapped[str | None] = mapped_column(String(24))
+    visit_fee: Mapped[Decimal | None] = mapped_column(Money)
+    in_shop_fee: Mapped[Decimal | None] = mapped_column(Money)
     lines: Mapped[list[RequisitionLine]] = relationship(
         back_populates="requisition", order_by="RequisitionLine.line_no", lazy="selectin",
         cascade="all, delete-orphan")
@@ -92,6 +99,16 @@ class RequisitionLine(Base):
     warranty_override_by: Mapped[str | None] = mapped_column(String(64))
     warranty_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     warranty_override_reason: Mapped[str | None] = mapped_column(Text)
+    # What the customer pays per unit when the line is out of warranty, frozen at submit from the
+    # catalogue and policy then (`catalog.customer_price`): a later list price or markup never
+    # changes an issued line, a closed statement or an overcharge's `allowed`. Kept on re-decision
+    # (which changes in_warranty only). `price_basis`: `list` or `markup`.
+    customer_price: Mapped[Decimal | None] = mapped_column(Money)
+    price_basis: Mapped[str | None] = mapped_column(String(8))
+    # Whether the whole unit (整机) was covered when the engine decided the line, apart from the part
+    # (`warranty.Decision.unit_covered`): a key component free past the unit's term still pays the
+    # visit fee (seed 003). None where the engine decided nothing; HQ's override leaves it.
+    unit_covered: Mapped[bool | None] = mapped_column(Boolean)
     requisition: Mapped[Requisition] = relationship(back_populates="lines")
     part: Mapped[Part] = relationship(viewonly=True)  # read only, as Requisition.point
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, exists, insert, select, text, true, update
 from sqlalchemy.orm import Session
 
-from .. import bulk, supersession
+from .. import bulk, customer_charges, supersession
 from ..access import Principal
 from ..catalog import Part
 from ..db import attach, insert_new, utcnow
@@ -162,11 +162,13 @@ def submit(session: Session, principal: Principal, *, ship_to: str, lines: list[
                  for i, l in enumerate(lines)]
     for line in new_lines:
         warranty.apply(line, decided[line.sku])
+        customer_charges.freeze_price(line, parts[line.sku], policy)
     req = Requisition(requester_role=principal.role, dealer_code=principal.code if principal.role == "dealer" else None,
                       service_point_code=point.code, point=point, ticket=ticket, status="allocated", lines=[],
                       in_warranty=any(line.in_warranty for line in new_lines),  # as refresh_requisition below
                       value=value, created_at=now, created_by=principal.name,
                       quota_period=quotas.period_of(now) if principal.role == "dealer" else None)
+    customer_charges.freeze_visit_fee(req, point, policy)
     numbered = bulk.on_postgresql(session)  # the number from the sequence; the rows written at the end
     written: dict = {}  # what was inserted of the requisition before its lines were reserved (SQLite)
 

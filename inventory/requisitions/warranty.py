@@ -65,9 +65,13 @@ class WarrantyMismatch(InvalidInput):
 
 @dataclass(frozen=True)
 class LineWarranty:
+    """`unit_covered`: the engine's word on whether the whole unit is covered (its visit fee is free);
+    None when the engine decided nothing (no ticket, no appliance, not dispatched, an invalid case)."""
+
     in_warranty: bool
     basis: str
     until: date | None
+    unit_covered: bool | None = None
 
 
 # Whether the ticket bound as `ticket` has its appliance recorded: for a query that reads other
@@ -102,7 +106,7 @@ def decide_parts(session: Session, ticket: str | None, parts: list[Part], policy
         except InvalidInput:  # the record contradicts the ticket (bought after the report): not free
             decided[part.sku] = LineWarranty(False, INVALID_CASE, None)
             continue
-        decided[part.sku] = LineWarranty(answer.in_warranty, answer.basis, answer.until)
+        decided[part.sku] = LineWarranty(answer.in_warranty, answer.basis, answer.until, answer.unit_covered)
     return decided
 
 
@@ -126,8 +130,10 @@ def check_asserted(decided: list[tuple[int, str, LineWarranty]], asserted: bool 
 
 
 def apply(line: RequisitionLine, decision: LineWarranty) -> None:
+    """The decision onto the line; its frozen customer price (`customer_price`, set at submit) stays."""
     line.in_warranty = line.warranty_computed = decision.in_warranty
     line.warranty_basis, line.warranty_until = decision.basis, decision.until
+    line.unit_covered = decision.unit_covered
 
 
 def refresh_requisition(req: Requisition) -> None:
@@ -159,8 +165,8 @@ def redecide_ticket(session: Session, ticket: str, policy: Policy, *, actor: str
     changed = []
     for req, line in lines:
         decision = (here if req.service_point_code == dispatched_to else elsewhere)[line.sku]
-        if (line.in_warranty, line.warranty_basis, line.warranty_until) != (decision.in_warranty, decision.basis,
-                                                                           decision.until):
+        if (line.in_warranty, line.warranty_basis, line.warranty_until, line.unit_covered) != (
+                decision.in_warranty, decision.basis, decision.until, decision.unit_covered):
             apply(line, decision)
             changed.append(line)
     for req in reqs:

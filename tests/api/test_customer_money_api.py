@@ -211,3 +211,38 @@ def test_the_penalty_report_lists_the_months_overcharge_penalties(client, auth):
     report = client.get("/api/v1/reports/penalties", headers=auth["hq"], query_string={"month": MONTH}).json
     assert report["overcharges"]["amount"] == "280.00"
     assert [(p["service_point"], p["amount"]) for p in report["overcharges"]["penalties"]] == [("SP0002", "280.00")]
+
+
+# -- what was owed stays what it was (frozen at submit) ----------------------------------------------
+
+def test_a_requisitions_charge_its_statement_and_an_overcharge_keep_the_prices_of_its_submit(client, auth, engine):
+    from inventory.policy import set_policy
+
+    from .. import appliances
+
+    set_price(client, auth, "WM-PUMP-01", "168.00")
+    appliances.put(client, auth["call_center"], "T-FROZEN", covered=False)
+    req = submit(client, auth, "T-FROZEN", [("WM-PUMP-01", 1)])
+    assert req["customer_charge"]["total"] == "193.00"
+    assert set_price(client, auth, "WM-PUMP-01", "150.00").status_code == 200
+    with make_session_factory(engine)() as session, transaction(session):
+        set_policy(session, "visit_fee_prefecture", "35.00", actor="hq")
+    charge = client.get(f"/api/v1/requisitions/{req['id']}", headers=auth["point"]).json["customer_charge"]
+    assert (charge["lines"][0]["unit_price"], charge["visit_fee"]["amount"], charge["total"]) == (
+        "168.00", "25.00", "193.00")
+    assert statement(client, auth).json["totals"]["to_collect"] == "193.00"
+    r = overcharge(client, auth, {"charged": "193.00", "ticket": "T-FROZEN", "note": "customer's receipt seen"})
+    assert r.status_code == 422 and "193.00 allowed" in r.json["detail"]
+
+
+def test_a_key_component_free_past_the_units_term_shows_the_visit_fee(client, auth):
+    from inventory.tickets.appliance import business_date
+    from inventory.warranty import add_months
+
+    from .. import appliances
+
+    appliances.put(client, auth["call_center"], "T-KEY", purchased_on=add_months(business_date(utcnow()), -20))
+    req = submit(client, auth, "T-KEY", [("WM-MOTOR-01", 1)])
+    line, charge = req["lines"][0], req["customer_charge"]
+    assert (line["in_warranty"], line["warranty_basis"], line["unit_covered"]) == (True, "key_component", False)
+    assert (charge["parts"], charge["visit_fee"]["amount"], charge["total"]) == ("0.00", "25.00", "25.00")

@@ -204,7 +204,7 @@ def test_the_first_querys_options_are_what_reading_them_alone_finds(app, engine)
         held = dict(session.execute(select(StockBalance.sku, StockBalance.warehouse_code)).all())
         skus = sorted(held)
         lines = [LineRequest(sku, 1) for sku in skus]
-        point, parts, _, _, options = _point_and_parts(session, Principal("service_point", "SP0001"), "SP0001",
+        point, parts, _, _, _, options = _point_and_parts(session, Principal("service_point", "SP0001"), "SP0001",
                                                        lines, None)
         alone = options_by_sku(session, point, skus)
         key = lambda o: (o.sku, o.warehouse)  # noqa: E731
@@ -213,5 +213,5 @@ def test_the_first_querys_options_are_what_reading_them_alone_finds(app, engine)
         assert sum(len(found) for found in options.values()) > len(skus)  # some part is held at several
         with transaction(session):
             session.execute(StockBalance.__table__.delete().where(StockBalance.sku == skus[0]))
-        _, _, _, _, options = _point_and_parts(session, Principal("service_point", "SP0001"), "SP0001", lines, None)
+        _, _, _, _, _, options = _point_and_parts(session, Principal("service_point", "SP0001"), "SP0001", lines, None)
         assert options[skus[0]] == [] and set(options) == set(skus)

@@ -152,7 +152,7 @@ def test_a_purchase_on_the_31st_runs_to_the_30th_three_months_on():
 def test_domain_md_example_extends_the_key_components_term_by_three_repair_days():
     earlier = [repair(date(2026, 6, 1), date(2026, 6, 4))]
     d = decide(case(date(2026, 11, 20), key=True, repairs=earlier), DEFAULTS)
-    assert d == Decision(True, "key_component", date(2029, 3, 4), None)
+    assert d == Decision(True, "key_component", date(2029, 3, 4), None, unit_covered=True)
 
 
 def test_repair_days_move_the_last_day_of_the_whole_unit_year():
@@ -251,7 +251,7 @@ def test_the_repeat_rule_has_no_period_in_the_makers_promise():
 
 
 def test_a_fault_within_the_first_week_is_also_a_covered_repair():
-    assert decide(case(date(2026, 3, 4)), DEFAULTS) == Decision(True, "unit", date(2027, 3, 1), "return_or_exchange")
+    assert decide(case(date(2026, 3, 4)), DEFAULTS) == Decision(True, "unit", date(2027, 3, 1), "return_or_exchange", unit_covered=True)
 
 
 # -- policy ------------------------------------------------------------------------------------
