@@ -213,7 +213,9 @@ def test_a_carriers_delay_corrected_to_the_regional_warehouses_slow_pick_charges
 
     r = confirm(client, auth["hq"], requisition=code, cause="regional_late_shipment", note="拣货延误: 单据压在仓库")
     assert r.status_code == 200, r.json
-    assert fines(r.json) == [("warehouse:GD1", "regional_late_shipment", "30.00")]
+    # GD1 is the GD centre's own warehouse and its 146 h took the ticket past 7 days: the centre's cause too
+    assert fines(r.json) == [("warehouse:GD1", "regional_late_shipment", "30.00")] + [
+        ("center:GD", "center_over_7_days", "50.00")] * 3
     assert r.json["requisitions"][0]["lines"][0]["cause_warehouse"] == "GD1"
 
 
