@@ -148,9 +148,11 @@ DEFAULTS: dict[str, Item] = {
     "warranty_commercial_part_months": Item(1, "commercial replacement parts", seed("000", "二.五 保修期限")),
     # air conditioners (seed 001 1.2 包修承诺); the washer keys above are seed 000's
     "warranty_ac_household_parts_for_life": Item(True, "household air conditioner ordinary parts replaced free for "
-                                                       "life (零配件终身免费更换); off: the unit months below apply", seed("001", "1.2 包修承诺")),
-    "warranty_ac_household_unit_months": Item(72, "household air conditioner unit warranty when parts are not free "
-                                                  "for life (整机包修六年)", seed("001", "1.2 包修承诺")),
+                                                       "life (零配件终身免费更换); off: they follow the unit months below",
+                                                 seed("001", "1.2 包修承诺")),
+    "warranty_ac_household_unit_months": Item(72, "household air conditioner whole-unit warranty (整机包修六年): the "
+                                                  "visit fee and the 三包 period, and ordinary parts when not free for life",
+                                              seed("001", "1.2 包修承诺")),
     "warranty_ac_household_key_months": Item(72, "household air conditioner compressor and other key components "
                                                  "(压缩机包修六年)", seed("001", "1.2 包修承诺")),
     "warranty_ac_commercial_unit_months": Item(72, "light commercial air conditioner unit warranty (整机保修六年)", seed("001", "1.2 包修承诺")),

@@ -23,8 +23,9 @@ The rules
 4. Covered when the fault is reported on or before a rule's until. `basis` is the rule with
    the latest until (a tie goes to the most specific: fitted part, key component, unit), else
    `expired` with that latest until.
-5. Whether the whole unit (整机) is covered, apart from the part: the `unit` rule's until (or
-   `lifetime`, parts free for life) against the report. Seed 003: past the whole-unit term the
+5. Whether the whole unit (整机) is covered, apart from the part: the `unit` rule's until
+   against the report (a household air conditioner's parts free for life leave its unit at 72
+   months: 整机包修六年). Seed 003: past the whole-unit term the
    visit fee is charged even when the part itself is free (a key component, 超出十二个月机器上门
    需向用户收取上门服务费). Without proof: not covered.
 6. 三包 outcome, with proof only: reported at most 7 days after purchase -> return_or_exchange;
@@ -61,11 +62,14 @@ SPECIFICITY = {"unit": 0, "key_component": 1, "fitted_part": 2}
 
 @dataclass(frozen=True)
 class Terms:
-    """One product line and use: months per rule; None unit = parts free for life, None fitted = no own term."""
+    """One product line and use: months per rule (None fitted = no own term). `parts_for_life`: ordinary
+    parts are free for life (家用空调 零配件终身免费更换) while the whole unit keeps its months (整机包修六年),
+    which decide its visit fee and its 三包 period."""
 
-    unit_months: int | None
+    unit_months: int
     key_months: int
     fitted_months: int | None
+    parts_for_life: bool = False
 
 
 def terms_for(policy: Policy, product_line: str, use: str) -> Terms:
@@ -75,10 +79,8 @@ def terms_for(policy: Policy, product_line: str, use: str) -> Terms:
     if product_line == "washer":
         return Terms(getattr(policy, f"warranty_{use}_unit_months"), getattr(policy, f"warranty_{use}_key_months"),
                      getattr(policy, f"warranty_{use}_part_months"))
-    unit = getattr(policy, f"warranty_ac_{use}_unit_months")
-    if use == "household" and policy.warranty_ac_household_parts_for_life:
-        unit = None
-    return Terms(unit, getattr(policy, f"warranty_ac_{use}_key_months"), None)
+    return Terms(getattr(policy, f"warranty_ac_{use}_unit_months"), getattr(policy, f"warranty_ac_{use}_key_months"),
+                 None, parts_for_life=use == "household" and bool(policy.warranty_ac_household_parts_for_life))
 
 
 @dataclass(frozen=True)
@@ -212,9 +214,8 @@ def _rules(case: Case, purchased_on: date, terms: Terms) -> list[tuple[str, date
         return _plus_days(add_months(purchased_on, months), extension)
 
     rules: list[tuple[str, date | None]] = []
-    if terms.unit_months is not None:
-        rules.append(("unit", from_purchase(terms.unit_months)))
-    elif not case.key_component:
+    rules.append(("unit", from_purchase(terms.unit_months)))
+    if terms.parts_for_life and not case.key_component:
         rules.append(("lifetime", None))
     if case.key_component:
         rules.append(("key_component", from_purchase(terms.key_months)))
@@ -225,8 +226,9 @@ def _rules(case: Case, purchased_on: date, terms: Terms) -> list[tuple[str, date
 
 def sanbao_until(case: Case, terms: Terms) -> date | None:
     """The last day of the 三包使用期 (seed 003 七: from the invoice, less the days in repair): the
-    whole unit's period, extended as the unit rule is; None where ordinary parts are free for life."""
-    if terms.unit_months is None or case.purchased_on is None:
+    whole unit's period, extended as the unit rule is (parts free for life do not stretch it);
+    None without proof of purchase."""
+    if case.purchased_on is None:
         return None
     return _plus_days(add_months(case.purchased_on, terms.unit_months), repair_days(case.repairs, case.reported_on))
 
@@ -261,10 +263,10 @@ def decide(case: Case, policy: Policy) -> Decision:
     if case.purchased_on is None:
         return Decision(False, "no_proof", None, None, unit_covered=False)
     rules = _rules(case, case.purchased_on, terms)
-    unit_until = next((until for basis, until in rules if basis == "unit"), None)
-    unit_covered = terms.unit_months is None or case.reported_on <= unit_until
+    unit_until = next(until for basis, until in rules if basis == "unit")
+    unit_covered = case.reported_on <= unit_until
     if any(until is None for _, until in rules):
-        return Decision(True, "lifetime", None, sanbao(case), unit_covered=True)
+        return Decision(True, "lifetime", None, sanbao(case), unit_covered=unit_covered)
     basis, until = max(rules, key=lambda rule: (rule[1], SPECIFICITY[rule[0]]))
     covered = case.reported_on <= until
     return Decision(covered, basis if covered else "expired", until, sanbao(case), unit_covered=unit_covered)

@@ -701,10 +701,10 @@ ZH = {
         "商用主要部件保修期",
     "commercial replacement parts":
         "商用更换配件保修期",
-    "household air conditioner ordinary parts replaced free for life (零配件终身免费更换); off: the unit months below apply":
-        "家用空调零配件终身免费更换；关闭时按下方整机月数",
-    "household air conditioner unit warranty when parts are not free for life (整机包修六年)":
-        "家用空调零配件非终身免费时的整机保修月数（整机包修六年）",
+    "household air conditioner ordinary parts replaced free for life (零配件终身免费更换); off: they follow the unit months below":
+        "家用空调零配件终身免费更换；关闭时零配件按下方整机月数",
+    "household air conditioner whole-unit warranty (整机包修六年): the visit fee and the 三包 period, and ordinary parts when not free for life":
+        "家用空调整机保修月数（整机包修六年）：决定上门费与三包期，零配件非终身免费时也按此",
     "household air conditioner compressor and other key components (压缩机包修六年)":
         "家用空调压缩机等主要部件保修月数（压缩机包修六年）",
     "light commercial air conditioner unit warranty (整机保修六年)":

@@ -165,12 +165,16 @@ def test_a_key_component_within_the_units_term_pays_nothing(priced):
     assert (c.visit, c.total) == (None, ZERO)
 
 
-def test_a_household_air_conditioners_parts_for_life_cover_the_unit(priced):
-    repair(priced, "T-AC", months_old=80, product_line="ac")
+@pytest.mark.parametrize("months_old, unit_covered, visit", [(60, True, None), (80, False, Decimal("25.00"))])
+def test_a_household_air_conditioners_parts_are_free_for_life_but_its_unit_keeps_six_years(priced, months_old,
+                                                                                          unit_covered, visit):
+    """Seed 001 1.2: 整机包修六年, 零配件终身免费更换: the part is free at 80 months; the visit is not."""
+    repair(priced, "T-AC", months_old=months_old, product_line="ac")
     req = submit(priced, "T-AC", [("AC-REMOTE-01", 1)])
     assert (req.lines[0].warranty_basis, req.lines[0].in_warranty, req.lines[0].unit_covered) == (
-        "lifetime", True, True)
-    assert charge(priced, req).total == ZERO
+        "lifetime", True, unit_covered)
+    c = charge(priced, req)
+    assert (c.parts, c.visit.amount if c.visit else None) == (ZERO, visit)
 
 
 def test_a_key_component_redecided_past_the_units_term_pays_the_visit_fee(priced):

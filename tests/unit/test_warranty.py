@@ -316,4 +316,6 @@ def test_the_sanbao_period_is_the_whole_units_extended_by_the_days_in_repair():
     assert sanbao_until(case(date(2027, 3, 3), repairs=earlier), terms) == date(2027, 3, 4)
     assert in_sanbao_period(case(date(2027, 3, 4), repairs=earlier), terms)
     assert not in_sanbao_period(case(date(2027, 3, 5), repairs=earlier), terms)
-    assert in_sanbao_period(case(date(2040, 1, 1), line="ac"), terms_for(DEFAULTS, "ac", "household"))  # for life
+    ac = terms_for(DEFAULTS, "ac", "household")  # parts free for life; the unit's six years bound its 三包 period
+    assert in_sanbao_period(case(date(2032, 3, 1), line="ac"), ac)
+    assert not in_sanbao_period(case(date(2032, 3, 2), line="ac"), ac)
