@@ -38,6 +38,7 @@ class TicketFacts:
     events: tuple[Event, ...]
     lines: tuple[LineFacts, ...]
     center_warehouses: tuple[str, ...] = ()
+    dispatches: tuple[tuple[datetime, str], ...] = ()  # (at, point) of each dispatched_point event naming one
 
     @property
     def completed_at(self) -> datetime | None:
@@ -54,6 +55,7 @@ class TicketFacts:
     def as_of(self, t: datetime) -> TicketFacts:
         """The ticket as it stood at `t`: later events, requisitions, shipments and deliveries unknown."""
         return replace(self, events=tuple(e for e in self.events if e.at <= t),
+                       dispatches=tuple(d for d in self.dispatches if d[0] <= t),
                        lines=tuple(line.as_of(t) for line in self.lines if line.submitted_at <= t))
 
     def engine_ticket(self, now: datetime) -> Ticket:
@@ -62,8 +64,10 @@ class TicketFacts:
         if reason:
             raise InvalidInput(f"ticket {self.code} cannot be attributed: {reason}", code="ticket.not_attributable",
                                field="ticket", ticket=self.code, reason=reason)
+        redone = redispatch(list(self.dispatches)) if self.dispatches else None
         return Ticket(code=self.code, service_point=self.service_point, center=self.center,
-                      distance_class=self.distance_class, family=self.family, events=self.events,
+                      distance_class=self.distance_class, family=self.family,
+                      events=self.events + ((redone,) if redone is not None else ()),
                       parts_waits=parts_waits(list(self.lines), self.completed_at or now),
                       center_warehouses=self.center_warehouses)
 
@@ -73,7 +77,8 @@ def _tickets(session: Session, where) -> list:
         select(RepairTicket.code, RepairTicket.service_point_code, RepairTicket.family).where(where)).all()
 
 
-def _events(session: Session, where) -> dict[str, list[Event]]:
+def _events(session: Session, where) -> tuple[dict[str, list[Event]], dict[str, list[tuple[datetime, str]]]]:
+    """Each ticket's events, and the (at, point) of its dispatches that name a point."""
     events: dict[str, list[Event]] = defaultdict(list)
     dispatches: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     rows = session.connection().execute(
@@ -84,27 +89,23 @@ def _events(session: Session, where) -> dict[str, list[Event]]:
         events[code].append(Event(kind, at, until, note))
         if kind == "dispatched_point" and point is not None:
             dispatches[code].append((at, point))
-    for code, sent in dispatches.items():
-        redone = redispatch(sent)
-        if redone is not None:
-            events[code].append(redone)
-    return events
+    return events, dispatches
 
 
 def redispatch(sent: list[tuple[datetime, str]]) -> Event | None:
     """A ticket dispatched to one point and then to another lost the time between to a wrong
-    dispatch (派单错误, the centre's): from the first dispatch to the one that held (the first to
-    the final point after the last to any other). None when every dispatch named one point."""
+    dispatch (派单错误, the centre's): from the first dispatch to a point other than the final one
+    to the dispatch that held (the first to the final point after the last to any other). A -> B -> A
+    charges only B's stretch: A's own time before it stays A's. None when every dispatch named one point."""
     sent = sorted(sent)
     final = sent[-1][1]
     others = [i for i, (_, point) in enumerate(sent) if point != final]
     if not others:
         return None
-    held = sent[others[-1] + 1][0]
-    if held <= sent[0][0]:
+    start, held = sent[others[0]][0], sent[others[-1] + 1][0]
+    if held <= start:
         return None
-    return Event("wrong_dispatch", sent[0][0], held,
-                 f"re-dispatched from {sent[others[-1]][1]} to {final}")
+    return Event("wrong_dispatch", start, held, f"re-dispatched from {sent[others[-1]][1]} to {final}")
 
 
 def _allocations(session: Session, where) -> dict[int, list[AllocationFacts]]:
@@ -181,7 +182,7 @@ def load_facts(session: Session, where) -> dict[str, TicketFacts]:
 
     Core statements on the session's connection: no ORM identity map for a million rows."""
     tickets = _tickets(session, where)
-    events = _events(session, where)
+    events, dispatches = _events(session, where)
     lines = _lines(session, where)
     resolved = {code: _resolve(point, family, lines.get(code, [])) for code, point, family in tickets}
     points = _points(session, {point for point, _ in resolved.values() if point})
@@ -194,5 +195,6 @@ def load_facts(session: Session, where) -> dict[str, TicketFacts]:
         center, province, distance = points.get(point, (None, None, None))
         facts[code] = TicketFacts(code, point, center, province, distance, family,
                                   tuple(sorted(events.get(code, ()), key=Event.sort_key)),
-                                  tuple(lines.get(code, ())), warehouses.get(center, ()))
+                                  tuple(lines.get(code, ())), warehouses.get(center, ()),
+                                  tuple(sorted(dispatches.get(code, ()))))
     return facts

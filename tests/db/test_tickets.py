@@ -376,6 +376,32 @@ def test_a_ticket_dispatched_again_to_another_point_charges_the_time_between_to_
     assert "re-dispatched from SP0001 to SP0002" in [e.get("note") for e in result["engine_input"]["events"]]
 
 
+def test_a_ticket_sent_away_and_back_charges_the_centre_only_for_the_time_away(session, world):
+    """SP0001 held the ticket from 0.2 h and did nothing; the centre sent it to SP0002 at 100 h and
+    back at 101 h: only that hour is the centre's; SP0001's own time stays SP0001's (its 72 h fine)."""
+    post_all(session, "T1", [("created", 0.0, None, {"family": "fully_automatic"}), ("dispatched_center", 0.1, None, {}),
+                             ("dispatched_point", 0.2, None, {"service_point": "SP0001"}),
+                             ("dispatched_point", 100.0, None, {"service_point": "SP0002"}),
+                             ("dispatched_point", 101.0, None, {"service_point": "SP0001"}),
+                             ("contacted", 101.5, None, {}), ("visited", 102.0, None, {}), ("completed", 104.0, None, {})])
+    result = view(session, "T1")
+    assert ("center:GD", "wrong_dispatch", 1.0, "0.00") in rows(result)
+    assert [r for r in rows(result) if r[0] == "service_point:SP0001" and r[3] != "0.00"] == [
+        ("service_point:SP0001", "contact", 99.3, "50.00")]  # 100.3 h of contact less its hour
+    assert result["visit_bonus"] == "0.00"
+
+
+def test_a_report_as_of_a_day_before_the_re_dispatch_knows_nothing_of_it(session, world):
+    from inventory.tickets.service import ticket_facts
+
+    post_all(session, "T1", [("created", 0.0, None, {"family": "fully_automatic"}), ("dispatched_center", 0.1, None, {}),
+                             ("dispatched_point", 0.2, None, {"service_point": "SP0001"}),
+                             ("dispatched_point", 100.0, None, {"service_point": "SP0002"})])
+    facts = ticket_facts(session, "T1")
+    assert [e.type for e in facts.as_of(h(50)).engine_ticket(h(50)).events if e.type == "wrong_dispatch"] == []
+    assert [e.type for e in facts.engine_ticket(h(120)).events if e.type == "wrong_dispatch"] == ["wrong_dispatch"]
+
+
 def test_dispatches_to_one_point_only_are_no_wrong_dispatch(session, world):
     post_all(session, "T1", flow_events(completed=20) + [("dispatched_point", 0.3, None, {"service_point": "SP0001"})])
     assert rows(view(session, "T1")) == []
