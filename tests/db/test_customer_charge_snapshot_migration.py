@@ -61,7 +61,8 @@ def test_existing_rows_are_priced_as_of_the_migration_and_the_revision_goes_down
                                  "ORDER BY id")).all()
     # Money is integer cents: 168.00 listed; 20.10 x 2.00 = 40.20, rounded up to 41 yuan
     assert [(i, price, basis, None if covered is None else bool(covered)) for i, price, basis, covered in lines] == [
-        (1, 16800, "list", True), (2, 4100, "markup", None), (3, 16800, "list", False), (4, 4100, "markup", None)]
+        (1, 16800, "list", None), (2, 4100, "markup", None), (3, 16800, "list", None), (4, 4100, "markup", None)]
+    # unit_covered stays unknown: an issued line keeps the visit rule it was issued under
     assert reqs == [(1, "prefecture", 2750, 1000), (2, "municipality", 4000, 1000), (3, None, None, None)]
 
     command.downgrade(cfg, f"{REVISION}@-1")

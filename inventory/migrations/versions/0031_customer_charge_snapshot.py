@@ -8,10 +8,11 @@ closed month's statement or an overcharge's `allowed`.
 Existing rows are priced AS OF THIS MIGRATION: each line at its part's list price now (else unit
 cost x the policy's `list_price_markup` now, rounded up to whole yuan), each requisition with a
 ticket at its point's city tier and the policy's visit fees now. Their history before the
-migration is not known, so this is the best snapshot there is. `unit_covered` is filled where a
-line's basis says it (`unit`, `lifetime`: covered; `expired`, `no_proof`: not); a line free as a
-key component or a fitted part leaves it NULL (the engine's reckoning of the unit's own term is
-not stored), so such a line keeps the old rule (no visit fee) unless its ticket is decided again.
+migration is not known, so this is the best snapshot there is. `unit_covered` stays NULL on
+existing lines: NULL changes no visit fee, so an issued requisition keeps the rule it was issued
+under (a visit fee only with a paid line). Filling it from the basis would have charged a visit
+on lines HQ overrode to free and on household air conditioners past six years, restating closed
+months; a line decided again (its ticket's appliance or dispatch changed) gets the engine's word.
 
 Revision ID: 0031_customer_charge_snapshot
 Revises: 0003 (depends on 0015_appliance and 0016_customer_prices)
@@ -33,13 +34,11 @@ depends_on = ('0015_appliance', '0016_customer_prices')  # warranty_basis; list_
 DEFAULTS = {"list_price_markup": "1.80", "visit_fee_municipality": "40.00", "visit_fee_provincial_capital": "30.00",
             "visit_fee_prefecture": "25.00", "visit_fee_county": "22.00", "visit_fee_in_shop": "10.00"}
 TIERS = ("municipality", "provincial_capital", "prefecture", "county")
-COVERED = {"unit": True, "lifetime": True, "expired": False, "no_proof": False}
 
 part = sa.table('part', sa.column('sku', sa.String), sa.column('unit_cost', inventory.db.Money()),
                 sa.column('list_price', inventory.db.Money()))
 line = sa.table('requisition_line', sa.column('sku', sa.String), sa.column('customer_price', inventory.db.Money()),
-                sa.column('price_basis', sa.String), sa.column('warranty_basis', sa.String),
-                sa.column('unit_covered', sa.Boolean))
+                sa.column('price_basis', sa.String))
 requisition = sa.table('requisition', sa.column('ticket', sa.String), sa.column('service_point_code', sa.String),
                        sa.column('visit_fee_tier', sa.String), sa.column('visit_fee', inventory.db.Money()),
                        sa.column('in_shop_fee', inventory.db.Money()))
@@ -81,8 +80,6 @@ def upgrade() -> None:
         conn.execute(line.update().where(line.c.sku == sa.bindparam("s"))
                      .values(customer_price=sa.bindparam("p", type_=inventory.db.Money()),
                              price_basis=sa.bindparam("b")), prices)
-    for basis, covered in COVERED.items():
-        conn.execute(line.update().where(line.c.warranty_basis == basis).values(unit_covered=covered))
     for tier in TIERS:
         conn.execute(requisition.update()
                      .where(requisition.c.ticket.is_not(None),
