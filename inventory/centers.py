@@ -21,7 +21,7 @@ from .db import utcnow
 from .errors import NotFound
 from .network import Center, ServicePoint
 from .penalty_report import CenterMonth, PenaltyReport, monthly_report, report_to_dict
-from .policy import Policy
+from .policy import Policy, policy_for_month
 from .requisitions.models import Requisition
 from .returns import report as returns_report
 from .returns.settlement import held_settlements
@@ -58,13 +58,15 @@ def _facts(session: Session, where, center: str) -> dict[str, TicketFacts]:
 def _ticket_row(facts: TicketFacts, result, center: str, *, still_open: bool) -> dict[str, Any]:
     """One line of the centre's ticket list: the customer's view and what the centre is charged."""
     mine = [c for c in result.attribution if c.party == f"center:{center}"]
+    own = {f"warehouse:{w}" for w in facts.center_warehouses}  # its own warehouses' late or wrong shipments: its cause
+    reasons = [c.reason for c in result.attribution if c.party == f"center:{center}" or c.party in own]
     return {"ticket": facts.code, "service_point": facts.service_point, "status": "open" if still_open else "completed",
             "created_at": min((e.at for e in facts.events if e.type == "created"), default=None),
             "completed_at": result.completed_at, "elapsed_hours": result.elapsed_hours,
             "late_hours": result.late_hours, "over_3_days": result.late, "over_7_days": result.over_7_days,
             "center_hours": result.center_hours, "center_cause": result.over_7_days_center_cause,
             "center_fines": sum((c.fine for c in mine), ZERO), "fine_total": result.fine_total,
-            "center_reasons": list(dict.fromkeys(c.reason for c in mine)), "exchange_flag": result.exchange_flag}
+            "center_reasons": list(dict.fromkeys(reasons)), "exchange_flag": result.exchange_flag}
 
 
 def _empty_row(center: Center, policy: Policy) -> dict[str, Any]:
@@ -83,6 +85,7 @@ def center_month(session: Session, center: str, month: str, policy: Policy,
     start, end = month_bounds(month)
     now = now or utcnow()
     as_of = min(end, now)
+    policy = policy_for_month(session, month, policy, now)  # as the HQ report reads the month
     completed = _facts(session, (RepairTicket.completed_at >= start) & (RepairTicket.completed_at < end), center)
     still_open = {code: facts.as_of(as_of) for code, facts in _facts(session, open_at(as_of), center).items()}
     tickets: list[dict[str, Any]] = []

@@ -30,7 +30,7 @@ from ..policy import Policy
 from ..requisitions.models import parse_code
 from .facts import TicketFacts
 from .models import PartsWaitCause
-from .service import ticket_facts, ticket_view
+from .service import ticket_facts, ticket_policy, ticket_view
 from .waits import LineFacts, automatic_cause, judged_cause
 
 MAX_NOTE = 500
@@ -91,10 +91,10 @@ def _check_note(note: str | None) -> str | None:
     return note
 
 
-def _fine_total(facts: TicketFacts, policy: Policy, now: datetime) -> Decimal | None:
+def _fine_total(session: Session, facts: TicketFacts, policy: Policy, now: datetime) -> Decimal | None:
     if facts.unattributable():
         return None
-    return attribute(facts.engine_ticket(now), policy, now=now).fine_total
+    return attribute(facts.engine_ticket(now), ticket_policy(session, facts, policy, now), now=now).fine_total
 
 
 def _upsert(session: Session, values: dict[str, Any]) -> None:
@@ -127,7 +127,7 @@ def confirm_cause(session: Session, ticket: str, requisition: str, cause: str, *
                           "warehouse": _warehouse(item, cause, warehouse),
                           "automatic": automatic_cause(item, judged_at)[0], "previous": previous,
                           "previous_warehouse": previous_warehouse})
-    fines_before = _fine_total(facts, policy, now)
+    fines_before = _fine_total(session, facts, policy, now)
     for d in decisions:
         _upsert(session, {"line_id": d["line_id"], "ticket_code": facts.code, "cause": cause,
                           "warehouse_code": d["warehouse"], "automatic_cause": d["automatic"], "note": note,

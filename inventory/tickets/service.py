@@ -157,6 +157,14 @@ def _appliance_view(session: Session, code: str, facts: TicketFacts, policy: Pol
     return view
 
 
+def ticket_policy(session: Session, facts: TicketFacts, policy: Policy, now: datetime) -> Policy:
+    """The policy a ticket's fines are read with: a completed ticket's are booked in its month, so
+    as that month's report reads them (`policy_for_month`); an open ticket's with `policy`."""
+    if facts.completed_at is None or facts.completed_at > now:
+        return policy
+    return policy_for_month(session, month_of(facts.completed_at), policy, now)
+
+
 def ticket_view(session: Session, code: str, policy: Policy, now: datetime | None = None) -> dict[str, Any]:
     """Timeline, linked requisitions and the attribution (API.md shape plus HQ's extras) as of `now`."""
     now = check_time(now, "as_of") or utcnow()
@@ -173,8 +181,7 @@ def ticket_view(session: Session, code: str, policy: Policy, now: datetime | Non
         return {**view, **_appliance_view(session, code, facts, policy, now, None), "late": None,
                 "late_hours": None, "attribution": [], "attribution_unavailable": reason, "engine_input": None}
     ticket = facts.engine_ticket(now)
-    if facts.completed_at is not None and facts.completed_at <= now:  # its fines are its month's: read as the report
-        policy = policy_for_month(session, month_of(facts.completed_at), policy, now)
+    policy = ticket_policy(session, facts, policy, now)
     result = attribute(ticket, policy, now=now)
     return {**view, **_appliance_view(session, code, facts, policy, now, result), **attribution_to_dict(result),
             "attribution_unavailable": None, "engine_input": ticket_to_json(ticket, as_of=now)}

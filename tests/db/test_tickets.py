@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -234,6 +235,9 @@ def test_the_centres_own_warehouse_shipping_so_late_the_ticket_passes_7_days_fin
     requisition(session, "T1", submitted=1, shipped=150, received=195)  # GD1 ships 113 h after its last ship time
     result = view(session, "T1")
     assert (result["over_7_days_center_cause"], result["center_hours"]) == (True, 146.0)
+    from inventory.centers import center_month
+    (row,) = center_month(session, "GD", "2026-10", POLICY, now=CLOCK)["tickets"]
+    assert (row["center_cause"], row["center_reasons"]) == (True, ["regional_late_shipment", "center_over_7_days"])
     assert rows(result)[1:] == [("center:GD", "center_over_7_days", 0.0, "50.00")] * 3
 
 
@@ -582,6 +586,7 @@ def test_the_same_event_posted_concurrently_by_retrying_systems_is_stored_once(s
 def test_a_fine_changed_later_does_not_restate_a_closed_month(session, world):
     """October's fines were paid in October's amounts: HQ raising the point's 72 h fine in November
     changes November's tickets, not October's report or an October ticket's view."""
+    from inventory.centers import center_month
     from inventory.policy import load_policy, set_policy
 
     post_all(session, "T1", flow_events(completed=80.2, visited=10.5))  # 80 h of the point's own: 72 h fine
@@ -591,6 +596,8 @@ def test_a_fine_changed_later_does_not_restate_a_closed_month(session, world):
     october = penalties_for_month(session, "2026-10", policy, now=CLOCK)
     assert {row["party"]: row["fines"] for row in october["parties"]} == {"service_point:SP0001": "50.00"}
     assert ticket_view(session, "T1", policy, now=CLOCK)["fine_total"] == "50.00"
+    assert [t["fine_total"] for t in center_month(session, "GD", "2026-10", policy, now=CLOCK)["tickets"]] == [
+        Decimal("50.00")]
     post_all(session, "T2", [(kind, at + 24 * 30, until, fields) for kind, at, until, fields in
                              flow_events(completed=80.2, visited=10.5)])  # completed in November, still open
     november = penalties_for_month(session, "2026-11", policy, now=h(24 * 30 + 81))
