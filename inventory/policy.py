@@ -267,18 +267,20 @@ def _in_range(key: str, value: Any) -> Any:
     saved as readily as a sensible one, and the nightly run then plans with it. A money key takes
     whole fen: a fine of 50.125 would be rounded one way on a ticket and another in the month."""
     item = DEFAULTS[key]
-    if key in MONEY_KEYS and value != value.quantize(Decimal("0.01")):
-        raise InvalidInput(f"policy {key}: {value} has more than two decimal places (RMB to the fen)",
-                           code="policy.money_too_precise", key=key, value=value)
-    least = item.least
+    least, most = item.least, item.most
+    if key in MONEY_KEYS:
+        most = MAX_BUDGET if most is None else most  # money columns hold whole fen in a bigint
+        if value.normalize().as_tuple().exponent < -2:  # (quantize raises beyond 28 digits: 1e27)
+            raise InvalidInput(f"policy {key}: {value} has more than two decimal places (RMB to the fen)",
+                               code="policy.money_too_precise", key=key, value=value)
     if least is None and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         least = 0
     if least is not None and value < least:
         raise InvalidInput(f"policy {key}: {value} is less than {least}", code="policy.below_least",
                            key=key, value=value, least=least)
-    if item.most is not None and value > item.most:
-        raise InvalidInput(f"policy {key}: {value} is more than {item.most}", code="policy.above_most",
-                           key=key, value=value, most=item.most)
+    if most is not None and value > most:
+        raise InvalidInput(f"policy {key}: {value} is more than {most}", code="policy.above_most",
+                           key=key, value=value, most=most)
     return value
 
 
@@ -316,15 +318,16 @@ def load_policy(session: Session) -> Policy:
 
 
 def policy_as_of(session: Session, at: datetime, current: Policy) -> Policy:
-    """The policy as it stood at `at`: `current` with every key HQ changed since put back to the
+    """The policy as it stood just before `at` (a month's end is the next month's first instant):
+    `current` with every key HQ changed since put back to the
     value that change replaced. The audit's `policy.set` rows are the policy's history, so a
     closed month's fines are read with the fines and allowances of that month."""
     rows = session.execute(select(audit.AuditEntry.subject, audit.AuditEntry.detail)
-                           .where(audit.AuditEntry.action == "policy.set", audit.AuditEntry.at > at)
+                           .where(audit.AuditEntry.action == "policy.set", audit.AuditEntry.at >= at)
                            .order_by(audit.AuditEntry.at.desc(), audit.AuditEntry.id.desc())).all()
     if not rows:
         return current
-    values = dict(current._values)
+    values = current.as_dict()
     for subject, detail in rows:  # newest first, so the earliest change since `at` has the last word
         key = subject.removeprefix("policy:")
         if key in DEFAULTS:

@@ -27,6 +27,8 @@ from inventory.policy import DEFAULTS, _in_range, parse_value
     ("fine_point_over_72h", "50.125", "policy.money_too_precise"),
     ("visit_fee_county", "22.001", "policy.money_too_precise"),
     ("stock_budget", "30000000.005", "policy.money_too_precise"),
+    ("fine_point_over_7d", "1e27", "policy.above_most"),  # quantize raised beyond 28 digits: a 500 page
+    ("stock_budget", "1e30", "policy.above_most"),
 ])
 def test_a_value_out_of_its_keys_range_is_refused_with_its_code(key, raw, code):
     with pytest.raises(InvalidInput) as refused:
@@ -37,7 +39,7 @@ def test_a_value_out_of_its_keys_range_is_refused_with_its_code(key, raw, code):
 @pytest.mark.parametrize("key, raw", [("promise_hours", "1"), ("optimizer_nightly_hour_utc", "0"),
                                       ("optimizer_nightly_hour_utc", "23"), ("seven_day_target", "1"),
                                       ("fine_point_over_7d", "0"), ("stock_budget", "20000000.00"),
-                                      ("fine_point_over_72h", "50.1"), ("visit_fee_county", "22"),
+                                      ("fine_point_over_72h", "50.1"), ("visit_fee_county", "22"), ("fine_point_over_72h", "50.100"),
                                       ("target_service_z", "1.655")])
 def test_the_ends_of_a_range_are_taken(key, raw):
     assert _in_range(key, parse_value(key, raw)) == parse_value(key, raw)
