@@ -87,7 +87,7 @@ def _point_and_parts(session: Session, principal: Principal, ship_to: str, lines
 # PostgreSQL (key True) then the options of each part (`reserving.OPTION_ARRAYS`: a column of arrays
 # each, so one row a part) (SQLite reads them on their own: joined, the bench's submit took 93 ms of CPU).
 _FIRST = select(ServicePoint, Part, supersession.ANY_AROUND.label("chained"), warranty.HAS_APPLIANCE.label("appliance"),
-                warranty.TICKET_POINT.label("ticket_point"))
+                warranty.TICKET_POINT_LOCKED.label("ticket_point"))
 _POINT_AND_PARTS = {
     False: (_FIRST.outerjoin(Part, Part.sku.in_(bindparam("skus", expanding=True)))
             .where(ServicePoint.code == bindparam("point"))),

@@ -79,6 +79,14 @@ class LineWarranty:
 HAS_APPLIANCE = exists().where(TicketAppliance.ticket_code == bindparam("ticket"))
 # the point the call centre dispatched the ticket to (None: not known yet); only its lines follow the appliance
 TICKET_POINT = select(RepairTicket.service_point_code).where(RepairTicket.code == bindparam("ticket")).scalar_subquery()
+# The same, read under a share lock on the ticket's row (PostgreSQL; SQLite has one writer at a time):
+# a submit read by submit's first query. A dispatch or appliance holds the row's update lock while it
+# decides the ticket's lines again, so a submit that names the ticket waits for it and reads the new
+# point, or the dispatch waits for the submit and decides its line too; never a line decided on a
+# point the ticket has just left.
+_TICKET_ROW = (select(RepairTicket.service_point_code).where(RepairTicket.code == bindparam("ticket"))
+               .with_for_update(read=True).cte("ticket_row"))
+TICKET_POINT_LOCKED = select(_TICKET_ROW.c.service_point_code).scalar_subquery()
 
 
 def decide_parts(session: Session, ticket: str | None, parts: list[Part], policy: Policy,
