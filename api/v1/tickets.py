@@ -238,8 +238,7 @@ class TicketEvents(MethodView):
 
         def create():
             return record_ticket_event(db.session, ticket, body["type"], body["at"], body["until"], body["note"],
-                                       principal, policy=load_policy(db.session), service_point=body["service_point"],
-                                       family=body["family"])
+                                       principal, service_point=body["service_point"], family=body["family"])
 
         return create_once(principal.name, body, create, tickets.event_to_dict)
 

@@ -12,7 +12,8 @@ credit for a confirmed defective old part, the point's statement.
   does not give parts away on an unknown appliance; the point asks the call centre to record it
   (or HQ to override).
 - A ticket the call centre has not dispatched to the requisition's point (not yet, or to another
-  point since): not free, basis `not_dispatched`. The appliance belongs to the repair, and the
+  point since; the ticket's point is the latest of its events naming a `service_point`,
+  `created` or `dispatched_point`): not free, basis `not_dispatched`. The appliance belongs to the repair, and the
   repair to the point the call centre sends; a point that names a ticket first does not take its
   free parts. The dispatch event decides the point's lines again (`record_ticket_event`).
 - A caller may still send `in_warranty` (the requisition's, or a line's): it is checked, never
@@ -168,6 +169,7 @@ def redecide_ticket(session: Session, ticket: str, policy: Policy, *, actor: str
     if not lines:
         return []
     parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_({line.sku for _, line in lines})))}
+    now = now or utcnow()
     here = decide_parts(session, ticket, list(parts.values()), policy, now)
     elsewhere = decide_parts(session, ticket, list(parts.values()), policy, now, dispatched_here=False)
     changed = []
@@ -175,6 +177,9 @@ def redecide_ticket(session: Session, ticket: str, policy: Policy, *, actor: str
         decision = (here if req.service_point_code == dispatched_to else elsewhere)[line.sku]
         if (line.in_warranty, line.warranty_basis, line.warranty_until, line.unit_covered) != (
                 decision.in_warranty, decision.basis, decision.until, decision.unit_covered):
+            if line.in_warranty != decision.in_warranty:  # what the customer pays changed: in the line's history
+                add_event(session, req, "warranty_redecided", actor, now, line=line.line_no,
+                          in_warranty=decision.in_warranty, basis=decision.basis)
             apply(line, decision)
             changed.append(line)
     for req in reqs:

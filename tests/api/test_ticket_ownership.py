@@ -117,6 +117,8 @@ def test_an_appliance_recorded_before_the_dispatch_frees_nothing_until_the_ticke
 
     dispatch(client, auth, TICKET, "SP0003")
     assert line_of(client, auth["other_point"], early.json["id"]) == (True, "unit")
+    history = client.get(f"/api/v1/requisitions/{early.json['id']}", headers=auth["other_point"]).json["history"]
+    assert [(e["kind"], e["actor"]) for e in history][-1] == ("warranty_redecided", "call_center")
 
     dispatch(client, auth, TICKET, "SP0001")  # a wrong dispatch put right: SP0003's line, not yet issued, pays again
     assert line_of(client, auth["other_point"], early.json["id"]) == (False, "not_dispatched")
