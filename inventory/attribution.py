@@ -375,6 +375,12 @@ def _parts_at(waits: list[_Wait], instant: datetime) -> tuple[str, str | None, t
     return label[0], label[1], tuple(sorted(labels[label]))
 
 
+def center_parties(center: str, warehouses: Iterable[str]) -> set[str]:
+    """The parties whose charged time is the centre's cause (省中心原因): the centre itself and its
+    own regional warehouses (its parts admin runs them)."""
+    return {f"center:{center}", *(f"warehouse:{w}" for w in warehouses)}
+
+
 def _cause_party(ticket: Ticket, cause: str, warehouse: str | None) -> str | None:
     if cause in WAREHOUSE_CAUSES:
         return f"warehouse:{warehouse}"
@@ -557,8 +563,8 @@ def attribute(ticket: Ticket, policy: Policy, now: datetime | None = None) -> At
     excused = _total(p for p in pieces if p.reason in EXCUSES)
     elapsed = clock.end - clock.created - excused
     hq = _total(p for p in pieces if p.charged and p.party in HQ_PARTIES)
-    centre_parties = {f"center:{ticket.center}", *(f"warehouse:{w}" for w in ticket.center_warehouses)}
-    center = _total(p for p in pieces if p.charged and p.party in centre_parties)
+    mine = center_parties(ticket.center, ticket.center_warehouses)
+    center = _total(p for p in pieces if p.charged and p.party in mine)
     late = elapsed > sweep.three_days
     over_7_days = elapsed > sweep.seven_days
     center_fined = over_7_days and elapsed - center <= sweep.seven_days  # 因省级服务中心原因造成超7

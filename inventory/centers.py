@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .attribution import center_parties
 from .db import utcnow
 from .errors import NotFound
 from .network import Center, ServicePoint
@@ -58,8 +59,8 @@ def _facts(session: Session, where, center: str) -> dict[str, TicketFacts]:
 def _ticket_row(facts: TicketFacts, result, center: str, *, still_open: bool) -> dict[str, Any]:
     """One line of the centre's ticket list: the customer's view and what the centre is charged."""
     mine = [c for c in result.attribution if c.party == f"center:{center}"]
-    own = {f"warehouse:{w}" for w in facts.center_warehouses}  # its own warehouses' late or wrong shipments: its cause
-    reasons = [c.reason for c in result.attribution if c.party == f"center:{center}" or c.party in own]
+    its_cause = center_parties(center, facts.center_warehouses)
+    reasons = [c.reason for c in result.attribution if c.party in its_cause]
     return {"ticket": facts.code, "service_point": facts.service_point, "status": "open" if still_open else "completed",
             "created_at": min((e.at for e in facts.events if e.type == "created"), default=None),
             "completed_at": result.completed_at, "elapsed_hours": result.elapsed_hours,
