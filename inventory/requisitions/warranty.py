@@ -75,6 +75,8 @@ class LineWarranty:
     unit_covered: bool | None = None
 
 
+NOT_HERE = LineWarranty(False, NOT_DISPATCHED, None)  # another point's line: no appliance frees it
+
 # Whether the ticket bound as `ticket` has its appliance recorded: for a query that reads other
 # things too (a submit's), so a ticket without one costs no query of its own (`decide_parts`).
 HAS_APPLIANCE = exists().where(TicketAppliance.ticket_code == bindparam("ticket"))
@@ -103,7 +105,7 @@ def decide_parts(session: Session, ticket: str | None, parts: list[Part], policy
     if facts is None:
         return {p.sku: LineWarranty(False, NO_APPLIANCE, None) for p in parts}
     if not dispatched_here:
-        return {p.sku: LineWarranty(False, NOT_DISPATCHED, None) for p in parts}
+        return {p.sku: NOT_HERE for p in parts}
     row = session.get(RepairTicket, ticket)
     reported_at = (row.created_at if row is not None and row.created_at is not None else None) or now
     fitted = fitted_on(session, facts, reported_at, {p.sku for p in parts})
@@ -171,7 +173,7 @@ def redecide_ticket(session: Session, ticket: str, policy: Policy, *, actor: str
     parts = {p.sku: p for p in session.scalars(select(Part).where(Part.sku.in_({line.sku for _, line in lines})))}
     now = now or utcnow()
     here = decide_parts(session, ticket, list(parts.values()), policy, now)
-    elsewhere = decide_parts(session, ticket, list(parts.values()), policy, now, dispatched_here=False)
+    elsewhere = {sku: d if d.basis == NO_APPLIANCE else NOT_HERE for sku, d in here.items()}  # as decide_parts
     changed = []
     for req, line in lines:
         decision = (here if req.service_point_code == dispatched_to else elsewhere)[line.sku]
